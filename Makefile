@@ -1,0 +1,124 @@
+# gradcheck -- build, test, install.
+#
+#   make              libgradcheck.a, the gradcheck command, the examples
+#   make check        every Check suite (and the install test)
+#   make demo         the main job: check the classic 2-layer network
+#   make sanitize     the suite under AddressSanitizer + UBSan
+#   make valgrind     the suite under valgrind (CK_FORK=no)
+#   make bench        timings, as ratios measured side by side
+#   make install      PREFIX=/usr/local DESTDIR=
+#
+# Missing Debian packages are installed by scripts/install-deps, which runs
+# before anything is built (it does nothing when all are present).
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CFLAGS   ?= -O2 -g
+WFLAGS   := -std=c11 -Wall -Wextra -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+DEPS_FAILED := $(shell ./scripts/install-deps >&2 || echo failed)
+ifneq ($(DEPS_FAILED),)
+$(error scripts/install-deps failed: install the packages it names, then run make again)
+endif
+endif
+
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson)
+CHECK_CFLAGS   := $(shell pkg-config --cflags check)
+CHECK_LIBS     := $(shell pkg-config --libs check)
+
+ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+LDLIBS     := $(JANSSON_LIBS) -lm -pthread
+
+LIB_SRC    := $(wildcard lib/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+CHECK_SRC  := $(wildcard checks/*.c)
+MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
+EXMAIN_SRC := $(wildcard examples/*_main.c)
+EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB     := $(BUILD)/libgradcheck.a
+BIN     := $(BUILD)/gradcheck
+CHECKER := $(BUILD)/check_gradcheck
+EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
+SUITES_H := $(BUILD)/gen/suites.h
+
+.PHONY: all check demo sanitize valgrind bench install installcheck clean
+
+all: $(LIB) $(BIN) $(EXAMPLES)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Iexamples -I$(BUILD)/gen -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/examples/%: $(BUILD)/examples/%_main.o $(call obj,$(EXLIB_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+
+# Every checks/check_*.c defines one `Suite *make_<name>_suite(void)`;
+# check_main.c adds all of them from this generated list, so a new suite file
+# needs no edit anywhere else.
+$(SUITES_H): $(CHECK_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho 'Suite \*make_[a-z0-9_]*_suite(void)$$' $(CHECK_SRC) \
+	    | sed 's/Suite \*make_\([a-z0-9_]*\)_suite(void)/GC_SUITE(\1)/' | sort > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/checks/check_main.o: $(SUITES_H)
+
+$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+
+check: all $(CHECKER)
+	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) ./$(CHECKER)
+	@$(MAKE) --no-print-directory installcheck
+
+demo: $(EXAMPLES)
+	./$(BUILD)/examples/classic
+
+sanitize:
+	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" check
+
+valgrind: all $(CHECKER)
+	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
+	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 ./$(CHECKER)
+
+bench: all
+	./bench/run
+
+gradcheck.pc: Makefile
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	    'Name: gradcheck' 'Description: gradient-checking verification harness' \
+	    'Version: $(shell sed -n 's/^#define GC_VERSION "\(.*\)"/\1/p' lib/gradcheck/base.h)' \
+	    'Requires: jansson' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lgradcheck -lm -pthread' > $@
+
+install: $(LIB) $(BIN) gradcheck.pc
+	install -d $(DESTDIR)$(PREFIX)/include/gradcheck $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 lib/gradcheck.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/gradcheck/*.h $(DESTDIR)$(PREFIX)/include/gradcheck/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 gradcheck.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
+
+# Install into a scratch root and build a one-file program against it
+# with nothing but `pkg-config --cflags --libs gradcheck`.
+installcheck:
+	@./scripts/installcheck
+
+clean:
+	rm -rf build gradcheck.pc
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

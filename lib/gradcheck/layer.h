@@ -1,0 +1,168 @@
+/*
+ * gradcheck/layer.h -- the layer contract, the built-in layers and losses.
+ *
+ * A layer is a pure function of (parameters, input).  It owns its parameter
+ * tensors (value and gradient) but no activations: the network owns every
+ * activation (the "fprop cache") and hands the layer its input X, its output
+ * Y and the upstream gradient dY.
+ *
+ * To write a layer of your own:
+ *   1. write forward and backward (and, if the layer has a point where it is
+ *      not differentiable, kink) with the signatures of gc_layer_ops;
+ *   2. put them in a static const gc_layer_ops with a type name;
+ *   3. construct it with gc_layer_new(&ops, in, out) and give it parameters
+ *      with gc_layer_add_param(l, "W", rows, cols);
+ *   4. add it to a network with gc_net_add, or check it alone with
+ *      gc_check_layer.
+ * Nothing in the engine is special-cased by type name.  examples/swish.c is a
+ * complete example.
+ *
+ * Shapes: X is in x B, Y is out x B, one column per example.
+ */
+#ifndef GRADCHECK_LAYER_H
+#define GRADCHECK_LAYER_H
+
+#include "gradcheck/base.h"
+#include "gradcheck/mat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- parameter tensors ------------------------------------------------ */
+
+#define GC_NAME_MAX 16
+
+/* A named parameter tensor.  value and grad are rows x cols, row-major, and
+ * owned by the layer that holds the tensor.  `name` is the layer's base name
+ * ("W") until gc_net_add numbers it ("W1"). */
+typedef struct gc_tensor {
+    char name[GC_NAME_MAX]; /* NUL-terminated */
+    int rows, cols;         /* >= 1 */
+    double *value;          /* rows * cols */
+    double *grad;           /* rows * cols; backward adds dL/dvalue here */
+} gc_tensor;
+
+/* ---- the layer contract ----------------------------------------------- */
+
+typedef struct gc_layer gc_layer;
+
+/* Capabilities a layer may declare; faster engines rely on these, never on
+ * the type name, and fall back to plain recomputation when none is set. */
+enum {
+    /* Y[i][c] = f(X[i][c]) for a fixed scalar f: forward and backward work on
+     * any shape of X (they read X->rows, X->cols), in == out, no parameters. */
+    GC_CAP_ELEMENTWISE = 1u << 0,
+    /* Y = W X + b with param[0] = W (out x in) and param[1] = b (out x 1). */
+    GC_CAP_AFFINE = 1u << 1
+};
+
+typedef struct gc_layer_ops {
+    /* Type name, as written in a network file ("dense", "relu"). */
+    const char *type;
+    /* GC_CAP_... bits, or 0. */
+    unsigned caps;
+    /* Y (out x B) = layer(X (in x B)).  Must not allocate or keep X. */
+    void (*forward)(const gc_layer *l, gc_mat *Y, const gc_mat *X);
+    /* Given X, Y = forward(X) and dY = dL/dY (all out/in x B): write
+     * dX = dL/dX (overwrite; dX may be NULL when nobody needs it) and ADD
+     * dL/dθ into each param[i].grad (the network zeroes them first).
+     * Must not allocate. */
+    void (*backward)(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                     const gc_mat *dY);
+    /* Optional (NULL when the layer is smooth everywhere): nonzero when, for
+     * some element, a point where the layer is not differentiable (relu at 0)
+     * lies in the closed interval between Xlo and Xhi while Xlo != Xhi. */
+    int (*kink)(const gc_layer *l, const gc_mat *Xlo, const gc_mat *Xhi);
+    /* Optional: release l->priv.  Parameters are freed by gc_layer_free. */
+    void (*destroy)(gc_layer *l);
+} gc_layer_ops;
+
+#define GC_LAYER_MAX_PARAMS 4
+
+struct gc_layer {
+    const gc_layer_ops *ops; /* not owned (usually static) */
+    int in, out;             /* rows of X and of Y, >= 1 */
+    int nparams;             /* 0 .. GC_LAYER_MAX_PARAMS */
+    gc_tensor param[GC_LAYER_MAX_PARAMS];
+    double alpha;            /* hyper-parameter (leaky_relu, elu); else 0 */
+    void *priv;              /* the layer's own state; freed by ops->destroy */
+};
+
+/* A new layer with no parameters, or NULL (bad sizes, NULL ops, no memory).
+ * Free with gc_layer_free (or hand it to gc_net_add, which takes it). */
+gc_layer *gc_layer_new(const gc_layer_ops *ops, int in, int out);
+
+/* Add a zero-filled rows x cols parameter named `name` (base name, e.g. "W";
+ * the network appends its number).  Returns its index or a negative
+ * GC_E... code (too many parameters, bad size, name too long, no memory). */
+int gc_layer_add_param(gc_layer *l, const char *name, int rows, int cols);
+
+/* Free the layer, its parameters, and call ops->destroy.  NULL is a no-op. */
+void gc_layer_free(gc_layer *l);
+
+/* ---- built-in layers -------------------------------------------------- */
+
+/* Dense: Y = W X + b, W out x in, b out x 1 broadcast over columns.
+ * Parameters "W" then "b", zero-filled (see gc_net_init_params). */
+gc_layer *gc_dense_new(int in, int out);
+extern const gc_layer_ops gc_dense_ops;
+
+typedef enum gc_act {
+    GC_ACT_IDENTITY,
+    GC_ACT_SIGMOID,
+    GC_ACT_TANH,
+    GC_ACT_RELU,
+    GC_ACT_LEAKY_RELU, /* x > 0 ? x : alpha x, alpha default 0.01 */
+    GC_ACT_ELU,        /* x > 0 ? x : alpha (e^x - 1), alpha default 1.0 */
+    GC_ACT_SOFTPLUS,   /* log(1 + e^x) */
+    GC_ACT_GELU,       /* x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 */
+    GC_ACT_SOFTMAX,    /* per column */
+    GC_ACT_COUNT
+} gc_act;
+
+/* An n -> n activation layer.  alpha is used by leaky_relu and elu only. */
+gc_layer *gc_activation_new(gc_act act, int n, double alpha);
+
+/* The ops of a built-in activation (so that a variant can reuse forward). */
+const gc_layer_ops *gc_act_ops(gc_act act);
+
+/* Name as in a network file ("leaky_relu"); NULL for an invalid act. */
+const char *gc_act_name(gc_act act);
+
+/* Parse a name; GC_OK or GC_EINVAL. */
+int gc_act_from_name(const char *name, gc_act *act);
+
+/* The default alpha of act (0.01 for leaky_relu, 1.0 for elu, else 0). */
+double gc_act_default_alpha(gc_act act);
+
+/* ---- losses ----------------------------------------------------------- */
+
+/* A loss L(P, T) of the network output P and targets T (both out x B).
+ * Reductions follow PyTorch's reduction='mean': bce, bce_logits and mse
+ * average over every element; softmax_ce sums over units and averages over
+ * examples. */
+typedef struct gc_loss {
+    const char *name; /* as in a network file: "bce" */
+    double (*value)(const gc_mat *P, const gc_mat *T);
+    /* dP = dL/dP (overwrite). */
+    void (*grad)(gc_mat *dP, const gc_mat *P, const gc_mat *T);
+    /* Optional: GC_OK when T is a valid target for this loss (bce: every
+     * t in [0, 1]; softmax_ce: columns >= 0 summing to 1), else GC_ERANGE
+     * with err naming the element as "y[col][row]" (example, unit). */
+    int (*check_target)(const gc_mat *T, gc_error *err);
+} gc_loss;
+
+extern const gc_loss gc_loss_bce;        /* on probabilities, as the classic */
+extern const gc_loss gc_loss_bce_logits; /* stable form on logits */
+extern const gc_loss gc_loss_mse;
+extern const gc_loss gc_loss_softmax_ce; /* on logits, log-sum-exp */
+
+/* The built-in loss of that name, or NULL. */
+const gc_loss *gc_loss_by_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

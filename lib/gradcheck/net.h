@@ -1,0 +1,92 @@
+/*
+ * gradcheck/net.h -- a network: an ordered list of layers, one loss, data,
+ * and the forward-pass cache.
+ *
+ * The network owns its layers, a copy of the data, and every activation:
+ * act[0] is the input X, act[k + 1] is the output of layers[k].  gc_net_forward
+ * fills the cache and the loss; gc_net_backward reads it, zeroes and fills
+ * every parameter gradient and dact[0] = dL/dX.
+ *
+ * Parameters are named as in the classic code: the k-th layer of a type
+ * (counting from 1) appends k to its parameters' base names, so dense layers
+ * give W1 b1 W2 b2 ...
+ */
+#ifndef GRADCHECK_NET_H
+#define GRADCHECK_NET_H
+
+#include "gradcheck/base.h"
+#include "gradcheck/layer.h"
+#include "gradcheck/mat.h"
+#include "gradcheck/pcg32.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum gc_init {
+    GC_INIT_UNIFORM, /* every value U[0, 1), as np.random.rand in the classic */
+    GC_INIT_XAVIER,  /* 2-D tensors U(-a, a), a = sqrt(6 / (in + out)); columns (cols == 1) 0 */
+    GC_INIT_HE       /* 2-D tensors N(0, 2 / in); columns (cols == 1) 0 */
+} gc_init;
+
+typedef struct gc_net {
+    int nlayers;
+    gc_layer **layers;      /* nlayers, owned; layers[k] maps act[k] to act[k+1] */
+    const gc_loss *loss;    /* not owned */
+    int batch;              /* B: columns of the cache; 0 before gc_net_set_data */
+    gc_mat *T;              /* targets, out x B, owned */
+    gc_mat **act;           /* nlayers + 1, owned; act[0] = X (in x B) */
+    gc_mat **dact;          /* nlayers + 1, owned; dact[k] = dL/dact[k] */
+    double loss_value;      /* L after the last forward */
+    unsigned long long nforward; /* layer forward calls so far (a count for tests) */
+    int ntensors;           /* parameter tensors of all layers, in order */
+    gc_tensor **tensors;    /* ntensors views into the layers: do not free */
+    int *tensor_layer;      /* ntensors: index of the layer holding each */
+} gc_net;
+
+/* A new empty network with that loss, or NULL (no memory, NULL loss). */
+gc_net *gc_net_new(const gc_loss *loss);
+
+/* Free the network and everything it owns.  NULL is a no-op. */
+void gc_net_free(gc_net *net);
+
+/* Append a layer; the network takes ownership of it even on failure.
+ * GC_ESHAPE when layer->in differs from the previous layer's out (err says
+ * "layers[k]: expected in = ..., got ..."); numbers its parameters. */
+int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err);
+
+/* Rows of the input and of the output (0 for an empty network). */
+int gc_net_in(const gc_net *net);
+int gc_net_out(const gc_net *net);
+
+/* Copy X (in x B) and T (out x B) into the network and size the cache for
+ * B = X->cols.  GC_ESHAPE on a shape mismatch, GC_ERANGE for NaN/Inf or a
+ * target the loss rejects (check_target), GC_EINVAL for an empty network. */
+int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err);
+
+/* Draw every parameter of every layer from rng as `init` says, layer by
+ * layer, tensor by tensor, element by element in row-major order. */
+void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng);
+
+/* Forward pass over all layers; fills act[1..] and loss_value; returns it.
+ * Requires gc_net_set_data. */
+double gc_net_forward(gc_net *net);
+
+/* Forward pass over layers k .. nlayers-1 only, from the cached act[k]
+ * (0 <= k <= nlayers; k == nlayers only recomputes the loss).  The caller
+ * guarantees act[k] is current.  Returns the loss. */
+double gc_net_forward_from(gc_net *net, int k);
+
+/* Backward pass: zero every gradient, then fill dact[nlayers..0] and every
+ * parameter gradient from the cache of the last forward. */
+void gc_net_backward(gc_net *net);
+
+/* The tensor named `name` ("W1"), or NULL; *layer (may be NULL) gets its
+ * layer index. */
+gc_tensor *gc_net_find_tensor(const gc_net *net, const char *name, int *layer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
