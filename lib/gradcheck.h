@@ -19,5 +19,6 @@
 #include "gradcheck/mat.h"
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
+#include "gradcheck/check.h"
 
 #endif
