@@ -49,7 +49,7 @@ CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 
-.PHONY: all check demo sanitize valgrind bench install installcheck clean
+.PHONY: all check test demo sanitize valgrind bench install installcheck clean
 
 all: $(LIB) $(BIN) $(EXAMPLES)
 
@@ -81,15 +81,18 @@ $(BUILD)/checks/check_main.o: $(SUITES_H)
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
-check: all $(CHECKER)
-	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) ./$(CHECKER)
+check: test
 	@$(MAKE) --no-print-directory installcheck
+
+# The Check suites alone (make check adds the install test).
+test: all $(CHECKER)
+	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) ./$(CHECKER)
 
 demo: $(EXAMPLES)
 	./$(BUILD)/examples/classic
 
 sanitize:
-	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" check
+	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
 valgrind: all $(CHECKER)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
