@@ -119,7 +119,7 @@ install: $(LIB) $(BIN) gradcheck.pc
 # Install into a scratch root and build a one-file program against it
 # with nothing but `pkg-config --cflags --libs gradcheck`.
 installcheck:
-	@./scripts/installcheck
+	+@./scripts/installcheck
 
 clean:
 	rm -rf build gradcheck.pc
