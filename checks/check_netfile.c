@@ -125,7 +125,7 @@ static const bad_case bad_cases[] = {
     {NET("{'type': 'dense', 'in': 3, 'out': 1}", "'loss': 'mse', " XY), GC_ESHAPE,
      "t.json: layers[0].in: expected 2 (the width of x), got 3", 0},
     {NET(D1 ", " SG ", {'type': 'dense', 'in': 3, 'out': 1}", "'loss': 'bce', " XY), GC_ESHAPE,
-     "t.json: layers[2].in: expected 2 (the output width of layers[0]), got 3", 0},
+     "t.json: layers[2].in: expected 2 (the output width of layers[1]), got 3", 0},
     /* W and b */
     {NET("{'type': 'dense', 'in': 2, 'out': 2, 'W': [[1, 2], [3, 4], [5, 6]]}",
          "'loss': 'mse', " XY), GC_EPARSE, "t.json: layers[0].W: expected 2 rows, got 3", 0},
