@@ -187,6 +187,48 @@ START_TEST(test_netfile_rejects_malformed)
 }
 END_TEST
 
+/* Every truncation of a good document is a syntax error at line 1, and
+ * every one-byte corruption either loads or fails with one line naming the
+ * label (under `make sanitize` this is also a memory-safety sweep). */
+START_TEST(test_netfile_truncations_and_corruptions)
+{
+    char good[4096], doc[4096];
+    strcpy(good, q(GOOD));
+    size_t n = strlen(good);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 7);
+    for (size_t len = 0; len < n; len++) {
+        memcpy(doc, good, len);
+        doc[len] = '\0';
+        gc_error err = {0};
+        gc_net *net = gc_net_load_string(doc, "t.json", GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net == NULL, "prefix of %zu bytes loaded", len);
+        ck_assert_msg(err.code == GC_EPARSE && strncmp(err.msg, "t.json: line 1 column ", 22) == 0,
+                      "prefix of %zu bytes: %d %s", len, err.code, err.msg);
+    }
+    static const char subst[] = {'x', '9', '-', '"', ']', '}', ',', ' ', '0', '.'};
+    int loaded = 0, refused = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t s = 0; s < sizeof subst; s++) {
+            strcpy(doc, good);
+            doc[i] = subst[s];
+            gc_error err = {0};
+            gc_net *net = gc_net_load_string(doc, "t.json", GC_INIT_XAVIER, &rng, &err);
+            if (net != NULL) {
+                loaded++;
+                gc_net_free(net);
+                continue;
+            }
+            refused++;
+            ck_assert_msg(err.code < 0 && strncmp(err.msg, "t.json: ", 8) == 0 &&
+                              strchr(err.msg, '\n') == NULL && strlen(err.msg) > 10,
+                          "byte %zu -> '%c': code %d, msg \"%s\"", i, subst[s], err.code, err.msg);
+        }
+    /* Both outcomes happen (a digit changed is still a good file). */
+    ck_assert(loaded > 0 && refused > 0);
+}
+END_TEST
+
 /* A good document loads; the table's mutations are therefore what breaks
  * them (and this one is the DESIGN section 6 example with two examples). */
 START_TEST(test_netfile_good_document)
@@ -593,6 +635,7 @@ Suite *make_netfile_suite(void)
     TCase *tc = tcase_create("load");
     tcase_add_loop_test(tc, test_netfile_rejects_malformed, 0, NBAD);
     tcase_add_test(tc, test_netfile_good_document);
+    tcase_add_test(tc, test_netfile_truncations_and_corruptions);
     tcase_add_test(tc, test_netfile_omitted_params_from_seed);
     tcase_add_test(tc, test_netfile_files);
     suite_add_tcase(s, tc);
