@@ -63,9 +63,11 @@ int main(void)
            "x = [%.6f, %.6f]^T, y = %g, loss = %.10f\n\n", x[0], x[1], y, loss);
     printf("Every element theta of every parameter is nudged by eps = %g both ways:\n"
            "  numeric = (L(theta + eps) - L(theta - eps)) / (2 eps).\n"
-           "Why both ways: by Taylor, the odd terms cancel, so the central difference\n"
-           "is off by eps^2 L'''/6 (~1e-13 here), while the one-sided (L(theta+eps) -\n"
-           "L(theta))/eps is off by eps L''/2 (~1e-7): a million times worse.\n"
+           "Why both ways: by Taylor, the even-power terms cancel, so the central\n"
+           "difference is off by eps^2 L'''/6 (~1e-13 here), while the one-sided\n"
+           "(L(theta+eps) - L(theta))/eps is off by eps L''/2 (~1e-7): a million times\n"
+           "worse.  The ~1e-9 you see below is roundoff: L is known to ~1e-16 |L|,\n"
+           "and dividing by 2 eps magnifies that to ~1e-10 |L|.\n"
            "Why a relative error: |a - n| / max(|a|, |n|) does not care whether a\n"
            "gradient is 1e3 or 1e-3, so one threshold fits every element.\n\n", r->opts.eps);
 
