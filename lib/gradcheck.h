@@ -20,5 +20,6 @@
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
 #include "gradcheck/check.h"
+#include "gradcheck/arch.h"
 
 #endif
