@@ -25,9 +25,13 @@ extern "C" {
 
 typedef enum gc_init {
     GC_INIT_UNIFORM, /* every value U[0, 1), as np.random.rand in the classic */
-    GC_INIT_XAVIER,  /* 2-D tensors U(-a, a), a = sqrt(6 / (in + out)); columns (cols == 1) 0 */
-    GC_INIT_HE       /* 2-D tensors N(0, 2 / in); columns (cols == 1) 0 */
+    GC_INIT_XAVIER,  /* weights U(-a, a), a = sqrt(6 / (in + out)); biases 0 */
+    GC_INIT_HE       /* weights N(0, 2 / in); biases 0 */
 } gc_init;
+/* For XAVIER and HE, in an affine layer (GC_CAP_AFFINE) param[0] is the
+ * weight with the layer's in and out and param[1] the bias; in any other
+ * layer a tensor with cols == 1 is a bias and the others are weights with
+ * in = cols, out = rows.  (So a dense 1 -> n layer's n x 1 W is drawn.) */
 
 typedef struct gc_net {
     int nlayers;
@@ -52,7 +56,8 @@ void gc_net_free(gc_net *net);
 
 /* Append a layer; the network takes ownership of it even on failure.
  * GC_ESHAPE when layer->in differs from the previous layer's out (err says
- * "layers[k]: expected in = ..., got ..."); numbers its parameters. */
+ * "layers[k]: expected in = ..., got ..."); numbers its parameters.  Drops
+ * the data and cache: call gc_net_set_data after the last gc_net_add. */
 int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err);
 
 /* Rows of the input and of the output (0 for an empty network). */

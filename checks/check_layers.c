@@ -1,0 +1,386 @@
+/*
+ * check_layers.c -- the layer contract helpers, the dense layer and every
+ * built-in activation: hand-derived values and derivatives at hand-picked
+ * points (extremes included), the kink hook, and each derivative against a
+ * central difference of the layer's own forward.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <math.h>
+#include <string.h>
+
+/* |a - b| / max(|a|, |b|), 0 when both are 0; NaN/Inf give Inf or NaN, which
+ * every caller's `!(rel <= tol)` treats as failure. */
+static double rel_err(double a, double b)
+{
+    double m = fmax(fabs(a), fabs(b));
+    if (a == b)
+        return 0.0;
+    return fabs(a - b) / m;
+}
+
+/* ---- contract helpers ------------------------------------------------- */
+
+static void dummy_fwd(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    gc_mat_copy(Y, X);
+}
+
+static void dummy_bwd(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y, const gc_mat *dY)
+{
+    (void)l; (void)X; (void)Y;
+    if (dX != NULL)
+        gc_mat_copy(dX, dY);
+}
+
+static const gc_layer_ops dummy_ops = {.type = "dummy", .forward = dummy_fwd, .backward = dummy_bwd};
+
+START_TEST(test_layer_new_and_params)
+{
+    ck_assert_ptr_null(gc_layer_new(NULL, 1, 1));
+    ck_assert_ptr_null(gc_layer_new(&dummy_ops, 0, 1));
+    ck_assert_ptr_null(gc_layer_new(&dummy_ops, 1, 0));
+    gc_layer_free(NULL);
+    gc_layer *l = gc_layer_new(&dummy_ops, 3, 3);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_int_eq(l->nparams, 0);
+    ck_assert_int_eq(gc_layer_add_param(l, "W", 2, 3), 0);
+    ck_assert_int_eq(gc_layer_add_param(l, "b", 2, 1), 1);
+    ck_assert_str_eq(l->param[0].name, "W");
+    ck_assert_int_eq(l->param[0].rows, 2);
+    ck_assert_int_eq(l->param[0].cols, 3);
+    for (int i = 0; i < 6; i++)
+        ck_assert(l->param[0].value[i] == 0.0 && l->param[0].grad[i] == 0.0);
+    /* 15 characters fit in GC_NAME_MAX = 16 with the NUL; 16 do not. */
+    ck_assert_int_lt(gc_layer_add_param(l, "abcdefghijklmnop", 1, 1), 0);
+    ck_assert_int_eq(gc_layer_add_param(l, "abcdefghijklmno", 1, 1), 2);
+    ck_assert_int_lt(gc_layer_add_param(l, "z", 0, 1), 0);
+    ck_assert_int_lt(gc_layer_add_param(l, "", 1, 1), 0);
+    ck_assert_int_eq(gc_layer_add_param(l, "s", 1, 1), 3);
+    ck_assert_int_lt(gc_layer_add_param(l, "t", 1, 1), 0); /* GC_LAYER_MAX_PARAMS = 4 */
+    ck_assert_int_eq(l->nparams, 4);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* ---- dense ------------------------------------------------------------ */
+
+/* W = [[1 2 3] [4 5 6]], b = [0.5 -1], X = [[1 0] [0 1] [1 -1]] (3 x 2).
+ * Y = W X + b: column 0 (x = 1,0,1): 1+3+0.5 = 4.5, 4+6-1 = 9;
+ *              column 1 (x = 0,1,-1): 2-3+0.5 = -0.5, 5-6-1 = -2.
+ * dY = [[1 0] [0 2]]:
+ *   dW = dY X^T: row 0 = 1 * X[:,0] = (1 0 1); row 1 = 2 * X[:,1] = (0 2 -2)
+ *   db = row sums of dY = (1 2)
+ *   dX = W^T dY: column 0 = W row 0 = (1 2 3); column 1 = 2 W row 1 = (8 10 12). */
+START_TEST(test_dense_forward_backward_by_hand)
+{
+    static const double W[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0.5, -1};
+    static const double x[6] = {1, 0, 0, 1, 1, -1}, dy[4] = {1, 0, 0, 2};
+    static const double y_want[4] = {4.5, -0.5, 9, -2};
+    static const double dW_want[6] = {1, 0, 1, 0, 2, -2}, db_want[2] = {1, 2};
+    static const double dX_want[6] = {1, 8, 2, 10, 3, 12};
+    gc_layer *l = gc_dense_new(3, 2);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(l->ops->caps & GC_CAP_AFFINE, GC_CAP_AFFINE);
+    ck_assert_str_eq(l->ops->type, "dense");
+    ck_assert_str_eq(l->param[0].name, "W");
+    ck_assert_str_eq(l->param[1].name, "b");
+    memcpy(l->param[0].value, W, sizeof W);
+    memcpy(l->param[1].value, b, sizeof b);
+    gc_mat *X = gc_mat_new(3, 2), *Y = gc_mat_new(2, 2), *dY = gc_mat_new(2, 2), *dX = gc_mat_new(3, 2);
+    memcpy(X->data, x, sizeof x);
+    memcpy(dY->data, dy, sizeof dy);
+    l->ops->forward(l, Y, X);
+    /* Sums of small integers and halves: exact in double. */
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(Y->data[i] == y_want[i], "Y[%d][%d] = %g, want %g", i / 2, i % 2, Y->data[i], y_want[i]);
+    l->ops->backward(l, dX, X, Y, dY);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_msg(l->param[0].grad[i] == dW_want[i], "dW[%d][%d] = %g, want %g", i / 3, i % 3,
+                      l->param[0].grad[i], dW_want[i]);
+        ck_assert_msg(dX->data[i] == dX_want[i], "dX[%d][%d] = %g, want %g", i / 2, i % 2, dX->data[i],
+                      dX_want[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(l->param[1].grad[i] == db_want[i], "db[%d] = %g, want %g", i, l->param[1].grad[i],
+                      db_want[i]);
+    /* Backward accumulates into the parameter gradients (and dX may be NULL). */
+    l->ops->backward(l, NULL, X, Y, dY);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(l->param[0].grad[i] == 2 * dW_want[i], "dW[%d][%d] after two backwards = %g, want %g",
+                      i / 3, i % 3, l->param[0].grad[i], 2 * dW_want[i]);
+    ck_assert(l->param[1].grad[1] == 2 * db_want[1]);
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(dY); gc_mat_free(dX);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* ---- elementwise activations: a table of hand-derived answers ---------- */
+
+/* Standard normal: Phi(1) = 0.8413447460685429 (tables; (1 + erf(1/sqrt 2))/2),
+ * phi(1) = e^(-1/2) / sqrt(2 pi) = 0.24197072451914337. */
+#define PHI1 0.8413447460685429
+#define DPHI1 0.24197072451914337
+
+typedef struct act_case {
+    gc_act act;
+    double alpha;
+    double x, y, dy; /* input, expected f(x), expected f'(x) */
+    double tol;      /* relative; 1e-15 = a few ulps of libm */
+} act_case;
+
+/* Expected values are written from a formula independent of the code's
+ * (naive forms where they are exact enough, e.g. sigma(-40) = 1 / (1 + e^40)). */
+static const act_case act_cases[] = {
+    {GC_ACT_IDENTITY, 0, -2.5, -2.5, 1.0, 0},
+    /* sigma(0) = 1/2, sigma' = 1/4. */
+    {GC_ACT_SIGMOID, 0, 0.0, 0.5, 0.25, 0},
+    /* sigma(1) = e / (1 + e); sigma'(1) = e / (1 + e)^2. */
+    {GC_ACT_SIGMOID, 0, 1.0, 2.718281828459045 / 3.718281828459045,
+     2.718281828459045 / (3.718281828459045 * 3.718281828459045), 1e-15},
+    /* sigma(-40) = 1 / (1 + e^40) ~ 4.25e-18, sigma' ~ the same (1 - sigma = 1). */
+    {GC_ACT_SIGMOID, 0, -40.0, 4.248354255291589e-18, 4.248354255291589e-18, 1e-14},
+    /* sigma(40) rounds to 1; sigma'(40) = sigma(1 - sigma) = 0 in double
+     * (true 4.2e-18): finite, within 1e-17 absolute (checked below). */
+    {GC_ACT_SIGMOID, 0, 40.0, 1.0, 0.0, 0},
+    /* Far out: no overflow, 0 and 1 exactly, derivative 0. */
+    {GC_ACT_SIGMOID, 0, -800.0, 0.0, 0.0, 0},
+    {GC_ACT_SIGMOID, 0, 800.0, 1.0, 0.0, 0},
+    /* tanh(0.5) = (e - 1) / (e + 1); tanh' = 1 - tanh^2 = 4e / (e + 1)^2. */
+    {GC_ACT_TANH, 0, 0.5, 1.718281828459045 / 3.718281828459045,
+     4 * 2.718281828459045 / (3.718281828459045 * 3.718281828459045), 1e-15},
+    {GC_ACT_TANH, 0, -30.0, -1.0, 0.0, 0},
+    {GC_ACT_RELU, 0, -1.0, 0.0, 0.0, 0},
+    {GC_ACT_RELU, 0, 0.0, 0.0, 0.0, 0}, /* relu'(0) = 0, as PyTorch */
+    {GC_ACT_RELU, 0, 2.0, 2.0, 1.0, 0},
+    {GC_ACT_LEAKY_RELU, 0.01, -2.0, -0.02, 0.01, 0},
+    {GC_ACT_LEAKY_RELU, 0.01, 0.0, 0.0, 0.01, 0}, /* leaky'(0) = alpha, as PyTorch */
+    {GC_ACT_LEAKY_RELU, 0.01, 3.0, 3.0, 1.0, 0},
+    {GC_ACT_LEAKY_RELU, 0.2, -1.5, -0.3, 0.2, 1e-15},
+    /* elu(-1) = e^-1 - 1, elu'(-1) = e^-1 (alpha 1); alpha 0.5 halves both. */
+    {GC_ACT_ELU, 1.0, -1.0, 0.36787944117144233 - 1.0, 0.36787944117144233, 1e-15},
+    {GC_ACT_ELU, 0.5, -1.0, 0.5 * (0.36787944117144233 - 1.0), 0.5 * 0.36787944117144233, 1e-15},
+    {GC_ACT_ELU, 1.0, 0.0, 0.0, 1.0, 0},
+    {GC_ACT_ELU, 1.0, 2.0, 2.0, 1.0, 0},
+    /* softplus(0) = log 2, softplus' = sigma(0) = 1/2. */
+    {GC_ACT_SOFTPLUS, 0, 0.0, 0.6931471805599453, 0.5, 1e-15},
+    /* softplus(1) = log(1 + e) = 1.3132616875182228; sigma(1) = e/(1+e). */
+    {GC_ACT_SOFTPLUS, 0, 1.0, 1.3132616875182228, 2.718281828459045 / 3.718281828459045, 1e-15},
+    /* softplus(800) = 800 + log1p(e^-800) = 800 (e^-800 underflows); naive log(1+e^800) = Inf. */
+    {GC_ACT_SOFTPLUS, 0, 800.0, 800.0, 1.0, 0},
+    /* softplus(-800) = log1p(e^-800) = 0 in double; derivative sigma(-800) = 0. */
+    {GC_ACT_SOFTPLUS, 0, -800.0, 0.0, 0.0, 0},
+    /* gelu(0) = 0, gelu'(0) = Phi(0) = 1/2. */
+    {GC_ACT_GELU, 0, 0.0, 0.0, 0.5, 0},
+    /* gelu(1) = Phi(1); gelu'(1) = Phi(1) + phi(1). */
+    {GC_ACT_GELU, 0, 1.0, PHI1, PHI1 + DPHI1, 1e-15},
+    /* gelu(-1) = -Phi(-1) = -(1 - Phi(1)); gelu'(-1) = Phi(-1) - phi(1). */
+    {GC_ACT_GELU, 0, -1.0, -(1.0 - PHI1), (1.0 - PHI1) - DPHI1, 1e-14},
+};
+
+#define NACT_CASES ((int)(sizeof act_cases / sizeof act_cases[0]))
+
+/* Each row on a 2 x 3 X (the layer built for n = 1: elementwise layers must
+ * read X's own shape), all six elements the same x. */
+START_TEST(test_activation_table)
+{
+    const act_case *t = &act_cases[_i];
+    const char *name = gc_act_name(t->act);
+    gc_layer *l = gc_activation_new(t->act, 1, t->alpha);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_msg(l->ops->caps & GC_CAP_ELEMENTWISE, "%s: not declared elementwise", name);
+    gc_mat *X = gc_mat_new(2, 3), *Y = gc_mat_new(2, 3), *dY = gc_mat_new(2, 3), *dX = gc_mat_new(2, 3);
+    gc_mat_fill(X, t->x);
+    gc_mat_fill(dY, 1.0);
+    gc_mat_fill(Y, NAN);
+    gc_mat_fill(dX, NAN);
+    l->ops->forward(l, Y, X);
+    l->ops->backward(l, dX, X, Y, dY);
+    for (int i = 0; i < 6; i++) {
+        double y = Y->data[i], d = dX->data[i];
+        double ey = rel_err(y, t->y), ed = rel_err(d, t->dy);
+        ck_assert_msg(isfinite(y) && isfinite(d), "row %d %s(%g): element %d: y=%g dy=%g not finite", _i, name,
+                      t->x, i, y, d);
+        ck_assert_msg(ey <= t->tol, "row %d %s(%g) element [%d][%d]: y=%.17g want %.17g rel=%g", _i, name, t->x,
+                      i / 3, i % 3, y, t->y, ey);
+        if (t->act == GC_ACT_SIGMOID && t->x == 40.0)
+            ck_assert_msg(fabs(d - 4.248354255291589e-18) <= 1e-17, "sigmoid'(40) = %g", d);
+        else
+            ck_assert_msg(ed <= t->tol, "row %d %s'(%g) element [%d][%d]: dy=%.17g want %.17g rel=%g", _i, name,
+                          t->x, i / 3, i % 3, d, t->dy, ed);
+    }
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(dY); gc_mat_free(dX);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* Every elementwise activation's derivative against a central difference of
+ * its own forward, at points away from any kink.  h = 1e-5: the truncation
+ * error is h^2 |f'''| / 6 ~ 1e-11 and the rounding error eps |f| / h ~ 1e-11
+ * for |f| <= 3, so 1e-8 relative (or 1e-10 absolute) has room and still
+ * catches any wrong formula (those are off by O(1)). */
+START_TEST(test_activation_derivative_vs_central_difference)
+{
+    static const double xs[] = {-2.7, -0.9, -0.3, 0.2, 0.8, 1.9};
+    gc_act act = (gc_act)_i;
+    if (act == GC_ACT_SOFTMAX)
+        return; /* per column: tested on its own below */
+    double alpha = act == GC_ACT_ELU ? 0.7 : gc_act_default_alpha(act);
+    gc_layer *l = gc_activation_new(act, 6, alpha);
+    ck_assert_ptr_nonnull(l);
+    const double h = 1e-5;
+    gc_mat *X = gc_mat_new(6, 1), *Y = gc_mat_new(6, 1), *Yp = gc_mat_new(6, 1), *Ym = gc_mat_new(6, 1);
+    gc_mat *dY = gc_mat_new(6, 1), *dX = gc_mat_new(6, 1), *Xs = gc_mat_new(6, 1);
+    for (int i = 0; i < 6; i++)
+        X->data[i] = xs[i];
+    gc_mat_fill(dY, 1.0);
+    l->ops->forward(l, Y, X);
+    l->ops->backward(l, dX, X, Y, dY);
+    for (int i = 0; i < 6; i++)
+        Xs->data[i] = xs[i] + h;
+    l->ops->forward(l, Yp, Xs);
+    for (int i = 0; i < 6; i++)
+        Xs->data[i] = xs[i] - h;
+    l->ops->forward(l, Ym, Xs);
+    for (int i = 0; i < 6; i++) {
+        double n = (Yp->data[i] - Ym->data[i]) / (2 * h), a = dX->data[i];
+        double r = rel_err(a, n);
+        ck_assert_msg(r <= 1e-8 || fabs(a - n) <= 1e-10, "%s'(%g): analytic=%.17g numeric=%.17g rel=%g",
+                      gc_act_name(act), xs[i], a, n, r);
+    }
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(Yp); gc_mat_free(Ym);
+    gc_mat_free(dY); gc_mat_free(dX); gc_mat_free(Xs);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* ---- softmax ------------------------------------------------------------ */
+
+/* Column 0: logits (log 1, log 2, log 3) give (1/6, 2/6, 3/6).  With dY
+ * column (1, 0, 0): sum(dY Y) = 1/6, dX = Y (dY - 1/6) = (5/36, -2/36, -3/36).
+ * Column 1: the same logits + 1000 (softmax is shift invariant; the max
+ * subtraction keeps it finite) with dY = (0, 0, 2): sum = 1,
+ * dX = Y (dY - 1) = (-1/6, -2/6, 3/6). */
+START_TEST(test_softmax_by_hand)
+{
+    gc_layer *l = gc_activation_new(GC_ACT_SOFTMAX, 3, 0);
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(l->ops->caps & GC_CAP_ELEMENTWISE, 0);
+    gc_mat *X = gc_mat_new(3, 2), *Y = gc_mat_new(3, 2), *dY = gc_mat_new(3, 2), *dX = gc_mat_new(3, 2);
+    for (int i = 0; i < 3; i++) {
+        GC_AT(X, i, 0) = log(i + 1.0);
+        GC_AT(X, i, 1) = 1000.0 + log(i + 1.0);
+    }
+    GC_AT(dY, 0, 0) = 1.0;
+    GC_AT(dY, 2, 1) = 2.0;
+    static const double y_want[3] = {1.0 / 6, 2.0 / 6, 3.0 / 6};
+    static const double dx_want[3][2] = {{5.0 / 36, -1.0 / 6}, {-2.0 / 36, -2.0 / 6}, {-3.0 / 36, 3.0 / 6}};
+    l->ops->forward(l, Y, X);
+    l->ops->backward(l, dX, X, Y, dY);
+    /* 1e-12: log(i+1) and 1000 + log(i+1) are rounded, an error of ~1e-13
+     * relative after exp in column 1. */
+    for (int i = 0; i < 3; i++)
+        for (int c = 0; c < 2; c++) {
+            double ry = rel_err(GC_AT(Y, i, c), y_want[i]), rd = rel_err(GC_AT(dX, i, c), dx_want[i][c]);
+            ck_assert_msg(ry <= 1e-12, "Y[%d][%d] = %.17g want %.17g rel=%g", i, c, GC_AT(Y, i, c), y_want[i], ry);
+            ck_assert_msg(rd <= 1e-12, "dX[%d][%d] = %.17g want %.17g rel=%g", i, c, GC_AT(dX, i, c),
+                          dx_want[i][c], rd);
+        }
+    /* Logits +-1e3 in one column: (1, 0) exactly, finite. */
+    gc_mat *X2 = gc_mat_new(2, 1), *Y2 = gc_mat_new(2, 1);
+    X2->data[0] = 1e3;
+    X2->data[1] = -1e3;
+    gc_layer *l2 = gc_activation_new(GC_ACT_SOFTMAX, 2, 0);
+    l2->ops->forward(l2, Y2, X2);
+    ck_assert_msg(Y2->data[0] == 1.0 && Y2->data[1] == 0.0, "softmax(1e3, -1e3) = (%g, %g)", Y2->data[0],
+                  Y2->data[1]);
+    gc_mat_free(X2); gc_mat_free(Y2);
+    gc_layer_free(l2);
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(dY); gc_mat_free(dX);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* ---- the kink hook ------------------------------------------------------- */
+
+typedef struct kink_case {
+    gc_act act;
+    double alpha;
+    double lo0, hi0, lo1, hi1; /* two elements */
+    int want;
+} kink_case;
+
+static const kink_case kink_cases[] = {
+    {GC_ACT_RELU, 0, -1e-6, 1e-6, 0.5, 0.5, 1},     /* element 0 crosses 0 */
+    {GC_ACT_RELU, 0, 0.5, 0.7, -0.7, -0.5, 0},      /* neither does */
+    {GC_ACT_RELU, 0, 0.0, 1e-6, 1.0, 1.0, 1},       /* closed interval: 0 at an end */
+    {GC_ACT_RELU, 0, 1.0, 1.0, 0.0, 0.0, 0},        /* lo == hi: nothing moves */
+    {GC_ACT_RELU, 0, 2.0, 2.0, 1e-7, -1e-7, 1},     /* element 1, hi < lo */
+    {GC_ACT_LEAKY_RELU, 0.01, -1e-6, 1e-6, 1, 1, 1},
+    {GC_ACT_LEAKY_RELU, 0.01, 1e-6, 3e-6, 1, 1, 0},
+    {GC_ACT_ELU, 0.5, -1e-6, 1e-6, 1, 1, 1},        /* slopes 0.5 and 1 at 0 */
+    {GC_ACT_ELU, 1.0, -1e-6, 1e-6, 1, 1, 0},        /* alpha 1: smooth at 0 */
+};
+
+START_TEST(test_kink_hook)
+{
+    const kink_case *t = &kink_cases[_i];
+    gc_layer *l = gc_activation_new(t->act, 2, t->alpha);
+    ck_assert_ptr_nonnull(l->ops->kink);
+    gc_mat *lo = gc_mat_new(2, 1), *hi = gc_mat_new(2, 1);
+    lo->data[0] = t->lo0; hi->data[0] = t->hi0;
+    lo->data[1] = t->lo1; hi->data[1] = t->hi1;
+    int got = l->ops->kink(l, lo, hi) != 0;
+    ck_assert_msg(got == t->want, "row %d %s: kink([%g,%g], [%g,%g]) = %d, want %d", _i, gc_act_name(t->act),
+                  t->lo0, t->hi0, t->lo1, t->hi1, got, t->want);
+    gc_mat_free(lo); gc_mat_free(hi);
+    gc_layer_free(l);
+}
+END_TEST
+
+START_TEST(test_smooth_activations_have_no_kink_hook)
+{
+    static const gc_act smooth[] = {GC_ACT_IDENTITY, GC_ACT_SIGMOID, GC_ACT_TANH, GC_ACT_SOFTPLUS, GC_ACT_GELU,
+                                    GC_ACT_SOFTMAX};
+    for (size_t i = 0; i < sizeof smooth / sizeof smooth[0]; i++)
+        ck_assert_msg(gc_act_ops(smooth[i])->kink == NULL, "%s has a kink hook", gc_act_name(smooth[i]));
+}
+END_TEST
+
+START_TEST(test_activation_names)
+{
+    for (int a = 0; a < GC_ACT_COUNT; a++) {
+        gc_act back;
+        const char *name = gc_act_name((gc_act)a);
+        ck_assert_ptr_nonnull(name);
+        ck_assert_int_eq(gc_act_from_name(name, &back), GC_OK);
+        ck_assert_int_eq(back, a);
+    }
+    ck_assert_ptr_null(gc_act_name(GC_ACT_COUNT));
+    ck_assert_int_eq(gc_act_from_name("swish", NULL), GC_EINVAL);
+    ck_assert_str_eq(gc_act_name(GC_ACT_LEAKY_RELU), "leaky_relu");
+    ck_assert(gc_act_default_alpha(GC_ACT_LEAKY_RELU) == 0.01);
+    ck_assert(gc_act_default_alpha(GC_ACT_ELU) == 1.0);
+    ck_assert(gc_act_default_alpha(GC_ACT_RELU) == 0.0);
+    ck_assert_ptr_null(gc_activation_new(GC_ACT_COUNT, 2, 0));
+    ck_assert_ptr_null(gc_activation_new(GC_ACT_RELU, 0, 0));
+    ck_assert_ptr_null(gc_activation_new(GC_ACT_ELU, 2, NAN));
+}
+END_TEST
+
+Suite *make_layers_suite(void)
+{
+    Suite *s = suite_create("layers");
+    TCase *tc = tcase_create("layers");
+    tcase_add_test(tc, test_layer_new_and_params);
+    tcase_add_test(tc, test_dense_forward_backward_by_hand);
+    tcase_add_loop_test(tc, test_activation_table, 0, NACT_CASES);
+    tcase_add_loop_test(tc, test_activation_derivative_vs_central_difference, 0, GC_ACT_COUNT);
+    tcase_add_test(tc, test_softmax_by_hand);
+    tcase_add_loop_test(tc, test_kink_hook, 0, (int)(sizeof kink_cases / sizeof kink_cases[0]));
+    tcase_add_test(tc, test_smooth_activations_have_no_kink_hook);
+    tcase_add_test(tc, test_activation_names);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,205 @@
+/*
+ * loss.c -- the built-in losses L(P, T), P the network output and T the
+ * targets, both out x B (one column per example).
+ *
+ * Reductions follow PyTorch's reduction='mean' so that a network exported
+ * from there gives the same number: bce, bce_logits and mse average over all
+ * N = out * B elements; softmax_ce sums over the units of a column and
+ * averages over the B columns.  Each gradient is derived beside its loss.
+ */
+#include "gradcheck/layer.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+static double sigmoid(double x)
+{
+    if (x >= 0.0)
+        return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+/* Every t in [0, 1] (NaN fails the test as written). */
+static int check_unit_interval(const gc_mat *T, gc_error *err)
+{
+    for (int r = 0; r < T->rows; r++)
+        for (int c = 0; c < T->cols; c++) {
+            double t = GC_AT(T, r, c);
+            if (!(t >= 0.0 && t <= 1.0))
+                return gc_error_set(err, GC_ERANGE, "y[%d][%d]: expected a value in [0, 1], got %g",
+                                    c, r, t);
+        }
+    return GC_OK;
+}
+
+/* ---- bce on probabilities (the classic) -------------------------------- */
+
+/* L = -(1/N) sum (t log p + (1 - t) log(1 - p)).  No clamping: p exactly 0
+ * or 1 gives Inf or NaN, which the engine reports as a failure (a saturated
+ * sigmoid output cannot be checked on probabilities; use bce_logits). */
+static double bce_value(const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double p = P->data[i], t = T->data[i];
+        s += t * log(p) + (1.0 - t) * log1p(-p);
+    }
+    return -s / (double)n;
+}
+
+/* dL/dp = -(1/N) (t / p - (1 - t) / (1 - p)) = (p - t) / (p (1 - p)) / N. */
+static void bce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    for (size_t i = 0; i < n; i++) {
+        double p = P->data[i], t = T->data[i];
+        dP->data[i] = (p - t) / (p * (1.0 - p)) / (double)n;
+    }
+}
+
+const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, check_unit_interval};
+
+/* ---- bce on logits ------------------------------------------------------ */
+
+/* With p = sigma(z): -(t log p + (1 - t) log(1 - p)) = log(1 + e^z) - t z
+ * = max(z, 0) - z t + log1p(e^-|z|): no exp of a positive number, finite for
+ * logits of any finite size. */
+static double bce_logits_value(const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double z = P->data[i], t = T->data[i];
+        s += fmax(z, 0.0) - z * t + log1p(exp(-fabs(z)));
+    }
+    return s / (double)n;
+}
+
+/* d/dz (log(1 + e^z) - t z) = sigma(z) - t; divided by N. */
+static void bce_logits_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    for (size_t i = 0; i < n; i++)
+        dP->data[i] = (sigmoid(P->data[i]) - T->data[i]) / (double)n;
+}
+
+const gc_loss gc_loss_bce_logits = {"bce_logits", bce_logits_value, bce_logits_grad,
+                                    check_unit_interval};
+
+/* ---- mean squared error -------------------------------------------------- */
+
+/* L = (1/N) sum (p - t)^2. */
+static double mse_value(const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = P->data[i] - T->data[i];
+        s += d * d;
+    }
+    return s / (double)n;
+}
+
+/* dL/dp = 2 (p - t) / N. */
+static void mse_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
+{
+    size_t n = gc_mat_size(P);
+    for (size_t i = 0; i < n; i++)
+        dP->data[i] = 2.0 * (P->data[i] - T->data[i]) / (double)n;
+}
+
+/* Any finite target. */
+static int mse_check_target(const gc_mat *T, gc_error *err)
+{
+    for (int r = 0; r < T->rows; r++)
+        for (int c = 0; c < T->cols; c++)
+            if (!isfinite(GC_AT(T, r, c)))
+                return gc_error_set(err, GC_ERANGE, "y[%d][%d]: expected a finite value, got %g",
+                                    c, r, GC_AT(T, r, c));
+    return GC_OK;
+}
+
+const gc_loss gc_loss_mse = {"mse", mse_value, mse_grad, mse_check_target};
+
+/* ---- softmax cross-entropy on logits ------------------------------------- */
+
+/* log sum_i e^(z_i) of column c, as m + log sum_i e^(z_i - m) with m the
+ * column max: every exp argument is <= 0 and one of them is 0. */
+static double column_lse(const gc_mat *Z, int c)
+{
+    double m = GC_AT(Z, 0, c);
+    for (int i = 1; i < Z->rows; i++)
+        m = fmax(m, GC_AT(Z, i, c));
+    double s = 0.0;
+    for (int i = 0; i < Z->rows; i++)
+        s += exp(GC_AT(Z, i, c) - m);
+    return m + log(s);
+}
+
+/* L = (1/B) sum_c -sum_i t_ic (z_ic - lse_c), log softmax written as
+ * z - lse so that it stays finite for logits of +-1e3. */
+static double softmax_ce_value(const gc_mat *P, const gc_mat *T)
+{
+    double s = 0.0;
+    for (int c = 0; c < P->cols; c++) {
+        double lse = column_lse(P, c);
+        for (int i = 0; i < P->rows; i++)
+            s -= GC_AT(T, i, c) * (GC_AT(P, i, c) - lse);
+    }
+    return s / (double)P->cols;
+}
+
+/* d lse / dz_j = softmax(z)_j, so for one column
+ *   dL/dz_j = -t_j + softmax(z)_j sum_i t_i,
+ * divided by B.  (sum_i t_i = 1 for a valid target; kept general so the
+ * gradient matches the value for any T.) */
+static void softmax_ce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
+{
+    double B = (double)P->cols;
+    for (int c = 0; c < P->cols; c++) {
+        double lse = column_lse(P, c);
+        double st = 0.0;
+        for (int i = 0; i < P->rows; i++)
+            st += GC_AT(T, i, c);
+        for (int i = 0; i < P->rows; i++)
+            GC_AT(dP, i, c) = (exp(GC_AT(P, i, c) - lse) * st - GC_AT(T, i, c)) / B;
+    }
+}
+
+/* Every column a distribution: entries >= 0 (finite), summing to 1 within
+ * 1e-9 (room for rounding in targets written with ~16 digits). */
+static int softmax_ce_check_target(const gc_mat *T, gc_error *err)
+{
+    for (int c = 0; c < T->cols; c++) {
+        double s = 0.0;
+        for (int r = 0; r < T->rows; r++) {
+            double t = GC_AT(T, r, c);
+            if (!(t >= 0.0 && t <= 1.0))
+                return gc_error_set(err, GC_ERANGE, "y[%d][%d]: expected a value in [0, 1], got %g",
+                                    c, r, t);
+            s += t;
+        }
+        if (!(fabs(s - 1.0) <= 1e-9))
+            return gc_error_set(err, GC_ERANGE,
+                                "y[%d]: expected the example's targets to sum to 1, got %.17g", c, s);
+    }
+    return GC_OK;
+}
+
+const gc_loss gc_loss_softmax_ce = {"softmax_ce", softmax_ce_value, softmax_ce_grad,
+                                    softmax_ce_check_target};
+
+const gc_loss *gc_loss_by_name(const char *name)
+{
+    static const gc_loss *const all[] = {&gc_loss_bce, &gc_loss_bce_logits, &gc_loss_mse,
+                                         &gc_loss_softmax_ce};
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, all[i]->name) == 0)
+            return all[i];
+    return NULL;
+}

@@ -1,0 +1,266 @@
+/*
+ * net.c -- the network: ordered layers, one loss, a copy of the data, and the
+ * forward-pass cache (act[k] is the input of layers[k], act[nlayers] the
+ * output; dact[k] = dL/dact[k]).
+ *
+ * All allocation happens in gc_net_add and gc_net_set_data; forward and
+ * backward only write into buffers sized there, so the engine can call them
+ * millions of times.  Parameters are numbered as in the classic code: the
+ * k-th layer of a type appends k to its parameter names (W1 b1 W2 b2 ...).
+ */
+#include "gradcheck/net.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+gc_net *gc_net_new(const gc_loss *loss)
+{
+    if (loss == NULL)
+        return NULL;
+    gc_net *net = calloc(1, sizeof *net);
+    if (net != NULL)
+        net->loss = loss;
+    return net;
+}
+
+/* Free T and the cache; batch back to 0. */
+static void free_data(gc_net *net)
+{
+    if (net->act != NULL)
+        for (int k = 0; k <= net->nlayers; k++)
+            gc_mat_free(net->act[k]);
+    if (net->dact != NULL)
+        for (int k = 0; k <= net->nlayers; k++)
+            gc_mat_free(net->dact[k]);
+    free(net->act);
+    free(net->dact);
+    gc_mat_free(net->T);
+    net->act = net->dact = NULL;
+    net->T = NULL;
+    net->batch = 0;
+}
+
+void gc_net_free(gc_net *net)
+{
+    if (net == NULL)
+        return;
+    free_data(net);
+    for (int k = 0; k < net->nlayers; k++)
+        gc_layer_free(net->layers[k]);
+    free(net->layers);
+    free(net->tensors);
+    free(net->tensor_layer);
+    free(net);
+}
+
+int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err)
+{
+    if (net == NULL || layer == NULL) {
+        gc_layer_free(layer);
+        return gc_error_set(err, GC_EINVAL, "gc_net_add: NULL network or layer");
+    }
+    int k = net->nlayers;
+    if (k > 0 && layer->in != net->layers[k - 1]->out) {
+        int rc = gc_error_set(err, GC_ESHAPE, "layers[%d]: expected in = %d, got %d", k,
+                              net->layers[k - 1]->out, layer->in);
+        gc_layer_free(layer);
+        return rc;
+    }
+    /* Number: this is the n-th layer of its type (counting from 1). */
+    int n = 1;
+    for (int i = 0; i < k; i++)
+        if (strcmp(net->layers[i]->ops->type, layer->ops->type) == 0)
+            n++;
+    char names[GC_LAYER_MAX_PARAMS][GC_NAME_MAX];
+    for (int p = 0; p < layer->nparams; p++) {
+        int len = snprintf(names[p], GC_NAME_MAX, "%s%d", layer->param[p].name, n);
+        if (len < 0 || len >= GC_NAME_MAX) {
+            int rc = gc_error_set(err, GC_EINVAL, "layers[%d]: parameter name \"%s%d\" is too long",
+                                  k, layer->param[p].name, n);
+            gc_layer_free(layer);
+            return rc;
+        }
+    }
+    gc_layer **layers = realloc(net->layers, (size_t)(k + 1) * sizeof *layers);
+    if (layers == NULL) {
+        gc_layer_free(layer);
+        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
+    }
+    net->layers = layers;
+    int nt = net->ntensors + layer->nparams;
+    gc_tensor **tensors = realloc(net->tensors, (size_t)(nt > 0 ? nt : 1) * sizeof *tensors);
+    if (tensors == NULL) {
+        gc_layer_free(layer);
+        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
+    }
+    net->tensors = tensors;
+    int *tl = realloc(net->tensor_layer, (size_t)(nt > 0 ? nt : 1) * sizeof *tl);
+    if (tl == NULL) {
+        gc_layer_free(layer);
+        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
+    }
+    net->tensor_layer = tl;
+    /* The cache was sized for the old layer list: drop it (set data again). */
+    free_data(net);
+    for (int p = 0; p < layer->nparams; p++) {
+        memcpy(layer->param[p].name, names[p], GC_NAME_MAX);
+        net->tensors[net->ntensors] = &layer->param[p];
+        net->tensor_layer[net->ntensors] = k;
+        net->ntensors++;
+    }
+    net->layers[k] = layer;
+    net->nlayers = k + 1;
+    return GC_OK;
+}
+
+int gc_net_in(const gc_net *net)
+{
+    return net == NULL || net->nlayers == 0 ? 0 : net->layers[0]->in;
+}
+
+int gc_net_out(const gc_net *net)
+{
+    return net == NULL || net->nlayers == 0 ? 0 : net->layers[net->nlayers - 1]->out;
+}
+
+/* First non-finite element of M as GC_ERANGE naming it "what[col][row]". */
+static int check_finite(const gc_mat *M, const char *what, gc_error *err)
+{
+    for (int r = 0; r < M->rows; r++)
+        for (int c = 0; c < M->cols; c++)
+            if (!isfinite(GC_AT(M, r, c)))
+                return gc_error_set(err, GC_ERANGE, "%s[%d][%d]: expected a finite value, got %g",
+                                    what, c, r, GC_AT(M, r, c));
+    return GC_OK;
+}
+
+int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err)
+{
+    if (net == NULL || X == NULL || T == NULL)
+        return gc_error_set(err, GC_EINVAL, "gc_net_set_data: NULL argument");
+    if (net->nlayers == 0)
+        return gc_error_set(err, GC_EINVAL, "the network has no layers");
+    int in = gc_net_in(net), out = gc_net_out(net);
+    if (X->rows != in)
+        return gc_error_set(err, GC_ESHAPE, "x: expected %d features per example, got %d", in,
+                            X->rows);
+    if (T->rows != out)
+        return gc_error_set(err, GC_ESHAPE, "y: expected %d targets per example, got %d", out,
+                            T->rows);
+    if (T->cols != X->cols)
+        return gc_error_set(err, GC_ESHAPE, "y: expected %d examples (as x), got %d", X->cols,
+                            T->cols);
+    int rc = check_finite(X, "x", err);
+    if (rc == GC_OK)
+        rc = check_finite(T, "y", err);
+    if (rc == GC_OK && net->loss->check_target != NULL)
+        rc = net->loss->check_target(T, err);
+    if (rc != GC_OK)
+        return rc;
+
+    free_data(net);
+    int n = net->nlayers, B = X->cols;
+    net->act = calloc((size_t)n + 1, sizeof *net->act);
+    net->dact = calloc((size_t)n + 1, sizeof *net->dact);
+    net->T = gc_mat_dup(T);
+    if (net->act == NULL || net->dact == NULL || net->T == NULL)
+        goto fail;
+    for (int k = 0; k <= n; k++) {
+        int rows = k == 0 ? in : net->layers[k - 1]->out;
+        net->act[k] = gc_mat_new(rows, B);
+        net->dact[k] = gc_mat_new(rows, B);
+        if (net->act[k] == NULL || net->dact[k] == NULL)
+            goto fail;
+    }
+    gc_mat_copy(net->act[0], X);
+    net->batch = B;
+    net->loss_value = NAN;
+    return GC_OK;
+fail:
+    free_data(net);
+    return gc_error_set(err, GC_ENOMEM, "out of memory sizing the cache for %d examples", B);
+}
+
+void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
+{
+    if (net == NULL || rng == NULL)
+        return;
+    for (int k = 0; k < net->nlayers; k++) {
+        gc_layer *l = net->layers[k];
+        for (int p = 0; p < l->nparams; p++) {
+            gc_tensor *t = &l->param[p];
+            size_t n = (size_t)t->rows * (size_t)t->cols;
+            /* A tensor is a weight matrix, drawn, unless it is a bias: the b of
+             * an affine layer, or a column (cols == 1) of any other layer. */
+            int is_bias = (l->ops->caps & GC_CAP_AFFINE) ? p == 1 : t->cols == 1;
+            /* Fans: an affine W maps in -> out; another tensor rows x cols. */
+            double fan_in = (l->ops->caps & GC_CAP_AFFINE) ? l->in : t->cols;
+            double fan_out = (l->ops->caps & GC_CAP_AFFINE) ? l->out : t->rows;
+            for (size_t i = 0; i < n; i++) {
+                switch (init) {
+                case GC_INIT_UNIFORM:
+                    t->value[i] = gc_pcg32_uniform(rng);
+                    break;
+                case GC_INIT_XAVIER: {
+                    double a = sqrt(6.0 / (fan_in + fan_out));
+                    t->value[i] = is_bias ? 0.0 : a * (2.0 * gc_pcg32_uniform(rng) - 1.0);
+                    break;
+                }
+                case GC_INIT_HE:
+                    t->value[i] = is_bias ? 0.0 : sqrt(2.0 / fan_in) * gc_pcg32_normal(rng);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+double gc_net_forward_from(gc_net *net, int k)
+{
+    if (net == NULL || net->batch == 0 || k < 0 || k > net->nlayers)
+        return NAN;
+    for (int i = k; i < net->nlayers; i++) {
+        gc_layer *l = net->layers[i];
+        l->ops->forward(l, net->act[i + 1], net->act[i]);
+        net->nforward++;
+    }
+    net->loss_value = net->loss->value(net->act[net->nlayers], net->T);
+    return net->loss_value;
+}
+
+double gc_net_forward(gc_net *net)
+{
+    return gc_net_forward_from(net, 0);
+}
+
+void gc_net_backward(gc_net *net)
+{
+    if (net == NULL || net->batch == 0)
+        return;
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *tn = net->tensors[t];
+        memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
+    }
+    int n = net->nlayers;
+    net->loss->grad(net->dact[n], net->act[n], net->T);
+    for (int k = n - 1; k >= 0; k--) {
+        gc_layer *l = net->layers[k];
+        l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
+    }
+}
+
+gc_tensor *gc_net_find_tensor(const gc_net *net, const char *name, int *layer)
+{
+    if (net == NULL || name == NULL)
+        return NULL;
+    for (int t = 0; t < net->ntensors; t++) {
+        if (strcmp(net->tensors[t]->name, name) == 0) {
+            if (layer != NULL)
+                *layer = net->tensor_layer[t];
+            return net->tensors[t];
+        }
+    }
+    return NULL;
+}
