@@ -89,7 +89,8 @@ struct gc_layer {
     void *priv;              /* the layer's own state; freed by ops->destroy */
 };
 
-/* A new layer with no parameters, or NULL (bad sizes, NULL ops, no memory).
+/* A new layer with no parameters, or NULL (bad sizes, NULL ops or a NULL
+ * type, forward or backward in it, no memory).
  * Free with gc_layer_free (or hand it to gc_net_add, which takes it). */
 gc_layer *gc_layer_new(const gc_layer_ops *ops, int in, int out);
 
