@@ -49,6 +49,9 @@ static shape draw_shape(const gc_mutant *m, gc_pcg32 *rng)
             s.n2 = draw_int(rng, 2, 6);
         while (s.n2 == s.n1);
     }
+    /* Two signs need two elements. */
+    if ((m->needs & GC_MUTANT_NEED_BOTH_SIGNS) && s.n1 * s.B < 2)
+        s.B = 2;
     return s;
 }
 
