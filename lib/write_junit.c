@@ -59,6 +59,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"rtol\" value=\"%.17g\"/>\n", r->opts.rtol);
     fprintf(f, "      <property name=\"atol\" value=\"%.17g\"/>\n", r->opts.atol);
     fprintf(f, "      <property name=\"loss\" value=\"%.17g\"/>\n", r->loss);
+    fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
+    fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
