@@ -388,22 +388,10 @@ static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
 
 /* ---- summaries ------------------------------------------------------------ */
 
-/* Sort key: larger rel_err first, NaN above everything, ties by index. */
-typedef struct rank {
-    double rel;
-    size_t idx;
-} rank;
-
-static int rank_cmp(const void *pa, const void *pb)
-{
-    const rank *a = pa, *b = pb;
-    int an = isnan(a->rel), bn = isnan(b->rel);
-    if (an != bn)
-        return an ? -1 : 1;
-    if (!an && a->rel != b->rel)
-        return a->rel > b->rel ? -1 : 1;
-    return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
-}
+/* Sort key: larger rel_err first, NaN above everything, ties by index
+ * (gc_rank_sort in lib/sort.c: linear time, the same order as a comparison
+ * sort with that rule). */
+typedef gc_rank rank;
 
 /* Per-tensor statistics, totals and the worst-first order.  ranks has room
  * for nrows entries. */
@@ -438,7 +426,7 @@ static void summarize(gc_report *r, rank *ranks)
         tr->vacuous = tr->count > 0 && vacuous;
         tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
         if (tr->count > 0) {
-            qsort(ranks, tr->count, sizeof *ranks, rank_cmp);
+            gc_rank_sort(ranks, tr->count);
             tr->worst = ranks[0].idx;
             tr->max_rel = ranks[0].rel;
             /* ranks is descending: the median is the middle (or mean of the
@@ -461,7 +449,7 @@ static void summarize(gc_report *r, rank *ranks)
         ranks[k].idx = k;
     }
     if (r->nrows > 0)
-        qsort(ranks, r->nrows, sizeof *ranks, rank_cmp);
+        gc_rank_sort(ranks, r->nrows);
     for (size_t k = 0; k < r->nrows; k++)
         r->order[k] = ranks[k].idx;
 }

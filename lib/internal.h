@@ -88,6 +88,19 @@ void gc_screen_direction(double *d, size_t n, uint64_t seed, int t);
 int gc_screen_tensor(gc_fast *f, const gc_net *net, int t, const gc_check_opts *opts,
                      double eps, double *d, gc_screen *out);
 
+/* ---- sorting (sort.c) ------------------------------------------------------ */
+
+/* A row's sort key: its rel_err and its index. */
+typedef struct gc_rank {
+    double rel;
+    size_t idx;
+} gc_rank;
+
+/* Sort r[0 .. n): NaN first, then larger rel first, ties by smaller idx --
+ * the engine's order -- in O(n) when idx ascends on entry (a stable radix
+ * sort), else (or when memory runs out) by qsort. */
+void gc_rank_sort(gc_rank *r, size_t n);
+
 /* ---- threads (threads.c) ------------------------------------------------ */
 
 /* The thread count that `threads` asks for: itself when >= 1, else the
