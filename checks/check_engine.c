@@ -186,6 +186,7 @@ START_TEST(test_prefix_reuse_counts_forwards)
     gc_net_init_params(net, GC_INIT_XAVIER, &rng);
     gc_check_opts o;
     gc_check_opts_init(&o);
+    o.engine = GC_ENGINE_REFERENCE; /* the counts are the reference's prefix reuse */
     o.inputs = 1;
     gc_report *r = NULL;
     unsigned long long before = net->nforward;

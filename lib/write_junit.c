@@ -73,6 +73,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", shortest(b, r->opts.rtol));
     fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", shortest(b, r->opts.atol));
     fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
+    fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
+    fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];

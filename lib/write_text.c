@@ -115,6 +115,9 @@ int gc_report_write_text(const gc_report *r, FILE *f)
     fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, loss %.10g\n",
             GC_VERSION, gc_method_name(o->method), o->eps, o->rtol, o->atol,
             o->adaptive ? ", adaptive" : "", o->strict_kinks ? ", strict kinks" : "", r->loss);
+    fprintf(f, "engine: %s%s\n", gc_engine_name(o->engine),
+            o->screen ? ", random-direction screen first (screened tensors: one directional "
+                        "check, max/median rel = its rel_err)" : "");
     if (o->sample > 0)
         fprintf(f, "sampled: at most %d elements of every tensor (PCG32 seed %llu)\n",
                 o->sample, (unsigned long long)o->seed);

@@ -1,0 +1,96 @@
+/*
+ * gradcheck/netfile.h -- network files (JSON): load and save a network with
+ * its data.
+ *
+ * The format (DESIGN section 6):
+ *
+ *   { "layers": [ {"type": "dense", "in": 2, "out": 2,
+ *                  "W": [[0.1, 0.2], [0.3, 0.4]], "b": [0.0, 0.1]},
+ *                 {"type": "sigmoid"},
+ *                 {"type": "dense", "in": 2, "out": 1},
+ *                 {"type": "leaky_relu", "alpha": 0.1} ],
+ *     "loss": "bce",
+ *     "x": [[0.5, 0.7]],
+ *     "y": [[1]] }
+ *
+ * - "x" and "y" hold one inner list per example, so in the file x is
+ *   B x in and y is B x out; the network's X and T are the transposes
+ *   (one column per example).
+ * - A layer is {"type": "dense", "in": I, "out": O, "W": O rows of I numbers,
+ *   "b": O numbers} or {"type": ACT} for every built-in activation name
+ *   (identity sigmoid tanh relu leaky_relu elu softplus gelu softmax);
+ *   leaky_relu and elu may carry "alpha" (default gc_act_default_alpha).
+ *   An activation takes its width from the layer before it (from x's width
+ *   when it comes first); a dense layer's "in" must equal that width.
+ * - "W" and "b" may be omitted: they are then drawn from the caller's
+ *   generator (see gc_net_load).
+ * - "loss" is one of bce, bce_logits, mse, softmax_ce.  Targets must suit the
+ *   loss: bce and bce_logits want every value in [0, 1]; softmax_ce wants
+ *   every example to be a distribution (values >= 0 summing to 1 within
+ *   1e-9); mse takes any finite value.
+ *
+ * Validation is strict: unknown keys, missing keys, wrong types, sizes < 1,
+ * ragged rows, non-finite numbers, an empty layer list or data set, shapes
+ * that do not chain, an unknown type or loss are all rejected.  Every error
+ * sets err->msg to one line "LABEL: PATH: what was expected, got what", e.g.
+ *   net.json: layers[2].W: expected 2 rows, got 3
+ *   net.json: layers[0].W[1][0]: expected a finite number, got "a"
+ *   net.json: line 3 column 5: JSON syntax error: ']' expected near ','
+ * where LABEL is the path or label given and PATH a JSON path.  The messages
+ * are a stable interface (the CLI prints them and tests assert them).  Only
+ * the first problem is reported, looking in this order: JSON syntax, the
+ * top-level keys (unknown, then missing), loss, x, layers in order (type,
+ * keys, in/out, W, b, alpha), y, then y against the loss.
+ *
+ * Status codes: GC_EIO the file cannot be opened or read; GC_EPARSE syntax,
+ * types, keys, counts within the file; GC_ESHAPE widths that do not chain (a
+ * dense "in" unlike the width before it, y unlike x or the output width);
+ * GC_ERANGE a value the loss cannot take, a size beyond the limits (1e6
+ * units per layer, 1e8 weights per matrix); GC_EINVAL a needed generator
+ * missing; GC_ENOMEM.
+ */
+#ifndef GRADCHECK_NETFILE_H
+#define GRADCHECK_NETFILE_H
+
+#include <stdio.h>
+
+#include "gradcheck/base.h"
+#include "gradcheck/net.h"
+#include "gradcheck/pcg32.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Load the network file at `path` into a new network with its data set
+ * (gc_net_set_data).  When any W or b is omitted, every parameter of the
+ * network is first drawn from rng by gc_net_init_params(net, init, rng) and
+ * the values given in the file then overwrite their tensors, so a given seed
+ * always yields the same network (rng may be NULL only when the file gives
+ * every W and b; it is not touched then).  Returns an owned network (free
+ * with gc_net_free), or NULL with err set (codes as above). */
+gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err);
+
+/* As gc_net_load, from the NUL-terminated text `json`; `label` stands in for
+ * the file name in messages (NULL: "<string>"). */
+gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
+                           gc_pcg32 *rng, gc_error *err);
+
+/* Write net (with its data, every W and b, alpha for leaky_relu and elu) to f
+ * in the network file format.  Every number is written with the fewest
+ * significant digits (15 to 17) that read back to the same bits, so loading
+ * the output gives a bit-identical network.  GC_EINVAL when the network has
+ * no data or a layer or loss the format cannot express (a user's layer);
+ * GC_ERANGE for a NaN or Inf; GC_EIO when writing fails. */
+int gc_net_write_json(const gc_net *net, FILE *f, gc_error *err);
+
+/* Save net to `path` atomically: write a temporary file in the same
+ * directory, flush it to disk, then rename it over `path`, so `path` holds
+ * either the old or the complete new file.  Errors as gc_net_write_json. */
+int gc_net_save(const gc_net *net, const char *path, gc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
