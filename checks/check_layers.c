@@ -39,6 +39,8 @@ static const gc_layer_ops dummy_ops = {.type = "dummy", .forward = dummy_fwd, .b
 START_TEST(test_layer_new_and_params)
 {
     ck_assert_ptr_null(gc_layer_new(NULL, 1, 1));
+    static const gc_layer_ops no_backward = {.type = "half", .forward = dummy_fwd};
+    ck_assert_ptr_null(gc_layer_new(&no_backward, 1, 1));
     ck_assert_ptr_null(gc_layer_new(&dummy_ops, 0, 1));
     ck_assert_ptr_null(gc_layer_new(&dummy_ops, 1, 0));
     gc_layer_free(NULL);

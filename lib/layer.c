@@ -14,7 +14,9 @@
 
 gc_layer *gc_layer_new(const gc_layer_ops *ops, int in, int out)
 {
-    if (ops == NULL || in < 1 || out < 1)
+    /* The network compares type names and calls forward/backward unchecked. */
+    if (ops == NULL || ops->type == NULL || ops->forward == NULL || ops->backward == NULL || in < 1 ||
+        out < 1)
         return NULL;
     gc_layer *l = calloc(1, sizeof *l);
     if (l == NULL)

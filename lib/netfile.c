@@ -143,6 +143,14 @@ static const char *plural(long long n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* path + "[i]".  A path too long for the buffer is cut: it only feeds a
+ * message (and paths here are short: layers[k].W[i][j]). */
+static void path_index(char *out, size_t n, const char *path, size_t i)
+{
+    if (snprintf(out, n, "%s[%zu]", path, i) >= (int)n && n > 4)
+        strcpy(out + n - 4, "...");
+}
+
 /* ---- validation helpers ----------------------------------------------- */
 
 /* *out = the finite number v, or an error at path. */
@@ -190,7 +198,7 @@ static int check_numbers(const ctx *c, const char *path, const json_t *v, size_t
                     plural((long long)n, one, many), why, json_array_size(v));
     for (size_t j = 0; j < n; j++) {
         double d;
-        snprintf(p, sizeof p, "%s[%zu]", path, j);
+        path_index(p, sizeof p, path, j);
         int rc = get_number(c, p, json_array_get(v, j), &d);
         if (rc != GC_OK)
             return rc;
@@ -210,7 +218,7 @@ static int check_rows(const ctx *c, const char *path, const json_t *v, size_t ro
         return fail(c, GC_EPARSE, path, "expected %zu %s, got %zu", rows,
                     plural((long long)rows, "row", "rows"), json_array_size(v));
     for (size_t i = 0; i < rows; i++) {
-        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        path_index(p, sizeof p, path, i);
         int rc = check_numbers(c, p, json_array_get(v, i), cols, "column", "columns", "");
         if (rc != GC_OK)
             return rc;
@@ -280,7 +288,7 @@ static int parse_examples(const ctx *c, const char *name, const json_t *v, int w
                     MAX_WEIGHTS, B);
     for (size_t e = 0; e < B; e++) {
         const json_t *row = json_array_get(v, e);
-        snprintf(p, sizeof p, "%s[%zu]", name, e);
+        path_index(p, sizeof p, name, e);
         if (!json_is_array(row))
             return fail(c, GC_EPARSE, p, "expected an array of numbers, got %s",
                         describe(got, sizeof got, row));

@@ -24,7 +24,7 @@ extern "C" {
 typedef enum gc_method {
     GC_METHOD_CENTRAL,    /* (L(θ+ε) - L(θ-ε)) / 2ε, the classic */
     GC_METHOD_FORWARD,    /* (L(θ+ε) - L(θ)) / ε */
-    GC_METHOD_RICHARDSON  /* central at ε, ε/2, ε/4 ... extrapolated, with an error estimate */
+    GC_METHOD_RICHARDSON  /* central at ε, ε/2, ε/4, ε/8 extrapolated, with an error estimate */
 } gc_method;
 
 typedef enum gc_engine {
@@ -34,26 +34,74 @@ typedef enum gc_engine {
 
 typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
 
+/*
+ * Defaults, and why.
+ *
+ * eps 1e-6 (central, forward): a central difference has truncation error
+ *   ε²|L‴|/6 and roundoff error about u|L|/ε (u = 2^-53; the loss is known
+ *   to a few ulps).  At 1e-6 (the classic notes' choice) truncation is
+ *   ~1e-13 and roundoff ~1e-10 relative: both far below rtol.  Forward
+ *   differences have truncation ε|L″|/2 ~ 1e-6: the teaching contrast.
+ * eps 1e-3 (richardson): extrapolation cancels the ε², ε⁴, ε⁶ terms, so
+ *   truncation no longer limits the step, and a step 1000 times larger
+ *   divides the roundoff by 1000.  Measured best among 1e-4 .. 1e-1 on random
+ *   smooth networks (README: "Richardson").
+ * rtol 1e-5: five orders above central's typical error (~1e-10), three
+ *   below a real bug (a wrong term is usually >= 1e-2 relative).
+ * atol 1e-8: an element smaller than this is within a hundred times
+ *   central's roundoff (u|L|/ε ~ 1e-10 for a loss of order 1): a relative
+ *   error means nothing there.
+ */
+#define GC_DEFAULT_EPS 1e-6
+#define GC_DEFAULT_EPS_RICHARDSON 1e-3
+#define GC_DEFAULT_RTOL 1e-5
+#define GC_DEFAULT_ATOL 1e-8
+/* Richardson: central differences at ε, ε/2, ... ε/2^(LEVELS-1). */
+#define GC_RICHARDSON_LEVELS 4
+/* The adaptive band's factor and relative floor (see gc_check_opts.adaptive). */
+#define GC_ADAPTIVE_C 10.0
+#define GC_ADAPTIVE_RTOL_FLOOR 1e-9
+/* Kink test by one-sided slopes: a smooth loss is assumed to have
+ * |L″| <= GC_KINK_CURVATURE max(1, |s-|, |s+|), so |s+ - s-| = ε|L″| beyond
+ * that (plus roundoff) means a kink lies in [θ-ε, θ+ε]. */
+#define GC_KINK_CURVATURE 100.0
+
 /* Options of a check.  Start from gc_check_opts_init. */
 typedef struct gc_check_opts {
     gc_method method;
-    double eps;               /* step; 0 means the method's default */
+    double eps;               /* step; 0 means the method's default (above) */
     double rtol;              /* default 1e-5 */
     double atol;              /* default 1e-8 */
-    int inputs;               /* nonzero: also check dL/dX, as tensor "x" */
-    const char *const *params;/* NULL-terminated tensor names to check; NULL: all */
-    int sample;               /* 0: every element; N: N elements of every tensor */
-    uint64_t seed;            /* PCG32 seed (sampling, the layer check's R) */
-    int strict_kinks;         /* count kinks as failures */
-    int adaptive;             /* pass band from each element's own error estimate */
-    gc_engine engine;
-    int threads;              /* 0: all cores */
-    int screen;               /* random-direction screen per tensor first */
+    int inputs;               /* nonzero: also check dL/dX, as tensor "x" (listed last) */
+    const char *const *params;/* NULL-terminated tensor names to check ("x" names
+                               * the input); NULL: all parameters */
+    int sample;               /* 0: every element; N: N elements of every tensor,
+                               * drawn by PCG32(seed), sorted, no duplicates */
+    uint64_t seed;            /* PCG32 seed (sampling; the layer check's X and R) */
+    int strict_kinks;         /* count kinks as failures (rows keep the kink verdict) */
+    /* Pass band from each element's own error estimate num_err, which only
+     * richardson computes (with central or forward num_err is NaN and the
+     * plain rule applies).  An element passes when abs_err <= band,
+     *   band = min(max(C num_err, FLOOR max(|a|,|n|), atol),
+     *              max(rtol max(|a|,|n|), atol)),
+     * C = GC_ADAPTIVE_C: num_err is an estimate, not a bound, so a factor 10
+     * of headroom; FLOOR = GC_ADAPTIVE_RTOL_FLOOR: ~1000 times Richardson's
+     * roundoff, so that an estimate that collapses to 0 by coincidence cannot
+     * make the check flaky.  The cap at the plain rule means adaptive only
+     * ever tightens the check: a kink, which inflates num_err, can never
+     * widen the band. */
+    int adaptive;
+    gc_engine engine;         /* only GC_ENGINE_REFERENCE so far (others run it) */
+    int threads;              /* 0: all cores (ignored by the reference engine) */
+    int screen;               /* random-direction screen first (ignored so far) */
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
- * parameters, no inputs, no sampling, seed 1. */
+ * parameters, no inputs, no sampling, seed 1, reference engine. */
 void gc_check_opts_init(gc_check_opts *opts);
+
+/* The step method m uses when opts->eps is 0. */
+double gc_method_default_eps(gc_method m);
 
 /* One checked element. */
 typedef struct gc_row {
@@ -63,9 +111,11 @@ typedef struct gc_row {
     double numeric;        /* from finite differences */
     double abs_err;        /* |a - n| */
     double rel_err;        /* |a - n| / max(|a|, |n|); 0 when both are 0 */
-    double num_err;        /* estimate of the numeric derivative's own error, or NaN */
+    double num_err;        /* estimate of the numeric derivative's own error
+                            * (richardson), else NaN */
     double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN */
     double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
+    int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */
     gc_verdict verdict;
 } gc_row;
 
@@ -76,8 +126,8 @@ typedef struct gc_tensor_report {
     size_t first, count;    /* its rows are report->rows[first .. first+count) */
     int npass, nkink, nfail;
     double max_rel;         /* NaN when an element is NaN */
-    double median_rel;
-    size_t worst;           /* index in report->rows of the largest rel_err */
+    double median_rel;      /* NaN sorts above everything */
+    size_t worst;           /* index in report->rows of the largest rel_err (NaN first) */
     double norm_ratio;      /* ||a - n|| / (||a|| + ||n||), 0 when both are 0 */
     int vacuous;            /* every |a| and |n| <= atol: compared zeros with zeros */
     int sampled;            /* count < rows * cols */
@@ -95,22 +145,28 @@ typedef struct gc_report {
     int nvacuous;             /* tensors flagged vacuous */
     int restored;             /* 1: every parameter bit-identical afterwards */
     unsigned long long nevals;/* loss evaluations used */
+    size_t *order;            /* nrows indices into rows, largest rel_err first
+                               * (NaN first), ties by index: the writers' "worst" */
 } gc_report;
 
-/* Check every (selected) parameter of net, and its input when opts->inputs.
- * net must have data (gc_net_set_data).  *out gets a new report (free with
- * gc_report_free).  GC_EINVAL for an unknown tensor name (err names it). */
+/* Check every (selected) parameter of net, and its input when opts->inputs
+ * (opts NULL: defaults).  net must have data (gc_net_set_data).  *out gets a
+ * new report (free with gc_report_free).  GC_EINVAL for an unknown tensor
+ * name (err says "unknown tensor 'W9'").  Afterwards every parameter and
+ * input is bit-identical (report->restored says it was verified), the cache
+ * holds the unperturbed forward pass and the gradients backprop's. */
 int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_error *err);
 
-/* The layer check: L = sum(R .* layer(X)) with X (in x batch) and R
- * (out x batch) drawn from PCG32(opts->seed), so dL/dY = R; checks the
- * layer's parameter gradients and its input gradient "x".  The layer's
- * parameters keep their values.  No network needed. */
+/* The layer check: L = sum(R .* layer(X)) with X (in x batch, U[-1, 1)) and
+ * R (out x batch, U[-1, 1)) drawn from PCG32(opts->seed), so dL/dY = R;
+ * checks the layer's parameter gradients (base names "W", "b") and its input
+ * gradient "x" (opts->params NULL: all of them).  The layer's parameters keep
+ * their values; its gradients are overwritten.  No network needed. */
 int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_report **out, gc_error *err);
 
 /* Nonzero when the report must make a CI job fail: any fail verdict, a kink
- * under strict_kinks, or a parameter not restored. */
+ * under strict_kinks, or a parameter not restored.  NULL gives 1. */
 int gc_report_failed(const gc_report *r);
 
 /* Free a report.  NULL is a no-op. */
@@ -118,18 +174,23 @@ void gc_report_free(gc_report *r);
 
 /* ---- writers: read a report, compute nothing --------------------------- */
 
-/* Aligned table: summaries first, then the worst elements, the classic
- * bands as a hint.  GC_OK or GC_EIO. */
+/* Aligned table: summaries per tensor first, then the worst elements (the
+ * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
+ * classic bands as a hint and a one-line verdict.  GC_OK or GC_EIO. */
 int gc_report_write_text(const gc_report *r, FILE *f);
 
-/* One JSON object (schema in README.md). */
+/* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
+ * are written as the strings "nan", "inf", "-inf".  GC_OK, GC_ENOMEM or GC_EIO. */
 int gc_report_write_json(const gc_report *r, FILE *f);
 
-/* JUnit XML: one testcase per tensor. */
+/* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
+ * listing its worst elements, a vacuous one a <skipped>.  GC_OK or GC_EIO. */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
 const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail" */
-const char *gc_method_name(gc_method m);    /* "central", ... */
+const char *gc_method_name(gc_method m);    /* "central", "forward", "richardson" */
+const char *gc_engine_name(gc_engine e);    /* "reference", "fast" */
+/* Parse a method name; GC_OK or GC_EINVAL. */
 int gc_method_from_name(const char *name, gc_method *m);
 
 #ifdef __cplusplus
