@@ -216,8 +216,8 @@ static const struct {
     {NULL, {"--arch", "2-1", "--format", "xml"}, "--format: expected one of text, json, junit, got 'xml'"},
     {NULL, {"--arch", "2-1", "--init", "glorot"}, "--init: expected one of uniform, xavier, he, got 'glorot'"},
     {NULL, {"--arch", "2-1", "--engine", "turbo"}, "--engine: expected one of reference, fast, got 'turbo'"},
-    {NULL, {"--arch", "2-2-1", "--param", "W9"}, "--param: no tensor 'W9' in this network (it has W1 b1 W2 b2)"},
-    {NULL, {"--arch", "2-2-1", "--param", "x"}, "--param: x is the input; add --inputs to check it"},
+    {NULL, {"--arch", "2-2-1", "--param", "W9"}, "--param: no tensor 'W9' in this network (it has W1 b1 W2 b2 x)"},
+    {NULL, {"--arch", "2-2-1", "--param", "W1", "--param", "X"}, "--param: no tensor 'X' in this network"},
     {NULL, {"--arch", "2-2-1", "--param", ""}, "--param: expected a tensor name such as W1, got ''"},
     /* architectures */
     {NULL, {"--arch", "2-0-1"}, "--arch: width 2 of '2-0-1': expected a positive integer, got '0'"},

@@ -52,7 +52,7 @@ static gc_net *build_net(const cli_opts *o, char *msg, size_t size)
     return net;
 }
 
-/* Every --param must name a tensor of this network ("x" needs --inputs);
+/* Every --param must name a tensor of this network or "x" (the input);
  * a name given twice is checked once. */
 static int check_params(const gc_net *net, cli_opts *o, char *msg, size_t size)
 {
@@ -64,20 +64,15 @@ static int check_params(const gc_net *net, cli_opts *o, char *msg, size_t size)
             dup |= strcmp(o->params[j], name) == 0;
         if (dup)
             continue;
-        if (strcmp(name, "x") == 0) {
-            if (!o->check.inputs) {
-                snprintf(msg, size, "--param: x is the input; add --inputs to check it");
-                return -1;
-            }
-        } else if (gc_net_find_tensor(net, name, NULL) == NULL) {
+        /* "x" is the input: the engine checks it when named, as --inputs. */
+        if (strcmp(name, "x") != 0 && gc_net_find_tensor(net, name, NULL) == NULL) {
             char list[256] = "";
             for (int t = 0; t < net->ntensors; t++) {
                 size_t used = strlen(list);
-                snprintf(list + used, sizeof list - used, "%s%s", t > 0 ? " " : "",
-                         net->tensors[t]->name);
+                snprintf(list + used, sizeof list - used, "%s ", net->tensors[t]->name);
             }
-            snprintf(msg, size, "--param: no tensor '%s' in this network (it has %s%s)", name,
-                     list[0] != '\0' ? list : "none", o->check.inputs ? " x" : "");
+            snprintf(msg, size, "--param: no tensor '%s' in this network (it has %sx)", name,
+                     list);
             return -1;
         }
         o->params[kept++] = name;

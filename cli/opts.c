@@ -270,10 +270,27 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
+/* %g without the exponent's leading zero: 1e-05 -> 1e-5. */
+static const char *short_g(char *buf, size_t size, double v)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%g", v);
+    char *e = strstr(tmp, "e-0");
+    if (e != NULL)
+        memmove(e + 2, e + 3, strlen(e + 3) + 1);
+    snprintf(buf, size, "%s", tmp);
+    return buf;
+}
+
 void cli_usage(FILE *f)
 {
     gc_check_opts d;
+    char eps[32], eps_r[32], rtol[32], atol[32];
     gc_check_opts_init(&d);
+    short_g(eps, sizeof eps, gc_method_default_eps(GC_METHOD_CENTRAL));
+    short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
+    short_g(rtol, sizeof rtol, d.rtol);
+    short_g(atol, sizeof atol, d.atol);
     fprintf(f,
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
@@ -294,10 +311,10 @@ void cli_usage(FILE *f)
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
-"  --eps E             finite-difference step, > 0 [the method's; 1e-6 for central]\n"
-"  --rtol R            relative tolerance, >= 0 [%g]\n"
-"  --atol A            absolute tolerance, >= 0 [%g]\n"
-"  --param NAME        check only this tensor (W1, b1, ...; x with --inputs);\n"
+"  --eps E             finite-difference step, > 0 [%s; %s for richardson]\n"
+"  --rtol R            relative tolerance, >= 0 [%s]\n"
+"  --atol A            absolute tolerance, >= 0 [%s]\n"
+"  --param NAME        check only this tensor (W1, b1, ..., or x for the input);\n"
 "                      repeat for more [every tensor]\n"
 "  --inputs            also check dL/dX, as tensor x [off]\n"
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
@@ -317,5 +334,6 @@ void cli_usage(FILE *f)
 "\n"
 "Exit status: 0 every gradient passed, 1 a gradient failed,\n"
 "2 usage or input error (one line on stderr).\n",
-            (unsigned long long)d.seed, gc_method_name(d.method), d.rtol, d.atol, d.threads);
+            (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
+            d.threads);
 }
