@@ -113,8 +113,10 @@ bad:
     return fail(msg, size, "%s: expected an integer from %lld to %lld, got '%s'", flag, lo, hi, s);
 }
 
-/* A seed: a decimal integer in [0, 2^64).  strtoull would wrap "-1" into
- * 2^64 - 1, so a sign is rejected before it. */
+/* A seed: a decimal integer in [0, 2^63 - 1].  The JSON report holds it as
+ * a JSON integer, which jansson (and many readers) keep in a signed 64-bit
+ * int, so larger seeds would not print back as given.  strtoull would wrap
+ * "-1", so a sign is rejected before it. */
 static int parse_seed(const char *s, uint64_t *out, char *msg, size_t size)
 {
     char *end = NULL;
@@ -122,13 +124,13 @@ static int parse_seed(const char *s, uint64_t *out, char *msg, size_t size)
         goto bad;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE)
+    if (*end != '\0' || errno == ERANGE || v > (unsigned long long)INT64_MAX)
         goto bad;
     *out = (uint64_t)v;
     return 0;
 bad:
-    return fail(msg, size, "--seed: expected an integer from 0 to 18446744073709551615, got '%s'",
-                s);
+    return fail(msg, size, "--seed: expected an integer from 0 to %lld, got '%s'",
+                (long long)INT64_MAX, s);
 }
 
 /* An entry of a fixed list of names; the message lists them. */
