@@ -495,7 +495,7 @@ START_TEST(test_cli_output_file_matches_stdout)
     tmpdir_make(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/report.txt", dir);
     spit(path, "old contents\n");
-    const char *to_stdout[] = {"--arch", "2-2-1", "--seed", "9", NULL};
+    const char *to_stdout[] = {"--arch", "2-2-1", "--seed", "9", "--format", "text", NULL};
     const char *to_file[] = {"--arch", "2-2-1", "--seed", "9", "--output", path, NULL};
     run_ok(dir, to_stdout, 0, &a);
     run_ok(dir, to_file, 0, &b);
@@ -570,6 +570,7 @@ START_TEST(test_cli_help_and_version)
     const char *help[] = {"--help", NULL};
     const char *version[] = {"--version", NULL};
     const char *shorts[] = {"-V", NULL};
+    const char *short_help[] = {"-h", NULL};
     run_ok(dir, help, 0, &h);
     for (size_t i = 0; i < sizeof all_flags / sizeof all_flags[0]; i++) {
         char want[40];
@@ -586,6 +587,9 @@ START_TEST(test_cli_help_and_version)
     ck_assert_str_eq(v.out, "gradcheck " GC_VERSION "\n");
     run_ok(dir, shorts, 0, &s);
     ck_assert_str_eq(s.out, v.out);
+    result_free(&s);
+    run_ok(dir, short_help, 0, &s);
+    ck_assert_str_eq(s.out, h.out);
     result_free(&h);
     result_free(&v);
     result_free(&s);
@@ -677,6 +681,51 @@ START_TEST(test_cli_net_file)
 }
 END_TEST
 
+/* ---- the progress callback the command's bar is drawn from ---------------- */
+
+typedef struct progress_log {
+    size_t calls, last_done, total;
+    int ordered; /* every call had done == previous + 1 and the same total */
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *p = ctx;
+    if (done != p->last_done + 1 || (p->calls > 0 && total != p->total))
+        p->ordered = 0;
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+}
+
+START_TEST(test_cli_progress_callback_counts_every_element)
+{
+    gc_pcg32 rng;
+    gc_error err = {0};
+    gc_arch_seed_rng(&rng, 2);
+    gc_net *net = gc_net_from_arch("3-4-2", "tanh,sigmoid", "bce", 2, GC_INIT_XAVIER, &rng, &err);
+    ck_assert_msg(net != NULL, "%s", err.msg);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_msg(o.progress == NULL, "gc_check_opts_init leaves a progress callback set");
+    progress_log log = {0, 0, 0, 1};
+    o.progress = log_progress;
+    o.progress_ctx = &log;
+    o.inputs = 1;
+    gc_report *rep = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &rep, &err), GC_OK);
+    /* W1 12 + b1 4 + W2 8 + b2 2 + x 3*2 = 32 elements, one call each. */
+    ck_assert_msg(log.calls == 32 && log.total == 32 && log.last_done == 32 && log.ordered,
+                  "%zu calls, last %zu/%zu, ordered %d; want 32 calls 1..32 of 32", log.calls,
+                  log.last_done, log.total, log.ordered);
+    ck_assert_uint_eq(rep->nrows, 32);
+    ck_assert_msg(rep->opts.progress == NULL && rep->opts.progress_ctx == NULL,
+                  "the report keeps the caller's callback");
+    gc_report_free(rep);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -696,6 +745,7 @@ Suite *make_cli_suite(void)
     tcase_add_loop_test(tc, test_cli_flags_accepted, 0,
                         (int)(sizeof accepted / sizeof accepted[0]));
     tcase_add_test(tc, test_cli_net_file);
+    tcase_add_test(tc, test_cli_progress_callback_counts_every_element);
     suite_add_tcase(s, tc);
     return s;
 }
