@@ -240,6 +240,9 @@ static const struct {
     {NULL, {"--arch", "2-1", "--output", "@DIR/no/such/dir/r.txt"}, "gradcheck: --output: "},
     {NULL, {"--arch", "2-1", "--output", "@DIR"}, ": is a directory"},
     {NULL, {"--arch", "2-1", "--output", ""}, "--output: expected a file name, got ''"},
+    /* the temporary output file is made before the network: removed again */
+    {NULL, {"--arch", "2-0-1", "--output", "@DIR/r.txt"}, "--arch: width 2 of '2-0-1'"},
+    {"[1, 2]", {"--net", "@NET", "--output", "@DIR/r.txt", "--format", "json"}, "net.json: "},
     /* malformed network files: the loader's messages, file and JSON path */
     {"hello\n", {"--net", "@NET"}, "net.json: line 1 column 5: JSON syntax error"},
     {"{\"layers\": [{\"type\": \"dense\", \"in\": 2", {"--net", "@NET"}, "net.json: line 1 column "},
@@ -512,6 +515,26 @@ START_TEST(test_cli_output_file_matches_stdout)
 }
 END_TEST
 
+/* A failed run leaves an existing --output file exactly as it was. */
+START_TEST(test_cli_failed_run_keeps_output_file)
+{
+    char dir[256], path[300];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/report.txt", dir);
+    spit(path, "previous report\n");
+    const char *args[] = {"--arch", "2-2-1", "--param", "W3", "--output", path, NULL};
+    run_gc(dir, args, &r);
+    ck_assert_msg(r.status == 2 && one_error_line(r.err), "exit %d, stderr %s", r.status, r.err);
+    char *file = slurp(path, NULL);
+    ck_assert_str_eq(file, "previous report\n");
+    ck_assert_int_eq(tmpdir_count(dir), 1);
+    free(file);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 START_TEST(test_cli_same_seed_same_bytes)
 {
     char dir[256];
@@ -739,6 +762,7 @@ Suite *make_cli_suite(void)
     tcase_add_test(tc, test_cli_json_round_trips_every_number);
     tcase_add_test(tc, test_cli_junit_is_valid_xml);
     tcase_add_test(tc, test_cli_output_file_matches_stdout);
+    tcase_add_test(tc, test_cli_failed_run_keeps_output_file);
     tcase_add_test(tc, test_cli_same_seed_same_bytes);
     tcase_add_test(tc, test_cli_failure_exits_1);
     tcase_add_test(tc, test_cli_help_and_version);
