@@ -52,11 +52,17 @@ static void summaries(const gc_report *r, FILE *f, int nw)
                      r->rows[tr->worst].col);
         else
             snprintf(worst, sizeof worst, "-");
-        fprintf(f, "%-*s  %9s  %7zu  %7d  %5d  %5d  %11.3e  %11.3e  %10.3e  %-11s  %s%s%s\n",
-                nw, tr->name, shape, tr->count, tr->npass, tr->nkink, tr->nfail, tr->max_rel,
-                tr->median_rel, tr->norm_ratio, worst,
-                tr->vacuous ? "VACUOUS (all |a|,|n| <= atol: not verified) " : "",
-                tr->sampled ? "sampled " : "", tr->screened ? "screened" : "");
+        char line[512];
+        snprintf(line, sizeof line,
+                 "%-*s  %9s  %7zu  %7d  %5d  %5d  %11.3e  %11.3e  %10.3e  %-11s  %s%s%s", nw,
+                 tr->name, shape, tr->count, tr->npass, tr->nkink, tr->nfail, tr->max_rel,
+                 tr->median_rel, tr->norm_ratio, worst,
+                 tr->vacuous ? "VACUOUS (all |a|,|n| <= atol: not verified) " : "",
+                 tr->sampled ? "sampled " : "", tr->screened ? "screened" : "");
+        size_t n = strlen(line);
+        while (n > 0 && line[n - 1] == ' ') /* no trailing blanks when the note is empty */
+            line[--n] = '\0';
+        fprintf(f, "%s\n", line);
     }
 }
 
