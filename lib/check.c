@@ -27,6 +27,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -545,12 +546,23 @@ typedef struct fast_job {
     engine *w;         /* nthreads */
     const target *tg;
     gc_row *rows;
+    size_t total;      /* rows, for the progress callback */
+    size_t done;       /* rows finished, under `lock` */
+    pthread_mutex_t lock; /* serialises the progress callback */
 } fast_job;
 
 static void fast_row(void *ctx, int tid, size_t k)
 {
     fast_job *j = ctx;
     check_row(&j->w[tid], j->tg, &j->rows[k]);
+    /* the callback sees done = 1, 2, ... total, one call at a time, from
+     * whichever thread finished a row: the caller needs no locking */
+    const gc_check_opts *o = &j->w[tid].o;
+    if (o->progress != NULL) {
+        pthread_mutex_lock(&j->lock);
+        o->progress(o->progress_ctx, ++j->done, j->total);
+        pthread_mutex_unlock(&j->lock);
+    }
 }
 
 static void free_workers(engine *w, int nthreads)
@@ -637,6 +649,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         goto fail;
     r->opts = e->o;
     r->opts.params = NULL;
+    r->opts.progress = NULL;
+    r->opts.progress_ctx = NULL;
     r->loss = e->L0;
     r->restored = 1;
     r->ntensors = n;
@@ -720,8 +734,13 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         engine *w = new_workers(e, nthreads);
         if (w == NULL)
             goto fail;
-        fast_job job = {w, tg, r->rows};
+        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0};
+        if (pthread_mutex_init(&job.lock, NULL) != 0) {
+            free_workers(w, nthreads);
+            goto fail;
+        }
         gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        pthread_mutex_destroy(&job.lock);
         for (int t = 0; t < nthreads; t++)
             e->nevals += w[t].nevals;
         free_workers(w, nthreads);
@@ -732,11 +751,15 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             order[2 * t + 1] = t;
         }
         qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
+        size_t done = 0;
         for (int k = 0; k < n; k++) {
             int t = order[2 * k + 1];
             const gc_tensor_report *tr = &r->tensors[t];
-            for (size_t q = 0; q < tr->count; q++)
+            for (size_t q = 0; q < tr->count; q++) {
                 check_row(e, tg, &r->rows[tr->first + q]);
+                if (e->o.progress != NULL)
+                    e->o.progress(e->o.progress_ctx, ++done, total);
+            }
         }
     }
     summarize(r, ranks);

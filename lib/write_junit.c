@@ -72,6 +72,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n", shortest(b, r->opts.eps));
     fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", shortest(b, r->opts.rtol));
     fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", shortest(b, r->opts.atol));
+    fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
+            (unsigned long long)r->opts.seed);
     fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");

@@ -103,6 +103,13 @@ typedef struct gc_check_opts {
                                * depend on it (the reference runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
+    /* Optional, for a caller that draws progress (the library never prints):
+     * when not NULL the engine calls progress(progress_ctx, done, total)
+     * after each checked element, done = 1 .. total.  It must return quickly
+     * and leave the network alone.  The fast engine calls it from its worker
+     * threads, one call at a time (under a lock), done still 1 .. total.  The report's copy of opts has it NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
