@@ -284,6 +284,10 @@ static const fd_case fd_cases[] = {
     {&gc_loss_bce_logits, GC_ACT_SOFTPLUS, GC_ACT_IDENTITY},
     {&gc_loss_softmax_ce, GC_ACT_ELU, GC_ACT_TANH},
     {&gc_loss_mse, GC_ACT_SIGMOID, GC_ACT_SOFTMAX},
+    /* Piecewise-linear: these seeds put no pre-activation within h of 0
+     * (a kink there would show as a failure naming the element). */
+    {&gc_loss_mse, GC_ACT_RELU, GC_ACT_IDENTITY},
+    {&gc_loss_bce_logits, GC_ACT_LEAKY_RELU, GC_ACT_IDENTITY},
 };
 
 static void check_fd(gc_net *net, double *v, double a, const char *name, int i)

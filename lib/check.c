@@ -494,6 +494,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         goto fail;
     r->opts = e->o;
     r->opts.params = NULL;
+    r->opts.progress = NULL;
+    r->opts.progress_ctx = NULL;
     r->loss = e->L0;
     r->restored = 1;
     r->ntensors = n;
@@ -562,6 +564,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         order[2 * t + 1] = t;
     }
     qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
+    size_t done = 0;
     for (int k = 0; k < n; k++) {
         int t = order[2 * k + 1];
         const gc_tensor_report *tr = &r->tensors[t];
@@ -583,6 +586,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             row->slope_hi = p.slope_hi;
             row->hook = p.hook;
             row->verdict = v;
+            if (e->o.progress != NULL)
+                e->o.progress(e->o.progress_ctx, ++done, total);
         }
     }
     summarize(r, ranks);

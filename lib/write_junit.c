@@ -58,6 +58,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"eps\" value=\"%.17g\"/>\n", r->opts.eps);
     fprintf(f, "      <property name=\"rtol\" value=\"%.17g\"/>\n", r->opts.rtol);
     fprintf(f, "      <property name=\"atol\" value=\"%.17g\"/>\n", r->opts.atol);
+    fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
+            (unsigned long long)r->opts.seed);
     fprintf(f, "      <property name=\"loss\" value=\"%.17g\"/>\n", r->loss);
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {

@@ -106,9 +106,11 @@ int gc_report_write_text(const gc_report *r, FILE *f)
         return GC_EINVAL;
     const gc_check_opts *o = &r->opts;
     int nw = name_width(r);
-    fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, loss %.10g\n",
+    fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, seed %llu, "
+               "loss %.10g\n",
             GC_VERSION, gc_method_name(o->method), o->eps, o->rtol, o->atol,
-            o->adaptive ? ", adaptive" : "", o->strict_kinks ? ", strict kinks" : "", r->loss);
+            o->adaptive ? ", adaptive" : "", o->strict_kinks ? ", strict kinks" : "",
+            (unsigned long long)o->seed, r->loss);
     if (o->sample > 0)
         fprintf(f, "sampled: at most %d elements of every tensor (PCG32 seed %llu)\n",
                 o->sample, (unsigned long long)o->seed);

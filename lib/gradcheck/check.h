@@ -99,6 +99,12 @@ typedef struct gc_check_opts {
     gc_engine engine;         /* only GC_ENGINE_REFERENCE so far (others run it) */
     int threads;              /* 0: all cores (ignored by the reference engine) */
     int screen;               /* random-direction screen first (ignored so far) */
+    /* Optional, for a caller that draws progress (the library never prints):
+     * when not NULL the engine calls progress(progress_ctx, done, total)
+     * after each checked element, done = 1 .. total.  It must return quickly
+     * and leave the network alone.  The report's copy of opts has it NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all

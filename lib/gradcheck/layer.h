@@ -154,7 +154,10 @@ typedef struct gc_loss {
     int (*check_target)(const gc_mat *T, gc_error *err);
 } gc_loss;
 
-extern const gc_loss gc_loss_bce;        /* on probabilities, as the classic */
+/* bce is on probabilities, as the classic, and unclamped: an output of
+ * exactly 0 or 1 gives an Inf or NaN loss, which the engine calls a failure
+ * (a saturated sigmoid cannot be checked on probabilities: use bce_logits). */
+extern const gc_loss gc_loss_bce;
 extern const gc_loss gc_loss_bce_logits; /* stable form on logits */
 extern const gc_loss gc_loss_mse;
 extern const gc_loss gc_loss_softmax_ce; /* on logits, log-sum-exp */
