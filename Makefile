@@ -48,6 +48,7 @@ BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
+MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
 .PHONY: all check test demo sanitize valgrind bench install installcheck clean
 
@@ -77,6 +78,17 @@ $(SUITES_H): $(CHECK_SRC)
 	@mv $@.tmp $@
 
 $(BUILD)/checks/check_main.o: $(SUITES_H)
+
+# Every fixtures/mutants/NAME.c defines `const gc_mutant gc_mutant_NAME =`;
+# checks/check_mutants.c iterates over this generated list, so a new mutant
+# file is checked with no edit anywhere else.
+$(MUTANTS_H): $(MUTANT_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho '^const gc_mutant gc_mutant_[a-z0-9_]* =' $(MUTANT_SRC) /dev/null \
+	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/checks/check_mutants.o: $(MUTANTS_H)
 
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)

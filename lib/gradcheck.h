@@ -21,5 +21,6 @@
 #include "gradcheck/net.h"
 #include "gradcheck/check.h"
 #include "gradcheck/netfile.h"
+#include "gradcheck/arch.h"
 
 #endif

@@ -1,0 +1,108 @@
+/*
+ * props.h -- shared helpers of the property and mutant suites (test code,
+ * linked into build/check_gradcheck only).
+ *
+ * A property case is a random network named by a one-line description that
+ * the gradcheck command understands: (arch, acts, loss, batch, init, seed),
+ * built by gc_net_from_arch from a generator seeded by gc_arch_seed_rng.  So
+ * every failure can print `gradcheck --arch ... --seed ...` and the command
+ * rebuilds exactly the network that failed.  The shrinker edits only those
+ * fields, so a shrunk case has its own command too.
+ */
+#ifndef GRADCHECK_CHECKS_PROPS_H
+#define GRADCHECK_CHECKS_PROPS_H
+
+#include <gradcheck.h>
+#include <gradcheck/arch.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../fixtures/mutants/mutants.h"
+
+/* ---- the run's seed and size --------------------------------------------- */
+
+#define PROPS_DEFAULT_SEED 20261127u
+#define PROPS_DEFAULT_CASES 300
+
+/* GC_SEED from the environment (decimal or 0x hex), else PROPS_DEFAULT_SEED. */
+uint64_t props_base_seed(void);
+
+/* GC_CASES from the environment (1 .. 1000000), else PROPS_DEFAULT_CASES. */
+int props_ncases(void);
+
+/* ---- random cases -------------------------------------------------------- */
+
+#define PROPS_MAX_DEPTH 4
+#define PROPS_MAX_WIDTH 16
+#define PROPS_MAX_BATCH 8
+
+typedef enum props_kind {
+    PROPS_SMOOTH, /* activations differentiable everywhere (no relu, leaky_relu) */
+    PROPS_KINKED  /* at least one relu or leaky_relu layer */
+} props_kind;
+
+/* One network, as the gradcheck command names it. */
+typedef struct props_case {
+    uint64_t seed;                   /* --seed */
+    int depth;                       /* dense layers, 1 .. PROPS_MAX_DEPTH */
+    int width[PROPS_MAX_DEPTH + 1];  /* width[0] inputs, width[k] outputs of layer k */
+    gc_act act[PROPS_MAX_DEPTH];     /* activation after dense layer k */
+    const char *loss;                /* static string: "mse", ... */
+    int batch;                       /* 1 .. PROPS_MAX_BATCH */
+    gc_init init;
+} props_case;
+
+/* Draw case `index` of the run with base seed `base`: depth 1..4, widths
+ * 1..16, batch 1..8, any init, any loss, activations of `kind`; softmax only
+ * as the last activation with >= 2 outputs before mse or bce; bce always
+ * ends in sigmoid or softmax.  Deterministic in (base, index, kind). */
+void props_case_draw(props_case *c, uint64_t base, int index, props_kind kind);
+
+/* Nonzero when some activation of c is relu or leaky_relu. */
+int props_case_kinked(const props_case *c);
+
+/* "2-3-1" and "tanh,sigmoid" of c into the buffers. */
+void props_case_arch(const props_case *c, char *arch, size_t asize, char *acts, size_t bsize);
+
+/* The one-line command rebuilding c (gc_arch_command), with `extra`
+ * appended when not NULL (e.g. "--method richardson"). */
+void props_case_command(const props_case *c, const char *extra, char *buf, size_t size);
+
+/* Build c (gc_net_from_arch with a freshly seeded generator).  NULL with
+ * err set when the description is invalid (e.g. bce without sigmoid). */
+gc_net *props_case_build(const props_case *c, gc_error *err);
+
+/* ---- properties and shrinking ------------------------------------------- */
+
+/* A hook run on every network a property builds, after gc_net_from_arch
+ * (the shrinker's own test swaps a mutant into the network with it). */
+typedef void (*props_hook)(gc_net *net, const void *ctx);
+
+/* A property of a case: 0 when it holds, 1 when it fails (why gets one line
+ * naming the element and its numbers), -1 when the case cannot be built
+ * (it is then not a counter-example). */
+typedef int (*props_fn)(const props_case *c, props_hook hook, const void *ctx,
+                        char *why, size_t size);
+
+/* Shrink a failing case: greedily try smaller ones (drop a layer, batch 1,
+ * narrower widths, identity activations), keep the first that still fails,
+ * and repeat until none does or `max_tries` property evaluations are spent.
+ * *out gets the smallest failing case found (c itself when none is smaller);
+ * returns the number of accepted steps.  Deterministic. */
+int props_shrink(const props_case *c, props_fn prop, props_hook hook, const void *ctx,
+                 int max_tries, props_case *out);
+
+/* Every single-step shrink candidate of c, in the order props_shrink tries
+ * them, into out[0 .. return) (at most max). */
+int props_shrink_candidates(const props_case *c, props_case *out, int max);
+
+/* ---- the standard mutant networks (fixtures/mutants/mutants.h) ---------- */
+
+/* Build the standard network of mutant m from `seed`: with the mutant in
+ * place when use_mutant, else with the correct built-in, identical shapes
+ * and values either way.  desc gets "x 3x4 -> dense 3->5 -> sigmoid ...".
+ * NULL with err set on failure. */
+gc_net *props_mutant_net(const gc_mutant *m, int use_mutant, uint64_t seed, char *desc,
+                         size_t size, gc_error *err);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * props_mutnet.c -- the standard networks the mutants are checked in (see
+ * fixtures/mutants/mutants.h for their shapes and what each blames).
+ *
+ * The same seed builds the same shapes and values with the mutant or with
+ * the correct built-in in its place, so "the mutant fails and the correct
+ * layer passes" is a statement about one network.  The draws respect each
+ * mutant's observability needs (batch >= 2, a real matrix, inputs of both
+ * signs, width >= 2), redrawing values from the same generator until they
+ * hold.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "props.h"
+
+/* Stream (initseq) of the mutant networks' generator: any fixed constant
+ * will do; fixed so that a seed names one network. */
+#define MUTNET_STREAM 0x6d7574u
+
+static int draw_int(gc_pcg32 *rng, int lo, int hi)
+{
+    return lo + (int)gc_pcg32_bounded(rng, (uint32_t)(hi - lo + 1));
+}
+
+/* Shapes: n0 inputs, n1 hidden (the mutant activation's width, dense2's
+ * in), n2 outputs, B examples. */
+typedef struct shape {
+    int n0, n1, n2, B;
+} shape;
+
+static shape draw_shape(const gc_mutant *m, gc_pcg32 *rng)
+{
+    shape s;
+    s.n0 = draw_int(rng, 1, 6);
+    s.n1 = draw_int(rng, 1, 8);
+    s.n2 = draw_int(rng, 1, 6);
+    s.B = draw_int(rng, 1, 6);
+    if (m->needs & GC_MUTANT_NEED_BATCH2)
+        s.B = draw_int(rng, 2, 6);
+    if (m->needs & GC_MUTANT_NEED_WIDTH2) {
+        s.n1 = draw_int(rng, 2, 8);
+        s.n2 = draw_int(rng, 2, 6);
+    }
+    if (m->needs & GC_MUTANT_NEED_MATRIX) {
+        s.n1 = draw_int(rng, 2, 8);
+        do
+            s.n2 = draw_int(rng, 2, 6);
+        while (s.n2 == s.n1);
+    }
+    /* Two signs need two elements. */
+    if ((m->needs & GC_MUTANT_NEED_BOTH_SIGNS) && s.n1 * s.B < 2)
+        s.B = 2;
+    return s;
+}
+
+/* The correct built-in the mutant replaces, and the loss of the network. */
+static const gc_loss *net_loss(const gc_mutant *m, int use_mutant)
+{
+    if (m->site != GC_MUTANT_LOSS)
+        return &gc_loss_mse;
+    return use_mutant ? m->loss : gc_loss_by_name(m->loss->name);
+}
+
+static gc_layer *dense2(const gc_mutant *m, int use_mutant, int in, int out)
+{
+    if (m->site != GC_MUTANT_DENSE || !use_mutant)
+        return gc_dense_new(in, out);
+    gc_layer *l = gc_layer_new(m->ops, in, out);
+    if (l == NULL)
+        return NULL;
+    if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
+        gc_layer_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+static gc_layer *act1(const gc_mutant *m, int use_mutant, int n)
+{
+    if (m->site != GC_MUTANT_ACT)
+        return gc_activation_new(GC_ACT_TANH, n, 0.0);
+    double alpha = gc_act_default_alpha(m->act);
+    if (!use_mutant)
+        return gc_activation_new(m->act, n, alpha);
+    gc_layer *l = gc_layer_new(m->ops, n, n);
+    if (l != NULL)
+        l->alpha = alpha;
+    return l;
+}
+
+/* Targets valid for the loss and informative for its bugs: mse N(0, 1);
+ * bce and bce_logits strictly inside (0, 1) (with t in {0, 1} one term of
+ * bce vanishes and a bug in it could hide); softmax_ce a random distribution
+ * per column (softmax of normals). */
+static void draw_targets(gc_mat *T, const char *loss, gc_pcg32 *rng)
+{
+    size_t n = gc_mat_size(T);
+    if (strcmp(loss, "mse") == 0) {
+        for (size_t i = 0; i < n; i++)
+            T->data[i] = gc_pcg32_normal(rng);
+    } else if (strcmp(loss, "softmax_ce") == 0) {
+        for (int c = 0; c < T->cols; c++) {
+            double sum = 0.0;
+            for (int r = 0; r < T->rows; r++) {
+                GC_AT(T, r, c) = exp(gc_pcg32_normal(rng));
+                sum += GC_AT(T, r, c);
+            }
+            for (int r = 0; r < T->rows; r++)
+                GC_AT(T, r, c) /= sum;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            T->data[i] = 0.05 + 0.9 * gc_pcg32_uniform(rng);
+    }
+}
+
+/* Parameters Xavier (so activations stay in a sane range whatever the
+ * widths), biases N(0, 0.25) (Xavier leaves them 0, which would make a
+ * bias bug's every input symmetric), X N(0, 1). */
+static void draw_values(gc_net *net, gc_mat *X, gc_pcg32 *rng)
+{
+    gc_net_init_params(net, GC_INIT_XAVIER, rng);
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *ten = net->tensors[t];
+        if (ten->cols == 1)
+            for (int r = 0; r < ten->rows; r++)
+                ten->value[r] = 0.5 * gc_pcg32_normal(rng);
+    }
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = gc_pcg32_normal(rng);
+}
+
+/* Both signs among the mutant activation's inputs (act[1], dense1's
+ * output), each at least 1e-3 away from 0 so no element sits within the
+ * check's eps of the kink. */
+static int both_signs(const gc_net *net)
+{
+    const gc_mat *A = net->act[1];
+    int neg = 0, pos = 0;
+    for (size_t i = 0; i < gc_mat_size(A); i++) {
+        double a = A->data[i];
+        if (!(a < -1e-3 || a > 1e-3))
+            return 0;
+        neg |= a < 0.0;
+        pos |= a > 0.0;
+    }
+    return neg && pos;
+}
+
+gc_net *props_mutant_net(const gc_mutant *m, int use_mutant, uint64_t seed, char *desc,
+                         size_t size, gc_error *err)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, seed, MUTNET_STREAM);
+    shape s = draw_shape(m, &rng);
+    const gc_loss *loss = net_loss(m, use_mutant);
+    int probs = strcmp(loss->name, "bce") == 0; /* bce wants a sigmoid output */
+    gc_mat *X = gc_mat_new(s.n0, s.B), *T = gc_mat_new(s.n2, s.B);
+    gc_net *net = gc_net_new(loss);
+    if (X == NULL || T == NULL || net == NULL) {
+        gc_error_set(err, GC_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (gc_net_add(net, gc_dense_new(s.n0, s.n1), err) != GC_OK ||
+        gc_net_add(net, act1(m, use_mutant, s.n1), err) != GC_OK ||
+        gc_net_add(net, dense2(m, use_mutant, s.n1, s.n2), err) != GC_OK ||
+        (probs && gc_net_add(net, gc_activation_new(GC_ACT_SIGMOID, s.n2, 0.0), err) != GC_OK))
+        goto fail;
+    draw_targets(T, loss->name, &rng);
+    /* Redraw the values (not the shapes) until the bug can show; the
+     * generator moves on, so the sequence is still fixed by the seed. */
+    for (int attempt = 0;; attempt++) {
+        draw_values(net, X, &rng);
+        if (gc_net_set_data(net, X, T, err) != GC_OK)
+            goto fail;
+        if (!(m->needs & GC_MUTANT_NEED_BOTH_SIGNS))
+            break;
+        gc_net_forward(net);
+        if (both_signs(net))
+            break;
+        if (attempt == 1000) {
+            gc_error_set(err, GC_ERANGE, "no draw with inputs of both signs in 1000 tries");
+            goto fail;
+        }
+    }
+    if (desc != NULL)
+        snprintf(desc, size, "x %dx%d -> dense %d->%d -> %s -> dense %d->%d%s -> %s (seed %llu)",
+                 s.n0, s.B, s.n0, s.n1,
+                 m->site == GC_MUTANT_ACT ? gc_act_name(m->act) : "tanh", s.n1, s.n2,
+                 probs ? " -> sigmoid" : "", loss->name, (unsigned long long)seed);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
+fail:
+    gc_mat_free(X);
+    gc_mat_free(T);
+    gc_net_free(net);
+    return NULL;
+}

@@ -1,0 +1,1036 @@
+/*
+ * check.c -- the reference finite-difference engine.
+ *
+ * The engine sees a "chain": layers[k] maps act[k] to act[k+1], and a
+ * function that recomputes the loss from layer k on, reading the cached
+ * act[k].  A network is a chain (gc_net_forward_from); so is one layer
+ * under the layer check, with L = sum(R .* Y).  Every checked tensor is a
+ * plain array of doubles plus the index of the first layer that reads it:
+ * a parameter of layer k is read by layer k, the input x by layer 0.  The
+ * engine perturbs an element in place, recomputes from that layer only (the
+ * activations before it cannot change), and puts the original bits back by
+ * assignment.  Nothing here knows a layer by name: kinks come from the
+ * optional ops->kink hook and from one-sided slopes.
+ *
+ * Tensors are evaluated from the last layer to the first (rows are stored
+ * in report order whatever the evaluation order): after perturbing layer k
+ * the activations act[0..k] are still those of the unperturbed pass, so an
+ * earlier tensor can be perturbed next without any restoring forward pass.
+ * One final full forward pass leaves the caller's cache unperturbed.
+ *
+ * The pieces a faster engine reuses: fd_element (the numerical derivative
+ * of one element, with its slopes, error estimate and hook) and judge (the
+ * verdict from those numbers alone).
+ */
+#include "gradcheck/check.h"
+#include "internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PCG32 streams, so that sampling and the layer check's data never share
+ * draws: both are fixed functions of opts->seed. */
+#define STREAM_SAMPLE 0x5a3b1eu
+#define STREAM_LAYER_DATA 0x1a7e5u
+
+/* ---- the chain the engine perturbs --------------------------------------- */
+
+typedef struct chain {
+    int nlayers;
+    gc_layer **layers; /* nlayers; layers[k] maps act[k] to act[k+1] */
+    gc_mat **act;      /* nlayers + 1 */
+    /* Recompute from layer k on (act[k] is current); return L. */
+    double (*loss_from)(void *ctx, int k);
+    void *ctx;
+} chain;
+
+/* One tensor to check: `value` is perturbed in place, `grad` holds the
+ * analytic gradient (same shape), layer k is the first to read `value`. */
+typedef struct target {
+    char name[GC_NAME_MAX];
+    int rows, cols;
+    double *value;
+    const double *grad;
+    int layer;
+    int fast_t; /* the fast evaluator's name for it: net->tensors index or GC_FAST_INPUT */
+} target;
+
+typedef struct engine {
+    chain ch;
+    gc_check_opts o; /* resolved */
+    double L0;       /* unperturbed loss */
+    gc_mat **kink_lo; /* nlayers: copy of act[j] at θ-ε for layers with a hook, else NULL */
+    unsigned long long nevals;
+    const gc_net *net; /* the network (gc_check_net), else NULL: no fast engine */
+    gc_fast *fast;     /* GC_ENGINE_FAST: this thread's evaluator (never writes values) */
+    int slot;          /* the evaluator slot the next loss goes to */
+} engine;
+
+/* Everything the verdict needs about one element, from losses alone. */
+typedef struct fd_point {
+    double numeric;
+    double num_err;  /* richardson's error estimate, else NaN */
+    double slope_lo; /* (L(θ) - L(θ-ε)) / ε, NaN when not computed */
+    double slope_hi; /* (L(θ+ε) - L(θ)) / ε, NaN when not computed */
+    double noise;    /* roundoff bound of a one-sided slope: 4u (|L-| + 2|L0| + |L+|) / ε */
+    int hook;        /* a kink hook fired between θ-ε and θ+ε */
+    int finite;      /* every loss used was finite */
+} fd_point;
+
+/* ---- options ------------------------------------------------------------ */
+
+double gc_method_default_eps(gc_method m)
+{
+    return m == GC_METHOD_RICHARDSON ? GC_DEFAULT_EPS_RICHARDSON : GC_DEFAULT_EPS;
+}
+
+void gc_check_opts_init(gc_check_opts *opts)
+{
+    if (opts == NULL)
+        return;
+    memset(opts, 0, sizeof *opts);
+    opts->method = GC_METHOD_CENTRAL;
+    opts->eps = 0.0;
+    opts->rtol = GC_DEFAULT_RTOL;
+    opts->atol = GC_DEFAULT_ATOL;
+    opts->seed = 1;
+    opts->engine = GC_ENGINE_FAST;
+}
+
+static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
+{
+    if (in == NULL)
+        gc_check_opts_init(o);
+    else
+        *o = *in;
+    if (o->method != GC_METHOD_CENTRAL && o->method != GC_METHOD_FORWARD &&
+        o->method != GC_METHOD_RICHARDSON)
+        return gc_error_set(err, GC_EINVAL, "unknown method %d", (int)o->method);
+    if (!(o->eps >= 0.0) || !isfinite(o->eps))
+        return gc_error_set(err, GC_EINVAL, "eps must be a finite number >= 0, got %g", o->eps);
+    if (o->eps == 0.0)
+        o->eps = gc_method_default_eps(o->method);
+    if (!(o->rtol >= 0.0) || !isfinite(o->rtol))
+        return gc_error_set(err, GC_EINVAL, "rtol must be a finite number >= 0, got %g", o->rtol);
+    if (!(o->atol >= 0.0) || !isfinite(o->atol))
+        return gc_error_set(err, GC_EINVAL, "atol must be a finite number >= 0, got %g", o->atol);
+    if (o->sample < 0)
+        return gc_error_set(err, GC_EINVAL, "sample must be >= 0, got %d", o->sample);
+    return GC_OK;
+}
+
+/* ---- losses at perturbed values ----------------------------------------- */
+
+/* L with element i of t set to v (the caller restores it). */
+static double loss_at(engine *e, const target *t, size_t i, double v)
+{
+    e->nevals++;
+    if (e->fast != NULL)
+        return gc_fast_loss(e->fast, e->slot, t->fast_t, i, v);
+    t->value[i] = v;
+    return e->ch.loss_from(e->ch.ctx, t->layer);
+}
+
+/* Put the original bits back (the fast engine never wrote them). */
+static void restore(engine *e, const target *t, size_t i, double x0)
+{
+    if (e->fast == NULL)
+        t->value[i] = x0;
+}
+
+/* After L(θ-ε): keep the inputs of every hooked layer from k on. */
+static void kink_snapshot(engine *e, int k)
+{
+    if (e->fast != NULL) { /* θ-ε stays in slot 0; θ+ε goes to slot 1 */
+        e->slot = 1;
+        return;
+    }
+    for (int j = k; j < e->ch.nlayers; j++)
+        if (e->kink_lo[j] != NULL)
+            memcpy(e->kink_lo[j]->data, e->ch.act[j]->data,
+                   gc_mat_size(e->ch.act[j]) * sizeof(double));
+}
+
+/* After L(θ+ε): did any hooked layer's input cross its kink? */
+static int kink_test(engine *e, int k)
+{
+    if (e->fast != NULL) {
+        e->slot = 0;
+        return gc_fast_kink(e->fast, 0, 1);
+    }
+    for (int j = k; j < e->ch.nlayers; j++) {
+        const gc_layer *l = e->ch.layers[j];
+        if (e->kink_lo[j] != NULL && l->ops->kink(l, e->kink_lo[j], e->ch.act[j]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Central difference on [θ-h, θ+h] with the steps actually taken: x0 ± h
+ * is rounded, and dividing by the rounded step (xp - xm, exact here) rather
+ * than 2h removes an error of ulp(x0)/h relative. */
+static double central_at(engine *e, const target *t, size_t i, double x0, double h,
+                         int level0, double *lm_out, double *lp_out, int *finite)
+{
+    double xm = x0 - h, xp = x0 + h;
+    double lm = loss_at(e, t, i, xm);
+    if (level0)
+        kink_snapshot(e, t->layer);
+    double lp = loss_at(e, t, i, xp);
+    restore(e, t, i, x0);
+    if (!isfinite(lm) || !isfinite(lp))
+        *finite = 0;
+    *lm_out = lm;
+    *lp_out = lp;
+    return (lp - lm) / (xp - xm);
+}
+
+/* The two one-sided slopes and their roundoff bound from L(θ-ε), L(θ),
+ * L(θ+ε).  On a smooth L, s+ - s- = ε L″ + O(ε³); across a kink, O(1). */
+static void slopes(fd_point *p, double x0, double eps, double L0, double lm, double lp)
+{
+    double xm = x0 - eps, xp = x0 + eps;
+    p->slope_lo = (L0 - lm) / (x0 - xm);
+    p->slope_hi = (lp - L0) / (xp - x0);
+    p->noise = 4.0 * DBL_EPSILON * (fabs(lm) + 2.0 * fabs(L0) + fabs(lp)) / eps;
+}
+
+/*
+ * Richardson's table over the central differences D(h_i), h_i = ε/2^i:
+ *   D(h) = f' + c1 h² + c2 h⁴ + ...,
+ *   R[i][0] = D(h_i),  R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) / (4^j - 1),
+ * each column cancelling the next even power.  The truncation estimate is
+ * that of Numerical Recipes' dfridr: the larger of the last element's
+ * distance to its left neighbour (same steps, one order less) and to the
+ * previous diagonal (one step less).  Both shrink with the error while the
+ * extrapolation converges -- but at the default step the error is roundoff,
+ * which these differences can miss by chance (measured: 2% of elements
+ * 10x under), so the caller adds a roundoff bound (richardson_roundoff).
+ */
+static double richardson(const double *D, int n, double *err)
+{
+    double R[GC_RICHARDSON_LEVELS][GC_RICHARDSON_LEVELS];
+    for (int i = 0; i < n; i++) {
+        R[i][0] = D[i];
+        double p4 = 1.0;
+        for (int j = 1; j <= i; j++) {
+            p4 *= 4.0;
+            R[i][j] = R[i][j - 1] + (R[i][j - 1] - R[i - 1][j - 1]) / (p4 - 1.0);
+        }
+    }
+    int m = n - 1;
+    if (m == 0) {
+        *err = NAN;
+        return R[0][0];
+    }
+    double e1 = fabs(R[m][m] - R[m][m - 1]);
+    double e2 = fabs(R[m][m] - R[m - 1][m - 1]);
+    *err = e1 > e2 ? e1 : e2;
+    if (isnan(e1) || isnan(e2))
+        *err = NAN;
+    return R[m][m];
+}
+
+/*
+ * Roundoff bound of the extrapolated value: R[m][m] = sum_i w_i D(h_i) (the
+ * table is linear in D, so w is the table run on unit vectors), and each
+ * D(h_i) = (L+ - L-)/(2h_i) carries the losses' rounding, taken as one
+ * DBL_EPSILON (2 ulps) of each: DBL_EPSILON (|L+| + |L-|) / (2 h_i).
+ */
+static double richardson_roundoff(const double *Lm, const double *Lp, const double *step, int n)
+{
+    double bound = 0.0;
+    for (int i = 0; i < n; i++) {
+        double unit[GC_RICHARDSON_LEVELS] = {0.0}, dummy;
+        unit[i] = 1.0;
+        double w = richardson(unit, n, &dummy);
+        bound += fabs(w) * DBL_EPSILON * (fabs(Lp[i]) + fabs(Lm[i])) / step[i];
+    }
+    return bound;
+}
+
+/*
+ * The numerical derivative of element i of t and what the kink test needs.
+ * Restores the element's bits before returning.  forward evaluates only
+ * L(θ+ε) (its slopes and hook come later from kink_probe, on failure).
+ */
+static void fd_element(engine *e, const target *t, size_t i, fd_point *p)
+{
+    const double x0 = t->value[i];
+    const double eps = e->o.eps;
+    double lm = NAN, lp = NAN;
+    p->num_err = NAN;
+    p->slope_lo = p->slope_hi = NAN;
+    p->noise = 0.0;
+    p->hook = 0;
+    p->finite = isfinite(e->L0) ? 1 : 0;
+    switch (e->o.method) {
+    case GC_METHOD_FORWARD: {
+        double xp = x0 + eps;
+        lp = loss_at(e, t, i, xp);
+        restore(e, t, i, x0);
+        if (!isfinite(lp))
+            p->finite = 0;
+        p->numeric = (lp - e->L0) / (xp - x0);
+        break;
+    }
+    case GC_METHOD_RICHARDSON: {
+        double D[GC_RICHARDSON_LEVELS], Lm[GC_RICHARDSON_LEVELS], Lp[GC_RICHARDSON_LEVELS];
+        double step[GC_RICHARDSON_LEVELS];
+        double h = eps;
+        for (int lvl = 0; lvl < GC_RICHARDSON_LEVELS; lvl++, h *= 0.5) {
+            D[lvl] = central_at(e, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &p->finite);
+            step[lvl] = (x0 + h) - (x0 - h);
+            if (lvl == 0)
+                p->hook = kink_test(e, t->layer);
+        }
+        double trunc;
+        p->numeric = richardson(D, GC_RICHARDSON_LEVELS, &trunc);
+        double rnd = richardson_roundoff(Lm, Lp, step, GC_RICHARDSON_LEVELS);
+        p->num_err = trunc > rnd ? trunc : rnd;
+        if (isnan(trunc) || isnan(rnd))
+            p->num_err = NAN;
+        lm = Lm[0];
+        lp = Lp[0];
+        slopes(p, x0, eps, e->L0, lm, lp);
+        break;
+    }
+    case GC_METHOD_CENTRAL:
+    default:
+        p->numeric = central_at(e, t, i, x0, eps, 1, &lm, &lp, &p->finite);
+        /* the cache now holds L(θ+ε)'s pass: compare with θ-ε's inputs */
+        p->hook = kink_test(e, t->layer);
+        slopes(p, x0, eps, e->L0, lm, lp);
+        break;
+    }
+    restore(e, t, i, x0);
+}
+
+/* forward only: the losses at θ-ε (inputs kept) and θ+ε again, for the
+ * slopes and the hook of an element that failed the plain comparison. */
+static void kink_probe(engine *e, const target *t, size_t i, fd_point *p)
+{
+    const double x0 = t->value[i];
+    double lm, lp;
+    (void)central_at(e, t, i, x0, e->o.eps, 1, &lm, &lp, &p->finite);
+    p->hook = kink_test(e, t->layer);
+    slopes(p, x0, e->o.eps, e->L0, lm, lp);
+}
+
+/* ---- the verdict --------------------------------------------------------- */
+
+static double max3(double a, double b, double c)
+{
+    double m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+/* rel_err = |a - n| / max(|a|, |n|), 0 when both are 0 (NaN propagates). */
+static double rel_error(double a, double n)
+{
+    double d = fabs(a - n), m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
+    if (m == 0.0 && d == 0.0)
+        return 0.0;
+    return d / m;
+}
+
+/*
+ * The verdict of one element from a (analytic) and the numbers of fd_point.
+ * Every comparison is written so that NaN fails.
+ *
+ *  1. A NaN or Inf anywhere (a, n, or a loss) is fail.
+ *  2. pass when abs_err <= atol or rel_err <= rtol (adaptive: abs_err <= band,
+ *     see check.h).
+ *  3. Otherwise kink when the loss is not differentiable in [θ-ε, θ+ε] --
+ *     a hook fired, or the one-sided slopes differ by more than a smooth
+ *     function's ε|L″| could explain (|L″| <= K max(1, |s-|, |s+|), K =
+ *     GC_KINK_CURVATURE, plus their roundoff) -- AND a is a valid
+ *     subgradient: inside [min(s-,s+), max(s-,s+)] widened by the tolerance
+ *     and by half the smooth bound (the slopes' own ε L″/2 curvature term).
+ *  4. fail otherwise: a wrong gradient next to a kink is still wrong.
+ */
+static gc_verdict judge(double a, const fd_point *p, const gc_check_opts *o)
+{
+    const double n = p->numeric;
+    if (!p->finite || !isfinite(a) || !isfinite(n))
+        return GC_FAIL;
+    const double abs_err = fabs(a - n);
+    const double rel_err = rel_error(a, n);
+    const double mag = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
+    int pass = abs_err <= o->atol || rel_err <= o->rtol;
+    if (pass && o->adaptive && !isnan(p->num_err)) {
+        double band = max3(GC_ADAPTIVE_C * p->num_err, GC_ADAPTIVE_RTOL_FLOOR * mag, o->atol);
+        double cap = o->rtol * mag > o->atol ? o->rtol * mag : o->atol;
+        if (band > cap)
+            band = cap;
+        pass = abs_err <= band;
+    }
+    if (pass)
+        return GC_PASS;
+
+    const double slo = p->slope_lo, shi = p->slope_hi;
+    if (!isfinite(slo) || !isfinite(shi))
+        return GC_FAIL;
+    const double lo = slo < shi ? slo : shi, hi = slo < shi ? shi : slo;
+    const double scale = max3(1.0, fabs(slo), fabs(shi));
+    const double smooth = o->eps * GC_KINK_CURVATURE * scale + 2.0 * p->noise;
+    const int kinked = p->hook || (hi - lo) > smooth;
+    const double tolmag = max3(fabs(a), fabs(lo), fabs(hi));
+    const double widen = (o->rtol * tolmag > o->atol ? o->rtol * tolmag : o->atol) +
+                         0.5 * smooth;
+    if (kinked && a >= lo - widen && a <= hi + widen)
+        return GC_KINK;
+    return GC_FAIL;
+}
+
+/* ---- sampling ------------------------------------------------------------ */
+
+/*
+ * Knuth's selection sampling (TAOCP 2, Algorithm S): walk the indices in
+ * order and take index i with probability (still needed)/(still left).  Every
+ * subset of size k is equally likely, the result is sorted and has no
+ * duplicates by construction.  The draw is an exact bounded integer, so no
+ * rounding can bias it.
+ */
+static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
+{
+    size_t got = 0;
+    for (size_t i = 0; i < n && got < k; i++) {
+        size_t left = n - i, need = k - got;
+        /* n fits in 32 bits for any tensor this library can allocate in a
+         * test; larger tensors fall back to a 53-bit uniform comparison. */
+        int take;
+        if (left <= UINT32_MAX)
+            take = gc_pcg32_bounded(rng, (uint32_t)left) < need;
+        else
+            take = gc_pcg32_uniform(rng) * (double)left < (double)need;
+        if (take)
+            idx[got++] = i;
+    }
+}
+
+/* ---- summaries ------------------------------------------------------------ */
+
+/* Sort key: larger rel_err first, NaN above everything, ties by index
+ * (gc_rank_sort in lib/sort.c: linear time, the same order as a comparison
+ * sort with that rule). */
+typedef gc_rank rank;
+
+/* Per-tensor statistics, totals and the worst-first order.  ranks has room
+ * for nrows entries. */
+static void summarize(gc_report *r, rank *ranks)
+{
+    r->npass = r->nkink = r->nfail = r->nvacuous = 0;
+    for (int t = 0; t < r->ntensors; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        if (tr->screened) /* no rows; the screen filled its summary */
+            continue;
+        double d2 = 0.0, a2 = 0.0, n2 = 0.0;
+        int vacuous = 1;
+        tr->npass = tr->nkink = tr->nfail = 0;
+        for (size_t k = 0; k < tr->count; k++) {
+            const gc_row *row = &r->rows[tr->first + k];
+            switch (row->verdict) {
+            case GC_PASS: tr->npass++; break;
+            case GC_KINK: tr->nkink++; break;
+            default: tr->nfail++; break;
+            }
+            double d = row->analytic - row->numeric;
+            d2 += d * d;
+            a2 += row->analytic * row->analytic;
+            n2 += row->numeric * row->numeric;
+            if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
+                vacuous = 0;
+            ranks[k].rel = row->rel_err;
+            ranks[k].idx = tr->first + k;
+        }
+        double na = sqrt(a2), nn = sqrt(n2);
+        tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
+        tr->vacuous = tr->count > 0 && vacuous;
+        tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
+        if (tr->count > 0) {
+            gc_rank_sort(ranks, tr->count);
+            tr->worst = ranks[0].idx;
+            tr->max_rel = ranks[0].rel;
+            /* ranks is descending: the median is the middle (or mean of the
+             * two middle) values; a NaN element makes max_rel NaN but only
+             * moves the median when half the elements are NaN. */
+            size_t c = tr->count;
+            tr->median_rel = (c % 2) ? ranks[c / 2].rel
+                                     : 0.5 * (ranks[c / 2 - 1].rel + ranks[c / 2].rel);
+        } else {
+            tr->worst = tr->first;
+            tr->max_rel = tr->median_rel = 0.0;
+        }
+        r->npass += tr->npass;
+        r->nkink += tr->nkink;
+        r->nfail += tr->nfail;
+        r->nvacuous += tr->vacuous;
+    }
+    for (size_t k = 0; k < r->nrows; k++) {
+        ranks[k].rel = r->rows[k].rel_err;
+        ranks[k].idx = k;
+    }
+    if (r->nrows > 0)
+        gc_rank_sort(ranks, r->nrows);
+    for (size_t k = 0; k < r->nrows; k++)
+        r->order[k] = ranks[k].idx;
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+/* Selected when `names` is NULL (all) or lists it. */
+static int selected(const char *const *names, const char *name)
+{
+    if (names == NULL)
+        return 1;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every name in `names` must be one of the targets' names. */
+static int check_names(const char *const *names, const target *all, int nall, gc_error *err)
+{
+    if (names == NULL)
+        return GC_OK;
+    for (size_t i = 0; names[i] != NULL; i++) {
+        int found = 0;
+        for (int t = 0; t < nall && !found; t++)
+            found = strcmp(all[t].name, names[i]) == 0;
+        if (!found)
+            return gc_error_set(err, GC_EINVAL, "unknown tensor '%s'", names[i]);
+    }
+    return GC_OK;
+}
+
+static int by_layer_desc(const void *pa, const void *pb)
+{
+    const int *a = pa, *b = pb; /* pairs (layer, target index) */
+    if (a[0] != b[0])
+        return a[0] > b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
+}
+
+/* One row: its numerical derivative and verdict (row->tensor, row, col and
+ * analytic already set). */
+static void check_row(engine *e, const target *tg, gc_row *row)
+{
+    const target *t = &tg[row->tensor];
+    size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
+    fd_point p;
+    fd_element(e, t, i, &p);
+    gc_verdict v = judge(row->analytic, &p, &e->o);
+    if (v != GC_PASS && e->o.method == GC_METHOD_FORWARD) {
+        kink_probe(e, t, i, &p);
+        v = judge(row->analytic, &p, &e->o);
+    }
+    row->numeric = p.numeric;
+    row->abs_err = fabs(row->analytic - p.numeric);
+    row->rel_err = rel_error(row->analytic, p.numeric);
+    row->num_err = p.num_err;
+    row->slope_lo = p.slope_lo;
+    row->slope_hi = p.slope_hi;
+    row->hook = p.hook;
+    row->verdict = v;
+}
+
+/* ---- the fast engine: the same rows, losses from lib/fast.c, threads ------ */
+
+/* Per-thread engines: copies of the run's engine, each with its evaluator. */
+typedef struct fast_job {
+    engine *w;         /* nthreads */
+    const target *tg;
+    gc_row *rows;
+    size_t total;      /* rows, for the progress callback */
+    size_t done;       /* rows finished, under `lock` */
+    pthread_mutex_t lock; /* serialises the progress callback */
+} fast_job;
+
+static void fast_row(void *ctx, int tid, size_t k)
+{
+    fast_job *j = ctx;
+    check_row(&j->w[tid], j->tg, &j->rows[k]);
+    /* the callback sees done = 1, 2, ... total, one call at a time, from
+     * whichever thread finished a row: the caller needs no locking */
+    const gc_check_opts *o = &j->w[tid].o;
+    if (o->progress != NULL) {
+        pthread_mutex_lock(&j->lock);
+        o->progress(o->progress_ctx, ++j->done, j->total);
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+static void free_workers(engine *w, int nthreads)
+{
+    if (w == NULL)
+        return;
+    for (int t = 0; t < nthreads; t++)
+        gc_fast_free(w[t].fast);
+    free(w);
+}
+
+/* nthreads engines like e, each with an evaluator of e->net; NULL when out
+ * of memory. */
+static engine *new_workers(const engine *e, int nthreads)
+{
+    engine *w = calloc((size_t)nthreads, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    for (int t = 0; t < nthreads; t++) {
+        w[t] = *e;
+        w[t].nevals = 0;
+        w[t].slot = 0;
+        w[t].kink_lo = NULL;
+        w[t].fast = gc_fast_new(e->net);
+        if (w[t].fast == NULL) {
+            free_workers(w, nthreads);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/*
+ * The screen (lib/screen.c) of every target: screened[t] = 1 for those that
+ * pass, whose summary it fills (max_rel = median_rel = the direction's
+ * rel_err, norm_ratio its |a - n| / (|a| + |n|)).  The step is the method's
+ * eps, except richardson's large one (1e-2 suits extrapolation, not a
+ * plain central difference along a direction of norm ~sqrt(N)).
+ */
+static int screen_targets(engine *e, const target *tg, int n, gc_report *r, int *screened)
+{
+    size_t maxsize = 1;
+    for (int t = 0; t < n; t++)
+        if ((size_t)tg[t].rows * (size_t)tg[t].cols > maxsize)
+            maxsize = (size_t)tg[t].rows * (size_t)tg[t].cols;
+    double *d = malloc(maxsize * sizeof *d);
+    gc_fast *f = gc_fast_new(e->net);
+    if (d == NULL || f == NULL) {
+        free(d);
+        gc_fast_free(f);
+        return GC_ENOMEM;
+    }
+    double eps = e->o.method == GC_METHOD_RICHARDSON ? GC_DEFAULT_EPS : e->o.eps;
+    for (int t = 0; t < n; t++) {
+        gc_screen sc;
+        screened[t] = gc_screen_tensor(f, e->net, tg[t].fast_t, &e->o, eps, d, &sc);
+        e->nevals += 2;
+        if (screened[t]) {
+            gc_tensor_report *tr = &r->tensors[t];
+            tr->screened = 1;
+            tr->max_rel = tr->median_rel = sc.rel_err;
+            double den = fabs(sc.analytic) + fabs(sc.numeric);
+            tr->norm_ratio = den == 0.0 ? 0.0 : sc.abs_err / den;
+        }
+    }
+    free(d);
+    gc_fast_free(f);
+    return GC_OK;
+}
+
+/*
+ * Check targets[0..n) on chain e->ch, whose cache holds the unperturbed
+ * pass (e->L0) and whose targets' grad arrays hold the analytic gradient.
+ * Fills *out.  The caller snapshots and verifies restoration.
+ */
+static int run(engine *e, const target *tg, int n, gc_report **out)
+{
+    int rc = GC_ENOMEM;
+    gc_report *r = calloc(1, sizeof *r);
+    size_t *idx = NULL, *want = NULL;
+    int *order = NULL, *screened = NULL;
+    rank *ranks = NULL;
+    if (r == NULL)
+        goto fail;
+    r->opts = e->o;
+    r->opts.params = NULL;
+    r->opts.progress = NULL;
+    r->opts.progress_ctx = NULL;
+    r->loss = e->L0;
+    r->restored = 1;
+    r->ntensors = n;
+    r->tensors = calloc(n > 0 ? (size_t)n : 1, sizeof *r->tensors);
+    e->kink_lo = calloc((size_t)e->ch.nlayers, sizeof *e->kink_lo);
+    order = malloc((n > 0 ? (size_t)n : 1) * 2 * sizeof *order);
+    want = malloc((n > 0 ? (size_t)n : 1) * sizeof *want);
+    if (r->tensors == NULL || e->kink_lo == NULL || order == NULL || want == NULL)
+        goto fail;
+    for (int j = 0; j < e->ch.nlayers; j++) {
+        if (e->ch.layers[j]->ops->kink != NULL) {
+            e->kink_lo[j] = gc_mat_new(e->ch.act[j]->rows, e->ch.act[j]->cols);
+            if (e->kink_lo[j] == NULL)
+                goto fail;
+        }
+    }
+
+    /* the fast engine runs on networks; the layer check always uses the
+     * reference (one layer: nothing to skip), and the report says so */
+    int fast = e->o.engine == GC_ENGINE_FAST && e->net != NULL;
+    r->opts.engine = fast ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+    r->opts.screen = fast && e->o.screen;
+    screened = calloc(n > 0 ? (size_t)n : 1, sizeof *screened);
+    if (screened == NULL || (r->opts.screen && screen_targets(e, tg, n, r, screened) != GC_OK))
+        goto fail;
+
+    /* rows per tensor: all, or `sample` of them; none when screened */
+    size_t total = 0, maxsize = 1;
+    for (int t = 0; t < n; t++) {
+        size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
+        size_t count = size;
+        if (e->o.sample > 0 && (size_t)e->o.sample < size)
+            count = (size_t)e->o.sample;
+        want[t] = count;
+        if (screened[t])
+            count = 0;
+        gc_tensor_report *tr = &r->tensors[t];
+        snprintf(tr->name, sizeof tr->name, "%s", tg[t].name);
+        tr->rows = tg[t].rows;
+        tr->cols = tg[t].cols;
+        tr->first = total;
+        tr->count = count;
+        total += count;
+        if (size > maxsize)
+            maxsize = size;
+    }
+    r->nrows = total;
+    r->rows = calloc(total > 0 ? total : 1, sizeof *r->rows);
+    r->order = calloc(total > 0 ? total : 1, sizeof *r->order);
+    idx = malloc(maxsize * sizeof *idx);
+    ranks = malloc((total > 0 ? total : 1) * sizeof *ranks);
+    if (r->rows == NULL || r->order == NULL || idx == NULL || ranks == NULL)
+        goto fail;
+
+    /* which elements: one generator for all tensors, in report order */
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, e->o.seed, STREAM_SAMPLE);
+    for (int t = 0; t < n; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
+        if (want[t] < size) {
+            /* drawn even when screened: the other tensors get the same
+             * elements as without the screen */
+            sample_indices(idx, size, want[t], &rng);
+        } else {
+            for (size_t k = 0; k < size; k++)
+                idx[k] = k;
+        }
+        for (size_t k = 0; k < tr->count; k++) {
+            gc_row *row = &r->rows[tr->first + k];
+            row->tensor = t;
+            row->row = (int)(idx[k] / (size_t)tg[t].cols);
+            row->col = (int)(idx[k] % (size_t)tg[t].cols);
+            row->analytic = tg[t].grad[idx[k]];
+        }
+    }
+
+    if (fast) {
+        /* any order, any thread: each row depends on its element alone */
+        int nthreads = gc_threads_resolve(e->o.threads);
+        engine *w = new_workers(e, nthreads);
+        if (w == NULL)
+            goto fail;
+        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0};
+        if (pthread_mutex_init(&job.lock, NULL) != 0) {
+            free_workers(w, nthreads);
+            goto fail;
+        }
+        gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        pthread_mutex_destroy(&job.lock);
+        for (int t = 0; t < nthreads; t++)
+            e->nevals += w[t].nevals;
+        free_workers(w, nthreads);
+    } else {
+        /* evaluate, last layer first (see the top of the file) */
+        for (int t = 0; t < n; t++) {
+            order[2 * t] = tg[t].layer;
+            order[2 * t + 1] = t;
+        }
+        qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
+        size_t done = 0;
+        for (int k = 0; k < n; k++) {
+            int t = order[2 * k + 1];
+            const gc_tensor_report *tr = &r->tensors[t];
+            for (size_t q = 0; q < tr->count; q++) {
+                check_row(e, tg, &r->rows[tr->first + q]);
+                if (e->o.progress != NULL)
+                    e->o.progress(e->o.progress_ctx, ++done, total);
+            }
+        }
+    }
+    summarize(r, ranks);
+    *out = r;
+    r = NULL;
+    rc = GC_OK;
+fail:
+    if (e->kink_lo != NULL) {
+        for (int j = 0; j < e->ch.nlayers; j++)
+            gc_mat_free(e->kink_lo[j]);
+        free(e->kink_lo);
+        e->kink_lo = NULL;
+    }
+    free(idx);
+    free(want);
+    free(order);
+    free(screened);
+    free(ranks);
+    gc_report_free(r);
+    return rc;
+}
+
+/* Copy every target's values into one buffer (NULL when out of memory). */
+static double *snapshot(const target *tg, int n)
+{
+    size_t total = 0;
+    for (int t = 0; t < n; t++)
+        total += (size_t)tg[t].rows * (size_t)tg[t].cols;
+    double *s = malloc((total > 0 ? total : 1) * sizeof *s);
+    if (s == NULL)
+        return NULL;
+    size_t off = 0;
+    for (int t = 0; t < n; t++) {
+        size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
+        memcpy(s + off, tg[t].value, size * sizeof *s);
+        off += size;
+    }
+    return s;
+}
+
+/* 1 when every target is bit-identical to the snapshot; else puts the
+ * snapshot back and returns 0. */
+static int verify_restored(const target *tg, int n, const double *s)
+{
+    int ok = 1;
+    size_t off = 0;
+    for (int t = 0; t < n; t++) {
+        size_t bytes = (size_t)tg[t].rows * (size_t)tg[t].cols * sizeof *s;
+        if (memcmp(s + off, tg[t].value, bytes) != 0) {
+            ok = 0;
+            memcpy(tg[t].value, s + off, bytes);
+        }
+        off += (size_t)tg[t].rows * (size_t)tg[t].cols;
+    }
+    return ok;
+}
+
+/* Keep only the selected targets (and "x" last), preserving order. */
+static int select_targets(target *all, int nall, const gc_check_opts *o, int want_x_default)
+{
+    int n = 0;
+    for (int t = 0; t < nall; t++) {
+        int is_x = strcmp(all[t].name, "x") == 0;
+        int keep = is_x ? (want_x_default || (o->params != NULL && selected(o->params, "x")))
+                        : selected(o->params, all[t].name);
+        if (keep)
+            all[n++] = all[t];
+    }
+    return n;
+}
+
+/* ---- networks --------------------------------------------------------------- */
+
+static double net_loss_from(void *ctx, int k)
+{
+    return gc_net_forward_from((gc_net *)ctx, k);
+}
+
+int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_error *err)
+{
+    if (out == NULL || net == NULL)
+        return gc_error_set(err, GC_EINVAL, "gc_check_net: NULL %s", net == NULL ? "net" : "out");
+    *out = NULL;
+    if (net->nlayers < 1 || net->batch < 1)
+        return gc_error_set(err, GC_EINVAL, "gc_check_net: %s",
+                            net->nlayers < 1 ? "empty network" : "no data (gc_net_set_data)");
+    engine e;
+    memset(&e, 0, sizeof e);
+    int rc = resolve_opts(&e.o, opts, err);
+    if (rc != GC_OK)
+        return rc;
+
+    /* every parameter tensor, then the input "x" */
+    target *tg = calloc((size_t)net->ntensors + 1, sizeof *tg);
+    if (tg == NULL)
+        return gc_error_set(err, GC_ENOMEM, "gc_check_net: out of memory");
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *ten = net->tensors[t];
+        snprintf(tg[t].name, sizeof tg[t].name, "%s", ten->name);
+        tg[t].rows = ten->rows;
+        tg[t].cols = ten->cols;
+        tg[t].value = ten->value;
+        tg[t].grad = ten->grad;
+        tg[t].layer = net->tensor_layer[t];
+        tg[t].fast_t = t;
+    }
+    target *x = &tg[net->ntensors];
+    snprintf(x->name, sizeof x->name, "x");
+    x->rows = net->act[0]->rows;
+    x->cols = net->act[0]->cols;
+    x->value = net->act[0]->data;
+    x->grad = net->dact[0]->data;
+    x->layer = 0;
+    x->fast_t = GC_FAST_INPUT;
+    int nall = net->ntensors + 1;
+    rc = check_names(e.o.params, tg, nall, err);
+    if (rc != GC_OK) {
+        free(tg);
+        return rc;
+    }
+
+    /* the snapshot covers every parameter and the input, checked or not */
+    double *snap = snapshot(tg, nall);
+    if (snap == NULL) {
+        free(tg);
+        return gc_error_set(err, GC_ENOMEM, "gc_check_net: out of memory");
+    }
+    e.L0 = gc_net_forward(net);
+    gc_net_backward(net);
+    e.nevals = 1;
+    e.ch.nlayers = net->nlayers;
+    e.ch.layers = net->layers;
+    e.ch.act = net->act;
+    e.ch.loss_from = net_loss_from;
+    e.ch.ctx = net;
+    e.net = net;
+
+    /* select after the snapshot copy of all (select reorders in place) */
+    target *all = malloc((size_t)nall * sizeof *all);
+    if (all == NULL) {
+        free(snap);
+        free(tg);
+        return gc_error_set(err, GC_ENOMEM, "gc_check_net: out of memory");
+    }
+    memcpy(all, tg, (size_t)nall * sizeof *all);
+    int n = select_targets(tg, nall, &e.o, e.o.inputs);
+
+    gc_report *r = NULL;
+    rc = run(&e, tg, n, &r);
+    int restored = verify_restored(all, nall, snap);
+    gc_net_forward(net); /* leave the caller an unperturbed cache */
+    e.nevals++;
+    free(all);
+    free(snap);
+    free(tg);
+    if (rc != GC_OK)
+        return gc_error_set(err, rc, "gc_check_net: out of memory");
+    r->restored = restored;
+    r->nevals = e.nevals;
+    *out = r;
+    return GC_OK;
+}
+
+/* ---- the layer check ------------------------------------------------------------ */
+
+typedef struct layer_ctx {
+    gc_layer *layer;
+    gc_mat *X, *Y, *R;
+} layer_ctx;
+
+/* L = sum over elements of R .* layer(X): linear in Y, so dL/dY = R. */
+static double layer_loss_from(void *ctx, int k)
+{
+    layer_ctx *c = ctx;
+    (void)k; /* one layer: always recompute it */
+    c->layer->ops->forward(c->layer, c->Y, c->X);
+    double L = 0.0;
+    size_t n = gc_mat_size(c->Y);
+    for (size_t i = 0; i < n; i++)
+        L += c->R->data[i] * c->Y->data[i];
+    return L;
+}
+
+int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
+                   gc_report **out, gc_error *err)
+{
+    if (out == NULL || layer == NULL || layer->ops == NULL)
+        return gc_error_set(err, GC_EINVAL, "gc_check_layer: NULL %s",
+                            out == NULL ? "out" : "layer");
+    *out = NULL;
+    if (batch < 1)
+        return gc_error_set(err, GC_EINVAL, "gc_check_layer: batch must be >= 1, got %d", batch);
+    engine e;
+    memset(&e, 0, sizeof e);
+    int rc = resolve_opts(&e.o, opts, err);
+    if (rc != GC_OK)
+        return rc;
+
+    layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
+                   gc_mat_new(layer->out, batch)};
+    gc_mat *dX = gc_mat_new(layer->in, batch);
+    gc_mat *act[2] = {c.X, c.Y};
+    target tg[GC_LAYER_MAX_PARAMS + 1], all[GC_LAYER_MAX_PARAMS + 1];
+    double *snap = NULL;
+    gc_report *r = NULL;
+    rc = GC_ENOMEM;
+    if (c.X == NULL || c.Y == NULL || c.R == NULL || dX == NULL)
+        goto done;
+
+    /* X and R in [-1, 1): both signs, so relu-like layers see both sides */
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, e.o.seed, STREAM_LAYER_DATA);
+    for (size_t i = 0; i < gc_mat_size(c.X); i++)
+        c.X->data[i] = 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+    for (size_t i = 0; i < gc_mat_size(c.R); i++)
+        c.R->data[i] = 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+
+    int nall = 0;
+    for (int p = 0; p < layer->nparams; p++, nall++) {
+        gc_tensor *ten = &layer->param[p];
+        snprintf(tg[nall].name, sizeof tg[nall].name, "%s", ten->name);
+        tg[nall].rows = ten->rows;
+        tg[nall].cols = ten->cols;
+        tg[nall].value = ten->value;
+        tg[nall].grad = ten->grad;
+        tg[nall].layer = 0;
+    }
+    snprintf(tg[nall].name, sizeof tg[nall].name, "x");
+    tg[nall].rows = c.X->rows;
+    tg[nall].cols = c.X->cols;
+    tg[nall].value = c.X->data;
+    tg[nall].grad = dX->data;
+    tg[nall].layer = 0;
+    nall++;
+    rc = check_names(e.o.params, tg, nall, err);
+    if (rc != GC_OK)
+        goto done;
+    rc = GC_ENOMEM;
+    snap = snapshot(tg, nall);
+    if (snap == NULL)
+        goto done;
+
+    /* analytic: backward with dY = R, parameter gradients zeroed first */
+    e.L0 = layer_loss_from(&c, 0);
+    for (int p = 0; p < layer->nparams; p++)
+        memset(layer->param[p].grad, 0,
+               (size_t)layer->param[p].rows * (size_t)layer->param[p].cols * sizeof(double));
+    layer->ops->backward(layer, dX, c.X, c.Y, c.R);
+    e.nevals = 1;
+    e.ch.nlayers = 1;
+    e.ch.layers = &c.layer;
+    e.ch.act = act;
+    e.ch.loss_from = layer_loss_from;
+    e.ch.ctx = &c;
+
+    memcpy(all, tg, sizeof tg);
+    int n = select_targets(tg, nall, &e.o, e.o.params == NULL);
+    rc = run(&e, tg, n, &r);
+    int restored = verify_restored(all, nall, snap);
+    if (rc == GC_OK) {
+        r->restored = restored;
+        r->nevals = e.nevals;
+        *out = r;
+    }
+done:
+    if (rc == GC_ENOMEM)
+        gc_error_set(err, rc, "gc_check_layer: out of memory");
+    free(snap);
+    gc_mat_free(c.X);
+    gc_mat_free(c.Y);
+    gc_mat_free(c.R);
+    gc_mat_free(dX);
+    return rc;
+}
