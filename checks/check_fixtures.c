@@ -180,6 +180,44 @@ START_TEST(test_fixture_matches_torch)
 }
 END_TEST
 
+/* The engine on the same fixtures: every element of every parameter and of
+ * the input passes the default central check, with the default tolerances,
+ * under both engines.  The relu/leaky fixtures keep pre-activations at
+ * |z| > 1e-3 (scripts/make-fixtures), far outside eps = 1e-6, so no element
+ * may hide as a kink either. */
+START_TEST(test_fixture_engine_passes_every_element)
+{
+    const char *name = FIXTURES[_i / 2];
+    gc_net *net;
+    json_t *ref;
+    load_fixture(name, &net, &ref);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.inputs = 1;
+    o.engine = _i % 2 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+    gc_report *r = NULL;
+    gc_error err = {0};
+    ck_assert_msg(gc_check_net(net, &o, &r, &err) == GC_OK, "%s: %s", name, err.msg);
+    size_t total = 0;
+    for (int t = 0; t < net->ntensors; t++)
+        total += (size_t)net->tensors[t]->rows * (size_t)net->tensors[t]->cols;
+    total += (size_t)gc_net_in(net) * (size_t)net->batch;
+    ck_assert_msg(r->nrows == total, "%s: %zu rows checked, want %zu", name, r->nrows, total);
+    for (size_t i = 0; i < r->nrows; i++) {
+        const gc_row *w = &r->rows[i];
+        ck_assert_msg(w->verdict == GC_PASS,
+                      "%s (%s engine): %s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g verdict %s",
+                      name, gc_engine_name(o.engine), r->tensors[w->tensor].name, w->row, w->col,
+                      w->analytic, w->numeric, w->rel_err, gc_verdict_name(w->verdict));
+    }
+    ck_assert(r->restored);
+    ck_assert(!gc_report_failed(r));
+    gc_report_free(r);
+    json_decref(ref);
+    gc_net_free(net);
+}
+END_TEST
+
 /* The comparison can fail: an analytic gradient off by one part in 1e8 (a
  * bug far smaller than any real one) is caught, and named. */
 START_TEST(test_fixture_compare_catches_small_error)
@@ -259,6 +297,7 @@ Suite *make_fixtures_suite(void)
     Suite *s = suite_create("fixtures");
     TCase *tc = tcase_create("torch");
     tcase_add_loop_test(tc, test_fixture_matches_torch, 0, NFIXTURES);
+    tcase_add_loop_test(tc, test_fixture_engine_passes_every_element, 0, 2 * NFIXTURES);
     tcase_add_test(tc, test_fixture_compare_catches_small_error);
     tcase_add_test(tc, test_fixture_tolerance);
     tcase_add_test(tc, test_fixture_list_is_complete);
