@@ -240,6 +240,9 @@ static const struct {
     {NULL, {"--arch", "2-1", "--output", "@DIR/no/such/dir/r.txt"}, "gradcheck: --output: "},
     {NULL, {"--arch", "2-1", "--output", "@DIR"}, ": is a directory"},
     {NULL, {"--arch", "2-1", "--output", ""}, "--output: expected a file name, got ''"},
+    /* the temporary output file is made before the network: removed again */
+    {NULL, {"--arch", "2-0-1", "--output", "@DIR/r.txt"}, "--arch: width 2 of '2-0-1'"},
+    {"[1, 2]", {"--net", "@NET", "--output", "@DIR/r.txt", "--format", "json"}, "net.json: "},
     /* malformed network files: the loader's messages, file and JSON path */
     {"hello\n", {"--net", "@NET"}, "net.json: line 1 column 5: JSON syntax error"},
     {"{\"layers\": [{\"type\": \"dense\", \"in\": 2", {"--net", "@NET"}, "net.json: line 1 column "},
@@ -495,7 +498,7 @@ START_TEST(test_cli_output_file_matches_stdout)
     tmpdir_make(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/report.txt", dir);
     spit(path, "old contents\n");
-    const char *to_stdout[] = {"--arch", "2-2-1", "--seed", "9", NULL};
+    const char *to_stdout[] = {"--arch", "2-2-1", "--seed", "9", "--format", "text", NULL};
     const char *to_file[] = {"--arch", "2-2-1", "--seed", "9", "--output", path, NULL};
     run_ok(dir, to_stdout, 0, &a);
     run_ok(dir, to_file, 0, &b);
@@ -508,6 +511,26 @@ START_TEST(test_cli_output_file_matches_stdout)
     free(file);
     result_free(&a);
     result_free(&b);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* A failed run leaves an existing --output file exactly as it was. */
+START_TEST(test_cli_failed_run_keeps_output_file)
+{
+    char dir[256], path[300];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/report.txt", dir);
+    spit(path, "previous report\n");
+    const char *args[] = {"--arch", "2-2-1", "--param", "W3", "--output", path, NULL};
+    run_gc(dir, args, &r);
+    ck_assert_msg(r.status == 2 && one_error_line(r.err), "exit %d, stderr %s", r.status, r.err);
+    char *file = slurp(path, NULL);
+    ck_assert_str_eq(file, "previous report\n");
+    ck_assert_int_eq(tmpdir_count(dir), 1);
+    free(file);
+    result_free(&r);
     tmpdir_remove(dir);
 }
 END_TEST
@@ -570,6 +593,7 @@ START_TEST(test_cli_help_and_version)
     const char *help[] = {"--help", NULL};
     const char *version[] = {"--version", NULL};
     const char *shorts[] = {"-V", NULL};
+    const char *short_help[] = {"-h", NULL};
     run_ok(dir, help, 0, &h);
     for (size_t i = 0; i < sizeof all_flags / sizeof all_flags[0]; i++) {
         char want[40];
@@ -586,6 +610,9 @@ START_TEST(test_cli_help_and_version)
     ck_assert_str_eq(v.out, "gradcheck " GC_VERSION "\n");
     run_ok(dir, shorts, 0, &s);
     ck_assert_str_eq(s.out, v.out);
+    result_free(&s);
+    run_ok(dir, short_help, 0, &s);
+    ck_assert_str_eq(s.out, h.out);
     result_free(&h);
     result_free(&v);
     result_free(&s);
@@ -677,6 +704,51 @@ START_TEST(test_cli_net_file)
 }
 END_TEST
 
+/* ---- the progress callback the command's bar is drawn from ---------------- */
+
+typedef struct progress_log {
+    size_t calls, last_done, total;
+    int ordered; /* every call had done == previous + 1 and the same total */
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *p = ctx;
+    if (done != p->last_done + 1 || (p->calls > 0 && total != p->total))
+        p->ordered = 0;
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+}
+
+START_TEST(test_cli_progress_callback_counts_every_element)
+{
+    gc_pcg32 rng;
+    gc_error err = {0};
+    gc_arch_seed_rng(&rng, 2);
+    gc_net *net = gc_net_from_arch("3-4-2", "tanh,sigmoid", "bce", 2, GC_INIT_XAVIER, &rng, &err);
+    ck_assert_msg(net != NULL, "%s", err.msg);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_msg(o.progress == NULL, "gc_check_opts_init leaves a progress callback set");
+    progress_log log = {0, 0, 0, 1};
+    o.progress = log_progress;
+    o.progress_ctx = &log;
+    o.inputs = 1;
+    gc_report *rep = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &rep, &err), GC_OK);
+    /* W1 12 + b1 4 + W2 8 + b2 2 + x 3*2 = 32 elements, one call each. */
+    ck_assert_msg(log.calls == 32 && log.total == 32 && log.last_done == 32 && log.ordered,
+                  "%zu calls, last %zu/%zu, ordered %d; want 32 calls 1..32 of 32", log.calls,
+                  log.last_done, log.total, log.ordered);
+    ck_assert_uint_eq(rep->nrows, 32);
+    ck_assert_msg(rep->opts.progress == NULL && rep->opts.progress_ctx == NULL,
+                  "the report keeps the caller's callback");
+    gc_report_free(rep);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -690,12 +762,14 @@ Suite *make_cli_suite(void)
     tcase_add_test(tc, test_cli_json_round_trips_every_number);
     tcase_add_test(tc, test_cli_junit_is_valid_xml);
     tcase_add_test(tc, test_cli_output_file_matches_stdout);
+    tcase_add_test(tc, test_cli_failed_run_keeps_output_file);
     tcase_add_test(tc, test_cli_same_seed_same_bytes);
     tcase_add_test(tc, test_cli_failure_exits_1);
     tcase_add_test(tc, test_cli_help_and_version);
     tcase_add_loop_test(tc, test_cli_flags_accepted, 0,
                         (int)(sizeof accepted / sizeof accepted[0]));
     tcase_add_test(tc, test_cli_net_file);
+    tcase_add_test(tc, test_cli_progress_callback_counts_every_element);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -125,7 +125,7 @@ static const bad_case bad_cases[] = {
     {NET("{'type': 'dense', 'in': 3, 'out': 1}", "'loss': 'mse', " XY), GC_ESHAPE,
      "t.json: layers[0].in: expected 2 (the width of x), got 3", 0},
     {NET(D1 ", " SG ", {'type': 'dense', 'in': 3, 'out': 1}", "'loss': 'bce', " XY), GC_ESHAPE,
-     "t.json: layers[2].in: expected 2 (the output width of layers[0]), got 3", 0},
+     "t.json: layers[2].in: expected 2 (the output width of layers[1]), got 3", 0},
     /* W and b */
     {NET("{'type': 'dense', 'in': 2, 'out': 2, 'W': [[1, 2], [3, 4], [5, 6]]}",
          "'loss': 'mse', " XY), GC_EPARSE, "t.json: layers[0].W: expected 2 rows, got 3", 0},
@@ -184,6 +184,48 @@ START_TEST(test_netfile_rejects_malformed)
     ck_assert_msg(same, "case %d:\n got: %s\nwant: %s%s", _i, err.msg, c->msg,
                   c->prefix ? "..." : "");
     ck_assert_msg(strchr(err.msg, '\n') == NULL, "case %d: message is not one line", _i);
+}
+END_TEST
+
+/* Every truncation of a good document is a syntax error at line 1, and
+ * every one-byte corruption either loads or fails with one line naming the
+ * label (under `make sanitize` this is also a memory-safety sweep). */
+START_TEST(test_netfile_truncations_and_corruptions)
+{
+    char good[4096], doc[4096];
+    strcpy(good, q(GOOD));
+    size_t n = strlen(good);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 7);
+    for (size_t len = 0; len < n; len++) {
+        memcpy(doc, good, len);
+        doc[len] = '\0';
+        gc_error err = {0};
+        gc_net *net = gc_net_load_string(doc, "t.json", GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net == NULL, "prefix of %zu bytes loaded", len);
+        ck_assert_msg(err.code == GC_EPARSE && strncmp(err.msg, "t.json: line 1 column ", 22) == 0,
+                      "prefix of %zu bytes: %d %s", len, err.code, err.msg);
+    }
+    static const char subst[] = {'x', '9', '-', '"', ']', '}', ',', ' ', '0', '.'};
+    int loaded = 0, refused = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t s = 0; s < sizeof subst; s++) {
+            strcpy(doc, good);
+            doc[i] = subst[s];
+            gc_error err = {0};
+            gc_net *net = gc_net_load_string(doc, "t.json", GC_INIT_XAVIER, &rng, &err);
+            if (net != NULL) {
+                loaded++;
+                gc_net_free(net);
+                continue;
+            }
+            refused++;
+            ck_assert_msg(err.code < 0 && strncmp(err.msg, "t.json: ", 8) == 0 &&
+                              strchr(err.msg, '\n') == NULL && strlen(err.msg) > 10,
+                          "byte %zu -> '%c': code %d, msg \"%s\"", i, subst[s], err.code, err.msg);
+        }
+    /* Both outcomes happen (a digit changed is still a good file). */
+    ck_assert(loaded > 0 && refused > 0);
 }
 END_TEST
 
@@ -530,8 +572,10 @@ START_TEST(test_netfile_save_atomic_and_refusals)
     ck_assert_str_eq(err.msg, "the network has no layers or no data: a network file needs both");
     gc_net_free(bare);
 
-    /* A user's layer (its own ops) cannot be written. */
-    static const gc_layer_ops mine = {"mine", 0, NULL, NULL, NULL, NULL};
+    /* A user's layer (its own ops, even if it borrows identity's functions)
+     * cannot be written. */
+    gc_layer_ops mine = *gc_act_ops(GC_ACT_IDENTITY);
+    mine.type = "mine";
     gc_net *u = gc_net_new(&gc_loss_mse);
     gc_net_add(u, gc_layer_new(&mine, 1, 1), NULL);
     gc_mat *X = gc_mat_new(1, 1), *T = gc_mat_new(1, 1);
@@ -593,6 +637,7 @@ Suite *make_netfile_suite(void)
     TCase *tc = tcase_create("load");
     tcase_add_loop_test(tc, test_netfile_rejects_malformed, 0, NBAD);
     tcase_add_test(tc, test_netfile_good_document);
+    tcase_add_test(tc, test_netfile_truncations_and_corruptions);
     tcase_add_test(tc, test_netfile_omitted_params_from_seed);
     tcase_add_test(tc, test_netfile_files);
     suite_add_tcase(s, tc);

@@ -38,6 +38,22 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
 
+/* ---- progress bar on stderr --------------------------------------------- */
+
+typedef struct cli_progress {
+    double start;  /* monotonic seconds when the check began */
+    double last;   /* when the bar was last drawn */
+    int shown;     /* a bar is on the terminal now */
+    int width;     /* widest line drawn, to erase it */
+} cli_progress;
+
+/* When enable and stderr is a terminal, hook a bar into opts (progress and
+ * progress_ctx; p must outlive the check); otherwise leave opts alone. */
+void cli_progress_start(cli_progress *p, gc_check_opts *opts, int enable);
+
+/* Erase the bar, if one was drawn. */
+void cli_progress_end(cli_progress *p);
+
 /* ---- atomic output file ---------------------------------------------- */
 
 /* A report being written to a temporary file beside its destination. */

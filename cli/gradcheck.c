@@ -97,6 +97,7 @@ int main(int argc, char **argv)
     char msg[MSG_MAX] = "";
     cli_opts o;
     cli_out out = {0};
+    cli_progress bar;
     gc_net *net = NULL;
     gc_report *rep = NULL;
     gc_error err = {0};
@@ -121,7 +122,11 @@ int main(int argc, char **argv)
         goto fail;
     if (check_params(net, &o, msg, sizeof msg) != 0)
         goto fail;
-    if (gc_check_net(net, &o.check, &rep, &err) != GC_OK) {
+    /* --quiet means nothing but errors on stderr: no bar either. */
+    cli_progress_start(&bar, &o.check, !o.quiet);
+    int rc = gc_check_net(net, &o.check, &rep, &err);
+    cli_progress_end(&bar);
+    if (rc != GC_OK) {
         snprintf(msg, sizeof msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
         goto fail;
     }

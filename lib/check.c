@@ -23,9 +23,11 @@
  * verdict from those numbers alone).
  */
 #include "gradcheck/check.h"
+#include "internal.h"
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,7 @@ typedef struct target {
     double *value;
     const double *grad;
     int layer;
+    int fast_t; /* the fast evaluator's name for it: net->tensors index or GC_FAST_INPUT */
 } target;
 
 typedef struct engine {
@@ -61,6 +64,9 @@ typedef struct engine {
     double L0;       /* unperturbed loss */
     gc_mat **kink_lo; /* nlayers: copy of act[j] at θ-ε for layers with a hook, else NULL */
     unsigned long long nevals;
+    const gc_net *net; /* the network (gc_check_net), else NULL: no fast engine */
+    gc_fast *fast;     /* GC_ENGINE_FAST: this thread's evaluator (never writes values) */
+    int slot;          /* the evaluator slot the next loss goes to */
 } engine;
 
 /* Everything the verdict needs about one element, from losses alone. */
@@ -91,7 +97,7 @@ void gc_check_opts_init(gc_check_opts *opts)
     opts->rtol = GC_DEFAULT_RTOL;
     opts->atol = GC_DEFAULT_ATOL;
     opts->seed = 1;
-    opts->engine = GC_ENGINE_REFERENCE;
+    opts->engine = GC_ENGINE_FAST;
 }
 
 static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
@@ -121,14 +127,27 @@ static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err
 /* L with element i of t set to v (the caller restores it). */
 static double loss_at(engine *e, const target *t, size_t i, double v)
 {
-    t->value[i] = v;
     e->nevals++;
+    if (e->fast != NULL)
+        return gc_fast_loss(e->fast, e->slot, t->fast_t, i, v);
+    t->value[i] = v;
     return e->ch.loss_from(e->ch.ctx, t->layer);
+}
+
+/* Put the original bits back (the fast engine never wrote them). */
+static void restore(engine *e, const target *t, size_t i, double x0)
+{
+    if (e->fast == NULL)
+        t->value[i] = x0;
 }
 
 /* After L(θ-ε): keep the inputs of every hooked layer from k on. */
 static void kink_snapshot(engine *e, int k)
 {
+    if (e->fast != NULL) { /* θ-ε stays in slot 0; θ+ε goes to slot 1 */
+        e->slot = 1;
+        return;
+    }
     for (int j = k; j < e->ch.nlayers; j++)
         if (e->kink_lo[j] != NULL)
             memcpy(e->kink_lo[j]->data, e->ch.act[j]->data,
@@ -138,6 +157,10 @@ static void kink_snapshot(engine *e, int k)
 /* After L(θ+ε): did any hooked layer's input cross its kink? */
 static int kink_test(engine *e, int k)
 {
+    if (e->fast != NULL) {
+        e->slot = 0;
+        return gc_fast_kink(e->fast, 0, 1);
+    }
     for (int j = k; j < e->ch.nlayers; j++) {
         const gc_layer *l = e->ch.layers[j];
         if (e->kink_lo[j] != NULL && l->ops->kink(l, e->kink_lo[j], e->ch.act[j]))
@@ -157,7 +180,7 @@ static double central_at(engine *e, const target *t, size_t i, double x0, double
     if (level0)
         kink_snapshot(e, t->layer);
     double lp = loss_at(e, t, i, xp);
-    t->value[i] = x0;
+    restore(e, t, i, x0);
     if (!isfinite(lm) || !isfinite(lp))
         *finite = 0;
     *lm_out = lm;
@@ -179,11 +202,13 @@ static void slopes(fd_point *p, double x0, double eps, double L0, double lm, dou
  * Richardson's table over the central differences D(h_i), h_i = ε/2^i:
  *   D(h) = f' + c1 h² + c2 h⁴ + ...,
  *   R[i][0] = D(h_i),  R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) / (4^j - 1),
- * each column cancelling the next even power.  The error estimate is that
- * of Numerical Recipes' dfridr: the larger of the last element's distance
- * to its left neighbour (same steps, one order less) and to the previous
- * diagonal (one step less): both shrink like the error itself while the
- * extrapolation converges, and grow when roundoff takes over.
+ * each column cancelling the next even power.  The truncation estimate is
+ * that of Numerical Recipes' dfridr: the larger of the last element's
+ * distance to its left neighbour (same steps, one order less) and to the
+ * previous diagonal (one step less).  Both shrink with the error while the
+ * extrapolation converges -- but at the default step the error is roundoff,
+ * which these differences can miss by chance (measured: 2% of elements
+ * 10x under), so the caller adds a roundoff bound (richardson_roundoff).
  */
 static double richardson(const double *D, int n, double *err)
 {
@@ -210,6 +235,24 @@ static double richardson(const double *D, int n, double *err)
 }
 
 /*
+ * Roundoff bound of the extrapolated value: R[m][m] = sum_i w_i D(h_i) (the
+ * table is linear in D, so w is the table run on unit vectors), and each
+ * D(h_i) = (L+ - L-)/(2h_i) carries the losses' rounding, taken as one
+ * DBL_EPSILON (2 ulps) of each: DBL_EPSILON (|L+| + |L-|) / (2 h_i).
+ */
+static double richardson_roundoff(const double *Lm, const double *Lp, const double *step, int n)
+{
+    double bound = 0.0;
+    for (int i = 0; i < n; i++) {
+        double unit[GC_RICHARDSON_LEVELS] = {0.0}, dummy;
+        unit[i] = 1.0;
+        double w = richardson(unit, n, &dummy);
+        bound += fabs(w) * DBL_EPSILON * (fabs(Lp[i]) + fabs(Lm[i])) / step[i];
+    }
+    return bound;
+}
+
+/*
  * The numerical derivative of element i of t and what the kink test needs.
  * Restores the element's bits before returning.  forward evaluates only
  * L(θ+ε) (its slopes and hook come later from kink_probe, on failure).
@@ -228,25 +271,30 @@ static void fd_element(engine *e, const target *t, size_t i, fd_point *p)
     case GC_METHOD_FORWARD: {
         double xp = x0 + eps;
         lp = loss_at(e, t, i, xp);
-        t->value[i] = x0;
+        restore(e, t, i, x0);
         if (!isfinite(lp))
             p->finite = 0;
         p->numeric = (lp - e->L0) / (xp - x0);
         break;
     }
     case GC_METHOD_RICHARDSON: {
-        double D[GC_RICHARDSON_LEVELS];
+        double D[GC_RICHARDSON_LEVELS], Lm[GC_RICHARDSON_LEVELS], Lp[GC_RICHARDSON_LEVELS];
+        double step[GC_RICHARDSON_LEVELS];
         double h = eps;
         for (int lvl = 0; lvl < GC_RICHARDSON_LEVELS; lvl++, h *= 0.5) {
-            double m_, p_;
-            D[lvl] = central_at(e, t, i, x0, h, lvl == 0, &m_, &p_, &p->finite);
-            if (lvl == 0) {
+            D[lvl] = central_at(e, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &p->finite);
+            step[lvl] = (x0 + h) - (x0 - h);
+            if (lvl == 0)
                 p->hook = kink_test(e, t->layer);
-                lm = m_;
-                lp = p_;
-            }
         }
-        p->numeric = richardson(D, GC_RICHARDSON_LEVELS, &p->num_err);
+        double trunc;
+        p->numeric = richardson(D, GC_RICHARDSON_LEVELS, &trunc);
+        double rnd = richardson_roundoff(Lm, Lp, step, GC_RICHARDSON_LEVELS);
+        p->num_err = trunc > rnd ? trunc : rnd;
+        if (isnan(trunc) || isnan(rnd))
+            p->num_err = NAN;
+        lm = Lm[0];
+        lp = Lp[0];
         slopes(p, x0, eps, e->L0, lm, lp);
         break;
     }
@@ -258,7 +306,7 @@ static void fd_element(engine *e, const target *t, size_t i, fd_point *p)
         slopes(p, x0, eps, e->L0, lm, lp);
         break;
     }
-    t->value[i] = x0;
+    restore(e, t, i, x0);
 }
 
 /* forward only: the losses at θ-ε (inputs kept) and θ+ε again, for the
@@ -366,22 +414,10 @@ static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
 
 /* ---- summaries ------------------------------------------------------------ */
 
-/* Sort key: larger rel_err first, NaN above everything, ties by index. */
-typedef struct rank {
-    double rel;
-    size_t idx;
-} rank;
-
-static int rank_cmp(const void *pa, const void *pb)
-{
-    const rank *a = pa, *b = pb;
-    int an = isnan(a->rel), bn = isnan(b->rel);
-    if (an != bn)
-        return an ? -1 : 1;
-    if (!an && a->rel != b->rel)
-        return a->rel > b->rel ? -1 : 1;
-    return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
-}
+/* Sort key: larger rel_err first, NaN above everything, ties by index
+ * (gc_rank_sort in lib/sort.c: linear time, the same order as a comparison
+ * sort with that rule). */
+typedef gc_rank rank;
 
 /* Per-tensor statistics, totals and the worst-first order.  ranks has room
  * for nrows entries. */
@@ -390,6 +426,8 @@ static void summarize(gc_report *r, rank *ranks)
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     for (int t = 0; t < r->ntensors; t++) {
         gc_tensor_report *tr = &r->tensors[t];
+        if (tr->screened) /* no rows; the screen filled its summary */
+            continue;
         double d2 = 0.0, a2 = 0.0, n2 = 0.0;
         int vacuous = 1;
         tr->npass = tr->nkink = tr->nfail = 0;
@@ -414,7 +452,7 @@ static void summarize(gc_report *r, rank *ranks)
         tr->vacuous = tr->count > 0 && vacuous;
         tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
         if (tr->count > 0) {
-            qsort(ranks, tr->count, sizeof *ranks, rank_cmp);
+            gc_rank_sort(ranks, tr->count);
             tr->worst = ranks[0].idx;
             tr->max_rel = ranks[0].rel;
             /* ranks is descending: the median is the middle (or mean of the
@@ -437,7 +475,7 @@ static void summarize(gc_report *r, rank *ranks)
         ranks[k].idx = k;
     }
     if (r->nrows > 0)
-        qsort(ranks, r->nrows, sizeof *ranks, rank_cmp);
+        gc_rank_sort(ranks, r->nrows);
     for (size_t k = 0; k < r->nrows; k++)
         r->order[k] = ranks[k].idx;
 }
@@ -478,6 +516,123 @@ static int by_layer_desc(const void *pa, const void *pb)
     return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
 }
 
+/* One row: its numerical derivative and verdict (row->tensor, row, col and
+ * analytic already set). */
+static void check_row(engine *e, const target *tg, gc_row *row)
+{
+    const target *t = &tg[row->tensor];
+    size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
+    fd_point p;
+    fd_element(e, t, i, &p);
+    gc_verdict v = judge(row->analytic, &p, &e->o);
+    if (v != GC_PASS && e->o.method == GC_METHOD_FORWARD) {
+        kink_probe(e, t, i, &p);
+        v = judge(row->analytic, &p, &e->o);
+    }
+    row->numeric = p.numeric;
+    row->abs_err = fabs(row->analytic - p.numeric);
+    row->rel_err = rel_error(row->analytic, p.numeric);
+    row->num_err = p.num_err;
+    row->slope_lo = p.slope_lo;
+    row->slope_hi = p.slope_hi;
+    row->hook = p.hook;
+    row->verdict = v;
+}
+
+/* ---- the fast engine: the same rows, losses from lib/fast.c, threads ------ */
+
+/* Per-thread engines: copies of the run's engine, each with its evaluator. */
+typedef struct fast_job {
+    engine *w;         /* nthreads */
+    const target *tg;
+    gc_row *rows;
+    size_t total;      /* rows, for the progress callback */
+    size_t done;       /* rows finished, under `lock` */
+    pthread_mutex_t lock; /* serialises the progress callback */
+} fast_job;
+
+static void fast_row(void *ctx, int tid, size_t k)
+{
+    fast_job *j = ctx;
+    check_row(&j->w[tid], j->tg, &j->rows[k]);
+    /* the callback sees done = 1, 2, ... total, one call at a time, from
+     * whichever thread finished a row: the caller needs no locking */
+    const gc_check_opts *o = &j->w[tid].o;
+    if (o->progress != NULL) {
+        pthread_mutex_lock(&j->lock);
+        o->progress(o->progress_ctx, ++j->done, j->total);
+        pthread_mutex_unlock(&j->lock);
+    }
+}
+
+static void free_workers(engine *w, int nthreads)
+{
+    if (w == NULL)
+        return;
+    for (int t = 0; t < nthreads; t++)
+        gc_fast_free(w[t].fast);
+    free(w);
+}
+
+/* nthreads engines like e, each with an evaluator of e->net; NULL when out
+ * of memory. */
+static engine *new_workers(const engine *e, int nthreads)
+{
+    engine *w = calloc((size_t)nthreads, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    for (int t = 0; t < nthreads; t++) {
+        w[t] = *e;
+        w[t].nevals = 0;
+        w[t].slot = 0;
+        w[t].kink_lo = NULL;
+        w[t].fast = gc_fast_new(e->net);
+        if (w[t].fast == NULL) {
+            free_workers(w, nthreads);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/*
+ * The screen (lib/screen.c) of every target: screened[t] = 1 for those that
+ * pass, whose summary it fills (max_rel = median_rel = the direction's
+ * rel_err, norm_ratio its |a - n| / (|a| + |n|)).  The step is the method's
+ * eps, except richardson's large one (1e-2 suits extrapolation, not a
+ * plain central difference along a direction of norm ~sqrt(N)).
+ */
+static int screen_targets(engine *e, const target *tg, int n, gc_report *r, int *screened)
+{
+    size_t maxsize = 1;
+    for (int t = 0; t < n; t++)
+        if ((size_t)tg[t].rows * (size_t)tg[t].cols > maxsize)
+            maxsize = (size_t)tg[t].rows * (size_t)tg[t].cols;
+    double *d = malloc(maxsize * sizeof *d);
+    gc_fast *f = gc_fast_new(e->net);
+    if (d == NULL || f == NULL) {
+        free(d);
+        gc_fast_free(f);
+        return GC_ENOMEM;
+    }
+    double eps = e->o.method == GC_METHOD_RICHARDSON ? GC_DEFAULT_EPS : e->o.eps;
+    for (int t = 0; t < n; t++) {
+        gc_screen sc;
+        screened[t] = gc_screen_tensor(f, e->net, tg[t].fast_t, &e->o, eps, d, &sc);
+        e->nevals += 2;
+        if (screened[t]) {
+            gc_tensor_report *tr = &r->tensors[t];
+            tr->screened = 1;
+            tr->max_rel = tr->median_rel = sc.rel_err;
+            double den = fabs(sc.analytic) + fabs(sc.numeric);
+            tr->norm_ratio = den == 0.0 ? 0.0 : sc.abs_err / den;
+        }
+    }
+    free(d);
+    gc_fast_free(f);
+    return GC_OK;
+}
+
 /*
  * Check targets[0..n) on chain e->ch, whose cache holds the unperturbed
  * pass (e->L0) and whose targets' grad arrays hold the analytic gradient.
@@ -487,8 +642,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
 {
     int rc = GC_ENOMEM;
     gc_report *r = calloc(1, sizeof *r);
-    size_t *idx = NULL;
-    int *order = NULL;
+    size_t *idx = NULL, *want = NULL;
+    int *order = NULL, *screened = NULL;
     rank *ranks = NULL;
     if (r == NULL)
         goto fail;
@@ -502,7 +657,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     r->tensors = calloc(n > 0 ? (size_t)n : 1, sizeof *r->tensors);
     e->kink_lo = calloc((size_t)e->ch.nlayers, sizeof *e->kink_lo);
     order = malloc((n > 0 ? (size_t)n : 1) * 2 * sizeof *order);
-    if (r->tensors == NULL || e->kink_lo == NULL || order == NULL)
+    want = malloc((n > 0 ? (size_t)n : 1) * sizeof *want);
+    if (r->tensors == NULL || e->kink_lo == NULL || order == NULL || want == NULL)
         goto fail;
     for (int j = 0; j < e->ch.nlayers; j++) {
         if (e->ch.layers[j]->ops->kink != NULL) {
@@ -512,13 +668,25 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         }
     }
 
-    /* rows per tensor: all, or `sample` of them */
+    /* the fast engine runs on networks; the layer check always uses the
+     * reference (one layer: nothing to skip), and the report says so */
+    int fast = e->o.engine == GC_ENGINE_FAST && e->net != NULL;
+    r->opts.engine = fast ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+    r->opts.screen = fast && e->o.screen;
+    screened = calloc(n > 0 ? (size_t)n : 1, sizeof *screened);
+    if (screened == NULL || (r->opts.screen && screen_targets(e, tg, n, r, screened) != GC_OK))
+        goto fail;
+
+    /* rows per tensor: all, or `sample` of them; none when screened */
     size_t total = 0, maxsize = 1;
     for (int t = 0; t < n; t++) {
         size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
         size_t count = size;
         if (e->o.sample > 0 && (size_t)e->o.sample < size)
             count = (size_t)e->o.sample;
+        want[t] = count;
+        if (screened[t])
+            count = 0;
         gc_tensor_report *tr = &r->tensors[t];
         snprintf(tr->name, sizeof tr->name, "%s", tg[t].name);
         tr->rows = tg[t].rows;
@@ -543,8 +711,10 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     for (int t = 0; t < n; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
-        if (tr->count < size) {
-            sample_indices(idx, size, tr->count, &rng);
+        if (want[t] < size) {
+            /* drawn even when screened: the other tensors get the same
+             * elements as without the screen */
+            sample_indices(idx, size, want[t], &rng);
         } else {
             for (size_t k = 0; k < size; k++)
                 idx[k] = k;
@@ -558,36 +728,38 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         }
     }
 
-    /* evaluate, last layer first (see the top of the file) */
-    for (int t = 0; t < n; t++) {
-        order[2 * t] = tg[t].layer;
-        order[2 * t + 1] = t;
-    }
-    qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
-    size_t done = 0;
-    for (int k = 0; k < n; k++) {
-        int t = order[2 * k + 1];
-        const gc_tensor_report *tr = &r->tensors[t];
-        for (size_t q = 0; q < tr->count; q++) {
-            gc_row *row = &r->rows[tr->first + q];
-            size_t i = (size_t)row->row * (size_t)tg[t].cols + (size_t)row->col;
-            fd_point p;
-            fd_element(e, &tg[t], i, &p);
-            gc_verdict v = judge(row->analytic, &p, &e->o);
-            if (v != GC_PASS && e->o.method == GC_METHOD_FORWARD) {
-                kink_probe(e, &tg[t], i, &p);
-                v = judge(row->analytic, &p, &e->o);
+    if (fast) {
+        /* any order, any thread: each row depends on its element alone */
+        int nthreads = gc_threads_resolve(e->o.threads);
+        engine *w = new_workers(e, nthreads);
+        if (w == NULL)
+            goto fail;
+        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0};
+        if (pthread_mutex_init(&job.lock, NULL) != 0) {
+            free_workers(w, nthreads);
+            goto fail;
+        }
+        gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        pthread_mutex_destroy(&job.lock);
+        for (int t = 0; t < nthreads; t++)
+            e->nevals += w[t].nevals;
+        free_workers(w, nthreads);
+    } else {
+        /* evaluate, last layer first (see the top of the file) */
+        for (int t = 0; t < n; t++) {
+            order[2 * t] = tg[t].layer;
+            order[2 * t + 1] = t;
+        }
+        qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
+        size_t done = 0;
+        for (int k = 0; k < n; k++) {
+            int t = order[2 * k + 1];
+            const gc_tensor_report *tr = &r->tensors[t];
+            for (size_t q = 0; q < tr->count; q++) {
+                check_row(e, tg, &r->rows[tr->first + q]);
+                if (e->o.progress != NULL)
+                    e->o.progress(e->o.progress_ctx, ++done, total);
             }
-            row->numeric = p.numeric;
-            row->abs_err = fabs(row->analytic - p.numeric);
-            row->rel_err = rel_error(row->analytic, p.numeric);
-            row->num_err = p.num_err;
-            row->slope_lo = p.slope_lo;
-            row->slope_hi = p.slope_hi;
-            row->hook = p.hook;
-            row->verdict = v;
-            if (e->o.progress != NULL)
-                e->o.progress(e->o.progress_ctx, ++done, total);
         }
     }
     summarize(r, ranks);
@@ -602,7 +774,9 @@ fail:
         e->kink_lo = NULL;
     }
     free(idx);
+    free(want);
     free(order);
+    free(screened);
     free(ranks);
     gc_report_free(r);
     return rc;
@@ -690,6 +864,7 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
         tg[t].value = ten->value;
         tg[t].grad = ten->grad;
         tg[t].layer = net->tensor_layer[t];
+        tg[t].fast_t = t;
     }
     target *x = &tg[net->ntensors];
     snprintf(x->name, sizeof x->name, "x");
@@ -698,6 +873,7 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     x->value = net->act[0]->data;
     x->grad = net->dact[0]->data;
     x->layer = 0;
+    x->fast_t = GC_FAST_INPUT;
     int nall = net->ntensors + 1;
     rc = check_names(e.o.params, tg, nall, err);
     if (rc != GC_OK) {
@@ -719,6 +895,7 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     e.ch.act = net->act;
     e.ch.loss_from = net_loss_from;
     e.ch.ctx = net;
+    e.net = net;
 
     /* select after the snapshot copy of all (select reorders in place) */
     target *all = malloc((size_t)nall * sizeof *all);

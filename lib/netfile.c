@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -75,7 +76,16 @@ static void fmt_double(char *buf, size_t n, double v)
         snprintf(buf, n, "%.*g", prec, v);
         double back = strtod(buf, NULL);
         if (memcmp(&back, &v, sizeof v) == 0)
-            return;
+            break;
+    }
+    /* snprintf and strtod agree on the locale's decimal point (so the test
+     * above holds in any locale), but JSON wants '.': a program that set
+     * LC_NUMERIC to, say, de_DE would otherwise write "0,1". */
+    const char *dp = localeconv()->decimal_point;
+    if (dp != NULL && dp[0] != '.' && dp[0] != '\0' && dp[1] == '\0') {
+        char *p = strchr(buf, dp[0]);
+        if (p != NULL)
+            *p = '.';
     }
 }
 
@@ -528,8 +538,8 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
             fail(c, rc, NULL, "%s", aerr.msg);
             goto fail;
         }
+        snprintf(src, sizeof src, "the output width of layers[%zu]", k);
         if (l->ops == &gc_dense_ops) {
-            snprintf(src, sizeof src, "the output width of layers[%zu]", k);
             if (!omitted && (gv[k].W == NULL || gv[k].b == NULL)) {
                 snprintf(omitted_path, sizeof omitted_path, "layers[%zu].%s", k,
                          gv[k].W == NULL ? "W" : "b");

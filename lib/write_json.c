@@ -46,6 +46,7 @@ static json_t *options(const gc_check_opts *o, int *bad)
     put(j, "strict_kinks", json_boolean(o->strict_kinks), bad);
     put(j, "adaptive", json_boolean(o->adaptive), bad);
     put(j, "engine", json_string(gc_engine_name(o->engine)), bad);
+    put(j, "screen", json_boolean(o->screen), bad);
     return j;
 }
 
@@ -78,6 +79,7 @@ static json_t *tensor(const gc_report *r, const gc_tensor_report *tr, int *bad)
     put(j, "norm_ratio", num(tr->norm_ratio), bad);
     put(j, "vacuous", json_boolean(tr->vacuous), bad);
     put(j, "sampled", json_boolean(tr->sampled), bad);
+    put(j, "screened", json_boolean(tr->screened), bad);
     return j;
 }
 

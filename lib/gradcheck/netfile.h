@@ -37,7 +37,17 @@
  *   net.json: layers[0].W[1][0]: expected a finite number, got "a"
  *   net.json: line 3 column 5: JSON syntax error: ']' expected near ','
  * where LABEL is the path or label given and PATH a JSON path.  The messages
- * are a stable interface (the CLI prints them and tests assert them).
+ * are a stable interface (the CLI prints them and tests assert them).  Only
+ * the first problem is reported, looking in this order: JSON syntax, the
+ * top-level keys (unknown, then missing), loss, x, layers in order (type,
+ * keys, in/out, W, b, alpha), y, then y against the loss.
+ *
+ * Status codes: GC_EIO the file cannot be opened or read; GC_EPARSE syntax,
+ * types, keys, counts within the file; GC_ESHAPE widths that do not chain (a
+ * dense "in" unlike the width before it, y unlike x or the output width);
+ * GC_ERANGE a value the loss cannot take, a size beyond the limits (1e6
+ * units per layer, 1e8 weights per matrix); GC_EINVAL a needed generator
+ * missing; GC_ENOMEM.
  */
 #ifndef GRADCHECK_NETFILE_H
 #define GRADCHECK_NETFILE_H
@@ -58,8 +68,7 @@ extern "C" {
  * the values given in the file then overwrite their tensors, so a given seed
  * always yields the same network (rng may be NULL only when the file gives
  * every W and b; it is not touched then).  Returns an owned network (free
- * with gc_net_free), or NULL with err set: GC_EIO (cannot read), GC_EPARSE
- * (malformed), GC_ERANGE (a number or a size out of range), GC_ENOMEM. */
+ * with gc_net_free), or NULL with err set (codes as above). */
 gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err);
 
 /* As gc_net_load, from the NUL-terminated text `json`; `label` stands in for

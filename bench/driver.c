@@ -1,0 +1,129 @@
+/*
+ * driver.c -- the benchmark's process: build a network from a one-line
+ * architecture, check every parameter, print one summary line.
+ *
+ * It does what `gradcheck --arch ...` does (gc_net_from_arch, gc_check_net,
+ * a writer) with nothing else in the process, so that bench/run can time
+ * whole processes even where the command lacks a flag.  Also writes the
+ * network file (--save) that scripts/compare-pytorch loads.
+ *
+ * usage: driver --arch 784-128-10 --act sigmoid,identity --loss softmax_ce
+ *               [--batch B] [--seed S] [--init xavier] [--engine fast|reference]
+ *               [--threads N] [--screen] [--inputs] [--json FILE] [--save FILE]
+ *               [--quiet]
+ * exit: 0 every element passed, 1 a gradient failed, 2 usage or input error.
+ */
+#include <gradcheck.h>
+#include <gradcheck/arch.h>
+#include <gradcheck/netfile.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(const char *msg)
+{
+    fprintf(stderr, "driver: %s\n", msg);
+    fprintf(stderr, "usage: driver --arch A --act ACTS --loss L [--batch B] [--seed S] "
+                    "[--init I] [--engine fast|reference] [--threads N] [--screen] [--inputs] "
+                    "[--json FILE] [--save FILE] [--quiet]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *arch = NULL, *acts = "sigmoid", *loss = "mse", *json = NULL, *save = NULL;
+    int batch = 1, quiet = 0;
+    unsigned long long seed = 1;
+    gc_init init = GC_INIT_XAVIER;
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (strcmp(a, "--arch") == 0 && v)
+            arch = v;
+        else if (strcmp(a, "--act") == 0 && v)
+            acts = v;
+        else if (strcmp(a, "--loss") == 0 && v)
+            loss = v;
+        else if (strcmp(a, "--batch") == 0 && v)
+            batch = atoi(v);
+        else if (strcmp(a, "--seed") == 0 && v)
+            seed = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--init") == 0 && v)
+            init = strcmp(v, "uniform") == 0 ? GC_INIT_UNIFORM
+                   : strcmp(v, "he") == 0    ? GC_INIT_HE
+                                             : GC_INIT_XAVIER;
+        else if (strcmp(a, "--engine") == 0 && v)
+            o.engine = strcmp(v, "reference") == 0 ? GC_ENGINE_REFERENCE : GC_ENGINE_FAST;
+        else if (strcmp(a, "--threads") == 0 && v)
+            o.threads = atoi(v);
+        else if (strcmp(a, "--json") == 0 && v)
+            json = v;
+        else if (strcmp(a, "--save") == 0 && v)
+            save = v;
+        else {
+            takes = 0;
+            if (strcmp(a, "--screen") == 0)
+                o.screen = 1;
+            else if (strcmp(a, "--inputs") == 0)
+                o.inputs = 1;
+            else if (strcmp(a, "--quiet") == 0)
+                quiet = 1;
+            else
+                return usage(a);
+        }
+        i += takes;
+    }
+    if (arch == NULL)
+        return usage("--arch is required");
+
+    gc_error err = {0};
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, seed);
+    gc_net *net = gc_net_from_arch(arch, acts, loss, batch, init, &rng, &err);
+    if (net == NULL) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        return 2;
+    }
+    if (save != NULL && gc_net_save(net, save, &err) != GC_OK) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        gc_net_free(net);
+        return 2;
+    }
+    gc_report *r = NULL;
+    if (gc_check_net(net, &o, &r, &err) != GC_OK) {
+        fprintf(stderr, "driver: %s\n", err.msg);
+        gc_net_free(net);
+        return 2;
+    }
+    if (json != NULL) {
+        FILE *f = fopen(json, "w");
+        if (f == NULL || gc_report_write_json(r, f) != GC_OK) {
+            fprintf(stderr, "driver: cannot write %s\n", json);
+            if (f)
+                fclose(f);
+            gc_report_free(r);
+            gc_net_free(net);
+            return 2;
+        }
+        fclose(f);
+    }
+    if (!quiet) {
+        /* Median rel_err over every checked element (r->order is worst first). */
+        double med = r->nrows > 0 ? r->rows[r->order[r->nrows / 2]].rel_err : 0.0;
+        int screened = 0;
+        for (int t = 0; t < r->ntensors; t++)
+            screened += r->tensors[t].screened;
+        printf("%s engine=%s rows=%zu pass=%d kink=%d fail=%d screened=%d median_rel=%.3g "
+               "nevals=%llu\n",
+               arch, gc_engine_name(r->opts.engine), r->nrows, r->npass, r->nkink, r->nfail,
+               screened, med, r->nevals);
+    }
+    int failed = gc_report_failed(r);
+    gc_report_free(r);
+    gc_net_free(net);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,441 @@
+/*
+ * check_fast.c -- the sparse-change evaluator computes the reference
+ * engine's perturbed losses, up to a stated rounding bound.
+ *
+ * Property tests over random networks (every activation, every loss, batch
+ * sizes 1..4, a user's layer that declares no capability): for every element
+ * of every tensor and of the input, the evaluator's L(θ ± ε eᵢ) is compared
+ * with the reference's (perturb in place, gc_net_forward_from), the kink
+ * hooks with the reference's, the screen's directional losses likewise; the
+ * thread pool visits every index once at any thread count.
+ *
+ * GC_SEED (default 1) and GC_CASES (default 40) steer the random networks;
+ * a failure names its case's seed: GC_SEED=S GC_CASES=1 reproduces it.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <internal.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a user's layer that declares no capability -------------------------- */
+
+/* Y[i][c] = s[i] X[i][c]: a parametric layer with caps 0, so the evaluator
+ * must recompute it with a private copy of s. */
+static void scale_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    const double *s = l->param[0].value;
+    for (int i = 0; i < X->rows; i++)
+        for (int c = 0; c < X->cols; c++)
+            GC_AT(Y, i, c) = s[i] * GC_AT(X, i, c);
+}
+
+/* dL/ds[i] = sum_c dY[i][c] X[i][c];  dL/dX[i][c] = s[i] dY[i][c]. */
+static void scale_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                           const gc_mat *dY)
+{
+    (void)Y;
+    const double *s = l->param[0].value;
+    double *ds = l->param[0].grad;
+    for (int i = 0; i < X->rows; i++)
+        for (int c = 0; c < X->cols; c++) {
+            ds[i] += GC_AT(dY, i, c) * GC_AT(X, i, c);
+            if (dX != NULL)
+                GC_AT(dX, i, c) = s[i] * GC_AT(dY, i, c);
+        }
+}
+
+static const gc_layer_ops scale_ops = {.type = "scale", .caps = 0, .forward = scale_forward,
+                                       .backward = scale_backward};
+
+/* ---- random networks ----------------------------------------------------- */
+
+static uint64_t base_seed(void)
+{
+    const char *s = getenv("GC_SEED");
+    return s != NULL && *s != '\0' ? strtoull(s, NULL, 10) : 1u;
+}
+
+static int ncases(int dflt)
+{
+    const char *s = getenv("GC_CASES");
+    int n = s != NULL && *s != '\0' ? atoi(s) : dflt;
+    return n > 0 ? n : dflt;
+}
+
+static gc_layer *random_act(gc_pcg32 *rng, int n, int allow_softmax)
+{
+    gc_act a;
+    do
+        a = (gc_act)gc_pcg32_bounded(rng, GC_ACT_COUNT);
+    while (a == GC_ACT_SOFTMAX && !allow_softmax);
+    /* alpha away from 1 so that elu has a kink too. */
+    double alpha = a == GC_ACT_ELU ? 0.5 : gc_act_default_alpha(a);
+    return gc_activation_new(a, n, alpha);
+}
+
+/* A random network with data: 1..3 dense layers of widths 1..6, each followed
+ * by a random activation (a forced one when `act` is not GC_ACT_COUNT),
+ * sometimes a "scale" layer, a random loss, batch 1..4, parameters N(0, 0.7²). */
+static gc_net *random_net(uint64_t seed, gc_act act)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, seed, 0x5eedu);
+    static const gc_loss *const losses[] = {&gc_loss_bce, &gc_loss_bce_logits, &gc_loss_mse,
+                                            &gc_loss_softmax_ce};
+    const gc_loss *loss = losses[gc_pcg32_bounded(&rng, 4)];
+    gc_net *net = gc_net_new(loss);
+    int nd = 1 + (int)gc_pcg32_bounded(&rng, 3);
+    int in = 1 + (int)gc_pcg32_bounded(&rng, 6), w = in;
+    for (int d = 0; d < nd; d++) {
+        int out = 1 + (int)gc_pcg32_bounded(&rng, 6);
+        gc_net_add(net, gc_dense_new(w, out), NULL);
+        w = out;
+        if (gc_pcg32_bounded(&rng, 4) == 0) {
+            gc_layer *s = gc_layer_new(&scale_ops, w, w);
+            gc_layer_add_param(s, "s", w, 1);
+            gc_net_add(net, s, NULL);
+        }
+        int last = d == nd - 1;
+        if (last && loss == &gc_loss_bce) {
+            /* bce takes probabilities. */
+            gc_net_add(net, gc_activation_new(GC_ACT_SIGMOID, w, 0.0), NULL);
+        } else if (act != GC_ACT_COUNT) {
+            gc_net_add(net, gc_activation_new(act, w, gc_act_default_alpha(act)), NULL);
+        } else {
+            gc_net_add(net, random_act(&rng, w, 1), NULL);
+        }
+    }
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *tn = net->tensors[t];
+        for (int i = 0; i < tn->rows * tn->cols; i++)
+            tn->value[i] = 0.7 * gc_pcg32_normal(&rng);
+    }
+    int B = 1 + (int)gc_pcg32_bounded(&rng, 4);
+    gc_mat *X = gc_mat_new(in, B), *T = gc_mat_new(w, B);
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = gc_pcg32_normal(&rng);
+    for (int c = 0; c < B; c++) {
+        int hot = (int)gc_pcg32_bounded(&rng, (uint32_t)w);
+        for (int r = 0; r < w; r++) {
+            double *t = &GC_AT(T, r, c);
+            if (loss == &gc_loss_softmax_ce)
+                *t = r == hot;
+            else if (loss == &gc_loss_mse)
+                *t = gc_pcg32_normal(&rng);
+            else if (loss == &gc_loss_bce)
+                *t = gc_pcg32_uniform(&rng);
+            else
+                *t = (double)gc_pcg32_bounded(&rng, 2);
+        }
+    }
+    gc_error err = {0};
+    int rc = gc_net_set_data(net, X, T, &err);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    ck_assert_msg(rc == GC_OK, "seed %llu: set_data: %s", (unsigned long long)seed, err.msg);
+    return net;
+}
+
+/* ---- the rounding bound --------------------------------------------------- */
+
+/*
+ * A first-order bound e on the rounding error of one loss evaluation (either
+ * engine), from the cache and the gradients at θ (see lib/fast.c):
+ *   every output Z[i][c] of a dense layer is a dot product of length in plus
+ *   the bias: |fl(Z) - Z| <= γ_m (|b_i| + Σ_j |W_ij||A_jc|)  (Higham, 3.5);
+ *   every other layer's output is within γ_m |Y| (libm's exp/log/erf/tanh
+ *   are within a few ulps; softmax sums `rows` exps, m >= rows + 4);
+ *   an error in an output moves L by |dL/dY| times it (first order);
+ *   the loss itself sums N terms into a mean, each term within a few ulps of
+ *   the magnitude of its inputs: γ_m (|L| + 2 max|P| + max|T|) (log-sum-exp
+ *   cancels z - lse, whose error is relative to |z| + |lse|).
+ * m = max fan-in + 4; the fast engine's update adds two roundings per
+ * entry (cached value plus delta), which the +4 covers.
+ */
+static double loss_bound(gc_net *net)
+{
+    gc_net_forward(net);
+    gc_net_backward(net);
+    int m = 4;
+    for (int k = 0; k < net->nlayers; k++) {
+        int in = net->layers[k]->in + 4;
+        int out = net->layers[k]->out + 4;
+        m = in > m ? in : m;
+        m = out > m ? out : m;
+    }
+    int nt = (int)gc_mat_size(net->T) + 4;
+    m = nt > m ? nt : m;
+    double u = DBL_EPSILON / 2, gamma = m * u / (1 - m * u);
+    double S = 0.0;
+    for (int k = 0; k < net->nlayers; k++) {
+        const gc_layer *l = net->layers[k];
+        const gc_mat *A = net->act[k], *Y = net->act[k + 1], *dY = net->dact[k + 1];
+        for (int i = 0; i < Y->rows; i++)
+            for (int c = 0; c < Y->cols; c++) {
+                double M;
+                if (l->ops->caps & GC_CAP_AFFINE) {
+                    M = fabs(l->param[1].value[i]);
+                    for (int j = 0; j < l->in; j++)
+                        M += fabs(l->param[0].value[(size_t)i * l->in + j]) * fabs(GC_AT(A, j, c));
+                } else {
+                    M = fabs(GC_AT(Y, i, c));
+                }
+                S += fabs(GC_AT(dY, i, c)) * M;
+            }
+    }
+    const gc_mat *P = net->act[net->nlayers];
+    double pmax = 0.0, tmax = 0.0;
+    for (size_t i = 0; i < gc_mat_size(P); i++) {
+        pmax = fmax(pmax, fabs(P->data[i]));
+        tmax = fmax(tmax, fabs(net->T->data[i]));
+    }
+    return gamma * (S + fabs(net->loss_value) + 2 * pmax + tmax);
+}
+
+/* ---- reference values ----------------------------------------------------- */
+
+/* The reference's L with element idx of tensor t (GC_FAST_INPUT: the input)
+ * set to v: perturb in place, recompute from its layer, restore, and
+ * recompute the cache so that it is clean for the evaluator again. */
+static double ref_loss(gc_net *net, int t, size_t idx, double v)
+{
+    double *x = t == GC_FAST_INPUT ? &net->act[0]->data[idx] : &net->tensors[t]->value[idx];
+    int k = t == GC_FAST_INPUT ? 0 : net->tensor_layer[t];
+    double keep = *x;
+    *x = v;
+    double L = gc_net_forward_from(net, k);
+    *x = keep;
+    gc_net_forward_from(net, k);
+    return L;
+}
+
+static size_t tensor_size(const gc_net *net, int t)
+{
+    return t == GC_FAST_INPUT ? gc_mat_size(net->act[0])
+                              : (size_t)net->tensors[t]->rows * (size_t)net->tensors[t]->cols;
+}
+
+static const char *tensor_name(const gc_net *net, int t)
+{
+    return t == GC_FAST_INPUT ? "x" : net->tensors[t]->name;
+}
+
+static double value_of(const gc_net *net, int t, size_t idx)
+{
+    return t == GC_FAST_INPUT ? net->act[0]->data[idx] : net->tensors[t]->value[idx];
+}
+
+/* Every element of every tensor and of the input, at θ ± ε for two steps. */
+START_TEST(test_fast_loss_matches_reference)
+{
+    uint64_t seed = base_seed() + (uint64_t)_i;
+    gc_net *net = random_net(seed, GC_ACT_COUNT);
+    double e = loss_bound(net);
+    gc_fast *f = gc_fast_new(net);
+    ck_assert_ptr_nonnull(f);
+    static const double steps[] = {1e-6, -1e-6, 1e-3, -1e-3};
+    for (int t = GC_FAST_INPUT; t < net->ntensors; t++) {
+        for (size_t idx = 0; idx < tensor_size(net, t); idx++) {
+            for (size_t h = 0; h < sizeof steps / sizeof steps[0]; h++) {
+                double v = value_of(net, t, idx) + steps[h];
+                double lf = gc_fast_loss(f, (int)(h % 2), t, idx, v);
+                double lr = ref_loss(net, t, idx, v);
+                /* Both within e of the exact L(v): within 2e of each other. */
+                ck_assert_msg(fabs(lf - lr) <= 2 * e,
+                              "seed %llu (GC_SEED=%llu GC_CASES=1): %s[%zu] at θ%+g: fast L=%.17g "
+                              "reference L=%.17g, |diff| %.3g > bound 2e = %.3g",
+                              (unsigned long long)seed, (unsigned long long)seed,
+                              tensor_name(net, t), idx, steps[h], lf, lr, fabs(lf - lr), 2 * e);
+            }
+        }
+    }
+    gc_fast_free(f);
+    gc_net_free(net);
+}
+END_TEST
+
+/* The same comparison holds bit for bit where the evaluator recomputes just
+ * as the reference does: the last layer's parameters when that layer has no
+ * capability (here a "scale" layer after the output). */
+START_TEST(test_fast_fallback_is_bit_identical)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    gc_net_add(net, gc_dense_new(3, 2), NULL);
+    gc_layer *s = gc_layer_new(&scale_ops, 2, 2);
+    gc_layer_add_param(s, "s", 2, 1);
+    gc_net_add(net, s, NULL);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 7);
+    gc_net_init_params(net, GC_INIT_UNIFORM, &rng);
+    gc_mat *X = gc_mat_new(3, 2), *T = gc_mat_new(2, 2);
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = gc_pcg32_normal(&rng);
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_net_forward(net);
+    gc_fast *f = gc_fast_new(net);
+    int t = 2; /* s1 */
+    ck_assert_str_eq(net->tensors[t]->name, "s1");
+    for (size_t idx = 0; idx < 2; idx++) {
+        double v = net->tensors[t]->value[idx] + 1e-6;
+        double lf = gc_fast_loss(f, 0, t, idx, v), lr = ref_loss(net, t, idx, v);
+        ck_assert_msg(memcmp(&lf, &lr, sizeof lf) == 0, "s1[%zu]: fast %.17g reference %.17g", idx,
+                      lf, lr);
+    }
+    gc_fast_free(f);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    gc_net_free(net);
+}
+END_TEST
+
+/* Kink hooks: the evaluator asks each layer about exactly the elements that
+ * changed; the reference asks about the whole input at θ-h and θ+h.  A step
+ * h = 0.05 makes relu/leaky/elu pre-activations cross 0 often. */
+static void kink_case(uint64_t seed, gc_act act, int *fired, int *quiet)
+{
+    gc_net *net = random_net(seed, act);
+    gc_net_forward(net);
+    gc_fast *f = gc_fast_new(net);
+    int n = net->nlayers;
+    gc_mat **lo = calloc((size_t)n + 1, sizeof *lo);
+    for (int k = 0; k <= n; k++)
+        lo[k] = gc_mat_dup(net->act[k]);
+    const double h = 0.05;
+    for (int t = GC_FAST_INPUT; t < net->ntensors; t++) {
+        int k0 = t == GC_FAST_INPUT ? 0 : net->tensor_layer[t];
+        for (size_t idx = 0; idx < tensor_size(net, t); idx++) {
+            double th = value_of(net, t, idx);
+            gc_fast_loss(f, 0, t, idx, th - h);
+            gc_fast_loss(f, 1, t, idx, th + h);
+            int fast = gc_fast_kink(f, 0, 1);
+            /* Reference: both passes whole, every hook on the whole input. */
+            double *x = t == GC_FAST_INPUT ? &net->act[0]->data[idx] : &net->tensors[t]->value[idx];
+            *x = th - h;
+            gc_net_forward_from(net, k0);
+            for (int k = 0; k <= n; k++)
+                gc_mat_copy(lo[k], net->act[k]);
+            *x = th + h;
+            gc_net_forward_from(net, k0);
+            int ref = 0;
+            for (int k = 0; k < n; k++) {
+                const gc_layer *l = net->layers[k];
+                if (l->ops->kink != NULL && l->ops->kink(l, lo[k], net->act[k]))
+                    ref = 1;
+            }
+            *x = th;
+            gc_net_forward_from(net, k0);
+            ck_assert_msg(fast == ref, "seed %llu: %s[%zu]: fast kink %d, reference kink %d",
+                          (unsigned long long)seed, tensor_name(net, t), idx, fast, ref);
+            *(ref ? fired : quiet) += 1;
+        }
+    }
+    for (int k = 0; k <= n; k++)
+        gc_mat_free(lo[k]);
+    free(lo);
+    gc_fast_free(f);
+    gc_net_free(net);
+}
+
+START_TEST(test_fast_kink_matches_reference)
+{
+    static const gc_act acts[] = {GC_ACT_RELU, GC_ACT_LEAKY_RELU, GC_ACT_ELU};
+    int fired = 0, quiet = 0;
+    for (int i = 0; i < ncases(40); i++)
+        kink_case(base_seed() + (uint64_t)i, acts[i % 3], &fired, &quiet);
+    /* Not vacuous: both answers occurred. */
+    ck_assert_msg(fired > 0 && quiet > 0, "kinks fired %d, quiet %d: the test saw one answer only",
+                  fired, quiet);
+}
+END_TEST
+
+/* The screen's L(θ_t + h d) against setting the whole tensor in place. */
+START_TEST(test_fast_direction_matches_reference)
+{
+    uint64_t seed = base_seed() + (uint64_t)_i;
+    gc_net *net = random_net(seed, GC_ACT_COUNT);
+    double e = loss_bound(net);
+    gc_fast *f = gc_fast_new(net);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, seed, 3);
+    for (int t = GC_FAST_INPUT; t < net->ntensors; t++) {
+        size_t n = tensor_size(net, t);
+        double *d = malloc(n * sizeof *d), *keep = malloc(n * sizeof *keep);
+        double *x = t == GC_FAST_INPUT ? net->act[0]->data : net->tensors[t]->value;
+        int k0 = t == GC_FAST_INPUT ? 0 : net->tensor_layer[t];
+        for (size_t i = 0; i < n; i++)
+            d[i] = gc_pcg32_normal(&rng);
+        memcpy(keep, x, n * sizeof *x);
+        for (int s = -1; s <= 1; s += 2) {
+            double h = s * 1e-6;
+            double lf = gc_fast_loss_dir(f, s > 0, t, d, h);
+            for (size_t i = 0; i < n; i++)
+                x[i] = keep[i] + h * d[i];
+            double lr = gc_net_forward_from(net, k0);
+            memcpy(x, keep, n * sizeof *x);
+            gc_net_forward_from(net, k0);
+            ck_assert_msg(fabs(lf - lr) <= 2 * e,
+                          "seed %llu: %s along d, h=%g: fast %.17g reference %.17g bound %.3g",
+                          (unsigned long long)seed, tensor_name(net, t), h, lf, lr, 2 * e);
+        }
+        free(d);
+        free(keep);
+    }
+    gc_fast_free(f);
+    gc_net_free(net);
+}
+END_TEST
+
+/* ---- threads -------------------------------------------------------------- */
+
+typedef struct visits {
+    atomic_int *count;
+} visits;
+
+static void visit(void *ctx, int tid, size_t i)
+{
+    (void)tid;
+    atomic_fetch_add(&((visits *)ctx)->count[i], 1);
+}
+
+START_TEST(test_threads_visit_every_index_once)
+{
+    static const int nthreads[] = {1, 2, 3, 8};
+    static const size_t sizes[] = {0, 1, 7, 1000};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++) {
+            size_t n = sizes[b];
+            visits v = {calloc(n + 1, sizeof(atomic_int))};
+            ck_assert_int_eq(gc_threads_for(nthreads[a], n, 3, visit, &v), GC_OK);
+            for (size_t i = 0; i < n; i++)
+                ck_assert_msg(atomic_load(&v.count[i]) == 1,
+                              "%d threads, n=%zu: index %zu visited %d times", nthreads[a], n, i,
+                              atomic_load(&v.count[i]));
+            free(v.count);
+        }
+    ck_assert_int_ge(gc_threads_resolve(0), 1);
+    ck_assert_int_eq(gc_threads_resolve(3), 3);
+}
+END_TEST
+
+Suite *make_fast_suite(void)
+{
+    Suite *s = suite_create("fast");
+    TCase *tc = tcase_create("evaluator");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_fast_loss_matches_reference, 0, ncases(40));
+    tcase_add_test(tc, test_fast_fallback_is_bit_identical);
+    tcase_add_test(tc, test_fast_kink_matches_reference);
+    tcase_add_loop_test(tc, test_fast_direction_matches_reference, 0, ncases(40));
+    suite_add_tcase(s, tc);
+    TCase *tt = tcase_create("threads");
+    tcase_add_test(tt, test_threads_visit_every_index_once);
+    suite_add_tcase(s, tt);
+    return s;
+}

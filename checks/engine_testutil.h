@@ -1,0 +1,149 @@
+/*
+ * engine_testutil.h -- networks and deliberately wrong layers shared by the
+ * engine's suites (check_engine.c, check_kink.c, check_report.c).  Built
+ * from the public API only; every random draw comes from PCG32.
+ */
+#ifndef GRADCHECK_ENGINE_TESTUTIL_H
+#define GRADCHECK_ENGINE_TESTUTIL_H
+
+#include <gradcheck.h>
+#include <stdlib.h>
+
+/* Seed for the randomized tests: GC_SEED when set, else 1. */
+static inline uint64_t tu_base_seed(void)
+{
+    const char *s = getenv("GC_SEED");
+    return s != NULL ? strtoull(s, NULL, 0) : 1u;
+}
+
+/*
+ * A random network from seed: 1 to 3 dense layers, widths 1 to 4, an
+ * activation between them, batch 1 to 3, loss mse, bce_logits, softmax_ce
+ * or bce (with a sigmoid output).  smooth: activations from sigmoid, tanh,
+ * softplus, gelu, identity; else also relu, leaky_relu, elu (alpha 0.5).
+ * Weights Xavier, biases U[-0.5, 0.5), X U[-1, 1).  NULL on failure.
+ */
+static inline gc_net *tu_random_net(uint64_t seed, int smooth)
+{
+    static const gc_act acts[] = {GC_ACT_SIGMOID, GC_ACT_TANH, GC_ACT_SOFTPLUS, GC_ACT_GELU,
+                                  GC_ACT_IDENTITY, GC_ACT_RELU, GC_ACT_LEAKY_RELU, GC_ACT_ELU};
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, seed, 77u);
+    int k = (int)gc_pcg32_bounded(&rng, 4);
+    const gc_loss *loss = k == 0 ? &gc_loss_mse
+                        : k == 1 ? &gc_loss_bce_logits
+                        : k == 2 ? &gc_loss_softmax_ce : &gc_loss_bce;
+    gc_net *net = gc_net_new(loss);
+    if (net == NULL)
+        return NULL;
+    int depth = 1 + (int)gc_pcg32_bounded(&rng, 3);
+    int in = 1 + (int)gc_pcg32_bounded(&rng, 4), w = in;
+    int rc = GC_OK;
+    for (int d = 0; d < depth && rc == GC_OK; d++) {
+        int out = d == depth - 1 ? 1 + (int)gc_pcg32_bounded(&rng, 3)
+                                 : 1 + (int)gc_pcg32_bounded(&rng, 4);
+        rc = gc_net_add(net, gc_dense_new(w, out), NULL);
+        if (rc == GC_OK && d < depth - 1) {
+            gc_act a = acts[gc_pcg32_bounded(&rng, smooth ? 5u : 8u)];
+            double alpha = a == GC_ACT_ELU ? 0.5 : gc_act_default_alpha(a);
+            rc = gc_net_add(net, gc_activation_new(a, out, alpha), NULL);
+        } else if (rc == GC_OK && loss == &gc_loss_bce) {
+            rc = gc_net_add(net, gc_activation_new(GC_ACT_SIGMOID, out, 0.0), NULL);
+        }
+        w = out;
+    }
+    int B = 1 + (int)gc_pcg32_bounded(&rng, 3);
+    gc_mat *X = gc_mat_new(in, B), *T = gc_mat_new(w, B);
+    if (rc != GC_OK || X == NULL || T == NULL)
+        goto fail;
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+    for (int c = 0; c < B; c++) {
+        int hot = (int)gc_pcg32_bounded(&rng, (uint32_t)w);
+        for (int r = 0; r < w; r++) {
+            double u = gc_pcg32_uniform(&rng);
+            GC_AT(T, r, c) = loss == &gc_loss_softmax_ce ? (r == hot ? 1.0 : 0.0)
+                           : loss == &gc_loss_mse ? 2.0 * u - 1.0 : (u < 0.5 ? 0.0 : 1.0);
+        }
+    }
+    if (gc_net_set_data(net, X, T, NULL) != GC_OK)
+        goto fail;
+    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    for (int t = 0; t < net->ntensors; t++)
+        if (net->tensors[t]->cols == 1) /* Xavier leaves biases at 0 */
+            for (int i = 0; i < net->tensors[t]->rows; i++)
+                net->tensors[t]->value[i] = gc_pcg32_uniform(&rng) - 0.5;
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
+fail:
+    gc_mat_free(X);
+    gc_mat_free(T);
+    gc_net_free(net);
+    return NULL;
+}
+
+/* A dense layer written out by hand, Y = W X + b, whose backward is right
+ * except for dW[1][0], which it multiplies by l->alpha (1.01: wrong by 1%):
+ * the bug a checker must name. */
+static inline void tu_wrong_dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    const double *W = l->param[0].value, *b = l->param[1].value;
+    for (int o = 0; o < l->out; o++)
+        for (int c = 0; c < X->cols; c++) {
+            double z = b[o];
+            for (int i = 0; i < l->in; i++)
+                z += W[o * l->in + i] * GC_AT(X, i, c);
+            GC_AT(Y, o, c) = z;
+        }
+}
+
+/* dW[o][i] += sum_c dY[o][c] X[i][c]; db[o] += sum_c dY[o][c];
+ * dX[i][c] = sum_o W[o][i] dY[o][c]. */
+static inline void tu_wrong_dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X,
+                                           const gc_mat *Y, const gc_mat *dY)
+{
+    (void)Y;
+    const double *W = l->param[0].value;
+    double *dW = l->param[0].grad, *db = l->param[1].grad;
+    for (int o = 0; o < l->out; o++)
+        for (int c = 0; c < X->cols; c++) {
+            db[o] += GC_AT(dY, o, c);
+            for (int i = 0; i < l->in; i++) {
+                double g = GC_AT(dY, o, c) * GC_AT(X, i, c);
+                dW[o * l->in + i] += (o == 1 && i == 0) ? l->alpha * g : g;
+            }
+        }
+    if (dX != NULL)
+        for (int i = 0; i < l->in; i++)
+            for (int c = 0; c < X->cols; c++) {
+                double s = 0.0;
+                for (int o = 0; o < l->out; o++)
+                    s += W[o * l->in + i] * GC_AT(dY, o, c);
+                GC_AT(dX, i, c) = s;
+            }
+}
+
+static inline const gc_layer_ops *tu_wrong_dense_ops(void)
+{
+    static const gc_layer_ops ops = {.type = "wrong_dense",
+                                     .forward = tu_wrong_dense_forward,
+                                     .backward = tu_wrong_dense_backward};
+    return &ops;
+}
+
+/* A dense in -> out (in >= 1, out >= 2) with that wrong backward. */
+static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
+{
+    gc_layer *l = gc_layer_new(tu_wrong_dense_ops(), in, out);
+    if (l == NULL)
+        return NULL;
+    if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
+        gc_layer_free(l);
+        return NULL;
+    }
+    l->alpha = factor;
+    return l;
+}
+
+#endif
