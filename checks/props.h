@@ -68,13 +68,17 @@ typedef struct props_case {
  *     roundoff grows like u / margin; at 1e-2 it is ~1e-14 / 1e-6 =
  *     1e-8 = atol.  Measured: correct networks fail up to margin 2e-4 (NaN
  *     at p = 1).  That is why bce_logits exists;
- *   - no relu / leaky_relu input within PROPS_KINK_CLEARANCE (1e-12) of 0:
- *     exact zeros are structural (a dead unit times a zero bias from
- *     xavier / he init), so every unit of the next kinked layer sits on its
- *     kink at once; perturbing one parameter then crosses several kinks,
- *     the one-sided slopes no longer bracket a subgradient, and the engine
- *     says fail on a correct backprop (reported to the engine's owner).  A
- *     single kink crossed within eps (the random case) stays allowed.
+ *   - no relu / leaky_relu / elu input within PROPS_KINK_CLEARANCE (1e-12)
+ *     of 0: exact zeros are structural (a dead unit, or a width-1 layer at
+ *     0, times the zero biases of xavier / he init), so every unit of the
+ *     next such layer sits on its kink at once.  For relu and leaky_relu,
+ *     perturbing one parameter then crosses several kinks, the one-sided
+ *     slopes no longer bracket a subgradient, and the engine says fail on a
+ *     correct backprop (reported to the engine's owner).  elu (alpha 1) is
+ *     C1 but its second derivative jumps at 0: a central difference
+ *     straddling 0 is only first-order accurate (error ~ eps |dL/dy| / 4,
+ *     measured rel_err 1.4e-5 on a correct network).  A single kink met at
+ *     random within eps stays allowed (probability ~1e-6 per unit).
  * props_case_draw redraws (from the same generator) until a case is
  * admissible, and the shrinker only moves to admissible cases.
  */

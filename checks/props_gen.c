@@ -162,7 +162,8 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
     }
     for (int k = 0; ok && k < net->nlayers; k++) {
         const char *type = net->layers[k]->ops->type;
-        if (strcmp(type, "relu") != 0 && strcmp(type, "leaky_relu") != 0)
+        if (strcmp(type, "relu") != 0 && strcmp(type, "leaky_relu") != 0 &&
+            strcmp(type, "elu") != 0)
             continue;
         const gc_mat *Z = net->act[k];
         for (size_t i = 0; ok && i < gc_mat_size(Z); i++)
