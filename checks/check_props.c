@@ -20,6 +20,8 @@
  *             RICH_RTOL = 1e-7, 100 times tighter than the default band,
  *             which central misses on more than half of them; and no wider
  *             a band needed than central's on the same network;
+ *   central_reference  central and kinked again with the reference engine
+ *             (the default engine is the fast one);
  *   restored  every parameter and input bit-identical after the check;
  *   json      two checks of the same seed write byte-identical JSON;
  *   layer     gc_check_layer passes every built-in layer at random shapes.
@@ -95,16 +97,18 @@ static void default_opts(gc_check_opts *o, const props_case *c)
 
 /* ---- properties ------------------------------------------------------------- */
 
-/* Central check at the defaults: every element passes; a kink verdict is
- * acceptable only when the network has a relu or leaky_relu. */
-static int prop_central(const props_case *c, props_hook hook, const void *ctx, char *why,
-                        size_t size)
+/* Central check at the defaults (engine included: the fast one): every
+ * element passes; a kink verdict is acceptable only when the network has a
+ * relu or leaky_relu. */
+static int central(const props_case *c, gc_engine engine, props_hook hook, const void *ctx,
+                   char *why, size_t size)
 {
     gc_net *net = build(c, hook, ctx);
     if (net == NULL)
         return -1;
     gc_check_opts o;
     default_opts(&o, c);
+    o.engine = engine;
     gc_report *r = NULL;
     gc_error err = {0};
     int failed;
@@ -121,6 +125,21 @@ static int prop_central(const props_case *c, props_hook hook, const void *ctx, c
     gc_report_free(r);
     gc_net_free(net);
     return failed;
+}
+
+static int prop_central(const props_case *c, props_hook hook, const void *ctx, char *why,
+                        size_t size)
+{
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    return central(c, o.engine, hook, ctx, why, size);
+}
+
+/* The same with the reference engine, which --engine reference selects. */
+static int prop_central_reference(const props_case *c, props_hook hook, const void *ctx,
+                                  char *why, size_t size)
+{
+    return central(c, GC_ENGINE_REFERENCE, hook, ctx, why, size);
 }
 
 /* The band a report needs: the smallest t such that every element has
@@ -322,6 +341,13 @@ static void run_case(const char *name, props_fn prop, props_kind kind, int index
 START_TEST(test_central_smooth)
 {
     run_case("central", prop_central, PROPS_SMOOTH, _i, "--inputs");
+}
+END_TEST
+
+START_TEST(test_central_reference_engine)
+{
+    run_case("central_reference", prop_central_reference, _i % 2 ? PROPS_KINKED : PROPS_SMOOTH,
+             _i, "--inputs --engine reference");
 }
 END_TEST
 
@@ -583,6 +609,7 @@ Suite *make_props_suite(void)
     tcase_add_loop_test(tc, test_central_smooth, 0, n);
     tcase_add_loop_test(tc, test_kinked_pass_or_kink, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_richardson_tighter, 0, (n + 1) / 2);
+    tcase_add_loop_test(tc, test_central_reference_engine, 0, (n + 3) / 4);
     tcase_add_loop_test(tc, test_restored_bit_identical, 0, (n + 3) / 4);
     tcase_add_loop_test(tc, test_json_deterministic, 0, (n + 3) / 4);
     suite_add_tcase(s, tc);
