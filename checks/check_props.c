@@ -17,10 +17,10 @@
  * Properties (default check options unless said, input gradient included):
  *   central   smooth networks: every element passes, no kink, no fail;
  *   kinked    networks with relu / leaky_relu: pass or kink, never fail;
- *   richardson analytic networks (smooth, no elu): every element within
- *             RICH_RTOL = 1e-7, 100 times tighter than the default band,
- *             which central misses on more than half of them; and no wider
- *             a band needed than central's on the same network;
+ *   richardson analytic networks (smooth, no elu): no wider a band
+ *             needed than central's on the same network (measured: ~1000
+ *             times narrower), and every element within RICH_RTOL = 1e-6,
+ *             10 times tighter than the default band;
  *   central_reference  central and kinked again with the reference engine
  *             (the default engine is the fast one);
  *   restored  every parameter and input bit-identical after the check;
@@ -39,26 +39,29 @@
  * check; a 4-layer case needs ~30 to reach depth 1, width 1). */
 #define SHRINK_TRIES 400
 
-/* Richardson's band: 100 times tighter than the default (rtol 1e-5,
- * atol 1e-8), which central differences cannot meet.  Measured on the
- * 10000 richardson cases of GC_SEED=1234567 GC_CASES=20000 (the band a case
- * needs: the smallest t such that every element has rel_err <= t or
- * abs_err <= 1e-3 t, the default rtol/atol ratio), printed per case by
+/* Richardson's band: 10 times tighter than the default (rtol 1e-5,
+ * atol 1e-8).  Measured on the 10000 richardson cases of GC_SEED=1234567
+ * GC_CASES=20000 (the band a case needs: the smallest t such that every
+ * element has rel_err <= t or abs_err <= 1e-3 t, the default rtol/atol
+ * ratio), printed per case by
  *   GC_VERBOSE=1 GC_SEED=1234567 GC_CASES=20000 CK_RUN_SUITE=props \
  *   CK_RUN_CASE=richardson ./build/check_gradcheck 2>&1 | grep props-bands
  *   central    median 1.9e-7, p99 8.8e-7, max 3.7e-6
  *   richardson median 2.2e-10, p99 1.1e-9, max 5.8e-9
- *   richardson / central per case: median 1.2e-3 (never above 1)
- * so at rtol 1e-7 central fails more than half of the cases while Richardson
- * keeps a factor 17 from its worst. */
-#define RICH_RTOL 1e-7
-#define RICH_ATOL 1e-10
+ *   richardson / central per case: median 1.2e-3, never above 1
+ * The per-case comparison is the "more tightly"; the fixed band is loose
+ * enough for the tail: its wide default step (1e-2) meets the curvature of
+ * steep networks (GC_SEED=21, case 697: a uniform-init tanh network whose
+ * one-sided slopes at 1e-2 differ by 0.18 needed 1.5e-7, while central
+ * needed more still; --eps 1e-3 gives 1e-9). */
+#define RICH_RTOL 1e-6
+#define RICH_ATOL 1e-9
 /* Below this band both methods are at their roundoff floor (central's is
  * ~u L / eps ~ 1e-10), where which one is tighter is noise: measured, a
  * saturated network needed 4e-10 with Richardson against 1.6e-10 with
  * central. */
 #define RICH_FLOOR 1e-8
-#define RICH_FLAGS "--inputs --method richardson --rtol 1e-7 --atol 1e-10"
+#define RICH_FLAGS "--inputs --method richardson --rtol 1e-6 --atol 1e-9"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -573,7 +576,7 @@ START_TEST(test_admissible_rejects)
 {
     char why[256];
     /* bce after two wide uniform layers (all weights positive): the
-     * sigmoid saturates, p within 1e-2 of 0 or 1, for some seed. */
+     * sigmoid saturates, p close to 1, for some seed. */
     props_case c;
     int found = 0;
     for (uint64_t seed = 1; seed < 200 && !found; seed++) {
@@ -581,7 +584,7 @@ START_TEST(test_admissible_rejects)
                          .act = {GC_ACT_IDENTITY, GC_ACT_SIGMOID}, .loss = "bce", .batch = 1,
                          .init = GC_INIT_UNIFORM};
         found = !props_case_admissible(&c, why, sizeof why) &&
-                strstr(why, "bce probability") != NULL;
+                strstr(why, "bce probabilities") != NULL;
     }
     ck_assert_msg(found, "no saturated bce probability was rejected");
     /* softmax on one output. */
