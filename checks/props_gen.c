@@ -150,15 +150,16 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
         snprintf(why, size, "loss %.3g beyond %g", L, PROPS_MAX_LOSS);
         ok = 0;
     }
+    for (int k = 1; ok && k <= net->nlayers; k++)
+        for (size_t i = 0; ok && i < gc_mat_size(net->act[k]); i++)
+            if (!(fabs(net->act[k]->data[i]) <= PROPS_MAX_ACT)) {
+                snprintf(why, size, "activation %zu of layer %d is %.3g, beyond %g", i, k - 1,
+                         net->act[k]->data[i], PROPS_MAX_ACT);
+                ok = 0;
+            }
     double inv = 0.0; /* sum of 1 / (1 - p) for bce */
-    for (size_t i = 0; ok && i < gc_mat_size(P); i++) {
-        double p = P->data[i];
-        if (!(fabs(p) <= PROPS_MAX_OUTPUT)) {
-            snprintf(why, size, "output %.3g beyond %g", p, PROPS_MAX_OUTPUT);
-            ok = 0;
-        }
-        inv += 1.0 / (1.0 - p);
-    }
+    for (size_t i = 0; ok && i < gc_mat_size(P); i++)
+        inv += 1.0 / (1.0 - P->data[i]);
     if (ok && is_bce && !(inv / (double)gc_mat_size(P) <= PROPS_BCE_MAX_INV)) {
         snprintf(why, size, "bce probabilities too close to 1: mean 1/(1-p) = %.3g > %g",
                  inv / (double)gc_mat_size(P), PROPS_BCE_MAX_INV);
