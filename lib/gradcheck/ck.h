@@ -85,7 +85,10 @@ static inline uint64_t gc_ck_base_seed(void)
 }
 
 /* Set every parameter of l to N(0, 1) draws from rng, tensor by tensor,
- * row-major. */
+ * row-major.  For a layer that sums over many inputs (dense-like), scale
+ * its weights down (by 1/sqrt(in)) afterwards so that its outputs stay of
+ * order 1: the check's atol (1e-8) assumes a loss of order 1, and the
+ * layer check's loss sums out x batch outputs. */
 static inline void gc_ck_fill_normal(gc_layer *l, gc_pcg32 *rng)
 {
     for (int p = 0; l != NULL && p < l->nparams; p++)
