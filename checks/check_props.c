@@ -23,11 +23,16 @@
  *             10 times tighter than the default band;
  *   central_reference  central and kinked again with the reference engine
  *             (the default engine is the fast one);
+ *   kink_forced kinked networks with one relu / leaky_relu input moved
+ *             within eps/2 of 0 on purpose: pass or kink, never fail (the
+ *             exact network is saved to /tmp for `gradcheck --net` on
+ *             failure);
  *   restored  every parameter and input bit-identical after the check;
  *   json      two checks of the same seed write byte-identical JSON;
  *   layer     gc_check_layer passes every built-in layer at random shapes.
  */
 #include <check.h>
+#include <gradcheck/netfile.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -204,6 +209,99 @@ static int prop_richardson(const props_case *c, props_hook hook, const void *ctx
     return failed;
 }
 
+/* ---- a kink on purpose --------------------------------------------------------- */
+
+/* Random continuous data almost never puts a unit within eps of its kink
+ * (~1e-6 per unit), so the kinked property alone rarely exercises the kink
+ * verdict.  place_kink moves one relu / leaky_relu input (layer, unit,
+ * example drawn from the case seed) to a delta with |delta| < eps/2 by
+ * shifting the bias of the dense layer before it: every parameter upstream
+ * of that unit now crosses the kink when perturbed.  Returns the layer
+ * index, or -1 when the network has no such layer or is no longer
+ * admissible (e.g. the shift put a second unit near its kink). */
+static int place_kink(gc_net *net, uint64_t seed, double *delta)
+{
+    int kinked[PROPS_MAX_DEPTH], n = 0;
+    for (int k = 1; k < net->nlayers; k++) {
+        const char *type = net->layers[k]->ops->type;
+        if ((strcmp(type, "relu") == 0 || strcmp(type, "leaky_relu") == 0) &&
+            net->layers[k - 1]->nparams == 2 && n < PROPS_MAX_DEPTH)
+            kinked[n++] = k;
+    }
+    if (n == 0)
+        return -1;
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, seed, 0x6b696e6bu); /* "kink" */
+    /* A few draws: a shift that moves another unit near a kink (e.g. the
+     * placed unit is a width-1 layer's only one, and the next kinked layer
+     * then sits on its kinks together) is undone and another unit tried. */
+    for (int attempt = 0; attempt < 20; attempt++) {
+        int k = kinked[gc_pcg32_bounded(&rng, (uint32_t)n)];
+        int j = (int)gc_pcg32_bounded(&rng, (uint32_t)net->layers[k]->in);
+        int col = (int)gc_pcg32_bounded(&rng, (uint32_t)net->batch);
+        double target = (gc_pcg32_uniform(&rng) - 0.5) * GC_DEFAULT_EPS;
+        gc_net_forward(net);
+        double *b = &net->layers[k - 1]->param[1].value[j], b0 = *b;
+        *b += target - GC_AT(net->act[k], j, col);
+        /* The placed unit is the one input near a kink that admissibility
+         * allows; anything else the shift broke rejects this placement. */
+        if (props_net_admissible(net, NULL, 0)) {
+            *delta = GC_AT(net->act[k], j, col);
+            return k;
+        }
+        *b = b0;
+    }
+    return -1;
+}
+
+/* The placed network, saved for `gradcheck --net`: the kink cannot be said
+ * with --arch.  path gets the file name (or "" when saving failed). */
+static void save_placed(const props_case *c, const gc_net *net, char *path, size_t size)
+{
+    char arch[128], acts[256];
+    props_case_arch(c, arch, sizeof arch, acts, sizeof acts);
+    snprintf(path, size, "/tmp/gradcheck-props-kink-%" PRIu64 "-%s-b%d.json", c->seed, arch,
+             c->batch);
+    if (gc_net_save(net, path, NULL) != GC_OK)
+        path[0] = '\0';
+}
+
+/* Central check with one kink placed: pass or kink, never fail. */
+static int prop_kink_forced(const props_case *c, props_hook hook, const void *ctx, char *why,
+                            size_t size)
+{
+    gc_net *net = build(c, hook, ctx);
+    if (net == NULL)
+        return -1;
+    double delta = 0.0;
+    int k = place_kink(net, c->seed, &delta);
+    if (k < 0) {
+        gc_net_free(net);
+        return -1;
+    }
+    gc_check_opts o;
+    default_opts(&o, c);
+    gc_report *r = NULL;
+    gc_error err = {0};
+    int failed;
+    char line[512] = "";
+    if (gc_check_net(net, &o, &r, &err) != GC_OK) {
+        snprintf(line, sizeof line, "gc_check_net: %.400s", err.msg);
+        failed = 1;
+    } else {
+        failed = worst_bad(r, 1, line, sizeof line);
+    }
+    if (failed) {
+        char path[256];
+        save_placed(c, net, path, sizeof path);
+        snprintf(why, size, "%s (a kink placed in layer %d at %.3g); exactly: gradcheck --net %s "
+                 "--inputs", line, k, delta, path[0] ? path : "(could not save)");
+    }
+    gc_report_free(r);
+    gc_net_free(net);
+    return failed;
+}
+
 /* Copy of every parameter and of the input X, in network order. */
 static double *snapshot(const gc_net *net, size_t *n)
 {
@@ -330,11 +428,20 @@ static void run_case(const char *name, props_fn prop, props_kind kind, int index
     props_case c;
     uint64_t base = props_base_seed();
     char why[1024], swhy[1024] = "", cmd[512], scmd[512];
-    ck_assert_msg(props_case_draw(&c, base, index, kind) > 0,
-                  "%s case %d: no admissible draw (GC_SEED=%" PRIu64 ")", name, index, base);
-    int rc = prop(&c, NULL, NULL, why, sizeof why);
-    props_case_command(&c, flags, cmd, sizeof cmd);
-    ck_assert_msg(rc != -1, "%s case %d: the drawn case does not build: %s", name, index, cmd);
+    int rc = -1;
+    /* A case the property cannot use (-1: kink_forced finds no unit to
+     * place) is replaced by case index + 1000000 k; other properties never
+     * return -1 on a drawn case, and must not. */
+    for (int k = 0; k < 10 && rc == -1; k++) {
+        int idx = index + 1000000 * k;
+        ck_assert_msg(props_case_draw(&c, base, idx, kind) > 0,
+                      "%s case %d: no admissible draw (GC_SEED=%" PRIu64 ")", name, idx, base);
+        rc = prop(&c, NULL, NULL, why, sizeof why);
+        props_case_command(&c, flags, cmd, sizeof cmd);
+        ck_assert_msg(rc != -1 || prop == prop_kink_forced,
+                      "%s case %d: the drawn case does not build: %s", name, idx, cmd);
+    }
+    ck_assert_msg(rc != -1, "%s case %d: 10 draws unusable, the last %s", name, index, cmd);
     if (rc == 0)
         return;
     props_case s;
@@ -368,6 +475,41 @@ END_TEST
 START_TEST(test_richardson_tighter)
 {
     run_case("richardson", prop_richardson, PROPS_ANALYTIC, _i, RICH_FLAGS);
+}
+END_TEST
+
+START_TEST(test_kink_forced)
+{
+    run_case("kink_forced", prop_kink_forced, PROPS_KINKED, _i, "--inputs");
+}
+END_TEST
+
+/* The placement works: the placed unit's own bias crosses the kink, so most
+ * placed networks show kink verdicts (not all: a unit whose downstream
+ * gradient is 0, e.g. behind a dead relu, shows nothing). */
+START_TEST(test_kink_forced_is_seen)
+{
+    int placed = 0, seen = 0;
+    for (int i = 0; i < 40; i++) {
+        props_case c;
+        props_case_draw(&c, props_base_seed(), i, PROPS_KINKED);
+        gc_net *net = props_case_build(&c, NULL);
+        ck_assert_ptr_nonnull(net);
+        double delta;
+        if (place_kink(net, c.seed, &delta) >= 0) {
+            placed++;
+            ck_assert_msg(fabs(delta) < GC_DEFAULT_EPS, "placed at %g", delta);
+            gc_check_opts o;
+            default_opts(&o, &c);
+            gc_report *r = NULL;
+            ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+            seen += r->nkink > 0;
+            gc_report_free(r);
+        }
+        gc_net_free(net);
+    }
+    ck_assert_msg(placed >= 30 && 2 * seen >= placed, "%d placed, kinks seen in %d", placed,
+                  seen);
 }
 END_TEST
 
@@ -624,6 +766,8 @@ Suite *make_props_suite(void)
     tcase_add_loop_test(tc, test_central_smooth, 0, n);
     tcase_add_loop_test(tc, test_kinked_pass_or_kink, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_central_reference_engine, 0, (n + 3) / 4);
+    tcase_add_loop_test(tc, test_kink_forced, 0, (n + 1) / 2);
+    tcase_add_test(tc, test_kink_forced_is_seen);
     tcase_add_loop_test(tc, test_restored_bit_identical, 0, (n + 3) / 4);
     tcase_add_loop_test(tc, test_json_deterministic, 0, (n + 3) / 4);
     suite_add_tcase(s, tc);

@@ -118,6 +118,10 @@ int props_case_draw(props_case *c, uint64_t base, int index, props_kind kind);
  * which condition fails. */
 int props_case_admissible(const props_case *c, char *why, size_t size);
 
+/* The conditions on the values (all but the softmax placement) for a built
+ * network with data; runs a forward pass. */
+int props_net_admissible(gc_net *net, char *why, size_t size);
+
 /* Nonzero when some activation of c is relu or leaky_relu. */
 int props_case_kinked(const props_case *c);
 

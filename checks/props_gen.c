@@ -143,6 +143,20 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
         snprintf(why, size, "%s", err.msg);
         return 0;
     }
+    int ok = props_net_admissible(net, why, size);
+    gc_net_free(net);
+    return ok;
+}
+
+int props_net_admissible(gc_net *net, char *why, size_t size)
+{
+    char dummy[8];
+    if (why == NULL) {
+        why = dummy;
+        size = sizeof dummy;
+    }
+    why[0] = '\0';
+    int is_bce = strcmp(net->loss->name, "bce") == 0;
     double L = gc_net_forward(net);
     const gc_mat *P = net->act[net->nlayers];
     int ok = 1;
@@ -186,7 +200,6 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
             }
         }
     }
-    gc_net_free(net);
     return ok;
 }
 
