@@ -410,9 +410,10 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-/* Median rel_err of `method` over nets seeds base..base+n-1 (inputs on);
- * *fails gets the number of fail verdicts. */
-static double median_rel(gc_method method, int adaptive, uint64_t base, int n, int *fails)
+/* Median rel_err of `method` at step eps (0: its default) over nets seeds
+ * base..base+n-1 (inputs on); *fails gets the number of fail verdicts. */
+static double median_rel_opts(gc_method method, double eps, int adaptive, uint64_t base, int n,
+                              int *fails)
 {
     size_t cap = 4096, len = 0;
     double *all = malloc(cap * sizeof *all);
@@ -423,6 +424,7 @@ static double median_rel(gc_method method, int adaptive, uint64_t base, int n, i
         gc_check_opts o;
         gc_check_opts_init(&o);
         o.method = method;
+        o.eps = eps;
         o.inputs = 1;
         o.adaptive = adaptive;
         gc_report *r = NULL;
@@ -440,6 +442,16 @@ static double median_rel(gc_method method, int adaptive, uint64_t base, int n, i
     double m = all[len / 2];
     free(all);
     return m;
+}
+
+static double median_rel(gc_method method, int adaptive, uint64_t base, int n, int *fails)
+{
+    return median_rel_opts(method, 0.0, adaptive, base, n, fails);
+}
+
+static double median_rel_eps(gc_method method, double eps, uint64_t base, int n, int *fails)
+{
+    return median_rel_opts(method, eps, 0, base, n, fails);
 }
 
 /*
@@ -460,10 +472,19 @@ START_TEST(test_methods_accuracy_ladder)
     double mc = median_rel(GC_METHOD_CENTRAL, 0, base, 24, &fc);
     double mr = median_rel(GC_METHOD_RICHARDSON, 0, base, 24, &fr);
     double ma = median_rel(GC_METHOD_RICHARDSON, 1, base, 24, &fa);
-    if (getenv("GC_VERBOSE") != NULL)
+    if (getenv("GC_VERBOSE") != NULL) {
         fprintf(stderr, "median rel_err over 24 smooth nets (seeds %llu..): forward %.3e "
                         "central %.3e richardson %.3e (ratio central/richardson %.0f)\n",
                 (unsigned long long)base, mf, mc, mr, mc / mr);
+        /* the measurement behind GC_DEFAULT_EPS_RICHARDSON (check.h) */
+        static const double steps[] = {1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1};
+        for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+            int fk;
+            double m = median_rel_eps(GC_METHOD_RICHARDSON, steps[k], base, 24, &fk);
+            fprintf(stderr, "  richardson eps %-6g median rel_err %.3e (%d fail)\n", steps[k], m,
+                    fk);
+        }
+    }
     ck_assert_msg(mc >= 100.0 * mr, "central median %.3e, richardson %.3e (GC_SEED base %llu)",
                   mc, mr, (unsigned long long)base);
     ck_assert_msg(mf >= 100.0 * mc, "forward median %.3e, central %.3e", mf, mc);

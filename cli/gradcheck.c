@@ -1,17 +1,159 @@
 /*
- * gradcheck.c -- the gradcheck command (flags in, report out; no math here).
- * For now only --version; the full command lands with the engine.
+ * gradcheck.c -- the gradcheck command: flags in, report out, no math here.
+ *
+ * Order of work, chosen so that every input error is found before anything
+ * reaches stdout: parse and check every flag (opts.c), create the --output
+ * temporary file (an unwritable path fails now, not after the check), build
+ * the network (--net file or --arch), check the --param names against it,
+ * run the check, and only then write the report.  Any error is one line
+ * "gradcheck: ..." on stderr and exit status 2; otherwise the status is 1
+ * when the report says a gradient failed (gc_report_failed), else 0.
+ *
+ * The one --seed seeds the generator that draws the network (parameters,
+ * data) and is passed to the check as opts.seed (sampling, screens), and the
+ * report's writers print it, so a run is repeated by its command line.
  */
-#include <gradcheck.h>
-#include <stdio.h>
+#include "cli.h"
+
+#include <stdlib.h>
 #include <string.h>
+
+#define MSG_MAX (GC_ERROR_MAX + 128)
+
+/* "arch: ..." from gc_net_from_arch names the field; the user typed a flag,
+ * so say "--arch: ...". */
+static void flag_message(char *msg, size_t size, const char *lib_msg)
+{
+    static const char *const fields[] = {"arch: ", "act: ", "loss: ", "batch: ", "init: "};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (strncmp(lib_msg, fields[i], strlen(fields[i])) == 0) {
+            snprintf(msg, size, "--%s", lib_msg);
+            return;
+        }
+    }
+    snprintf(msg, size, "%s", lib_msg);
+}
+
+static gc_net *build_net(const cli_opts *o, char *msg, size_t size)
+{
+    gc_pcg32 rng;
+    gc_error err = {0};
+    gc_net *net;
+    gc_arch_seed_rng(&rng, o->seed);
+    if (o->net_path != NULL) {
+        net = gc_net_load(o->net_path, o->init, &rng, &err);
+        if (net == NULL)
+            snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+    } else {
+        net = gc_net_from_arch(o->arch, o->act, o->loss, o->batch, o->init, &rng, &err);
+        if (net == NULL)
+            flag_message(msg, size, err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+    }
+    return net;
+}
+
+/* Every --param must name a tensor of this network or "x" (the input);
+ * a name given twice is checked once. */
+static int check_params(const gc_net *net, cli_opts *o, char *msg, size_t size)
+{
+    int kept = 0;
+    for (int i = 0; i < o->nparams; i++) {
+        const char *name = o->params[i];
+        int dup = 0;
+        for (int j = 0; j < kept; j++)
+            dup |= strcmp(o->params[j], name) == 0;
+        if (dup)
+            continue;
+        /* "x" is the input: the engine checks it when named, as --inputs. */
+        if (strcmp(name, "x") != 0 && gc_net_find_tensor(net, name, NULL) == NULL) {
+            char list[256] = "";
+            for (int t = 0; t < net->ntensors; t++) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s ", net->tensors[t]->name);
+            }
+            snprintf(msg, size, "--param: no tensor '%s' in this network (it has %sx)", name,
+                     list);
+            return -1;
+        }
+        o->params[kept++] = name;
+    }
+    o->params[kept] = NULL;
+    o->nparams = kept;
+    return 0;
+}
+
+static int write_report(const gc_report *r, cli_format format, FILE *f)
+{
+    switch (format) {
+    case CLI_JSON: return gc_report_write_json(r, f);
+    case CLI_JUNIT: return gc_report_write_junit(r, f);
+    case CLI_TEXT: break;
+    }
+    return gc_report_write_text(r, f);
+}
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("gradcheck %s\n", GC_VERSION);
-        return 0;
+    char msg[MSG_MAX] = "";
+    cli_opts o;
+    cli_out out = {0};
+    cli_progress bar;
+    gc_net *net = NULL;
+    gc_report *rep = NULL;
+    gc_error err = {0};
+    int status = 2;
+
+    if (cli_parse(argc, argv, &o, msg, sizeof msg) != 0)
+        goto fail;
+    if (o.help) {
+        cli_usage(stdout);
+        status = 0;
+        goto done;
     }
-    fprintf(stderr, "gradcheck: not implemented yet; try --version\n");
-    return 2;
+    if (o.version) {
+        printf("gradcheck %s\n", GC_VERSION);
+        status = 0;
+        goto done;
+    }
+    if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
+        goto fail;
+    net = build_net(&o, msg, sizeof msg);
+    if (net == NULL)
+        goto fail;
+    if (check_params(net, &o, msg, sizeof msg) != 0)
+        goto fail;
+    /* --quiet means nothing but errors on stderr: no bar either. */
+    cli_progress_start(&bar, &o.check, !o.quiet);
+    int rc = gc_check_net(net, &o.check, &rep, &err);
+    cli_progress_end(&bar);
+    if (rc != GC_OK) {
+        snprintf(msg, sizeof msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+        goto fail;
+    }
+
+    if (o.output != NULL) {
+        if (write_report(rep, o.format, out.f) != GC_OK) {
+            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
+            goto fail;
+        }
+        if (cli_out_commit(&out, msg, sizeof msg) != 0)
+            goto fail;
+    } else if (!o.quiet) {
+        if (write_report(rep, o.format, stdout) != GC_OK || fflush(stdout) != 0) {
+            snprintf(msg, sizeof msg, "stdout: writing the report failed");
+            goto fail;
+        }
+    }
+    status = gc_report_failed(rep) ? 1 : 0;
+    goto done;
+
+fail:
+    fprintf(stderr, "gradcheck: %s\n", msg);
+    status = 2;
+done:
+    cli_out_abort(&out);
+    gc_report_free(rep);
+    gc_net_free(net);
+    free(o.params);
+    return status;
 }

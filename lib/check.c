@@ -27,6 +27,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,11 +202,13 @@ static void slopes(fd_point *p, double x0, double eps, double L0, double lm, dou
  * Richardson's table over the central differences D(h_i), h_i = ε/2^i:
  *   D(h) = f' + c1 h² + c2 h⁴ + ...,
  *   R[i][0] = D(h_i),  R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) / (4^j - 1),
- * each column cancelling the next even power.  The error estimate is that
- * of Numerical Recipes' dfridr: the larger of the last element's distance
- * to its left neighbour (same steps, one order less) and to the previous
- * diagonal (one step less): both shrink like the error itself while the
- * extrapolation converges, and grow when roundoff takes over.
+ * each column cancelling the next even power.  The truncation estimate is
+ * that of Numerical Recipes' dfridr: the larger of the last element's
+ * distance to its left neighbour (same steps, one order less) and to the
+ * previous diagonal (one step less).  Both shrink with the error while the
+ * extrapolation converges -- but at the default step the error is roundoff,
+ * which these differences can miss by chance (measured: 2% of elements
+ * 10x under), so the caller adds a roundoff bound (richardson_roundoff).
  */
 static double richardson(const double *D, int n, double *err)
 {
@@ -229,6 +232,24 @@ static double richardson(const double *D, int n, double *err)
     if (isnan(e1) || isnan(e2))
         *err = NAN;
     return R[m][m];
+}
+
+/*
+ * Roundoff bound of the extrapolated value: R[m][m] = sum_i w_i D(h_i) (the
+ * table is linear in D, so w is the table run on unit vectors), and each
+ * D(h_i) = (L+ - L-)/(2h_i) carries the losses' rounding, taken as one
+ * DBL_EPSILON (2 ulps) of each: DBL_EPSILON (|L+| + |L-|) / (2 h_i).
+ */
+static double richardson_roundoff(const double *Lm, const double *Lp, const double *step, int n)
+{
+    double bound = 0.0;
+    for (int i = 0; i < n; i++) {
+        double unit[GC_RICHARDSON_LEVELS] = {0.0}, dummy;
+        unit[i] = 1.0;
+        double w = richardson(unit, n, &dummy);
+        bound += fabs(w) * DBL_EPSILON * (fabs(Lp[i]) + fabs(Lm[i])) / step[i];
+    }
+    return bound;
 }
 
 /*
@@ -257,18 +278,23 @@ static void fd_element(engine *e, const target *t, size_t i, fd_point *p)
         break;
     }
     case GC_METHOD_RICHARDSON: {
-        double D[GC_RICHARDSON_LEVELS];
+        double D[GC_RICHARDSON_LEVELS], Lm[GC_RICHARDSON_LEVELS], Lp[GC_RICHARDSON_LEVELS];
+        double step[GC_RICHARDSON_LEVELS];
         double h = eps;
         for (int lvl = 0; lvl < GC_RICHARDSON_LEVELS; lvl++, h *= 0.5) {
-            double m_, p_;
-            D[lvl] = central_at(e, t, i, x0, h, lvl == 0, &m_, &p_, &p->finite);
-            if (lvl == 0) {
+            D[lvl] = central_at(e, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &p->finite);
+            step[lvl] = (x0 + h) - (x0 - h);
+            if (lvl == 0)
                 p->hook = kink_test(e, t->layer);
-                lm = m_;
-                lp = p_;
-            }
         }
-        p->numeric = richardson(D, GC_RICHARDSON_LEVELS, &p->num_err);
+        double trunc;
+        p->numeric = richardson(D, GC_RICHARDSON_LEVELS, &trunc);
+        double rnd = richardson_roundoff(Lm, Lp, step, GC_RICHARDSON_LEVELS);
+        p->num_err = trunc > rnd ? trunc : rnd;
+        if (isnan(trunc) || isnan(rnd))
+            p->num_err = NAN;
+        lm = Lm[0];
+        lp = Lp[0];
         slopes(p, x0, eps, e->L0, lm, lp);
         break;
     }
@@ -520,12 +546,23 @@ typedef struct fast_job {
     engine *w;         /* nthreads */
     const target *tg;
     gc_row *rows;
+    size_t total;      /* rows, for the progress callback */
+    size_t done;       /* rows finished, under `lock` */
+    pthread_mutex_t lock; /* serialises the progress callback */
 } fast_job;
 
 static void fast_row(void *ctx, int tid, size_t k)
 {
     fast_job *j = ctx;
     check_row(&j->w[tid], j->tg, &j->rows[k]);
+    /* the callback sees done = 1, 2, ... total, one call at a time, from
+     * whichever thread finished a row: the caller needs no locking */
+    const gc_check_opts *o = &j->w[tid].o;
+    if (o->progress != NULL) {
+        pthread_mutex_lock(&j->lock);
+        o->progress(o->progress_ctx, ++j->done, j->total);
+        pthread_mutex_unlock(&j->lock);
+    }
 }
 
 static void free_workers(engine *w, int nthreads)
@@ -612,6 +649,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         goto fail;
     r->opts = e->o;
     r->opts.params = NULL;
+    r->opts.progress = NULL;
+    r->opts.progress_ctx = NULL;
     r->loss = e->L0;
     r->restored = 1;
     r->ntensors = n;
@@ -695,8 +734,13 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         engine *w = new_workers(e, nthreads);
         if (w == NULL)
             goto fail;
-        fast_job job = {w, tg, r->rows};
+        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0};
+        if (pthread_mutex_init(&job.lock, NULL) != 0) {
+            free_workers(w, nthreads);
+            goto fail;
+        }
         gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        pthread_mutex_destroy(&job.lock);
         for (int t = 0; t < nthreads; t++)
             e->nevals += w[t].nevals;
         free_workers(w, nthreads);
@@ -707,11 +751,15 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             order[2 * t + 1] = t;
         }
         qsort(order, (size_t)n, 2 * sizeof *order, by_layer_desc);
+        size_t done = 0;
         for (int k = 0; k < n; k++) {
             int t = order[2 * k + 1];
             const gc_tensor_report *tr = &r->tensors[t];
-            for (size_t q = 0; q < tr->count; q++)
+            for (size_t q = 0; q < tr->count; q++) {
                 check_row(e, tg, &r->rows[tr->first + q]);
+                if (e->o.progress != NULL)
+                    e->o.progress(e->o.progress_ctx, ++done, total);
+            }
         }
     }
     summarize(r, ranks);

@@ -9,9 +9,22 @@
  */
 #include "gradcheck/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LIST_MAX 10
+
+/* The shortest %.Ng (N = 1..17) that reads back as the same double:
+ * "1e-06" rather than "9.9999999999999995e-07", and still exact. */
+static const char *shortest(char buf[32], double v)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return buf;
+    }
+    return buf; /* NaN never compares equal: "%.17g" gives "nan" */
+}
 
 /* Text and attribute values: the five XML entities, and '?' for control
  * characters, which XML 1.0 cannot carry even as references. */
@@ -55,10 +68,13 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                "skipped=\"%d\">\n", tests, failures, skipped);
     fprintf(f, "    <properties>\n");
     fprintf(f, "      <property name=\"method\" value=\"%s\"/>\n", gc_method_name(r->opts.method));
-    fprintf(f, "      <property name=\"eps\" value=\"%.17g\"/>\n", r->opts.eps);
-    fprintf(f, "      <property name=\"rtol\" value=\"%.17g\"/>\n", r->opts.rtol);
-    fprintf(f, "      <property name=\"atol\" value=\"%.17g\"/>\n", r->opts.atol);
-    fprintf(f, "      <property name=\"loss\" value=\"%.17g\"/>\n", r->loss);
+    char b[32];
+    fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n", shortest(b, r->opts.eps));
+    fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", shortest(b, r->opts.rtol));
+    fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", shortest(b, r->opts.atol));
+    fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
+            (unsigned long long)r->opts.seed);
+    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     fprintf(f, "    </properties>\n");
@@ -80,11 +96,12 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                 const gc_row *w = &r->rows[r->order[k]];
                 if (w->tensor != t || w->verdict == GC_PASS)
                     continue;
-                char line[384];
+                char line[384], ba[32], bn[32];
                 snprintf(line, sizeof line,
-                         "%s(%d,%d): analytic=%.17g numeric=%.17g abs_err=%.3e rel_err=%.3e %s\n",
-                         tr->name, w->row, w->col, w->analytic, w->numeric, w->abs_err,
-                         w->rel_err, gc_verdict_name(w->verdict));
+                         "%s(%d,%d): analytic=%s numeric=%s abs_err=%.3e rel_err=%.3e %s\n",
+                         tr->name, w->row, w->col, shortest(ba, w->analytic),
+                         shortest(bn, w->numeric), w->abs_err, w->rel_err,
+                         gc_verdict_name(w->verdict));
                 for (const char *s = line; *s; s++) {
                     /* newlines are kept literally in element text */
                     if (*s == '\n')

@@ -52,11 +52,17 @@ static void summaries(const gc_report *r, FILE *f, int nw)
                      r->rows[tr->worst].col);
         else
             snprintf(worst, sizeof worst, "-");
-        fprintf(f, "%-*s  %9s  %7zu  %7d  %5d  %5d  %11.3e  %11.3e  %10.3e  %-11s  %s%s%s\n",
-                nw, tr->name, shape, tr->count, tr->npass, tr->nkink, tr->nfail, tr->max_rel,
-                tr->median_rel, tr->norm_ratio, worst,
-                tr->vacuous ? "VACUOUS (all |a|,|n| <= atol: not verified) " : "",
-                tr->sampled ? "sampled " : "", tr->screened ? "screened" : "");
+        char line[512];
+        snprintf(line, sizeof line,
+                 "%-*s  %9s  %7zu  %7d  %5d  %5d  %11.3e  %11.3e  %10.3e  %-11s  %s%s%s", nw,
+                 tr->name, shape, tr->count, tr->npass, tr->nkink, tr->nfail, tr->max_rel,
+                 tr->median_rel, tr->norm_ratio, worst,
+                 tr->vacuous ? "VACUOUS (all |a|,|n| <= atol: not verified) " : "",
+                 tr->sampled ? "sampled " : "", tr->screened ? "screened" : "");
+        size_t n = strlen(line);
+        while (n > 0 && line[n - 1] == ' ') /* no trailing blanks when the note is empty */
+            line[--n] = '\0';
+        fprintf(f, "%s\n", line);
     }
 }
 
@@ -106,9 +112,11 @@ int gc_report_write_text(const gc_report *r, FILE *f)
         return GC_EINVAL;
     const gc_check_opts *o = &r->opts;
     int nw = name_width(r);
-    fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, loss %.10g\n",
+    fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, seed %llu, "
+               "loss %.10g\n",
             GC_VERSION, gc_method_name(o->method), o->eps, o->rtol, o->atol,
-            o->adaptive ? ", adaptive" : "", o->strict_kinks ? ", strict kinks" : "", r->loss);
+            o->adaptive ? ", adaptive" : "", o->strict_kinks ? ", strict kinks" : "",
+            (unsigned long long)o->seed, r->loss);
     fprintf(f, "engine: %s%s\n", gc_engine_name(o->engine),
             o->screen ? ", random-direction screen first (screened tensors: one directional "
                         "check, max/median rel = its rel_err)" : "");

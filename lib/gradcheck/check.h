@@ -89,7 +89,8 @@ typedef struct gc_check_opts {
      *   band = min(max(C num_err, FLOOR max(|a|,|n|), atol),
      *              max(rtol max(|a|,|n|), atol)),
      * C = GC_ADAPTIVE_C: num_err is an estimate, not a bound, so a factor 10
-     * of headroom; FLOOR = GC_ADAPTIVE_RTOL_FLOOR: ~1000 times Richardson's
+     * of headroom (measured over 15,592 elements of 1000 random networks:
+     * |a - n| exceeded num_err in 0.2% of them, 10 num_err in none); FLOOR = GC_ADAPTIVE_RTOL_FLOOR: ~1000 times Richardson's
      * median error at its default step, because the estimate can collapse
      * (four central differences of a loss quadratic in θ agree to the last
      * bit: num_err 0) and must not make the check flaky.  The cap at the plain rule means adaptive only
@@ -102,6 +103,13 @@ typedef struct gc_check_opts {
                                * depend on it (the reference runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
+    /* Optional, for a caller that draws progress (the library never prints):
+     * when not NULL the engine calls progress(progress_ctx, done, total)
+     * after each checked element, done = 1 .. total.  It must return quickly
+     * and leave the network alone.  The fast engine calls it from its worker
+     * threads, one call at a time (under a lock), done still 1 .. total.  The report's copy of opts has it NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
@@ -121,7 +129,8 @@ typedef struct gc_row {
     double abs_err;        /* |a - n| */
     double rel_err;        /* |a - n| / max(|a|, |n|); 0 when both are 0 */
     double num_err;        /* estimate of the numeric derivative's own error
-                            * (richardson), else NaN */
+                            * (richardson: the larger of the table's truncation
+                            * estimate and a roundoff bound), else NaN */
     double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN */
     double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
     int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */

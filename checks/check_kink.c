@@ -1,0 +1,251 @@
+/*
+ * check_kink.c -- kinks: a relu or leaky_relu pre-activation placed within
+ * ε of 0 gives a kink verdict (found by the layer's hook), under every
+ * method; a wrong relu backward at the same element is still a fail; a
+ * user layer abs(x) with no hook has its kink found by the one-sided
+ * slopes alone; strict_kinks turns kinks into a failed report.
+ *
+ * The constructed network: X = (1, 0.5)ᵀ, dense 2->2, activation, dense
+ * 2->1, mse against T = -1.  W1 row 0 = (0.5, 0) and b1[0] = -0.5 + 3e-7
+ * put z1[0] = 3e-7: perturbing b1[0] (or W1[0][0], W1[0][1], x[0]) by ±1e-6
+ * moves z1[0] across 0.  Row 1 of layer 1 sits at z1[1] = 0.5, far from any
+ * kink.  With g = dL/dz1[0] on the positive side, backprop says g, the
+ * one-sided slopes are s- ≈ 0.3 g (z spends 0.3 of [θ-ε, θ] above 0) and
+ * s+ ≈ g, and the central difference ≈ 0.65 g: a plain fail, a valid
+ * subgradient.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <math.h>
+#include <string.h>
+
+/* the network above, with `act` as layer 1 (taken) and z1[0] = off */
+static gc_net *near_kink_net_at(gc_layer *act, double off)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 2), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, act, NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 1), NULL), GC_OK);
+    gc_mat *X = gc_mat_new(2, 1), *T = gc_mat_new(1, 1);
+    X->data[0] = 1.0;
+    X->data[1] = 0.5;
+    T->data[0] = -1.0;
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_tensor *W1 = gc_net_find_tensor(net, "W1", NULL), *b1 = gc_net_find_tensor(net, "b1", NULL);
+    gc_tensor *W2 = gc_net_find_tensor(net, "W2", NULL), *b2 = gc_net_find_tensor(net, "b2", NULL);
+    const double w1[4] = {0.5, 0.0, 0.3, 0.2}, bb1[2] = {-0.5 + off, 0.1};
+    for (int i = 0; i < 4; i++)
+        W1->value[i] = w1[i];
+    b1->value[0] = bb1[0];
+    b1->value[1] = bb1[1];
+    W2->value[0] = 1.5;
+    W2->value[1] = -0.7;
+    b2->value[0] = 0.2;
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
+}
+
+static gc_net *near_kink_net(gc_layer *act)
+{
+    return near_kink_net_at(act, 3e-7);
+}
+
+static const gc_row *find_row(const gc_report *r, const char *name, int row, int col)
+{
+    for (size_t k = 0; k < r->nrows; k++) {
+        const gc_row *w = &r->rows[k];
+        if (strcmp(r->tensors[w->tensor].name, name) == 0 && w->row == row && w->col == col)
+            return w;
+    }
+    ck_abort_msg("no row %s[%d][%d]", name, row, col);
+    return NULL;
+}
+
+static gc_report *check(gc_net *net, gc_method m, int strict)
+{
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.method = m;
+    o.inputs = 1;
+    o.strict_kinks = strict;
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+    return r;
+}
+
+/* relu and leaky_relu, z1[0] = ±3e-7, central and richardson: b1[0],
+ * W1[0][0] and x[0] are kinks with the hook fired; nothing fails; the
+ * report passes.  forward steps to the right only, so it crosses 0 only
+ * from z1[0] = -3e-7 (from +3e-7 it rightly passes): there its failure
+ * is re-examined with L(θ-ε) (the probe) and found a kink as well.  At
+ * -3e-7 backprop says relu'(z) = 0 (leaky: 0.1): the left slope. */
+START_TEST(test_relu_near_zero_is_kink)
+{
+    static const gc_act acts[2] = {GC_ACT_RELU, GC_ACT_LEAKY_RELU};
+    static const char *const names[3] = {"b1", "W1", "x"};
+    static const gc_method methods[5] = {GC_METHOD_CENTRAL, GC_METHOD_RICHARDSON,
+                                         GC_METHOD_CENTRAL, GC_METHOD_RICHARDSON,
+                                         GC_METHOD_FORWARD};
+    static const double offs[5] = {3e-7, 3e-7, -3e-7, -3e-7, -3e-7};
+    for (int a = 0; a < 2; a++) {
+        for (int c = 0; c < 5; c++) {
+            gc_method m = methods[c];
+            gc_net *net = near_kink_net_at(gc_activation_new(acts[a], 2, 0.1), offs[c]);
+            gc_report *r = check(net, m, 0);
+            for (int k = 0; k < 3; k++) {
+                const gc_row *w = find_row(r, names[k], 0, 0);
+                ck_assert_msg(w->verdict == GC_KINK && w->hook,
+                              "%s %s %s[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] "
+                              "%s hook %d (z1 = %g)", gc_act_name(acts[a]), gc_method_name(m),
+                              names[k], w->analytic, w->numeric, w->slope_lo, w->slope_hi,
+                              gc_verdict_name(w->verdict), w->hook, offs[c]);
+            }
+            ck_assert_msg(r->nfail == 0, "%s %s: %d fail", gc_act_name(acts[a]),
+                          gc_method_name(m), r->nfail);
+            ck_assert_int_eq(gc_report_failed(r), 0);
+            gc_report_free(r);
+            gc_net_free(net);
+        }
+    }
+}
+END_TEST
+
+/* The slopes of b1[0] under central, relu: s- = g (0.3e-6 / 1e-6) and
+ * s+ = g up to O(ε) curvature and the 3e-7 offset's rounding (1e-3). */
+START_TEST(test_kink_slopes_recorded)
+{
+    gc_net *net = near_kink_net(gc_activation_new(GC_ACT_RELU, 2, 0.0));
+    gc_report *r = check(net, GC_METHOD_CENTRAL, 0);
+    const gc_row *w = find_row(r, "b1", 0, 0);
+    double g = w->analytic;
+    ck_assert_msg(fabs(w->slope_lo - 0.3 * g) <= 1e-3 * fabs(g), "s- %.17g, g %.17g",
+                  w->slope_lo, g);
+    ck_assert_msg(fabs(w->slope_hi - g) <= 1e-3 * fabs(g), "s+ %.17g, g %.17g", w->slope_hi, g);
+    ck_assert_msg(fabs(w->numeric - 0.65 * g) <= 1e-3 * fabs(g), "n %.17g, g %.17g", w->numeric, g);
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
+/* A relu whose backward doubles dY where x > 0: at b1[0] the hook fires,
+ * but 2g lies outside [0.3g, g]: fail, not kink.  (Row 1, smooth, fails
+ * too, as it should.) */
+static void relu_twice_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                                const gc_mat *dY)
+{
+    (void)l;
+    (void)Y;
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        dX->data[i] = X->data[i] > 0.0 ? 2.0 * dY->data[i] : 0.0;
+}
+
+START_TEST(test_wrong_relu_near_zero_is_fail)
+{
+    gc_layer_ops wrong = *gc_act_ops(GC_ACT_RELU); /* outlives the network */
+    wrong.type = "relu_twice";
+    wrong.backward = relu_twice_backward;
+    for (int m = 0; m < 3; m++) {
+        gc_net *net = near_kink_net(gc_layer_new(&wrong, 2, 2));
+        gc_report *r = check(net, (gc_method)m, 0);
+        const gc_row *w = find_row(r, "b1", 0, 0);
+        ck_assert_msg(w->verdict == GC_FAIL && w->hook,
+                      "%s b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
+                      gc_method_name((gc_method)m), w->analytic, w->numeric, w->slope_lo,
+                      w->slope_hi, gc_verdict_name(w->verdict), w->hook);
+        ck_assert_int_eq(find_row(r, "b1", 1, 0)->verdict, GC_FAIL);
+        ck_assert(gc_report_failed(r));
+        gc_report_free(r);
+        gc_net_free(net);
+    }
+}
+END_TEST
+
+/* A user layer abs(x) with no kink hook: y = |x|, dy/dx = sign(x) (0 at 0). */
+static void abs_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        Y->data[i] = fabs(X->data[i]);
+}
+
+static void abs_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                         const gc_mat *dY)
+{
+    (void)l;
+    (void)Y;
+    for (size_t i = 0; i < gc_mat_size(X); i++) {
+        double x = X->data[i];
+        dX->data[i] = (x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0)) * dY->data[i];
+    }
+}
+
+static const gc_layer_ops abs_ops = {.type = "abs", .caps = GC_CAP_ELEMENTWISE,
+                                     .forward = abs_forward, .backward = abs_backward};
+
+/*
+ * dense 2->1, abs, mse against -1: L = (|z| + 1)², z = 3e-7 at b = -0.5 + 3e-7.
+ * dL/dz = 2(|z| + 1) sign(z): +2 on the right, -2 on the left, so
+ * s- = ((1+3e-7)² - (1+7e-7)²)/1e-6 ≈ -0.8 and s+ ≈ 2: a jump of 2.8 against
+ * a smooth bound of 100 ε max(1, |s|) = 2e-4.  Backprop's 2(1 + 3e-7) lies in
+ * [s-, s+]: kink, found without any hook.
+ */
+START_TEST(test_kink_without_hook_found_by_slopes)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 1), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_layer_new(&abs_ops, 1, 1), NULL), GC_OK);
+    gc_mat *X = gc_mat_new(2, 1), *T = gc_mat_new(1, 1);
+    X->data[0] = 1.0;
+    X->data[1] = 0.5;
+    T->data[0] = -1.0;
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    net->tensors[0]->value[0] = 0.5;
+    net->tensors[0]->value[1] = 0.0;
+    net->tensors[1]->value[0] = -0.5 + 3e-7;
+    gc_report *r = check(net, GC_METHOD_CENTRAL, 0);
+    const gc_row *w = find_row(r, "b1", 0, 0);
+    ck_assert_msg(w->verdict == GC_KINK && !w->hook,
+                  "b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
+                  w->analytic, w->numeric, w->slope_lo, w->slope_hi, gc_verdict_name(w->verdict),
+                  w->hook);
+    ck_assert_msg(fabs(w->slope_lo + 0.8) < 1e-3 && fabs(w->slope_hi - 2.0) < 1e-3,
+                  "slopes [%.17g, %.17g]", w->slope_lo, w->slope_hi);
+    ck_assert_int_eq(r->nfail, 0);
+    gc_report_free(r);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    gc_net_free(net);
+}
+END_TEST
+
+/* strict_kinks: same rows, same kink verdicts, but the report fails. */
+START_TEST(test_strict_kinks_fail_the_report)
+{
+    gc_net *net = near_kink_net(gc_activation_new(GC_ACT_RELU, 2, 0.0));
+    gc_report *lax = check(net, GC_METHOD_CENTRAL, 0);
+    gc_report *strict = check(net, GC_METHOD_CENTRAL, 1);
+    ck_assert_int_gt(strict->nkink, 0);
+    ck_assert_int_eq(strict->nkink, lax->nkink);
+    ck_assert_int_eq(strict->nfail, 0);
+    ck_assert_int_eq(gc_report_failed(lax), 0);
+    ck_assert_int_eq(gc_report_failed(strict), 1);
+    ck_assert_int_eq(find_row(strict, "b1", 0, 0)->verdict, GC_KINK);
+    gc_report_free(lax);
+    gc_report_free(strict);
+    gc_net_free(net);
+}
+END_TEST
+
+Suite *make_kink_suite(void)
+{
+    Suite *s = suite_create("kink");
+    TCase *tc = tcase_create("kink");
+    tcase_add_test(tc, test_relu_near_zero_is_kink);
+    tcase_add_test(tc, test_kink_slopes_recorded);
+    tcase_add_test(tc, test_wrong_relu_near_zero_is_fail);
+    tcase_add_test(tc, test_kink_without_hook_found_by_slopes);
+    tcase_add_test(tc, test_strict_kinks_fail_the_report);
+    suite_add_tcase(s, tc);
+    return s;
+}

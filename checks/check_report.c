@@ -1,0 +1,375 @@
+/*
+ * check_report.c -- the writers: a gradient wrong in one element by 1% is
+ * named in the text, JSON and JUnit outputs; JSON is valid, round-trips
+ * every double bit for bit and writes NaN/Inf as strings; JUnit XML is
+ * well-formed and escaped (parsed back by xmllint, a real XML parser); a
+ * vacuous tensor is flagged in every format; the same report gives the same
+ * bytes.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_testutil.h"
+
+typedef int (*writer)(const gc_report *, FILE *);
+
+/* The writer's output as a NUL-terminated string (free it). */
+static char *render(writer w, const gc_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(w(r, f), GC_OK);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+/* xmllint --xpath EXPR on the document: the result (free it), or NULL when
+ * xmllint rejects the document.  Goes through a temporary file. */
+static char *xpath(const char *xml, const char *expr)
+{
+    char path[] = "/tmp/gc_junit_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(xml, f);
+    fclose(f);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "xmllint --xpath '%s' %s 2>/dev/null", expr, path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    char *out = calloc(1, 65536);
+    size_t n = fread(out, 1, 65535, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    unlink(path);
+    if (status != 0) {
+        free(out);
+        return NULL;
+    }
+    while (n > 0 && out[n - 1] == '\n')
+        out[--n] = '\0';
+    return out;
+}
+
+/* One parametric layer, so its tensors are W1 and b1: wrong_dense 3->2
+ * (dW[1][0] scaled by `factor`), softmax_ce, batch 2, X U[-1, 1). */
+static gc_net *wrong_net(double factor)
+{
+    gc_net *net = gc_net_new(&gc_loss_softmax_ce);
+    ck_assert_int_eq(gc_net_add(net, tu_wrong_dense_new(3, 2, factor), NULL), GC_OK);
+    gc_mat *X = gc_mat_new(3, 2), *T = gc_mat_new(2, 2);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 11, 11);
+    for (int i = 0; i < 6; i++)
+        X->data[i] = 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+    GC_AT(T, 0, 0) = 1.0;
+    GC_AT(T, 1, 1) = 1.0;
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
+}
+
+static gc_report *check_net(gc_net *net)
+{
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, NULL, &r, NULL), GC_OK);
+    return r;
+}
+
+START_TEST(test_one_wrong_element_named_in_every_format)
+{
+    gc_net *net = wrong_net(1.01);
+    gc_report *r = check_net(net);
+    ck_assert_int_eq(r->nfail, 1);
+    ck_assert(gc_report_failed(r));
+
+    /* text: a worst-element line "W1  (1,0) ... fail", and the verdict */
+    char *text = render(gc_report_write_text, r);
+    const char *line = strstr(text, "\nW1      (1,0)");
+    ck_assert_msg(line != NULL, "no W1 (1,0) line in:\n%s", text);
+    const char *eol = strchr(line + 1, '\n');
+    ck_assert_msg(strstr(line, "fail") != NULL && strstr(line, "fail") < eol,
+                  "W1 (1,0) line lacks 'fail':\n%s", text);
+    ck_assert_msg(strstr(text, "verdict: FAIL (1 element failed)") != NULL, "%s", text);
+    free(text);
+
+    /* JSON: exactly one failing row, W1 (1, 0); totals and verdict agree */
+    char *js = render(gc_report_write_json, r);
+    json_error_t jerr;
+    json_t *root = json_loads(js, 0, &jerr);
+    ck_assert_msg(root != NULL, "JSON does not parse: %s (line %d)", jerr.text, jerr.line);
+    json_t *rows = json_object_get(root, "rows");
+    size_t i, nfail = 0;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (strcmp(json_string_value(json_object_get(row, "verdict")), "fail") == 0) {
+            nfail++;
+            ck_assert_str_eq(json_string_value(json_object_get(row, "tensor")), "W1");
+            ck_assert_int_eq(json_integer_value(json_object_get(row, "row")), 1);
+            ck_assert_int_eq(json_integer_value(json_object_get(row, "col")), 0);
+        }
+    }
+    ck_assert_uint_eq(nfail, 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "totals"), "fail")), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "verdict")), "fail");
+    json_t *t0 = json_array_get(json_object_get(root, "tensors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(t0, "name")), "W1");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(t0, "worst"), "row")), 1);
+    json_decref(root);
+    free(js);
+
+    /* JUnit: one failure, on testcase W1, naming W1(1,0) */
+    char *xml = render(gc_report_write_junit, r);
+    char *v = xpath(xml, "count(//testcase/failure)");
+    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
+    ck_assert_str_eq(v, "1");
+    free(v);
+    v = xpath(xml, "string(//testcase[failure]/@name)");
+    ck_assert_str_eq(v, "W1");
+    free(v);
+    v = xpath(xml, "string(//testsuite/@failures)");
+    ck_assert_str_eq(v, "1");
+    free(v);
+    v = xpath(xml, "string(//testcase/failure)");
+    ck_assert_msg(strstr(v, "W1(1,0)") != NULL && strstr(v, "fail") != NULL, "failure text: %s", v);
+    free(v);
+    free(xml);
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
+/* Every double of every row, parsed back from the JSON, is the same double
+ * (17 significant digits round-trip). */
+START_TEST(test_json_numbers_round_trip)
+{
+    gc_net *net = tu_random_net(tu_base_seed() + 7, 1);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.method = GC_METHOD_RICHARDSON;
+    o.inputs = 1;
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+    char *js = render(gc_report_write_json, r);
+    json_t *root = json_loads(js, 0, NULL);
+    ck_assert_ptr_nonnull(root);
+    json_t *rows = json_object_get(root, "rows");
+    ck_assert_uint_eq(json_array_size(rows), r->nrows);
+    for (size_t k = 0; k < r->nrows; k++) {
+        json_t *row = json_array_get(rows, k);
+        static const char *const keys[4] = {"analytic", "numeric", "rel_err", "num_err"};
+        const double want[4] = {r->rows[k].analytic, r->rows[k].numeric, r->rows[k].rel_err,
+                                r->rows[k].num_err};
+        for (int q = 0; q < 4; q++) {
+            json_t *jv = json_object_get(row, keys[q]);
+            if (q == 3 && isnan(want[q])) {
+                ck_assert_ptr_null(jv); /* num_err is omitted when NaN */
+                continue;
+            }
+            ck_assert_msg(json_is_number(jv), "row %zu %s not a number", k, keys[q]);
+            ck_assert_msg(json_number_value(jv) == want[q], "row %zu %s: %.17g != %.17g", k,
+                          keys[q], json_number_value(jv), want[q]);
+        }
+    }
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "options"), "seed")), 1);
+    ck_assert(json_real_value(json_object_get(json_object_get(root, "options"), "eps")) == 1e-2);
+    json_decref(root);
+    free(js);
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
+/* A hand-made report with NaN and ±Inf values, and a tensor name full of
+ * XML metacharacters. */
+static void nonfinite_report(gc_report *r, gc_tensor_report *t, gc_row rows[3], size_t order[3])
+{
+    memset(r, 0, sizeof *r);
+    memset(t, 0, sizeof *t);
+    memset(rows, 0, 3 * sizeof *rows);
+    gc_check_opts_init(&r->opts);
+    r->opts.eps = 1e-6;
+    r->loss = INFINITY;
+    snprintf(t->name, sizeof t->name, "a<&\"'>b");
+    t->rows = 1;
+    t->cols = 3;
+    t->count = 3;
+    t->nfail = 3;
+    t->max_rel = NAN;
+    t->median_rel = NAN;
+    t->norm_ratio = NAN;
+    const double an[3] = {NAN, 1.0, -INFINITY}, nu[3] = {1.0, INFINITY, 2.0};
+    for (int k = 0; k < 3; k++) {
+        rows[k].col = k;
+        rows[k].analytic = an[k];
+        rows[k].numeric = nu[k];
+        rows[k].abs_err = fabs(an[k] - nu[k]);
+        rows[k].rel_err = NAN;
+        rows[k].num_err = NAN;
+        rows[k].slope_lo = rows[k].slope_hi = NAN;
+        rows[k].verdict = GC_FAIL;
+        order[k] = (size_t)k;
+    }
+    r->ntensors = 1;
+    r->tensors = t;
+    r->nrows = 3;
+    r->rows = rows;
+    r->order = order;
+    r->nfail = 3;
+    r->restored = 1;
+}
+
+START_TEST(test_nonfinite_as_strings_and_xml_escaped)
+{
+    gc_report r;
+    gc_tensor_report t;
+    gc_row rows[3];
+    size_t order[3];
+    nonfinite_report(&r, &t, rows, order);
+
+    char *js = render(gc_report_write_json, &r);
+    json_t *root = json_loads(js, 0, NULL);
+    ck_assert_msg(root != NULL, "not JSON:\n%s", js);
+    json_t *jr = json_object_get(root, "rows");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jr, 0), "analytic")), "nan");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jr, 1), "numeric")), "inf");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jr, 2), "analytic")), "-inf");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "loss")), "inf");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jr, 0), "tensor")), "a<&\"'>b");
+    json_decref(root);
+    free(js);
+
+    char *xml = render(gc_report_write_junit, &r);
+    char *v = xpath(xml, "string(//testcase/@name)");
+    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
+    ck_assert_str_eq(v, "a<&\"'>b");
+    free(v);
+    free(xml);
+
+    char *text = render(gc_report_write_text, &r);
+    ck_assert_msg(strstr(text, "nan") != NULL && strstr(text, "verdict: FAIL") != NULL, "%s", text);
+    free(text);
+}
+END_TEST
+
+/* Two checks of the same network give byte-identical outputs in all three
+ * formats: no timestamps, no addresses, deterministic sampling. */
+START_TEST(test_same_report_same_bytes)
+{
+    gc_net *net = tu_random_net(tu_base_seed() + 3, 0);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.sample = 2;
+    o.inputs = 1;
+    gc_report *a = NULL, *b = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &a, NULL), GC_OK);
+    ck_assert_int_eq(gc_check_net(net, &o, &b, NULL), GC_OK);
+    writer ws[3] = {gc_report_write_text, gc_report_write_json, gc_report_write_junit};
+    for (int k = 0; k < 3; k++) {
+        char *x = render(ws[k], a), *y = render(ws[k], b);
+        ck_assert_msg(strcmp(x, y) == 0, "writer %d differs:\n%s\n---\n%s", k, x, y);
+        free(x);
+        free(y);
+    }
+    gc_report_free(a);
+    gc_report_free(b);
+    gc_net_free(net);
+}
+END_TEST
+
+/*
+ * A dead relu: dense 2->2 with b1 = -10 (inputs in [0, 1], |W| <= 1, so
+ * z1 <= -8), relu, dense 2->1, mse.  Every dL/dW1 and dL/db1, analytic and
+ * numeric, is exactly 0: W1 and b1 are vacuous; W2 sees relu outputs of 0
+ * too (dL/dW2 = dL/dy a1 = 0), only b2 is really checked.
+ */
+START_TEST(test_vacuous_flagged_everywhere)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 2), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_activation_new(GC_ACT_RELU, 2, 0), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 1), NULL), GC_OK);
+    gc_mat *X = gc_mat_new(2, 1), *T = gc_mat_new(1, 1);
+    X->data[0] = 0.25;
+    X->data[1] = 0.75;
+    T->data[0] = 1.0;
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 1, 1);
+    gc_net_init_params(net, GC_INIT_UNIFORM, &rng);
+    gc_net_find_tensor(net, "b1", NULL)->value[0] = -10.0;
+    gc_net_find_tensor(net, "b1", NULL)->value[1] = -10.0;
+    gc_report *r = check_net(net);
+    ck_assert_int_eq(r->nvacuous, 3);
+    ck_assert(r->tensors[0].vacuous && r->tensors[1].vacuous && r->tensors[2].vacuous);
+    ck_assert(!r->tensors[3].vacuous);
+    ck_assert_int_eq(gc_report_failed(r), 0);
+
+    char *text = render(gc_report_write_text, r);
+    ck_assert_msg(strstr(text, "VACUOUS") != NULL && strstr(text, "3 vacuous tensors") != NULL,
+                  "%s", text);
+    free(text);
+    char *js = render(gc_report_write_json, r);
+    json_t *root = json_loads(js, 0, NULL);
+    json_t *t0 = json_array_get(json_object_get(root, "tensors"), 0);
+    ck_assert(json_is_true(json_object_get(t0, "vacuous")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "totals"), "vacuous")), 3);
+    json_decref(root);
+    free(js);
+    char *xml = render(gc_report_write_junit, r);
+    char *v = xpath(xml, "count(//testcase/skipped)");
+    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
+    ck_assert_str_eq(v, "3");
+    free(v);
+    free(xml);
+    gc_report_free(r);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    gc_net_free(net);
+}
+END_TEST
+
+/* The text table: header line with the options, one summary line per
+ * tensor, the hint bands, and PASS on a correct network. */
+START_TEST(test_text_layout)
+{
+    gc_net *net = wrong_net(1.0);
+    gc_report *r = check_net(net);
+    char *text = render(gc_report_write_text, r);
+    ck_assert_msg(strncmp(text, "gradcheck " GC_VERSION ": central differences, eps 1e-06, "
+                                "rtol 1e-05, atol 1e-08", 62) == 0, "%s", text);
+    ck_assert_msg(strstr(text, "\nW1            2x3        6        6      0      0") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "\nb1            2x1        2        2      0      0") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "hint: rel_err > 1e-2 wrong;") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "verdict: PASS (8 elements within tolerance)") != NULL, "%s", text);
+    free(text);
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
+Suite *make_report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("report");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_one_wrong_element_named_in_every_format);
+    tcase_add_test(tc, test_json_numbers_round_trip);
+    tcase_add_test(tc, test_nonfinite_as_strings_and_xml_escaped);
+    tcase_add_test(tc, test_same_report_same_bytes);
+    tcase_add_test(tc, test_vacuous_flagged_everywhere);
+    tcase_add_test(tc, test_text_layout);
+    suite_add_tcase(s, tc);
+    return s;
+}

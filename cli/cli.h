@@ -1,0 +1,77 @@
+/*
+ * cli.h -- pieces of the gradcheck command shared between the cli sources: the parsed
+ * options, the flag parser, and the atomic output file.  Not installed; the
+ * library knows nothing of it.
+ */
+#ifndef GRADCHECK_CLI_H
+#define GRADCHECK_CLI_H
+
+#include <gradcheck.h>
+#include <stdio.h>
+
+typedef enum cli_format { CLI_TEXT, CLI_JSON, CLI_JUNIT } cli_format;
+
+/* Everything the command line said.  Strings point into argv. */
+typedef struct cli_opts {
+    const char *net_path;   /* --net, or NULL */
+    const char *arch;       /* --arch, or NULL */
+    const char *act;        /* --act; "sigmoid" by default */
+    const char *loss;       /* --loss; "bce" by default */
+    int batch;              /* --batch; 1 by default */
+    int act_set, loss_set, batch_set; /* given explicitly (they need --arch) */
+    uint64_t seed;          /* --seed; also check.seed */
+    gc_init init;           /* --init */
+    gc_check_opts check;    /* method, eps, tolerances, ...; params below */
+    const char **params;    /* --param names, NULL-terminated; owned (free) */
+    int nparams;
+    cli_format format;      /* --format */
+    const char *output;     /* --output FILE, or NULL for stdout */
+    int quiet;              /* --quiet */
+    int help, version;      /* --help / --version: print and exit 0 */
+} cli_opts;
+
+/* Parse argv into *o (defaults first).  Returns 0, or 2 with a one-line
+ * message (no "gradcheck: " prefix, no newline) in msg.  On success the
+ * caller frees o->params. */
+int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
+
+/* The --help text, with the defaults. */
+void cli_usage(FILE *f);
+
+/* ---- progress bar on stderr --------------------------------------------- */
+
+typedef struct cli_progress {
+    double start;  /* monotonic seconds when the check began */
+    double last;   /* when the bar was last drawn */
+    int shown;     /* a bar is on the terminal now */
+    int width;     /* widest line drawn, to erase it */
+} cli_progress;
+
+/* When enable and stderr is a terminal, hook a bar into opts (progress and
+ * progress_ctx; p must outlive the check); otherwise leave opts alone. */
+void cli_progress_start(cli_progress *p, gc_check_opts *opts, int enable);
+
+/* Erase the bar, if one was drawn. */
+void cli_progress_end(cli_progress *p);
+
+/* ---- atomic output file ---------------------------------------------- */
+
+/* A report being written to a temporary file beside its destination. */
+typedef struct cli_out {
+    const char *dest;   /* the --output path */
+    char *tmp;          /* temporary path in the same directory (owned) */
+    FILE *f;            /* open on tmp */
+} cli_out;
+
+/* Create the temporary file beside dest.  0, or -1 with msg set. */
+int cli_out_open(cli_out *o, const char *dest, char *msg, size_t size);
+
+/* Flush, close and rename the temporary file onto dest.  0, or -1 with msg
+ * set (the temporary file is removed). */
+int cli_out_commit(cli_out *o, char *msg, size_t size);
+
+/* Close and remove the temporary file (after an error).  Safe to call on a
+ * zeroed or committed cli_out. */
+void cli_out_abort(cli_out *o);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * opts.c -- the gradcheck command's flags: getopt_long, and a value check for
+ * every flag so that a malformed value is one clear line, never a silent
+ * default.  Numbers go through strtod/strtoll/strtoull with a full-string
+ * check, a range check and no NaN or Inf: "--eps 1e-6x" is an error, not
+ * 1e-6.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
+    OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
+    OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
+    OPT_FORMAT
+};
+
+static const struct option long_opts[] = {
+    {"net", required_argument, NULL, OPT_NET},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"act", required_argument, NULL, OPT_ACT},
+    {"loss", required_argument, NULL, OPT_LOSS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"init", required_argument, NULL, OPT_INIT},
+    {"method", required_argument, NULL, OPT_METHOD},
+    {"eps", required_argument, NULL, OPT_EPS},
+    {"rtol", required_argument, NULL, OPT_RTOL},
+    {"atol", required_argument, NULL, OPT_ATOL},
+    {"param", required_argument, NULL, OPT_PARAM},
+    {"inputs", no_argument, NULL, OPT_INPUTS},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
+    {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"screen", no_argument, NULL, OPT_SCREEN},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}
+};
+
+/* Leading ':' so that a missing argument is reported as ':' (not '?'),
+ * and getopt itself prints nothing. */
+static const char short_opts[] = ":o:qhV";
+
+static int fail(char *msg, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(char *msg, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, size, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+/* A finite double, the whole string, > 0 (positive) or >= 0. */
+static int parse_double(const char *flag, const char *s, int positive, double *out,
+                        char *msg, size_t size)
+{
+    const char *what = positive ? "a positive number" : "a non-negative number";
+    char *end = NULL;
+    if (s[0] == '\0' || isspace((unsigned char)s[0]))
+        return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
+    /* Overflow (1e999) and underflow (1e-400) both set ERANGE. */
+    if (errno == ERANGE)
+        return fail(msg, size, "%s: '%s' is out of the range of a double", flag, s);
+    if (isnan(v) || isinf(v))
+        return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
+    if (positive ? !(v > 0.0) : !(v >= 0.0))
+        return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
+    *out = v;
+    return 0;
+}
+
+/* A decimal integer in [lo, hi], the whole string. */
+static int parse_int(const char *flag, const char *s, long long lo, long long hi, long long *out,
+                     char *msg, size_t size)
+{
+    char *end = NULL;
+    if (s[0] == '\0' || isspace((unsigned char)s[0]))
+        goto bad;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end != '\0')
+        goto bad;
+    if (errno == ERANGE || v < lo || v > hi)
+        goto bad;
+    *out = v;
+    return 0;
+bad:
+    if (lo == 0)
+        return fail(msg, size, "%s: expected an integer from 0 to %lld, got '%s'", flag, hi, s);
+    return fail(msg, size, "%s: expected an integer from %lld to %lld, got '%s'", flag, lo, hi, s);
+}
+
+/* A seed: a decimal integer in [0, 2^63 - 1].  The JSON report holds it as
+ * a JSON integer, which jansson (and many readers) keep in a signed 64-bit
+ * int, so larger seeds would not print back as given.  strtoull would wrap
+ * "-1", so a sign is rejected before it. */
+static int parse_seed(const char *s, uint64_t *out, char *msg, size_t size)
+{
+    char *end = NULL;
+    if (s[0] < '0' || s[0] > '9')
+        goto bad;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v > (unsigned long long)INT64_MAX)
+        goto bad;
+    *out = (uint64_t)v;
+    return 0;
+bad:
+    return fail(msg, size, "--seed: expected an integer from 0 to %lld, got '%s'",
+                (long long)INT64_MAX, s);
+}
+
+/* An entry of a fixed list of names; the message lists them. */
+static int parse_choice(const char *flag, const char *s, const char *const *names, int n,
+                        int *out, char *msg, size_t size)
+{
+    char list[128] = "";
+    for (int i = 0; i < n; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", names[i]);
+    }
+    return fail(msg, size, "%s: expected one of %s, got '%s'", flag, list, s);
+}
+
+static const char *const format_names[] = {"text", "json", "junit"};
+static const char *const method_names[] = {"central", "forward", "richardson"};
+static const char *const init_names[] = {"uniform", "xavier", "he"};
+static const char *const engine_names[] = {"reference", "fast"};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
+{
+    memset(o, 0, sizeof *o);
+    gc_check_opts_init(&o->check);
+    o->act = "sigmoid";
+    o->loss = "bce";
+    o->batch = 1;
+    o->seed = o->check.seed;
+    o->init = GC_INIT_UNIFORM;
+    o->format = CLI_TEXT;
+    /* At most one --param per argument, plus the terminating NULL. */
+    o->params = calloc((size_t)argc + 1, sizeof *o->params);
+    if (o->params == NULL)
+        return fail(msg, size, "out of memory");
+
+    optind = 1;
+    opterr = 0;
+    int c, rc = 0, v = 0;
+    long long n = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_NET: o->net_path = optarg; break;
+        case OPT_ARCH: o->arch = optarg; break;
+        case OPT_ACT: o->act = optarg; o->act_set = 1; break;
+        case OPT_LOSS: o->loss = optarg; o->loss_set = 1; break;
+        case OPT_BATCH:
+            rc = parse_int("--batch", optarg, 1, GC_ARCH_MAX_BATCH, &n, msg, size);
+            o->batch = (int)n;
+            o->batch_set = 1;
+            break;
+        case OPT_SEED: rc = parse_seed(optarg, &o->seed, msg, size); break;
+        case OPT_INIT:
+            rc = parse_choice("--init", optarg, init_names, COUNT(init_names), &v, msg, size);
+            if (rc == 0 && gc_init_from_name(optarg, &o->init) != GC_OK)
+                rc = fail(msg, size, "--init: '%s' is not known to the library", optarg);
+            break;
+        case OPT_METHOD:
+            rc = parse_choice("--method", optarg, method_names, COUNT(method_names), &v, msg,
+                              size);
+            if (rc == 0 && gc_method_from_name(optarg, &o->check.method) != GC_OK)
+                rc = fail(msg, size, "--method: '%s' is not known to the library", optarg);
+            break;
+        case OPT_EPS: rc = parse_double("--eps", optarg, 1, &o->check.eps, msg, size); break;
+        case OPT_RTOL: rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size); break;
+        case OPT_ATOL: rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size); break;
+        case OPT_PARAM:
+            if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
+                rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
+                          optarg);
+            else
+                o->params[o->nparams++] = optarg;
+            break;
+        case OPT_INPUTS: o->check.inputs = 1; break;
+        case OPT_SAMPLE:
+            rc = parse_int("--sample", optarg, 1, 1000000000LL, &n, msg, size);
+            o->check.sample = (int)n;
+            break;
+        case OPT_STRICT_KINKS: o->check.strict_kinks = 1; break;
+        case OPT_ADAPTIVE: o->check.adaptive = 1; break;
+        case OPT_ENGINE:
+            rc = parse_choice("--engine", optarg, engine_names, COUNT(engine_names), &v, msg,
+                              size);
+            o->check.engine = v == 1 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+            break;
+        case OPT_THREADS:
+            rc = parse_int("--threads", optarg, 0, 4096, &n, msg, size);
+            o->check.threads = (int)n;
+            break;
+        case OPT_SCREEN: o->check.screen = 1; break;
+        case OPT_FORMAT:
+            rc = parse_choice("--format", optarg, format_names, COUNT(format_names), &v, msg,
+                              size);
+            o->format = (cli_format)v;
+            break;
+        case 'o':
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--output: expected a file name, got ''");
+            o->output = optarg;
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'h': o->help = 1; break;
+        case 'V': o->version = 1; break;
+        case ':':
+            /* optind has moved past the option that lacks its argument. */
+            rc = fail(msg, size, "%s: missing argument", argv[optind - 1]);
+            break;
+        default: /* '?' */
+            if (optopt != 0 && optopt < 256)
+                rc = fail(msg, size, "unknown option '-%c' (see gradcheck --help)", optopt);
+            else
+                rc = fail(msg, size, "unknown option '%s' (see gradcheck --help)",
+                          argv[optind - 1]);
+            break;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if (o->help || o->version)
+        return 0;
+    if (optind < argc)
+        return fail(msg, size, "unexpected argument '%s' (see gradcheck --help)", argv[optind]);
+    if (o->net_path != NULL && o->arch != NULL)
+        return fail(msg, size, "--net and --arch: give one network, not both");
+    if (o->net_path == NULL && o->arch == NULL)
+        return fail(msg, size, "no network: give --net FILE or --arch WIDTHS (see gradcheck --help)");
+    if (o->net_path != NULL) {
+        const char *flag = o->act_set ? "--act" : o->loss_set ? "--loss"
+                         : o->batch_set ? "--batch" : NULL;
+        if (flag != NULL)
+            return fail(msg, size, "%s: applies to --arch only (a --net file says it itself)", flag);
+    }
+    o->check.seed = o->seed;
+    o->check.params = o->nparams > 0 ? o->params : NULL;
+    return 0;
+}
+
+/* %g without the exponent's leading zero: 1e-05 -> 1e-5. */
+static const char *short_g(char *buf, size_t size, double v)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%g", v);
+    char *e = strstr(tmp, "e-0");
+    if (e != NULL)
+        memmove(e + 2, e + 3, strlen(e + 3) + 1);
+    snprintf(buf, size, "%s", tmp);
+    return buf;
+}
+
+void cli_usage(FILE *f)
+{
+    gc_check_opts d;
+    char eps[32], eps_r[32], rtol[32], atol[32];
+    gc_check_opts_init(&d);
+    short_g(eps, sizeof eps, gc_method_default_eps(GC_METHOD_CENTRAL));
+    short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
+    short_g(rtol, sizeof rtol, d.rtol);
+    short_g(atol, sizeof atol, d.atol);
+    fprintf(f,
+"Usage: gradcheck --net FILE.json [options]\n"
+"       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
+"\n"
+"Check a network's backprop gradients against finite differences, element by\n"
+"element, and report per-parameter relative errors.\n"
+"\n"
+"Network (exactly one of --net and --arch):\n"
+"  --net FILE          network file (JSON); W and b it omits are drawn per --init\n"
+"  --arch WIDTHS       dense layers of these widths, input first: 2-2-1\n"
+"  --act ACTS          activation after each dense layer, one for all or one per\n"
+"                      layer, comma-separated: identity, sigmoid, tanh, relu,\n"
+"                      leaky_relu, elu, softplus, gelu, softmax [sigmoid]\n"
+"  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
+"  --batch B           examples in the random batch, 1 or more [1]\n"
+"  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
+"  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
+"  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
+"  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
+"  drawn from the seed: the same command line gives the same report.\n"
+"\n"
+"Check:\n"
+"  --method M          central, forward or richardson [%s]\n"
+"  --eps E             finite-difference step, > 0 [%s; %s for richardson]\n"
+"  --rtol R            relative tolerance, >= 0 [%s]\n"
+"  --atol A            absolute tolerance, >= 0 [%s]\n"
+"  --param NAME        check only this tensor (W1, b1, ..., or x for the input);\n"
+"                      repeat for more [every tensor]\n"
+"  --inputs            also check dL/dX, as tensor x [off]\n"
+"  --sample N          check N elements of every tensor (all of a smaller one)\n"
+"                      [every element]\n"
+"  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --adaptive          pass band from each element's own error estimate [off]\n"
+"  --engine E          reference or fast [reference]\n"
+"  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
+"  --screen            random-direction screen of each tensor first [off]\n"
+"\n"
+"Output:\n"
+"  --format F          text, json or junit [text]\n"
+"  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  -q, --quiet         no report on stdout; the exit status says it all\n"
+"                      (a progress bar shows on stderr only when it is a\n"
+"                      terminal, the check takes over a second and not --quiet)\n"
+"  -h, --help          this help, then exit\n"
+"  -V, --version       the version, then exit\n"
+"\n"
+"Exit status: 0 every gradient passed, 1 a gradient failed,\n"
+"2 usage or input error (one line on stderr).\n",
+            (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
+            d.threads);
+}
