@@ -669,7 +669,7 @@ START_TEST(test_rank_sort_matches_comparator)
 {
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 5, 5);
-    static const size_t sizes[] = {0, 1, 2, 63, 64, 1000, 5000};
+    static const size_t sizes[] = {0, 1, 2, 3, 4, 63, 64, 1000, 5000, 5001};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         size_t n = sizes[s];
         gc_rank *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
@@ -686,8 +686,24 @@ START_TEST(test_rank_sort_matches_comparator)
             a[i].rel = b[i].rel = v;
             a[i].idx = b[i].idx = 3 * i + 1;
         }
+        /* the summary on a copy, against positions 0 and n/2 of the sort */
+        gc_rank *c = malloc((n + 1) * sizeof *c);
+        memcpy(c, a, n * sizeof *c);
+        size_t worst = 0;
+        double max_rel = 0, median = 0;
+        gc_rank_summary(c, n, &worst, &max_rel, &median);
+        free(c);
         gc_rank_sort(a, n);
         qsort(b, n, sizeof *b, rank_cmp_ref);
+        if (n > 0) {
+            double want = n % 2 ? b[n / 2].rel : 0.5 * (b[n / 2 - 1].rel + b[n / 2].rel);
+            ck_assert_msg(worst == b[0].idx && memcmp(&max_rel, &b[0].rel, sizeof max_rel) == 0,
+                          "n=%zu: worst idx %zu rel %g, sorted says idx %zu rel %g", n, worst,
+                          max_rel, b[0].idx, b[0].rel);
+            ck_assert_msg(memcmp(&median, &want, sizeof median) == 0 ||
+                              (isnan(median) && isnan(want)),
+                          "n=%zu: median %.17g, sorted says %.17g", n, median, want);
+        }
         for (size_t i = 0; i < n; i++)
             ck_assert_msg(a[i].idx == b[i].idx, "n=%zu: position %zu: idx %zu (rel %g), "
                           "comparator says idx %zu (rel %g)", n, i, a[i].idx, a[i].rel,
