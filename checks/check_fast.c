@@ -650,6 +650,50 @@ START_TEST(test_report_identical_across_threads)
 }
 END_TEST
 
+/* Every format names the engine that ran; the layer check (one layer,
+ * nothing to skip) always runs the reference and says so. */
+START_TEST(test_formats_name_the_engine)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, 3);
+    gc_net *net = gc_net_from_arch("3-4-2", "tanh,identity", "softmax_ce", 2, GC_INIT_XAVIER,
+                                   &rng, NULL);
+    ck_assert_ptr_nonnull(net);
+    static const char *const want[2][3] = {
+        {"engine: reference", "\"engine\": \"reference\"", "name=\"engine\" value=\"reference\""},
+        {"engine: fast", "\"engine\": \"fast\"", "name=\"engine\" value=\"fast\""}};
+    for (int fast = 0; fast <= 1; fast++) {
+        gc_report *r = check_with(net, GC_METHOD_CENTRAL,
+                                  fast ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE, 1, 0);
+        for (int fmt = 0; fmt < 3; fmt++) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&buf, &len);
+            int rc = fmt == 0 ? gc_report_write_text(r, f)
+                     : fmt == 1 ? gc_report_write_json(r, f)
+                                : gc_report_write_junit(r, f);
+            fclose(f);
+            ck_assert_int_eq(rc, GC_OK);
+            ck_assert_msg(strstr(buf, want[fast][fmt]) != NULL, "format %d lacks '%s'", fmt,
+                          want[fast][fmt]);
+            free(buf);
+        }
+        gc_report_free(r);
+    }
+    gc_net_free(net);
+
+    gc_layer *l = gc_dense_new(3, 2);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_int_eq(o.engine, GC_ENGINE_FAST); /* the default */
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_layer(l, 2, &o, &r, NULL), GC_OK);
+    ck_assert_str_eq(gc_engine_name(r->opts.engine), "reference");
+    gc_report_free(r);
+    gc_layer_free(l);
+}
+END_TEST
+
 /* ---- the worst-first order ---------------------------------------------------- */
 
 static int rank_cmp_ref(const void *pa, const void *pb)
@@ -761,6 +805,7 @@ Suite *make_fast_suite(void)
     tcase_add_loop_test(te, test_engines_agree, 0, ncases(40));
     tcase_add_loop_test(te, test_mutants_caught_with_screen, 0, NMUTANTS);
     tcase_add_test(te, test_rank_sort_matches_comparator);
+    tcase_add_test(te, test_formats_name_the_engine);
     suite_add_tcase(s, te);
     TCase *tt = tcase_create("threads");
     tcase_set_timeout(tt, 60);
