@@ -95,6 +95,22 @@ static gc_net *random_net(uint64_t seed, gc_act act)
     gc_net *net = gc_net_new(loss);
     int nd = 1 + (int)gc_pcg32_bounded(&rng, 3);
     int in = 1 + (int)gc_pcg32_bounded(&rng, 6), w = in;
+    /* Sometimes a layer before the first dense one, so that the input's
+     * change reaches a layer other than an affine one first (an activation,
+     * maybe with a kink hook, or the capability-less "scale"). */
+    switch (gc_pcg32_bounded(&rng, 4)) {
+    case 0:
+        gc_net_add(net, random_act(&rng, w, 0), NULL);
+        break;
+    case 1: {
+        gc_layer *s = gc_layer_new(&scale_ops, w, w);
+        gc_layer_add_param(s, "s", w, 1);
+        gc_net_add(net, s, NULL);
+        break;
+    }
+    default:
+        break;
+    }
     for (int d = 0; d < nd; d++) {
         int out = 1 + (int)gc_pcg32_bounded(&rng, 6);
         gc_net_add(net, gc_dense_new(w, out), NULL);

@@ -66,33 +66,30 @@ void gc_rank_sort(gc_rank *r, size_t n)
     for (size_t i = 1; i < n && ascending; i++)
         ascending = r[i - 1].idx < r[i].idx;
     gc_rank *tmp = NULL;
-    uint64_t *keys = NULL;
     size_t(*count)[BUCKETS] = NULL;
     if (ascending && n >= 64) {
         tmp = malloc(n * sizeof *tmp);
-        keys = malloc(2 * n * sizeof *keys);
         count = calloc(NDIGITS, sizeof *count);
     }
-    if (tmp == NULL || keys == NULL || count == NULL) {
+    if (tmp == NULL || count == NULL) {
         free(tmp);
-        free(keys);
         free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
     }
-    /* every digit's histogram in one pass */
+    /* every digit's histogram in one pass; keys are recomputed from rel in
+     * each pass (a few instructions) rather than stored */
     for (size_t i = 0; i < n; i++) {
         uint64_t k = key_of(r[i].rel);
-        keys[i] = k;
         for (int d = 0; d < NDIGITS; d++)
             count[d][(k >> (d * DIGIT_BITS)) & (BUCKETS - 1)]++;
     }
     gc_rank *src = r, *dst = tmp;
-    uint64_t *ksrc = keys, *kdst = keys + n;
+    uint64_t k0 = key_of(r[0].rel);
     for (int d = 0; d < NDIGITS; d++) {
         int shift = d * DIGIT_BITS;
         size_t *c = count[d];
-        if (c[(ksrc[0] >> shift) & (BUCKETS - 1)] == n)
+        if (c[(k0 >> shift) & (BUCKETS - 1)] == n)
             continue; /* the same digit everywhere: nothing moves */
         size_t sum = 0;
         for (size_t b = 0; b < BUCKETS; b++) {
@@ -100,23 +97,16 @@ void gc_rank_sort(gc_rank *r, size_t n)
             c[b] = sum;
             sum += cb;
         }
-        for (size_t i = 0; i < n; i++) {
-            size_t at = c[(ksrc[i] >> shift) & (BUCKETS - 1)]++;
-            dst[at] = src[i];
-            kdst[at] = ksrc[i];
-        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[(key_of(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
         gc_rank *t = src;
         src = dst;
         dst = t;
-        uint64_t *kt = ksrc;
-        ksrc = kdst;
-        kdst = kt;
     }
     if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
     free(tmp);
-    free(keys);
 }
 
 /* Comparator order as "a before b". */
