@@ -9,7 +9,7 @@
  * hooks with the reference's, the screen's directional losses likewise; the
  * thread pool visits every index once at any thread count.
  *
- * GC_SEED (default 1) and GC_CASES (default 40) steer the random networks;
+ * GC_SEED (default 1) and GC_CASES (default 100) steer the random networks;
  * a failure names its case's seed: GC_SEED=S GC_CASES=1 reproduces it.
  */
 #include <check.h>
@@ -365,7 +365,7 @@ START_TEST(test_fast_kink_matches_reference)
 {
     static const gc_act acts[] = {GC_ACT_RELU, GC_ACT_LEAKY_RELU, GC_ACT_ELU};
     int fired = 0, quiet = 0;
-    for (int i = 0; i < ncases(40); i++)
+    for (int i = 0; i < ncases(100); i++)
         kink_case(base_seed() + (uint64_t)i, acts[i % 3], &fired, &quiet);
     /* Not vacuous: both answers occurred. */
     ck_assert_msg(fired > 0 && quiet > 0, "kinks fired %d, quiet %d: the test saw one answer only",
@@ -811,14 +811,14 @@ Suite *make_fast_suite(void)
     Suite *s = suite_create("fast");
     TCase *tc = tcase_create("evaluator");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_fast_loss_matches_reference, 0, ncases(40));
+    tcase_add_loop_test(tc, test_fast_loss_matches_reference, 0, ncases(100));
     tcase_add_test(tc, test_fast_fallback_is_bit_identical);
     tcase_add_test(tc, test_fast_kink_matches_reference);
-    tcase_add_loop_test(tc, test_fast_direction_matches_reference, 0, ncases(40));
+    tcase_add_loop_test(tc, test_fast_direction_matches_reference, 0, ncases(100));
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("engines");
     tcase_set_timeout(te, 120);
-    tcase_add_loop_test(te, test_engines_agree, 0, ncases(40));
+    tcase_add_loop_test(te, test_engines_agree, 0, ncases(100));
     tcase_add_loop_test(te, test_mutants_caught_with_screen, 0, NMUTANTS);
     tcase_add_test(te, test_rank_sort_matches_comparator);
     tcase_add_test(te, test_formats_name_the_engine);
