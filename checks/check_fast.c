@@ -9,8 +9,10 @@
  * hooks with the reference's, the screen's directional losses likewise; the
  * thread pool visits every index once at any thread count.
  *
- * GC_SEED (default 1) and GC_CASES (default 100) steer the random networks;
- * a failure names its case's seed: GC_SEED=S GC_CASES=1 reproduces it.
+ * GC_SEED (default that of the property suites, props.h) and GC_CASES
+ * (default 100) steer the random networks; a failure names its case's seed
+ * (GC_SEED=S GC_CASES=1 reproduces an evaluator case) or the gradcheck
+ * command line of its network.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -60,8 +62,7 @@ static const gc_layer_ops scale_ops = {.type = "scale", .caps = 0, .forward = sc
 
 static uint64_t base_seed(void)
 {
-    const char *s = getenv("GC_SEED");
-    return s != NULL && *s != '\0' ? strtoull(s, NULL, 10) : 1u;
+    return props_base_seed();
 }
 
 static int ncases(int dflt)
