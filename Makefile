@@ -88,7 +88,7 @@ $(MUTANTS_H): $(MUTANT_SRC)
 	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/checks/check_mutants.o: $(MUTANTS_H)
+$(BUILD)/checks/check_mutants.o $(BUILD)/checks/check_fast.o: $(MUTANTS_H)
 
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)

@@ -8,7 +8,8 @@
  * drawn so that the bug is observable: batch >= 2 for the batch-sum bugs,
  * a non-square dense2 with in, out >= 2 for the transposes (on a vector the
  * transposed layout is the same buffer), both signs at relu / leaky_relu /
- * elu inputs, width >= 2 for softmax.  Seeds come from GC_SEED, so another
+ * elu inputs, width >= 2 for softmax, some input with |x| >= 0.5 for the
+ * bugs that vanish near 0 (tanh 1 - x^2, gelu's density, softplus' sign).  Seeds come from GC_SEED, so another
  * GC_SEED checks other networks.
  *
  * Killed means: gc_report_failed, every tensor the registry blames has a
@@ -18,6 +19,8 @@
  * is not killed by loosening or tightening anything.
  */
 #include <check.h>
+#include <dirent.h>
+#include <gradcheck/netfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +103,30 @@ START_TEST(test_registry_is_complete)
             ck_assert_msg(access(path, R_OK) == 0, "%s: no file %s", m->name, path);
         }
     }
+    /* And the other way round: every .c file in fixtures/mutants/ is a
+     * registered mutant (a file whose definition the Makefile's pattern
+     * misses would be compiled but never checked). */
+    if (fixtures == NULL)
+        return;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/mutants", fixtures);
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "cannot open %s", dir);
+    int files = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 3 || strcmp(e->d_name + n - 2, ".c") != 0)
+            continue;
+        files++;
+        int found = 0;
+        for (int i = 0; i < NMUTANTS && !found; i++)
+            found = strlen(mutants[i]->name) == n - 2 &&
+                    strncmp(mutants[i]->name, e->d_name, n - 2) == 0;
+        ck_assert_msg(found, "%s/%s defines no registered mutant (expected a line "
+                      "'const gc_mutant gc_mutant_<file name> = {')", dir, e->d_name);
+    }
+    closedir(d);
+    ck_assert_int_eq(files, NMUTANTS);
 }
 END_TEST
 
@@ -141,14 +168,23 @@ START_TEST(test_mutant_killed_and_correct_passes)
         ck_assert_msg(good != NULL, "%s: building the correct twin of seed %llu: %s", m->name,
                       (unsigned long long)seed, err.msg);
         r = check(good, "correct", desc);
+        /* The correct twin is built-ins only: on a false alarm save it, so
+         * that `gradcheck --net` reproduces it without this suite. */
+        char path[256] = "(not saved)";
+        if (r->nfail > 0) {
+            snprintf(path, sizeof path, "/tmp/gradcheck-mutants-%s-%llu.json", m->name,
+                     (unsigned long long)seed);
+            if (gc_net_save(good, path, NULL) != GC_OK)
+                snprintf(path, sizeof path, "(could not save)");
+        }
         for (int t = 0; t < r->ntensors; t++) {
             const gc_tensor_report *tr = &r->tensors[t];
             worst(r, tr, line, sizeof line);
             ck_assert_msg(tr->nfail == 0,
                           "FALSE ALARM: the correct twin of %s on %s fails %s (%d failures, "
-                          "worst %s; GC_SEED=%llu)",
+                          "worst %s; GC_SEED=%llu); reproduce: gradcheck --net %s --inputs",
                           m->name, desc, tr->name, tr->nfail, line,
-                          (unsigned long long)props_base_seed());
+                          (unsigned long long)props_base_seed(), path);
         }
         ck_assert_msg(r->restored, "correct twin of %s on %s: parameters not restored", m->name,
                       desc);

@@ -6,7 +6,7 @@
  * the correct built-in in its place, so "the mutant fails and the correct
  * layer passes" is a statement about one network.  The draws respect each
  * mutant's observability needs (batch >= 2, a real matrix, inputs of both
- * signs, width >= 2), redrawing values from the same generator until they
+ * signs or away from 0, width >= 2), redrawing values from the same generator until they
  * hold.
  */
 #include <math.h>
@@ -149,6 +149,16 @@ static int both_signs(const gc_net *net)
     return neg && pos;
 }
 
+/* Some input of the mutant activation (act[1]) with |x| >= 0.5. */
+static int away_from_0(const gc_net *net)
+{
+    const gc_mat *A = net->act[1];
+    for (size_t i = 0; i < gc_mat_size(A); i++)
+        if (fabs(A->data[i]) >= 0.5)
+            return 1;
+    return 0;
+}
+
 gc_net *props_mutant_net(const gc_mutant *m, int use_mutant, uint64_t seed, char *desc,
                          size_t size, gc_error *err)
 {
@@ -175,13 +185,14 @@ gc_net *props_mutant_net(const gc_mutant *m, int use_mutant, uint64_t seed, char
         draw_values(net, X, &rng);
         if (gc_net_set_data(net, X, T, err) != GC_OK)
             goto fail;
-        if (!(m->needs & GC_MUTANT_NEED_BOTH_SIGNS))
+        if (!(m->needs & (GC_MUTANT_NEED_BOTH_SIGNS | GC_MUTANT_NEED_AWAY_FROM_0)))
             break;
         gc_net_forward(net);
-        if (both_signs(net))
+        if ((!(m->needs & GC_MUTANT_NEED_BOTH_SIGNS) || both_signs(net)) &&
+            (!(m->needs & GC_MUTANT_NEED_AWAY_FROM_0) || away_from_0(net)))
             break;
         if (attempt == 1000) {
-            gc_error_set(err, GC_ERANGE, "no draw with inputs of both signs in 1000 tries");
+            gc_error_set(err, GC_ERANGE, "no draw meets the mutant's needs in 1000 tries");
             goto fail;
         }
     }

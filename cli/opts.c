@@ -326,7 +326,7 @@ void cli_usage(FILE *f)
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
-"  --engine E          reference or fast [reference]\n"
+"  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
 "\n"
@@ -342,5 +342,5 @@ void cli_usage(FILE *f)
 "Exit status: 0 every gradient passed, 1 a gradient failed,\n"
 "2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
-            d.threads);
+            gc_engine_name(d.engine), d.threads);
 }

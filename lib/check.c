@@ -452,15 +452,12 @@ static void summarize(gc_report *r, rank *ranks)
         tr->vacuous = tr->count > 0 && vacuous;
         tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
         if (tr->count > 0) {
-            gc_rank_sort(ranks, tr->count);
-            tr->worst = ranks[0].idx;
-            tr->max_rel = ranks[0].rel;
-            /* ranks is descending: the median is the middle (or mean of the
-             * two middle) values; a NaN element makes max_rel NaN but only
-             * moves the median when half the elements are NaN. */
-            size_t c = tr->count;
-            tr->median_rel = (c % 2) ? ranks[c / 2].rel
-                                     : 0.5 * (ranks[c / 2 - 1].rel + ranks[c / 2].rel);
+            /* in sorted (descending) order: the first is the worst, the
+             * median the middle (or mean of the two middle) values; a NaN
+             * element makes max_rel NaN but only moves the median when half
+             * the elements are NaN.  gc_rank_summary finds them without
+             * sorting. */
+            gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
         } else {
             tr->worst = tr->first;
             tr->max_rel = tr->median_rel = 0.0;

@@ -101,6 +101,13 @@ typedef struct gc_rank {
  * sort), else (or when memory runs out) by qsort. */
 void gc_rank_sort(gc_rank *r, size_t n);
 
+/* For n >= 1 ranks with distinct idx, in place and without allocating:
+ * *worst and *max_rel of the first in that order, *median the middle value
+ * of the sorted order (the mean of the two middle ones for even n, added in
+ * sorted order) -- what sorting and reading positions 0 and n/2 gives.
+ * Reorders r. */
+void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, double *median);
+
 /* ---- threads (threads.c) ------------------------------------------------ */
 
 /* The thread count that `threads` asks for: itself when >= 1, else the

@@ -1,14 +1,22 @@
 /*
- * sort.c -- the report's worst-first order in linear time.
+ * sort.c -- the report's worst-first order and per-tensor medians in
+ * linear time.
  *
- * Summarising a report sorts every row by rel_err (per tensor for the median
- * and the worst element, and all rows for the writers' order).  With the
- * fast engine checking 100,000 elements in a few milliseconds, a comparison
- * sort (qsort with a NaN-aware comparator) took longer than the check, so
- * this is a stable LSD radix sort on the bits of the double: for x >= 0 the
- * IEEE-754 bit patterns order like the values, a sign flip handles x < 0,
- * and every NaN maps to the largest key.  The order is exactly the engine's
- * comparator's: NaN first, then larger rel first, ties by smaller idx.
+ * Summarising a report orders every row by rel_err: all rows for the
+ * writers' worst-first order, and each tensor's rows for its worst element
+ * and median.  With the fast engine checking 100,000 elements in a few
+ * milliseconds, two comparison sorts (qsort with a NaN-aware comparator)
+ * took longer than the check itself.  So:
+ *
+ *   - the full order is a stable LSD radix sort on the bits of the double:
+ *     for x >= 0 IEEE-754 bit patterns order like the values, a sign flip
+ *     handles x < 0, every NaN maps to the first key; 11-bit digits (the
+ *     counts fit in L1), digits equal in every key skipped;
+ *   - a tensor's worst element and median need no full order: a scan and a
+ *     quickselect (deterministic pivots) find them in place.
+ *
+ * The order is exactly the engine's comparator's: NaN first, then larger
+ * rel first, ties by smaller idx.
  */
 #include "internal.h"
 
@@ -16,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The engine's comparator, for the fallback. */
+/* The engine's comparator (also the fallback's). */
 static int rank_cmp(const void *pa, const void *pb)
 {
     const gc_rank *a = pa, *b = pb;
@@ -37,11 +45,16 @@ static uint64_t key_of(double x)
         x = 0.0; /* -0 sorts as +0 (they compare equal) */
     uint64_t b;
     memcpy(&b, &x, sizeof b);
-    /* ascending order of the value: flip all bits of negatives, the sign bit
-     * of the rest; then complement for descending, and keep 0 for NaN */
+    /* ascending in the value: flip every bit of a negative, the sign bit of
+     * the rest; complemented for descending.  Never 0: asc is all ones only
+     * for a NaN's bits. */
     uint64_t asc = (b >> 63) ? ~b : (b | 0x8000000000000000ull);
-    return ~asc; /* >= 1: asc is all ones only for a NaN's bits */
+    return ~asc;
 }
+
+#define DIGIT_BITS 11
+#define NDIGITS 6 /* ceil(64 / 11) */
+#define BUCKETS (1u << DIGIT_BITS)
 
 void gc_rank_sort(gc_rank *r, size_t n)
 {
@@ -52,54 +65,119 @@ void gc_rank_sort(gc_rank *r, size_t n)
     int ascending = 1;
     for (size_t i = 1; i < n && ascending; i++)
         ascending = r[i - 1].idx < r[i].idx;
-    gc_rank *tmp = ascending && n >= 64 ? malloc(n * sizeof *tmp) : NULL;
-    uint64_t *keys = tmp != NULL ? malloc(2 * n * sizeof *keys) : NULL;
-    if (keys == NULL) {
+    gc_rank *tmp = NULL;
+    size_t(*count)[BUCKETS] = NULL;
+    if (ascending && n >= 64) {
+        tmp = malloc(n * sizeof *tmp);
+        count = calloc(NDIGITS, sizeof *count);
+    }
+    if (tmp == NULL || count == NULL) {
         free(tmp);
+        free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
     }
-    uint64_t *ktmp = keys + n;
-    for (size_t i = 0; i < n; i++)
-        keys[i] = key_of(r[i].rel);
+    /* every digit's histogram in one pass; keys are recomputed from rel in
+     * each pass (a few instructions) rather than stored */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = key_of(r[i].rel);
+        for (int d = 0; d < NDIGITS; d++)
+            count[d][(k >> (d * DIGIT_BITS)) & (BUCKETS - 1)]++;
+    }
     gc_rank *src = r, *dst = tmp;
-    uint64_t *ksrc = keys, *kdst = ktmp;
-    /* 16-bit digits, 4 passes; a pass whose digit is equal everywhere is
-     * skipped (common: the top digits of small positive rel_err agree). */
-    size_t *count = malloc(65536 * sizeof *count);
-    if (count == NULL) {
-        free(tmp);
-        free(keys);
-        qsort(r, n, sizeof *r, rank_cmp);
-        return;
-    }
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(ksrc[i] >> shift) & 0xffff]++;
-        if (count[(ksrc[0] >> shift) & 0xffff] == n)
-            continue;
+    uint64_t k0 = key_of(r[0].rel);
+    for (int d = 0; d < NDIGITS; d++) {
+        int shift = d * DIGIT_BITS;
+        size_t *c = count[d];
+        if (c[(k0 >> shift) & (BUCKETS - 1)] == n)
+            continue; /* the same digit everywhere: nothing moves */
         size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            size_t cb = c[b];
+            c[b] = sum;
+            sum += cb;
         }
-        for (size_t i = 0; i < n; i++) {
-            size_t at = count[(ksrc[i] >> shift) & 0xffff]++;
-            dst[at] = src[i];
-            kdst[at] = ksrc[i];
-        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[(key_of(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
         gc_rank *t = src;
         src = dst;
         dst = t;
-        uint64_t *kt = ksrc;
-        ksrc = kdst;
-        kdst = kt;
     }
     if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
     free(tmp);
-    free(keys);
+}
+
+/* Comparator order as "a before b". */
+static int before(const gc_rank *a, const gc_rank *b)
+{
+    return rank_cmp(a, b) < 0;
+}
+
+static void swap(gc_rank *a, gc_rank *b)
+{
+    gc_rank t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Put the element of comparator position k at r[k], smaller positions
+ * before it and larger after (Hoare's selection; median-of-three pivots by
+ * position, so the result is a function of the input alone). */
+static void select_kth(gc_rank *r, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (before(&r[mid], &r[lo]))
+            swap(&r[mid], &r[lo]);
+        if (before(&r[hi], &r[lo]))
+            swap(&r[hi], &r[lo]);
+        if (before(&r[hi], &r[mid]))
+            swap(&r[hi], &r[mid]);
+        gc_rank pivot = r[mid];
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (before(&r[i], &pivot))
+                i++;
+            while (before(&pivot, &r[j]))
+                j--;
+            if (i >= j)
+                break;
+            swap(&r[i], &r[j]);
+            i++;
+            j--;
+        }
+        /* r[lo..j] precede-or-equal the pivot, r[j+1..hi] follow it */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+}
+
+void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, double *median)
+{
+    if (n == 0)
+        return;
+    size_t w = 0;
+    for (size_t i = 1; i < n; i++)
+        if (before(&r[i], &r[w]))
+            w = i;
+    *worst = r[w].idx;
+    *max_rel = r[w].rel;
+    /* The median as the sorted array's middle (or the mean of the two
+     * middle) values: position n/2, and for even n the last of the
+     * positions before it, which selection leaves in r[0 .. n/2). */
+    select_kth(r, n, n / 2);
+    double m = r[n / 2].rel;
+    if (n % 2 == 0) {
+        size_t p = 0;
+        for (size_t i = 1; i < n / 2; i++)
+            if (before(&r[p], &r[i]))
+                p = i;
+        m = 0.5 * (r[p].rel + m);
+    }
+    *median = m;
 }

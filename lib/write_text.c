@@ -137,9 +137,16 @@ int gc_report_write_text(const gc_report *r, FILE *f)
     fprintf(f, "hint: rel_err > 1e-2 wrong; 1e-2..1e-4 suspicious; 1e-4..1e-7 plausible "
                "with kinks; < 1e-7 good\n");
     if (!gc_report_failed(r)) {
-        fprintf(f, "verdict: PASS (%d element%s within tolerance%s)\n", r->npass,
+        int screened = 0;
+        for (int t = 0; t < r->ntensors; t++)
+            screened += r->tensors[t].screened;
+        fprintf(f, "verdict: PASS (%d element%s within tolerance%s", r->npass,
                 r->npass == 1 ? "" : "s",
                 r->nkink > 0 ? "; kinks reported apart" : "");
+        if (screened > 0)
+            fprintf(f, "; %d tensor%s passed the random-direction screen only", screened,
+                    screened == 1 ? "" : "s");
+        fprintf(f, ")\n");
     } else {
         fprintf(f, "verdict: FAIL (");
         const char *sep = "";

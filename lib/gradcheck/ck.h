@@ -1,0 +1,265 @@
+/*
+ * gradcheck/ck.h -- Check (libcheck) helpers for authors of layers:
+ * gradient checks as assertions inside your own Check tests.
+ *
+ * Header-only, and not included by <gradcheck.h>: libgradcheck itself never
+ * links Check; only a test file that includes this header (which includes
+ * <check.h>) does, linked with `pkg-config --libs check`.  Everything here
+ * is `static inline` or a macro, so an unused helper costs nothing and
+ * triggers no warning.
+ *
+ * Two ways to use it:
+ *
+ *   1. One assertion, on a layer you built:
+ *
+ *        START_TEST(test_my_layer)
+ *        {
+ *            gc_layer *l = my_layer_new(3);
+ *            ...set its parameters...
+ *            gc_ck_assert_layer_gradients(l, 4, NULL);  // batch 4, default options
+ *            gc_layer_free(l);
+ *        }
+ *        END_TEST
+ *
+ *      It runs the layer check (gc_check_layer: L = sum(R .* layer(X)), so
+ *      every parameter and input gradient is compared with central
+ *      differences) and, on failure, prints the report's table (worst
+ *      elements first) to stderr and fails the test at YOUR file and line
+ *      with the worst element and the seed in the message.
+ *
+ *   2. A randomized loop test over a factory of your layer:
+ *
+ *        static gc_layer *my_factory(gc_pcg32 *rng)
+ *        {
+ *            gc_layer *l = my_layer_new(1 + (int)gc_pcg32_bounded(rng, 16));
+ *            gc_ck_fill_normal(l, rng);               // parameters N(0, 1)
+ *            return l;
+ *        }
+ *        GC_CK_LAYER_LOOP_TEST(test_my_layer_random, my_factory)
+ *        ...
+ *        gc_ck_add_layer_loop(tc, test_my_layer_random, 100);
+ *
+ *      Check hands a loop test only its index, so the factory cannot be a
+ *      run-time argument without a global; GC_CK_LAYER_LOOP_TEST instead
+ *      defines a test function with the factory compiled in (one per
+ *      factory, no table, no global).  Case i seeds a PCG32 from GC_SEED
+ *      (environment, default GC_CK_DEFAULT_SEED) and i, calls the factory,
+ *      draws a batch in 1..8 and the check's seed, and asserts as above; a
+ *      failure names GC_SEED and i: running the suite again with that
+ *      GC_SEED (e.g. GC_SEED=7 CK_RUN_SUITE=mine ./build/check_gradcheck)
+ *      repeats case i exactly.
+ *
+ *   3. gc_ck_assert_net_gradients(net, &opts): the same for a whole network
+ *      with data (gc_check_net), e.g. your layer between built-ins.
+ *
+ * Kinks: a layer with a kink hook (relu-like) may get kink verdicts near
+ * its kink; they do not fail the assertion unless opts->strict_kinks.
+ */
+#ifndef GRADCHECK_CK_H
+#define GRADCHECK_CK_H
+
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <gradcheck.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Base seed of the randomized helpers when GC_SEED is not set. */
+#define GC_CK_DEFAULT_SEED 20261127u
+
+/* Largest batch a loop case draws. */
+#define GC_CK_MAX_BATCH 8
+
+/* A factory: a new layer with its shape and parameter values drawn from
+ * rng (see gc_ck_fill_normal), or NULL.  The helper frees it. */
+typedef gc_layer *(*gc_ck_layer_factory)(gc_pcg32 *rng);
+
+/* GC_SEED (decimal or 0x hex) from the environment, else GC_CK_DEFAULT_SEED. */
+static inline uint64_t gc_ck_base_seed(void)
+{
+    const char *s = getenv("GC_SEED");
+    char *end = NULL;
+    if (s == NULL || *s == '\0' || *s == '-')
+        return GC_CK_DEFAULT_SEED;
+    unsigned long long v = strtoull(s, &end, 0);
+    return *end == '\0' ? (uint64_t)v : GC_CK_DEFAULT_SEED;
+}
+
+/* Set every parameter of l to N(0, 1) draws from rng, tensor by tensor,
+ * row-major.  For a layer that sums over many inputs (dense-like), scale
+ * its weights down (by 1/sqrt(in)) afterwards so that its outputs stay of
+ * order 1: the check's atol (1e-8) assumes a loss of order 1, and the
+ * layer check's loss sums out x batch outputs. */
+static inline void gc_ck_fill_normal(gc_layer *l, gc_pcg32 *rng)
+{
+    for (int p = 0; l != NULL && p < l->nparams; p++)
+        for (size_t i = 0; i < (size_t)l->param[p].rows * (size_t)l->param[p].cols; i++)
+            l->param[p].value[i] = gc_pcg32_normal(rng);
+}
+
+/* The worst failing row of r as "W[1][0]: analytic=... numeric=... rel=...
+ * (fail)" into msg; "" when none. */
+static inline void gc_ck_worst_row(const gc_report *r, char *msg, size_t size)
+{
+    const gc_row *w = NULL;
+    msg[0] = '\0';
+    for (size_t i = 0; i < r->nrows; i++) {
+        const gc_row *row = &r->rows[i];
+        int bad = row->verdict == GC_FAIL || (row->verdict == GC_KINK && r->opts.strict_kinks);
+        if (bad && (w == NULL || !(row->rel_err <= w->rel_err)))
+            w = row;
+    }
+    if (w != NULL)
+        snprintf(msg, size, "%s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g (%s)",
+                 r->tensors[w->tensor].name, w->row, w->col, w->analytic, w->numeric,
+                 w->rel_err, gc_verdict_name(w->verdict));
+}
+
+/* Run the layer check on l with `batch` examples and opts (NULL: defaults).
+ * Returns 1 when it passes (gc_report_failed is 0); else 0, with a one-line
+ * summary (layer type, shape, seed, worst element) in msg and, when log is
+ * not NULL, the report's text table written to log.  No Check needed. */
+static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_opts *opts,
+                                        char *msg, size_t size, FILE *log)
+{
+    gc_check_opts o;
+    if (opts != NULL)
+        o = *opts;
+    else
+        gc_check_opts_init(&o);
+    gc_report *r = NULL;
+    gc_error err = {0};
+    const char *type = l != NULL && l->ops != NULL ? l->ops->type : "(null)";
+    int rc = gc_check_layer(l, batch, &o, &r, &err);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "layer '%s': gc_check_layer: %s (%s)", type, gc_strerror(rc), err.msg);
+        return 0;
+    }
+    int ok = !gc_report_failed(r);
+    if (!ok) {
+        char worst[512];
+        gc_ck_worst_row(r, worst, sizeof worst);
+        snprintf(msg, size,
+                 "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %d of %zu elements "
+                 "fail%s; worst %s%s",
+                 type, l->in, l->out, batch, o.seed, r->nfail, r->nrows,
+                 r->restored ? "" : ", parameters NOT restored", worst,
+                 log != NULL ? " (table on stderr)" : "");
+        if (log != NULL) {
+            fprintf(log, "gradient check of layer '%s' failed:\n", type);
+            gc_report_write_text(r, log);
+        }
+    } else {
+        msg[0] = '\0';
+    }
+    gc_report_free(r);
+    return ok;
+}
+
+/* Case i of a randomized loop over `factory`: seeds a PCG32 with
+ * (GC_SEED, i), builds the layer, draws batch (1..GC_CK_MAX_BATCH) and the
+ * check's seed, and runs gc_ck_layer_gradients with default options.
+ * Returns 1 on pass; else 0 with msg naming GC_SEED and i. */
+static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg, size_t size,
+                                   FILE *log)
+{
+    uint64_t base = gc_ck_base_seed();
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, base, (uint64_t)i);
+    gc_layer *l = factory(&rng);
+    if (l == NULL) {
+        snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: the factory returned NULL", base, i);
+        return 0;
+    }
+    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    /* 63 bits, as the gradcheck command's --seed. */
+    o.seed = ((uint64_t)gc_pcg32_next(&rng) << 32 | gc_pcg32_next(&rng)) >> 1;
+    char inner[1024];
+    int ok = gc_ck_layer_gradients(l, batch, &o, inner, sizeof inner, log);
+    if (!ok)
+        snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: %s", base, i, inner);
+    else
+        msg[0] = '\0';
+    gc_layer_free(l);
+    return ok;
+}
+
+/* Run gc_check_net on net (with data set) and opts (NULL: defaults).
+ * Returns 1 when it passes; else 0 with a one-line summary in msg and the
+ * text table written to log (when not NULL). */
+static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, char *msg,
+                                      size_t size, FILE *log)
+{
+    gc_report *r = NULL;
+    gc_error err = {0};
+    int rc = gc_check_net(net, opts, &r, &err);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "gc_check_net: %s (%s)", gc_strerror(rc), err.msg);
+        return 0;
+    }
+    int ok = !gc_report_failed(r);
+    if (!ok) {
+        char worst[512];
+        gc_ck_worst_row(r, worst, sizeof worst);
+        snprintf(msg, size, "network check: %d of %zu elements fail%s; worst %s%s", r->nfail,
+                 r->nrows, r->restored ? "" : ", parameters NOT restored", worst,
+                 log != NULL ? " (table on stderr)" : "");
+        if (log != NULL) {
+            fprintf(log, "gradient check of a network failed:\n");
+            gc_report_write_text(r, log);
+        }
+    } else {
+        msg[0] = '\0';
+    }
+    gc_report_free(r);
+    return ok;
+}
+
+/* Check assertion: the layer check of l passes (see gc_ck_layer_gradients);
+ * fails the calling test at the caller's line, the table on stderr. */
+#define gc_ck_assert_layer_gradients(l, batch, opts)                                      \
+    do {                                                                                  \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = gc_ck_layer_gradients((l), (batch), (opts), gc_ck_msg_,           \
+                                              sizeof gc_ck_msg_, stderr);                 \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
+
+/* Check assertion: gc_check_net of net passes (see gc_ck_net_gradients). */
+#define gc_ck_assert_net_gradients(net, opts)                                             \
+    do {                                                                                  \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = gc_ck_net_gradients((net), (opts), gc_ck_msg_, sizeof gc_ck_msg_, \
+                                            stderr);                                      \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
+
+/* Define a Check loop test `name` over the layer factory `factory` (a
+ * function gc_layer *factory(gc_pcg32 *rng)); register it with
+ * gc_ck_add_layer_loop. */
+#define GC_CK_LAYER_LOOP_TEST(name, factory)                                              \
+    START_TEST(name)                                                                      \
+    {                                                                                     \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = gc_ck_layer_case((factory), _i, gc_ck_msg_, sizeof gc_ck_msg_,    \
+                                         stderr);                                         \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    }                                                                                     \
+    END_TEST
+
+/* Add the loop test `name` (from GC_CK_LAYER_LOOP_TEST) to tc for cases
+ * 0 .. ncases-1. */
+#define gc_ck_add_layer_loop(tc, name, ncases) tcase_add_loop_test((tc), (name), 0, (ncases))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
