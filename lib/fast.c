@@ -44,6 +44,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,4 +392,33 @@ int gc_fast_kink(gc_fast *f, int a, int b)
 unsigned long long gc_fast_nevals(const gc_fast *f)
 {
     return f == NULL ? 0 : f->nevals;
+}
+
+
+double gc_fast_richardson_weight(int levels)
+{
+    /* R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) / (4^j - 1) is linear
+     * in the central differences D_i at h_i = ε / 2^i: R = Σ c_i D_i.  A
+     * rounding error δ in each loss moves D_i by up to 2δ / 2h_i = (δ/ε) 2^i,
+     * so R moves by up to (δ/ε) Σ |c_i| 2^i: the weight returned.  The c_i
+     * come from running the tableau on unit vectors. */
+    enum { MAXL = 16 };
+    if (levels < 1)
+        return 1.0;
+    if (levels > MAXL)
+        levels = MAXL;
+    double w = 0.0;
+    for (int u = 0; u < levels; u++) {
+        double R[MAXL][MAXL];
+        for (int i = 0; i < levels; i++) {
+            R[i][0] = i == u;
+            double p4 = 1.0;
+            for (int j = 1; j <= i; j++) {
+                p4 *= 4.0;
+                R[i][j] = R[i][j - 1] + (R[i][j - 1] - R[i - 1][j - 1]) / (p4 - 1.0);
+            }
+        }
+        w += fabs(R[levels - 1][levels - 1]) * ldexp(1.0, u);
+    }
+    return w;
 }
