@@ -541,6 +541,49 @@ START_TEST(test_engines_agree)
 }
 END_TEST
 
+/* A row exactly on the pass threshold (rtol set to the reference's own
+ * rel_err for it, atol 0): the fast engine must notice that rounding could
+ * decide it and take the reference's computation, bit for bit. */
+START_TEST(test_borderline_rows_take_the_reference_verdict)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, 5);
+    gc_net *net = gc_net_from_arch("5-4-3", "tanh,identity", "softmax_ce", 2, GC_INIT_XAVIER,
+                                   &rng, NULL);
+    ck_assert_ptr_nonnull(net);
+    gc_report *base = check_with(net, GC_METHOD_CENTRAL, GC_ENGINE_REFERENCE, 1, 0);
+    for (size_t k = 0; k < base->nrows; k += 7) {
+        gc_check_opts o;
+        gc_check_opts_init(&o);
+        o.rtol = base->rows[k].rel_err;
+        o.atol = 0.0;
+        o.inputs = 1;
+        gc_report *ref = NULL, *fast = NULL;
+        o.engine = GC_ENGINE_REFERENCE;
+        ck_assert_int_eq(gc_check_net(net, &o, &ref, NULL), GC_OK);
+        o.engine = GC_ENGINE_FAST;
+        o.threads = 2;
+        ck_assert_int_eq(gc_check_net(net, &o, &fast, NULL), GC_OK);
+        const gc_row *a = &ref->rows[k], *b = &fast->rows[k];
+        ck_assert_msg(a->verdict == GC_PASS, "row %zu: on the threshold, the reference passes", k);
+        ck_assert_msg(memcmp(&a->numeric, &b->numeric, sizeof a->numeric) == 0,
+                      "row %zu (%s[%d][%d]): numeric reference %.17g fast %.17g: not recomputed "
+                      "as the reference does", k, ref->tensors[a->tensor].name, a->row, a->col,
+                      a->numeric, b->numeric);
+        for (size_t q = 0; q < ref->nrows; q++)
+            ck_assert_msg(ref->rows[q].verdict == fast->rows[q].verdict, "row %zu: %s vs %s", q,
+                          gc_verdict_name(ref->rows[q].verdict),
+                          gc_verdict_name(fast->rows[q].verdict));
+        ck_assert_msg(fast->nevals > ref->nevals, "no row was asked again (%llu vs %llu)",
+                      fast->nevals, ref->nevals);
+        gc_report_free(ref);
+        gc_report_free(fast);
+    }
+    gc_report_free(base);
+    gc_net_free(net);
+}
+END_TEST
+
 /* ---- mutants: caught by the fast engine, with and without the screen -------- */
 
 #define GC_MUTANT(name) extern const gc_mutant gc_mutant_##name;
@@ -808,6 +851,7 @@ Suite *make_fast_suite(void)
     tcase_add_loop_test(te, test_mutants_caught_with_screen, 0, NMUTANTS);
     tcase_add_test(te, test_rank_sort_matches_comparator);
     tcase_add_test(te, test_formats_name_the_engine);
+    tcase_add_test(te, test_borderline_rows_take_the_reference_verdict);
     suite_add_tcase(s, te);
     TCase *tt = tcase_create("threads");
     tcase_set_timeout(tt, 60);

@@ -794,12 +794,12 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         /* the numbers' difference from the reference's: a loss difference of
          * GC_FAST_TIE_ULPS ulps of max(1, |L|) divided by the step (times
          * richardson's weight, its smaller steps), 1% for steps that are not
-         * exactly ±ε; at most atol / 4 (see GC_FAST_TIE_ULPS) */
+         * exactly ±ε; at most atol / 4 when atol > 0 (see GC_FAST_TIE_ULPS) */
         double weight = e->o.method == GC_METHOD_RICHARDSON
                             ? gc_fast_richardson_weight(GC_RICHARDSON_LEVELS) : 1.0;
         double bound = 1.01 * weight * GC_FAST_TIE_ULPS * 0x1p-53 * fmax(1.0, fabs(e->L0)) /
                        e->o.eps;
-        if (bound > 0.25 * e->o.atol)
+        if (e->o.atol > 0.0 && bound > 0.25 * e->o.atol)
             bound = 0.25 * e->o.atol;
         fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0,
                         .bound = bound, .recheck = recheck};
