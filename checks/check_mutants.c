@@ -20,6 +20,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <gradcheck/netfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,14 +168,23 @@ START_TEST(test_mutant_killed_and_correct_passes)
         ck_assert_msg(good != NULL, "%s: building the correct twin of seed %llu: %s", m->name,
                       (unsigned long long)seed, err.msg);
         r = check(good, "correct", desc);
+        /* The correct twin is built-ins only: on a false alarm save it, so
+         * that `gradcheck --net` reproduces it without this suite. */
+        char path[256] = "(not saved)";
+        if (r->nfail > 0) {
+            snprintf(path, sizeof path, "/tmp/gradcheck-mutants-%s-%llu.json", m->name,
+                     (unsigned long long)seed);
+            if (gc_net_save(good, path, NULL) != GC_OK)
+                snprintf(path, sizeof path, "(could not save)");
+        }
         for (int t = 0; t < r->ntensors; t++) {
             const gc_tensor_report *tr = &r->tensors[t];
             worst(r, tr, line, sizeof line);
             ck_assert_msg(tr->nfail == 0,
                           "FALSE ALARM: the correct twin of %s on %s fails %s (%d failures, "
-                          "worst %s; GC_SEED=%llu)",
+                          "worst %s; GC_SEED=%llu); reproduce: gradcheck --net %s --inputs",
                           m->name, desc, tr->name, tr->nfail, line,
-                          (unsigned long long)props_base_seed());
+                          (unsigned long long)props_base_seed(), path);
         }
         ck_assert_msg(r->restored, "correct twin of %s on %s: parameters not restored", m->name,
                       desc);

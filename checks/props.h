@@ -59,15 +59,25 @@ typedef struct props_case {
  * well-conditioned network.  The conditions, and why (u = 2^-53, eps 1e-6,
  * atol 1e-8; the numeric derivative's roundoff is ~u S / eps for a loss
  * computed from terms of size S):
- *   - |L| <= PROPS_MAX_LOSS and every output |p| <= PROPS_MAX_OUTPUT (10):
- *     u 10 / 1e-6 ~ 1e-9, a factor 10 below atol.  Larger (uniform init on
- *     wide deep layers gives outputs ~100, L ~ 1e3) and an element of 1e-3
- *     fails on roundoff alone: measured, not a backprop bug;
- *   - bce on probabilities: every p in [PROPS_BCE_MARGIN, 1 - margin]
- *     (1e-2): 1 - p keeps only u / (1 - p) of relative accuracy, so L's
- *     roundoff grows like u / margin; at 1e-2 it is ~1e-14 / 1e-6 =
- *     1e-8 = atol.  Measured: correct networks fail up to margin 2e-4 (NaN
- *     at p = 1).  That is why bce_logits exists;
+ *   - |L| <= PROPS_MAX_LOSS (10): u 10 / 1e-6 ~ 1e-9, a factor 10 below
+ *     atol.  Larger (uniform init on wide deep layers gives outputs ~100,
+ *     L ~ 1e3) and an element of 1e-3 fails on roundoff alone: measured,
+ *     not a backprop bug;
+ *   - every activation (hidden layers and output) |a| <= PROPS_MAX_ACT
+ *     (10): a weight W[j][k] moves z_j by eps a_k, so a large a_k is a
+ *     large effective step.  Central (eps 1e-6) does not mind, but
+ *     Richardson's default step 1e-2 then spans the curvature of the next
+ *     tanh: measured, a correct uniform-init network with a hidden value
+ *     ~30 failed Richardson at rel_err 3.7e-4 (GC_SEED=24, case 604;
+ *     passes at --eps 1e-3);
+ *   - bce on probabilities: mean over outputs of 1 / (1 - p) at most
+ *     PROPS_BCE_MAX_INV (9).  1 - p keeps only an absolute accuracy of
+ *     u/2, so log(1 - p) is off by u / (2 (1 - p)), L by (u/2) mean 1/(1-p),
+ *     and the central difference by (u/2) mean(1/(1-p)) / eps = 1.1e-10 *
+ *     mean: at 9, 1e-9 = atol / 10.  Measured: a correct 1-13-9-7-1
+ *     network with 1 - p ~ 1e-2 fails at abs_err 1.2e-8 (GC_SEED=21,
+ *     kinked case 203), and at p = 1 the loss is Inf.  That is why
+ *     bce_logits exists;
  *   - no relu / leaky_relu / elu input within PROPS_KINK_CLEARANCE (1e-12)
  *     of 0: exact zeros are structural (a dead unit, or a width-1 layer at
  *     0, times the zero biases of xavier / he init), so every unit of the
@@ -77,15 +87,23 @@ typedef struct props_case {
  *     correct backprop (reported to the engine's owner).  elu (alpha 1) is
  *     C1 but its second derivative jumps at 0: a central difference
  *     straddling 0 is only first-order accurate (error ~ eps |dL/dy| / 4,
- *     measured rel_err 1.4e-5 on a correct network).  A single kink met at
- *     random within eps stays allowed (probability ~1e-6 per unit).
+ *     measured rel_err 1.4e-5 on a correct network);
+ *   - at most one such input within PROPS_NEAR_KINK (1e-4) of 0: the same
+ *     coincidence without exact zeros.  A width-1 layer makes every unit of
+ *     the next kinked layer proportional to one number per example; when
+ *     that number is small (measured: 6e-7 after a leaky_relu) all of them
+ *     sit within eps of their kinks together (GC_SEED=22, kinked case 561
+ *     failed so).  1e-4 = 100 eps covers a perturbation amplified up to 100
+ *     times on its way.  A single kink met within eps stays allowed, and
+ *     the kink_forced property puts one there on purpose.
  * props_case_draw redraws (from the same generator) until a case is
  * admissible, and the shrinker only moves to admissible cases.
  */
 #define PROPS_MAX_LOSS 10.0
-#define PROPS_MAX_OUTPUT 10.0
-#define PROPS_BCE_MARGIN 1e-2
+#define PROPS_MAX_ACT 10.0
+#define PROPS_BCE_MAX_INV 9.0
 #define PROPS_KINK_CLEARANCE 1e-12
+#define PROPS_NEAR_KINK 1e-4
 #define PROPS_MAX_REDRAWS 1000
 
 /* Draw case `index` of the run with base seed `base`: depth 1..4, widths
@@ -99,6 +117,10 @@ int props_case_draw(props_case *c, uint64_t base, int index, props_kind kind);
 /* Nonzero when c is admissible (above); otherwise why (may be NULL) says
  * which condition fails. */
 int props_case_admissible(const props_case *c, char *why, size_t size);
+
+/* The conditions on the values (all but the softmax placement) for a built
+ * network with data; runs a forward pass. */
+int props_net_admissible(gc_net *net, char *why, size_t size);
 
 /* Nonzero when some activation of c is relu or leaky_relu. */
 int props_case_kinked(const props_case *c);

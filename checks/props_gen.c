@@ -143,6 +143,20 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
         snprintf(why, size, "%s", err.msg);
         return 0;
     }
+    int ok = props_net_admissible(net, why, size);
+    gc_net_free(net);
+    return ok;
+}
+
+int props_net_admissible(gc_net *net, char *why, size_t size)
+{
+    char dummy[8];
+    if (why == NULL) {
+        why = dummy;
+        size = sizeof dummy;
+    }
+    why[0] = '\0';
+    int is_bce = strcmp(net->loss->name, "bce") == 0;
     double L = gc_net_forward(net);
     const gc_mat *P = net->act[net->nlayers];
     int ok = 1;
@@ -150,30 +164,42 @@ int props_case_admissible(const props_case *c, char *why, size_t size)
         snprintf(why, size, "loss %.3g beyond %g", L, PROPS_MAX_LOSS);
         ok = 0;
     }
-    for (size_t i = 0; ok && i < gc_mat_size(P); i++) {
-        double p = P->data[i];
-        if (!(fabs(p) <= PROPS_MAX_OUTPUT)) {
-            snprintf(why, size, "output %.3g beyond %g", p, PROPS_MAX_OUTPUT);
-            ok = 0;
-        } else if (is_bce && !(p >= PROPS_BCE_MARGIN && 1.0 - p >= PROPS_BCE_MARGIN)) {
-            snprintf(why, size, "bce probability %.3g within %g of 0 or 1", p, PROPS_BCE_MARGIN);
-            ok = 0;
-        }
+    for (int k = 1; ok && k <= net->nlayers; k++)
+        for (size_t i = 0; ok && i < gc_mat_size(net->act[k]); i++)
+            if (!(fabs(net->act[k]->data[i]) <= PROPS_MAX_ACT)) {
+                snprintf(why, size, "activation %zu of layer %d is %.3g, beyond %g", i, k - 1,
+                         net->act[k]->data[i], PROPS_MAX_ACT);
+                ok = 0;
+            }
+    double inv = 0.0; /* sum of 1 / (1 - p) for bce */
+    for (size_t i = 0; ok && i < gc_mat_size(P); i++)
+        inv += 1.0 / (1.0 - P->data[i]);
+    if (ok && is_bce && !(inv / (double)gc_mat_size(P) <= PROPS_BCE_MAX_INV)) {
+        snprintf(why, size, "bce probabilities too close to 1: mean 1/(1-p) = %.3g > %g",
+                 inv / (double)gc_mat_size(P), PROPS_BCE_MAX_INV);
+        ok = 0;
     }
+    /* Kinked inputs: none on its kink, at most one near one. */
+    int near = 0;
     for (int k = 0; ok && k < net->nlayers; k++) {
         const char *type = net->layers[k]->ops->type;
         if (strcmp(type, "relu") != 0 && strcmp(type, "leaky_relu") != 0 &&
             strcmp(type, "elu") != 0)
             continue;
         const gc_mat *Z = net->act[k];
-        for (size_t i = 0; ok && i < gc_mat_size(Z); i++)
-            if (!(fabs(Z->data[i]) > PROPS_KINK_CLEARANCE)) {
+        for (size_t i = 0; ok && i < gc_mat_size(Z); i++) {
+            double z = fabs(Z->data[i]);
+            if (!(z > PROPS_KINK_CLEARANCE)) {
                 snprintf(why, size, "input %zu of layer %d (%s) sits on its kink: %.3g", i, k,
                          type, Z->data[i]);
                 ok = 0;
+            } else if (z < PROPS_NEAR_KINK && ++near > 1) {
+                snprintf(why, size, "two kinked inputs within %g of 0 (coincident kinks)",
+                         PROPS_NEAR_KINK);
+                ok = 0;
             }
+        }
     }
-    gc_net_free(net);
     return ok;
 }
 

@@ -3,9 +3,10 @@
  * gradient checks as assertions inside your own Check tests.
  *
  * Header-only, and not included by <gradcheck.h>: libgradcheck itself never
- * links Check; only a test file that includes this header (after
- * <check.h>) does.  Everything here is `static inline` or a macro, so an
- * unused helper costs nothing and triggers no warning.
+ * links Check; only a test file that includes this header (which includes
+ * <check.h>) does, linked with `pkg-config --libs check`.  Everything here
+ * is `static inline` or a macro, so an unused helper costs nothing and
+ * triggers no warning.
  *
  * Two ways to use it:
  *
@@ -44,7 +45,12 @@
  *      factory, no table, no global).  Case i seeds a PCG32 from GC_SEED
  *      (environment, default GC_CK_DEFAULT_SEED) and i, calls the factory,
  *      draws a batch in 1..8 and the check's seed, and asserts as above; a
- *      failure names GC_SEED and i, which reproduce it exactly.
+ *      failure names GC_SEED and i: running the suite again with that
+ *      GC_SEED (e.g. GC_SEED=7 CK_RUN_SUITE=mine ./build/check_gradcheck)
+ *      repeats case i exactly.
+ *
+ *   3. gc_ck_assert_net_gradients(net, &opts): the same for a whole network
+ *      with data (gc_check_net), e.g. your layer between built-ins.
  *
  * Kinks: a layer with a kink hook (relu-like) may get kink verdicts near
  * its kink; they do not fail the assertion unless opts->strict_kinks.
@@ -85,7 +91,10 @@ static inline uint64_t gc_ck_base_seed(void)
 }
 
 /* Set every parameter of l to N(0, 1) draws from rng, tensor by tensor,
- * row-major. */
+ * row-major.  For a layer that sums over many inputs (dense-like), scale
+ * its weights down (by 1/sqrt(in)) afterwards so that its outputs stay of
+ * order 1: the check's atol (1e-8) assumes a loss of order 1, and the
+ * layer check's loss sums out x batch outputs. */
 static inline void gc_ck_fill_normal(gc_layer *l, gc_pcg32 *rng)
 {
     for (int p = 0; l != NULL && p < l->nparams; p++)
