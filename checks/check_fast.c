@@ -257,7 +257,7 @@ START_TEST(test_fast_loss_matches_reference)
     uint64_t seed = base_seed() + (uint64_t)_i;
     gc_net *net = random_net(seed, GC_ACT_COUNT);
     double e = loss_bound(net);
-    gc_fast *f = gc_fast_new(net);
+    gc_fast *f = gc_fast_new(net, 1);
     ck_assert_ptr_nonnull(f);
     static const double steps[] = {1e-6, -1e-6, 1e-3, -1e-3};
     for (int t = GC_FAST_INPUT; t < net->ntensors; t++) {
@@ -298,7 +298,7 @@ START_TEST(test_fast_fallback_is_bit_identical)
         X->data[i] = gc_pcg32_normal(&rng);
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
     gc_net_forward(net);
-    gc_fast *f = gc_fast_new(net);
+    gc_fast *f = gc_fast_new(net, 1);
     int t = 2; /* s1 */
     ck_assert_str_eq(net->tensors[t]->name, "s1");
     for (size_t idx = 0; idx < 2; idx++) {
@@ -321,7 +321,7 @@ static void kink_case(uint64_t seed, gc_act act, int *fired, int *quiet)
 {
     gc_net *net = random_net(seed, act);
     gc_net_forward(net);
-    gc_fast *f = gc_fast_new(net);
+    gc_fast *f = gc_fast_new(net, 1);
     int n = net->nlayers;
     gc_mat **lo = calloc((size_t)n + 1, sizeof *lo);
     for (int k = 0; k <= n; k++)
@@ -380,7 +380,7 @@ START_TEST(test_fast_direction_matches_reference)
     uint64_t seed = base_seed() + (uint64_t)_i;
     gc_net *net = random_net(seed, GC_ACT_COUNT);
     double e = loss_bound(net);
-    gc_fast *f = gc_fast_new(net);
+    gc_fast *f = gc_fast_new(net, 1);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, seed, 3);
     for (int t = GC_FAST_INPUT; t < net->ntensors; t++) {

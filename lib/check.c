@@ -639,7 +639,7 @@ static engine *new_workers(const engine *e, int nthreads)
         w[t].nevals = 0;
         w[t].slot = 0;
         w[t].kink_lo = NULL;
-        w[t].fast = gc_fast_new(e->net);
+        w[t].fast = gc_fast_new(e->net, 0);
         if (w[t].fast == NULL) {
             free_workers(w, nthreads);
             return NULL;
@@ -662,7 +662,7 @@ static int screen_targets(engine *e, const target *tg, int n, gc_report *r, int 
         if ((size_t)tg[t].rows * (size_t)tg[t].cols > maxsize)
             maxsize = (size_t)tg[t].rows * (size_t)tg[t].cols;
     double *d = malloc(maxsize * sizeof *d);
-    gc_fast *f = gc_fast_new(e->net);
+    gc_fast *f = gc_fast_new(e->net, 1);
     if (d == NULL || f == NULL) {
         free(d);
         gc_fast_free(f);

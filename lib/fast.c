@@ -77,7 +77,7 @@ struct gc_fast {
                                     * param values may point at private copies */
     double **priv;                 /* ntensors: private value copy for a tensor
                                     * of a layer without GC_CAP_AFFINE, else NULL */
-    double *dirbuf;                /* max tensor size (and input size): θ + h d */
+    double *dirbuf;                /* max tensor size: θ + h d, or NULL (no screen) */
     double *dbuf;                  /* B: a row's change, for the rank-1 update */
     unsigned long long nevals;
 };
@@ -157,7 +157,7 @@ static int mat_init(gc_mat *m, int rows, int cols)
     return m->data != NULL;
 }
 
-gc_fast *gc_fast_new(const gc_net *net)
+gc_fast *gc_fast_new(const gc_net *net, int directions)
 {
     if (net == NULL || net->batch < 1 || net->nlayers < 1 || net->act == NULL)
         return NULL;
@@ -204,6 +204,8 @@ gc_fast *gc_fast_new(const gc_net *net)
         memcpy(f->priv[t], tn->value, size * sizeof(double));
         f->lc[net->tensor_layer[t]].param[param_index(net, t)].value = f->priv[t];
     }
+    if (!directions)
+        return f;
     f->dirbuf = line_calloc(maxsize, sizeof *f->dirbuf);
     if (f->dirbuf == NULL)
         goto fail;
@@ -354,6 +356,8 @@ double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h)
             X->data[i] = net->act[0]->data[i] + h * d[i];
         return propagate(f, S, 0);
     }
+    if (f->dirbuf == NULL) /* made without `directions` */
+        return NAN;
     int p = net->tensor_layer[t];
     int pi = param_index(net, t);
     const gc_tensor *tn = net->tensors[t];

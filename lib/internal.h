@@ -28,15 +28,16 @@
 
 /* One thread's scratch: per slot a row buffer (1 x B) and a full matrix
  * (rows x B) for every activation, private copies of the tensors of layers
- * that declare no capability, one tensor-sized buffer for the screen.
+ * that declare no capability, and (for the screen) one tensor-sized buffer.
  * Allocated once; no evaluation allocates. */
 typedef struct gc_fast gc_fast;
 
 /* A new evaluator over net's current cache (net->act, net->T, parameter
  * values), which must stay unchanged while it is used; it only reads net, so
- * any number of evaluators may run on one net in parallel threads.  NULL when
- * memory runs out or net has no data. */
-gc_fast *gc_fast_new(const gc_net *net);
+ * any number of evaluators may run on one net in parallel threads.
+ * `directions` nonzero: also room for gc_fast_loss_dir.  NULL when memory
+ * runs out or net has no data. */
+gc_fast *gc_fast_new(const gc_net *net, int directions);
 
 /* Free f; NULL is a no-op. */
 void gc_fast_free(gc_fast *f);
@@ -48,7 +49,8 @@ void gc_fast_free(gc_fast *f);
 double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v);
 
 /* The loss at θ_t + h d for a whole tensor t (d has its rows * cols
- * elements), into slot s: the random-direction screen's evaluation. */
+ * elements), into slot s: the random-direction screen's evaluation (f made
+ * with `directions`). */
 double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h);
 
 /* After gc_fast_loss of the same (t, idx) into slots a and b: nonzero when a
