@@ -423,6 +423,36 @@ typedef gc_rank rank;
  * for nrows entries. */
 static void summarize(gc_report *r, rank *ranks)
 {
+    /* The worst-first order of every row first.  A tensor's rows appear in
+     * it in their own worst-first order (the same total order), so a pass
+     * over it finds each tensor's worst (its first) and median (its middle
+     * one, or the mean of the two middle ones) without sorting again. */
+    for (size_t k = 0; k < r->nrows; k++) {
+        ranks[k].rel = r->rows[k].rel_err;
+        ranks[k].idx = k;
+    }
+    if (r->nrows > 0)
+        gc_rank_sort(ranks, r->nrows);
+    for (size_t k = 0; k < r->nrows; k++)
+        r->order[k] = ranks[k].idx;
+    size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
+    if (seen != NULL) {
+        for (size_t k = 0; k < r->nrows; k++) {
+            size_t idx = r->order[k];
+            const gc_row *row = &r->rows[idx];
+            gc_tensor_report *tr = &r->tensors[row->tensor];
+            size_t pos = seen[row->tensor]++, c = tr->count;
+            if (pos == 0) {
+                tr->worst = idx;
+                tr->max_rel = row->rel_err;
+            }
+            if (pos == (c - 1) / 2)
+                tr->median_rel = row->rel_err; /* the middle, or the first of two */
+            else if (c % 2 == 0 && pos == c / 2)
+                tr->median_rel = 0.5 * (tr->median_rel + row->rel_err);
+        }
+    }
+
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     for (int t = 0; t < r->ntensors; t++) {
         gc_tensor_report *tr = &r->tensors[t];
@@ -444,21 +474,22 @@ static void summarize(gc_report *r, rank *ranks)
             n2 += row->numeric * row->numeric;
             if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
                 vacuous = 0;
-            ranks[k].rel = row->rel_err;
-            ranks[k].idx = tr->first + k;
+            if (seen == NULL) {
+                ranks[k].rel = row->rel_err;
+                ranks[k].idx = tr->first + k;
+            }
         }
         double na = sqrt(a2), nn = sqrt(n2);
         tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
         tr->vacuous = tr->count > 0 && vacuous;
         tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
-        if (tr->count > 0) {
-            /* in sorted (descending) order: the first is the worst, the
-             * median the middle (or mean of the two middle) values; a NaN
-             * element makes max_rel NaN but only moves the median when half
-             * the elements are NaN.  gc_rank_summary finds them without
-             * sorting. */
+        if (tr->count > 0 && seen == NULL) {
+            /* (out of memory for the pass above) in sorted order: the first
+             * is the worst, the median the middle (or mean of the two
+             * middle) values; a NaN element makes max_rel NaN but only moves
+             * the median when half the elements are NaN */
             gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
-        } else {
+        } else if (tr->count == 0) {
             tr->worst = tr->first;
             tr->max_rel = tr->median_rel = 0.0;
         }
@@ -467,14 +498,7 @@ static void summarize(gc_report *r, rank *ranks)
         r->nfail += tr->nfail;
         r->nvacuous += tr->vacuous;
     }
-    for (size_t k = 0; k < r->nrows; k++) {
-        ranks[k].rel = r->rows[k].rel_err;
-        ranks[k].idx = k;
-    }
-    if (r->nrows > 0)
-        gc_rank_sort(ranks, r->nrows);
-    for (size_t k = 0; k < r->nrows; k++)
-        r->order[k] = ranks[k].idx;
+    free(seen);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
