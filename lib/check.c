@@ -438,18 +438,29 @@ static void summarize(gc_report *r, rank *ranks)
     size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
     if (seen != NULL) {
         for (size_t k = 0; k < r->nrows; k++) {
-            size_t idx = r->order[k];
-            const gc_row *row = &r->rows[idx];
-            gc_tensor_report *tr = &r->tensors[row->tensor];
-            size_t pos = seen[row->tensor]++, c = tr->count;
+            /* the tensor of row idx: the last whose rows start at or before
+             * it (rows are laid out tensor by tensor; a tensor without rows
+             * shares its first with the next) -- found without touching the
+             * rows, which the sorted order visits at random */
+            size_t idx = ranks[k].idx;
+            int lo = 0, hi = r->ntensors - 1;
+            while (lo < hi) {
+                int mid = lo + (hi - lo + 1) / 2;
+                if (r->tensors[mid].first <= idx)
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            gc_tensor_report *tr = &r->tensors[lo];
+            size_t pos = seen[lo]++, c = tr->count;
             if (pos == 0) {
                 tr->worst = idx;
-                tr->max_rel = row->rel_err;
+                tr->max_rel = ranks[k].rel;
             }
             if (pos == (c - 1) / 2)
-                tr->median_rel = row->rel_err; /* the middle, or the first of two */
+                tr->median_rel = ranks[k].rel; /* the middle, or the first of two */
             else if (c % 2 == 0 && pos == c / 2)
-                tr->median_rel = 0.5 * (tr->median_rel + row->rel_err);
+                tr->median_rel = 0.5 * (tr->median_rel + ranks[k].rel);
         }
     }
 
