@@ -624,6 +624,10 @@ static int verdict_stable(double a, const fd_point *p, const gc_check_opts *o, d
     return 1;
 }
 
+/* Rows a thread takes at a time: enough to make the shared counter cheap,
+ * few enough to balance rows of different cost. */
+#define FAST_CHUNK 256
+
 /* Per-thread engines: copies of the run's engine, each with its evaluator. */
 typedef struct fast_job {
     engine *w;         /* nthreads */
@@ -819,7 +823,11 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
 
     if (fast) {
         /* any order, any thread: each row depends on its element alone */
+        /* no more threads (each with its evaluator) than chunks of rows */
         int nthreads = gc_threads_resolve(e->o.threads);
+        size_t nchunks = (total + FAST_CHUNK - 1) / FAST_CHUNK;
+        if ((size_t)nthreads > nchunks)
+            nthreads = nchunks > 0 ? (int)nchunks : 1;
         engine *w = new_workers(e, nthreads);
         recheck = calloc(total > 0 ? total : 1, 1);
         if (w == NULL || recheck == NULL) {
@@ -842,7 +850,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             free_workers(w, nthreads);
             goto fail;
         }
-        gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        gc_threads_for(nthreads, r->nrows, FAST_CHUNK, fast_row, &job);
         pthread_mutex_destroy(&job.lock);
         for (int t = 0; t < nthreads; t++)
             e->nevals += w[t].nevals;
