@@ -423,6 +423,47 @@ typedef gc_rank rank;
  * for nrows entries. */
 static void summarize(gc_report *r, rank *ranks)
 {
+    /* The worst-first order of every row first.  A tensor's rows appear in
+     * it in their own worst-first order (the same total order), so a pass
+     * over it finds each tensor's worst (its first) and median (its middle
+     * one, or the mean of the two middle ones) without sorting again. */
+    for (size_t k = 0; k < r->nrows; k++) {
+        ranks[k].rel = r->rows[k].rel_err;
+        ranks[k].idx = k;
+    }
+    if (r->nrows > 0)
+        gc_rank_sort(ranks, r->nrows);
+    for (size_t k = 0; k < r->nrows; k++)
+        r->order[k] = ranks[k].idx;
+    size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
+    if (seen != NULL) {
+        for (size_t k = 0; k < r->nrows; k++) {
+            /* the tensor of row idx: the last whose rows start at or before
+             * it (rows are laid out tensor by tensor; a tensor without rows
+             * shares its first with the next) -- found without touching the
+             * rows, which the sorted order visits at random */
+            size_t idx = ranks[k].idx;
+            int lo = 0, hi = r->ntensors - 1;
+            while (lo < hi) {
+                int mid = lo + (hi - lo + 1) / 2;
+                if (r->tensors[mid].first <= idx)
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            gc_tensor_report *tr = &r->tensors[lo];
+            size_t pos = seen[lo]++, c = tr->count;
+            if (pos == 0) {
+                tr->worst = idx;
+                tr->max_rel = ranks[k].rel;
+            }
+            if (pos == (c - 1) / 2)
+                tr->median_rel = ranks[k].rel; /* the middle, or the first of two */
+            else if (c % 2 == 0 && pos == c / 2)
+                tr->median_rel = 0.5 * (tr->median_rel + ranks[k].rel);
+        }
+    }
+
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     for (int t = 0; t < r->ntensors; t++) {
         gc_tensor_report *tr = &r->tensors[t];
@@ -444,21 +485,22 @@ static void summarize(gc_report *r, rank *ranks)
             n2 += row->numeric * row->numeric;
             if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
                 vacuous = 0;
-            ranks[k].rel = row->rel_err;
-            ranks[k].idx = tr->first + k;
+            if (seen == NULL) {
+                ranks[k].rel = row->rel_err;
+                ranks[k].idx = tr->first + k;
+            }
         }
         double na = sqrt(a2), nn = sqrt(n2);
         tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
         tr->vacuous = tr->count > 0 && vacuous;
         tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
-        if (tr->count > 0) {
-            /* in sorted (descending) order: the first is the worst, the
-             * median the middle (or mean of the two middle) values; a NaN
-             * element makes max_rel NaN but only moves the median when half
-             * the elements are NaN.  gc_rank_summary finds them without
-             * sorting. */
+        if (tr->count > 0 && seen == NULL) {
+            /* (out of memory for the pass above) in sorted order: the first
+             * is the worst, the median the middle (or mean of the two
+             * middle) values; a NaN element makes max_rel NaN but only moves
+             * the median when half the elements are NaN */
             gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
-        } else {
+        } else if (tr->count == 0) {
             tr->worst = tr->first;
             tr->max_rel = tr->median_rel = 0.0;
         }
@@ -467,14 +509,7 @@ static void summarize(gc_report *r, rank *ranks)
         r->nfail += tr->nfail;
         r->nvacuous += tr->vacuous;
     }
-    for (size_t k = 0; k < r->nrows; k++) {
-        ranks[k].rel = r->rows[k].rel_err;
-        ranks[k].idx = k;
-    }
-    if (r->nrows > 0)
-        gc_rank_sort(ranks, r->nrows);
-    for (size_t k = 0; k < r->nrows; k++)
-        r->order[k] = ranks[k].idx;
+    free(seen);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -515,7 +550,7 @@ static int by_layer_desc(const void *pa, const void *pb)
 
 /* One row: its numerical derivative and verdict (row->tensor, row, col and
  * analytic already set). */
-static void check_row(engine *e, const target *tg, gc_row *row)
+static void check_row(engine *e, const target *tg, gc_row *row, fd_point *out)
 {
     const target *t = &tg[row->tensor];
     size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
@@ -534,15 +569,72 @@ static void check_row(engine *e, const target *tg, gc_row *row)
     row->slope_hi = p.slope_hi;
     row->hook = p.hook;
     row->verdict = v;
+    if (out != NULL)
+        *out = p;
 }
 
 /* ---- the fast engine: the same rows, losses from lib/fast.c, threads ------ */
+
+/*
+ * Could a rounding difference change this verdict?  The fast engine's
+ * losses differ from the reference's by rounding only, so its numerical
+ * derivative, one-sided slopes and richardson error estimate are within
+ * about b of the reference's (b from GC_FAST_TIE_ULPS, internal.h).  When
+ * every point of that box gives the same verdict, both engines give it;
+ * otherwise the row is computed again exactly as the reference engine
+ * computes it, so the verdict is the reference's.
+ *
+ * judge passes iff |a - n| <= band, band = max(atol, rtol max(|a|, |n|))
+ * (adaptive: never wider, at least min(max(C num_err, FLOOR mag, atol),
+ * that)).  Over n' in [n - b, n + b] the distance |a - n'| ranges over
+ * [|a - n| - b, |a - n| + b] and the band over [band_min, band_max]: a pass
+ * is stable when |a - n| + b <= band_min, a non-pass when |a - n| - b >
+ * band_max (the box holds no pass).  Between kink and fail the slopes
+ * decide, monotonically (lower lo and higher hi widen both the kink test
+ * and the subgradient range): the two extreme corners suffice.
+ */
+static int verdict_stable(double a, const fd_point *p, const gc_check_opts *o, double b)
+{
+    const double n = p->numeric;
+    if (!p->finite || !isfinite(a) || !isfinite(n) || !isfinite(b))
+        return 0;
+    const double d = fabs(a - n);
+    const double mag_lo = fmax(fabs(a), fabs(n) - b), mag_hi = fmax(fabs(a), fabs(n) + b);
+    double band_min = fmax(o->atol, o->rtol * mag_lo);
+    const double band_max = fmax(o->atol, o->rtol * mag_hi);
+    if (o->adaptive && !isnan(p->num_err)) {
+        double ne = fmax(0.0, p->num_err - b);
+        double adaptive_min = max3(GC_ADAPTIVE_C * ne, GC_ADAPTIVE_RTOL_FLOOR * mag_lo, o->atol);
+        band_min = fmin(adaptive_min, band_min);
+    }
+    const gc_verdict v = judge(a, p, o);
+    if (v == GC_PASS)
+        return d + b <= band_min;
+    if (!(d - b > band_max))
+        return 0;
+    for (int s = -1; s <= 1; s += 2) {
+        fd_point q = *p;
+        if (!isnan(q.slope_lo)) {
+            q.slope_lo += s * b;
+            q.slope_hi -= s * b;
+        }
+        if (judge(a, &q, o) != v)
+            return 0;
+    }
+    return 1;
+}
+
+/* Rows a thread takes at a time: enough to make the shared counter cheap,
+ * few enough to balance rows of different cost. */
+#define FAST_CHUNK 256
 
 /* Per-thread engines: copies of the run's engine, each with its evaluator. */
 typedef struct fast_job {
     engine *w;         /* nthreads */
     const target *tg;
     gc_row *rows;
+    double bound;      /* rounding difference of the numbers behind a verdict */
+    unsigned char *recheck; /* nrows: 1 where that difference could change it */
     size_t total;      /* rows, for the progress callback */
     size_t done;       /* rows finished, under `lock` */
     pthread_mutex_t lock; /* serialises the progress callback */
@@ -551,7 +643,10 @@ typedef struct fast_job {
 static void fast_row(void *ctx, int tid, size_t k)
 {
     fast_job *j = ctx;
-    check_row(&j->w[tid], j->tg, &j->rows[k]);
+    fd_point p;
+    check_row(&j->w[tid], j->tg, &j->rows[k], &p);
+    if (!verdict_stable(j->rows[k].analytic, &p, &j->w[tid].o, j->bound))
+        j->recheck[k] = 1;
     /* the callback sees done = 1, 2, ... total, one call at a time, from
      * whichever thread finished a row: the caller needs no locking */
     const gc_check_opts *o = &j->w[tid].o;
@@ -583,7 +678,7 @@ static engine *new_workers(const engine *e, int nthreads)
         w[t].nevals = 0;
         w[t].slot = 0;
         w[t].kink_lo = NULL;
-        w[t].fast = gc_fast_new(e->net);
+        w[t].fast = gc_fast_new(e->net, 0);
         if (w[t].fast == NULL) {
             free_workers(w, nthreads);
             return NULL;
@@ -606,7 +701,7 @@ static int screen_targets(engine *e, const target *tg, int n, gc_report *r, int 
         if ((size_t)tg[t].rows * (size_t)tg[t].cols > maxsize)
             maxsize = (size_t)tg[t].rows * (size_t)tg[t].cols;
     double *d = malloc(maxsize * sizeof *d);
-    gc_fast *f = gc_fast_new(e->net);
+    gc_fast *f = gc_fast_new(e->net, 1);
     if (d == NULL || f == NULL) {
         free(d);
         gc_fast_free(f);
@@ -641,6 +736,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     gc_report *r = calloc(1, sizeof *r);
     size_t *idx = NULL, *want = NULL;
     int *order = NULL, *screened = NULL;
+    unsigned char *recheck = NULL;
     rank *ranks = NULL;
     if (r == NULL)
         goto fail;
@@ -727,20 +823,47 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
 
     if (fast) {
         /* any order, any thread: each row depends on its element alone */
+        /* no more threads (each with its evaluator) than chunks of rows */
         int nthreads = gc_threads_resolve(e->o.threads);
+        size_t nchunks = (total + FAST_CHUNK - 1) / FAST_CHUNK;
+        if ((size_t)nthreads > nchunks)
+            nthreads = nchunks > 0 ? (int)nchunks : 1;
         engine *w = new_workers(e, nthreads);
-        if (w == NULL)
+        recheck = calloc(total > 0 ? total : 1, 1);
+        if (w == NULL || recheck == NULL) {
+            free_workers(w, nthreads);
             goto fail;
-        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0};
+        }
+        /* the numbers' difference from the reference's: a loss difference of
+         * GC_FAST_TIE_ULPS ulps of max(1, |L|) divided by the step (times
+         * richardson's weight, its smaller steps), 1% for steps that are not
+         * exactly ±ε; at most atol / 4 when atol > 0 (see GC_FAST_TIE_ULPS) */
+        double weight = e->o.method == GC_METHOD_RICHARDSON
+                            ? gc_fast_richardson_weight(GC_RICHARDSON_LEVELS) : 1.0;
+        double bound = 1.01 * weight * GC_FAST_TIE_ULPS * 0x1p-53 * fmax(1.0, fabs(e->L0)) /
+                       e->o.eps;
+        if (e->o.atol > 0.0 && bound > 0.25 * e->o.atol)
+            bound = 0.25 * e->o.atol;
+        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0,
+                        .bound = bound, .recheck = recheck};
         if (pthread_mutex_init(&job.lock, NULL) != 0) {
             free_workers(w, nthreads);
             goto fail;
         }
-        gc_threads_for(nthreads, r->nrows, 256, fast_row, &job);
+        gc_threads_for(nthreads, r->nrows, FAST_CHUNK, fast_row, &job);
         pthread_mutex_destroy(&job.lock);
         for (int t = 0; t < nthreads; t++)
             e->nevals += w[t].nevals;
         free_workers(w, nthreads);
+        /* rows a rounding difference could decide: computed again exactly as
+         * the reference engine does (in place, from the element's layer on;
+         * e has no evaluator), then the cache made clean for the next */
+        for (size_t k = 0; k < total; k++) {
+            if (!recheck[k])
+                continue;
+            check_row(e, tg, &r->rows[k], NULL);
+            e->ch.loss_from(e->ch.ctx, tg[r->rows[k].tensor].layer);
+        }
     } else {
         /* evaluate, last layer first (see the top of the file) */
         for (int t = 0; t < n; t++) {
@@ -753,7 +876,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             int t = order[2 * k + 1];
             const gc_tensor_report *tr = &r->tensors[t];
             for (size_t q = 0; q < tr->count; q++) {
-                check_row(e, tg, &r->rows[tr->first + q]);
+                check_row(e, tg, &r->rows[tr->first + q], NULL);
                 if (e->o.progress != NULL)
                     e->o.progress(e->o.progress_ctx, ++done, total);
             }
@@ -774,6 +897,7 @@ fail:
     free(want);
     free(order);
     free(screened);
+    free(recheck);
     free(ranks);
     gc_report_free(r);
     return rc;
