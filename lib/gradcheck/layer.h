@@ -24,6 +24,7 @@
 
 #include "gradcheck/base.h"
 #include "gradcheck/mat.h"
+#include "gradcheck/pcg32.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,6 +102,24 @@ int gc_layer_add_param(gc_layer *l, const char *name, int rows, int cols);
 
 /* Free the layer, its parameters, and call ops->destroy.  NULL is a no-op. */
 void gc_layer_free(gc_layer *l);
+
+/* ---- layer plugins: a layer the gradcheck command can load ------------ */
+
+/* The contract of `gradcheck --layer LIB.so:SYMBOL --in N [--out M]`: the
+ * shared object exports SYMBOL with this type, and the command calls it once
+ *   gc_layer *SYMBOL(int in, int out, gc_pcg32 *rng);
+ * with in, out >= 1 (out = in unless --out is given) and rng seeded from
+ * --seed.  It returns a new in -> out layer (the command frees it with
+ * gc_layer_free before unloading the library), or NULL when it cannot build
+ * that shape (an elementwise layer when in != out).  It should draw its
+ * parameters from rng, never from time or rand(), so that --seed repeats a
+ * run: parameters left at zero make the check vacuous (the report flags it).
+ * in and out are separate so that one contract serves dense-like layers
+ * (in != out) and elementwise ones.  The plugin may call any gc_ function:
+ * the command exports the whole library.  examples/swish.c (swish_plugin)
+ * and examples/scale.c (scale_plugin) are complete plugins.  (Unlike
+ * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.) */
+typedef gc_layer *(*gc_layer_plugin)(int in, int out, gc_pcg32 *rng);
 
 /* ---- built-in layers -------------------------------------------------- */
 
