@@ -56,3 +56,22 @@ gc_layer *scale_new(int n)
         l->param[0].value[i] = 1.0;
     return l;
 }
+
+/* The plugin factory (gc_layer_plugin, see <gradcheck/layer.h>):
+ *   cc -std=c11 -fPIC -shared -Ilib examples/scale.c -o libscale.so
+ *   gradcheck --layer ./libscale.so:scale_plugin --in 4 --batch 3
+ * s and c are drawn from rng, U[-1, 1), rather than left at the identity
+ * (s = 1, c = 0): a check at a generic point exercises every term of the
+ * gradient, and --seed repeats it.  out must equal in. */
+gc_layer *scale_plugin(int in, int out, gc_pcg32 *rng)
+{
+    if (in != out || rng == NULL)
+        return NULL;
+    gc_layer *l = scale_new(in);
+    if (l == NULL)
+        return NULL;
+    for (int p = 0; p < l->nparams; p++)
+        for (int i = 0; i < in; i++)
+            l->param[p].value[i] = 2.0 * gc_pcg32_uniform(rng) - 1.0;
+    return l;
+}

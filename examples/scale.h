@@ -14,4 +14,9 @@ extern const gc_layer_ops scale_ops;
  * In a network its parameters are named s1 c1, s2 c2, ... */
 gc_layer *scale_new(int n);
 
+/* The plugin factory for `gradcheck --layer LIB.so:scale_plugin`: a new
+ * in -> in scale layer with s and c drawn U[-1, 1) from rng, or NULL when
+ * out != in. */
+gc_layer *scale_plugin(int in, int out, gc_pcg32 *rng);
+
 #endif

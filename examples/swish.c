@@ -42,3 +42,14 @@ gc_layer *swish_new(int n)
 {
     return gc_layer_new(&swish_ops, n, n);
 }
+
+/* The plugin factory (gc_layer_plugin, see <gradcheck/layer.h>):
+ *   cc -std=c11 -fPIC -shared -Ilib examples/swish.c -o libswish.so
+ *   gradcheck --layer ./libswish.so:swish_plugin --in 4
+ * Swish has no parameters, so rng is not used; an elementwise layer has
+ * out = in and cannot be built otherwise. */
+gc_layer *swish_plugin(int in, int out, gc_pcg32 *rng)
+{
+    (void)rng;
+    return in == out ? swish_new(in) : NULL;
+}
