@@ -40,6 +40,12 @@ CHECK_SRC  := $(wildcard checks/*.c)
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
+# Layers that export a gc_layer_plugin (see <gradcheck/layer.h>) are also
+# built as plugins for `gradcheck --layer`: examples/NAME.c becomes
+# build/examples/libNAME.so, checks/plugins/NAME.c (the tests' broken
+# layers) build/checks/plugins/libNAME.so.
+EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(int in, int out, gc_pcg32 \*rng)$$' $(EXLIB_SRC))
+TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -47,12 +53,14 @@ LIB     := $(BUILD)/libgradcheck.a
 BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
+PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
+TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
 .PHONY: all check test demo sanitize valgrind bench install installcheck clean
 
-all: $(LIB) $(BIN) $(EXAMPLES)
+all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,8 +70,27 @@ $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# -rdynamic and --whole-archive: every gc_ function of the library is in the
+# command and exported, so a --layer plugin may call any of them.
 $(BIN): $(call obj,$(CLI_SRC)) $(LIB)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
+	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
+
+# Position-independent objects for the plugins, apart from the others.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -Iexamples -c $< -o $@
+
+# Kept, not removed as intermediates: a rebuild then relinks nothing.
+.SECONDARY: $(patsubst %.c,$(BUILD)/pic/%.o,$(EXPLUG_SRC) $(TSTPLUG_SRC))
+
+$(BUILD)/examples/lib%.so: $(BUILD)/pic/examples/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
+
+$(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
 $(BUILD)/examples/%: $(BUILD)/examples/%_main.o $(call obj,$(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
@@ -97,7 +124,7 @@ check: test
 	@$(MAKE) --no-print-directory installcheck
 
 # The Check suites alone (make check adds the install test).
-test: all $(CHECKER)
+test: all $(CHECKER) $(TEST_PLUGINS)
 	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) ./$(CHECKER)
 
 demo: $(EXAMPLES)
@@ -106,7 +133,7 @@ demo: $(EXAMPLES)
 sanitize:
 	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
-valgrind: all $(CHECKER)
+valgrind: all $(CHECKER) $(TEST_PLUGINS)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
 	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 ./$(CHECKER)
