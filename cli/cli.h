@@ -15,10 +15,13 @@ typedef enum cli_format { CLI_TEXT, CLI_JSON, CLI_JUNIT } cli_format;
 typedef struct cli_opts {
     const char *net_path;   /* --net, or NULL */
     const char *arch;       /* --arch, or NULL */
+    const char *layer;      /* --layer NAME or LIB.so:FACTORY, or NULL */
+    int in, out;            /* --in, --out (--width sets both); out = in by default */
     const char *act;        /* --act; "sigmoid" by default */
     const char *loss;       /* --loss; "bce" by default */
     int batch;              /* --batch; 1 by default */
     int act_set, loss_set, batch_set; /* given explicitly (they need --arch) */
+    int in_set, out_set, width_set, init_set, engine_set, threads_set;
     uint64_t seed;          /* --seed; also check.seed */
     gc_init init;           /* --init */
     gc_check_opts check;    /* method, eps, tolerances, ...; params below */
@@ -37,6 +40,23 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
+
+/* ---- --layer: one layer, built in or loaded --------------------------- */
+
+/* The layer to check and, for a plugin, the shared object holding its code. */
+typedef struct cli_layer {
+    gc_layer *layer; /* owned */
+    void *dl;        /* dlopen handle, or NULL for a built-in */
+} cli_layer;
+
+/* Build o->layer: a built-in name (dense or an activation), or
+ * LIB.so:FACTORY loaded with dlopen and called with (o->in, o->out, rng
+ * seeded from o->seed).  0, or -1 with a one-line message in msg; either
+ * way call cli_layer_close. */
+int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size);
+
+/* Free the layer, then unload its shared object.  Safe on a zeroed one. */
+void cli_layer_close(cli_layer *cl);
 
 /* ---- progress bar on stderr --------------------------------------------- */
 

@@ -5,7 +5,9 @@
  * reaches stdout: parse and check every flag (opts.c), create the --output
  * temporary file (an unwritable path fails now, not after the check), build
  * the network (--net file or --arch), check the --param names against it,
- * run the check, and only then write the report.  Any error is one line
+ * run the check, and only then write the report.  With --layer the one
+ * layer (a built-in, or a plugin's factory: layer.c) takes the network's
+ * place and gc_check_layer runs instead of gc_check_net.  Any error is one line
  * "gradcheck: ..." on stderr and exit status 2; otherwise the status is 1
  * when the report says a gradient failed (gc_report_failed), else 0.
  *
@@ -52,9 +54,30 @@ static gc_net *build_net(const cli_opts *o, char *msg, size_t size)
     return net;
 }
 
-/* Every --param must name a tensor of this network or "x" (the input);
- * a name given twice is checked once. */
-static int check_params(const gc_net *net, cli_opts *o, char *msg, size_t size)
+/* The tensors --param may name: a network's (W1, b1, ...) or, with --layer,
+ * the layer's (base names: W, b). */
+static int ntensors(const gc_net *net, const gc_layer *layer)
+{
+    return net != NULL ? net->ntensors : layer->nparams;
+}
+
+static const char *tensor_name(const gc_net *net, const gc_layer *layer, int t)
+{
+    return net != NULL ? net->tensors[t]->name : layer->param[t].name;
+}
+
+static int has_tensor(const gc_net *net, const gc_layer *layer, const char *name)
+{
+    for (int t = 0; t < ntensors(net, layer); t++)
+        if (strcmp(tensor_name(net, layer, t), name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every --param must name a tensor of this network (or layer) or "x" (the
+ * input); a name given twice is checked once. */
+static int check_params(const gc_net *net, const gc_layer *layer, cli_opts *o, char *msg,
+                        size_t size)
 {
     int kept = 0;
     for (int i = 0; i < o->nparams; i++) {
@@ -65,14 +88,14 @@ static int check_params(const gc_net *net, cli_opts *o, char *msg, size_t size)
         if (dup)
             continue;
         /* "x" is the input: the engine checks it when named, as --inputs. */
-        if (strcmp(name, "x") != 0 && gc_net_find_tensor(net, name, NULL) == NULL) {
+        if (strcmp(name, "x") != 0 && !has_tensor(net, layer, name)) {
             char list[256] = "";
-            for (int t = 0; t < net->ntensors; t++) {
+            for (int t = 0; t < ntensors(net, layer); t++) {
                 size_t used = strlen(list);
-                snprintf(list + used, sizeof list - used, "%s ", net->tensors[t]->name);
+                snprintf(list + used, sizeof list - used, "%s ", tensor_name(net, layer, t));
             }
-            snprintf(msg, size, "--param: no tensor '%s' in this network (it has %sx)", name,
-                     list);
+            snprintf(msg, size, "--param: no tensor '%s' in this %s (it has %sx)", name,
+                     net != NULL ? "network" : "layer", list);
             return -1;
         }
         o->params[kept++] = name;
@@ -99,6 +122,7 @@ int main(int argc, char **argv)
     cli_out out = {0};
     cli_progress bar;
     gc_net *net = NULL;
+    cli_layer cl = {0};
     gc_report *rep = NULL;
     gc_error err = {0};
     int status = 2;
@@ -117,14 +141,20 @@ int main(int argc, char **argv)
     }
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
-    net = build_net(&o, msg, sizeof msg);
-    if (net == NULL)
-        goto fail;
-    if (check_params(net, &o, msg, sizeof msg) != 0)
+    if (o.layer != NULL) {
+        if (cli_layer_open(&cl, &o, msg, sizeof msg) != 0)
+            goto fail;
+    } else {
+        net = build_net(&o, msg, sizeof msg);
+        if (net == NULL)
+            goto fail;
+    }
+    if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o.check, !o.quiet);
-    int rc = gc_check_net(net, &o.check, &rep, &err);
+    int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
+                         : gc_check_layer(cl.layer, o.batch, &o.check, &rep, &err);
     cli_progress_end(&bar);
     if (rc != GC_OK) {
         snprintf(msg, sizeof msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
@@ -154,6 +184,7 @@ done:
     cli_out_abort(&out);
     gc_report_free(rep);
     gc_net_free(net);
+    cli_layer_close(&cl);
     free(o.params);
     return status;
 }

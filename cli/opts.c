@@ -19,7 +19,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +43,10 @@ static const struct option long_opts[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"screen", no_argument, NULL, OPT_SCREEN},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"layer", required_argument, NULL, OPT_LAYER},
+    {"in", required_argument, NULL, OPT_IN},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"width", required_argument, NULL, OPT_WIDTH},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -156,6 +160,52 @@ static const char *const engine_names[] = {"reference", "fast"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* The flags of a --layer check, once every flag is read.  A layer check has
+ * no loss and no activations of its own (L = sum(R .* layer(X))), and
+ * gc_check_layer always runs the reference engine: those flags would be
+ * silently ignored, so they are errors. */
+static int layer_flags(cli_opts *o, char *msg, size_t size)
+{
+    if (o->act_set)
+        return fail(msg, size, "--act: applies to --arch only (to check an activation alone: "
+                    "--layer NAME)");
+    if (o->loss_set)
+        return fail(msg, size, "--loss: applies to --arch and --net only (a layer check's loss "
+                    "is sum(R .* layer(X)))");
+    if (o->engine_set && o->check.engine != GC_ENGINE_REFERENCE)
+        return fail(msg, size, "--engine: a layer check always runs the reference engine");
+    if (o->threads_set || o->check.screen)
+        return fail(msg, size, "%s: applies to the fast engine, and a layer check always runs "
+                    "the reference", o->threads_set ? "--threads" : "--screen");
+    if (o->width_set && (o->in_set || o->out_set))
+        return fail(msg, size, "--width: sets both --in and --out: give it or them, not both");
+    if (!o->in_set && !o->width_set)
+        return fail(msg, size, "--layer: give the layer's input width, --in N (or --width N)");
+    if (!o->out_set && !o->width_set)
+        o->out = o->in;
+    /* A plugin's factory draws its own parameters; only a built-in dense
+     * is drawn per --init. */
+    if (o->init_set && strchr(o->layer, ':') != NULL)
+        return fail(msg, size, "--init: applies to built-in layers only (a plugin's factory "
+                    "draws its own parameters)");
+    /* So that the report's options say what ran: the reference engine, and
+     * the input x checked unless --param leaves it out. */
+    o->check.engine = GC_ENGINE_REFERENCE;
+    int has_x = 0;
+    for (int i = 0; i < o->nparams; i++)
+        has_x |= strcmp(o->params[i], "x") == 0;
+    /* --inputs with --param W: W and x, as with a network.  params has a
+     * slot per argument and --inputs took one without using it. */
+    if (o->check.inputs && o->nparams > 0 && !has_x) {
+        o->params[o->nparams++] = "x";
+        has_x = 1;
+    }
+    o->check.inputs = o->nparams == 0 || has_x;
+    o->check.seed = o->seed;
+    o->check.params = o->nparams > 0 ? o->params : NULL;
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 {
     memset(o, 0, sizeof *o);
@@ -179,6 +229,26 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
         switch (c) {
         case OPT_NET: o->net_path = optarg; break;
         case OPT_ARCH: o->arch = optarg; break;
+        case OPT_LAYER:
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--layer: expected a layer name or LIB.so:FACTORY, got ''");
+            o->layer = optarg;
+            break;
+        case OPT_IN:
+            rc = parse_int("--in", optarg, 1, GC_ARCH_MAX_WIDTH, &n, msg, size);
+            o->in = (int)n;
+            o->in_set = 1;
+            break;
+        case OPT_OUT:
+            rc = parse_int("--out", optarg, 1, GC_ARCH_MAX_WIDTH, &n, msg, size);
+            o->out = (int)n;
+            o->out_set = 1;
+            break;
+        case OPT_WIDTH:
+            rc = parse_int("--width", optarg, 1, GC_ARCH_MAX_WIDTH, &n, msg, size);
+            o->in = o->out = (int)n;
+            o->width_set = 1;
+            break;
         case OPT_ACT: o->act = optarg; o->act_set = 1; break;
         case OPT_LOSS: o->loss = optarg; o->loss_set = 1; break;
         case OPT_BATCH:
@@ -191,6 +261,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_choice("--init", optarg, init_names, COUNT(init_names), &v, msg, size);
             if (rc == 0 && gc_init_from_name(optarg, &o->init) != GC_OK)
                 rc = fail(msg, size, "--init: '%s' is not known to the library", optarg);
+            o->init_set = 1;
             break;
         case OPT_METHOD:
             rc = parse_choice("--method", optarg, method_names, COUNT(method_names), &v, msg,
@@ -219,10 +290,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_choice("--engine", optarg, engine_names, COUNT(engine_names), &v, msg,
                               size);
             o->check.engine = v == 1 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+            o->engine_set = 1;
             break;
         case OPT_THREADS:
             rc = parse_int("--threads", optarg, 0, 4096, &n, msg, size);
             o->check.threads = (int)n;
+            o->threads_set = 1;
             break;
         case OPT_SCREEN: o->check.screen = 1; break;
         case OPT_FORMAT:
@@ -259,8 +332,20 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
         return fail(msg, size, "unexpected argument '%s' (see gradcheck --help)", argv[optind]);
     if (o->net_path != NULL && o->arch != NULL)
         return fail(msg, size, "--net and --arch: give one network, not both");
+    if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
+        return fail(msg, size, "--layer and %s: check one layer or one network, not both",
+                    o->net_path != NULL ? "--net" : "--arch");
+    if (o->layer != NULL)
+        return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
-        return fail(msg, size, "no network: give --net FILE or --arch WIDTHS (see gradcheck --help)");
+        return fail(msg, size, "no network: give --net FILE or --arch WIDTHS (or --layer to "
+                    "check one layer; see gradcheck --help)");
+    {
+        const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
+                         : o->width_set ? "--width" : NULL;
+        if (flag != NULL)
+            return fail(msg, size, "%s: applies to --layer only", flag);
+    }
     if (o->net_path != NULL) {
         const char *flag = o->act_set ? "--act" : o->loss_set ? "--loss"
                          : o->batch_set ? "--batch" : NULL;
@@ -296,6 +381,7 @@ void cli_usage(FILE *f)
     fprintf(f,
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
+"       gradcheck --layer LIB.so:FACTORY|NAME --in N [--out M] [--batch B] [options]\n"
 "\n"
 "Check a network's backprop gradients against finite differences, element by\n"
 "element, and report per-parameter relative errors.\n"
@@ -313,6 +399,21 @@ void cli_usage(FILE *f)
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
 "  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
 "  drawn from the seed: the same command line gives the same report.\n"
+"\n"
+"One layer alone (instead of a network):\n"
+"  --layer LIB.so:FACTORY\n"
+"                      load a shared object and call its factory,\n"
+"                      gc_layer *FACTORY(int in, int out, gc_pcg32 *rng),\n"
+"                      with rng seeded from --seed (see <gradcheck/layer.h>);\n"
+"                      LIB.so without '/' is in the current directory\n"
+"  --layer NAME        a built-in: dense (W and b drawn per --init) or an\n"
+"                      activation (sigmoid, relu, ..., as --act)\n"
+"  --in N              the layer's input width (required)\n"
+"  --out M             its output width [N]\n"
+"  --width N           --in N --out N\n"
+"  The check is L = sum(R .* layer(X)), X (N x B) and R (M x B) drawn\n"
+"  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
+"  checked (--param selects), always with the reference engine.\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
