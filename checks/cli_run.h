@@ -1,0 +1,69 @@
+/*
+ * cli_run.h -- helpers of the suites that drive the gradcheck binary (env
+ * GC_BIN) as a user does: run it, capture its output, make and remove a
+ * temporary directory per test.  Test code only (build/check_gradcheck);
+ * each helper fails the running Check test on an error of its own.
+ */
+#ifndef GRADCHECK_CHECKS_CLI_RUN_H
+#define GRADCHECK_CHECKS_CLI_RUN_H
+
+#include <stddef.h>
+
+/* Arguments run_gc passes at most (argv[0] aside). */
+#define CLI_RUN_MAX_ARGS 24
+
+/* What a run left behind. */
+typedef struct result {
+    int status;   /* exit status, or 128 + signal */
+    char *out;    /* stdout, NUL-terminated, owned */
+    size_t out_len;
+    char *err;    /* stderr, NUL-terminated, owned */
+} result;
+
+/* The whole file at path, NUL-terminated (free it); its length in *len. */
+char *slurp(const char *path, size_t *len);
+
+/* Write text to path (created or truncated). */
+void spit(const char *path, const char *text);
+
+/* Run `prog` (a path, or a name looked up in PATH when it has no '/') with
+ * args (NULL-terminated, args[0] is argv[0]), stdin from /dev/null, stdout
+ * and stderr through files in dir. */
+void run_prog(const char *dir, const char *prog, const char *const *args, result *r);
+
+/* The gradcheck binary under test: env GC_BIN (set by make check). */
+const char *gc_bin(void);
+
+/* gradcheck with args (NULL-terminated, without argv[0]). */
+void run_gc(const char *dir, const char *const *args, result *r);
+
+/* Free r's captured output. */
+void result_free(result *r);
+
+/* A fresh temporary directory (under TMPDIR or /tmp) into dir. */
+void tmpdir_make(char *dir, size_t size);
+
+/* Entries of dir, "." and ".." aside. */
+int tmpdir_count(const char *dir);
+
+/* Remove every file in dir, then dir (the tests make no subdirectories). */
+void tmpdir_remove(const char *dir);
+
+/* Nonzero when err is exactly one line, "gradcheck: ..." and a newline. */
+int one_error_line(const char *err);
+
+/* python3 from Debian when there, else the first on PATH. */
+const char *python3(void);
+
+/* Evaluate the Python expression `expr` over d = json.load(path), with
+ * NaN/Infinity refused (they are not JSON); print(expr) goes to r->out. */
+void py_json(const char *dir, const char *path, const char *expr, result *r);
+
+/* Run gradcheck with args and assert the exit status and an empty stderr. */
+void run_ok(const char *dir, const char *const *args, int want_status, result *r);
+
+/* Nonzero when a line of the text table starts with the tensor name and has
+ * its shape ("2x3") before the line ends. */
+int has_table_row(const char *text, const char *name, const char *shape);
+
+#endif
