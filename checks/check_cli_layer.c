@@ -1,0 +1,324 @@
+/*
+ * check_cli_layer.c -- `gradcheck --layer`, driven as a user drives it (the
+ * built binary, env GC_BIN, through checks/cli_run.h): a layer plugin built
+ * from examples/ is loaded with dlopen and checked from one command, a
+ * plugin with a planted bug exits 1 naming the tensor and the element, the
+ * built-in layers check by name, and every misuse (no such file, no such
+ * symbol, a factory that returns NULL or the wrong shape, conflicting flags)
+ * exits 2 with one line on stderr and nothing on stdout.
+ *
+ * The plugins are found beside the binary: GC_BIN's directory holds
+ * examples/libswish.so, examples/libscale.so (make all) and
+ * checks/plugins/libbroken.so (make check), in build/ as in build/san/.
+ */
+#include <check.h>
+#include <gradcheck.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_run.h"
+
+/* GC_BIN's directory + "/" + rel, into buf. */
+static const char *beside_bin(char *buf, size_t size, const char *rel)
+{
+    const char *bin = gc_bin();
+    const char *slash = strrchr(bin, '/');
+    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
+    snprintf(buf, size, "%.*s/%s", dirlen, slash != NULL ? bin : ".", rel);
+    return buf;
+}
+
+/* "DIR/examples/libNAME.so:SYMBOL" and the like. */
+static const char *spec(char *buf, size_t size, const char *rel, const char *symbol)
+{
+    char path[512];
+    snprintf(buf, size, "%s:%s", beside_bin(path, sizeof path, rel), symbol);
+    return buf;
+}
+
+/* The trimmed stdout of python3 evaluating expr over the JSON at path. */
+static void json_eq(const char *dir, const char *path, const char *expr, const char *want)
+{
+    result p;
+    py_json(dir, path, expr, &p);
+    ck_assert_msg(p.status == 0, "python3 over %s: %s", path, p.err);
+    size_t len = strlen(p.out);
+    if (len > 0 && p.out[len - 1] == '\n')
+        p.out[len - 1] = '\0';
+    ck_assert_msg(strcmp(p.out, want) == 0, "%s is %s, want %s", expr, p.out, want);
+    result_free(&p);
+}
+
+/* ---- plugins ---------------------------------------------------------------- */
+
+/* swish has no parameters: the report is the input x alone, every element
+ * within tolerance (swish is smooth, central's error ~1e-10 << rtol). */
+START_TEST(test_layer_swish_plugin)
+{
+    char dir[256], sp[600];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    const char *args[] = {"--layer", spec(sp, sizeof sp, "examples/libswish.so", "swish_plugin"),
+                          "--in", "4", "--batch", "3", NULL};
+    run_ok(dir, args, 0, &r);
+    ck_assert_msg(has_table_row(r.out, "x", "4x3"), "no x 4x3 row in:\n%s", r.out);
+    ck_assert_msg(strstr(r.out, "verdict: PASS") != NULL, "no PASS in:\n%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* scale's parameters keep the names the plugin gave them (s, c: base
+ * names, no network to number them), then x; all pass; the JSON report
+ * written with -o parses; --width is --in and --out. */
+START_TEST(test_layer_scale_plugin)
+{
+    char dir[256], sp[600], path[300];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const char *args[] = {"--layer", spec(sp, sizeof sp, "examples/libscale.so", "scale_plugin"),
+                          "--width", "3", "--batch", "2", "--seed", "5", "--format", "json",
+                          "-o", path, NULL};
+    run_ok(dir, args, 0, &r);
+    ck_assert_msg(r.out_len == 0, "-o but stdout has: %s", r.out);
+    json_eq(dir, path, "[(t['name'], t['rows'], t['cols'], t['fail']) for t in d['tensors']]",
+            "[('s', 3, 1, 0), ('c', 3, 1, 0), ('x', 3, 2, 0)]");
+    json_eq(dir, path, "(d['verdict'], d['options']['engine'], d['options']['seed'])",
+            "('pass', 'reference', 5)");
+    /* s and c drawn from the seed, not the identity: no tensor vacuous. */
+    json_eq(dir, path, "d['totals']['vacuous']", "0");
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The planted off-by-one (checks/plugins/broken.c) leaves ds of the last
+ * unit at 0 while dL/ds[3] = Σ_b R[3][b] X[3][b] is not: exactly one fail,
+ * at s (3,0), with rel_err 1 (|0 - n| / |n|); c, x and s[0..2] pass. */
+START_TEST(test_layer_broken_plugin_fails)
+{
+    char dir[256], sp[600], path[300];
+    result r, t;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    spec(sp, sizeof sp, "checks/plugins/libbroken.so", "broken_offbyone_plugin");
+    const char *json[] = {"--layer", sp, "--in", "4", "--batch", "3", "--format", "json", "-o",
+                          path, NULL};
+    const char *text[] = {"--layer", sp, "--in", "4", "--batch", "3", NULL};
+    run_ok(dir, json, 1, &r);
+    json_eq(dir, path, "[(x['tensor'], x['row'], x['col'], x['rel_err']) for x in d['rows'] "
+                       "if x['verdict'] != 'pass']",
+            "[('s', 3, 0, 1.0)]");
+    json_eq(dir, path, "[(t['name'], t['pass'], t['fail']) for t in d['tensors']]",
+            "[('s', 3, 1), ('c', 4, 0), ('x', 12, 0)]");
+    /* the text report names the tensor and the element on a fail row */
+    run_ok(dir, text, 1, &t);
+    const char *row = strstr(t.out, "\ns       (3,0)");
+    ck_assert_msg(row != NULL, "no row for s (3,0) in:\n%s", t.out);
+    const char *eol = strchr(row + 1, '\n');
+    const char *fail = strstr(row, " fail ");
+    ck_assert_msg(fail != NULL && (eol == NULL || fail < eol), "s (3,0) is not a fail in:\n%s",
+                  t.out);
+    ck_assert_msg(strstr(t.out, "verdict: FAIL") != NULL, "no FAIL verdict in:\n%s", t.out);
+    result_free(&r);
+    result_free(&t);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The same command line twice gives the same bytes (parameters from the
+ * factory's rng, X and R from the check's seed); another seed, another
+ * report. */
+START_TEST(test_layer_seed_repeats)
+{
+    char dir[256], sp[600];
+    result a, b, c;
+    tmpdir_make(dir, sizeof dir);
+    spec(sp, sizeof sp, "examples/libscale.so", "scale_plugin");
+    const char *s7[] = {"--layer", sp, "--in", "5", "--batch", "2", "--seed", "7", NULL};
+    const char *s8[] = {"--layer", sp, "--in", "5", "--batch", "2", "--seed", "8", NULL};
+    run_ok(dir, s7, 0, &a);
+    run_ok(dir, s7, 0, &b);
+    run_ok(dir, s8, 0, &c);
+    ck_assert_msg(a.out_len == b.out_len && memcmp(a.out, b.out, a.out_len) == 0,
+                  "seed 7 twice differs:\n%s\n---\n%s", a.out, b.out);
+    ck_assert_msg(strcmp(a.out, c.out) != 0, "seeds 7 and 8 gave the same report");
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* ---- built-in layers ------------------------------------------------------- */
+
+/* Every activation by its name: x alone, each element pass or kink (relu,
+ * leaky_relu and elu have kinks at 0; a kink is not a failure), exit 0. */
+START_TEST(test_layer_builtin_activation)
+{
+    char dir[256], path[300];
+    result r;
+    const char *name = gc_act_name((gc_act)_i);
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const char *args[] = {"--layer", name, "--in", "3", "--batch", "2", "--format", "json",
+                          "-o", path, NULL};
+    run_ok(dir, args, 0, &r);
+    json_eq(dir, path, "[(t['name'], t['rows'], t['cols'], t['fail']) for t in d['tensors']]",
+            "[('x', 3, 2, 0)]");
+    json_eq(dir, path, "all(x['verdict'] in ('pass', 'kink') for x in d['rows'])", "True");
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* dense 3 -> 2: W (2x3), b (2x1) drawn per --init, then x; all pass (dense
+ * is linear in each of them: central differences are exact up to
+ * roundoff).  --param selects among the base names. */
+START_TEST(test_layer_builtin_dense)
+{
+    char dir[256], path[300];
+    result r, q;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const char *args[] = {"--layer", "dense", "--in", "3", "--out", "2", "--batch", "2",
+                          "--init", "xavier", "--format", "json", "-o", path, NULL};
+    run_ok(dir, args, 0, &r);
+    json_eq(dir, path, "[(t['name'], t['rows'], t['cols'], t['fail']) for t in d['tensors']]",
+            "[('W', 2, 3, 0), ('b', 2, 1, 0), ('x', 3, 2, 0)]");
+    json_eq(dir, path, "d['verdict']", "pass");
+    const char *sel[] = {"--layer", "dense", "--in", "3", "--out", "2", "--param", "W",
+                         "--format", "json", "-o", path, NULL};
+    run_ok(dir, sel, 0, &q);
+    json_eq(dir, path, "[t['name'] for t in d['tensors']]", "['W']");
+    result_free(&r);
+    result_free(&q);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* ---- misuse: exit 2, one line, nothing on stdout ---------------------------- */
+
+/* "@EX/": GC_BIN's directory; "@DIR/": the test's temporary directory. */
+static const struct {
+    const char *args[CLI_RUN_MAX_ARGS];
+    const char *want; /* substring of the stderr line */
+} bad[] = {
+    {{"--layer", "@DIR/nope.so:f", "--in", "4"}, "nope.so: cannot open shared object file"},
+    {{"--layer", "@DIR/notelf.so:f", "--in", "4"}, "gradcheck: --layer: "},
+    /* no '/': the current directory, never the library search path */
+    {{"--layer", "libswish.so:swish_plugin", "--in", "4"},
+     "gradcheck: --layer: ./libswish.so: cannot open shared object file"},
+    {{"--layer", "@EX/examples/libswish.so:swish_neww", "--in", "4"},
+     "examples/libswish.so: no symbol 'swish_neww'"},
+    {{"--layer", "@EX/examples/libswish.so:swish_plugin", "--in", "4", "--out", "3"},
+     "gradcheck: --layer: factory returned NULL for in=4 out=3"},
+    {{"--layer", "@EX/checks/plugins/libbroken.so:broken_shape_plugin", "--in", "4", "--out", "2"},
+     "gradcheck: --layer: factory returned a 4 -> 4 layer for in=4 out=2"},
+    {{"--layer", "@EX/examples/libswish.so", "--in", "4"},
+     "libswish.so: name the factory too, as LIB.so:FACTORY"},
+    {{"--layer", "@EX/examples/libswish.so:", "--in", "4"}, "--layer: expected LIB.so:FACTORY, got '"},
+    {{"--layer", ":swish_plugin", "--in", "4"}, "--layer: expected LIB.so:FACTORY, got ':swish_plugin'"},
+    {{"--layer", "", "--in", "4"}, "--layer: expected a layer name or LIB.so:FACTORY, got ''"},
+    {{"--layer", "swish", "--in", "4"}, "--layer: unknown layer 'swish' (expected dense, identity, sigmoid"},
+    {{"--layer", "relu", "--in", "4", "--out", "3"}, "--layer: relu maps n -> n: --out must equal --in (4), got 3"},
+    {{"--layer", "relu"}, "--layer: give the layer's input width, --in N"},
+    {{"--layer", "relu", "--out", "3"}, "--layer: give the layer's input width, --in N"},
+    {{"--layer", "relu", "--in", "0"}, "--in: expected an integer from 1 to 1000000, got '0'"},
+    {{"--layer", "dense", "--in", "2", "--out", "x"}, "--out: expected an integer from 1 to 1000000, got 'x'"},
+    {{"--layer", "relu", "--width", "2", "--in", "2"}, "--width: sets both --in and --out"},
+    {{"--layer", "relu", "--in", "2", "--arch", "2-1"}, "gradcheck: --layer and --arch: check one layer or one network, not both"},
+    {{"--layer", "relu", "--in", "2", "--net", "@DIR/net.json"}, "gradcheck: --layer and --net: "},
+    {{"--arch", "2-1", "--in", "2"}, "gradcheck: --in: applies to --layer only"},
+    {{"--arch", "2-1", "--width", "2"}, "gradcheck: --width: applies to --layer only"},
+    {{"--layer", "relu", "--in", "2", "--act", "tanh"}, "gradcheck: --act: applies to --arch only"},
+    {{"--layer", "relu", "--in", "2", "--loss", "mse"}, "gradcheck: --loss: applies to --arch and --net only"},
+    {{"--layer", "relu", "--in", "2", "--engine", "fast"}, "gradcheck: --engine: a layer check always runs the reference engine"},
+    {{"--layer", "relu", "--in", "2", "--threads", "2"}, "gradcheck: --threads: applies to the fast engine"},
+    {{"--layer", "relu", "--in", "2", "--screen"}, "gradcheck: --screen: applies to the fast engine"},
+    {{"--layer", "@EX/examples/libscale.so:scale_plugin", "--in", "2", "--init", "he"},
+     "gradcheck: --init: applies to built-in layers only"},
+    {{"--layer", "dense", "--in", "2", "--param", "W1"}, "--param: no tensor 'W1' in this layer (it has W b x)"},
+    /* the temporary output file, made before the layer, is removed again */
+    {{"--layer", "@DIR/nope.so:f", "--in", "4", "--output", "@DIR/r.txt"}, "nope.so: cannot open"},
+};
+
+#define NBAD ((int)(sizeof bad / sizeof bad[0]))
+
+START_TEST(test_layer_bad_input)
+{
+    char dir[256], subst[CLI_RUN_MAX_ARGS][700], path[300];
+    const char *args[CLI_RUN_MAX_ARGS + 1];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    /* not a shared object, but a file: dlopen's own message */
+    snprintf(path, sizeof path, "%s/notelf.so", dir);
+    spit(path, "not an ELF file\n");
+    int n = 0;
+    for (; bad[_i].args[n] != NULL; n++) {
+        const char *a = bad[_i].args[n];
+        if (strncmp(a, "@EX/", 4) == 0)
+            args[n] = beside_bin(subst[n], sizeof subst[n], a + 4);
+        else if (strncmp(a, "@DIR/", 5) == 0) {
+            snprintf(subst[n], sizeof subst[n], "%s/%s", dir, a + 5);
+            args[n] = subst[n];
+        } else
+            args[n] = a;
+    }
+    args[n] = NULL;
+    run_gc(dir, args, &r);
+    ck_assert_msg(r.status == 2, "row %d (%s %s ...): exit %d, want 2; stderr: %s", _i, args[0],
+                  args[1] != NULL ? args[1] : "", r.status, r.err);
+    ck_assert_msg(r.out_len == 0, "row %d: stdout not empty: %s", _i, r.out);
+    ck_assert_msg(one_error_line(r.err), "row %d: stderr is not one 'gradcheck: ' line: [%s]", _i,
+                  r.err);
+    ck_assert_msg(strstr(r.err, bad[_i].want) != NULL, "row %d: stderr [%s] lacks [%s]", _i,
+                  r.err, bad[_i].want);
+    /* nothing left behind but the planted file */
+    ck_assert_msg(tmpdir_count(dir) == 1, "row %d: %d stray files in %s", _i,
+                  tmpdir_count(dir) - 1, dir);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* --help documents the layer flags. */
+START_TEST(test_layer_help)
+{
+    static const char *const flags[] = {"--layer", "--in", "--out", "--width"};
+    char dir[256];
+    result h;
+    tmpdir_make(dir, sizeof dir);
+    const char *args[] = {"--help", NULL};
+    run_ok(dir, args, 0, &h);
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        char want[40];
+        snprintf(want, sizeof want, "  %s ", flags[i]);
+        ck_assert_msg(strstr(h.out, want) != NULL, "--help does not list %s", flags[i]);
+    }
+    ck_assert_msg(strstr(h.out, "gc_layer *FACTORY(int in, int out, gc_pcg32 *rng)") != NULL,
+                  "--help does not state the factory's signature");
+    result_free(&h);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+Suite *make_cli_layer_suite(void)
+{
+    Suite *s = suite_create("cli_layer");
+    TCase *tc = tcase_create("layer");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_layer_swish_plugin);
+    tcase_add_test(tc, test_layer_scale_plugin);
+    tcase_add_test(tc, test_layer_broken_plugin_fails);
+    tcase_add_test(tc, test_layer_seed_repeats);
+    tcase_add_loop_test(tc, test_layer_builtin_activation, 0, GC_ACT_COUNT);
+    tcase_add_test(tc, test_layer_builtin_dense);
+    tcase_add_loop_test(tc, test_layer_bad_input, 0, NBAD);
+    tcase_add_test(tc, test_layer_help);
+    suite_add_tcase(s, tc);
+    return s;
+}
