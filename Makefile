@@ -125,10 +125,10 @@ check: test
 
 # The Check suites alone (make check adds the install test).
 test: all $(CHECKER) $(TEST_PLUGINS)
-	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) ./$(CHECKER)
+	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) $(abspath $(CHECKER))
 
 demo: $(EXAMPLES)
-	./$(BUILD)/examples/classic
+	$(abspath $(BUILD)/examples/classic)
 
 sanitize:
 	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
@@ -136,7 +136,7 @@ sanitize:
 valgrind: all $(CHECKER) $(TEST_PLUGINS)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
 	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
-	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 ./$(CHECKER)
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $(abspath $(CHECKER))
 
 bench: all
 	./bench/run
