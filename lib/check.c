@@ -442,8 +442,12 @@ static int refinable(double a, const fd_point *p, const gc_check_opts *o)
  * 2 KINK_REFINE_LEVELS evaluations, counted in nevals.  Accepting a at some
  * scale h <= ε is no looser than the rule at ε: the averaged slopes at h
  * lie in the hull of the pieces' slopes within h of θ.  A kink exactly at
- * θ (the pre-activations are exactly 0, see check_kink.c) keeps the same
- * slopes at every scale and stays a fail when a is outside them.
+ * θ (pre-activations exactly 0: a dead unit or a width-1 layer before zero
+ * biases) keeps the same slopes at every scale and stays a fail when a is
+ * outside them -- e.g. relu'(0) = 0 applied to two units that cross 0 in
+ * opposite directions: backprop's "conservative gradient" (Bolte & Pauwels
+ * 2020), which is no subgradient of L.  Why fail and not kink:
+ * checks/check_kink.c, test_exact_kinks_autodiff_convention_is_fail.
  */
 #define KINK_REFINE_LEVELS 4
 #define KINK_REFINE_FACTOR 16.0
