@@ -429,13 +429,14 @@ static int refinable(double a, const fd_point *p, const gc_check_opts *o)
  *   - otherwise the next level (even when the slopes at h agree: the
  *     pieces outside a middle one may share a slope, so agreement at a
  *     coarse scale says nothing about θ), as long as the bound on a
- *     one-sided slope's roundoff, 4u(|L-| + 2|L0| + |L+|)/h, stays within
- *     the tolerance tol = max(rtol max(|a|, |s-|, |s+|), atol): the fit is
- *     widened by that bound, so a fit then still means |a - s| <= ~2 tol
- *     (a real bug is ~1e-2 relative).  The bound is pessimistic (measured:
- *     slopes at ε/256 within 4e-8 of a where it says 6.3e-7), so a
- *     quarter of tol, say, would stop one level too early on ordinary
- *     losses (GC_SEED=1 kink_forced case 1178).  When no level is left: fail.
+ *     one-sided slope's roundoff, 8u(|L-| + 2|L0| + |L+|)/h (fd_point.noise
+ *     at h), stays within 4 tol, tol = max(rtol max(|a|, |s-|, |s+|),
+ *     atol).  The fit is widened by that bound, so a fit then means
+ *     |a - s| <= ~5 tol at worst (a real bug is ~1e-2 relative, 1000 tol).
+ *     The bound is pessimistic: measured, slopes at ε/256 within 4e-8 of a
+ *     where it says 6.3e-7 (GC_SEED=1 kink_forced case 1178), at ε/16
+ *     within 5e-9 where it says 1.2e-7 (GC_SEED=11 case 1060, which a gate
+ *     at 1 tol stops before any level).  When no level is left: fail.
  * The losses come through loss_at, so the fast engine computes them from
  * its evaluator; a refined row is always computed again by the reference
  * (fast_row), so both engines give it the reference's verdict.  At most
@@ -465,7 +466,7 @@ static gc_verdict refine(engine *e, const target *t, size_t i, double a, fd_poin
         const double xm = x0 - h, xp = x0 + h;
         /* the loss's roundoff over the step, with the losses at ε as its
          * size (the finer ones are within O(ε) of them) */
-        if (!(p->noise * o->eps / h <= tol) || xm == x0 || xp == x0)
+        if (!(p->noise * o->eps / h <= 4.0 * tol) || xm == x0 || xp == x0)
             break;
         const double lm = loss_at(e, t, i, xm);
         const double lp = loss_at(e, t, i, xp);
