@@ -429,7 +429,7 @@ static int refinable(double a, const fd_point *p, const gc_check_opts *o)
  *   - otherwise the next level (even when the slopes at h agree: the
  *     pieces outside a middle one may share a slope, so agreement at a
  *     coarse scale says nothing about θ), as long as the bound on a
- *     one-sided slope's roundoff, 8u(|L-| + 2|L0| + |L+|)/h (fd_point.noise
+ *     one-sided slope's roundoff, 4 DBL_EPSILON (|L-| + 2|L0| + |L+|)/h (fd_point.noise
  *     at h), stays within 4 tol, tol = max(rtol max(|a|, |s-|, |s+|),
  *     atol).  The fit is widened by that bound, so a fit then means
  *     |a - s| <= ~5 tol at worst (a real bug is ~1e-2 relative, 1000 tol).
