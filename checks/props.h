@@ -103,7 +103,10 @@ typedef struct props_case {
  *     case 377, GC_SEED=4 case 850 of kink_forced without this rule).
  *     The relu limit was 1e-4 before the refinement existed; at 1e-7 the
  *     engine before the refinement fails kink_forced on GC_SEED=1
- *     GC_CASES=3000, the refined one on none of GC_SEED=1..8.  For elu
+ *     GC_CASES=3000 (case 125), the refined one on none of GC_SEED=1..12.
+ *     At 1e-9 it fails GC_SEED=7 case 374 (a placed kink at 1.4e-7 before
+ *     a relu layer: a = -0.0095, its tolerance 9.5e-8, needs ε/256, where
+ *     the roundoff bound is 6.5e-7).  For elu
  *     the limit stays 1e-4: its error near 0 is the second derivative's
  *     jump, which no finer step can remove from a central difference.  A
  *     single kink met within eps stays allowed, and the kink_forced
