@@ -179,7 +179,7 @@ int props_net_admissible(gc_net *net, char *why, size_t size)
                  inv / (double)gc_mat_size(P), PROPS_BCE_MAX_INV);
         ok = 0;
     }
-    /* Kinked inputs: none on its kink, at most one near one. */
+    /* Kinked inputs: none on its kink, at most one near one (props.h). */
     int near = 0;
     for (int k = 0; ok && k < net->nlayers; k++) {
         const char *type = net->layers[k]->ops->type;
@@ -193,9 +193,10 @@ int props_net_admissible(gc_net *net, char *why, size_t size)
                 snprintf(why, size, "input %zu of layer %d (%s) sits on its kink: %.3g", i, k,
                          type, Z->data[i]);
                 ok = 0;
-            } else if (z < PROPS_NEAR_KINK && ++near > 1) {
-                snprintf(why, size, "two kinked inputs within %g of 0 (coincident kinks)",
-                         PROPS_NEAR_KINK);
+            } else if (z < (strcmp(type, "elu") == 0 ? PROPS_NEAR_KINK : PROPS_NEAR_KINK_RELU) &&
+                       ++near > 1) {
+                snprintf(why, size, "two kinked inputs near 0 (within %g for relu, leaky_relu; "
+                         "%g for elu): coincident kinks", PROPS_NEAR_KINK_RELU, PROPS_NEAR_KINK);
                 ok = 0;
             }
         }

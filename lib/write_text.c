@@ -79,6 +79,11 @@ static void element(const gc_report *r, const gc_row *row, FILE *f, int nw)
         fprintf(f, "; slopes [%.6e, %.6e]", row->slope_lo, row->slope_hi);
     if (row->hook)
         fprintf(f, "; kink hook fired");
+    /* a fail with the hook fired was refined (lib/check.c) and fits no
+     * one-sided slope at any step: either a bug, or a relu'(0)-style
+     * convention at pre-activations exactly 0 (README, "kinks") */
+    if (row->hook && row->verdict == GC_FAIL)
+        fprintf(f, " (no step tried brackets it: a bug, or relu'(0) at an exact 0?)");
     fputc('\n', f);
 }
 

@@ -67,7 +67,12 @@ typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
 #define GC_ADAPTIVE_RTOL_FLOOR 1e-9
 /* Kink test by one-sided slopes: a smooth loss is assumed to have
  * |L″| <= GC_KINK_CURVATURE max(1, |s-|, |s+|), so |s+ - s-| = ε|L″| beyond
- * that (plus roundoff) means a kink lies in [θ-ε, θ+ε]. */
+ * that (plus roundoff) means a kink lies in [θ-ε, θ+ε].  A kinked element
+ * whose analytic value lies outside [s-, s+] is tried again with one-sided
+ * steps ε/16, ε/256, ε/4096, ε/65536 (while their roundoff stays within the
+ * tolerance): several kinks inside ±ε around a smooth θ average the slopes
+ * at ε, the finer ones see θ's own.  It is a kink when some step brackets
+ * the analytic value, else a fail (lib/check.c, refine). */
 #define GC_KINK_CURVATURE 100.0
 
 /* Options of a check.  Start from gc_check_opts_init. */
@@ -131,7 +136,8 @@ typedef struct gc_row {
     double num_err;        /* estimate of the numeric derivative's own error
                             * (richardson: the larger of the table's truncation
                             * estimate and a roundoff bound), else NaN */
-    double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN */
+    double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN
+                            * (at ε even when a finer step decided a kink) */
     double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
     int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */
     gc_verdict verdict;
