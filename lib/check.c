@@ -422,7 +422,7 @@ typedef gc_rank rank;
 /* Per-tensor statistics, totals and the worst-first order.  ranks has room
  * for nrows entries; `filled`: they already hold {rows[k].rel_err, k} (the
  * fast engine's threads write them as they finish rows). */
-static void summarize(gc_report *r, rank *ranks, int filled)
+static void summarize(gc_report *r, rank *ranks, int filled, rank *scratch)
 {
     /* The worst-first order of every row first.  A tensor's rows appear in
      * it in their own worst-first order (the same total order), so a pass
@@ -433,7 +433,7 @@ static void summarize(gc_report *r, rank *ranks, int filled)
         ranks[k].idx = k;
     }
     if (r->nrows > 0)
-        gc_rank_sort(ranks, r->nrows);
+        gc_rank_sort_buf(ranks, r->nrows, scratch);
     for (size_t k = 0; k < r->nrows; k++)
         r->order[k] = ranks[k].idx;
     size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
@@ -637,6 +637,8 @@ typedef struct fast_job {
     int ntensors;
     const size_t *elem; /* nrows: row k's element in its tensor; NULL: k - first */
     rank *ranks;       /* nrows: {rel_err, k} of each row, for summarize */
+    rank *scratch;     /* nrows: the sort's scratch, written here first */
+    size_t *order;     /* nrows: the report's order, written here first */
     gc_row *rows;
     double bound;      /* rounding difference of the numbers behind a verdict */
     unsigned char *recheck; /* nrows: 1 where that difference could change it */
@@ -680,6 +682,9 @@ static void fast_row(void *ctx, int tid, size_t k)
         j->recheck[k] = 1;
     j->ranks[k].rel = row->rel_err;
     j->ranks[k].idx = k;
+    /* first writes (page faults) in parallel: summarize overwrites both */
+    j->scratch[k] = j->ranks[k];
+    j->order[k] = k;
     /* the callback sees done = 1, 2, ... total, one call at a time, from
      * whichever thread finished a row: the caller needs no locking */
     const gc_check_opts *o = &j->w[tid].o;
@@ -770,7 +775,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     size_t *idx = NULL, *want = NULL, *elem = NULL;
     int *order = NULL, *screened = NULL;
     unsigned char *recheck = NULL;
-    rank *ranks = NULL;
+    rank *ranks = NULL, *scratch = NULL;
     if (r == NULL)
         goto fail;
     r->opts = e->o;
@@ -880,7 +885,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             nthreads = nchunks > 0 ? (int)nchunks : 1;
         engine *w = new_workers(e, nthreads);
         recheck = calloc(total > 0 ? total : 1, 1);
-        if (w == NULL || recheck == NULL) {
+        scratch = malloc((total > 0 ? total : 1) * sizeof *scratch);
+        if (w == NULL || recheck == NULL || scratch == NULL) {
             free_workers(w, nthreads);
             goto fail;
         }
@@ -895,7 +901,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         if (e->o.atol > 0.0 && bound > 0.25 * e->o.atol)
             bound = 0.25 * e->o.atol;
         fast_job job = {.w = w, .tg = tg, .tensors = r->tensors, .ntensors = n, .elem = elem,
-                        .ranks = ranks, .rows = r->rows, .total = total, .done = 0,
+                        .ranks = ranks, .scratch = scratch, .order = r->order,
+                        .rows = r->rows, .total = total, .done = 0,
                         .bound = bound, .recheck = recheck};
         if (pthread_mutex_init(&job.lock, NULL) != 0) {
             free_workers(w, nthreads);
@@ -934,7 +941,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             }
         }
     }
-    summarize(r, ranks, fast);
+    summarize(r, ranks, fast, scratch);
     *out = r;
     r = NULL;
     rc = GC_OK;
@@ -952,6 +959,7 @@ fail:
     free(screened);
     free(recheck);
     free(ranks);
+    free(scratch);
     gc_report_free(r);
     return rc;
 }

@@ -120,6 +120,11 @@ typedef struct gc_rank {
  * sort), else (or when memory runs out) by qsort. */
 void gc_rank_sort(gc_rank *r, size_t n);
 
+/* The same, with buf (n entries, or NULL: allocated) as its scratch.  A
+ * caller that wrote buf already (in parallel) spares the sort its page
+ * faults: 2 µs each on a VM, 0.8 ms for 100,000 ranks. */
+void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
+
 /* For n >= 1 ranks with distinct idx, in place and without allocating:
  * *worst and *max_rel of the first in that order, *median the middle value
  * of the sorted order (the mean of the two middle ones for even n, added in

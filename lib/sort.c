@@ -83,6 +83,11 @@ static void put_bits(double *p, uint64_t b)
 
 void gc_rank_sort(gc_rank *r, size_t n)
 {
+    gc_rank_sort_buf(r, n, NULL);
+}
+
+void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
+{
     if (n < 2)
         return;
     /* The radix sort is stable, so ties keep the input order: that is the
@@ -93,11 +98,12 @@ void gc_rank_sort(gc_rank *r, size_t n)
     gc_rank *tmp = NULL;
     size_t(*count)[BUCKETS] = NULL;
     if (ascending && n >= 64) {
-        tmp = malloc(n * sizeof *tmp);
+        tmp = buf != NULL ? buf : malloc(n * sizeof *tmp);
         count = calloc(NDIGITS, sizeof *count);
     }
     if (tmp == NULL || count == NULL) {
-        free(tmp);
+        if (tmp != buf)
+            free(tmp);
         free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
@@ -149,7 +155,8 @@ void gc_rank_sort(gc_rank *r, size_t n)
     else if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
-    free(tmp);
+    if (tmp != buf)
+        free(tmp);
 }
 
 /* Comparator order as "a before b". */
