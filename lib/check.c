@@ -517,19 +517,20 @@ static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
 typedef gc_rank rank;
 
 /* Per-tensor statistics, totals and the worst-first order.  ranks has room
- * for nrows entries. */
-static void summarize(gc_report *r, rank *ranks)
+ * for nrows entries; `filled`: they already hold {rows[k].rel_err, k} (the
+ * fast engine's threads write them as they finish rows). */
+static void summarize(gc_report *r, rank *ranks, int filled, rank *scratch)
 {
     /* The worst-first order of every row first.  A tensor's rows appear in
      * it in their own worst-first order (the same total order), so a pass
      * over it finds each tensor's worst (its first) and median (its middle
      * one, or the mean of the two middle ones) without sorting again. */
-    for (size_t k = 0; k < r->nrows; k++) {
+    for (size_t k = 0; k < r->nrows && !filled; k++) {
         ranks[k].rel = r->rows[k].rel_err;
         ranks[k].idx = k;
     }
     if (r->nrows > 0)
-        gc_rank_sort(ranks, r->nrows);
+        gc_rank_sort_buf(ranks, r->nrows, scratch);
     for (size_t k = 0; k < r->nrows; k++)
         r->order[k] = ranks[k].idx;
     size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
@@ -731,6 +732,12 @@ static int verdict_stable(double a, const fd_point *p, const gc_check_opts *o, d
 typedef struct fast_job {
     engine *w;         /* nthreads */
     const target *tg;
+    const gc_tensor_report *tensors; /* ntensors: which rows are whose */
+    int ntensors;
+    const size_t *elem; /* nrows: row k's element in its tensor; NULL: k - first */
+    rank *ranks;       /* nrows: {rel_err, k} of each row, for summarize */
+    rank *scratch;     /* nrows: the sort's scratch, written here first */
+    size_t *order;     /* nrows: the report's order, written here first */
     gc_row *rows;
     double bound;      /* rounding difference of the numbers behind a verdict */
     unsigned char *recheck; /* nrows: 1 where that difference could change it */
@@ -739,16 +746,47 @@ typedef struct fast_job {
     pthread_mutex_t lock; /* serialises the progress callback */
 } fast_job;
 
+/* The tensor of row k: the last whose rows start at or before it (rows are
+ * laid out tensor by tensor; a tensor without rows shares its first with
+ * the next). */
+static int tensor_of(const gc_tensor_report *tr, int n, size_t k)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (tr[mid].first <= k)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 static void fast_row(void *ctx, int tid, size_t k)
 {
     fast_job *j = ctx;
     fd_point p;
-    check_row(&j->w[tid], j->tg, &j->rows[k], &p);
+    /* The row's element, set here rather than before the threads start:
+     * the first write to each page of the 8 MB of rows (100,000 elements)
+     * is a page fault, and these run in parallel. */
+    gc_row *row = &j->rows[k];
+    int t = tensor_of(j->tensors, j->ntensors, k);
+    size_t e = j->elem != NULL ? j->elem[k] : k - j->tensors[t].first;
+    row->tensor = t;
+    row->row = (int)(e / (size_t)j->tg[t].cols);
+    row->col = (int)(e % (size_t)j->tg[t].cols);
+    row->analytic = j->tg[t].grad[e];
+    check_row(&j->w[tid], j->tg, row, &p);
     /* a refined verdict rests on slopes at steps down to ε/16^4, whose
      * rounding differences the box of verdict_stable does not cover: such
      * rows (rare: kinked and not fitting at ε) always take the reference's */
-    if (p.refined || !verdict_stable(j->rows[k].analytic, &p, &j->w[tid].o, j->bound))
+    if (p.refined || !verdict_stable(row->analytic, &p, &j->w[tid].o, j->bound))
         j->recheck[k] = 1;
+    j->ranks[k].rel = row->rel_err;
+    j->ranks[k].idx = k;
+    /* first writes (page faults) in parallel: summarize overwrites both */
+    j->scratch[k] = j->ranks[k];
+    j->order[k] = k;
     /* the callback sees done = 1, 2, ... total, one call at a time, from
      * whichever thread finished a row: the caller needs no locking */
     const gc_check_opts *o = &j->w[tid].o;
@@ -836,10 +874,10 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
 {
     int rc = GC_ENOMEM;
     gc_report *r = calloc(1, sizeof *r);
-    size_t *idx = NULL, *want = NULL;
+    size_t *idx = NULL, *want = NULL, *elem = NULL;
     int *order = NULL, *screened = NULL;
     unsigned char *recheck = NULL;
-    rank *ranks = NULL;
+    rank *ranks = NULL, *scratch = NULL;
     if (r == NULL)
         goto fail;
     r->opts = e->o;
@@ -895,10 +933,23 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     r->nrows = total;
     r->rows = calloc(total > 0 ? total : 1, sizeof *r->rows);
     r->order = calloc(total > 0 ? total : 1, sizeof *r->order);
-    idx = malloc(maxsize * sizeof *idx);
     ranks = malloc((total > 0 ? total : 1) * sizeof *ranks);
-    if (r->rows == NULL || r->order == NULL || idx == NULL || ranks == NULL)
+    if (r->rows == NULL || r->order == NULL || ranks == NULL)
         goto fail;
+    /* The fast engine's threads fill the rows themselves (fast_row); they
+     * need the elements only of sampled tensors.  Indices are drawn into
+     * idx for a sampled tensor only (the reference's rows of a whole
+     * tensor are k - first). */
+    int sampled = 0;
+    for (int t = 0; t < n; t++)
+        if (want[t] < (size_t)tg[t].rows * (size_t)tg[t].cols)
+            sampled = 1;
+    if (sampled) {
+        idx = malloc(maxsize * sizeof *idx);
+        elem = fast ? malloc((total > 0 ? total : 1) * sizeof *elem) : NULL;
+        if (idx == NULL || (fast && elem == NULL))
+            goto fail;
+    }
 
     /* which elements: one generator for all tensors, in report order */
     gc_pcg32 rng;
@@ -906,20 +957,24 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     for (int t = 0; t < n; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
-        if (want[t] < size) {
+        int whole = want[t] >= size;
+        if (!whole) {
             /* drawn even when screened: the other tensors get the same
              * elements as without the screen */
             sample_indices(idx, size, want[t], &rng);
-        } else {
-            for (size_t k = 0; k < size; k++)
-                idx[k] = k;
         }
         for (size_t k = 0; k < tr->count; k++) {
+            size_t el = whole ? k : idx[k];
+            if (fast) {
+                if (elem != NULL)
+                    elem[tr->first + k] = el;
+                continue;
+            }
             gc_row *row = &r->rows[tr->first + k];
             row->tensor = t;
-            row->row = (int)(idx[k] / (size_t)tg[t].cols);
-            row->col = (int)(idx[k] % (size_t)tg[t].cols);
-            row->analytic = tg[t].grad[idx[k]];
+            row->row = (int)(el / (size_t)tg[t].cols);
+            row->col = (int)(el % (size_t)tg[t].cols);
+            row->analytic = tg[t].grad[el];
         }
     }
 
@@ -932,7 +987,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             nthreads = nchunks > 0 ? (int)nchunks : 1;
         engine *w = new_workers(e, nthreads);
         recheck = calloc(total > 0 ? total : 1, 1);
-        if (w == NULL || recheck == NULL) {
+        scratch = malloc((total > 0 ? total : 1) * sizeof *scratch);
+        if (w == NULL || recheck == NULL || scratch == NULL) {
             free_workers(w, nthreads);
             goto fail;
         }
@@ -946,7 +1002,9 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
                        e->o.eps;
         if (e->o.atol > 0.0 && bound > 0.25 * e->o.atol)
             bound = 0.25 * e->o.atol;
-        fast_job job = {.w = w, .tg = tg, .rows = r->rows, .total = total, .done = 0,
+        fast_job job = {.w = w, .tg = tg, .tensors = r->tensors, .ntensors = n, .elem = elem,
+                        .ranks = ranks, .scratch = scratch, .order = r->order,
+                        .rows = r->rows, .total = total, .done = 0,
                         .bound = bound, .recheck = recheck};
         if (pthread_mutex_init(&job.lock, NULL) != 0) {
             free_workers(w, nthreads);
@@ -965,6 +1023,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
                 continue;
             check_row(e, tg, &r->rows[k], NULL);
             e->ch.loss_from(e->ch.ctx, tg[r->rows[k].tensor].layer);
+            ranks[k].rel = r->rows[k].rel_err;
         }
     } else {
         /* evaluate, last layer first (see the top of the file) */
@@ -984,7 +1043,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             }
         }
     }
-    summarize(r, ranks);
+    summarize(r, ranks, fast, scratch);
     *out = r;
     r = NULL;
     rc = GC_OK;
@@ -996,11 +1055,13 @@ fail:
         e->kink_lo = NULL;
     }
     free(idx);
+    free(elem);
     free(want);
     free(order);
     free(screened);
     free(recheck);
     free(ranks);
+    free(scratch);
     gc_report_free(r);
     return rc;
 }

@@ -79,6 +79,10 @@ struct gc_fast {
                                     * of a layer without GC_CAP_AFFINE, else NULL */
     double *dirbuf;                /* max tensor size: θ + h d, or NULL (no screen) */
     double *dbuf;                  /* B: a row's change, for the rank-1 update */
+    int *t_layer;                  /* ntensors: the layer of tensor t */
+    int *t_pi;                     /* ntensors: its index among the layer's params */
+    unsigned char *t_affine;       /* ntensors: uses_affine_update(net, t) */
+    int any_kink;                  /* some layer has a kink hook */
     unsigned long long nevals;
 };
 
@@ -124,6 +128,9 @@ void gc_fast_free(gc_fast *f)
     free(f->lc);
     free(f->dirbuf);
     free(f->dbuf);
+    free(f->t_layer);
+    free(f->t_pi);
+    free(f->t_affine);
     free(f);
 }
 
@@ -183,10 +190,23 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
     f->lc = line_calloc((size_t)n, sizeof *f->lc);
     f->priv = line_calloc((size_t)net->ntensors, sizeof *f->priv);
     f->dbuf = line_calloc((size_t)B, sizeof *f->dbuf);
-    if (f->lc == NULL || f->priv == NULL || f->dbuf == NULL)
+    /* per tensor, what gc_fast_loss asks for each of its 200,000 losses */
+    f->t_layer = line_calloc((size_t)net->ntensors, sizeof *f->t_layer);
+    f->t_pi = line_calloc((size_t)net->ntensors, sizeof *f->t_pi);
+    f->t_affine = line_calloc((size_t)net->ntensors, sizeof *f->t_affine);
+    if (f->lc == NULL || f->priv == NULL || f->dbuf == NULL || f->t_layer == NULL ||
+        f->t_pi == NULL || f->t_affine == NULL)
         goto fail;
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
         f->lc[k] = *net->layers[k];
+        if (net->layers[k]->ops->kink != NULL)
+            f->any_kink = 1;
+    }
+    for (int t = 0; t < net->ntensors; t++) {
+        f->t_layer[t] = net->tensor_layer[t];
+        f->t_pi[t] = param_index(net, t);
+        f->t_affine[t] = (unsigned char)uses_affine_update(net, t);
+    }
     size_t maxsize = gc_mat_size(net->act[0]);
     for (int t = 0; t < net->ntensors; t++) {
         const gc_tensor *tn = net->tensors[t];
@@ -253,6 +273,17 @@ static double propagate(gc_fast *f, fast_slot *S, int k0)
                 for (int c = 0; c < B; c++)
                     f->dbuf[c] = xr[c] - xc[c];
                 gc_mat *Zn = &S->full[k + 1];
+                if (B == 1) {
+                    /* the same sums, without the loop over one column */
+                    const double d = f->dbuf[0];
+                    const double *Wj = W + j, *z = net->act[k + 1]->data;
+                    double *zn = Zn->data;
+                    const size_t in = (size_t)l->in;
+                    for (int i = 0; i < l->out; i++)
+                        zn[i] = z[i] + Wj[(size_t)i * in] * d;
+                    S->kind[k + 1] = CH_FULL;
+                    continue;
+                }
                 for (int i = 0; i < l->out; i++) {
                     double w = W[(size_t)i * (size_t)l->in + (size_t)j];
                     const double *z = &GC_AT(net->act[k + 1], i, 0);
@@ -269,7 +300,8 @@ static double propagate(gc_fast *f, fast_slot *S, int k0)
         l->ops->forward(l, &S->full[k + 1], &S->full[k]);
         S->kind[k + 1] = CH_FULL;
     }
-    materialize(net, S, f->n);
+    if (S->kind[f->n] != CH_FULL)
+        materialize(net, S, f->n);
     f->nevals++;
     return net->loss->value(&S->full[f->n], net->T);
 }
@@ -307,11 +339,11 @@ double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v)
         S->full[0].data[idx] = v;
         return propagate(f, S, 0);
     }
-    int p = net->tensor_layer[t];
-    int pi = param_index(net, t);
+    int p = f->t_layer[t];
+    int pi = f->t_pi[t];
     const gc_tensor *tn = net->tensors[t];
     clear_until(S, p);
-    if (uses_affine_update(net, t)) {
+    if (f->t_affine[t]) {
         const gc_layer *l = net->layers[p];
         /* δ = v - θ is the perturbation the reference applies (θ ± ε rounded
          * to a double); exact by Sterbenz's lemma whenever |θ| >= ε. */
@@ -377,6 +409,8 @@ double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h)
 int gc_fast_kink(gc_fast *f, int a, int b)
 {
     fast_slot *A = &f->slot[a], *Bs = &f->slot[b];
+    if (!f->any_kink) /* no hook to ask */
+        return 0;
     for (int k = 0; k < f->n; k++) {
         const gc_layer *l = &f->lc[k];
         if (l->ops->kink == NULL || A->kind[k] == CH_NONE)

@@ -120,12 +120,34 @@ typedef struct gc_rank {
  * sort), else (or when memory runs out) by qsort. */
 void gc_rank_sort(gc_rank *r, size_t n);
 
+/* The same, with buf (n entries, or NULL: allocated) as its scratch.  A
+ * caller that wrote buf already (in parallel) spares the sort its page
+ * faults: 2 µs each on a VM, 0.8 ms for 100,000 ranks. */
+void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
+
 /* For n >= 1 ranks with distinct idx, in place and without allocating:
  * *worst and *max_rel of the first in that order, *median the middle value
  * of the sorted order (the mean of the two middle ones for even n, added in
  * sorted order) -- what sorting and reading positions 0 and n/2 gives.
  * Reorders r. */
 void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, double *median);
+
+/* ---- network files (netfile.c) ------------------------------------------ */
+
+struct json_t;
+
+/* The tree json_loadb(text, len, JSON_REJECT_DUPLICATES) gives, built by a
+ * faster reader of a subset of JSON (see netfile.c), or NULL when the text
+ * is outside that subset (json_loadb must then decide).  Free with
+ * json_decref. */
+struct json_t *gc_json_load_fast(const char *text, size_t len);
+
+/* ---- the JSON writer (write_json.c) ------------------------------------- */
+
+/* gc_report_write_json by way of a jansson tree and json_dumpf: the bytes
+ * gc_report_write_json writes directly (and its path for strings that need
+ * escaping). */
+int gc_report_write_json_tree(const gc_report *r, FILE *f);
 
 /* ---- threads (threads.c) ------------------------------------------------ */
 

@@ -52,11 +52,41 @@ static uint64_t key_of(double x)
     return ~asc;
 }
 
+/* The value whose key_of is k, for every x but NaN and -0 (which map to
+ * the keys of their class). */
+static double rel_of(uint64_t k)
+{
+    uint64_t asc = ~k;
+    uint64_t b = (asc >> 63) ? (asc & 0x7fffffffffffffffull) : ~asc;
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* A double's storage as 64 bits, and back (bits that are no number's value
+ * only pass through memory, never an arithmetic instruction). */
+static uint64_t get_bits(const double *p)
+{
+    uint64_t b;
+    memcpy(&b, p, sizeof b);
+    return b;
+}
+
+static void put_bits(double *p, uint64_t b)
+{
+    memcpy(p, &b, sizeof b);
+}
+
 #define DIGIT_BITS 11
 #define NDIGITS 6 /* ceil(64 / 11) */
 #define BUCKETS (1u << DIGIT_BITS)
 
 void gc_rank_sort(gc_rank *r, size_t n)
+{
+    gc_rank_sort_buf(r, n, NULL);
+}
+
+void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
 {
     if (n < 2)
         return;
@@ -68,24 +98,34 @@ void gc_rank_sort(gc_rank *r, size_t n)
     gc_rank *tmp = NULL;
     size_t(*count)[BUCKETS] = NULL;
     if (ascending && n >= 64) {
-        tmp = malloc(n * sizeof *tmp);
+        tmp = buf != NULL ? buf : malloc(n * sizeof *tmp);
         count = calloc(NDIGITS, sizeof *count);
     }
     if (tmp == NULL || count == NULL) {
-        free(tmp);
+        if (tmp != buf)
+            free(tmp);
         free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
     }
-    /* every digit's histogram in one pass; keys are recomputed from rel in
-     * each pass (a few instructions) rather than stored */
+    /* every digit's histogram in one pass.  Without NaN and -0 (rel_err
+     * has neither unless a gradient is NaN), key_of is one-to-one and
+     * undone by rel_of: each rel is replaced by its key's bits for the
+     * passes, which then read it with one load instead of recomputing it. */
+    int invertible = 1;
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = key_of(r[i].rel);
+        double x = r[i].rel;
+        uint64_t k = key_of(x);
+        if (isnan(x) || (x == 0.0 && signbit(x)))
+            invertible = 0;
         for (int d = 0; d < NDIGITS; d++)
             count[d][(k >> (d * DIGIT_BITS)) & (BUCKETS - 1)]++;
     }
+    if (invertible)
+        for (size_t i = 0; i < n; i++)
+            put_bits(&r[i].rel, key_of(r[i].rel));
     gc_rank *src = r, *dst = tmp;
-    uint64_t k0 = key_of(r[0].rel);
+    uint64_t k0 = invertible ? get_bits(&r[0].rel) : key_of(r[0].rel);
     for (int d = 0; d < NDIGITS; d++) {
         int shift = d * DIGIT_BITS;
         size_t *c = count[d];
@@ -97,16 +137,26 @@ void gc_rank_sort(gc_rank *r, size_t n)
             c[b] = sum;
             sum += cb;
         }
-        for (size_t i = 0; i < n; i++)
-            dst[c[(key_of(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
+        if (invertible)
+            for (size_t i = 0; i < n; i++)
+                dst[c[(get_bits(&src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
+        else
+            for (size_t i = 0; i < n; i++)
+                dst[c[(key_of(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
         gc_rank *t = src;
         src = dst;
         dst = t;
     }
-    if (src != r)
+    if (invertible) /* back to rel, into r */
+        for (size_t i = 0; i < n; i++) {
+            r[i].idx = src[i].idx;
+            r[i].rel = rel_of(get_bits(&src[i].rel));
+        }
+    else if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
-    free(tmp);
+    if (tmp != buf)
+        free(tmp);
 }
 
 /* Comparator order as "a before b". */

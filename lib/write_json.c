@@ -9,9 +9,14 @@
  * schema is in README.md.
  */
 #include "gradcheck/check.h"
+#include "internal.h"
 
 #include <jansson.h>
+#include <locale.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static json_t *num(double v)
 {
@@ -109,7 +114,7 @@ static json_t *row(const gc_report *r, const gc_row *w, int *bad)
     return j;
 }
 
-int gc_report_write_json(const gc_report *r, FILE *f)
+int gc_report_write_json_tree(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
@@ -151,4 +156,304 @@ int gc_report_write_json(const gc_report *r, FILE *f)
         rc = GC_EIO;
     json_decref(root);
     return rc;
+}
+
+/* ---- the same bytes, written directly ------------------------------------ */
+
+/*
+ * Building a json_t per row and letting json_dumpf walk it was 3/4 of the
+ * 4.4 G instructions of writing a 100,000-row report (480 ms).  The direct
+ * writer below emits what json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+ * JSON_REAL_PRECISION(17)) emits for that tree: the same keys in the same
+ * order, "key": value separators, ",\n" plus two spaces a level between
+ * items, "[]" for an empty array; integers as %lld; reals as jansson's
+ * jsonp_dtostr writes them ("%.17g", ".0" appended when there is neither
+ * '.' nor 'e', the exponent's '+' and leading zeros dropped).  It takes a
+ * report only when every string it would write is printable ASCII without
+ * '"' or '\\' (nothing to escape) and the locale's decimal point is '.';
+ * anything else goes through the tree (gc_report_write_json_tree), so that
+ * jansson escapes (and refuses) strings as before.
+ */
+typedef struct jw {
+    FILE *f;
+    char buf[1 << 16];
+    size_t n;
+} jw;
+
+static void jw_flush(jw *w)
+{
+    if (w->n > 0)
+        fwrite(w->buf, 1, w->n, w->f);
+    w->n = 0;
+}
+
+static void jw_put(jw *w, const char *s, size_t len)
+{
+    if (w->n + len > sizeof w->buf) {
+        jw_flush(w);
+        if (len > sizeof w->buf) {
+            fwrite(s, 1, len, w->f);
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, s, len);
+    w->n += len;
+}
+
+static void jw_str(jw *w, const char *s)
+{
+    jw_put(w, s, strlen(s));
+}
+
+/* A new item at depth d: "\n" and 2d spaces, after a "," unless first. */
+static void jw_item(jw *w, int d, int first)
+{
+    static const char spaces[] = "                                ";
+    if (!first)
+        jw_put(w, ",", 1);
+    jw_put(w, "\n", 1);
+    jw_put(w, spaces, (size_t)(2 * d));
+}
+
+/* "key": at depth d. */
+static void jw_key(jw *w, int d, int first, const char *key)
+{
+    jw_item(w, d, first);
+    jw_put(w, "\"", 1);
+    jw_str(w, key);
+    jw_put(w, "\": ", 3);
+}
+
+static void jw_close(jw *w, int d, const char *bracket)
+{
+    jw_item(w, d, 1);
+    jw_str(w, bracket);
+}
+
+static void jw_string(jw *w, const char *s)
+{
+    jw_put(w, "\"", 1);
+    jw_str(w, s);
+    jw_put(w, "\"", 1);
+}
+
+static void jw_int(jw *w, long long v)
+{
+    char b[32];
+    int len = snprintf(b, sizeof b, "%lld", v);
+    jw_put(w, b, (size_t)len);
+}
+
+static void jw_bool(jw *w, int v)
+{
+    jw_str(w, v ? "true" : "false");
+}
+
+/* num(v) as json_dumpf writes it. */
+static void jw_num(jw *w, double v)
+{
+    if (isnan(v)) {
+        jw_string(w, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        jw_string(w, v > 0 ? "inf" : "-inf");
+        return;
+    }
+    char b[40];
+    int len = snprintf(b, sizeof b - 3, "%.17g", v);
+    if (len < 0 || (size_t)len >= sizeof b - 3)
+        return; /* cannot happen for a finite double */
+    if (strchr(b, '.') == NULL && strchr(b, 'e') == NULL) {
+        memcpy(b + len, ".0", 3);
+        len += 2;
+    }
+    char *e = strchr(b, 'e');
+    if (e != NULL) {
+        char *start = e + 1, *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(b + len - end) + 1);
+            len -= (int)(end - start);
+        }
+    }
+    jw_put(w, b, (size_t)len);
+}
+
+static int plain(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+            return 0;
+    return 1;
+}
+
+int gc_report_write_json(const gc_report *r, FILE *f)
+{
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    const char *dp = localeconv()->decimal_point;
+    int direct = dp != NULL && strcmp(dp, ".") == 0 && plain(gc_method_name(r->opts.method)) &&
+                 plain(gc_engine_name(r->opts.engine));
+    for (int t = 0; t < r->ntensors && direct; t++)
+        direct = plain(r->tensors[t].name);
+    for (size_t k = 0; k < r->nrows && direct; k++)
+        direct = plain(gc_verdict_name(r->rows[k].verdict)) && r->rows[k].tensor >= 0 &&
+                 r->rows[k].tensor < r->ntensors;
+    if (!direct)
+        return gc_report_write_json_tree(r, f);
+    jw *w = malloc(sizeof *w);
+    if (w == NULL)
+        return gc_report_write_json_tree(r, f);
+    w->f = f;
+    w->n = 0;
+    const gc_check_opts *o = &r->opts;
+    jw_put(w, "{", 1);
+    jw_key(w, 1, 1, "gradcheck");
+    jw_string(w, GC_VERSION);
+    jw_key(w, 1, 0, "options");
+    jw_put(w, "{", 1);
+    jw_key(w, 2, 1, "method");
+    jw_string(w, gc_method_name(o->method));
+    jw_key(w, 2, 0, "eps");
+    jw_num(w, o->eps);
+    jw_key(w, 2, 0, "rtol");
+    jw_num(w, o->rtol);
+    jw_key(w, 2, 0, "atol");
+    jw_num(w, o->atol);
+    jw_key(w, 2, 0, "inputs");
+    jw_bool(w, o->inputs);
+    jw_key(w, 2, 0, "sample");
+    jw_int(w, o->sample);
+    jw_key(w, 2, 0, "seed");
+    jw_int(w, (json_int_t)o->seed);
+    jw_key(w, 2, 0, "strict_kinks");
+    jw_bool(w, o->strict_kinks);
+    jw_key(w, 2, 0, "adaptive");
+    jw_bool(w, o->adaptive);
+    jw_key(w, 2, 0, "engine");
+    jw_string(w, gc_engine_name(o->engine));
+    jw_key(w, 2, 0, "screen");
+    jw_bool(w, o->screen);
+    jw_close(w, 1, "}");
+    jw_key(w, 1, 0, "loss");
+    jw_num(w, r->loss);
+    jw_key(w, 1, 0, "tensors");
+    jw_put(w, "[", 1);
+    for (int t = 0; t < r->ntensors; t++) {
+        const gc_tensor_report *tr = &r->tensors[t];
+        jw_item(w, 2, t == 0);
+        jw_put(w, "{", 1);
+        jw_key(w, 3, 1, "name");
+        jw_string(w, tr->name);
+        jw_key(w, 3, 0, "rows");
+        jw_int(w, tr->rows);
+        jw_key(w, 3, 0, "cols");
+        jw_int(w, tr->cols);
+        jw_key(w, 3, 0, "checked");
+        jw_int(w, (json_int_t)tr->count);
+        jw_key(w, 3, 0, "pass");
+        jw_int(w, tr->npass);
+        jw_key(w, 3, 0, "kink");
+        jw_int(w, tr->nkink);
+        jw_key(w, 3, 0, "fail");
+        jw_int(w, tr->nfail);
+        jw_key(w, 3, 0, "max_rel_err");
+        jw_num(w, tr->max_rel);
+        jw_key(w, 3, 0, "median_rel_err");
+        jw_num(w, tr->median_rel);
+        jw_key(w, 3, 0, "worst");
+        if (tr->count > 0) {
+            jw_put(w, "{", 1);
+            jw_key(w, 4, 1, "row");
+            jw_int(w, r->rows[tr->worst].row);
+            jw_key(w, 4, 0, "col");
+            jw_int(w, r->rows[tr->worst].col);
+            jw_close(w, 3, "}");
+        } else {
+            jw_str(w, "null");
+        }
+        jw_key(w, 3, 0, "norm_ratio");
+        jw_num(w, tr->norm_ratio);
+        jw_key(w, 3, 0, "vacuous");
+        jw_bool(w, tr->vacuous);
+        jw_key(w, 3, 0, "sampled");
+        jw_bool(w, tr->sampled);
+        jw_key(w, 3, 0, "screened");
+        jw_bool(w, tr->screened);
+        jw_close(w, 2, "}");
+    }
+    if (r->ntensors > 0)
+        jw_close(w, 1, "]");
+    else
+        jw_put(w, "]", 1);
+    jw_key(w, 1, 0, "rows");
+    jw_put(w, "[", 1);
+    for (size_t k = 0; k < r->nrows; k++) {
+        const gc_row *x = &r->rows[k];
+        jw_item(w, 2, k == 0);
+        jw_put(w, "{", 1);
+        jw_key(w, 3, 1, "tensor");
+        jw_string(w, r->tensors[x->tensor].name);
+        jw_key(w, 3, 0, "row");
+        jw_int(w, x->row);
+        jw_key(w, 3, 0, "col");
+        jw_int(w, x->col);
+        jw_key(w, 3, 0, "analytic");
+        jw_num(w, x->analytic);
+        jw_key(w, 3, 0, "numeric");
+        jw_num(w, x->numeric);
+        jw_key(w, 3, 0, "abs_err");
+        jw_num(w, x->abs_err);
+        jw_key(w, 3, 0, "rel_err");
+        jw_num(w, x->rel_err);
+        if (!isnan(x->num_err)) {
+            jw_key(w, 3, 0, "num_err");
+            jw_num(w, x->num_err);
+        }
+        if (x->verdict != GC_PASS && !isnan(x->slope_lo)) {
+            jw_key(w, 3, 0, "slope_lo");
+            jw_num(w, x->slope_lo);
+            jw_key(w, 3, 0, "slope_hi");
+            jw_num(w, x->slope_hi);
+        }
+        if (x->hook) {
+            jw_key(w, 3, 0, "hook");
+            jw_str(w, "true");
+        }
+        jw_key(w, 3, 0, "verdict");
+        jw_string(w, gc_verdict_name(x->verdict));
+        jw_close(w, 2, "}");
+    }
+    if (r->nrows > 0)
+        jw_close(w, 1, "]");
+    else
+        jw_put(w, "]", 1);
+    jw_key(w, 1, 0, "totals");
+    jw_put(w, "{", 1);
+    jw_key(w, 2, 1, "checked");
+    jw_int(w, (json_int_t)r->nrows);
+    jw_key(w, 2, 0, "pass");
+    jw_int(w, r->npass);
+    jw_key(w, 2, 0, "kink");
+    jw_int(w, r->nkink);
+    jw_key(w, 2, 0, "fail");
+    jw_int(w, r->nfail);
+    jw_key(w, 2, 0, "vacuous");
+    jw_int(w, r->nvacuous);
+    jw_key(w, 2, 0, "restored");
+    jw_bool(w, r->restored);
+    jw_key(w, 2, 0, "evaluations");
+    jw_int(w, (json_int_t)r->nevals);
+    jw_close(w, 1, "}");
+    jw_key(w, 1, 0, "verdict");
+    jw_string(w, gc_report_failed(r) ? "fail" : "pass");
+    jw_close(w, 0, "}");
+    jw_put(w, "\n", 1);
+    jw_flush(w);
+    free(w);
+    return ferror(f) ? GC_EIO : GC_OK;
 }

@@ -94,9 +94,16 @@ static void worst(const gc_report *r, FILE *f, int nw)
             CAP);
     fprintf(f, "%-*s  %-11s  %17s  %17s  %10s  %10s  %-7s  %s\n", nw, "tensor", "element",
             "analytic", "numeric", "abs_err", "rel_err", "verdict", "hint");
+    /* Past the TOP rows only kinks and fails count: once all of them (the
+     * totals) are seen, the rest passes.  Stopping there spares a walk over
+     * every row in rel_err order -- random access to 8 MB for 100,000. */
+    size_t nbad = (size_t)r->nkink + (size_t)r->nfail, seen_bad = 0;
     for (size_t k = 0; k < r->nrows; k++) {
+        if (k >= TOP && seen_bad >= nbad)
+            break;
         const gc_row *row = &r->rows[r->order[k]];
         int bad = row->verdict != GC_PASS;
+        seen_bad += (size_t)bad;
         if (k < TOP || bad) {
             if (listed < CAP) {
                 element(r, row, f, nw);
