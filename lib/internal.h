@@ -142,13 +142,6 @@ struct json_t;
  * json_decref. */
 struct json_t *gc_json_load_fast(const char *text, size_t len);
 
-/* ---- the JSON writer (write_json.c) ------------------------------------- */
-
-/* gc_report_write_json by way of a jansson tree and json_dumpf: the bytes
- * gc_report_write_json writes directly (and its path for strings that need
- * escaping). */
-int gc_report_write_json_tree(const gc_report *r, FILE *f);
-
 /* ---- threads (threads.c) ------------------------------------------------ */
 
 /* The thread count that `threads` asks for: itself when >= 1, else the
