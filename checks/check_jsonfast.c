@@ -11,11 +11,8 @@
  */
 #include <check.h>
 #include <jansson.h>
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "gradcheck/pcg32.h"
 #include "internal.h"
 
 /* 1 when a and b are the same tree; reals compared by their bits. */
@@ -105,45 +102,6 @@ START_TEST(test_jsonfast_numbers)
 }
 END_TEST
 
-/* Numbers as programs print them (%.15g .. %.17g of random doubles of
- * every magnitude, the net file's shortest round trip among them) and
- * random decimal spellings of 1 to 20 digits with exponents around the
- * exact-conversion limits (|e| = 22, 2^53): each read exactly as strtod
- * reads it.  PCG32, fixed seed. */
-START_TEST(test_jsonfast_random_numbers)
-{
-    gc_pcg32 rng;
-    gc_pcg32_seed(&rng, 20261127, 3);
-    char doc[64], tok[48];
-    int accepted = 0;
-    for (int i = 0; i < 20000; i++) {
-        if (i % 2 == 0) {
-            double x = ldexp(gc_pcg32_uniform(&rng) + 0.5, (int)gc_pcg32_bounded(&rng, 120) - 80);
-            if (gc_pcg32_bounded(&rng, 2))
-                x = -x;
-            snprintf(tok, sizeof tok, "%.*g", 15 + (int)gc_pcg32_bounded(&rng, 3), x);
-        } else {
-            int nd = 1 + (int)gc_pcg32_bounded(&rng, 20), point = (int)gc_pcg32_bounded(&rng, nd);
-            size_t k = 0;
-            if (gc_pcg32_bounded(&rng, 2))
-                tok[k++] = '-';
-            for (int d = 0; d < nd; d++) {
-                if (d == point && d > 0)
-                    tok[k++] = '.';
-                tok[k++] = (char)('0' + (d == 0 && nd > 1 && point > 0 ? 1 + gc_pcg32_bounded(&rng, 9)
-                                                                         : gc_pcg32_bounded(&rng, 10)));
-            }
-            if (point == 0 && nd > 1) /* a leading zero must stand alone: 0.ddd */
-                tok[k++] = '.', tok[k++] = '5';
-            snprintf(tok + k, sizeof tok - k, "e%d", (int)gc_pcg32_bounded(&rng, 61) - 30);
-        }
-        snprintf(doc, sizeof doc, "[%s]", tok);
-        accepted += compare_str(doc);
-    }
-    ck_assert_msg(accepted > 15000, "only %d of 20000 numbers accepted", accepted);
-}
-END_TEST
-
 START_TEST(test_jsonfast_structure)
 {
     static const char *const ok[] = {
@@ -209,7 +167,6 @@ Suite *make_jsonfast_suite(void)
     Suite *s = suite_create("jsonfast");
     TCase *tc = tcase_create("jsonfast");
     tcase_add_test(tc, test_jsonfast_numbers);
-    tcase_add_test(tc, test_jsonfast_random_numbers);
     tcase_add_test(tc, test_jsonfast_structure);
     tcase_add_test(tc, test_jsonfast_corruptions);
     suite_add_tcase(s, tc);

@@ -22,7 +22,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <float.h>
 #include <jansson.h>
 #include <locale.h>
 #include <math.h>
@@ -652,65 +651,6 @@ static int fj_string(fj *j, const char **s, size_t *n)
     return 1;
 }
 
-/*
- * A real token of at most 16 significant digits m and decimal exponent e
- * (value m 10^e) with m <= 2^53 and |e| <= 22, converted without strtod
- * (Clinger's fast path): m and 10^|e| are exact doubles, so the one
- * multiplication or division rounds the exact value once, in the current
- * rounding mode, exactly as strtod (correctly rounded) does.  The sign is
- * applied before that rounding, as strtod applies it.  0 when the token
- * does not qualify (strtod then converts it); two thirds of a network
- * file's weights (16 digits) do, at a tenth of strtod's cost.
- */
-static int fj_exact(const char *q, const char *end, double *out)
-{
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-    static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    int neg = 0, nd = 0, e10 = 0;
-    uint64_t m = 0;
-    if (q < end && *q == '-') {
-        neg = 1;
-        q++;
-    }
-    for (int frac = 0; q < end; q++) {
-        if (*q == '.' && !frac) {
-            frac = 1;
-            continue;
-        }
-        if (!fj_digit(*q))
-            break;
-        if ((m != 0 || *q != '0') && ++nd > 16)
-            return 0;
-        m = m * 10 + (uint64_t)(*q - '0');
-        e10 -= frac;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-        int sign = 1, ev = 0;
-        q++;
-        if (q < end && (*q == '+' || *q == '-'))
-            sign = *q++ == '-' ? -1 : 1;
-        for (; q < end && fj_digit(*q); q++) {
-            if (ev > 1000)
-                return 0;
-            ev = ev * 10 + (*q - '0');
-        }
-        e10 += sign * ev;
-    }
-    if (m > (1ull << 53) || e10 < -22 || e10 > 22)
-        return 0;
-    double d = neg ? -(double)m : (double)m;
-    *out = e10 < 0 ? d / p10[-e10] : d * p10[e10];
-    return 1;
-#else
-    (void)q;
-    (void)end;
-    (void)out;
-    return 0; /* excess precision: the operations would not round once */
-#endif
-}
-
 /* A number at j->p in JSON's grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
  * as jansson's lexer converts it. */
 static json_t *fj_number(fj *j)
@@ -747,11 +687,6 @@ static json_t *fj_number(fj *j)
         while (q < end && fj_digit(*q))
             q++;
     }
-    double d;
-    if (real && fj_exact(j->p, q, &d)) {
-        j->p = q;
-        return json_real(d);
-    }
     char tok[FJ_TOKEN], *stop;
     size_t n = (size_t)(q - j->p);
     if (n >= sizeof tok)
@@ -766,7 +701,7 @@ static json_t *fj_number(fj *j)
             return NULL; /* jansson: "too big integer" */
         return json_integer((json_int_t)v);
     }
-    d = strtod(tok, &stop);
+    double d = strtod(tok, &stop);
     if (*stop != '\0' || !isfinite(d))
         return NULL; /* jansson: "real number overflow" */
     return json_real(d);
