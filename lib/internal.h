@@ -132,16 +132,6 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
  * Reorders r. */
 void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, double *median);
 
-/* ---- network files (netfile.c) ------------------------------------------ */
-
-struct json_t;
-
-/* The tree json_loadb(text, len, JSON_REJECT_DUPLICATES) gives, built by a
- * faster reader of a subset of JSON (see netfile.c), or NULL when the text
- * is outside that subset (json_loadb must then decide).  Free with
- * json_decref. */
-struct json_t *gc_json_load_fast(const char *text, size_t len);
-
 /* ---- threads (threads.c) ------------------------------------------------ */
 
 /* The thread count that `threads` asks for: itself when >= 1, else the

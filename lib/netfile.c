@@ -19,7 +19,6 @@
  * "-0" as the integer 0 and lose the sign).
  */
 #include "gradcheck/netfile.h"
-#include "internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -598,248 +597,6 @@ fail:
     return NULL;
 }
 
-/* ---- a fast reader for well-formed files --------------------------------- */
-
-/*
- * jansson's parser spends ~150 instructions per byte of a network file (a
- * 784-128-10 network is 2.2 MB: 30 ms).  This reader accepts a strict subset
- * of what json_loadb accepts -- objects, arrays, numbers in JSON's grammar,
- * true/false/null, strings of printable ASCII without escapes (every key
- * and name of a network file), no duplicate key, nesting under FJ_DEPTH --
- * and builds the tree json_loadb builds from it: the same values in the same
- * order, numbers converted as jansson converts them (strtoll for a token
- * without '.', 'e' or 'E', else strtod).  On anything else (an error, an
- * escape, a huge token, a locale whose decimal point is not '.', no memory)
- * it returns NULL and the caller runs json_loadb, so every message about a
- * malformed file is still jansson's.
- */
-#define FJ_DEPTH 64
-#define FJ_TOKEN 64
-
-typedef struct fj {
-    const char *p, *end;
-    int depth;
-} fj;
-
-static int fj_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static void fj_space(fj *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-/* A string at j->p (a '"'): *s, *n its bytes; 0 when it has a byte other
- * than printable ASCII, an escape, or no end. */
-static int fj_string(fj *j, const char **s, size_t *n)
-{
-    const char *q = ++j->p;
-    while (q < j->end && *q != '"') {
-        unsigned char ch = (unsigned char)*q;
-        if (ch < 0x20 || ch > 0x7e || ch == '\\')
-            return 0;
-        q++;
-    }
-    if (q == j->end)
-        return 0;
-    *s = j->p;
-    *n = (size_t)(q - j->p);
-    j->p = q + 1;
-    return 1;
-}
-
-/* A number at j->p in JSON's grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
- * as jansson's lexer converts it. */
-static json_t *fj_number(fj *j)
-{
-    const char *q = j->p, *end = j->end;
-    int real = 0;
-    if (q < end && *q == '-')
-        q++;
-    if (q < end && *q == '0') {
-        q++;
-        if (q < end && fj_digit(*q))
-            return NULL;
-    } else if (q < end && fj_digit(*q)) {
-        while (q < end && fj_digit(*q))
-            q++;
-    } else {
-        return NULL;
-    }
-    if (q < end && *q == '.') {
-        real = 1;
-        q++;
-        if (q == end || !fj_digit(*q))
-            return NULL;
-        while (q < end && fj_digit(*q))
-            q++;
-    }
-    if (q < end && (*q == 'e' || *q == 'E')) {
-        real = 1;
-        q++;
-        if (q < end && (*q == '+' || *q == '-'))
-            q++;
-        if (q == end || !fj_digit(*q))
-            return NULL;
-        while (q < end && fj_digit(*q))
-            q++;
-    }
-    char tok[FJ_TOKEN], *stop;
-    size_t n = (size_t)(q - j->p);
-    if (n >= sizeof tok)
-        return NULL;
-    memcpy(tok, j->p, n);
-    tok[n] = '\0';
-    j->p = q;
-    errno = 0;
-    if (!real) {
-        long long v = strtoll(tok, &stop, 10);
-        if (errno == ERANGE || *stop != '\0')
-            return NULL; /* jansson: "too big integer" */
-        return json_integer((json_int_t)v);
-    }
-    double d = strtod(tok, &stop);
-    if (*stop != '\0' || !isfinite(d))
-        return NULL; /* jansson: "real number overflow" */
-    return json_real(d);
-}
-
-static json_t *fj_value(fj *j);
-
-static json_t *fj_array(fj *j)
-{
-    json_t *a = json_array();
-    if (a == NULL)
-        return NULL;
-    j->p++; /* '[' */
-    fj_space(j);
-    if (j->p < j->end && *j->p == ']') {
-        j->p++;
-        return a;
-    }
-    for (;;) {
-        json_t *v = fj_value(j);
-        if (v == NULL || json_array_append_new(a, v) != 0)
-            break;
-        fj_space(j);
-        if (j->p == j->end)
-            break;
-        if (*j->p == ']') {
-            j->p++;
-            return a;
-        }
-        if (*j->p != ',')
-            break;
-        j->p++;
-    }
-    json_decref(a);
-    return NULL;
-}
-
-static json_t *fj_object(fj *j)
-{
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
-    j->p++; /* '{' */
-    fj_space(j);
-    if (j->p < j->end && *j->p == '}') {
-        j->p++;
-        return o;
-    }
-    for (;;) {
-        const char *ks;
-        size_t kn;
-        char key[PATH_MAX_LEN];
-        if (j->p == j->end || *j->p != '"' || !fj_string(j, &ks, &kn) || kn >= sizeof key)
-            break;
-        memcpy(key, ks, kn);
-        key[kn] = '\0';
-        if (json_object_get(o, key) != NULL)
-            break; /* jansson: "duplicate object key" */
-        fj_space(j);
-        if (j->p == j->end || *j->p != ':')
-            break;
-        j->p++;
-        json_t *v = fj_value(j);
-        if (v == NULL || json_object_set_new(o, key, v) != 0)
-            break;
-        fj_space(j);
-        if (j->p == j->end)
-            break;
-        if (*j->p == '}') {
-            j->p++;
-            return o;
-        }
-        if (*j->p != ',')
-            break;
-        j->p++;
-        fj_space(j);
-    }
-    json_decref(o);
-    return NULL;
-}
-
-static json_t *fj_value(fj *j)
-{
-    fj_space(j);
-    if (j->p == j->end)
-        return NULL;
-    char c = *j->p;
-    if (c == '[' || c == '{') {
-        if (j->depth >= FJ_DEPTH)
-            return NULL;
-        j->depth++;
-        json_t *v = c == '[' ? fj_array(j) : fj_object(j);
-        j->depth--;
-        return v;
-    }
-    if (c == '"') {
-        const char *s;
-        size_t n;
-        return fj_string(j, &s, &n) ? json_stringn(s, n) : NULL;
-    }
-    if (c == '-' || fj_digit(c))
-        return fj_number(j);
-    static const char *const lit[3] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(lit[i]);
-        if ((size_t)(j->end - j->p) >= n && memcmp(j->p, lit[i], n) == 0) {
-            j->p += n;
-            /* a letter next would make one longer (invalid) token */
-            if (j->p < j->end && ((*j->p >= 'a' && *j->p <= 'z') || (*j->p >= 'A' && *j->p <= 'Z')))
-                return NULL;
-            return i == 0 ? json_true() : i == 1 ? json_false() : json_null();
-        }
-    }
-    return NULL;
-}
-
-/* The tree json_loadb(text, len, PARSE_FLAGS) would give, or NULL: then
- * json_loadb must decide (and word any error). */
-json_t *gc_json_load_fast(const char *text, size_t len)
-{
-    const char *dp = localeconv()->decimal_point;
-    if (dp == NULL || strcmp(dp, ".") != 0)
-        return NULL; /* jansson rewrites the point for strtod: leave it to it */
-    fj j = {text, text + len, 0};
-    fj_space(&j);
-    if (j.p == j.end || (*j.p != '{' && *j.p != '['))
-        return NULL;
-    json_t *root = fj_value(&j);
-    if (root == NULL)
-        return NULL;
-    fj_space(&j);
-    if (j.p != j.end) {
-        json_decref(root);
-        return NULL;
-    }
-    return root;
-}
-
 /* Turn a jansson parse error into our one-line message. */
 static void syntax_error(const ctx *c, const json_error_t *je)
 {
@@ -863,9 +620,7 @@ gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
         return NULL;
     }
     json_error_t je;
-    json_t *root = gc_json_load_fast(json, strlen(json));
-    if (root == NULL)
-        root = json_loads(json, PARSE_FLAGS, &je);
+    json_t *root = json_loads(json, PARSE_FLAGS, &je);
     if (root == NULL) {
         syntax_error(&c, &je);
         return NULL;
@@ -946,9 +701,7 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
         return NULL;
     }
     json_error_t je;
-    json_t *root = gc_json_load_fast(text, len);
-    if (root == NULL)
-        root = json_loadb(text, len, PARSE_FLAGS, &je);
+    json_t *root = json_loadb(text, len, PARSE_FLAGS, &je);
     free(text);
     if (root == NULL) {
         syntax_error(&c, &je);
