@@ -58,7 +58,7 @@ TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean
+.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -97,23 +97,25 @@ $(BUILD)/examples/%: $(BUILD)/examples/%_main.o $(call obj,$(EXLIB_SRC)) $(LIB)
 
 # Every checks/check_*.c defines one `Suite *make_<name>_suite(void)`;
 # check_main.c adds all of them from this generated list, so a new suite file
-# needs no edit anywhere else.
-$(SUITES_H): $(CHECK_SRC)
+# needs no edit anywhere else.  The lists are regenerated on every make (a
+# deleted file changes no remaining prerequisite's time) and replaced only
+# when their content changes, so nothing is rebuilt needlessly.
+$(SUITES_H): $(CHECK_SRC) FORCE
 	@mkdir -p $(dir $@)
 	@grep -ho 'Suite \*make_[a-z0-9_]*_suite(void)$$' $(CHECK_SRC) \
 	    | sed 's/Suite \*make_\([a-z0-9_]*\)_suite(void)/GC_SUITE(\1)/' | sort > $@.tmp
-	@mv $@.tmp $@
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/checks/check_main.o: $(SUITES_H)
 
 # Every fixtures/mutants/NAME.c defines `const gc_mutant gc_mutant_NAME =`;
 # checks/check_mutants.c iterates over this generated list, so a new mutant
 # file is checked with no edit anywhere else.
-$(MUTANTS_H): $(MUTANT_SRC)
+$(MUTANTS_H): $(MUTANT_SRC) FORCE
 	@mkdir -p $(dir $@)
 	@grep -ho '^const gc_mutant gc_mutant_[a-z0-9_]* =' $(MUTANT_SRC) /dev/null \
 	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
-	@mv $@.tmp $@
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/checks/check_mutants.o $(BUILD)/checks/check_fast.o: $(MUTANTS_H)
 
@@ -159,6 +161,8 @@ install: $(LIB) $(BIN) gradcheck.pc
 # with nothing but `pkg-config --cflags --libs gradcheck`.
 installcheck:
 	+@./scripts/installcheck
+
+FORCE:
 
 clean:
 	rm -rf build gradcheck.pc
