@@ -92,6 +92,10 @@ $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
+# The example programs' objects are built by a pattern rule: keep them, so a
+# second make relinks nothing.
+.SECONDARY: $(call obj,$(EXMAIN_SRC))
+
 $(BUILD)/examples/%: $(BUILD)/examples/%_main.o $(call obj,$(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
