@@ -1,7 +1,8 @@
 /*
  * engine_testutil.h -- networks and deliberately wrong layers shared by the
- * engine's suites (check_engine.c, check_kink.c, check_report.c).  Built
- * from the public API only; every random draw comes from PCG32.
+ * engine's suites (check_engine.c, check_kink.c, check_report.c) and the
+ * mutant networks (props_mutnet.c).  Built from the public API only; every
+ * random draw comes from PCG32.
  */
 #ifndef GRADCHECK_ENGINE_TESTUTIL_H
 #define GRADCHECK_ENGINE_TESTUTIL_H
@@ -132,17 +133,27 @@ static inline const gc_layer_ops *tu_wrong_dense_ops(void)
     return &ops;
 }
 
-/* A dense in -> out (in >= 1, out >= 2) with that wrong backward. */
-static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
+/* A layer with `ops` and dense's parameters as gc_dense_new gives them, W
+ * (out x in) then b (out x 1): a hand-written or deliberately wrong dense.
+ * NULL on failure. */
+static inline gc_layer *tu_dense_shaped_new(const gc_layer_ops *ops, int in, int out)
 {
-    gc_layer *l = gc_layer_new(tu_wrong_dense_ops(), in, out);
+    gc_layer *l = gc_layer_new(ops, in, out);
     if (l == NULL)
         return NULL;
     if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
         gc_layer_free(l);
         return NULL;
     }
-    l->alpha = factor;
+    return l;
+}
+
+/* A dense in -> out (in >= 1, out >= 2) with that wrong backward. */
+static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
+{
+    gc_layer *l = tu_dense_shaped_new(tu_wrong_dense_ops(), in, out);
+    if (l != NULL)
+        l->alpha = factor;
     return l;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine_testutil.h"
 #include "props.h"
 
 /* Stream (initseq) of the mutant networks' generator: any fixed constant
@@ -67,14 +68,7 @@ static gc_layer *dense2(const gc_mutant *m, int use_mutant, int in, int out)
 {
     if (m->site != GC_MUTANT_DENSE || !use_mutant)
         return gc_dense_new(in, out);
-    gc_layer *l = gc_layer_new(m->ops, in, out);
-    if (l == NULL)
-        return NULL;
-    if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
-        gc_layer_free(l);
-        return NULL;
-    }
-    return l;
+    return tu_dense_shaped_new(m->ops, in, out);
 }
 
 static gc_layer *act1(const gc_mutant *m, int use_mutant, int n)
