@@ -18,6 +18,7 @@
 #include <gradcheck.h>
 #include <internal.h>
 
+#include "mutant_table.h"
 #include "props.h"
 
 #include <float.h>
@@ -585,17 +586,6 @@ START_TEST(test_borderline_rows_take_the_reference_verdict)
 END_TEST
 
 /* ---- mutants: caught by the fast engine, with and without the screen -------- */
-
-#define GC_MUTANT(name) extern const gc_mutant gc_mutant_##name;
-#include "mutant_list.h"
-#undef GC_MUTANT
-
-static const gc_mutant *const mutants[] = {
-#define GC_MUTANT(name) &gc_mutant_##name,
-#include "mutant_list.h"
-#undef GC_MUTANT
-};
-#define NMUTANTS ((int)(sizeof mutants / sizeof mutants[0]))
 
 /* Nonzero when `name` is a word of the space-separated list. */
 static int blamed(const char *name, const char *list)
