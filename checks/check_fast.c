@@ -731,6 +731,10 @@ END_TEST
 
 /* ---- the worst-first order ---------------------------------------------------- */
 
+/* The order DESIGN states (NaN first, larger rel first, ties by smaller idx),
+ * written out here on purpose although lib/sort.c's rank_cmp reads the same:
+ * it is this test's independent oracle, so it must not be the code under
+ * test. */
 static int rank_cmp_ref(const void *pa, const void *pb)
 {
     const gc_rank *a = pa, *b = pb;
