@@ -731,7 +731,7 @@ END_TEST
 
 /* ---- the worst-first order ---------------------------------------------------- */
 
-/* The order DESIGN states (NaN first, larger rel first, ties by smaller idx),
+/* The order check.h states (NaN first, larger rel first, ties by smaller idx),
  * written out here on purpose although lib/sort.c's rank_cmp reads the same:
  * it is this test's independent oracle, so it must not be the code under
  * test. */
