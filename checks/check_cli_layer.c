@@ -38,19 +38,6 @@ static const char *spec(char *buf, size_t size, const char *rel, const char *sym
     return buf;
 }
 
-/* The trimmed stdout of python3 evaluating expr over the JSON at path. */
-static void json_eq(const char *dir, const char *path, const char *expr, const char *want)
-{
-    result p;
-    py_json(dir, path, expr, &p);
-    ck_assert_msg(p.status == 0, "python3 over %s: %s", path, p.err);
-    size_t len = strlen(p.out);
-    if (len > 0 && p.out[len - 1] == '\n')
-        p.out[len - 1] = '\0';
-    ck_assert_msg(strcmp(p.out, want) == 0, "%s is %s, want %s", expr, p.out, want);
-    result_free(&p);
-}
-
 /* ---- plugins ---------------------------------------------------------------- */
 
 /* swish has no parameters: the report is the input x alone, every element

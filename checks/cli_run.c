@@ -172,6 +172,20 @@ void py_json(const char *dir, const char *path, const char *expr, result *r)
     run_prog(dir, python3(), argv, r);
 }
 
+/* py_json, then assert that python3 succeeded and printed exactly want
+ * (its trailing newline aside). */
+void json_eq(const char *dir, const char *path, const char *expr, const char *want)
+{
+    result p;
+    py_json(dir, path, expr, &p);
+    ck_assert_msg(p.status == 0, "python3 over %s: %s", path, p.err);
+    size_t len = strlen(p.out);
+    if (len > 0 && p.out[len - 1] == '\n')
+        p.out[len - 1] = '\0';
+    ck_assert_msg(strcmp(p.out, want) == 0, "%s is %s, want %s", expr, p.out, want);
+    result_free(&p);
+}
+
 /* Run gradcheck with args and assert the exit status and an empty stderr. */
 void run_ok(const char *dir, const char *const *args, int want_status, result *r)
 {

@@ -59,6 +59,10 @@ const char *python3(void);
  * NaN/Infinity refused (they are not JSON); print(expr) goes to r->out. */
 void py_json(const char *dir, const char *path, const char *expr, result *r);
 
+/* Assert that py_json(dir, path, expr) succeeds and prints exactly want
+ * (its trailing newline aside). */
+void json_eq(const char *dir, const char *path, const char *expr, const char *want);
+
 /* Run gradcheck with args and assert the exit status and an empty stderr. */
 void run_ok(const char *dir, const char *const *args, int want_status, result *r);
 
