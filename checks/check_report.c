@@ -59,6 +59,15 @@ static char *xpath(const char *xml, const char *expr)
     return out;
 }
 
+/* Assert that xmllint accepts xml and that expr evaluates to exactly want. */
+static void xpath_eq(const char *xml, const char *expr, const char *want)
+{
+    char *v = xpath(xml, expr);
+    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
+    ck_assert_msg(strcmp(v, want) == 0, "%s is \"%s\", want \"%s\"", expr, v, want);
+    free(v);
+}
+
 /* One parametric layer, so its tensors are W1 and b1: wrong_dense 3->2
  * (dW[1][0] scaled by `factor`), softmax_ce, batch 2, X U[-1, 1). */
 static gc_net *wrong_net(double factor)
@@ -131,17 +140,11 @@ START_TEST(test_one_wrong_element_named_in_every_format)
 
     /* JUnit: one failure, on testcase W1, naming W1(1,0) */
     char *xml = render(gc_report_write_junit, r);
-    char *v = xpath(xml, "count(//testcase/failure)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "1");
-    free(v);
-    v = xpath(xml, "string(//testcase[failure]/@name)");
-    ck_assert_str_eq(v, "W1");
-    free(v);
-    v = xpath(xml, "string(//testsuite/@failures)");
-    ck_assert_str_eq(v, "1");
-    free(v);
-    v = xpath(xml, "string(//testcase/failure)");
+    xpath_eq(xml, "count(//testcase/failure)", "1");
+    xpath_eq(xml, "string(//testcase[failure]/@name)", "W1");
+    xpath_eq(xml, "string(//testsuite/@failures)", "1");
+    char *v = xpath(xml, "string(//testcase/failure)");
+    ck_assert_ptr_nonnull(v);
     ck_assert_msg(strstr(v, "W1(1,0)") != NULL && strstr(v, "fail") != NULL, "failure text: %s", v);
     free(v);
     free(xml);
@@ -251,10 +254,7 @@ START_TEST(test_nonfinite_as_strings_and_xml_escaped)
     free(js);
 
     char *xml = render(gc_report_write_junit, &r);
-    char *v = xpath(xml, "string(//testcase/@name)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "a<&\"'>b");
-    free(v);
+    xpath_eq(xml, "string(//testcase/@name)", "a<&\"'>b");
     free(xml);
 
     char *text = render(gc_report_write_text, &r);
@@ -328,10 +328,7 @@ START_TEST(test_vacuous_flagged_everywhere)
     json_decref(root);
     free(js);
     char *xml = render(gc_report_write_junit, r);
-    char *v = xpath(xml, "count(//testcase/skipped)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "3");
-    free(v);
+    xpath_eq(xml, "count(//testcase/skipped)", "3");
     free(xml);
     gc_report_free(r);
     gc_mat_free(X);
