@@ -158,13 +158,7 @@ START_TEST(test_cli_bad_input_table)
     args[n] = NULL;
     snprintf(out_dir, sizeof out_dir, "%s", dir);
     run_gc(dir, args, &r);
-    ck_assert_msg(r.status == 2, "row %d (%s ...): exit %d, want 2; stderr: %s", _i, args[0],
-                  r.status, r.err);
-    ck_assert_msg(r.out_len == 0, "row %d: stdout not empty: %s", _i, r.out);
-    ck_assert_msg(one_error_line(r.err), "row %d: stderr is not one 'gradcheck: ' line: [%s]", _i,
-                  r.err);
-    ck_assert_msg(strstr(r.err, bad[_i].want) != NULL, "row %d: stderr [%s] lacks [%s]", _i,
-                  r.err, bad[_i].want);
+    assert_rejected(&r, args, bad[_i].want, _i);
     /* Nothing left behind: no report, no temporary output file. */
     int left = tmpdir_count(out_dir) - (bad[_i].file != NULL);
     ck_assert_msg(left == 0, "row %d: %d stray files left in %s", _i, left, out_dir);

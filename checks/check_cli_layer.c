@@ -257,13 +257,7 @@ START_TEST(test_layer_bad_input)
     }
     args[n] = NULL;
     run_gc(dir, args, &r);
-    ck_assert_msg(r.status == 2, "row %d (%s %s ...): exit %d, want 2; stderr: %s", _i, args[0],
-                  args[1] != NULL ? args[1] : "", r.status, r.err);
-    ck_assert_msg(r.out_len == 0, "row %d: stdout not empty: %s", _i, r.out);
-    ck_assert_msg(one_error_line(r.err), "row %d: stderr is not one 'gradcheck: ' line: [%s]", _i,
-                  r.err);
-    ck_assert_msg(strstr(r.err, bad[_i].want) != NULL, "row %d: stderr [%s] lacks [%s]", _i,
-                  r.err, bad[_i].want);
+    assert_rejected(&r, args, bad[_i].want, _i);
     /* nothing left behind but the planted file */
     ck_assert_msg(tmpdir_count(dir) == 1, "row %d: %d stray files in %s", _i,
                   tmpdir_count(dir) - 1, dir);
