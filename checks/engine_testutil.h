@@ -1,13 +1,14 @@
 /*
- * engine_testutil.h -- networks and deliberately wrong layers shared by the
- * engine's suites (check_engine.c, check_kink.c, check_report.c) and the
- * mutant networks (props_mutnet.c).  Built from the public API only; every
+ * engine_testutil.h -- networks, deliberately wrong layers and report
+ * rendering shared by the engine's suites (check_engine.c, check_kink.c,
+ * check_report.c, check_fast.c) and the mutant networks (props_mutnet.c).  Built from the public API only; every
  * random draw comes from PCG32.
  */
 #ifndef GRADCHECK_ENGINE_TESTUTIL_H
 #define GRADCHECK_ENGINE_TESTUTIL_H
 
 #include <gradcheck.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Seed for the randomized tests: GC_SEED when set, else 1. */
@@ -155,6 +156,27 @@ static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
     if (l != NULL)
         l->alpha = factor;
     return l;
+}
+
+/* The report as `write` (a gc_report_write_* function) prints it,
+ * NUL-terminated (free it), its length in *len when len is not NULL; NULL
+ * when the writer or the memory stream fails. */
+static inline char *tu_render(int (*write)(const gc_report *, FILE *), const gc_report *r,
+                              size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (f == NULL)
+        return NULL;
+    int rc = write(r, f);
+    if (fclose(f) != 0 || rc != GC_OK) {
+        free(buf);
+        return NULL;
+    }
+    if (len != NULL)
+        *len = n;
+    return buf;
 }
 
 #endif
