@@ -20,11 +20,6 @@
  * will do; fixed so that a seed names one network. */
 #define MUTNET_STREAM 0x6d7574u
 
-static int draw_int(gc_pcg32 *rng, int lo, int hi)
-{
-    return lo + (int)gc_pcg32_bounded(rng, (uint32_t)(hi - lo + 1));
-}
-
 /* Shapes: n0 inputs, n1 hidden (the mutant activation's width, dense2's
  * in), n2 outputs, B examples. */
 typedef struct shape {
@@ -34,20 +29,20 @@ typedef struct shape {
 static shape draw_shape(const gc_mutant *m, gc_pcg32 *rng)
 {
     shape s;
-    s.n0 = draw_int(rng, 1, 6);
-    s.n1 = draw_int(rng, 1, 8);
-    s.n2 = draw_int(rng, 1, 6);
-    s.B = draw_int(rng, 1, 6);
+    s.n0 = props_draw_int(rng, 1, 6);
+    s.n1 = props_draw_int(rng, 1, 8);
+    s.n2 = props_draw_int(rng, 1, 6);
+    s.B = props_draw_int(rng, 1, 6);
     if (m->needs & GC_MUTANT_NEED_BATCH2)
-        s.B = draw_int(rng, 2, 6);
+        s.B = props_draw_int(rng, 2, 6);
     if (m->needs & GC_MUTANT_NEED_WIDTH2) {
-        s.n1 = draw_int(rng, 2, 8);
-        s.n2 = draw_int(rng, 2, 6);
+        s.n1 = props_draw_int(rng, 2, 8);
+        s.n2 = props_draw_int(rng, 2, 6);
     }
     if (m->needs & GC_MUTANT_NEED_MATRIX) {
-        s.n1 = draw_int(rng, 2, 8);
+        s.n1 = props_draw_int(rng, 2, 8);
         do
-            s.n2 = draw_int(rng, 2, 6);
+            s.n2 = props_draw_int(rng, 2, 6);
         while (s.n2 == s.n1);
     }
     /* Two signs need two elements. */
