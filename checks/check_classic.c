@@ -9,13 +9,7 @@
 #include <math.h>
 
 #include "classic.h"
-
-static double rel_err(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    return fabs(a - b) / fmax(fabs(a), fabs(b));
-}
+#include "testutil.h"
 
 /* The two compute the same expressions in a slightly different order (the
  * fused dz2 = a2 - y against (p - t) / (p (1 - p)) times p (1 - p)), so they
@@ -35,7 +29,7 @@ static void draw(classic_params *p, double x[2], double *y, uint64_t seed)
 
 static void expect_close(double a, double b, const char *name)
 {
-    double r = rel_err(a, b);
+    double r = tu_rel_err(a, b);
     ck_assert_msg(r <= CLASSIC_TOL, "%s: classic=%.17g generic=%.17g rel=%g", name, a, b, r);
 }
 
@@ -116,7 +110,7 @@ START_TEST(test_classic_bprop_vs_central_difference)
         *targets[k] = v - eps;
         double Lm = classic_fprop(&c, x, y, &p);
         *targets[k] = v;
-        double n = (Lp - Lm) / (2 * eps), r = rel_err(analytic[k], n);
+        double n = (Lp - Lm) / (2 * eps), r = tu_rel_err(analytic[k], n);
         ck_assert_msg(r <= 1e-6 || fabs(analytic[k] - n) <= 1e-9, "%s: analytic=%.17g numeric=%.17g rel=%g",
                       names[k], analytic[k], n, r);
     }

@@ -38,19 +38,6 @@ static const char *spec(char *buf, size_t size, const char *rel, const char *sym
     return buf;
 }
 
-/* The trimmed stdout of python3 evaluating expr over the JSON at path. */
-static void json_eq(const char *dir, const char *path, const char *expr, const char *want)
-{
-    result p;
-    py_json(dir, path, expr, &p);
-    ck_assert_msg(p.status == 0, "python3 over %s: %s", path, p.err);
-    size_t len = strlen(p.out);
-    if (len > 0 && p.out[len - 1] == '\n')
-        p.out[len - 1] = '\0';
-    ck_assert_msg(strcmp(p.out, want) == 0, "%s is %s, want %s", expr, p.out, want);
-    result_free(&p);
-}
-
 /* ---- plugins ---------------------------------------------------------------- */
 
 /* swish has no parameters: the report is the input x alone, every element
@@ -270,13 +257,7 @@ START_TEST(test_layer_bad_input)
     }
     args[n] = NULL;
     run_gc(dir, args, &r);
-    ck_assert_msg(r.status == 2, "row %d (%s %s ...): exit %d, want 2; stderr: %s", _i, args[0],
-                  args[1] != NULL ? args[1] : "", r.status, r.err);
-    ck_assert_msg(r.out_len == 0, "row %d: stdout not empty: %s", _i, r.out);
-    ck_assert_msg(one_error_line(r.err), "row %d: stderr is not one 'gradcheck: ' line: [%s]", _i,
-                  r.err);
-    ck_assert_msg(strstr(r.err, bad[_i].want) != NULL, "row %d: stderr [%s] lacks [%s]", _i,
-                  r.err, bad[_i].want);
+    assert_rejected(&r, args, bad[_i].want, _i);
     /* nothing left behind but the planted file */
     ck_assert_msg(tmpdir_count(dir) == 1, "row %d: %d stray files in %s", _i,
                   tmpdir_count(dir) - 1, dir);

@@ -23,31 +23,41 @@
 #include <math.h>
 #include <string.h>
 
-/* the network above, with `act` as layer 1 (taken) and z1[0] = off */
-static gc_net *near_kink_net_at(gc_layer *act, double off)
+/* dense in->2, `act` (taken), dense 2->1, mse against T = -1, batch 1:
+ * X = x (in values), W1 = w1 (2 x in, row-major), b1, W2 = w2, b2 = 0.2.
+ * The two constructed networks of this file (above, and two_kinks_net). */
+static gc_net *kink_net(gc_layer *act, int in, const double *x, const double *w1,
+                        const double b1v[2], const double w2[2])
 {
     gc_net *net = gc_net_new(&gc_loss_mse);
-    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 2), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(in, 2), NULL), GC_OK);
     ck_assert_int_eq(gc_net_add(net, act, NULL), GC_OK);
     ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 1), NULL), GC_OK);
-    gc_mat *X = gc_mat_new(2, 1), *T = gc_mat_new(1, 1);
-    X->data[0] = 1.0;
-    X->data[1] = 0.5;
+    gc_mat *X = gc_mat_new(in, 1), *T = gc_mat_new(1, 1);
+    for (int i = 0; i < in; i++)
+        X->data[i] = x[i];
     T->data[0] = -1.0;
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
     gc_tensor *W1 = gc_net_find_tensor(net, "W1", NULL), *b1 = gc_net_find_tensor(net, "b1", NULL);
     gc_tensor *W2 = gc_net_find_tensor(net, "W2", NULL), *b2 = gc_net_find_tensor(net, "b2", NULL);
-    const double w1[4] = {0.5, 0.0, 0.3, 0.2}, bb1[2] = {-0.5 + off, 0.1};
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 2 * in; i++)
         W1->value[i] = w1[i];
-    b1->value[0] = bb1[0];
-    b1->value[1] = bb1[1];
-    W2->value[0] = 1.5;
-    W2->value[1] = -0.7;
+    b1->value[0] = b1v[0];
+    b1->value[1] = b1v[1];
+    W2->value[0] = w2[0];
+    W2->value[1] = w2[1];
     b2->value[0] = 0.2;
     gc_mat_free(X);
     gc_mat_free(T);
     return net;
+}
+
+/* the network above, with `act` as layer 1 (taken) and z1[0] = off */
+static gc_net *near_kink_net_at(gc_layer *act, double off)
+{
+    const double x[2] = {1.0, 0.5}, w1[4] = {0.5, 0.0, 0.3, 0.2}, b1[2] = {-0.5 + off, 0.1};
+    const double w2[2] = {1.5, -0.7};
+    return kink_net(act, 2, x, w1, b1, w2);
 }
 
 static gc_net *near_kink_net(gc_layer *act)
@@ -66,13 +76,20 @@ static const gc_row *find_row(const gc_report *r, const char *name, int row, int
     return NULL;
 }
 
-static gc_report *check(gc_net *net, gc_method m, int strict)
+/* check() with the engine gc_check_opts_init chooses */
+#define DEFAULT_ENGINE (-1)
+
+/* gc_check_net with the default options but method m, inputs on,
+ * strict_kinks = strict and, unless eng is DEFAULT_ENGINE, engine eng. */
+static gc_report *check(gc_net *net, gc_method m, int strict, int eng)
 {
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.method = m;
     o.inputs = 1;
     o.strict_kinks = strict;
+    if (eng != DEFAULT_ENGINE)
+        o.engine = (gc_engine)eng;
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
     return r;
@@ -96,7 +113,7 @@ START_TEST(test_relu_near_zero_is_kink)
         for (int c = 0; c < 5; c++) {
             gc_method m = methods[c];
             gc_net *net = near_kink_net_at(gc_activation_new(acts[a], 2, 0.1), offs[c]);
-            gc_report *r = check(net, m, 0);
+            gc_report *r = check(net, m, 0, DEFAULT_ENGINE);
             for (int k = 0; k < 3; k++) {
                 const gc_row *w = find_row(r, names[k], 0, 0);
                 ck_assert_msg(w->verdict == GC_KINK && w->hook,
@@ -120,7 +137,7 @@ END_TEST
 START_TEST(test_kink_slopes_recorded)
 {
     gc_net *net = near_kink_net(gc_activation_new(GC_ACT_RELU, 2, 0.0));
-    gc_report *r = check(net, GC_METHOD_CENTRAL, 0);
+    gc_report *r = check(net, GC_METHOD_CENTRAL, 0, DEFAULT_ENGINE);
     const gc_row *w = find_row(r, "b1", 0, 0);
     double g = w->analytic;
     ck_assert_msg(fabs(w->slope_lo - 0.3 * g) <= 1e-3 * fabs(g), "s- %.17g, g %.17g",
@@ -151,7 +168,7 @@ START_TEST(test_wrong_relu_near_zero_is_fail)
     wrong.backward = relu_twice_backward;
     for (int m = 0; m < 3; m++) {
         gc_net *net = near_kink_net(gc_layer_new(&wrong, 2, 2));
-        gc_report *r = check(net, (gc_method)m, 0);
+        gc_report *r = check(net, (gc_method)m, 0, DEFAULT_ENGINE);
         const gc_row *w = find_row(r, "b1", 0, 0);
         ck_assert_msg(w->verdict == GC_FAIL && w->hook,
                       "%s b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
@@ -207,7 +224,7 @@ START_TEST(test_kink_without_hook_found_by_slopes)
     net->tensors[0]->value[0] = 0.5;
     net->tensors[0]->value[1] = 0.0;
     net->tensors[1]->value[0] = -0.5 + 3e-7;
-    gc_report *r = check(net, GC_METHOD_CENTRAL, 0);
+    gc_report *r = check(net, GC_METHOD_CENTRAL, 0, DEFAULT_ENGINE);
     const gc_row *w = find_row(r, "b1", 0, 0);
     ck_assert_msg(w->verdict == GC_KINK && !w->hook,
                   "b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
@@ -227,8 +244,8 @@ END_TEST
 START_TEST(test_strict_kinks_fail_the_report)
 {
     gc_net *net = near_kink_net(gc_activation_new(GC_ACT_RELU, 2, 0.0));
-    gc_report *lax = check(net, GC_METHOD_CENTRAL, 0);
-    gc_report *strict = check(net, GC_METHOD_CENTRAL, 1);
+    gc_report *lax = check(net, GC_METHOD_CENTRAL, 0, DEFAULT_ENGINE);
+    gc_report *strict = check(net, GC_METHOD_CENTRAL, 1, DEFAULT_ENGINE);
     ck_assert_int_gt(strict->nkink, 0);
     ck_assert_int_eq(strict->nkink, lax->nkink);
     ck_assert_int_eq(strict->nfail, 0);
@@ -264,38 +281,9 @@ END_TEST
  */
 static gc_net *two_kinks_net(gc_layer *act, double off0, double off1, double v)
 {
-    gc_net *net = gc_net_new(&gc_loss_mse);
-    ck_assert_int_eq(gc_net_add(net, gc_dense_new(1, 2), NULL), GC_OK);
-    ck_assert_int_eq(gc_net_add(net, act, NULL), GC_OK);
-    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 1), NULL), GC_OK);
-    gc_mat *X = gc_mat_new(1, 1), *T = gc_mat_new(1, 1);
-    X->data[0] = 1.0;
-    T->data[0] = -1.0;
-    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
-    gc_tensor *W1 = gc_net_find_tensor(net, "W1", NULL), *b1 = gc_net_find_tensor(net, "b1", NULL);
-    gc_tensor *W2 = gc_net_find_tensor(net, "W2", NULL), *b2 = gc_net_find_tensor(net, "b2", NULL);
-    W1->value[0] = 1.0;
-    W1->value[1] = 1.0;
-    b1->value[0] = -1.0 + off0;
-    b1->value[1] = -1.0 + off1;
-    W2->value[0] = v;
-    W2->value[1] = -v;
-    b2->value[0] = 0.2;
-    gc_mat_free(X);
-    gc_mat_free(T);
-    return net;
-}
-
-static gc_report *check_with(gc_net *net, gc_method m, gc_engine eng)
-{
-    gc_check_opts o;
-    gc_check_opts_init(&o);
-    o.method = m;
-    o.inputs = 1;
-    o.engine = eng;
-    gc_report *r = NULL;
-    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
-    return r;
+    const double x[1] = {1.0}, w1[2] = {1.0, 1.0}, b1[2] = {-1.0 + off0, -1.0 + off1};
+    const double w2[2] = {v, -v};
+    return kink_net(act, 1, x, w1, b1, w2);
 }
 
 /* Correct relu / leaky_relu, every method, both engines: x is a kink (not
@@ -309,7 +297,7 @@ START_TEST(test_two_kinks_around_theta_is_kink)
         for (int m = 0; m < 3; m++)
             for (int eng = 0; eng < 2; eng++) {
                 gc_net *net = two_kinks_net(gc_activation_new(acts[ai], 2, 0.1), 4e-7, -3e-7, 1.5);
-                gc_report *r = check_with(net, (gc_method)m, (gc_engine)eng);
+                gc_report *r = check(net, (gc_method)m, 0, eng);
                 const gc_row *w = find_row(r, "x", 0, 0);
                 ck_assert_msg(w->verdict == GC_KINK,
                               "%s %s %s x[0][0]: analytic=%.17g numeric=%.17g slopes [%.17g, "
@@ -325,7 +313,7 @@ START_TEST(test_two_kinks_around_theta_is_kink)
      * exists for): s- ≈ 0.4 a and s+ ≈ 0.3 a, to 1e-3 (curvature and the
      * offsets' rounding) */
     gc_net *net = two_kinks_net(gc_activation_new(GC_ACT_RELU, 2, 0.0), 4e-7, -3e-7, 1.5);
-    gc_report *r = check_with(net, GC_METHOD_CENTRAL, GC_ENGINE_REFERENCE);
+    gc_report *r = check(net, GC_METHOD_CENTRAL, 0, GC_ENGINE_REFERENCE);
     const gc_row *w = find_row(r, "x", 0, 0);
     double a = w->analytic;
     ck_assert_msg(fabs(w->slope_lo - 0.4 * a) <= 1e-3 * fabs(a) &&
@@ -354,7 +342,7 @@ START_TEST(test_two_kinks_wrong_backward_is_fail)
     for (int m = 0; m < 3; m++)
         for (int eng = 0; eng < 2; eng++) {
             gc_net *net = two_kinks_net(gc_layer_new(&wrong, 2, 2), 4e-7, -3e-7, 1.5);
-            gc_report *r = check_with(net, (gc_method)m, (gc_engine)eng);
+            gc_report *r = check(net, (gc_method)m, 0, eng);
             const gc_row *w = find_row(r, "x", 0, 0);
             ck_assert_msg(w->verdict == GC_FAIL,
                           "%s %s x[0][0]: analytic=%.17g numeric=%.17g slopes [%.17g, %.17g] %s",
@@ -404,7 +392,7 @@ START_TEST(test_exact_kinks_autodiff_convention_is_fail)
         W1->value[1] = -1.0;
         b1->value[0] = -1.0;
         b1->value[1] = 1.0;
-        gc_report *r = check_with(net, GC_METHOD_CENTRAL, (gc_engine)eng);
+        gc_report *r = check(net, GC_METHOD_CENTRAL, 0, eng);
         const gc_row *w = find_row(r, "x", 0, 0);
         ck_assert_msg(w->verdict == GC_FAIL && w->hook && w->analytic == 0.0,
                       "%s x[0][0]: analytic=%.17g numeric=%.17g %s hook %d",

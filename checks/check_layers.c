@@ -9,15 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-/* |a - b| / max(|a|, |b|), 0 when both are 0; NaN/Inf give Inf or NaN, which
- * every caller's `!(rel <= tol)` treats as failure. */
-static double rel_err(double a, double b)
-{
-    double m = fmax(fabs(a), fabs(b));
-    if (a == b)
-        return 0.0;
-    return fabs(a - b) / m;
-}
+#include "testutil.h"
 
 /* ---- contract helpers ------------------------------------------------- */
 
@@ -201,7 +193,7 @@ START_TEST(test_activation_table)
     l->ops->backward(l, dX, X, Y, dY);
     for (int i = 0; i < 6; i++) {
         double y = Y->data[i], d = dX->data[i];
-        double ey = rel_err(y, t->y), ed = rel_err(d, t->dy);
+        double ey = tu_rel_err(y, t->y), ed = tu_rel_err(d, t->dy);
         ck_assert_msg(isfinite(y) && isfinite(d), "row %d %s(%g): element %d: y=%g dy=%g not finite", _i, name,
                       t->x, i, y, d);
         ck_assert_msg(ey <= t->tol, "row %d %s(%g) element [%d][%d]: y=%.17g want %.17g rel=%g", _i, name, t->x,
@@ -247,7 +239,7 @@ START_TEST(test_activation_derivative_vs_central_difference)
     l->ops->forward(l, Ym, Xs);
     for (int i = 0; i < 6; i++) {
         double n = (Yp->data[i] - Ym->data[i]) / (2 * h), a = dX->data[i];
-        double r = rel_err(a, n);
+        double r = tu_rel_err(a, n);
         ck_assert_msg(r <= 1e-8 || fabs(a - n) <= 1e-10, "%s'(%g): analytic=%.17g numeric=%.17g rel=%g",
                       gc_act_name(act), xs[i], a, n, r);
     }
@@ -284,7 +276,7 @@ START_TEST(test_softmax_by_hand)
      * relative after exp in column 1. */
     for (int i = 0; i < 3; i++)
         for (int c = 0; c < 2; c++) {
-            double ry = rel_err(GC_AT(Y, i, c), y_want[i]), rd = rel_err(GC_AT(dX, i, c), dx_want[i][c]);
+            double ry = tu_rel_err(GC_AT(Y, i, c), y_want[i]), rd = tu_rel_err(GC_AT(dX, i, c), dx_want[i][c]);
             ck_assert_msg(ry <= 1e-12, "Y[%d][%d] = %.17g want %.17g rel=%g", i, c, GC_AT(Y, i, c), y_want[i], ry);
             ck_assert_msg(rd <= 1e-12, "dX[%d][%d] = %.17g want %.17g rel=%g", i, c, GC_AT(dX, i, c),
                           dx_want[i][c], rd);

@@ -8,12 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-static double rel_err(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    return fabs(a - b) / fmax(fabs(a), fabs(b));
-}
+#include "testutil.h"
 
 #define MAXE 6
 
@@ -74,12 +69,12 @@ START_TEST(test_loss_table)
     memcpy(T->data, c->t, (size_t)n * sizeof(double));
     ck_assert_int_eq(c->loss->check_target(T, NULL), GC_OK);
     double L = c->loss->value(P, T);
-    double r = rel_err(L, c->L);
+    double r = tu_rel_err(L, c->L);
     ck_assert_msg(isfinite(L) && r <= c->tol, "row %d %s: L=%.17g want %.17g rel=%g", _i, c->loss->name, L, c->L, r);
     gc_mat_fill(G, NAN);
     c->loss->grad(G, P, T);
     for (int i = 0; i < n; i++) {
-        double g = G->data[i], rg = rel_err(g, c->g[i]);
+        double g = G->data[i], rg = tu_rel_err(g, c->g[i]);
         /* Expected zeros are met to 1e-16 absolute (rounding of sigma - t). */
         ck_assert_msg(isfinite(g) && (rg <= c->tol || (c->g[i] == 0.0 && fabs(g) <= 1e-16)),
                       "row %d %s: dP[%d][%d]=%.17g want %.17g rel=%g", _i, c->loss->name, i / c->cols,
@@ -120,7 +115,7 @@ START_TEST(test_loss_grad_vs_central_difference)
         P->data[i] = p0 - h;
         double Lm = loss->value(P, T);
         P->data[i] = p0;
-        double num = (Lp - Lm) / (2 * h), r = rel_err(G->data[i], num);
+        double num = (Lp - Lm) / (2 * h), r = tu_rel_err(G->data[i], num);
         ck_assert_msg(r <= 1e-6 || fabs(G->data[i] - num) <= 1e-9,
                       "%s: dP[%d][%d]: analytic=%.17g numeric=%.17g rel=%g", loss->name, i / 4, i % 4, G->data[i],
                       num, r);

@@ -25,18 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mutant_table.h"
 #include "props.h"
-
-#define GC_MUTANT(name) extern const gc_mutant gc_mutant_##name;
-#include "mutant_list.h"
-#undef GC_MUTANT
-
-static const gc_mutant *const mutants[] = {
-#define GC_MUTANT(name) &gc_mutant_##name,
-#include "mutant_list.h"
-#undef GC_MUTANT
-};
-#define NMUTANTS ((int)(sizeof mutants / sizeof mutants[0]))
 
 /* Networks per mutant (the issue asks for at least 20). */
 #define PROPS_MUTANT_NETS 20

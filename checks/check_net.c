@@ -9,12 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-static double rel_err(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    return fabs(a - b) / fmax(fabs(a), fabs(b));
-}
+#include "testutil.h"
 
 /* A user layer "scale": Y = s X with a 1 x 1 parameter s. */
 static void scale_fwd(const gc_layer *l, gc_mat *Y, const gc_mat *X)
@@ -299,7 +294,7 @@ static void check_fd(gc_net *net, double *v, double a, const char *name, int i)
     *v = v0 - h;
     double Lm = gc_net_forward(net);
     *v = v0;
-    double n = (Lp - Lm) / (2 * h), r = rel_err(a, n);
+    double n = (Lp - Lm) / (2 * h), r = tu_rel_err(a, n);
     ck_assert_msg(r <= 1e-6 || fabs(a - n) <= 1e-9, "%s[%d]: analytic=%.17g numeric=%.17g rel=%g", name, i, a, n, r);
 }
 

@@ -22,12 +22,8 @@ typedef int (*writer)(const gc_report *, FILE *);
 /* The writer's output as a NUL-terminated string (free it). */
 static char *render(writer w, const gc_report *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(w(r, f), GC_OK);
-    ck_assert_int_eq(fclose(f), 0);
+    char *buf = tu_render(w, r, NULL);
+    ck_assert_msg(buf != NULL, "the writer or its memory stream failed");
     return buf;
 }
 
@@ -57,6 +53,15 @@ static char *xpath(const char *xml, const char *expr)
     while (n > 0 && out[n - 1] == '\n')
         out[--n] = '\0';
     return out;
+}
+
+/* Assert that xmllint accepts xml and that expr evaluates to exactly want. */
+static void xpath_eq(const char *xml, const char *expr, const char *want)
+{
+    char *v = xpath(xml, expr);
+    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
+    ck_assert_msg(strcmp(v, want) == 0, "%s is \"%s\", want \"%s\"", expr, v, want);
+    free(v);
 }
 
 /* One parametric layer, so its tensors are W1 and b1: wrong_dense 3->2
@@ -131,17 +136,11 @@ START_TEST(test_one_wrong_element_named_in_every_format)
 
     /* JUnit: one failure, on testcase W1, naming W1(1,0) */
     char *xml = render(gc_report_write_junit, r);
-    char *v = xpath(xml, "count(//testcase/failure)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "1");
-    free(v);
-    v = xpath(xml, "string(//testcase[failure]/@name)");
-    ck_assert_str_eq(v, "W1");
-    free(v);
-    v = xpath(xml, "string(//testsuite/@failures)");
-    ck_assert_str_eq(v, "1");
-    free(v);
-    v = xpath(xml, "string(//testcase/failure)");
+    xpath_eq(xml, "count(//testcase/failure)", "1");
+    xpath_eq(xml, "string(//testcase[failure]/@name)", "W1");
+    xpath_eq(xml, "string(//testsuite/@failures)", "1");
+    char *v = xpath(xml, "string(//testcase/failure)");
+    ck_assert_ptr_nonnull(v);
     ck_assert_msg(strstr(v, "W1(1,0)") != NULL && strstr(v, "fail") != NULL, "failure text: %s", v);
     free(v);
     free(xml);
@@ -251,10 +250,7 @@ START_TEST(test_nonfinite_as_strings_and_xml_escaped)
     free(js);
 
     char *xml = render(gc_report_write_junit, &r);
-    char *v = xpath(xml, "string(//testcase/@name)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "a<&\"'>b");
-    free(v);
+    xpath_eq(xml, "string(//testcase/@name)", "a<&\"'>b");
     free(xml);
 
     char *text = render(gc_report_write_text, &r);
@@ -328,10 +324,7 @@ START_TEST(test_vacuous_flagged_everywhere)
     json_decref(root);
     free(js);
     char *xml = render(gc_report_write_junit, r);
-    char *v = xpath(xml, "count(//testcase/skipped)");
-    ck_assert_msg(v != NULL, "xmllint rejects:\n%s", xml);
-    ck_assert_str_eq(v, "3");
-    free(v);
+    xpath_eq(xml, "count(//testcase/skipped)", "3");
     free(xml);
     gc_report_free(r);
     gc_mat_free(X);

@@ -7,13 +7,7 @@
 #include <math.h>
 
 #include "swish.h"
-
-static double rel_err(double a, double b)
-{
-    if (a == b)
-        return 0.0;
-    return fabs(a - b) / fmax(fabs(a), fabs(b));
-}
+#include "testutil.h"
 
 /* sigma(1) = e / (1 + e) = 0.7310585786300049, sigma(-1) = 1 - sigma(1). */
 #define S1 0.7310585786300049
@@ -50,7 +44,7 @@ START_TEST(test_swish_table)
     l->ops->forward(l, Y, X);
     l->ops->backward(l, dX, X, Y, dY);
     for (int i = 0; i < 6; i++) {
-        double ry = rel_err(Y->data[i], t->y), rd = rel_err(dX->data[i], 2 * t->dy);
+        double ry = tu_rel_err(Y->data[i], t->y), rd = tu_rel_err(dX->data[i], 2 * t->dy);
         ck_assert_msg(isfinite(Y->data[i]) && ry <= t->tol, "swish(%g) element [%d][%d] = %.17g want %.17g rel=%g",
                       t->x, i / 2, i % 2, Y->data[i], t->y, ry);
         ck_assert_msg(isfinite(dX->data[i]) && rd <= t->tol,

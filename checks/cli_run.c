@@ -172,6 +172,33 @@ void py_json(const char *dir, const char *path, const char *expr, result *r)
     run_prog(dir, python3(), argv, r);
 }
 
+/* py_json, then assert that python3 succeeded and printed exactly want
+ * (its trailing newline aside). */
+void json_eq(const char *dir, const char *path, const char *expr, const char *want)
+{
+    result p;
+    py_json(dir, path, expr, &p);
+    ck_assert_msg(p.status == 0, "python3 over %s: %s", path, p.err);
+    size_t len = strlen(p.out);
+    if (len > 0 && p.out[len - 1] == '\n')
+        p.out[len - 1] = '\0';
+    ck_assert_msg(strcmp(p.out, want) == 0, "%s is %s, want %s", expr, p.out, want);
+    result_free(&p);
+}
+
+/* What every rejected command gives: exit 2, empty stdout, one
+ * "gradcheck: ..." line on stderr containing want; row names the table row. */
+void assert_rejected(const result *r, const char *const *args, const char *want, int row)
+{
+    ck_assert_msg(r->status == 2, "row %d (%s %s ...): exit %d, want 2; stderr: %s", row, args[0],
+                  args[1] != NULL ? args[1] : "", r->status, r->err);
+    ck_assert_msg(r->out_len == 0, "row %d: stdout not empty: %s", row, r->out);
+    ck_assert_msg(one_error_line(r->err), "row %d: stderr is not one 'gradcheck: ' line: [%s]",
+                  row, r->err);
+    ck_assert_msg(strstr(r->err, want) != NULL, "row %d: stderr [%s] lacks [%s]", row, r->err,
+                  want);
+}
+
 /* Run gradcheck with args and assert the exit status and an empty stderr. */
 void run_ok(const char *dir, const char *const *args, int want_status, result *r)
 {

@@ -59,6 +59,15 @@ const char *python3(void);
  * NaN/Infinity refused (they are not JSON); print(expr) goes to r->out. */
 void py_json(const char *dir, const char *path, const char *expr, result *r);
 
+/* Assert that py_json(dir, path, expr) succeeds and prints exactly want
+ * (its trailing newline aside). */
+void json_eq(const char *dir, const char *path, const char *expr, const char *want);
+
+/* Assert what every rejected command gives: exit status 2, nothing on
+ * stdout, exactly one "gradcheck: ..." line on stderr and it contains want.
+ * args are the ones run (for the messages), row the table row. */
+void assert_rejected(const result *r, const char *const *args, const char *want, int row);
+
 /* Run gradcheck with args and assert the exit status and an empty stderr. */
 void run_ok(const char *dir, const char *const *args, int want_status, result *r);
 

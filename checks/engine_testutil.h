@@ -1,12 +1,14 @@
 /*
- * engine_testutil.h -- networks and deliberately wrong layers shared by the
- * engine's suites (check_engine.c, check_kink.c, check_report.c).  Built
- * from the public API only; every random draw comes from PCG32.
+ * engine_testutil.h -- networks, deliberately wrong layers and report
+ * rendering shared by the engine's suites (check_engine.c, check_kink.c,
+ * check_report.c, check_fast.c) and the mutant networks (props_mutnet.c).  Built from the public API only; every
+ * random draw comes from PCG32.
  */
 #ifndef GRADCHECK_ENGINE_TESTUTIL_H
 #define GRADCHECK_ENGINE_TESTUTIL_H
 
 #include <gradcheck.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Seed for the randomized tests: GC_SEED when set, else 1. */
@@ -132,18 +134,49 @@ static inline const gc_layer_ops *tu_wrong_dense_ops(void)
     return &ops;
 }
 
-/* A dense in -> out (in >= 1, out >= 2) with that wrong backward. */
-static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
+/* A layer with `ops` and dense's parameters as gc_dense_new gives them, W
+ * (out x in) then b (out x 1): a hand-written or deliberately wrong dense.
+ * NULL on failure. */
+static inline gc_layer *tu_dense_shaped_new(const gc_layer_ops *ops, int in, int out)
 {
-    gc_layer *l = gc_layer_new(tu_wrong_dense_ops(), in, out);
+    gc_layer *l = gc_layer_new(ops, in, out);
     if (l == NULL)
         return NULL;
     if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
         gc_layer_free(l);
         return NULL;
     }
-    l->alpha = factor;
     return l;
+}
+
+/* A dense in -> out (in >= 1, out >= 2) with that wrong backward. */
+static inline gc_layer *tu_wrong_dense_new(int in, int out, double factor)
+{
+    gc_layer *l = tu_dense_shaped_new(tu_wrong_dense_ops(), in, out);
+    if (l != NULL)
+        l->alpha = factor;
+    return l;
+}
+
+/* The report as `write` (a gc_report_write_* function) prints it,
+ * NUL-terminated (free it), its length in *len when len is not NULL; NULL
+ * when the writer or the memory stream fails. */
+static inline char *tu_render(int (*write)(const gc_report *, FILE *), const gc_report *r,
+                              size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (f == NULL)
+        return NULL;
+    int rc = write(r, f);
+    if (fclose(f) != 0 || rc != GC_OK) {
+        free(buf);
+        return NULL;
+    }
+    if (len != NULL)
+        *len = n;
+    return buf;
 }
 
 #endif

@@ -178,6 +178,10 @@ int props_shrink_candidates(const props_case *c, props_case *out, int max);
 
 /* ---- the standard mutant networks (fixtures/mutants/mutants.h) ---------- */
 
+/* A uniform integer in [lo, hi] (lo <= hi) from rng: the draws of
+ * props_gen.c and props_mutnet.c. */
+int props_draw_int(gc_pcg32 *rng, int lo, int hi);
+
 /* Build the standard network of mutant m from `seed`: with the mutant in
  * place when use_mutant, else with the correct built-in, identical shapes
  * and values either way.  desc gets "x 3x4 -> dense 3->5 -> sigmoid ...".

@@ -56,7 +56,8 @@ static const gc_act smooth_acts[] = {GC_ACT_IDENTITY, GC_ACT_SIGMOID, GC_ACT_TAN
 
 static const char *const losses[] = {"mse", "bce", "bce_logits", "softmax_ce"};
 
-static int draw_int(gc_pcg32 *rng, int lo, int hi)
+/* A uniform integer in [lo, hi] (declared in props.h). */
+int props_draw_int(gc_pcg32 *rng, int lo, int hi)
 {
     return lo + (int)gc_pcg32_bounded(rng, (uint32_t)(hi - lo + 1));
 }
@@ -65,10 +66,10 @@ static int draw_int(gc_pcg32 *rng, int lo, int hi)
 static void draw_once(props_case *c, gc_pcg32 *rng, props_kind kind)
 {
     memset(c, 0, sizeof *c);
-    c->depth = draw_int(rng, 1, PROPS_MAX_DEPTH);
+    c->depth = props_draw_int(rng, 1, PROPS_MAX_DEPTH);
     for (int k = 0; k <= c->depth; k++)
-        c->width[k] = draw_int(rng, 1, PROPS_MAX_WIDTH);
-    c->batch = draw_int(rng, 1, PROPS_MAX_BATCH);
+        c->width[k] = props_draw_int(rng, 1, PROPS_MAX_WIDTH);
+    c->batch = props_draw_int(rng, 1, PROPS_MAX_BATCH);
     c->init = (gc_init)gc_pcg32_bounded(rng, 3);
     c->loss = losses[gc_pcg32_bounded(rng, 4)];
     for (int k = 0; k < c->depth; k++)
@@ -92,7 +93,7 @@ static void draw_once(props_case *c, gc_pcg32 *rng, props_kind kind)
             c->loss = "bce_logits";
             is_bce = 0;
         }
-        int k = draw_int(rng, 0, c->depth - 1 - is_bce);
+        int k = props_draw_int(rng, 0, c->depth - 1 - is_bce);
         c->act[k] = gc_pcg32_bounded(rng, 2) ? GC_ACT_RELU : GC_ACT_LEAKY_RELU;
         /* The other layers may be kinked too. */
         for (int j = 0; j < c->depth - is_bce; j++)

@@ -13,16 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine_testutil.h"
 #include "props.h"
 
 /* Stream (initseq) of the mutant networks' generator: any fixed constant
  * will do; fixed so that a seed names one network. */
 #define MUTNET_STREAM 0x6d7574u
-
-static int draw_int(gc_pcg32 *rng, int lo, int hi)
-{
-    return lo + (int)gc_pcg32_bounded(rng, (uint32_t)(hi - lo + 1));
-}
 
 /* Shapes: n0 inputs, n1 hidden (the mutant activation's width, dense2's
  * in), n2 outputs, B examples. */
@@ -33,20 +29,20 @@ typedef struct shape {
 static shape draw_shape(const gc_mutant *m, gc_pcg32 *rng)
 {
     shape s;
-    s.n0 = draw_int(rng, 1, 6);
-    s.n1 = draw_int(rng, 1, 8);
-    s.n2 = draw_int(rng, 1, 6);
-    s.B = draw_int(rng, 1, 6);
+    s.n0 = props_draw_int(rng, 1, 6);
+    s.n1 = props_draw_int(rng, 1, 8);
+    s.n2 = props_draw_int(rng, 1, 6);
+    s.B = props_draw_int(rng, 1, 6);
     if (m->needs & GC_MUTANT_NEED_BATCH2)
-        s.B = draw_int(rng, 2, 6);
+        s.B = props_draw_int(rng, 2, 6);
     if (m->needs & GC_MUTANT_NEED_WIDTH2) {
-        s.n1 = draw_int(rng, 2, 8);
-        s.n2 = draw_int(rng, 2, 6);
+        s.n1 = props_draw_int(rng, 2, 8);
+        s.n2 = props_draw_int(rng, 2, 6);
     }
     if (m->needs & GC_MUTANT_NEED_MATRIX) {
-        s.n1 = draw_int(rng, 2, 8);
+        s.n1 = props_draw_int(rng, 2, 8);
         do
-            s.n2 = draw_int(rng, 2, 6);
+            s.n2 = props_draw_int(rng, 2, 6);
         while (s.n2 == s.n1);
     }
     /* Two signs need two elements. */
@@ -67,14 +63,7 @@ static gc_layer *dense2(const gc_mutant *m, int use_mutant, int in, int out)
 {
     if (m->site != GC_MUTANT_DENSE || !use_mutant)
         return gc_dense_new(in, out);
-    gc_layer *l = gc_layer_new(m->ops, in, out);
-    if (l == NULL)
-        return NULL;
-    if (gc_layer_add_param(l, "W", out, in) < 0 || gc_layer_add_param(l, "b", out, 1) < 0) {
-        gc_layer_free(l);
-        return NULL;
-    }
-    return l;
+    return tu_dense_shaped_new(m->ops, in, out);
 }
 
 static gc_layer *act1(const gc_mutant *m, int use_mutant, int n)
