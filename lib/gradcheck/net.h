@@ -66,7 +66,9 @@ int gc_net_out(const gc_net *net);
 
 /* Copy X (in x B) and T (out x B) into the network and size the cache for
  * B = X->cols.  GC_ESHAPE on a shape mismatch, GC_ERANGE for NaN/Inf or a
- * target the loss rejects (check_target), GC_EINVAL for an empty network. */
+ * target the loss rejects (check_target), GC_EINVAL for an empty network.
+ * X and T may be the network's own act[0] and T; on failure the previous
+ * data and cache are kept. */
 int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err);
 
 /* Draw every parameter of every layer from rng as `init` says, layer by

@@ -1,0 +1,104 @@
+/*
+ * check_review.c -- regression tests for the findings of a code review:
+ * each test pins one contract the code once broke (or could break) and
+ * fails against the code before its fix.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A 2-3-1 dense/sigmoid network with mse, batch 2, parameters from seed 7. */
+static gc_net *small_net(void)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 3), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_activation_new(GC_ACT_SIGMOID, 3, 0.0), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(3, 1), NULL), GC_OK);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 1);
+    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    gc_mat *X = gc_mat_new(2, 2), *T = gc_mat_new(1, 2);
+    ck_assert_ptr_nonnull(X);
+    ck_assert_ptr_nonnull(T);
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = gc_pcg32_normal(&rng);
+    for (size_t i = 0; i < gc_mat_size(T); i++)
+        T->data[i] = gc_pcg32_normal(&rng);
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
+}
+
+/* The layer check always runs the reference engine (check.h), so its
+ * report must say "reference" even when the options ask for the fast one
+ * (the default): a report names what ran, in the struct and in every
+ * writer. */
+START_TEST(test_layer_check_reports_the_engine_that_ran)
+{
+    gc_layer *l = gc_dense_new(3, 2);
+    ck_assert_ptr_nonnull(l);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_int_eq(o.engine, GC_ENGINE_FAST); /* the default asks for fast */
+    o.screen = 1;                               /* a fast-engine option */
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_layer(l, 2, &o, &r, NULL), GC_OK);
+    ck_assert_msg(r->opts.engine == GC_ENGINE_REFERENCE,
+                  "layer check report says engine '%s', the reference ran",
+                  gc_engine_name(r->opts.engine));
+    ck_assert_msg(!r->opts.screen, "layer check report says screen, none ran");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gc_report_write_json(r, f), GC_OK);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "\"engine\": \"reference\"") != NULL, "JSON: %s", buf);
+    free(buf);
+    gc_report_free(r);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* gc_net_set_data copies X and T: handing it the network's own input and
+ * targets (to re-set the same data, or to resize after gc_net_add) must
+ * read them before the old cache is freed.  Before the fix it freed
+ * act[0] and T first and then copied from the freed memory (ASan:
+ * heap-use-after-free; plain: the first doubles read back as allocator
+ * pointers). */
+START_TEST(test_set_data_from_the_networks_own_buffers)
+{
+    gc_net *net = small_net();
+    double x0[4], t0[2];
+    memcpy(x0, net->act[0]->data, sizeof x0);
+    memcpy(t0, net->T->data, sizeof t0);
+    double L0 = gc_net_forward(net);
+    gc_error err = {0};
+    ck_assert_int_eq(gc_net_set_data(net, net->act[0], net->T, &err), GC_OK);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(memcmp(&net->act[0]->data[i], &x0[i], sizeof x0[i]) == 0,
+                      "x element %d: %.17g, was %.17g", i, net->act[0]->data[i], x0[i]);
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(memcmp(&net->T->data[i], &t0[i], sizeof t0[i]) == 0,
+                      "y element %d: %.17g, was %.17g", i, net->T->data[i], t0[i]);
+    /* same data, same parameters: the same loss to the bit */
+    double L1 = gc_net_forward(net);
+    ck_assert_msg(memcmp(&L0, &L1, sizeof L0) == 0, "loss %.17g, was %.17g", L1, L0);
+    gc_net_free(net);
+}
+END_TEST
+
+Suite *make_review_suite(void)
+{
+    Suite *s = suite_create("review");
+    TCase *tc = tcase_create("review");
+    tcase_add_test(tc, test_layer_check_reports_the_engine_that_ran);
+    tcase_add_test(tc, test_set_data_from_the_networks_own_buffers);
+    suite_add_tcase(s, tc);
+    return s;
+}
