@@ -93,12 +93,36 @@ START_TEST(test_set_data_from_the_networks_own_buffers)
 }
 END_TEST
 
+/* A writer's GC_EIO must not depend on the stream's buffering: a report
+ * smaller than stdio's buffer stays in it until a flush, and a writer that
+ * only asked ferror returned GC_OK for a write that then failed.  /dev/full
+ * fails every write with ENOSPC. */
+START_TEST(test_writers_report_a_failed_write)
+{
+    static const char *const names[] = {"text", "json", "junit"};
+    gc_net *net = small_net();
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, NULL, &r, NULL), GC_OK);
+    for (int w = 0; w < 3; w++) {
+        FILE *f = fopen("/dev/full", "w");
+        ck_assert_ptr_nonnull(f);
+        int rc = w == 0 ? gc_report_write_text(r, f)
+                        : w == 1 ? gc_report_write_json(r, f) : gc_report_write_junit(r, f);
+        fclose(f);
+        ck_assert_msg(rc == GC_EIO, "%s writer on /dev/full: %d, expected GC_EIO", names[w], rc);
+    }
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_review_suite(void)
 {
     Suite *s = suite_create("review");
     TCase *tc = tcase_create("review");
     tcase_add_test(tc, test_layer_check_reports_the_engine_that_ran);
     tcase_add_test(tc, test_set_data_from_the_networks_own_buffers);
+    tcase_add_test(tc, test_writers_report_a_failed_write);
     suite_add_tcase(s, tc);
     return s;
 }
