@@ -200,15 +200,19 @@ void gc_report_free(gc_report *r);
 
 /* Aligned table: summaries per tensor first, then the worst elements (the
  * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
- * classic bands as a hint and a one-line verdict.  GC_OK or GC_EIO. */
+ * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
 int gc_report_write_text(const gc_report *r, FILE *f);
 
 /* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
- * are written as the strings "nan", "inf", "-inf".  GC_OK, GC_ENOMEM or GC_EIO. */
+ * are written as the strings "nan", "inf", "-inf".  The seed is a JSON (jansson)
+ * int64: one above 2^63 - 1 would print negative (the CLI refuses those).
+ * GC_OK, GC_ENOMEM, GC_EIO, or GC_EINVAL when r or f is NULL. */
 int gc_report_write_json(const gc_report *r, FILE *f);
 
 /* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
- * listing its worst elements, a vacuous one a <skipped>.  GC_OK or GC_EIO. */
+ * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
 const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail" */
