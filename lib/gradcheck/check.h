@@ -159,7 +159,9 @@ typedef struct gc_tensor_report {
 } gc_tensor_report;
 
 typedef struct gc_report {
-    gc_check_opts opts;       /* as used (eps resolved); opts.params is NULL */
+    gc_check_opts opts;       /* as used: eps resolved, engine and screen what ran
+                               * (the layer check: reference, no screen);
+                               * params, progress and progress_ctx NULL */
     double loss;              /* L at the unperturbed parameters */
     int ntensors;
     gc_tensor_report *tensors;
