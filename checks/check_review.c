@@ -167,6 +167,26 @@ START_TEST(test_mat_null_contracts)
 }
 END_TEST
 
+/* gc_check_layer keeps its targets in arrays of GC_LAYER_MAX_PARAMS + 1:
+ * a hand-built layer claiming more parameters must be refused, not written
+ * past the arrays (it was: a stack overflow). */
+START_TEST(test_layer_check_refuses_too_many_params)
+{
+    gc_layer *l = gc_dense_new(2, 2);
+    ck_assert_ptr_nonnull(l);
+    int keep = l->nparams;
+    l->nparams = GC_LAYER_MAX_PARAMS + 1;
+    gc_report *r = NULL;
+    gc_error err = {0};
+    int rc = gc_check_layer(l, 1, NULL, &r, &err);
+    l->nparams = keep;
+    ck_assert_int_eq(rc, GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "parameters") != NULL, "err: %s", err.msg);
+    gc_layer_free(l);
+}
+END_TEST
+
 Suite *make_review_suite(void)
 {
     Suite *s = suite_create("review");
@@ -176,6 +196,7 @@ Suite *make_review_suite(void)
     tcase_add_test(tc, test_writers_report_a_failed_write);
     tcase_add_test(tc, test_cli_help_and_version_fail_on_a_failed_write);
     tcase_add_test(tc, test_mat_null_contracts);
+    tcase_add_test(tc, test_layer_check_refuses_too_many_params);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1236,6 +1236,10 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     *out = NULL;
     if (batch < 1)
         return gc_error_set(err, GC_EINVAL, "gc_check_layer: batch must be >= 1, got %d", batch);
+    /* the targets below live in arrays of GC_LAYER_MAX_PARAMS + 1 */
+    if (layer->nparams < 0 || layer->nparams > GC_LAYER_MAX_PARAMS)
+        return gc_error_set(err, GC_EINVAL, "gc_check_layer: %d parameters (0 to %d)",
+                            layer->nparams, GC_LAYER_MAX_PARAMS);
     engine e;
     memset(&e, 0, sizeof e);
     int rc = resolve_opts(&e.o, opts, err);
