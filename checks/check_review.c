@@ -187,6 +187,30 @@ START_TEST(test_layer_check_refuses_too_many_params)
 }
 END_TEST
 
+/* gc_net_add numbers a layer's parameters in an array of
+ * GC_LAYER_MAX_PARAMS names: a hand-built layer claiming more is refused
+ * (GC_EINVAL, and freed: the network takes it even on failure), not written
+ * past the array. */
+START_TEST(test_net_add_refuses_too_many_params)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_ptr_nonnull(net);
+    gc_layer *l = gc_dense_new(2, 2);
+    ck_assert_ptr_nonnull(l);
+    /* the two real tensors stay reachable through l->param[0..1] only while
+     * nparams covers them: keep them to free them here */
+    double *own[4] = {l->param[0].value, l->param[0].grad, l->param[1].value, l->param[1].grad};
+    l->nparams = GC_LAYER_MAX_PARAMS + 1;
+    gc_error err = {0};
+    ck_assert_int_eq(gc_net_add(net, l, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "parameters") != NULL, "err: %s", err.msg);
+    ck_assert_int_eq(net->nlayers, 0);
+    for (int i = 0; i < 4; i++)
+        free(own[i]);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_review_suite(void)
 {
     Suite *s = suite_create("review");
@@ -197,6 +221,7 @@ Suite *make_review_suite(void)
     tcase_add_test(tc, test_cli_help_and_version_fail_on_a_failed_write);
     tcase_add_test(tc, test_mat_null_contracts);
     tcase_add_test(tc, test_layer_check_refuses_too_many_params);
+    tcase_add_test(tc, test_net_add_refuses_too_many_params);
     suite_add_tcase(s, tc);
     return s;
 }

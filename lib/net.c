@@ -62,6 +62,14 @@ int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "gc_net_add: NULL network or layer");
     }
     int k = net->nlayers;
+    /* names[] below has room for GC_LAYER_MAX_PARAMS */
+    if (layer->nparams < 0 || layer->nparams > GC_LAYER_MAX_PARAMS) {
+        int rc = gc_error_set(err, GC_EINVAL, "layers[%d]: %d parameters (0 to %d)", k,
+                              layer->nparams, GC_LAYER_MAX_PARAMS);
+        layer->nparams = 0; /* gc_layer_free must not walk past param[] either */
+        gc_layer_free(layer);
+        return rc;
+    }
     if (k > 0 && layer->in != net->layers[k - 1]->out) {
         int rc = gc_error_set(err, GC_ESHAPE, "layers[%d]: expected in = %d, got %d", k,
                               net->layers[k - 1]->out, layer->in);
