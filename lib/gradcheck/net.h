@@ -56,7 +56,8 @@ void gc_net_free(gc_net *net);
 
 /* Append a layer; the network takes ownership of it even on failure.
  * GC_ESHAPE when layer->in differs from the previous layer's out (err says
- * "layers[k]: expected in = ..., got ..."); numbers its parameters.  Drops
+ * "layers[k]: expected in = ..., got ..."), GC_EINVAL for NULL or a layer
+ * with more than GC_LAYER_MAX_PARAMS parameters; numbers its parameters.  Drops
  * the data and cache: call gc_net_set_data after the last gc_net_add. */
 int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err);
 
