@@ -211,6 +211,29 @@ START_TEST(test_net_add_refuses_too_many_params)
 }
 END_TEST
 
+/* Options are validated as a whole: an unknown engine was run as the
+ * reference (and reported so) and a negative thread count as "all cores",
+ * where an unknown method or a negative sample is GC_EINVAL. */
+START_TEST(test_check_refuses_unknown_engine_and_negative_threads)
+{
+    gc_net *net = small_net();
+    gc_report *r = NULL;
+    gc_error err = {0};
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.engine = (gc_engine)7;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "engine") != NULL, "err: %s", err.msg);
+    gc_check_opts_init(&o);
+    o.threads = -1;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "threads") != NULL, "err: %s", err.msg);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_review_suite(void)
 {
     Suite *s = suite_create("review");
@@ -222,6 +245,7 @@ Suite *make_review_suite(void)
     tcase_add_test(tc, test_mat_null_contracts);
     tcase_add_test(tc, test_layer_check_refuses_too_many_params);
     tcase_add_test(tc, test_net_add_refuses_too_many_params);
+    tcase_add_test(tc, test_check_refuses_unknown_engine_and_negative_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -120,6 +120,11 @@ static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err
         return gc_error_set(err, GC_EINVAL, "atol must be a finite number >= 0, got %g", o->atol);
     if (o->sample < 0)
         return gc_error_set(err, GC_EINVAL, "sample must be >= 0, got %d", o->sample);
+    if (o->engine != GC_ENGINE_REFERENCE && o->engine != GC_ENGINE_FAST)
+        return gc_error_set(err, GC_EINVAL, "unknown engine %d", (int)o->engine);
+    if (o->threads < 0)
+        return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
+                            o->threads);
     return GC_OK;
 }
 

@@ -104,8 +104,9 @@ typedef struct gc_check_opts {
     int adaptive;
     gc_engine engine;         /* default GC_ENGINE_FAST (same verdicts, see README);
                                * gc_check_layer always runs the reference */
-    int threads;              /* fast engine: 0 = all cores; the report does not
-                               * depend on it (the reference runs on one) */
+    int threads;              /* fast engine: 0 = all cores, < 0 GC_EINVAL; the
+                               * report does not depend on it (the reference
+                               * runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     /* Optional, for a caller that draws progress (the library never prints):
