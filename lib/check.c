@@ -1,5 +1,8 @@
 /*
- * check.c -- the reference finite-difference engine.
+ * check.c -- the finite-difference engine: the reference evaluation
+ * described here, the verdict, and the run that hands the losses to the
+ * fast evaluator (lib/fast.c, the default engine, networks only) and its
+ * rows to threads.
  *
  * The engine sees a "chain": layers[k] maps act[k] to act[k+1], and a
  * function that recomputes the loss from layer k on, reading the cached
