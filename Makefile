@@ -147,18 +147,22 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS)
 bench: all
 	./bench/run
 
-gradcheck.pc: Makefile
+# Written on every make (FORCE) and replaced when its text changes: it holds
+# PREFIX, which one make may give differently from the last.
+$(BUILD)/gradcheck.pc: FORCE
+	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	    'Name: gradcheck' 'Description: gradient-checking verification harness' \
 	    'Version: $(shell sed -n 's/^#define GC_VERSION "\(.*\)"/\1/p' lib/gradcheck/base.h)' \
-	    'Requires: jansson' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lgradcheck -lm -pthread' > $@
+	    'Requires: jansson' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lgradcheck -lm -pthread' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-install: $(LIB) $(BIN) gradcheck.pc
+install: $(LIB) $(BIN) $(BUILD)/gradcheck.pc
 	install -d $(DESTDIR)$(PREFIX)/include/gradcheck $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 lib/gradcheck.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/gradcheck/*.h $(DESTDIR)$(PREFIX)/include/gradcheck/
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 gradcheck.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(BUILD)/gradcheck.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
 
 # Install into a scratch root and build a one-file program against it

@@ -129,13 +129,17 @@ int main(int argc, char **argv)
 
     if (cli_parse(argc, argv, &o, msg, sizeof msg) != 0)
         goto fail;
-    if (o.help) {
-        cli_usage(stdout);
-        status = 0;
-        goto done;
-    }
-    if (o.version) {
-        printf("gradcheck %s\n", GC_VERSION);
+    if (o.help || o.version) {
+        if (o.help)
+            cli_usage(stdout);
+        else
+            printf("gradcheck %s\n", GC_VERSION);
+        /* a help text lost to a full disk or a closed pipe is an error */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            snprintf(msg, sizeof msg, "stdout: writing the %s failed",
+                     o.help ? "help" : "version");
+            goto fail;
+        }
         status = 0;
         goto done;
     }

@@ -1,5 +1,8 @@
 /*
- * check.c -- the reference finite-difference engine.
+ * check.c -- the finite-difference engine: the reference evaluation
+ * described here, the verdict, and the run that hands the losses to the
+ * fast evaluator (lib/fast.c, the default engine, networks only) and its
+ * rows to threads.
  *
  * The engine sees a "chain": layers[k] maps act[k] to act[k+1], and a
  * function that recomputes the loss from layer k on, reading the cached
@@ -120,6 +123,11 @@ static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err
         return gc_error_set(err, GC_EINVAL, "atol must be a finite number >= 0, got %g", o->atol);
     if (o->sample < 0)
         return gc_error_set(err, GC_EINVAL, "sample must be >= 0, got %d", o->sample);
+    if (o->engine != GC_ENGINE_REFERENCE && o->engine != GC_ENGINE_FAST)
+        return gc_error_set(err, GC_EINVAL, "unknown engine %d", (int)o->engine);
+    if (o->threads < 0)
+        return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
+                            o->threads);
     return GC_OK;
 }
 
@@ -1236,6 +1244,10 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     *out = NULL;
     if (batch < 1)
         return gc_error_set(err, GC_EINVAL, "gc_check_layer: batch must be >= 1, got %d", batch);
+    /* the targets below live in arrays of GC_LAYER_MAX_PARAMS + 1 */
+    if (layer->nparams < 0 || layer->nparams > GC_LAYER_MAX_PARAMS)
+        return gc_error_set(err, GC_EINVAL, "gc_check_layer: %d parameters (0 to %d)",
+                            layer->nparams, GC_LAYER_MAX_PARAMS);
     engine e;
     memset(&e, 0, sizeof e);
     int rc = resolve_opts(&e.o, opts, err);

@@ -62,12 +62,14 @@ int gc_mat_copy(gc_mat *dst, const gc_mat *src)
 
 void gc_mat_fill(gc_mat *m, double v)
 {
-    size_t n = gc_mat_size(m);
+    size_t n = gc_mat_size(m); /* 0 for NULL */
     for (size_t i = 0; i < n; i++)
         m->data[i] = v;
 }
 
 size_t gc_mat_size(const gc_mat *m)
 {
+    if (m == NULL)
+        return 0;
     return (size_t)m->rows * (size_t)m->cols;
 }

@@ -62,6 +62,14 @@ int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "gc_net_add: NULL network or layer");
     }
     int k = net->nlayers;
+    /* names[] below has room for GC_LAYER_MAX_PARAMS */
+    if (layer->nparams < 0 || layer->nparams > GC_LAYER_MAX_PARAMS) {
+        int rc = gc_error_set(err, GC_EINVAL, "layers[%d]: %d parameters (0 to %d)", k,
+                              layer->nparams, GC_LAYER_MAX_PARAMS);
+        layer->nparams = 0; /* gc_layer_free must not walk past param[] either */
+        gc_layer_free(layer);
+        return rc;
+    }
     if (k > 0 && layer->in != net->layers[k - 1]->out) {
         int rc = gc_error_set(err, GC_ESHAPE, "layers[%d]: expected in = %d, got %d", k,
                               net->layers[k - 1]->out, layer->in);
@@ -160,26 +168,33 @@ int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err
     if (rc != GC_OK)
         return rc;
 
-    free_data(net);
+    /* The new cache is built before the old one is freed: X or T may be the
+     * network's own act[0] or T (re-setting the same data), and a failure
+     * leaves the previous data and cache as they were. */
     int n = net->nlayers, B = X->cols;
-    net->act = calloc((size_t)n + 1, sizeof *net->act);
-    net->dact = calloc((size_t)n + 1, sizeof *net->dact);
-    net->T = gc_mat_dup(T);
-    if (net->act == NULL || net->dact == NULL || net->T == NULL)
+    gc_net tmp = {.nlayers = n};
+    tmp.act = calloc((size_t)n + 1, sizeof *tmp.act);
+    tmp.dact = calloc((size_t)n + 1, sizeof *tmp.dact);
+    tmp.T = gc_mat_dup(T);
+    if (tmp.act == NULL || tmp.dact == NULL || tmp.T == NULL)
         goto fail;
     for (int k = 0; k <= n; k++) {
         int rows = k == 0 ? in : net->layers[k - 1]->out;
-        net->act[k] = gc_mat_new(rows, B);
-        net->dact[k] = gc_mat_new(rows, B);
-        if (net->act[k] == NULL || net->dact[k] == NULL)
+        tmp.act[k] = gc_mat_new(rows, B);
+        tmp.dact[k] = gc_mat_new(rows, B);
+        if (tmp.act[k] == NULL || tmp.dact[k] == NULL)
             goto fail;
     }
-    gc_mat_copy(net->act[0], X);
+    gc_mat_copy(tmp.act[0], X);
+    free_data(net);
+    net->act = tmp.act;
+    net->dact = tmp.dact;
+    net->T = tmp.T;
     net->batch = B;
     net->loss_value = NAN;
     return GC_OK;
 fail:
-    free_data(net);
+    free_data(&tmp);
     return gc_error_set(err, GC_ENOMEM, "out of memory sizing the cache for %d examples", B);
 }
 

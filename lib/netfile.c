@@ -861,6 +861,10 @@ int gc_net_save(const gc_net *net, const char *path, gc_error *err)
     }
     gc_error werr = {0};
     int rc = gc_net_write_json(net, f, &werr);
+    /* stdio's buffer first: fsync only reaches what was handed to the
+     * kernel, and the tail of the file is still in f's buffer here */
+    if (rc == GC_OK && fflush(f) != 0)
+        rc = gc_error_set(&werr, GC_EIO, "write failed: %s", strerror(errno));
     if (rc == GC_OK && fsync(fileno(f)) != 0)
         rc = gc_error_set(&werr, GC_EIO, "fsync failed: %s", strerror(errno));
     if (fclose(f) != 0 && rc == GC_OK)

@@ -147,7 +147,7 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     if (bad)
         rc = GC_ENOMEM;
     else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
-             fputc('\n', f) == EOF || ferror(f))
+             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
         rc = GC_EIO;
     json_decref(root);
     return rc;

@@ -126,5 +126,6 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                    "type=\"restore\" message=\"parameters not bit-identical after the check\"/>\n"
                    "    </testcase>\n");
     fprintf(f, "  </testsuite>\n</testsuites>\n");
-    return ferror(f) ? GC_EIO : GC_OK;
+    /* flushed so that a failed write shows now, whatever f's buffering */
+    return fflush(f) != 0 || ferror(f) ? GC_EIO : GC_OK;
 }

@@ -174,5 +174,6 @@ int gc_report_write_text(const gc_report *r, FILE *f)
             fprintf(f, "%sparameters not restored", sep);
         fprintf(f, ")\n");
     }
-    return ferror(f) ? GC_EIO : GC_OK;
+    /* flushed so that a failed write shows now, whatever f's buffering */
+    return fflush(f) != 0 || ferror(f) ? GC_EIO : GC_OK;
 }

@@ -104,8 +104,9 @@ typedef struct gc_check_opts {
     int adaptive;
     gc_engine engine;         /* default GC_ENGINE_FAST (same verdicts, see README);
                                * gc_check_layer always runs the reference */
-    int threads;              /* fast engine: 0 = all cores; the report does not
-                               * depend on it (the reference runs on one) */
+    int threads;              /* fast engine: 0 = all cores, < 0 GC_EINVAL; the
+                               * report does not depend on it (the reference
+                               * runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     /* Optional, for a caller that draws progress (the library never prints):
@@ -159,7 +160,9 @@ typedef struct gc_tensor_report {
 } gc_tensor_report;
 
 typedef struct gc_report {
-    gc_check_opts opts;       /* as used (eps resolved); opts.params is NULL */
+    gc_check_opts opts;       /* as used: eps resolved, engine and screen what ran
+                               * (the layer check: reference, no screen);
+                               * params, progress and progress_ctx NULL */
     double loss;              /* L at the unperturbed parameters */
     int ntensors;
     gc_tensor_report *tensors;
@@ -200,15 +203,19 @@ void gc_report_free(gc_report *r);
 
 /* Aligned table: summaries per tensor first, then the worst elements (the
  * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
- * classic bands as a hint and a one-line verdict.  GC_OK or GC_EIO. */
+ * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
 int gc_report_write_text(const gc_report *r, FILE *f);
 
 /* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
- * are written as the strings "nan", "inf", "-inf".  GC_OK, GC_ENOMEM or GC_EIO. */
+ * are written as the strings "nan", "inf", "-inf".  The seed is a JSON (jansson)
+ * int64: one above 2^63 - 1 would print negative (the CLI refuses those).
+ * GC_OK, GC_ENOMEM, GC_EIO, or GC_EINVAL when r or f is NULL. */
 int gc_report_write_json(const gc_report *r, FILE *f);
 
 /* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
- * listing its worst elements, a vacuous one a <skipped>.  GC_OK or GC_EIO. */
+ * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
 const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail" */

@@ -133,7 +133,7 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
     else
         gc_check_opts_init(&o);
     gc_report *r = NULL;
-    gc_error err = {0};
+    gc_error err = {0, {0}}; /* both fields: C++ -Wextra warns on {0} */
     const char *type = l != NULL && l->ops != NULL ? l->ops->type : "(null)";
     int rc = gc_check_layer(l, batch, &o, &r, &err);
     if (rc != GC_OK) {
@@ -198,7 +198,7 @@ static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, ch
                                       size_t size, FILE *log)
 {
     gc_report *r = NULL;
-    gc_error err = {0};
+    gc_error err = {0, {0}}; /* both fields: C++ -Wextra warns on {0} */
     int rc = gc_check_net(net, opts, &r, &err);
     if (rc != GC_OK) {
         snprintf(msg, size, "gc_check_net: %s (%s)", gc_strerror(rc), err.msg);

@@ -32,13 +32,14 @@ gc_mat *gc_mat_dup(const gc_mat *src);
 /* Free m; NULL is a no-op. */
 void gc_mat_free(gc_mat *m);
 
-/* Copy src into dst.  GC_ESHAPE when the shapes differ. */
+/* Copy src into dst.  GC_ESHAPE when the shapes differ, GC_EINVAL when
+ * either is NULL. */
 int gc_mat_copy(gc_mat *dst, const gc_mat *src);
 
-/* Set every element to v. */
+/* Set every element to v; NULL is a no-op. */
 void gc_mat_fill(gc_mat *m, double v);
 
-/* Number of elements (rows * cols). */
+/* Number of elements (rows * cols); 0 for NULL. */
 size_t gc_mat_size(const gc_mat *m);
 
 #ifdef __cplusplus

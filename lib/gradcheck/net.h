@@ -56,7 +56,8 @@ void gc_net_free(gc_net *net);
 
 /* Append a layer; the network takes ownership of it even on failure.
  * GC_ESHAPE when layer->in differs from the previous layer's out (err says
- * "layers[k]: expected in = ..., got ..."); numbers its parameters.  Drops
+ * "layers[k]: expected in = ..., got ..."), GC_EINVAL for NULL or a layer
+ * with more than GC_LAYER_MAX_PARAMS parameters; numbers its parameters.  Drops
  * the data and cache: call gc_net_set_data after the last gc_net_add. */
 int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err);
 
@@ -66,24 +67,29 @@ int gc_net_out(const gc_net *net);
 
 /* Copy X (in x B) and T (out x B) into the network and size the cache for
  * B = X->cols.  GC_ESHAPE on a shape mismatch, GC_ERANGE for NaN/Inf or a
- * target the loss rejects (check_target), GC_EINVAL for an empty network. */
+ * target the loss rejects (check_target), GC_EINVAL for an empty network.
+ * X and T may be the network's own act[0] and T; on failure the previous
+ * data and cache are kept. */
 int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err);
 
 /* Draw every parameter of every layer from rng as `init` says, layer by
- * layer, tensor by tensor, element by element in row-major order. */
+ * layer, tensor by tensor, element by element in row-major order.  NULL net
+ * or rng: nothing is drawn. */
 void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng);
 
 /* Forward pass over all layers; fills act[1..] and loss_value; returns it.
- * Requires gc_net_set_data. */
+ * NaN when net is NULL or has no data (gc_net_set_data). */
 double gc_net_forward(gc_net *net);
 
 /* Forward pass over layers k .. nlayers-1 only, from the cached act[k]
  * (0 <= k <= nlayers; k == nlayers only recomputes the loss).  The caller
- * guarantees act[k] is current.  Returns the loss. */
+ * guarantees act[k] is current.  Returns the loss; NaN when net is NULL,
+ * has no data or k is out of range. */
 double gc_net_forward_from(gc_net *net, int k);
 
 /* Backward pass: zero every gradient, then fill dact[nlayers..0] and every
- * parameter gradient from the cache of the last forward. */
+ * parameter gradient from the cache of the last forward.  A no-op when net
+ * is NULL or has no data. */
 void gc_net_backward(gc_net *net);
 
 /* The tensor named `name` ("W1"), or NULL; *layer (may be NULL) gets its
