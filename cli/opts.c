@@ -386,7 +386,7 @@ void cli_usage(FILE *f)
 "Check a network's backprop gradients against finite differences, element by\n"
 "element, and report per-parameter relative errors.\n"
 "\n"
-"Network (exactly one of --net and --arch):\n"
+"Network (exactly one of --net, --arch and --layer):\n"
 "  --net FILE          network file (JSON); W and b it omits are drawn per --init\n"
 "  --arch WIDTHS       dense layers of these widths, input first: 2-2-1\n"
 "  --act ACTS          activation after each dense layer, one for all or one per\n"
