@@ -19,10 +19,10 @@
  * "-0" as the integer 0 and lose the sign).
  */
 #include "gradcheck/netfile.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -81,12 +81,7 @@ static void fmt_double(char *buf, size_t n, double v)
     /* snprintf and strtod agree on the locale's decimal point (so the test
      * above holds in any locale), but JSON wants '.': a program that set
      * LC_NUMERIC to, say, de_DE would otherwise write "0,1". */
-    const char *dp = localeconv()->decimal_point;
-    if (dp != NULL && dp[0] != '.' && dp[0] != '\0' && dp[1] == '\0') {
-        char *p = strchr(buf, dp[0]);
-        if (p != NULL)
-            *p = '.';
-    }
+    gc_numfmt_point(buf, NULL);
 }
 
 /* The same as fmt_double, but always a JSON real: append ".0" when the text
