@@ -27,7 +27,7 @@ static gc_net *small_net(void)
     ck_assert_int_eq(gc_net_add(net, gc_dense_new(3, 1), NULL), GC_OK);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 7, 1);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     gc_mat *X = gc_mat_new(2, 2), *T = gc_mat_new(1, 2);
     ck_assert_ptr_nonnull(X);
     ck_assert_ptr_nonnull(T);

@@ -563,7 +563,11 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
             fail(c, GC_EINVAL, first_omitted, "missing key, and no generator to draw it from");
             goto fail;
         }
-        gc_net_init_params(net, init, rng);
+        if (gc_net_init_params(net, init, rng) != GC_OK) {
+            fail(c, GC_EINVAL, first_omitted, "missing key, and init %d is no gc_init to draw it by",
+                 (int)init);
+            goto fail;
+        }
     }
     for (size_t k = 0; k < nl; k++) {
         gc_layer *l = net->layers[k];
