@@ -630,9 +630,10 @@ gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
 }
 
 /* The whole of f in a new buffer (*len bytes), or NULL: out of memory, or a
- * read error (ferror(f) tells).  json_loadb on it gives what json_loadf gives
- * (the same lexer, the same line and column in a message) several times
- * faster: json_loadf reads with one fgetc, a locked call, per byte. */
+ * read error (ferror(f) tells; errno is then read(2)'s reason).  json_loadb
+ * on it gives what json_loadf gives (the same lexer, the same line and
+ * column in a message) several times faster: json_loadf reads with one
+ * fgetc, a locked call, per byte. */
 static char *read_all(FILE *f, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
@@ -661,7 +662,9 @@ static char *read_all(FILE *f, size_t *len)
         n += got;
         if (got == 0) {
             if (ferror(f)) {
+                int e = errno; /* fread's reason, for the caller's message */
                 free(buf);
+                errno = e;
                 return NULL;
             }
             if (feof(f))
@@ -688,6 +691,7 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
     }
     size_t len = 0;
     char *text = read_all(f, &len);
+    int read_errno = errno; /* before fclose: read_all's reason on a read error */
     int read_failed = ferror(f);
     fclose(f);
     if (text == NULL && !read_failed) {
@@ -696,7 +700,8 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
     }
     if (read_failed) {
         free(text);
-        fail(&c, GC_EIO, NULL, "cannot read");
+        /* "cannot read: Is a directory", as "cannot open: ..." above */
+        fail(&c, GC_EIO, NULL, "cannot read: %s", strerror(read_errno != 0 ? read_errno : EIO));
         return NULL;
     }
     json_error_t je;
