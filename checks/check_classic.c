@@ -77,7 +77,7 @@ START_TEST(test_classic_draws_match_init_uniform)
     double x[2] = {0.5, 0.7};
     gc_net *net = classic_net(&p, x, 1.0, NULL);
     ck_assert_ptr_nonnull(net);
-    gc_net_init_params(net, GC_INIT_UNIFORM, &b);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_UNIFORM, &b), GC_OK);
     ck_assert(gc_net_find_tensor(net, "W1", NULL)->value[1] == p.W1[0][1]);
     ck_assert(gc_net_find_tensor(net, "b1", NULL)->value[1] == p.b1[1]);
     ck_assert(gc_net_find_tensor(net, "W2", NULL)->value[0] == p.W2[0]);

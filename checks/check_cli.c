@@ -96,6 +96,7 @@ static const struct {
     {NET_OK, {"--net", "@NET", "--batch", "2"}, "gradcheck: --batch: applies to --arch only"},
     {NET_OK, {"--net", "@NET", "--act", "tanh"}, "gradcheck: --act: applies to --arch only"},
     {NULL, {"--net", "@DIR/missing.json"}, "missing.json: cannot open: No such file or directory"},
+    {NULL, {"--net", "@DIR"}, ": cannot read: Is a directory"},
     {NULL, {"--arch", "2-1", "--output", "@DIR/no/such/dir/r.txt"}, "gradcheck: --output: "},
     {NULL, {"--arch", "2-1", "--output", "@DIR"}, ": is a directory"},
     {NULL, {"--arch", "2-1", "--output", ""}, "--output: expected a file name, got ''"},

@@ -115,7 +115,7 @@ START_TEST(test_sampling_is_stratified)
     for (int i = 0; i < 4; i++)
         X->data[i] = gc_pcg32_uniform(&rng);
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.sample = 3;
@@ -183,7 +183,7 @@ START_TEST(test_prefix_reuse_counts_forwards)
         X->data[i] = gc_pcg32_uniform(&rng);
     T->data[0] = T->data[3] = 1.0;
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.engine = GC_ENGINE_REFERENCE; /* the counts are the reference's prefix reuse */

@@ -51,7 +51,7 @@ START_TEST(test_scale_in_a_network)
     ck_assert_int_eq(gc_net_add(net, gc_dense_new(4, 2), &err), GC_OK);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 11u, 3u);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     /* The network names the user's tensors like the built-ins' (s1 c1). */
     gc_tensor *s1 = gc_net_find_tensor(net, "s1", NULL);
     gc_tensor *c1 = gc_net_find_tensor(net, "c1", NULL);

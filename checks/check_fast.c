@@ -294,7 +294,7 @@ START_TEST(test_fast_fallback_is_bit_identical)
     gc_net_add(net, s, NULL);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 7, 7);
-    gc_net_init_params(net, GC_INIT_UNIFORM, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_UNIFORM, &rng), GC_OK);
     gc_mat *X = gc_mat_new(3, 2), *T = gc_mat_new(2, 2);
     for (size_t i = 0; i < gc_mat_size(X); i++)
         X->data[i] = gc_pcg32_normal(&rng);

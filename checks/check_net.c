@@ -178,7 +178,7 @@ static gc_net *small_net(const gc_loss *loss, gc_act a1, gc_act a2, int B, uint6
     gc_net_add(net, gc_activation_new(a2, 2, gc_act_default_alpha(a2)), NULL);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, seed, 3u);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     /* Xavier leaves biases at 0; give them values so db is exercised. */
     for (int t = 0; t < net->ntensors; t++)
         if (net->tensors[t]->cols == 1)
@@ -233,7 +233,7 @@ START_TEST(test_net_init_params)
     gc_pcg32 a, b;
     gc_pcg32_seed(&a, 5u, 9u);
     gc_pcg32_seed(&b, 5u, 9u);
-    gc_net_init_params(net, GC_INIT_UNIFORM, &a);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_UNIFORM, &a), GC_OK);
     for (int t = 0; t < net->ntensors; t++)
         for (int i = 0; i < net->tensors[t]->rows * net->tensors[t]->cols; i++) {
             double want = gc_pcg32_uniform(&b);
@@ -247,7 +247,7 @@ START_TEST(test_net_init_params)
     net = gc_net_new(&gc_loss_mse);
     gc_net_add(net, gc_dense_new(1, 3), NULL);
     gc_net_add(net, gc_dense_new(3, 5), NULL);
-    gc_net_init_params(net, GC_INIT_XAVIER, &a);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &a), GC_OK);
     gc_tensor *W1 = gc_net_find_tensor(net, "W1", NULL), *W2 = gc_net_find_tensor(net, "W2", NULL);
     int nonzero = 0;
     for (int i = 0; i < 3; i++) {
@@ -320,6 +320,34 @@ START_TEST(test_net_backward_vs_central_difference)
 }
 END_TEST
 
+/* An init that is none of gc_init's values, or a NULL net or generator, is
+ * GC_EINVAL and changes nothing: neither a parameter nor the generator
+ * (gc_net_init_params returned void and left the values as they were for an
+ * unknown init, so a caller could not tell it had drawn nothing). */
+START_TEST(test_net_init_params_refuses_unknown_init)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 2), NULL), GC_OK);
+    for (int t = 0; t < net->ntensors; t++)
+        for (int i = 0; i < net->tensors[t]->rows * net->tensors[t]->cols; i++)
+            net->tensors[t]->value[i] = 42.0;
+    gc_pcg32 rng, keep;
+    gc_pcg32_seed(&rng, 5u, 9u);
+    keep = rng;
+    ck_assert_int_eq(gc_net_init_params(net, (gc_init)7, &rng), GC_EINVAL);
+    ck_assert_int_eq(gc_net_init_params(net, (gc_init)-1, &rng), GC_EINVAL);
+    ck_assert_int_eq(gc_net_init_params(NULL, GC_INIT_XAVIER, &rng), GC_EINVAL);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, NULL), GC_EINVAL);
+    ck_assert_msg(memcmp(&rng, &keep, sizeof rng) == 0, "the generator moved");
+    for (int t = 0; t < net->ntensors; t++)
+        for (int i = 0; i < net->tensors[t]->rows * net->tensors[t]->cols; i++)
+            ck_assert_msg(net->tensors[t]->value[i] == 42.0, "%s[%d] = %g, was 42",
+                          net->tensors[t]->name, i, net->tensors[t]->value[i]);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -331,6 +359,7 @@ Suite *make_net_suite(void)
     tcase_add_test(tc, test_net_forward_from_and_count);
     tcase_add_test(tc, test_net_init_params);
     tcase_add_loop_test(tc, test_net_backward_vs_central_difference, 0, (int)(sizeof fd_cases / sizeof fd_cases[0]));
+    tcase_add_test(tc, test_net_init_params_refuses_unknown_init);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -302,7 +302,7 @@ START_TEST(test_netfile_omitted_params_from_seed)
     ck_assert_int_eq(gc_net_add(h, gc_dense_new(3, 2), NULL), GC_OK);
     gc_pcg32 r4;
     gc_pcg32_seed(&r4, 42, 54);
-    gc_net_init_params(h, GC_INIT_XAVIER, &r4);
+    ck_assert_int_eq(gc_net_init_params(h, GC_INIT_XAVIER, &r4), GC_OK);
 
     int differ = 0;
     for (int t = 0; t < a->ntensors; t++) {
@@ -606,7 +606,7 @@ START_TEST(test_netfile_files)
     ck_assert_ptr_null(gc_net_load(fx, GC_INIT_UNIFORM, NULL, &err));
     ck_assert_int_eq(err.code, GC_EIO);
     char want[1200];
-    snprintf(want, sizeof want, "%s: cannot read", fx);
+    snprintf(want, sizeof want, "%s: cannot read: Is a directory", fx); /* EISDIR from read(2) */
     ck_assert_str_eq(err.msg, want);
 
     /* fixtures/bad/truncated.json ends inside W, after column 20 of line 4. */
@@ -631,6 +631,23 @@ START_TEST(test_netfile_files)
 }
 END_TEST
 
+/* A document that omits a parameter is drawn by `init`: an init that is no
+ * gc_init is refused (GC_EINVAL, naming the omitted key), not a network
+ * whose omitted tensors kept gc_dense_new's zeros. */
+START_TEST(test_netfile_refuses_unknown_init)
+{
+    gc_error err = {0};
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 1, 1);
+    gc_net *net = gc_net_load_string(
+        q(NET("{'type': 'dense', 'in': 2, 'out': 1}", "'loss': 'mse', " "'x': [[0.5, 0.7]], 'y': [[1]]")), "t.json",
+        (gc_init)7, &rng, &err);
+    ck_assert_ptr_null(net);
+    ck_assert_msg(err.code == GC_EINVAL, "code %d: %s", err.code, err.msg);
+    ck_assert_str_eq(err.msg, "t.json: layers[0].W: missing key, and init 7 is no gc_init to draw it by");
+}
+END_TEST
+
 Suite *make_netfile_suite(void)
 {
     Suite *s = suite_create("netfile");
@@ -645,6 +662,7 @@ Suite *make_netfile_suite(void)
     tcase_add_loop_test(tc, test_netfile_round_trip_bit_exact, 0, 8);
     tcase_add_test(tc, test_netfile_write_layout);
     tcase_add_test(tc, test_netfile_save_atomic_and_refusals);
+    tcase_add_test(tc, test_netfile_refuses_unknown_init);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -78,7 +78,7 @@ static gc_net *wrong_net(double factor)
     GC_AT(T, 0, 0) = 1.0;
     GC_AT(T, 1, 1) = 1.0;
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
     gc_mat_free(X);
     gc_mat_free(T);
     return net;
@@ -303,7 +303,7 @@ START_TEST(test_vacuous_flagged_everywhere)
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 1, 1);
-    gc_net_init_params(net, GC_INIT_UNIFORM, &rng);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_UNIFORM, &rng), GC_OK);
     gc_net_find_tensor(net, "b1", NULL)->value[0] = -10.0;
     gc_net_find_tensor(net, "b1", NULL)->value[1] = -10.0;
     gc_report *r = check_net(net);

@@ -70,7 +70,8 @@ static inline gc_net *tu_random_net(uint64_t seed, int smooth)
     }
     if (gc_net_set_data(net, X, T, NULL) != GC_OK)
         goto fail;
-    gc_net_init_params(net, GC_INIT_XAVIER, &rng);
+    if (gc_net_init_params(net, GC_INIT_XAVIER, &rng) != GC_OK)
+        goto fail;
     for (int t = 0; t < net->ntensors; t++)
         if (net->tensors[t]->cols == 1) /* Xavier leaves biases at 0 */
             for (int i = 0; i < net->tensors[t]->rows; i++)

@@ -107,10 +107,13 @@ static void draw_targets(gc_mat *T, const char *loss, gc_pcg32 *rng)
 
 /* Parameters Xavier (so activations stay in a sane range whatever the
  * widths), biases N(0, 0.25) (Xavier leaves them 0, which would make a
- * bias bug's every input symmetric), X N(0, 1). */
-static void draw_values(gc_net *net, gc_mat *X, gc_pcg32 *rng)
+ * bias bug's every input symmetric), X N(0, 1).  gc_net_init_params's
+ * status. */
+static int draw_values(gc_net *net, gc_mat *X, gc_pcg32 *rng)
 {
-    gc_net_init_params(net, GC_INIT_XAVIER, rng);
+    int rc = gc_net_init_params(net, GC_INIT_XAVIER, rng);
+    if (rc != GC_OK)
+        return rc;
     for (int t = 0; t < net->ntensors; t++) {
         gc_tensor *ten = net->tensors[t];
         if (ten->cols == 1)
@@ -119,6 +122,7 @@ static void draw_values(gc_net *net, gc_mat *X, gc_pcg32 *rng)
     }
     for (size_t i = 0; i < gc_mat_size(X); i++)
         X->data[i] = gc_pcg32_normal(rng);
+    return GC_OK;
 }
 
 /* Both signs among the mutant activation's inputs (act[1], dense1's
@@ -171,7 +175,10 @@ gc_net *props_mutant_net(const gc_mutant *m, int use_mutant, uint64_t seed, char
     /* Redraw the values (not the shapes) until the bug can show; the
      * generator moves on, so the sequence is still fixed by the seed. */
     for (int attempt = 0;; attempt++) {
-        draw_values(net, X, &rng);
+        if (draw_values(net, X, &rng) != GC_OK) {
+            gc_error_set(err, GC_EINVAL, "gc_net_init_params refused the network");
+            goto fail;
+        }
         if (gc_net_set_data(net, X, T, err) != GC_OK)
             goto fail;
         if (!(m->needs & (GC_MUTANT_NEED_BOTH_SIGNS | GC_MUTANT_NEED_AWAY_FROM_0)))

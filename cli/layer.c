@@ -47,7 +47,10 @@ static int builtin(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
         view.nlayers = 1;
         view.layers = &cl->layer;
         gc_arch_seed_rng(&rng, o->seed);
-        gc_net_init_params(&view, o->init, &rng);
+        if (gc_net_init_params(&view, o->init, &rng) != GC_OK) {
+            snprintf(msg, size, "--init: invalid value %d", (int)o->init);
+            return -1;
+        }
         return 0;
     }
     if (gc_act_from_name(o->layer, &act) != GC_OK) {

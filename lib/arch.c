@@ -205,7 +205,11 @@ gc_net *gc_net_from_arch(const char *arch, const char *acts, const char *loss,
         if (gc_net_add(net, a, &e) != GC_OK)
             goto fail;
     }
-    gc_net_init_params(net, init, rng);
+    if (gc_net_init_params(net, init, rng) != GC_OK) { /* init and rng were checked above */
+        e.code = GC_EINVAL;
+        snprintf(e.msg, sizeof e.msg, "init: invalid value %d", (int)init);
+        goto fail;
+    }
 
     X = gc_mat_new(widths[0], batch);
     T = gc_mat_new(widths[n - 1], batch);

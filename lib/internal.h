@@ -132,6 +132,13 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
  * Reorders r. */
 void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, double *median);
 
+/* ---- numbers (numfmt.c) ------------------------------------------------ */
+
+/* Replace the decimal point dp (NULL: the current locale's, localeconv) in
+ * buf, a number printed by %g / %e, by '.': machine formats (JSON, JUnit)
+ * need the same text in every locale. */
+void gc_numfmt_point(char *buf, const char *dp);
+
 /* ---- threads (threads.c) ------------------------------------------------ */
 
 /* The thread count that `threads` asks for: itself when >= 1, else the

@@ -198,10 +198,13 @@ fail:
     return gc_error_set(err, GC_ENOMEM, "out of memory sizing the cache for %d examples", B);
 }
 
-void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
+int gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
 {
-    if (net == NULL || rng == NULL)
-        return;
+    /* checked before any draw: the switch below would leave every value
+     * unchanged for an unknown init, silently */
+    if (net == NULL || rng == NULL ||
+        (init != GC_INIT_UNIFORM && init != GC_INIT_XAVIER && init != GC_INIT_HE))
+        return GC_EINVAL;
     for (int k = 0; k < net->nlayers; k++) {
         gc_layer *l = net->layers[k];
         for (int p = 0; p < l->nparams; p++) {
@@ -230,6 +233,7 @@ void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
             }
         }
     }
+    return GC_OK;
 }
 
 double gc_net_forward_from(gc_net *net, int k)

@@ -19,10 +19,10 @@
  * "-0" as the integer 0 and lose the sign).
  */
 #include "gradcheck/netfile.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -81,12 +81,7 @@ static void fmt_double(char *buf, size_t n, double v)
     /* snprintf and strtod agree on the locale's decimal point (so the test
      * above holds in any locale), but JSON wants '.': a program that set
      * LC_NUMERIC to, say, de_DE would otherwise write "0,1". */
-    const char *dp = localeconv()->decimal_point;
-    if (dp != NULL && dp[0] != '.' && dp[0] != '\0' && dp[1] == '\0') {
-        char *p = strchr(buf, dp[0]);
-        if (p != NULL)
-            *p = '.';
-    }
+    gc_numfmt_point(buf, NULL);
 }
 
 /* The same as fmt_double, but always a JSON real: append ".0" when the text
@@ -568,7 +563,11 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
             fail(c, GC_EINVAL, first_omitted, "missing key, and no generator to draw it from");
             goto fail;
         }
-        gc_net_init_params(net, init, rng);
+        if (gc_net_init_params(net, init, rng) != GC_OK) {
+            fail(c, GC_EINVAL, first_omitted, "missing key, and init %d is no gc_init to draw it by",
+                 (int)init);
+            goto fail;
+        }
     }
     for (size_t k = 0; k < nl; k++) {
         gc_layer *l = net->layers[k];
@@ -631,9 +630,10 @@ gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
 }
 
 /* The whole of f in a new buffer (*len bytes), or NULL: out of memory, or a
- * read error (ferror(f) tells).  json_loadb on it gives what json_loadf gives
- * (the same lexer, the same line and column in a message) several times
- * faster: json_loadf reads with one fgetc, a locked call, per byte. */
+ * read error (ferror(f) tells; errno is then read(2)'s reason).  json_loadb
+ * on it gives what json_loadf gives (the same lexer, the same line and
+ * column in a message) several times faster: json_loadf reads with one
+ * fgetc, a locked call, per byte. */
 static char *read_all(FILE *f, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
@@ -662,7 +662,9 @@ static char *read_all(FILE *f, size_t *len)
         n += got;
         if (got == 0) {
             if (ferror(f)) {
+                int e = errno; /* fread's reason, for the caller's message */
                 free(buf);
+                errno = e;
                 return NULL;
             }
             if (feof(f))
@@ -689,6 +691,7 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
     }
     size_t len = 0;
     char *text = read_all(f, &len);
+    int read_errno = errno; /* before fclose: read_all's reason on a read error */
     int read_failed = ferror(f);
     fclose(f);
     if (text == NULL && !read_failed) {
@@ -697,7 +700,8 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
     }
     if (read_failed) {
         free(text);
-        fail(&c, GC_EIO, NULL, "cannot read");
+        /* "cannot read: Is a directory", as "cannot open: ..." above */
+        fail(&c, GC_EIO, NULL, "cannot read: %s", strerror(read_errno != 0 ? read_errno : EIO));
         return NULL;
     }
     json_error_t je;

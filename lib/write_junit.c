@@ -8,6 +8,7 @@
  * "restored".  No timestamps or durations, so one report gives one output.
  */
 #include "gradcheck/check.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,26 @@
 #define LIST_MAX 10
 
 /* The shortest %.Ng (N = 1..17) that reads back as the same double:
- * "1e-06" rather than "9.9999999999999995e-07", and still exact. */
+ * "1e-06" rather than "9.9999999999999995e-07", and still exact.  snprintf
+ * and strtod agree on the locale's decimal point, so the search holds in
+ * any locale; the point is made '.' after it. */
 static const char *shortest(char buf[32], double v)
 {
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, 32, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
-            return buf;
-    }
-    return buf; /* NaN never compares equal: "%.17g" gives "nan" */
+            break;
+    } /* NaN never compares equal: "%.17g" gives "nan" */
+    gc_numfmt_point(buf, NULL);
+    return buf;
+}
+
+/* v as "%.3e" with a '.' point: the summaries' short form. */
+static const char *e3(char buf[32], double v)
+{
+    snprintf(buf, 32, "%.3e", v);
+    gc_numfmt_point(buf, NULL);
+    return buf;
 }
 
 /* Text and attribute values: the five XML entities, and '?' for control
@@ -83,10 +95,10 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"");
         esc(f, tr->name);
         if (tensor_failed(r, tr)) {
-            char msg[256];
+            char msg[256], bm[32];
             snprintf(msg, sizeof msg,
-                     "%s: %d fail, %d kink of %zu elements; max rel_err %.3e at (%d,%d)",
-                     tr->name, tr->nfail, tr->nkink, tr->count, tr->max_rel,
+                     "%s: %d fail, %d kink of %zu elements; max rel_err %s at (%d,%d)",
+                     tr->name, tr->nfail, tr->nkink, tr->count, e3(bm, tr->max_rel),
                      r->rows[tr->worst].row, r->rows[tr->worst].col);
             fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
             esc(f, msg);
@@ -96,11 +108,11 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                 const gc_row *w = &r->rows[r->order[k]];
                 if (w->tensor != t || w->verdict == GC_PASS)
                     continue;
-                char line[384], ba[32], bn[32];
+                char line[384], ba[32], bn[32], be[32], br[32];
                 snprintf(line, sizeof line,
-                         "%s(%d,%d): analytic=%s numeric=%s abs_err=%.3e rel_err=%.3e %s\n",
+                         "%s(%d,%d): analytic=%s numeric=%s abs_err=%s rel_err=%s %s\n",
                          tr->name, w->row, w->col, shortest(ba, w->analytic),
-                         shortest(bn, w->numeric), w->abs_err, w->rel_err,
+                         shortest(bn, w->numeric), e3(be, w->abs_err), e3(br, w->rel_err),
                          gc_verdict_name(w->verdict));
                 for (const char *s = line; *s; s++) {
                     /* newlines are kept literally in element text */

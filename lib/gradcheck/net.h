@@ -73,9 +73,10 @@ int gc_net_out(const gc_net *net);
 int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err);
 
 /* Draw every parameter of every layer from rng as `init` says, layer by
- * layer, tensor by tensor, element by element in row-major order.  NULL net
- * or rng: nothing is drawn. */
-void gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng);
+ * layer, tensor by tensor, element by element in row-major order.  GC_OK, or
+ * GC_EINVAL (nothing drawn, nothing changed) for NULL net or rng or an init
+ * that is none of gc_init's values. */
+int gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng);
 
 /* Forward pass over all layers; fills act[1..] and loss_value; returns it.
  * NaN when net is NULL or has no data (gc_net_set_data). */

@@ -67,8 +67,9 @@ extern "C" {
  * network is first drawn from rng by gc_net_init_params(net, init, rng) and
  * the values given in the file then overwrite their tensors, so a given seed
  * always yields the same network (rng may be NULL only when the file gives
- * every W and b; it is not touched then).  Returns an owned network (free
- * with gc_net_free), or NULL with err set (codes as above). */
+ * every W and b; it is not touched then; an init that is no gc_init is then
+ * GC_EINVAL).  Returns an owned network (free with gc_net_free), or NULL
+ * with err set (codes as above). */
 gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err);
 
 /* As gc_net_load, from the NUL-terminated text `json`; `label` stands in for
