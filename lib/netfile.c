@@ -610,6 +610,21 @@ static void syntax_error(const ctx *c, const json_error_t *je)
  * otherwise, so a typo'd second "W" would hide the first). */
 #define PARSE_FLAGS JSON_REJECT_DUPLICATES
 
+/* Parse len bytes of JSON text and build the network it describes. */
+static gc_net *load_text(const ctx *c, const char *text, size_t len, gc_init init,
+                         gc_pcg32 *rng)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, PARSE_FLAGS, &je);
+    if (root == NULL) {
+        syntax_error(c, &je);
+        return NULL;
+    }
+    gc_net *net = load_doc(c, root, init, rng);
+    json_decref(root);
+    return net;
+}
+
 gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
                            gc_pcg32 *rng, gc_error *err)
 {
@@ -618,15 +633,7 @@ gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
         fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
     }
-    json_error_t je;
-    json_t *root = json_loads(json, PARSE_FLAGS, &je);
-    if (root == NULL) {
-        syntax_error(&c, &je);
-        return NULL;
-    }
-    gc_net *net = load_doc(&c, root, init, rng);
-    json_decref(root);
-    return net;
+    return load_text(&c, json, strlen(json), init, rng);
 }
 
 /* The whole of f in a new buffer (*len bytes), or NULL: out of memory, or a
@@ -704,15 +711,8 @@ gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err
         fail(&c, GC_EIO, NULL, "cannot read: %s", strerror(read_errno != 0 ? read_errno : EIO));
         return NULL;
     }
-    json_error_t je;
-    json_t *root = json_loadb(text, len, PARSE_FLAGS, &je);
+    gc_net *net = load_text(&c, text, len, init, rng);
     free(text);
-    if (root == NULL) {
-        syntax_error(&c, &je);
-        return NULL;
-    }
-    gc_net *net = load_doc(&c, root, init, rng);
-    json_decref(root);
     return net;
 }
 
