@@ -9,7 +9,8 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
-# before anything is built (it does nothing when all are present).
+# before anything is built when a quick probe (pkg-config for Check and
+# jansson, xmllint, valgrind, python3) finds something missing.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -19,8 +20,9 @@ WFLAGS   := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+DEPS_PROBE = pkg-config --exists check jansson && command -v xmllint valgrind python3 >/dev/null
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
-DEPS_FAILED := $(shell ./scripts/install-deps >&2 || echo failed)
+DEPS_FAILED := $(shell $(DEPS_PROBE) 2>/dev/null || ./scripts/install-deps >&2 || echo failed)
 ifneq ($(DEPS_FAILED),)
 $(error scripts/install-deps failed: install the packages it names, then run make again)
 endif
@@ -34,9 +36,10 @@ CHECK_LIBS     := $(shell pkg-config --libs check)
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(JANSSON_LIBS) -lm -pthread
 
-LIB_SRC    := $(wildcard lib/*.c)
+LIB_SRC    := $(wildcard lib/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-CHECK_SRC  := $(wildcard checks/*.c)
+CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
+CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
@@ -62,9 +65,24 @@ MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
+# Include rules per folder: the library sees only lib/ (and jansson); the
+# command sees the public headers; only the tests see Check, the examples
+# and the generated lists.
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+
+$(BUILD)/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/examples/%.o: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Iexamples -I$(BUILD)/gen -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
@@ -79,7 +97,7 @@ $(BIN): $(call obj,$(CLI_SRC)) $(LIB)
 # Position-independent objects for the plugins, apart from the others.
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -Iexamples -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
 # Kept, not removed as intermediates: a rebuild then relinks nothing.
 .SECONDARY: $(patsubst %.c,$(BUILD)/pic/%.o,$(EXPLUG_SRC) $(TSTPLUG_SRC))
@@ -99,7 +117,7 @@ $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 $(BUILD)/examples/%: $(BUILD)/examples/%_main.o $(call obj,$(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDLIBS)
 
-# Every checks/check_*.c defines one `Suite *make_<name>_suite(void)`;
+# Every checks/*/check_*.c defines one `Suite *make_<name>_suite(void)`;
 # check_main.c adds all of them from this generated list, so a new suite file
 # needs no edit anywhere else.  The lists are regenerated on every make (a
 # deleted file changes no remaining prerequisite's time) and replaced only
@@ -113,7 +131,7 @@ $(SUITES_H): $(CHECK_SRC) FORCE
 $(BUILD)/checks/check_main.o: $(SUITES_H)
 
 # Every fixtures/mutants/NAME.c defines `const gc_mutant gc_mutant_NAME =`;
-# checks/check_mutants.c iterates over this generated list, so a new mutant
+# checks/engine/check_mutants.c iterates over this generated list, so a new mutant
 # file is checked with no edit anywhere else.
 $(MUTANTS_H): $(MUTANT_SRC) FORCE
 	@mkdir -p $(dir $@)
@@ -121,7 +139,7 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/checks/check_mutants.o $(BUILD)/checks/check_fast.o: $(MUTANTS_H)
+$(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
 
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)

@@ -5,7 +5,11 @@
  */
 #include <check.h>
 #include <gradcheck.h>
-#include <internal.h>
+#include <core/threads.h>
+#include <engine/fast.h>
+#include <engine/screen.h>
+#include <io/numfmt.h>
+#include <report/rank.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>

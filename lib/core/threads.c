@@ -8,7 +8,7 @@
  * balance themselves).  Nothing here decides a result, so the report does not
  * depend on the thread count; checks/check_fast.c asserts it byte for byte.
  */
-#include "internal.h"
+#include "core/threads.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../fixtures/mutants/mutants.h"
+#include "../../fixtures/mutants/mutants.h"
 
 /* ---- the run's seed and size --------------------------------------------- */
 

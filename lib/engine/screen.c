@@ -34,7 +34,7 @@
  *   - every |g_i| <= atol: the element checks decide "vacuous", which a
  *     directional check cannot (it compares zeros with zeros).
  */
-#include "internal.h"
+#include "engine/screen.h"
 
 #include <math.h>
 

@@ -19,7 +19,7 @@
  * "-0" as the integer 0 and lose the sign).
  */
 #include "gradcheck/netfile.h"
-#include "internal.h"
+#include "io/numfmt.h"
 
 #include <errno.h>
 #include <jansson.h>

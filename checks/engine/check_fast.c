@@ -16,11 +16,14 @@
  */
 #include <check.h>
 #include <gradcheck.h>
-#include <internal.h>
+#include <core/threads.h>
+#include <engine/fast.h>
+#include <engine/screen.h>
+#include <report/rank.h>
 
 #include "engine_testutil.h"
 #include "mutant_table.h"
-#include "props.h"
+#include "props/props.h"
 
 #include <float.h>
 #include <math.h>

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "mutant_table.h"
-#include "props.h"
+#include "props/props.h"
 
 /* Networks per mutant (the issue asks for at least 20). */
 #define PROPS_MUTANT_NETS 20

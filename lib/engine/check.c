@@ -26,7 +26,10 @@
  * verdict from those numbers alone).
  */
 #include "gradcheck/check.h"
-#include "internal.h"
+#include "engine/fast.h"
+#include "engine/screen.h"
+#include "report/rank.h"
+#include "core/threads.h"
 
 #include <float.h>
 #include <math.h>

@@ -47,7 +47,7 @@
  * Threads: an evaluator only reads the network (parameters, cache, targets);
  * everything it writes is its own, so each thread owns one.
  */
-#include "internal.h"
+#include "engine/fast.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -18,9 +18,10 @@
  * The order is exactly the engine's comparator's: NaN first, then larger
  * rel first, ties by smaller idx.
  */
-#include "internal.h"
+#include "report/rank.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #ifndef GRADCHECK_CHECKS_MUTANT_TABLE_H
 #define GRADCHECK_CHECKS_MUTANT_TABLE_H
 
-#include "../fixtures/mutants/mutants.h"
+#include "../../fixtures/mutants/mutants.h"
 
 #define GC_MUTANT(name) extern const gc_mutant gc_mutant_##name;
 #include "mutant_list.h"

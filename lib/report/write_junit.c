@@ -8,7 +8,7 @@
  * "restored".  No timestamps or durations, so one report gives one output.
  */
 #include "gradcheck/check.h"
-#include "internal.h"
+#include "io/numfmt.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * those formats' grammars want "0.5".  Only the point needs undoing: %g
  * never groups thousands (that takes the ' flag).
  */
-#include "internal.h"
+#include "io/numfmt.h"
 
 #include <locale.h>
 #include <string.h>

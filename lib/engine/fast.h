@@ -1,0 +1,77 @@
+/*
+ * engine/fast.h -- the sparse-change evaluator behind GC_ENGINE_FAST (private).
+ *
+ * It answers "the loss with one element set to v" from the cached forward
+ * pass by propagating only what changed; the engine's per-element logic
+ * (steps, kinks, verdicts) is the reference engine's.
+ */
+#ifndef GC_ENGINE_FAST_H
+#define GC_ENGINE_FAST_H
+
+#include <stddef.h>
+
+#include "gradcheck/check.h"
+#include "gradcheck/net.h"
+
+/* Tensor index that names the network's input X (tensor "x") in the calls
+ * below; other indices are net->tensors[] indices. */
+#define GC_FAST_INPUT (-1)
+
+/* Slots: each holds one perturbed forward pass, so that a kink hook can
+ * compare the inputs of every layer at two perturbations (θ-ε and θ+ε). */
+#define GC_FAST_SLOTS 2
+
+/* One thread's scratch: per slot a row buffer (1 x B) and a full matrix
+ * (rows x B) for every activation, private copies of the tensors of layers
+ * that declare no capability, and (for the screen) one tensor-sized buffer.
+ * Allocated once; no evaluation allocates. */
+typedef struct gc_fast gc_fast;
+
+/* A new evaluator over net's current cache (net->act, net->T, parameter
+ * values), which must stay unchanged while it is used; it only reads net, so
+ * any number of evaluators may run on one net in parallel threads.
+ * `directions` nonzero: also room for gc_fast_loss_dir.  NULL when memory
+ * runs out or net has no data. */
+gc_fast *gc_fast_new(const gc_net *net, int directions);
+
+/* Free f; NULL is a no-op. */
+void gc_fast_free(gc_fast *f);
+
+/* The loss with element idx (row-major) of tensor t (a net->tensors index, or
+ * GC_FAST_INPUT) set to v and every other value as cached, computed into
+ * slot s (0 .. GC_FAST_SLOTS-1) from the changed rows on.  The parameters are
+ * never written. */
+double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v);
+
+/* The loss at θ_t + h d for a whole tensor t (d has its rows * cols
+ * elements), into slot s: the random-direction screen's evaluation (f made
+ * with `directions`). */
+double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h);
+
+/* After gc_fast_loss of the same (t, idx) into slots a and b: nonzero when a
+ * layer's kink hook fires between the two perturbed passes, each layer asked
+ * about its input in slot a (as Xlo) and in slot b (as Xhi) -- exactly the
+ * elements that changed, as the reference engine would ask it. */
+int gc_fast_kink(gc_fast *f, int a, int b);
+
+/* How far apart the two engines' losses are taken to be when deciding
+ * which rows the fast engine recomputes as the reference does: this many
+ * ulps of max(1, |L|), the derivative's share of it at most atol / 4.  The
+ * largest difference seen over 3000 random networks (1.4 million elements,
+ * every activation, loss and method) was 23 such ulps; typical is 1.  The
+ * cap keeps the band off the whole population of small gradients, whose
+ * pass band is atol itself: with eps 1e-6, atol 1e-8 and |L| ~ 2, atol is
+ * only ~40 ulps of L / eps, so a wider band would send most rows back to
+ * the reference.  A verdict such a difference could change is taken from
+ * the reference's own computation (lib/check.c). */
+#define GC_FAST_TIE_ULPS 32.0
+
+/* Σ |c_i| 2^i for Richardson's tableau over `levels` central differences
+ * at ε / 2^i (R = Σ c_i D_i): a rounding error δ in every loss moves the
+ * extrapolated derivative by at most this times δ / ε. */
+double gc_fast_richardson_weight(int levels);
+
+/* Loss evaluations made through f so far. */
+unsigned long long gc_fast_nevals(const gc_fast *f);
+
+#endif
