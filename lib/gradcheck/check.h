@@ -34,6 +34,13 @@ typedef enum gc_engine {
 
 typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
 
+/* The element type the code under test computes in: it sets the step, the
+ * perturbation actually representable, the roundoff bound and the bands. */
+typedef enum gc_precision {
+    GC_PRECISION_FLOAT64, /* double (the default) */
+    GC_PRECISION_FLOAT32  /* float: perturbations rounded to float */
+} gc_precision;
+
 /*
  * Defaults, and why.
  *
@@ -109,6 +116,7 @@ typedef struct gc_check_opts {
                                * runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
+    gc_precision precision;   /* default GC_PRECISION_FLOAT64 */
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly
