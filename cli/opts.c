@@ -19,7 +19,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"screen", no_argument, NULL, OPT_SCREEN},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"layer", required_argument, NULL, OPT_LAYER},
     {"in", required_argument, NULL, OPT_IN},
@@ -93,6 +94,18 @@ static int parse_double(const char *flag, const char *s, int positive, double *o
     if (positive ? !(v > 0.0) : !(v >= 0.0))
         return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
     *out = v;
+    return 0;
+}
+
+/* --shard K/N: 1 <= K <= N <= 1000000. */
+static int parse_shard(const char *s, gc_check_opts *c, char *msg, size_t size)
+{
+    int k, n, used = 0;
+    if (sscanf(s, "%d/%d%n", &k, &n, &used) != 2 || s[used] != '\0' || !isdigit((unsigned char)s[0]) ||
+        n < 1 || n > 1000000 || k < 1 || k > n)
+        return fail(msg, size, "--shard: expected K/N with 1 <= K <= N (as 2/3), got '%s'", s);
+    c->shard = k;
+    c->nshards = n;
     return 0;
 }
 
@@ -298,6 +311,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->threads_set = 1;
             break;
         case OPT_SCREEN: o->check.screen = 1; break;
+        case OPT_SHARD: rc = parse_shard(optarg, &o->check, msg, size); break;
         case OPT_FORMAT:
             rc = parse_choice("--format", optarg, format_names, COUNT(format_names), &v, msg,
                               size);
@@ -382,6 +396,7 @@ void cli_usage(FILE *f)
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
 "       gradcheck --layer LIB.so:FACTORY|NAME --in N [--out M] [--batch B] [options]\n"
+"       gradcheck merge [--format F] [-o FILE] [-q] SHARD.json ...\n"
 "\n"
 "Check a network's backprop gradients against finite differences, element by\n"
 "element, and report per-parameter relative errors.\n"
@@ -430,6 +445,9 @@ void cli_usage(FILE *f)
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
+"  --shard K/N         check only the K-th of N parts of about equal cost (for\n"
+"                      CI matrices and job arrays); gradcheck merge of all N\n"
+"                      parts' JSON gives the whole report [the whole check]\n"
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
@@ -439,6 +457,12 @@ void cli_usage(FILE *f)
 "                      terminal, the check takes over a second and not --quiet)\n"
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
+"\n"
+"gradcheck merge [--format F] [-o FILE] [-q] A.json B.json ...\n"
+"                      the whole report from the JSON reports of every --shard\n"
+"                      K/N of one check (any order): the bytes the unsplit check\n"
+"                      prints; refuses parts of other networks, options or\n"
+"                      seeds, and missing or repeated parts (exit 2)\n"
 "\n"
 "Exit status: 0 every gradient passed, 1 a gradient failed,\n"
 "2 usage or input error (one line on stderr).\n",

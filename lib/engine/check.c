@@ -29,6 +29,8 @@
 #include "engine/fast.h"
 #include "engine/screen.h"
 #include "report/rank.h"
+#include "report/summary.h"
+#include "engine/shard.h"
 #include "core/threads.h"
 
 #include <float.h>
@@ -131,6 +133,10 @@ static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err
     if (o->threads < 0)
         return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
                             o->threads);
+    if (o->nshards < 0 || (o->nshards == 0 && o->shard != 0) ||
+        (o->nshards > 0 && (o->shard < 1 || o->shard > o->nshards)))
+        return gc_error_set(err, GC_EINVAL, "shard must be 1 to nshards (or both 0), got %d/%d",
+                            o->shard, o->nshards);
     return GC_OK;
 }
 
@@ -523,103 +529,8 @@ static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
 /* ---- summaries ------------------------------------------------------------ */
 
 /* Sort key: larger rel_err first, NaN above everything, ties by index
- * (gc_rank_sort in lib/sort.c: linear time, the same order as a comparison
- * sort with that rule). */
+ * (gc_rank_sort in lib/report/sort.c). */
 typedef gc_rank rank;
-
-/* Per-tensor statistics, totals and the worst-first order.  ranks has room
- * for nrows entries; `filled`: they already hold {rows[k].rel_err, k} (the
- * fast engine's threads write them as they finish rows). */
-static void summarize(gc_report *r, rank *ranks, int filled, rank *scratch)
-{
-    /* The worst-first order of every row first.  A tensor's rows appear in
-     * it in their own worst-first order (the same total order), so a pass
-     * over it finds each tensor's worst (its first) and median (its middle
-     * one, or the mean of the two middle ones) without sorting again. */
-    for (size_t k = 0; k < r->nrows && !filled; k++) {
-        ranks[k].rel = r->rows[k].rel_err;
-        ranks[k].idx = k;
-    }
-    if (r->nrows > 0)
-        gc_rank_sort_buf(ranks, r->nrows, scratch);
-    for (size_t k = 0; k < r->nrows; k++)
-        r->order[k] = ranks[k].idx;
-    size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
-    if (seen != NULL) {
-        for (size_t k = 0; k < r->nrows; k++) {
-            /* the tensor of row idx: the last whose rows start at or before
-             * it (rows are laid out tensor by tensor; a tensor without rows
-             * shares its first with the next) -- found without touching the
-             * rows, which the sorted order visits at random */
-            size_t idx = ranks[k].idx;
-            int lo = 0, hi = r->ntensors - 1;
-            while (lo < hi) {
-                int mid = lo + (hi - lo + 1) / 2;
-                if (r->tensors[mid].first <= idx)
-                    lo = mid;
-                else
-                    hi = mid - 1;
-            }
-            gc_tensor_report *tr = &r->tensors[lo];
-            size_t pos = seen[lo]++, c = tr->count;
-            if (pos == 0) {
-                tr->worst = idx;
-                tr->max_rel = ranks[k].rel;
-            }
-            if (pos == (c - 1) / 2)
-                tr->median_rel = ranks[k].rel; /* the middle, or the first of two */
-            else if (c % 2 == 0 && pos == c / 2)
-                tr->median_rel = 0.5 * (tr->median_rel + ranks[k].rel);
-        }
-    }
-
-    r->npass = r->nkink = r->nfail = r->nvacuous = 0;
-    for (int t = 0; t < r->ntensors; t++) {
-        gc_tensor_report *tr = &r->tensors[t];
-        if (tr->screened) /* no rows; the screen filled its summary */
-            continue;
-        double d2 = 0.0, a2 = 0.0, n2 = 0.0;
-        int vacuous = 1;
-        tr->npass = tr->nkink = tr->nfail = 0;
-        for (size_t k = 0; k < tr->count; k++) {
-            const gc_row *row = &r->rows[tr->first + k];
-            switch (row->verdict) {
-            case GC_PASS: tr->npass++; break;
-            case GC_KINK: tr->nkink++; break;
-            default: tr->nfail++; break;
-            }
-            double d = row->analytic - row->numeric;
-            d2 += d * d;
-            a2 += row->analytic * row->analytic;
-            n2 += row->numeric * row->numeric;
-            if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
-                vacuous = 0;
-            if (seen == NULL) {
-                ranks[k].rel = row->rel_err;
-                ranks[k].idx = tr->first + k;
-            }
-        }
-        double na = sqrt(a2), nn = sqrt(n2);
-        tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
-        tr->vacuous = tr->count > 0 && vacuous;
-        tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
-        if (tr->count > 0 && seen == NULL) {
-            /* (out of memory for the pass above) in sorted order: the first
-             * is the worst, the median the middle (or mean of the two
-             * middle) values; a NaN element makes max_rel NaN but only moves
-             * the median when half the elements are NaN */
-            gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
-        } else if (tr->count == 0) {
-            tr->worst = tr->first;
-            tr->max_rel = tr->median_rel = 0.0;
-        }
-        r->npass += tr->npass;
-        r->nkink += tr->nkink;
-        r->nfail += tr->nfail;
-        r->nvacuous += tr->vacuous;
-    }
-    free(seen);
-}
 
 /* ---- the run ---------------------------------------------------------------- */
 
@@ -876,6 +787,59 @@ static int screen_targets(engine *e, const target *tg, int n, gc_report *r, int 
     return GC_OK;
 }
 
+/* Narrow r's layout of the whole check (each tensor's first and count) to
+ * part e->o.shard of e->o.nshards (engine/shard.h): r->shard_first,
+ * r->nrows, each tensor's first and count within the part, and skip[t],
+ * the tensor's rows before the part. */
+static int shard_rows(const engine *e, const target *tg, gc_report *r, size_t *skip)
+{
+    int n = r->ntensors;
+    double *cost = malloc((n > 0 ? (size_t)n : 1) * sizeof *cost);
+    size_t *count = malloc((n > 0 ? (size_t)n : 1) * sizeof *count);
+    if (cost == NULL || count == NULL) {
+        free(cost);
+        free(count);
+        return GC_ENOMEM;
+    }
+    for (int t = 0; t < n; t++) {
+        cost[t] = gc_shard_row_cost(e->ch.layers, e->ch.act, e->ch.nlayers, tg[t].layer,
+                                    r->opts.engine == GC_ENGINE_FAST);
+        count[t] = r->tensors[t].count;
+    }
+    size_t lo, hi;
+    gc_shard_range(cost, count, n, e->o.shard, e->o.nshards, &lo, &hi);
+    for (int t = 0; t < n; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        size_t a = tr->first, b = tr->first + tr->count;
+        a = a < lo ? lo : (a > hi ? hi : a);
+        b = b < lo ? lo : (b > hi ? hi : b);
+        skip[t] = a - tr->first;
+        tr->first = a - lo;
+        tr->count = b - a;
+    }
+    r->shard_first = lo;
+    r->nrows = hi - lo;
+    free(cost);
+    free(count);
+    return GC_OK;
+}
+
+/* What the parts of a split check must share: the unperturbed loss and
+ * every checked tensor's name, shape, values and analytic gradient. */
+static uint64_t targets_hash(const engine *e, const target *tg, int n)
+{
+    uint64_t h = gc_shard_hash(GC_SHARD_HASH_INIT, &e->L0, sizeof e->L0);
+    for (int t = 0; t < n; t++) {
+        size_t size = (size_t)tg[t].rows * (size_t)tg[t].cols;
+        int shape[2] = {tg[t].rows, tg[t].cols};
+        h = gc_shard_hash(h, tg[t].name, strlen(tg[t].name) + 1);
+        h = gc_shard_hash(h, shape, sizeof shape);
+        h = gc_shard_hash(h, tg[t].value, size * sizeof *tg[t].value);
+        h = gc_shard_hash(h, tg[t].grad, size * sizeof *tg[t].grad);
+    }
+    return h;
+}
+
 /*
  * Check targets[0..n) on chain e->ch, whose cache holds the unperturbed
  * pass (e->L0) and whose targets' grad arrays hold the analytic gradient.
@@ -885,7 +849,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
 {
     int rc = GC_ENOMEM;
     gc_report *r = calloc(1, sizeof *r);
-    size_t *idx = NULL, *want = NULL, *elem = NULL;
+    size_t *idx = NULL, *want = NULL, *elem = NULL, *skip = NULL;
     int *order = NULL, *screened = NULL;
     unsigned char *recheck = NULL;
     rank *ranks = NULL, *scratch = NULL;
@@ -902,7 +866,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
     e->kink_lo = calloc((size_t)e->ch.nlayers, sizeof *e->kink_lo);
     order = malloc((n > 0 ? (size_t)n : 1) * 2 * sizeof *order);
     want = malloc((n > 0 ? (size_t)n : 1) * sizeof *want);
-    if (r->tensors == NULL || e->kink_lo == NULL || order == NULL || want == NULL)
+    skip = calloc(n > 0 ? (size_t)n : 1, sizeof *skip);
+    if (r->tensors == NULL || e->kink_lo == NULL || order == NULL || want == NULL || skip == NULL)
         goto fail;
     for (int j = 0; j < e->ch.nlayers; j++) {
         if (e->ch.layers[j]->ops->kink != NULL) {
@@ -941,7 +906,10 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         if (size > maxsize)
             maxsize = size;
     }
-    r->nrows = total;
+    r->nrows = r->shard_total = total;
+    if (e->o.nshards > 0 && shard_rows(e, tg, r, skip) != GC_OK)
+        goto fail;
+    total = r->nrows;
     r->rows = calloc(total > 0 ? total : 1, sizeof *r->rows);
     r->order = calloc(total > 0 ? total : 1, sizeof *r->order);
     ranks = malloc((total > 0 ? total : 1) * sizeof *ranks);
@@ -951,7 +919,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
      * need the elements only of sampled tensors.  Indices are drawn into
      * idx for a sampled tensor only (the reference's rows of a whole
      * tensor are k - first). */
-    int sampled = 0;
+    int sampled = e->o.nshards > 0; /* a part starts a tensor anywhere */
     for (int t = 0; t < n; t++)
         if (want[t] < (size_t)tg[t].rows * (size_t)tg[t].cols)
             sampled = 1;
@@ -975,7 +943,7 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             sample_indices(idx, size, want[t], &rng);
         }
         for (size_t k = 0; k < tr->count; k++) {
-            size_t el = whole ? k : idx[k];
+            size_t el = whole ? skip[t] + k : idx[skip[t] + k];
             if (fast) {
                 if (elem != NULL)
                     elem[tr->first + k] = el;
@@ -989,6 +957,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
         }
     }
 
+    r->hash = targets_hash(e, tg, n);
+    unsigned long long evals_before_rows = e->nevals;
     if (fast) {
         /* any order, any thread: each row depends on its element alone */
         /* no more threads (each with its evaluator) than chunks of rows */
@@ -1054,7 +1024,8 @@ static int run(engine *e, const target *tg, int n, gc_report **out)
             }
         }
     }
-    summarize(r, ranks, fast, scratch);
+    r->nevals_rows = e->nevals - evals_before_rows;
+    gc_report_summarize_ranked(r, ranks, fast, scratch);
     *out = r;
     r = NULL;
     rc = GC_OK;
@@ -1068,6 +1039,7 @@ fail:
     free(idx);
     free(elem);
     free(want);
+    free(skip);
     free(order);
     free(screened);
     free(recheck);

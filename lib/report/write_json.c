@@ -50,6 +50,22 @@ static json_t *options(const gc_check_opts *o, int *bad)
     return j;
 }
 
+/* A part of a split check: which, its rows, and what merging needs. */
+static json_t *shard(const gc_report *r, int *bad)
+{
+    json_t *j = json_object();
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)r->hash);
+    put(j, "index", json_integer(r->opts.shard), bad);
+    put(j, "count", json_integer(r->opts.nshards), bad);
+    put(j, "first", json_integer((json_int_t)r->shard_first), bad);
+    put(j, "rows", json_integer((json_int_t)r->nrows), bad);
+    put(j, "total", json_integer((json_int_t)r->shard_total), bad);
+    put(j, "hash", json_string(hash), bad);
+    put(j, "evaluations_rows", json_integer((json_int_t)r->nevals_rows), bad);
+    return j;
+}
+
 static json_t *tensor(const gc_report *r, const gc_tensor_report *tr, int *bad)
 {
     json_t *j = json_object(), *w = json_object();
@@ -125,6 +141,8 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     }
     put(root, "gradcheck", json_string(GC_VERSION), &bad);
     put(root, "options", options(&r->opts, &bad), &bad);
+    if (r->opts.nshards > 0)
+        put(root, "shard", shard(r, &bad), &bad);
     put(root, "loss", num(r->loss), &bad);
     for (int t = 0; t < r->ntensors; t++)
         if (json_array_append_new(tensors, tensor(r, &r->tensors[t], &bad)) != 0)

@@ -62,12 +62,22 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
     return tr->nfail > 0 || (r->opts.strict_kinks && tr->nkink > 0);
 }
 
+/* A shard lists the tensors it checked elements of (and shard 1 the
+ * screened ones), so that all shards' testcases cover each element once. */
+static int listed_here(const gc_report *r, const gc_tensor_report *tr)
+{
+    return r->opts.nshards == 0 || tr->count > 0 || (tr->screened && r->opts.shard == 1);
+}
+
 int gc_report_write_junit(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
-    int tests = r->ntensors + (r->restored ? 0 : 1), failures = r->restored ? 0 : 1, skipped = 0;
+    int tests = r->restored ? 0 : 1, failures = r->restored ? 0 : 1, skipped = 0;
     for (int t = 0; t < r->ntensors; t++) {
+        if (!listed_here(r, &r->tensors[t]))
+            continue;
+        tests++;
         if (tensor_failed(r, &r->tensors[t]))
             failures++;
         else if (r->tensors[t].vacuous)
@@ -76,8 +86,11 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", tests,
             failures, skipped);
-    fprintf(f, "  <testsuite name=\"gradcheck\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
-               "skipped=\"%d\">\n", tests, failures, skipped);
+    char suite[64] = "gradcheck";
+    if (r->opts.nshards > 0)
+        snprintf(suite, sizeof suite, "gradcheck shard %d/%d", r->opts.shard, r->opts.nshards);
+    fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+               "skipped=\"%d\">\n", suite, tests, failures, skipped);
     fprintf(f, "    <properties>\n");
     fprintf(f, "      <property name=\"method\" value=\"%s\"/>\n", gc_method_name(r->opts.method));
     char b[32];
@@ -89,9 +102,15 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
+    if (r->opts.nshards > 0)
+        fprintf(f, "      <property name=\"shard\" value=\"%d/%d rows [%zu, %zu) of %zu\"/>\n",
+                r->opts.shard, r->opts.nshards, r->shard_first, r->shard_first + r->nrows,
+                r->shard_total);
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
+        if (!listed_here(r, tr))
+            continue;
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"");
         esc(f, tr->name);
         if (tensor_failed(r, tr)) {
