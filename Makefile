@@ -6,6 +6,8 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make mpi          build/gradcheck-mpi, the command across MPI ranks (Open
+#                     MPI, installed by scripts/install-deps mpi when missing)
 #   make install      PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
@@ -37,7 +39,8 @@ ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(JANSSON_LIBS) -lm -pthread
 
 LIB_SRC    := $(wildcard lib/*/*.c)
-CLI_SRC    := $(wildcard cli/*.c)
+CLI_SRC    := $(filter-out cli/mpi%.c,$(wildcard cli/*.c))
+MPI_SRC    := $(wildcard cli/mpi*.c)
 CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
 CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
@@ -55,13 +58,18 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB     := $(BUILD)/libgradcheck.a
 BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
+MPI_BIN := $(BUILD)/gradcheck-mpi
+MPICC   ?= mpicc
+# make check builds and tests gradcheck-mpi when Open MPI is installed (its
+# suite says it skipped otherwise); only make mpi installs it.
+MPI_FOUND := $(shell command -v $(MPICC) 2>/dev/null)
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
 TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
+.PHONY: all check test demo sanitize valgrind bench install installcheck clean mpi mpi-deps FORCE
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -92,6 +100,23 @@ $(LIB): $(call obj,$(LIB_SRC))
 # command and exported, so a --layer plugin may call any of them.
 $(BIN): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
+	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
+
+# gradcheck-mpi: the command's objects but its main (cli/gradcheck.c), and
+# cli/mpi*.c compiled by mpicc; linked as the command is.
+mpi: mpi-deps
+	@$(MAKE) --no-print-directory $(MPI_BIN)
+
+mpi-deps:
+	@command -v $(MPICC) >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1 || ./scripts/install-deps mpi
+
+$(BUILD)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(patsubst %.c,$(BUILD)/mpi/%.o,$(MPI_SRC)) \
+            $(call obj,$(filter-out cli/gradcheck.c,$(CLI_SRC))) $(LIB)
+	$(MPICC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
 	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
 
 # Position-independent objects for the plugins, apart from the others.
@@ -148,8 +173,9 @@ check: test
 	@$(MAKE) --no-print-directory installcheck
 
 # The Check suites alone (make check adds the install test).
-test: all $(CHECKER) $(TEST_PLUGINS)
-	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) $(abspath $(CHECKER))
+test: all $(CHECKER) $(TEST_PLUGINS) $(if $(MPI_FOUND),$(MPI_BIN))
+	GC_BIN=$(abspath $(BIN)) GC_MPI_BIN=$(abspath $(MPI_BIN)) GC_FIXTURES=$(abspath fixtures) \
+	    $(abspath $(CHECKER))
 
 demo: $(EXAMPLES)
 	$(abspath $(BUILD)/examples/classic)
