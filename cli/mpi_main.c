@@ -23,9 +23,11 @@
  * Errors are one line "gradcheck-mpi: ..." from rank 0 and exit status 2
  * on every rank.  A rank killed outright (a signal, the OOM killer) is
  * mpirun's to report: it stops the job, so no report is written; rank 0
- * removes its --output temporary file when mpirun stops it.
+ * removes its --output temporary file when mpirun stops it.  The check
+ * itself runs in a child of the rank (mpi_part.c), so a check that dies
+ * is an error its rank reports: "rank K: the check died: ...".
  */
-#include "cli.h"
+#include "mpi.h"
 
 #include <mpi.h>
 #include <signal.h>
@@ -34,28 +36,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MSG_MAX (GC_ERROR_MAX + 128)
+#define MSG_MAX MPI_MSG_MAX
 #define ROOT 0
 /* Rows per message: far below MPI's int counts whatever a row's size. */
 #define CHUNK_ROWS (1 << 20)
 
-/* What every rank tells rank 0 after a step. */
-typedef struct rank_status {
-    int status;              /* 0 ok, 2 error (msg), 3 done (--help, --version) */
-    char msg[MSG_MAX];
-    /* after the check */
-    unsigned long long nrows, first, total, nevals, nevals_rows, hash;
-    double loss;
-    int restored;
-} rank_status;
-
 /* ---- rank 0's --output temporary file, removed if mpirun stops the job -- */
 
 static const char *volatile tmp_path;
+static volatile long check_pid; /* the child running this rank's part, or 0 */
 
 static void on_term(int sig)
 {
     (void)sig;
+    if (check_pid > 0)
+        kill((pid_t)check_pid, SIGKILL);
     if (tmp_path != NULL)
         unlink(tmp_path);
     _exit(2);
@@ -216,30 +211,6 @@ static int setup(job *j, int argc, char **argv, int rank, rank_status *me)
     return cli_check_params(j->net, j->cl.layer, &j->o, me->msg, sizeof me->msg) != 0 ? 2 : 0;
 }
 
-/* Step 2's local part: this rank's part of the check. */
-static int check_part(job *j, int rank, int size, rank_status *me)
-{
-    gc_error err = {0};
-    j->o.check.shard = rank + 1;
-    j->o.check.nshards = size;
-    int rc = j->net != NULL ? gc_check_net(j->net, &j->o.check, &j->rep, &err)
-                            : gc_check_layer(j->cl.layer, j->o.batch, &j->o.check, &j->rep, &err);
-    if (rc != GC_OK) {
-        snprintf(me->msg, sizeof me->msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(rc));
-        return 2;
-    }
-    const gc_report *r = j->rep;
-    me->nrows = r->nrows;
-    me->first = r->shard_first;
-    me->total = r->shard_total;
-    me->nevals = r->nevals;
-    me->nevals_rows = r->nevals_rows;
-    me->hash = r->hash;
-    me->loss = r->loss;
-    me->restored = r->restored;
-    return 0;
-}
-
 /* Rank 0: the report, to --output (atomically) or stdout.  0, or 2 with msg. */
 static int write_out(job *j, char *msg, size_t n)
 {
@@ -303,7 +274,9 @@ static int run(int argc, char **argv, int rank, int size)
         }
     } else if (status == 0) {
         memset(me, 0, sizeof *me);
-        me->status = check_part(&j, rank, size, me);
+        j.o.check.shard = rank + 1;
+        j.o.check.nshards = size;
+        cli_mpi_check_part(j.net, j.cl.layer, &j.o, &j.rep, me, &check_pid);
         status = step(me, all, rank, size, check_parts);
         if (status == 0)
             status = finish(&j, all, rank, size);
