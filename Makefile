@@ -190,6 +190,7 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS)
 
 bench: all
 	./bench/run
+	./bench/mpi
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.
