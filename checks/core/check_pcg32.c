@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The first six outputs of the reference demo seeded (42, 54) (DESIGN §7). */
+/* The first six outputs of the reference demo seeded (42, 54) (docs/DESIGN.md §7). */
 START_TEST(test_pcg32_reference_outputs)
 {
     static const uint32_t want[6] = {0xa15c02b7, 0x7b47f409, 0xba1d3330,

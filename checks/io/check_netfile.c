@@ -230,7 +230,7 @@ START_TEST(test_netfile_truncations_and_corruptions)
 END_TEST
 
 /* A good document loads; the table's mutations are therefore what breaks
- * them (and this one is the DESIGN section 6 example with two examples). */
+ * them (and this one is the docs/DESIGN.md §6 example with two examples). */
 START_TEST(test_netfile_good_document)
 {
     gc_error err = {0};
@@ -496,7 +496,7 @@ START_TEST(test_netfile_round_trip_bit_exact)
 END_TEST
 
 /* The writer's layout is part of the interface (fixtures are diffed): the
- * DESIGN section 6 example, written back. */
+ * docs/DESIGN.md §6 example, written back. */
 START_TEST(test_netfile_write_layout)
 {
     gc_error err = {0};
