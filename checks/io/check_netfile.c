@@ -11,6 +11,8 @@
  *   awkward doubles (-0, subnormals, DBL_MAX);
  * - save is atomic, and refuses what the format cannot hold.
  */
+#include "testutil.h"
+
 #include <check.h>
 #include <errno.h>
 #include <float.h>
@@ -595,8 +597,7 @@ START_TEST(test_netfile_files)
 {
     gc_error err = {0};
     char path[1024];
-    const char *fx = getenv("GC_FIXTURES");
-    fx = fx != NULL && fx[0] != '\0' ? fx : "fixtures";
+    const char *fx = tu_fixtures();
 
     ck_assert_ptr_null(gc_net_load("/nonexistent/net.json", GC_INIT_UNIFORM, NULL, &err));
     ck_assert_int_eq(err.code, GC_EIO);
