@@ -58,7 +58,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 # Where the tests find the command and the fixtures when GC_BIN and
 # GC_FIXTURES are not set: this tree's, by absolute path, so a suite runs the
 # same from any directory.
-TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' 
+TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' \
+             -DGC_DEFAULT_MPI_BIN='"$(abspath $(BUILD))/gradcheck-mpi"' 
 
 LIB     := $(BUILD)/libgradcheck.a
 BIN     := $(BUILD)/gradcheck

@@ -7,8 +7,9 @@
  * with no report; a rank killed outright ends the job (mpirun's status)
  * with no report either.
  *
- * Needs Open MPI's mpirun on PATH and the binary (env GC_MPI_BIN, set by
- * make check; built when mpicc is there).  Without them the suite's one
+ * Needs Open MPI's mpirun on PATH and the binary (env GC_MPI_BIN, else
+ * this tree's build/gradcheck-mpi; make check builds it when mpicc is
+ * there).  Without them the suite's one
  * test says it skipped, on stderr.  mpirun runs with --allow-run-as-root
  * --oversubscribe (more ranks than cores here) and, in the fault tests, -q,
  * which keeps mpirun's own banner for a nonzero exit off stderr; the
@@ -44,7 +45,9 @@ static const char *mpirun(void)
 static const char *mpi_bin(void)
 {
     const char *bin = getenv("GC_MPI_BIN");
-    if (bin == NULL || access(bin, X_OK) != 0 || mpirun() == NULL)
+    if (bin == NULL || bin[0] == '\0')
+        bin = GC_DEFAULT_MPI_BIN;
+    if (access(bin, X_OK) != 0 || mpirun() == NULL)
         return NULL;
     return bin;
 }
@@ -89,8 +92,9 @@ static void run_mpi(const char *dir, int quiet, int np, const char *const *args,
 
 START_TEST(test_mpi_absent)
 {
+    const char *bin = getenv("GC_MPI_BIN");
     fprintf(stderr, "mpi: Open MPI's mpirun or %s is missing: the MPI suite is skipped "
-            "(make mpi builds it)\n", getenv("GC_MPI_BIN") ? getenv("GC_MPI_BIN") : "GC_MPI_BIN");
+            "(make mpi builds it)\n", bin != NULL && bin[0] != '\0' ? bin : GC_DEFAULT_MPI_BIN);
 }
 END_TEST
 

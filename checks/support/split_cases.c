@@ -2,6 +2,7 @@
  * split_cases.c -- the command lines of split_cases.h.
  */
 #include "split_cases.h"
+#include "testutil.h"
 
 #include <check.h>
 
@@ -45,8 +46,7 @@ static const char *expand(int i, const char *a)
     char bindir[512];
     if (strncmp(a, "@FIX/", 5) == 0) {
         key = a + 5;
-        root = getenv("GC_FIXTURES");
-        ck_assert_msg(root != NULL, "GC_FIXTURES is not set (run through make check)");
+        root = tu_fixtures();
     } else if (strncmp(a, "@BIN/", 5) == 0) {
         const char *bin = gc_bin(), *slash = strrchr(bin, '/');
         snprintf(bindir, sizeof bindir, "%.*s", slash != NULL ? (int)(slash - bin) : 1,
