@@ -17,6 +17,7 @@ typedef struct rank_status {
     unsigned long long nrows, first, total, nevals, nevals_rows, hash;
     double loss;
     int restored;
+    gc_check_opts opts;      /* as the report has them (pointers NULL) */
 } rank_status;
 
 /* Run this rank's part of the check (opts.shard and nshards set) in a child

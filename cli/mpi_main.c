@@ -92,13 +92,19 @@ static int step(const rank_status *mine, rank_status *all, int rank, int size,
     return outcome;
 }
 
-/* After the check: every part from the same network, and the parts tile the
- * rows (they do by construction; a mismatch is a different build). */
+/* After the check: every part with the same options and network, and the
+ * parts tile the rows (they do by construction; a mismatch is a different
+ * build). */
 static int check_parts(const rank_status *all, int size, char *msg, size_t n)
 {
     unsigned long long next = 0;
     for (int k = 0; k < size; k++) {
         const rank_status *s = &all[k];
+        const char *opt = gc_check_opts_diff(&s->opts, &all[ROOT].opts);
+        if (opt != NULL) {
+            snprintf(msg, n, "rank %d: option %s differs from rank 0's", k, opt);
+            return 2;
+        }
         if (s->hash != all[ROOT].hash || memcmp(&s->loss, &all[ROOT].loss, sizeof s->loss) != 0) {
             snprintf(msg, n, "rank %d: a different network than rank 0's (hash %016llx, not "
                      "%016llx): every rank must read the same network file", k, s->hash,

@@ -42,6 +42,7 @@ static int check_here(gc_net *net, gc_layer *layer, const cli_opts *o, gc_report
     me->hash = r->hash;
     me->loss = r->loss;
     me->restored = r->restored;
+    me->opts = r->opts;
     return 0;
 }
 

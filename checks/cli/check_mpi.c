@@ -174,7 +174,8 @@ START_TEST(test_mpi_rank_check_dies)
 }
 END_TEST
 
-/* Rank 2 reads another network file (one weight differs). */
+/* Rank 2 reads another network file (one weight differs), or takes
+ * another option. */
 START_TEST(test_mpi_rank_other_network)
 {
     char dir[256], a[300], b[300];
@@ -192,6 +193,11 @@ START_TEST(test_mpi_rank_other_network)
     result r;
     run_mpi(dir, 1, 2, args, other, &r);
     assert_one_line(&r, "rank 2: a different network than rank 0's", "another network");
+    result_free(&r);
+    /* the same network, another step on rank 2 */
+    const char *eps[] = {"-np", "1", mpi_bin(), "--net", a, "--eps", "1e-5", NULL};
+    run_mpi(dir, 1, 2, args, eps, &r);
+    assert_one_line(&r, "rank 2: option eps differs from rank 0's", "another option");
     result_free(&r);
     /* a file missing on one rank's node: that rank named, once */
     const char *missing[] = {"-np", "1", mpi_bin(), "--net", "/nonexistent/net.json", NULL};

@@ -137,6 +137,12 @@ typedef struct gc_check_opts {
  * screen. */
 void gc_check_opts_init(gc_check_opts *opts);
 
+/* The name of the first option ("eps", "seed", ...) in which a and b
+ * differ as far as a report depends on them, or NULL when none does:
+ * threads, params, progress and the shard are not compared.  Parts of a
+ * split check must agree (gc_report_merge, gradcheck-mpi). */
+const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b);
+
 /* The step method m uses when opts->eps is 0. */
 double gc_method_default_eps(gc_method m);
 

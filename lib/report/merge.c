@@ -21,9 +21,7 @@ static int same_bits(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* The first option that differs between a and b, or NULL.  threads, which
- * no report depends on, may differ. */
-static const char *option_differs(const gc_check_opts *a, const gc_check_opts *b)
+const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b)
 {
     if (a->method != b->method)
         return "method";
@@ -55,7 +53,7 @@ static const char *option_differs(const gc_check_opts *a, const gc_check_opts *b
 /* What a part shares with the first: GC_OK or GC_EINVAL with err set. */
 static int same_check(const gc_report *p, const gc_report *q, gc_error *err)
 {
-    const char *opt = option_differs(&p->opts, &q->opts);
+    const char *opt = gc_check_opts_diff(&p->opts, &q->opts);
     if (opt != NULL)
         return gc_error_set(err, GC_EINVAL, "option %s differs from shard %d/%d's", opt,
                             q->opts.shard, q->opts.nshards);
