@@ -66,11 +66,6 @@ int gc_fast_kink(gc_fast *f, int a, int b);
  * the reference's own computation (lib/check.c). */
 #define GC_FAST_TIE_ULPS 32.0
 
-/* Σ |c_i| 2^i for Richardson's tableau over `levels` central differences
- * at ε / 2^i (R = Σ c_i D_i): a rounding error δ in every loss moves the
- * extrapolated derivative by at most this times δ / ε. */
-double gc_fast_richardson_weight(int levels);
-
 /* Loss evaluations made through f so far. */
 unsigned long long gc_fast_nevals(const gc_fast *f);
 
