@@ -243,7 +243,7 @@ static state capture(const gc_net *net)
  * of a plain forward + backward before the check. */
 START_TEST(test_restores_every_bit)
 {
-    uint64_t base = tu_base_seed();
+    uint64_t base = gc_ck_base_seed();
     for (uint64_t s = base; s < base + 30; s++) {
         gc_net *net = tu_random_net(s, 0);
         ck_assert_msg(net != NULL, "seed %llu: no network", (unsigned long long)s);
@@ -466,7 +466,7 @@ static double median_rel_eps(gc_method method, double eps, uint64_t base, int n,
  */
 START_TEST(test_methods_accuracy_ladder)
 {
-    uint64_t base = tu_base_seed() + 1000;
+    uint64_t base = gc_ck_base_seed() + 1000;
     int ff, fc, fr, fa;
     double mf = median_rel(GC_METHOD_FORWARD, 0, base, 24, &ff);
     double mc = median_rel(GC_METHOD_CENTRAL, 0, base, 24, &fc);

@@ -67,7 +67,7 @@ static const gc_layer_ops scale_ops = {.type = "scale", .caps = 0, .forward = sc
 
 static uint64_t base_seed(void)
 {
-    return props_base_seed();
+    return gc_ck_base_seed();
 }
 
 static int ncases(int dflt)
@@ -535,7 +535,7 @@ static size_t engines_agree(const props_case *c, gc_method m, size_t *nsame)
 START_TEST(test_engines_agree)
 {
     props_case c;
-    props_case_draw(&c, props_base_seed() ^ 0xfa57u, _i / 2, _i % 2 ? PROPS_KINKED : PROPS_SMOOTH);
+    props_case_draw(&c, gc_ck_base_seed() ^ 0xfa57u, _i / 2, _i % 2 ? PROPS_KINKED : PROPS_SMOOTH);
     size_t same = 0;
     size_t rows = engines_agree(&c, GC_METHOD_CENTRAL, &same);
     if (_i % 4 < 2) {
@@ -610,7 +610,7 @@ START_TEST(test_mutants_caught_with_screen)
     const gc_mutant *m = mutants[_i];
     int screened_total = 0;
     for (int j = 0; j < 10; j++) {
-        uint64_t seed = props_base_seed() * 1000u + 500u + (uint64_t)j;
+        uint64_t seed = gc_ck_base_seed() * 1000u + 500u + (uint64_t)j;
         char desc[256];
         gc_error err = {0};
         for (int use = 1; use >= 0; use--) {
@@ -625,7 +625,7 @@ START_TEST(test_mutants_caught_with_screen)
                 if (use && blamed(tr->name, m->blame))
                     ck_assert_msg(!tr->screened && tr->nfail > 0,
                                   "mutant %s on %s (GC_SEED=%llu): %s %s with %d failures",
-                                  m->name, desc, (unsigned long long)props_base_seed(), tr->name,
+                                  m->name, desc, (unsigned long long)gc_ck_base_seed(), tr->name,
                                   tr->screened ? "was SCREENED (passed the screen)" : "drilled",
                                   tr->nfail);
                 if (!use)

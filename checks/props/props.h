@@ -14,6 +14,7 @@
 
 #include <gradcheck.h>
 #include <gradcheck/arch.h>
+#include <gradcheck/ck.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,11 +22,7 @@
 
 /* ---- the run's seed and size --------------------------------------------- */
 
-#define PROPS_DEFAULT_SEED 20261127u
 #define PROPS_DEFAULT_CASES 400
-
-/* GC_SEED from the environment (decimal or 0x hex), else PROPS_DEFAULT_SEED. */
-uint64_t props_base_seed(void);
 
 /* GC_CASES from the environment (1 .. 1000000), else PROPS_DEFAULT_CASES. */
 int props_ncases(void);

@@ -153,7 +153,7 @@ END_TEST
  * (17 significant digits round-trip). */
 START_TEST(test_json_numbers_round_trip)
 {
-    gc_net *net = tu_random_net(tu_base_seed() + 7, 1);
+    gc_net *net = tu_random_net(gc_ck_base_seed() + 7, 1);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.method = GC_METHOD_RICHARDSON;
@@ -263,7 +263,7 @@ END_TEST
  * formats: no timestamps, no addresses, deterministic sampling. */
 START_TEST(test_same_report_same_bytes)
 {
-    gc_net *net = tu_random_net(tu_base_seed() + 3, 0);
+    gc_net *net = tu_random_net(gc_ck_base_seed() + 3, 0);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.sample = 2;

@@ -8,15 +8,11 @@
 #define GRADCHECK_ENGINE_TESTUTIL_H
 
 #include <gradcheck.h>
+#include <gradcheck/ck.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Seed for the randomized tests: GC_SEED when set, else 1. */
-static inline uint64_t tu_base_seed(void)
-{
-    const char *s = getenv("GC_SEED");
-    return s != NULL ? strtoull(s, NULL, 0) : 1u;
-}
+/* The randomized tests' base seed: gc_ck_base_seed (GC_SEED, else its default). */
 
 /*
  * A random network from seed: 1 to 3 dense layers, widths 1 to 4, an
