@@ -17,8 +17,8 @@
  *   - an input element X[k][c] (tensor "x") changes column c of the first
  *     dense layer's output by δ W[:, k]: O(out) instead of O(out in B).
  *
- * For 784-128-10 at B = 1 a W1 element then costs ~25 flops and 11 exps
- * instead of ~100,000 flops.  A layer that declares no capability (softmax,
+ * A dense layer's element then costs O(out B) instead of the whole
+ * forward pass from its layer on.  A layer that declares no capability (softmax,
  * a user's layer) gets its whole input materialised (the cached matrix with
  * the changed row written in) and is recomputed by its forward: the fallback
  * is automatic and never looks at a type name.
@@ -37,10 +37,10 @@
  * numerical derivatives differ by at most (2e + 2e) / 2ε = 2e / ε (central;
  * forward 2e / ε; richardson times Σ|c_i| 2^i).  checks/check_fast.c
  * asserts this element by element over random networks.  The bound is
- * worst-case (~1e-5 for 784-128-10); the differences seen are a few ulps of
- * L / ε (at most 23 over 3000 random networks), and lib/check.c recomputes
- * as the reference does every row whose verdict such a difference could
- * decide, so the verdicts are the reference's.  The update form shares the
+ * worst-case; the differences seen are a few ulps of L / ε
+ * (docs/measurements.md), and lib/engine/parallel.c recomputes with the
+ * reference every row whose verdict such a difference could decide, so the
+ * verdicts are the reference's.  The update form shares the
  * cached Z between L(θ+ε) and L(θ-ε), so their difference carries less
  * rounding noise than two full recomputations.
  *
@@ -139,7 +139,7 @@ void gc_fast_free(gc_fast *f)
  * Every evaluator is one thread's: its small, hot buffers (the change
  * states, a 1 x B row at B = 1 is 8 bytes) must not share a cache line with
  * another thread's, or each write invalidates the other core's copy (false
- * sharing; it cost half the speed-up of a second thread).
+ * sharing).
  */
 #define LINE 64
 static void *line_calloc(size_t n, size_t size)
@@ -190,7 +190,7 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
     f->layer_copy = line_calloc((size_t)n, sizeof *f->layer_copy);
     f->priv = line_calloc((size_t)net->ntensors, sizeof *f->priv);
     f->dbuf = line_calloc((size_t)B, sizeof *f->dbuf);
-    /* per tensor, what gc_fast_loss asks for each of its 200,000 losses */
+    /* per tensor, what gc_fast_loss asks for every loss */
     f->t_layer = line_calloc((size_t)net->ntensors, sizeof *f->t_layer);
     f->t_param = line_calloc((size_t)net->ntensors, sizeof *f->t_param);
     f->t_affine = line_calloc((size_t)net->ntensors, sizeof *f->t_affine);

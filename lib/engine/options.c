@@ -1,5 +1,7 @@
 /*
- * options.c -- a check's options: the defaults and their validation.
+ * options.c -- a check's options: the defaults, their validation, and the
+ * names of the methods and engines (one table each, in enum order, which
+ * the command and the writers use too).
  */
 #include "engine/plan.h"
 
@@ -48,5 +50,49 @@ int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
     if (o->threads < 0)
         return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
                             o->threads);
+    return GC_OK;
+}
+
+static const char *const method_names[] = {"central", "forward", "richardson"};
+static const char *const engine_names[] = {"reference", "fast"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Index of name in names[0..n), or -1. */
+static int name_index(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *gc_method_name(gc_method m)
+{
+    return (int)m >= 0 && (size_t)m < COUNT(method_names) ? method_names[m] : "?";
+}
+
+const char *gc_engine_name(gc_engine e)
+{
+    return (int)e >= 0 && (size_t)e < COUNT(engine_names) ? engine_names[e] : "?";
+}
+
+int gc_method_from_name(const char *name, gc_method *m)
+{
+    int i = name_index(name, method_names, COUNT(method_names));
+    if (i < 0)
+        return GC_EINVAL;
+    if (m != NULL)
+        *m = (gc_method)i;
+    return GC_OK;
+}
+
+int gc_engine_from_name(const char *name, gc_engine *e)
+{
+    int i = name_index(name, engine_names, COUNT(engine_names));
+    if (i < 0)
+        return GC_EINVAL;
+    if (e != NULL)
+        *e = (gc_engine)i;
     return GC_OK;
 }

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "report/rank.h"
 
 /* The tensor that owns row k: the last whose rows start at or before it
