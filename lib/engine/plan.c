@@ -135,11 +135,11 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
                     const size_t *elem)
 {
     int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
-    size_t e = elem != NULL ? elem[k] : k - r->tensors[t].first;
+    size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
     row->tensor = t;
-    row->row = (int)(e / (size_t)tg[t].cols);
-    row->col = (int)(e % (size_t)tg[t].cols);
-    row->analytic = tg[t].grad[e];
+    row->row = (int)(el / (size_t)tg[t].cols);
+    row->col = (int)(el % (size_t)tg[t].cols);
+    row->analytic = tg[t].grad[el];
 }
 
 static int by_layer_desc(const void *pa, const void *pb)
