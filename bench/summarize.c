@@ -1,7 +1,7 @@
 /*
  * summarize.c -- bench/mpi's measure of rank 0's summaries: a report of N
  * synthetic rows (4 tensors, rel_err drawn by PCG32, a few kinks and
- * fails) summarised by gc_report_summarize, the function rank 0 runs over
+ * fails) summarised by gc_report_rebuild, the function rank 0 runs over
  * the gathered rows; prints the median of 5 runs in ns per row.
  *
  *   bench/summarize N
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     double t[5];
     for (int i = 0; i < 5; i++) {
         double t0 = now();
-        if (gc_report_summarize(r) != GC_OK)
+        if (gc_report_rebuild(r) != GC_OK)
             return 1;
         t[i] = now() - t0;
     }

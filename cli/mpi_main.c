@@ -6,7 +6,7 @@
  * checks part r+1 of N (gc_check_opts.shard: one contiguous run of the rows
  * of about 1/N of the modelled cost, lib/engine/shard.c) with its own
  * threads; rank 0 gathers the rows, rebuilds the summaries from them
- * (gc_report_summarize, the engine's own function) and writes the report:
+ * (gc_report_rebuild: the engine's own summaries) and writes the report:
  * the bytes gradcheck prints with the same flags, for any N and threads.
  *
  * Three collective steps, each ending in a decision rank 0 broadcasts, so
@@ -178,7 +178,7 @@ static int whole_report(gc_report *rep, gc_row *rows, const rank_status *all, in
         rep->nevals_rows += all[k].nevals_rows;
     }
     rep->nevals += rep->nevals_rows;
-    return gc_report_summarize(rep);
+    return gc_report_rebuild(rep);
 }
 
 /* ---- the command ------------------------------------------------------------ */

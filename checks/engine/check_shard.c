@@ -4,7 +4,7 @@
  * cost of an equal share; the cost model makes earlier layers dearer under
  * the reference engine; and a part's rows are the whole check's rows, bit
  * for bit, whatever the part (the report side: gc_report_merge and
- * gc_report_summarize give back the whole report's numbers).
+ * gc_report_rebuild give back the whole report's numbers).
  */
 #include <check.h>
 #include <gradcheck.h>

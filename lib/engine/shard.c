@@ -29,6 +29,9 @@
  */
 #include "engine/shard.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #define C0 32.0
 
 static double full_cost(const gc_layer *l, double batch)
@@ -103,7 +106,43 @@ void gc_shard_range(const double *cost, const size_t *count, int n, int shard, i
     *hi = shard >= nshards ? total : boundary(cost, count, n, sum * (double)shard / nshards);
 }
 
-uint64_t gc_shard_hash(uint64_t h, const void *p, size_t n)
+static int same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Parts of one check must agree on every option a report depends on. */
+const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b)
+{
+    if (a->method != b->method)
+        return "method";
+    if (!same_bits(a->eps, b->eps))
+        return "eps";
+    if (!same_bits(a->rtol, b->rtol))
+        return "rtol";
+    if (!same_bits(a->atol, b->atol))
+        return "atol";
+    if (a->inputs != b->inputs)
+        return "inputs";
+    if (a->sample != b->sample)
+        return "sample";
+    if (a->seed != b->seed)
+        return "seed";
+    if (a->strict_kinks != b->strict_kinks)
+        return "strict_kinks";
+    if (a->adaptive != b->adaptive)
+        return "adaptive";
+    if (a->engine != b->engine)
+        return "engine";
+    if (a->screen != b->screen)
+        return "screen";
+    if (a->precision != b->precision)
+        return "precision";
+    return NULL;
+}
+
+/* FNV-1a, 64 bits: n bytes at p, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
     for (size_t i = 0; i < n; i++) {
@@ -111,4 +150,51 @@ uint64_t gc_shard_hash(uint64_t h, const void *p, size_t n)
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+uint64_t gc_shard_hash(const gc_target *tg, int n, double L0)
+{
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, &L0, sizeof L0);
+    for (int t = 0; t < n; t++) {
+        size_t size = gc_target_size(&tg[t]);
+        int shape[2] = {tg[t].rows, tg[t].cols};
+        h = fnv1a(h, tg[t].name, strlen(tg[t].name) + 1);
+        h = fnv1a(h, shape, sizeof shape);
+        h = fnv1a(h, tg[t].value, size * sizeof *tg[t].value);
+        h = fnv1a(h, tg[t].grad, size * sizeof *tg[t].grad);
+    }
+    return h;
+}
+
+int gc_shard_narrow(gc_report *r, const gc_target *tg, const gc_chain *ch, int sparse,
+                    const gc_check_opts *o, size_t *skip)
+{
+    int n = r->ntensors;
+    double *cost = calloc(n > 0 ? (size_t)n : 1, sizeof *cost);
+    size_t *count = calloc(n > 0 ? (size_t)n : 1, sizeof *count);
+    if (cost == NULL || count == NULL) {
+        free(cost);
+        free(count);
+        return GC_ENOMEM;
+    }
+    for (int t = 0; t < n; t++) {
+        cost[t] = gc_shard_row_cost(ch->layers, ch->act, ch->nlayers, tg[t].layer, sparse);
+        count[t] = r->tensors[t].count;
+    }
+    size_t lo, hi;
+    gc_shard_range(cost, count, n, o->shard, o->nshards, &lo, &hi);
+    for (int t = 0; t < n; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        size_t a = tr->first, b = tr->first + tr->count;
+        a = a < lo ? lo : (a > hi ? hi : a);
+        b = b < lo ? lo : (b > hi ? hi : b);
+        skip[t] = a - tr->first;
+        tr->first = a - lo;
+        tr->count = b - a;
+    }
+    r->shard_first = lo;
+    r->nrows = hi - lo;
+    free(cost);
+    free(count);
+    return GC_OK;
 }

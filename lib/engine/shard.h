@@ -15,9 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gradcheck/check.h"
+#include "engine/plan.h"
 #include "gradcheck/layer.h"
 #include "gradcheck/mat.h"
+#include "gradcheck/report.h"
 
 /* Modelled cost of one row whose tensor is first read by layer k of the
  * chain layers[0 .. nlayers) (act[j] its input, act[nlayers] the output,
@@ -33,9 +34,16 @@ double gc_shard_row_cost(gc_layer *const *layers, gc_mat *const *act, int nlayer
 void gc_shard_range(const double *cost, const size_t *count, int n, int shard, int nshards,
                     size_t *lo, size_t *hi);
 
-/* FNV-1a (64 bits) of n bytes at p, continuing from h (start from
- * GC_SHARD_HASH_INIT). */
-#define GC_SHARD_HASH_INIT 0xcbf29ce484222325ull
-uint64_t gc_shard_hash(uint64_t h, const void *p, size_t n);
+/* Narrow r's layout of the whole check (gc_plan_layout: every tensor's
+ * first and count) to part o->shard of o->nshards: r->shard_first,
+ * r->nrows, each tensor's first and count within the part, and skip[t]
+ * (n entries), tensor t's rows before the part.  Costs per row from ch's
+ * layers (the fast engine's model when `sparse`).  GC_OK or GC_ENOMEM. */
+int gc_shard_narrow(gc_report *r, const gc_target *tg, const gc_chain *ch, int sparse,
+                    const gc_check_opts *o, size_t *skip);
+
+/* FNV-1a (64 bits) of the unperturbed loss L0 and every target's name,
+ * shape, values and analytic gradient: what parts of one check share. */
+uint64_t gc_shard_hash(const gc_target *tg, int n, double L0);
 
 #endif

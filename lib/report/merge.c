@@ -4,14 +4,14 @@
  * Part K of N holds one contiguous run of the whole check's rows, computed
  * exactly as the whole check computes them (lib/engine/shard.h).  So the
  * parts' rows, put end to end in part order, are the whole check's rows,
- * and its summaries are a function of them (gc_report_summarize).  What
+ * and its summaries are a function of them (gc_report_rebuild).  What
  * every part repeats -- the unperturbed and final passes, the screen and a
  * screened tensor's summary -- is taken once.  Parts that do not belong
  * together are refused rather than merged: a different network (hash, loss,
  * tensors), other options or seed, a part missing or given twice, or rows
  * that do not tile the whole.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,35 +19,6 @@
 static int same_bits(double a, double b)
 {
     return memcmp(&a, &b, sizeof a) == 0;
-}
-
-const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b)
-{
-    if (a->method != b->method)
-        return "method";
-    if (!same_bits(a->eps, b->eps))
-        return "eps";
-    if (!same_bits(a->rtol, b->rtol))
-        return "rtol";
-    if (!same_bits(a->atol, b->atol))
-        return "atol";
-    if (a->inputs != b->inputs)
-        return "inputs";
-    if (a->sample != b->sample)
-        return "sample";
-    if (a->seed != b->seed)
-        return "seed";
-    if (a->strict_kinks != b->strict_kinks)
-        return "strict_kinks";
-    if (a->adaptive != b->adaptive)
-        return "adaptive";
-    if (a->engine != b->engine)
-        return "engine";
-    if (a->screen != b->screen)
-        return "screen";
-    if (a->precision != b->precision)
-        return "precision";
-    return NULL;
 }
 
 /* What a part shares with the first: GC_OK or GC_EINVAL with err set. */
@@ -195,7 +166,7 @@ int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *
     gc_report *r = NULL;
     if (rc == GC_OK) {
         r = put_together(by, n);
-        rc = r == NULL ? GC_ENOMEM : gc_report_summarize(r);
+        rc = r == NULL ? GC_ENOMEM : gc_report_rebuild(r);
         if (rc == GC_EINVAL)
             gc_error_set(err, rc, "the shards' rows are not grouped by tensor");
         else if (rc != GC_OK)

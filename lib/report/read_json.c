@@ -6,12 +6,12 @@
  * method estimates it), slopes (on kink and fail rows, where the writers
  * print them), hook and verdict, all numbers with 17 significant digits,
  * which read back bit-identical.  So the rows are read and the summaries
- * recomputed (gc_report_summarize), except a screened tensor's, which has
+ * recomputed (gc_report_rebuild), except a screened tensor's, which has
  * no rows and whose summary is read.  What the writers never print (the
  * slopes of a pass row) reads back as NaN and changes no output.  A part
  * of a split check also carries its "shard" object.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -91,9 +91,8 @@ static int read_options(const src *s, const json_t *o, gc_check_opts *opts)
     gc_check_opts_init(opts);
     if (method == NULL || gc_method_from_name(method, &opts->method) != GC_OK)
         return bad(s, "options.method", "central, forward or richardson");
-    if (engine == NULL || (strcmp(engine, "fast") != 0 && strcmp(engine, "reference") != 0))
+    if (engine == NULL || gc_engine_from_name(engine, &opts->engine) != GC_OK)
         return bad(s, "options.engine", "fast or reference");
-    opts->engine = strcmp(engine, "fast") == 0 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
     int rc;
     if ((rc = get_num(s, o, "eps", "options.eps", &opts->eps)) != GC_OK ||
         (rc = get_num(s, o, "rtol", "options.rtol", &opts->rtol)) != GC_OK ||
@@ -239,7 +238,7 @@ static int read_report(const src *s, const json_t *root, gc_report *r)
     r->shard_total = r->nrows;
     if (shard != NULL && (rc = read_shard(s, shard, r)) != GC_OK)
         return rc;
-    rc = gc_report_summarize(r);
+    rc = gc_report_rebuild(r);
     if (rc == GC_EINVAL)
         return bad(s, "rows", "rows grouped by tensor in tensor order, none of a screened tensor");
     if (rc != GC_OK)

@@ -1,25 +1,19 @@
 /*
- * summary.c -- a report's summaries are a function of its rows: per tensor
- * the verdict counts, max and median rel_err, worst element, norm ratio,
- * vacuous and sampled flags; the totals; the worst-first order.  One
- * implementation serves the engine (which ranks rows as its threads finish
- * them), a merge of a split check's parts and MPI's rank 0, so a report
- * rebuilt from the same rows is the same report.
+ * summary.c -- a finished report's summaries: per tensor its counts, worst
+ * and median rel_err, norm ratio, vacuous and sampled flags; the totals; the
+ * worst-first order the writers read.
  */
 #include "report/summary.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-/* The tensor of row idx: the last whose rows start at or before it (rows
- * are laid out tensor by tensor; a tensor without rows shares its first
- * with the next). */
-static int tensor_of(const gc_report *r, size_t idx)
+int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
 {
-    int lo = 0, hi = r->ntensors - 1;
+    int lo = 0, hi = n - 1;
     while (lo < hi) {
         int mid = lo + (hi - lo + 1) / 2;
-        if (r->tensors[mid].first <= idx)
+        if (tr[mid].first <= k)
             lo = mid;
         else
             hi = mid - 1;
@@ -27,12 +21,11 @@ static int tensor_of(const gc_report *r, size_t idx)
     return lo;
 }
 
-/* The worst-first order of every row, and from it each tensor's worst (its
- * first row in that order) and median (its middle one, or the mean of the
- * two middle ones): a tensor's rows appear in the global order in their own
- * worst-first order, so no second sort is needed.  0 when out of memory
- * for the per-tensor positions (the order is set either way). */
-static int order_rows(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
+/* The worst-first order of every row.  A tensor's rows appear in it in
+ * their own worst-first order, so one pass finds each tensor's worst (its
+ * first) and median (its middle one, or the mean of the two middle ones)
+ * without sorting again.  0 when out of memory (nothing found). */
+static int order_and_ranks(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
 {
     for (size_t k = 0; k < r->nrows && !filled; k++) {
         ranks[k].rel = r->rows[k].rel_err;
@@ -47,7 +40,7 @@ static int order_rows(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch
         return 0;
     for (size_t k = 0; k < r->nrows; k++) {
         size_t idx = ranks[k].idx;
-        int t = tensor_of(r, idx);
+        int t = gc_tensor_of_row(r->tensors, r->ntensors, idx);
         gc_tensor_report *tr = &r->tensors[t];
         size_t pos = seen[t]++, c = tr->count;
         if (pos == 0) {
@@ -63,10 +56,9 @@ static int order_rows(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch
     return 1;
 }
 
-/* Counts, norm ratio and flags of tensor tr from its rows; worst and
- * median too when `ordered` is 0 (order_rows ran out of memory), with
- * ranks as scratch. */
-static void tensor_summary(const gc_report *r, gc_tensor_report *tr, int ordered, gc_rank *ranks)
+/* One tensor's counts, norm ratio and flags; `ranked` 0: also its worst and
+ * median, from ranks (room for its count) in sorted order. */
+static void summarize_tensor(gc_report *r, gc_tensor_report *tr, int ranked, gc_rank *ranks)
 {
     double d2 = 0.0, a2 = 0.0, n2 = 0.0;
     int vacuous = 1;
@@ -84,7 +76,7 @@ static void tensor_summary(const gc_report *r, gc_tensor_report *tr, int ordered
         n2 += row->numeric * row->numeric;
         if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
             vacuous = 0;
-        if (!ordered) {
+        if (!ranked) {
             ranks[k].rel = row->rel_err;
             ranks[k].idx = tr->first + k;
         }
@@ -93,10 +85,9 @@ static void tensor_summary(const gc_report *r, gc_tensor_report *tr, int ordered
     tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
     tr->vacuous = tr->count > 0 && vacuous;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
-    if (tr->count > 0 && !ordered) {
-        /* in sorted order: the first is the worst, the median the middle
-         * (or mean of the two middle) values; a NaN element makes max_rel
-         * NaN but only moves the median when half the elements are NaN */
+    if (tr->count > 0 && !ranked) {
+        /* a NaN element makes max_rel NaN but moves the median only when
+         * half the elements are NaN */
         gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
     } else if (tr->count == 0) {
         tr->worst = tr->first;
@@ -104,50 +95,18 @@ static void tensor_summary(const gc_report *r, gc_tensor_report *tr, int ordered
     }
 }
 
-void gc_report_summarize_ranked(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
+void gc_report_summarize(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
 {
-    int ordered = order_rows(r, ranks, filled, scratch);
+    int ranked = order_and_ranks(r, ranks, filled, scratch);
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     for (int t = 0; t < r->ntensors; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
             continue;
-        tensor_summary(r, tr, ordered, ranks);
+        summarize_tensor(r, tr, ranked, ranks);
         r->npass += tr->npass;
         r->nkink += tr->nkink;
         r->nfail += tr->nfail;
         r->nvacuous += tr->vacuous;
     }
-}
-
-int gc_report_summarize(gc_report *r)
-{
-    if (r == NULL || (r->nrows > 0 && r->rows == NULL) || (r->ntensors > 0 && r->tensors == NULL))
-        return GC_EINVAL;
-    /* the layout from the rows: tensor by tensor, in tensor order */
-    size_t k = 0;
-    for (int t = 0; t < r->ntensors; t++) {
-        gc_tensor_report *tr = &r->tensors[t];
-        tr->first = k;
-        while (k < r->nrows && r->rows[k].tensor == t)
-            k++;
-        tr->count = k - tr->first;
-        if (tr->screened && tr->count > 0)
-            return GC_EINVAL;
-    }
-    if (k != r->nrows)
-        return GC_EINVAL; /* a row out of order or naming no tensor */
-    size_t n = r->nrows > 0 ? r->nrows : 1;
-    size_t *order = realloc(r->order, n * sizeof *order);
-    gc_rank *ranks = malloc(n * sizeof *ranks);
-    if (order == NULL || ranks == NULL) {
-        if (order != NULL)
-            r->order = order;
-        free(ranks);
-        return GC_ENOMEM;
-    }
-    r->order = order;
-    gc_report_summarize_ranked(r, ranks, 0, NULL);
-    free(ranks);
-    return GC_OK;
 }

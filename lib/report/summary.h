@@ -1,19 +1,23 @@
 /*
- * report/summary.h -- a report's summaries from its rows (private): the
- * engine's entry, which hands over the ranks its threads already wrote.
- * Public callers use gc_report_summarize (<gradcheck/check.h>).
+ * report/summary.h -- a report's summaries per tensor, its totals and its
+ * worst-first order (private).
  */
 #ifndef GC_REPORT_SUMMARY_H
 #define GC_REPORT_SUMMARY_H
 
-#include "gradcheck/check.h"
+#include <stddef.h>
+
+#include "gradcheck/report.h"
 #include "report/rank.h"
 
-/* Per-tensor statistics (tensors' first and count already set), totals and
- * the worst-first order r->order (allocated, nrows entries).  ranks has
- * room for nrows entries; `filled`: they already hold {rows[k].rel_err, k};
- * scratch: nrows entries for the sort, or NULL.  A screened tensor keeps
- * the summary its screen gave it. */
-void gc_report_summarize_ranked(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch);
+/* The tensor that owns row k: the last whose rows start at or before it
+ * (rows are laid out tensor by tensor; a tensor without rows shares its
+ * first with the next).  n >= 1. */
+int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k);
+
+/* Per-tensor statistics, totals and r->order.  ranks has room for r->nrows
+ * entries; `filled`: they already hold {rows[k].rel_err, k}; scratch
+ * (r->nrows, or NULL) is the sort's. */
+void gc_report_summarize(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch);
 
 #endif
