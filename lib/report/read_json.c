@@ -252,11 +252,19 @@ int gc_report_read_json(const char *path, gc_report **out, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "gc_report_read_json: NULL %s",
                             path == NULL ? "path" : "out");
     *out = NULL;
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return gc_error_set(err, GC_EIO, "%s: cannot open: %s", path, strerror(errno));
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    int read_errno = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
+    fclose(f);
     if (root == NULL) {
+        if (read_errno != 0)
+            return gc_error_set(err, GC_EIO, "%s: cannot read: %s", path, strerror(read_errno));
         if (je.line < 1)
-            return gc_error_set(err, GC_EIO, "%s: %s", path, je.text);
+            return gc_error_set(err, GC_EIO, "%s: cannot read: %s", path, je.text);
         return gc_error_set(err, GC_EPARSE, "%s: line %d column %d: JSON syntax error: %s", path,
                             je.line, je.column, je.text);
     }
