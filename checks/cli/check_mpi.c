@@ -122,9 +122,9 @@ START_TEST(test_mpi_same_bytes)
             ck_assert_msg(m.status == whole.status, "%s, %d ranks: exit %d, want %d: %s",
                           split_name(c), np, m.status, whole.status, m.err);
             ck_assert_msg(m.out_len == whole.out_len && memcmp(m.out, whole.out, m.out_len) == 0,
-                          "%s --format %s on %d ranks differs from gradcheck:\n--- gradcheck\n%s"
-                          "\n--- gradcheck-mpi\n%s", split_name(c), extra[1], np, whole.out,
-                          m.out);
+                          "%s --format %s on %d ranks differs from gradcheck: %s",
+                          split_name(c), extra[1], np,
+                          split_diff(whole.out, whole.out_len, m.out, m.out_len));
             result_free(&m);
         }
         result_free(&whole);

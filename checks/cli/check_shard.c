@@ -76,8 +76,9 @@ START_TEST(test_shard_merge_is_whole)
                           formats[f], m.status, m.err);
             ck_assert_msg(m.out_len == whole[f].out_len &&
                               memcmp(m.out, whole[f].out, m.out_len) == 0,
-                          "%s: %d shards merged (%s) differ from the whole check:\n--- whole\n%s"
-                          "\n--- merged\n%s", split_name(c), n, formats[f], whole[f].out, m.out);
+                          "%s: %d shards merged (%s) differ from the whole check: %s",
+                          split_name(c), n, formats[f],
+                          split_diff(whole[f].out, whole[f].out_len, m.out, m.out_len));
             result_free(&m);
         }
     }

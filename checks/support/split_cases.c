@@ -87,3 +87,30 @@ int split_status(int c)
 {
     return cases[c].status;
 }
+
+/* The line of s (n bytes) that holds offset at, at most 120 bytes of it. */
+static void line_at(char *buf, size_t size, const char *s, size_t n, size_t at)
+{
+    size_t lo = at > n ? n : at, hi = lo;
+    while (lo > 0 && s[lo - 1] != '\n' && at - lo < 60)
+        lo--;
+    while (hi < n && s[hi] != '\n' && hi - lo < 120)
+        hi++;
+    snprintf(buf, size, "%.*s", (int)(hi - lo), s + lo);
+}
+
+const char *split_diff(const char *a, size_t na, const char *b, size_t nb)
+{
+    static char msg[512];
+    size_t k = 0;
+    while (k < na && k < nb && a[k] == b[k])
+        k++;
+    if (k == na && k == nb)
+        return "";
+    char la[160], lb[160];
+    line_at(la, sizeof la, a, na, k);
+    line_at(lb, sizeof lb, b, nb, k);
+    snprintf(msg, sizeof msg, "first difference at byte %zu of %zu/%zu:\n  want [%s]\n  got  [%s]",
+             k, na, nb, la, lb);
+    return msg;
+}

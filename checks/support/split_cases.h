@@ -24,4 +24,9 @@ const char *split_name(int c);
 /* The exit status the whole check of case c gives (0 pass, 1 fail). */
 int split_status(int c);
 
+/* Where a (na bytes) and b (nb) first differ, with a line of each around
+ * it, for a message of a few hundred bytes (Check's are bounded); "" when
+ * they are equal.  The text lives until the next call. */
+const char *split_diff(const char *a, size_t na, const char *b, size_t nb);
+
 #endif
