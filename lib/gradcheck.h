@@ -22,5 +22,6 @@
 #include "gradcheck/check.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
+#include "gradcheck/expect.h"
 
 #endif
