@@ -1,0 +1,172 @@
+/*
+ * check_expect.c -- `gradcheck --expect FILE` driven as a user drives it:
+ * the committed PyTorch references pass, the spoiled ones of
+ * fixtures/expect/ exit 1 naming the tensor and the comparison that
+ * failed, and a file that does not fit the network exits 2 with one line
+ * naming the tensor.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+
+static const char *fixtures(void)
+{
+    const char *d = getenv("GC_FIXTURES");
+    ck_assert_msg(d != NULL && d[0] != '\0', "GC_FIXTURES is not set (run through make check)");
+    return d;
+}
+
+static void fixture(char *buf, size_t n, const char *rel)
+{
+    snprintf(buf, n, "%s/%s", fixtures(), rel);
+}
+
+START_TEST(test_cli_expect_reference_passes)
+{
+    char dir[512], net[1024], ref[1024];
+    tmpdir_make(dir, sizeof dir);
+    fixture(net, sizeof net, "nets/tanh_bce_batch.json");
+    fixture(ref, sizeof ref, "ref/tanh_bce_batch.json");
+    const char *args[] = {"--net", net, "--expect", ref, NULL};
+    result r;
+    run_ok(dir, args, 0, &r);
+    ck_assert_msg(strstr(r.out, "\nexpect: PASS (the loss and ") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "verdict: PASS") != NULL, "%s", r.out);
+    /* the ref holds x, so the input was checked and compared too */
+    ck_assert_msg(has_table_row(r.out, "x", "3x5"), "%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_cli_expect_tool_1pct_off_exits_1_naming_it)
+{
+    char dir[512], net[1024], ref[1024];
+    tmpdir_make(dir, sizeof dir);
+    fixture(net, sizeof net, "nets/classic.json");
+    fixture(ref, sizeof ref, "expect/classic_W1_1pct.json");
+    const char *args[] = {"--net", net, "--expect", ref, NULL};
+    result r;
+    run_ok(dir, args, 1, &r);
+    ck_assert_msg(strstr(r.out, "expect: FAIL: W1: the finite difference refutes the tool's "
+                         "gradient and confirms gradcheck's backprop: the tool's backward is "
+                         "wrong\n") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\nW1        (0,0) ") != NULL, "element not listed: %s", r.out);
+    ck_assert_msg(strstr(r.out, "expect: FAIL: b1") == NULL, "%s", r.out);
+    /* gradcheck's own verdict is still a pass */
+    ck_assert_msg(strstr(r.out, "verdict: PASS") != NULL, "%s", r.out);
+    result_free(&r);
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const char *jargs[] = {"--net", net, "--expect", ref, "--format", "json", "-o", path, NULL};
+    run_ok(dir, jargs, 1, &r);
+    json_eq(dir, path, "d['verdict']", "fail");
+    json_eq(dir, path, "d['totals']['fail']", "0");
+    json_eq(dir, path, "[(t['name'], t['blame']) for t in d['expect']['tensors']]",
+            "[('W1', 'tool'), ('b1', 'none'), ('W2', 'none'), ('b2', 'none'), ('x', 'none')]");
+    json_eq(dir, path, "[(w['tensor'], w['row'], w['col'], w['tool_agrees']) for w in "
+            "d['expect']['rows']]", "[('W1', 0, 0, False)]");
+    json_eq(dir, path, "d['expect']['loss']['agree']", "True");
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_cli_expect_transposed_export_exits_1_blaming_the_export)
+{
+    char dir[512], net[1024], ref[1024];
+    tmpdir_make(dir, sizeof dir);
+    fixture(net, sizeof net, "expect/elu_softplus_W2_transposed.json");
+    fixture(ref, sizeof ref, "ref/elu_default_softplus_mse.json");
+    const char *args[] = {"--net", net, "--expect", ref, NULL};
+    result r;
+    run_ok(dir, args, 1, &r);
+    ck_assert_msg(strstr(r.out, "expect: FAIL: loss: tool 0.4429216208, gradcheck "
+                         "0.4122098465") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "the network file is not the tool's function") != NULL, "%s",
+                  r.out);
+    ck_assert_msg(strstr(r.out, "loss: tool 0.442921620") != NULL, "%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* Files that do not fit: exit 2, one line naming the tensor. */
+static const struct { const char *grad; const char *want; } MISFIT[] = {
+    {"\"W1\": [[1,2],[3,4],[5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]]",
+     ": grad has no b2 (the file has W1 b1 W2)"},
+    {"\"W1\": [[1,2,3],[4,5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]], \"b2\": [1]",
+     ": grad.W1: expected 3x2, got 2x3"},
+    {"\"W1\": [[1,2],[3,4],[5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]], \"b2\": [1], "
+     "\"W3\": [[1]]", ": grad.W3: no such tensor in the network"},
+    {"\"W1\": [[1,\"a\"],[3,4],[5,6]]", ": grad.W1[0][1]: expected a number"},
+};
+
+START_TEST(test_cli_expect_misfit_exits_2)
+{
+    char dir[512], net[1024], path[1024], text[512];
+    tmpdir_make(dir, sizeof dir);
+    fixture(net, sizeof net, "nets/classic.json");
+    snprintf(path, sizeof path, "%s/e.json", dir);
+    snprintf(text, sizeof text, "{\"tool\": \"t\", \"dtype\": \"float64\", \"loss\": 1, "
+             "\"grad\": {%s}}\n", MISFIT[_i].grad);
+    spit(path, text);
+    const char *args[] = {"--net", net, "--expect", path, NULL};
+    result r;
+    run_gc(dir, args, &r);
+    char want[1400];
+    snprintf(want, sizeof want, "gradcheck: --expect: %s%s", path, MISFIT[_i].want);
+    assert_rejected(&r, args, want, _i);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(test_cli_expect_flag_conflicts)
+{
+    char dir[512], ref[1024];
+    tmpdir_make(dir, sizeof dir);
+    fixture(ref, sizeof ref, "ref/classic.json");
+    static const char *const want[] = {
+        "gradcheck: --expect: applies to a network (--net or --arch), not to --layer",
+        "gradcheck: --expect: the report is text or json",
+        "gradcheck: --expect: /nonexistent.json: cannot open: ",
+        "gradcheck: --expect: expected a file name, got ''",
+        "gradcheck: --expect: missing argument",
+    };
+    const char *rows[][8] = {
+        {"--layer", "sigmoid", "--in", "2", "--expect", ref, NULL},
+        {"--arch", "2-3-1", "--expect", ref, "--format", "junit", NULL},
+        {"--arch", "2-3-1", "--expect", "/nonexistent.json", NULL},
+        {"--arch", "2-3-1", "--expect", "", NULL},
+        {"--arch", "2-3-1", "--expect", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        result r;
+        run_gc(dir, rows[i], &r);
+        assert_rejected(&r, rows[i], want[i], (int)i);
+        result_free(&r);
+    }
+    tmpdir_remove(dir);
+}
+END_TEST
+
+Suite *make_cli_expect_suite(void)
+{
+    Suite *s = suite_create("cli_expect");
+    TCase *tc = tcase_create("expect");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_cli_expect_reference_passes);
+    tcase_add_test(tc, test_cli_expect_tool_1pct_off_exits_1_naming_it);
+    tcase_add_test(tc, test_cli_expect_transposed_export_exits_1_blaming_the_export);
+    tcase_add_loop_test(tc, test_cli_expect_misfit_exits_2, 0,
+                        (int)(sizeof MISFIT / sizeof MISFIT[0]));
+    tcase_add_test(tc, test_cli_expect_flag_conflicts);
+    suite_add_tcase(s, tc);
+    return s;
+}
