@@ -61,9 +61,10 @@ void cli_layer_close(cli_layer *cl);
 
 /* ---- --expect: another tool's loss and gradients ------------------------ */
 
-/* Load o->expect into *e and fit the check to it: every tensor it names
- * must be the network's (or x); when it holds x and no --param narrows the
- * check, the input is checked too.  0, or -1 with a one-line message. */
+/* Load o->expect into *e and match it to the network: every tensor it
+ * names must be the network's (or x), with its shape, and x must be in it
+ * when the check includes the input (--inputs, --param x; a file's x is
+ * otherwise listed as not compared).  0, or -1 with a one-line message. */
 int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg, size_t size);
 
 /* Compare e with the check's report and write the report (text or JSON)

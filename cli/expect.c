@@ -28,8 +28,6 @@ int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg,
                  "(--inputs or --param x)", o->expect);
         return -1;
     }
-    if (has_x && o->nparams == 0)
-        o->check.inputs = 1;
     return 0;
 }
 

@@ -31,13 +31,29 @@ START_TEST(test_cli_expect_reference_passes)
     tmpdir_make(dir, sizeof dir);
     fixture(net, sizeof net, "nets/tanh_bce_batch.json");
     fixture(ref, sizeof ref, "ref/tanh_bce_batch.json");
-    const char *args[] = {"--net", net, "--expect", ref, NULL};
+    const char *args[] = {"--net", net, "--expect", ref, "--inputs", NULL};
     result r;
     run_ok(dir, args, 0, &r);
-    ck_assert_msg(strstr(r.out, "\nexpect: PASS (the loss and ") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\nexpect: PASS (the loss and 41 gradient elements") != NULL,
+                  "%s", r.out);
     ck_assert_msg(strstr(r.out, "verdict: PASS") != NULL, "%s", r.out);
-    /* the ref holds x, so the input was checked and compared too */
     ck_assert_msg(has_table_row(r.out, "x", "3x5"), "%s", r.out);
+    result_free(&r);
+    /* without --inputs the file's x is listed, not compared */
+    const char *args2[] = {"--net", net, "--expect", ref, NULL};
+    run_ok(dir, args2, 0, &r);
+    ck_assert_msg(strstr(r.out, "not compared (not checked in this run): x\n") != NULL, "%s",
+                  r.out);
+    result_free(&r);
+    /* --inputs with a file that lacks x: exit 2 before any check */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/nox.json", dir);
+    spit(path, "{\"tool\": \"t\", \"dtype\": \"float64\", \"loss\": 1, \"grad\": "
+         "{\"W1\": [[1,2,3],[4,5,6],[7,8,9],[1,2,3]], \"b1\": [1,2,3,4], \"W2\": "
+         "[[1,2,3,4],[5,6,7,8]], \"b2\": [1,2]}}\n");
+    const char *args3[] = {"--net", net, "--expect", path, "--inputs", NULL};
+    run_gc(dir, args3, &r);
+    assert_rejected(&r, args3, "grad has no x, and the check includes the input", 0);
     result_free(&r);
     tmpdir_remove(dir);
 }
@@ -68,7 +84,7 @@ START_TEST(test_cli_expect_tool_1pct_off_exits_1_naming_it)
     json_eq(dir, path, "d['verdict']", "fail");
     json_eq(dir, path, "d['totals']['fail']", "0");
     json_eq(dir, path, "[(t['name'], t['blame']) for t in d['expect']['tensors']]",
-            "[('W1', 'tool'), ('b1', 'none'), ('W2', 'none'), ('b2', 'none'), ('x', 'none')]");
+            "[('W1', 'tool'), ('b1', 'none'), ('W2', 'none'), ('b2', 'none')]");
     json_eq(dir, path, "[(w['tensor'], w['row'], w['col'], w['tool_agrees']) for w in "
             "d['expect']['rows']]", "[('W1', 0, 0, False)]");
     json_eq(dir, path, "d['expect']['loss']['agree']", "True");
