@@ -12,17 +12,11 @@
 #include <unistd.h>
 
 #include "cli_run.h"
-
-static const char *fixtures(void)
-{
-    const char *d = getenv("GC_FIXTURES");
-    ck_assert_msg(d != NULL && d[0] != '\0', "GC_FIXTURES is not set (run through make check)");
-    return d;
-}
+#include "testutil.h"
 
 static void fixture(char *buf, size_t n, const char *rel)
 {
-    snprintf(buf, n, "%s/%s", fixtures(), rel);
+    snprintf(buf, n, "%s/%s", tu_fixtures(), rel);
 }
 
 START_TEST(test_cli_expect_reference_passes)
@@ -114,13 +108,13 @@ END_TEST
 
 /* Files that do not fit: exit 2, one line naming the tensor. */
 static const struct { const char *grad; const char *want; } MISFIT[] = {
-    {"\"W1\": [[1,2],[3,4],[5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]]",
+    {"\"W1\": [[1,2],[3,4]], \"b1\": [1,2], \"W2\": [[1,2]]",
      ": grad has no b2 (the file has W1 b1 W2)"},
-    {"\"W1\": [[1,2,3],[4,5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]], \"b2\": [1]",
-     ": grad.W1: expected 3x2, got 2x3"},
-    {"\"W1\": [[1,2],[3,4],[5,6]], \"b1\": [1,2,3], \"W2\": [[1,2,3]], \"b2\": [1], "
-     "\"W3\": [[1]]", ": grad.W3: no such tensor in the network"},
-    {"\"W1\": [[1,\"a\"],[3,4],[5,6]]", ": grad.W1[0][1]: expected a number"},
+    {"\"W1\": [[1,2,3],[4,5,6]], \"b1\": [1,2], \"W2\": [[1,2]], \"b2\": [1]",
+     ": grad.W1: expected 2x2, got 2x3"},
+    {"\"W1\": [[1,2],[3,4]], \"b1\": [1,2], \"W2\": [[1,2]], \"b2\": [1], \"W3\": [[1]]",
+     ": grad.W3: no such tensor in the network"},
+    {"\"W1\": [[1,\"a\"],[3,4]]", ": grad.W1[0][1]: expected a number"},
 };
 
 START_TEST(test_cli_expect_misfit_exits_2)
