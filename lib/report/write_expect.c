@@ -70,7 +70,7 @@ static void text_rows(const gc_expect_report *x, FILE *f)
         nbad += bad_row(&x->rows[k]);
     if (nbad == 0)
         return;
-    fprintf(f, "\ndisagreeing elements (%zu; the first %d per file order):\n", nbad, TEXT_ROWS);
+    fprintf(f, "\ndisagreeing elements (%zu; the first %d in report order):\n", nbad, TEXT_ROWS);
     fprintf(f, "%-8s  %-13s  %18s  %18s  %18s  %10s  %10s  %s\n", "tensor", "element", "tool",
             "analytic", "numeric", "rel t-n", "rel t-a", "which");
     for (size_t k = 0; k < x->nrows && shown < TEXT_ROWS; k++) {
