@@ -145,6 +145,7 @@ START_TEST(test_cli_expect_flag_conflicts)
     static const char *const want[] = {
         "gradcheck: --expect: applies to a network (--net or --arch), not to --layer",
         "gradcheck: --expect: the report is text or json",
+        "gradcheck: --expect: compares every checked element, and --screen checks no element",
         "gradcheck: --expect: /nonexistent.json: cannot open: ",
         "gradcheck: --expect: expected a file name, got ''",
         "gradcheck: --expect: missing argument",
@@ -152,6 +153,7 @@ START_TEST(test_cli_expect_flag_conflicts)
     const char *rows[][8] = {
         {"--layer", "sigmoid", "--in", "2", "--expect", ref, NULL},
         {"--arch", "2-3-1", "--expect", ref, "--format", "junit", NULL},
+        {"--arch", "2-3-1", "--expect", ref, "--screen", NULL},
         {"--arch", "2-3-1", "--expect", "/nonexistent.json", NULL},
         {"--arch", "2-3-1", "--expect", "", NULL},
         {"--arch", "2-3-1", "--expect", NULL},

@@ -154,7 +154,7 @@ typedef struct gc_expect_report {
 /* Compare e with the check report r (made with the network e was exported
  * for).  Every tensor of r must be in e with r's shape (x transposed):
  * otherwise GC_ESHAPE, err naming the tensor and both shapes, or GC_EINVAL
- * "no gradient W2 (the file has W1 b1)"; a tensor of e that r did not check
+ * "grad has no W2 (the file has W1 b1)"; a tensor of e that r did not check
  * is listed in unchecked, not compared.  *out gets a new report (free with
  * gc_expect_report_free); it points into e's names and notes, so e must
  * outlive it. */
