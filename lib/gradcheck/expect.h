@@ -36,7 +36,7 @@
 #include <stdio.h>
 
 #include "gradcheck/base.h"
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "gradcheck/net.h"
 
 #ifdef __cplusplus

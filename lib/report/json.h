@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 
 /* The object gc_report_write_json writes, new (json_decref it), or NULL
  * when memory ran out. */
