@@ -45,6 +45,8 @@ int cli_expect_report(const gc_expect *e, const gc_report *rep, const cli_opts *
     int rc = GC_OK;
     if (f != NULL && o->format == CLI_JSON) {
         rc = gc_expect_write_json(x, rep, f);
+    } else if (f != NULL && o->format == CLI_JUNIT) {
+        rc = gc_expect_write_junit(x, rep, f);
     } else if (f != NULL) {
         rc = gc_report_write_text(rep, f);
         if (rc == GC_OK)

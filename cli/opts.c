@@ -367,9 +367,6 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->expect != NULL && o->check.screen)
         return fail(msg, size, "--expect: compares every checked element, and --screen checks "
                     "no element of a tensor its screen passes");
-    if (o->expect != NULL && o->format == CLI_JUNIT)
-        return fail(msg, size, "--expect: the report is text or json (--format junit has no "
-                    "place for the tool's values)");
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)

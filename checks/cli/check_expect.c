@@ -83,6 +83,26 @@ START_TEST(test_cli_expect_tool_1pct_off_exits_1_naming_it)
             "d['expect']['rows']]", "[('W1', 0, 0, False)]");
     json_eq(dir, path, "d['expect']['loss']['agree']", "True");
     result_free(&r);
+
+    const char *xargs[] = {"--net", net, "--expect", ref, "--format", "junit", NULL};
+    run_ok(dir, xargs, 1, &r);
+    ck_assert_msg(strstr(r.out, "<testsuite name=\"gradcheck-expect\" tests=\"5\" "
+                         "failures=\"1\"") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "<testcase classname=\"gradcheck-expect\" name=\"W1\">\n"
+                         "      <failure type=\"tool\" message=\"W1: 1 tool vs fd disagree")
+                  != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "<testcase classname=\"gradcheck-expect\" name=\"loss\"/>")
+                  != NULL, "%s", r.out);
+    /* gradcheck's own suite is still there, passing */
+    ck_assert_msg(strstr(r.out, "<testsuite name=\"gradcheck\" tests=\"4\" failures=\"0\"")
+                  != NULL, "%s", r.out);
+    snprintf(path, sizeof path, "%s/r.xml", dir);
+    spit(path, r.out);
+    result_free(&r);
+    const char *lint[] = {"xmllint", "--noout", path, NULL};
+    run_prog(dir, "xmllint", lint, &r);
+    ck_assert_msg(r.status == 0, "xmllint --noout: exit %d: %s", r.status, r.err);
+    result_free(&r);
     tmpdir_remove(dir);
 }
 END_TEST
@@ -101,6 +121,11 @@ START_TEST(test_cli_expect_transposed_export_exits_1_blaming_the_export)
     ck_assert_msg(strstr(r.out, "the network file is not the tool's function") != NULL, "%s",
                   r.out);
     ck_assert_msg(strstr(r.out, "loss: tool 0.442921620") != NULL, "%s", r.out);
+    result_free(&r);
+    const char *xargs[] = {"--net", net, "--expect", ref, "--format", "junit", NULL};
+    run_ok(dir, xargs, 1, &r);
+    ck_assert_msg(strstr(r.out, "name=\"loss\">\n      <failure type=\"export\"") != NULL, "%s",
+                  r.out);
     result_free(&r);
     tmpdir_remove(dir);
 }
@@ -144,7 +169,6 @@ START_TEST(test_cli_expect_flag_conflicts)
     fixture(ref, sizeof ref, "ref/classic.json");
     static const char *const want[] = {
         "gradcheck: --expect: applies to a network (--net or --arch), not to --layer",
-        "gradcheck: --expect: the report is text or json",
         "gradcheck: --expect: compares every checked element, and --screen checks no element",
         "gradcheck: --expect: /nonexistent.json: cannot open: ",
         "gradcheck: --expect: expected a file name, got ''",
@@ -152,7 +176,6 @@ START_TEST(test_cli_expect_flag_conflicts)
     };
     const char *rows[][8] = {
         {"--layer", "sigmoid", "--in", "2", "--expect", ref, NULL},
-        {"--arch", "2-3-1", "--expect", ref, "--format", "junit", NULL},
         {"--arch", "2-3-1", "--expect", ref, "--screen", NULL},
         {"--arch", "2-3-1", "--expect", "/nonexistent.json", NULL},
         {"--arch", "2-3-1", "--expect", "", NULL},

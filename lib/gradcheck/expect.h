@@ -190,6 +190,12 @@ int gc_expect_write_text(const gc_expect_report *x, const gc_report *r, FILE *f)
  * when either fails.  GC_OK, GC_ENOMEM, GC_EIO, GC_EINVAL for NULL. */
 int gc_expect_write_json(const gc_expect_report *x, const gc_report *r, FILE *f);
 
+/* gradcheck's JUnit document with one more testsuite, "gradcheck-expect":
+ * a testcase "loss" and one per tensor, failing (type export, tool,
+ * gradcheck or "tool and gradcheck") with the disagreeing elements listed
+ * (up to 20).  GC_OK, GC_EIO, GC_EINVAL for NULL. */
+int gc_expect_write_junit(const gc_expect_report *x, const gc_report *r, FILE *f);
+
 #ifdef __cplusplus
 }
 #endif

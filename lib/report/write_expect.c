@@ -2,10 +2,12 @@
  * write_expect.c -- the expect comparison (gradcheck/expect.h) as text and
  * as JSON.  Reads the comparison and the check's report; computes nothing
  * it prints.  The text section follows gradcheck's own text report; the
- * JSON object is gradcheck's report with one more member, "expect".
+ * JSON object is gradcheck's report with one more member, "expect"; the
+ * JUnit document gradcheck's with one more testsuite, "gradcheck-expect".
  */
 #include "gradcheck/expect.h"
 #include "report/json.h"
+#include "report/junit.h"
 
 #include <math.h>
 #include <string.h>
@@ -245,4 +247,78 @@ int gc_expect_write_json(const gc_expect_report *x, const gc_report *r, FILE *f)
     int rc = bad ? GC_ENOMEM : gc_report_json_dump(root, f);
     json_decref(root);
     return rc;
+}
+
+/* ---- JUnit ---------------------------------------------------------------- */
+
+static void junit_loss(const gc_expect_report *x, FILE *f)
+{
+    fprintf(f, "    <testcase classname=\"gradcheck-expect\" name=\"loss\"");
+    if (x->loss_ok) {
+        fprintf(f, "/>\n");
+        return;
+    }
+    char msg[GC_ERROR_MAX], bt[32], bg[32], br[32];
+    snprintf(msg, sizeof msg, "loss: tool %s, gradcheck %s (rel %s): %s",
+             gc_junit_shortest(bt, x->loss_tool), gc_junit_shortest(bg, x->loss_gc),
+             gc_junit_e3(br, x->loss_rel), why(GC_BLAME_EXPORT));
+    fprintf(f, ">\n      <failure type=\"export\" message=\"");
+    gc_junit_esc(f, msg);
+    fprintf(f, "\"/>\n    </testcase>\n");
+}
+
+static void junit_tensor(const gc_expect_report *x, int t, FILE *f)
+{
+    const gc_expect_tensor_report *xt = &x->tensors[t];
+    fprintf(f, "    <testcase classname=\"gradcheck-expect\" name=\"");
+    gc_junit_esc(f, xt->name);
+    if (xt->blame == GC_BLAME_NONE) {
+        fprintf(f, "\"/>\n");
+        return;
+    }
+    char msg[GC_ERROR_MAX];
+    snprintf(msg, sizeof msg, "%s: %d tool vs fd disagree, %d ours vs fd fail of %zu: %s",
+             xt->name, xt->tool_fail, xt->gc_fail, xt->count, why(xt->blame));
+    fprintf(f, "\">\n      <failure type=\"%s\" message=\"", gc_expect_blame_name(xt->blame));
+    gc_junit_esc(f, msg);
+    fprintf(f, "\">");
+    int listed = 0;
+    for (size_t k = xt->first; k < xt->first + xt->count && listed < TEXT_ROWS; k++) {
+        const gc_expect_row *w = &x->rows[k];
+        if (!bad_row(w))
+            continue;
+        char line[384], bt[32], ba[32], bn[32];
+        snprintf(line, sizeof line, "%s(%d,%d): tool=%s analytic=%s numeric=%s%s%s", xt->name,
+                 w->row, w->col, gc_junit_shortest(bt, w->tool),
+                 gc_junit_shortest(ba, w->analytic), gc_junit_shortest(bn, w->numeric),
+                 w->tool_ok ? "" : " tool-vs-fd", w->verdict == GC_FAIL ? " ours-vs-fd" : "");
+        gc_junit_esc(f, line);
+        fputc('\n', f);
+        listed++;
+    }
+    fprintf(f, "</failure>\n    </testcase>\n");
+}
+
+int gc_expect_write_junit(const gc_expect_report *x, const gc_report *r, FILE *f)
+{
+    if (x == NULL || r == NULL || f == NULL)
+        return GC_EINVAL;
+    int tests, failures, skipped, xfail = !x->loss_ok;
+    gc_junit_counts(r, &tests, &failures, &skipped);
+    for (int t = 0; t < x->ntensors; t++)
+        xfail += x->tensors[t].blame != GC_BLAME_NONE;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
+            tests + 1 + x->ntensors, failures + xfail, skipped);
+    gc_junit_suite(r, f);
+    fprintf(f, "  <testsuite name=\"gradcheck-expect\" tests=\"%d\" failures=\"%d\" "
+               "errors=\"0\" skipped=\"0\">\n", 1 + x->ntensors, xfail);
+    fprintf(f, "    <properties>\n      <property name=\"tool\" value=\"");
+    gc_junit_esc(f, x->tool);
+    fprintf(f, "\"/>\n    </properties>\n");
+    junit_loss(x, f);
+    for (int t = 0; t < x->ntensors; t++)
+        junit_tensor(x, t, f);
+    fprintf(f, "  </testsuite>\n</testsuites>\n");
+    return fflush(f) != 0 || ferror(f) ? GC_EIO : GC_OK;
 }
