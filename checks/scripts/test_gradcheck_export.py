@@ -166,6 +166,8 @@ class NumpyPath(Tmp):
             (["npz", self.path("a.npz"), "--loss", "bce"], "npz: give --act and --loss"),
             (["npz", self.path("none.npz"), "--act", "tanh", "--loss", "mse"], "cannot read"),
             (["torch", self.path("a.npz"), "--loss", "mse"], "torch: give --data"),
+            (["sklearn", self.path("a.npz"), "--data", self.path("a.npz")],
+             "cannot load as a pickle"),
             (["keras", self.path("a.npz")], "argument kind: invalid choice: 'keras'"),
             (["npz", self.path("a.npz"), "--examples", "x"], "--examples: invalid int value"),
         ]
