@@ -203,6 +203,11 @@ static int setup(job *j, int argc, char **argv, int rank, rank_status *me)
                  "ranks itself (--shard is gradcheck's)");
         return 2;
     }
+    if (j->o.expect != NULL) {
+        snprintf(me->msg, sizeof me->msg, "--expect: gradcheck's alone (gradcheck-mpi writes "
+                 "the check's report)");
+        return 2;
+    }
     if (rank == ROOT && j->o.output != NULL) {
         if (cli_out_open(&j->out, j->o.output, me->msg, sizeof me->msg) != 0)
             return 2;
