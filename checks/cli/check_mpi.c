@@ -225,6 +225,10 @@ START_TEST(test_mpi_bad_input_once)
     run_mpi(dir, 1, 2, shard, NULL, &r);
     assert_one_line(&r, "--shard: gradcheck-mpi splits", "--shard");
     result_free(&r);
+    const char *expect[] = {"--arch", "2-2-1", "--expect", "tool.json", NULL};
+    run_mpi(dir, 1, 2, expect, NULL, &r);
+    assert_one_line(&r, "--expect: gradcheck's alone", "--expect");
+    result_free(&r);
     tmpdir_remove(dir);
 }
 END_TEST

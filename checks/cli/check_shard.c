@@ -290,6 +290,12 @@ START_TEST(test_shard_flag_refuses)
         assert_rejected(&r, argv, "--shard: expected K/N", (int)i);
         result_free(&r);
     }
+    /* --expect compares a whole check: no part of one */
+    const char *expect[] = {"--arch", "2-2-1", "--shard", "1/2", "--expect", "tool.json", NULL};
+    result r;
+    run_gc(dir, expect, &r);
+    assert_rejected(&r, expect, "--expect: compares the whole check", 0);
+    result_free(&r);
     tmpdir_remove(dir);
 }
 END_TEST
