@@ -14,8 +14,9 @@
  *   1. setup: flags, network, --param names, rank 0's --output file.  Bad
  *      input is reported once, by rank 0 (its own message, or "rank K: ..."
  *      when only rank K failed, say a --net file missing on its node);
- *   2. check: each rank's status, row count, hash and loss go to rank 0,
- *      which refuses a failed rank or one whose network differs from its
+ *   2. check: each rank's status, options, row count, hash and loss go to
+ *      rank 0, which refuses a failed rank, one with other options ("rank
+ *      K: option eps differs ...") or one whose network differs from its
  *      own ("rank K: a different network ...": the hash covers every
  *      checked tensor's values and gradients and the loss);
  *   3. rows: gathered, summarised, written by rank 0 only, atomically with
@@ -143,6 +144,10 @@ static int gather_rows(gc_report *rep, const rank_status *all, int rank, int siz
         size_t total = (size_t)all[ROOT].total;
         gc_row *rows = malloc((total > 0 ? total : 1) * sizeof *rows);
         gc_row *sink = rows == NULL ? malloc(CHUNK_ROWS * sizeof *sink) : NULL;
+        if (rows == NULL && sink == NULL) {
+            fprintf(stderr, "gradcheck-mpi: rank 0: out of memory for the rows\n");
+            MPI_Abort(MPI_COMM_WORLD, 2);
+        }
         if (rows == NULL)
             rc = -1;
         else if (rep->nrows > 0)
