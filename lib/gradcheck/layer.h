@@ -55,7 +55,12 @@ enum {
      * any shape of X (they read X->rows, X->cols), in == out, no parameters. */
     GC_CAP_ELEMENTWISE = 1u << 0,
     /* Y = W X + b with param[0] = W (out x in) and param[1] = b (out x 1). */
-    GC_CAP_AFFINE = 1u << 1
+    GC_CAP_AFFINE = 1u << 1,
+    /* The layer computes in float: its parameters hold float values (as
+     * doubles) and its forward rounds what it reads to float.  Checked at
+     * GC_PRECISION_FLOAT32 by the gradcheck command and <gradcheck/ck.h>'s
+     * plugin loops; no engine shortcut depends on it. */
+    GC_CAP_FLOAT32 = 1u << 2
 };
 
 typedef struct gc_layer_ops {
@@ -79,12 +84,13 @@ typedef struct gc_layer_ops {
     void (*destroy)(gc_layer *l);
 } gc_layer_ops;
 
-#define GC_LAYER_MAX_PARAMS 4
+#define GC_LAYER_MAX_PARAMS 32
 
 struct gc_layer {
     const gc_layer_ops *ops; /* not owned (usually static) */
     int in, out;             /* rows of X and of Y, >= 1 */
-    int nparams;             /* 0 .. GC_LAYER_MAX_PARAMS */
+    int nparams;             /* 0 .. GC_LAYER_MAX_PARAMS (16 and more: a transformer
+                              * block's dozen tensors fit in one layer) */
     gc_tensor param[GC_LAYER_MAX_PARAMS];
     double alpha;            /* hyper-parameter (leaky_relu, elu); else 0 */
     void *priv;              /* the layer's own state; freed by ops->destroy */
@@ -120,6 +126,62 @@ void gc_layer_free(gc_layer *l);
  * and examples/scale.c (scale_plugin) are complete plugins.  (Unlike
  * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.) */
 typedef gc_layer *(*gc_layer_plugin)(int in, int out, gc_pcg32 *rng);
+
+/* ---- hyper-parameters: the second plugin factory ---------------------- */
+
+/* Most named hyper-parameters one layer is given. */
+#define GC_LAYER_MAX_ARGS 16
+
+/* A named hyper-parameter (T, C, NH, alpha...): a number, which a factory
+ * reads as an int or a double. */
+typedef struct gc_layer_arg {
+    char name[GC_NAME_MAX]; /* NUL-terminated, 1..15 chars */
+    double value;           /* finite */
+} gc_layer_arg;
+
+/* What a gc_layer_factory is given.  The readers below mark what they read,
+ * so the caller can refuse a hyper-parameter no factory read (a typo). */
+typedef struct gc_layer_args {
+    int in, out;          /* as gc_layer_plugin's (out = in unless --out) */
+    gc_pcg32 *rng;        /* seeded from --seed; draw parameters from it */
+    int n;                /* 0 .. GC_LAYER_MAX_ARGS */
+    gc_layer_arg arg[GC_LAYER_MAX_ARGS];
+    unsigned read;        /* bit k: arg[k] was read */
+    unsigned notint;      /* bit k: read as an int but not an integer in int's range */
+} gc_layer_args;
+
+/* The second factory signature: `gc_layer *SYMBOL(gc_layer_args *args)`.
+ * A shared object declares that SYMBOL has it with GC_LAYER_FACTORY(SYMBOL)
+ * beside the definition (it exports SYMBOL_gc_args); the gradcheck command
+ * then passes --set's hyper-parameters (`--set T=4,C=8,NH=2`), and a
+ * network file's plugin layer its other number keys, through args.  A
+ * factory without the declaration is called as a gc_layer_plugin. */
+typedef gc_layer *(*gc_layer_factory)(gc_layer_args *args);
+#define GC_LAYER_FACTORY(symbol) const int symbol##_gc_args = 1
+
+/* Empty args for in, out and rng. */
+void gc_layer_args_init(gc_layer_args *a, int in, int out, gc_pcg32 *rng);
+
+/* Set (or replace) a hyper-parameter.  GC_OK, or GC_EINVAL (NULL, a name
+ * not 1..15 chars of [A-Za-z0-9_], a value not finite, GC_LAYER_MAX_ARGS
+ * already set). */
+int gc_layer_args_set(gc_layer_args *a, const char *name, double value);
+
+/* Parse "NAME=NUMBER[,NAME=NUMBER...]" into a (as gc_layer_args_set).
+ * GC_OK, or GC_EINVAL with err naming the item ("'NH=two': expected
+ * NAME=NUMBER"). */
+int gc_layer_args_parse(gc_layer_args *a, const char *list, gc_error *err);
+
+/* The hyper-parameter `name` (marked read), or dflt when it was not given.
+ * gc_layer_args_int marks a value that is no integer in int's range (the
+ * caller reports it) and returns dflt for it. */
+double gc_layer_args_get(gc_layer_args *a, const char *name, double dflt);
+int gc_layer_args_int(gc_layer_args *a, const char *name, int dflt);
+
+/* GC_OK when every hyper-parameter was read, as an integer where read as
+ * one; else GC_EINVAL with err naming the first that was not ("NHX: no
+ * such hyper-parameter" / "NH: expected an integer, got 2.5"). */
+int gc_layer_args_check(const gc_layer_args *a, gc_error *err);
 
 /* ---- built-in layers -------------------------------------------------- */
 
