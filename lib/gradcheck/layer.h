@@ -94,6 +94,8 @@ struct gc_layer {
     gc_tensor param[GC_LAYER_MAX_PARAMS];
     double alpha;            /* hyper-parameter (leaky_relu, elu); else 0 */
     void *priv;              /* the layer's own state; freed by ops->destroy */
+    void *dl;                /* a plugin's shared object (gc_layer_load), closed by
+                              * gc_layer_free after everything else; else NULL */
 };
 
 /* A new layer with no parameters, or NULL (bad sizes, NULL ops or a NULL
@@ -182,6 +184,21 @@ int gc_layer_args_int(gc_layer_args *a, const char *name, int dflt);
  * one; else GC_EINVAL with err naming the first that was not ("NHX: no
  * such hyper-parameter" / "NH: expected an integer, got 2.5"). */
 int gc_layer_args_check(const gc_layer_args *a, gc_error *err);
+
+/* Load a plugin layer: dlopen `lib` (a path without '/' is a file in the
+ * current directory, never a search of the library path), find `symbol`
+ * and call it -- as a gc_layer_factory with args when the object declares
+ * GC_LAYER_FACTORY(symbol) (afterwards every hyper-parameter must have been
+ * read: gc_layer_args_check), else as a gc_layer_plugin with args->in,
+ * args->out and args->rng (args->n must then be 0).  The layer returned is
+ * checked (the shape asked for, forward and backward, at most
+ * GC_LAYER_MAX_PARAMS parameters with storage) and carries the object in
+ * l->dl, so gc_layer_free unloads it last.  GC_OK with *out set; GC_EIO (it
+ * would not load), GC_EINVAL (no symbol, NULL or a malformed layer,
+ * hyper-parameters refused) with a one-line err ("libx.so: no symbol
+ * 'f'", "factory returned NULL for in=3 out=3"). */
+int gc_layer_load(const char *lib, const char *symbol, gc_layer_args *args, gc_layer **out,
+                  gc_error *err);
 
 /* ---- built-in layers -------------------------------------------------- */
 

@@ -20,6 +20,7 @@
  */
 #include "gradcheck/netfile.h"
 #include "io/numfmt.h"
+#include "io/plugin.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -46,6 +47,8 @@
 typedef struct ctx {
     const char *label; /* file name or caller's label, first in every message */
     gc_error *err;     /* may be NULL */
+    gc_pcg32 *rng;     /* plugin layers' factories draw from it; may be NULL */
+    const char *file;  /* the file's path (plugin libraries sit beside it), or NULL */
 } ctx;
 
 /* Set err to "LABEL: PATH: <fmt...>" (or "LABEL: <fmt...>" when path is
@@ -439,6 +442,8 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
         return GC_OK;
     }
 
+    if (strcmp(type, "plugin") == 0)
+        return gc_io_plugin_layer(c->label, c->file, path, lj, width, c->rng, out, c->err);
     gc_act act;
     if (gc_act_from_name(type, &act) != GC_OK) {
         char list[256] = "";
@@ -447,7 +452,7 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
                 strcat(list, ", ");
             strcat(list, gc_act_name((gc_act)a));
         }
-        return fail(c, GC_EPARSE, p, "expected \"dense\" or an activation (%s), got %s", list,
+        return fail(c, GC_EPARSE, p, "expected \"dense\", \"plugin\" or an activation (%s), got %s", list,
                     describe(got, sizeof got, tj));
     }
     int has_alpha = act == GC_ACT_LEAKY_RELU || act == GC_ACT_ELU;
@@ -563,7 +568,7 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
             fail(c, GC_EINVAL, first_omitted, "missing key, and no generator to draw it from");
             goto fail;
         }
-        if (gc_net_init_params(net, init, rng) != GC_OK) {
+        if (gc_io_init_params(net, init, rng) != GC_OK) {
             fail(c, GC_EINVAL, first_omitted, "missing key, and init %d is no gc_init to draw it by",
                  (int)init);
             goto fail;
@@ -628,7 +633,7 @@ static gc_net *load_text(const ctx *c, const char *text, size_t len, gc_init ini
 gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
                            gc_pcg32 *rng, gc_error *err)
 {
-    ctx c = {label != NULL ? label : "<string>", err};
+    ctx c = {label != NULL ? label : "<string>", err, rng, NULL};
     if (json == NULL) {
         fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
@@ -684,7 +689,7 @@ static char *read_all(FILE *f, size_t *len)
 
 gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err)
 {
-    ctx c = {path != NULL ? path : "<null>", err};
+    ctx c = {path != NULL ? path : "<null>", err, rng, path};
     if (path == NULL) {
         fail(&c, GC_EINVAL, NULL, "no file name given");
         return NULL;

@@ -9,6 +9,7 @@
 #include "gradcheck/layer.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -66,7 +67,11 @@ void gc_layer_free(gc_layer *l)
         free(l->param[i].value);
         free(l->param[i].grad);
     }
+    void *dl = l->dl;
     free(l);
+    /* last: ops, destroy and the type name live in the shared object */
+    if (dl != NULL)
+        dlclose(dl);
 }
 
 /* ---- hyper-parameters ---------------------------------------------------- */
