@@ -43,11 +43,12 @@ CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
-# Layers that export a gc_layer_plugin (see <gradcheck/layer.h>) are also
+# Layers that export a gc_layer_plugin or gc_layer_factory (see
+# <gradcheck/layer.h>) are also
 # built as plugins for `gradcheck --layer`: examples/NAME.c becomes
 # build/examples/libNAME.so, checks/plugins/NAME.c (the tests' broken
 # layers) build/checks/plugins/libNAME.so.
-EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(int in, int out, gc_pcg32 \*rng)$$' $(EXLIB_SRC))
+EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(\(int in, int out, gc_pcg32 \*rng\|gc_layer_args \*args\))$$' $(EXLIB_SRC))
 TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -82,6 +82,15 @@ typedef struct gc_layer_ops {
     int (*kink)(const gc_layer *l, const gc_mat *Xlo, const gc_mat *Xhi);
     /* Optional: release l->priv.  Parameters are freed by gc_layer_free. */
     void (*destroy)(gc_layer *l);
+    /* Optional: the bytes of per-call workspace forward and backward use for
+     * a batch of `batch` columns (float copies of X, mean/rstd or attention
+     * weights that forward caches for the backward of the same X).  Whoever
+     * runs the layer reserves it first (gc_layer_reserve: the network at
+     * gc_net_set_data, the layer check, the fast engine for each of its
+     * threads), so forward and backward need not allocate; forward may
+     * write l->work, backward reads what the last forward of the same X
+     * left there.  NULL: no workspace (l->work stays NULL). */
+    size_t (*workspace)(const gc_layer *l, int batch);
 } gc_layer_ops;
 
 #define GC_LAYER_MAX_PARAMS 32
@@ -96,6 +105,9 @@ struct gc_layer {
     void *priv;              /* the layer's own state; freed by ops->destroy */
     void *dl;                /* a plugin's shared object (gc_layer_load), closed by
                               * gc_layer_free after everything else; else NULL */
+    void *work;              /* ops->workspace's bytes (gc_layer_reserve), zeroed
+                              * when reserved, owned; NULL when none */
+    size_t work_size;        /* bytes at work */
 };
 
 /* A new layer with no parameters, or NULL (bad sizes, NULL ops or a NULL
@@ -107,6 +119,11 @@ gc_layer *gc_layer_new(const gc_layer_ops *ops, int in, int out);
  * the network appends its number).  Returns its index or a negative
  * GC_E... code (too many parameters, bad size, name too long, no memory). */
 int gc_layer_add_param(gc_layer *l, const char *name, int rows, int cols);
+
+/* Make l->work hold ops->workspace(l, batch) bytes (kept when already as
+ * large; zero-filled when grown).  GC_OK (also for a layer without a
+ * workspace), GC_EINVAL (NULL, batch < 1), GC_ENOMEM. */
+int gc_layer_reserve(gc_layer *l, int batch);
 
 /* Free the layer, its parameters, and call ops->destroy.  NULL is a no-op. */
 void gc_layer_free(gc_layer *l);

@@ -57,6 +57,24 @@ int gc_layer_add_param(gc_layer *l, const char *name, int rows, int cols)
     return l->nparams++;
 }
 
+int gc_layer_reserve(gc_layer *l, int batch)
+{
+    if (l == NULL || batch < 1)
+        return GC_EINVAL;
+    if (l->ops == NULL || l->ops->workspace == NULL)
+        return GC_OK;
+    size_t n = l->ops->workspace(l, batch);
+    if (n <= l->work_size)
+        return GC_OK;
+    void *w = calloc(1, n);
+    if (w == NULL)
+        return GC_ENOMEM;
+    free(l->work);
+    l->work = w;
+    l->work_size = n;
+    return GC_OK;
+}
+
 void gc_layer_free(gc_layer *l)
 {
     if (l == NULL)
@@ -67,6 +85,7 @@ void gc_layer_free(gc_layer *l)
         free(l->param[i].value);
         free(l->param[i].grad);
     }
+    free(l->work);
     void *dl = l->dl;
     free(l);
     /* last: ops, destroy and the type name live in the shared object */
