@@ -148,8 +148,10 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 
 $(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
 
+# -rdynamic: the suites load plugins through the library (network files
+# with plugin layers), and a plugin calls gc_ functions of the program.
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 check: test
 	@$(MAKE) --no-print-directory installcheck
