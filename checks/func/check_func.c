@@ -10,8 +10,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "../../fixtures/mutants/mutants.h"
 #include "scale.h"
 #include "swish.h"
+
+extern const gc_mutant gc_mutant_sigmoid_half_scale;
 
 /* ---- out = x ⊙ x (and variants), over a 2 x 3 input --------------------- */
 
@@ -435,6 +438,94 @@ END_TEST
 GC_CK_PLUGIN_LOOP_TEST(test_plugin_loop_scale, scale_plugin, NULL)
 GC_CK_PLUGIN_LOOP_TEST(test_plugin_loop_swish, swish_plugin, NULL)
 
+/* A gc_layer_factory: scale with s and c drawn, then s times the
+ * hyper-parameter "gain" (default 1). */
+static gc_layer *scale_args(gc_layer_args *a)
+{
+    double gain = gc_layer_args_get(a, "gain", 1.0);
+    gc_layer *l = scale_plugin(a->in, a->out, a->rng);
+    for (int i = 0; l != NULL && i < l->in; i++)
+        l->param[0].value[i] *= gain;
+    return l;
+}
+GC_CK_ARGS_LOOP_TEST(test_args_loop_scale, scale_args, NULL)
+
+/* The same loop with options: richardson at its default step. */
+static const gc_check_opts *richardson_opts(void)
+{
+    static gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.method = GC_METHOD_RICHARDSON;
+    return &o;
+}
+GC_CK_PLUGIN_LOOP_TEST(test_plugin_loop_scale_richardson, scale_plugin, richardson_opts())
+
+/* The plugin loop refutes a wrong layer: sigmoid whose backward drops a
+ * factor 1/2 (fixtures/mutants/sigmoid_half_scale.c), built by a plugin
+ * factory; and a factory that builds no shape fails the case, naming it. */
+static gc_layer *half_sigmoid(int in, int out, gc_pcg32 *rng)
+{
+    (void)rng;
+    return in == out ? gc_layer_new(gc_mutant_sigmoid_half_scale.ops, in, in) : NULL;
+}
+
+static gc_layer *never(int in, int out, gc_pcg32 *rng)
+{
+    (void)in;
+    (void)out;
+    (void)rng;
+    return NULL;
+}
+
+START_TEST(test_plugin_case_refutes)
+{
+    char msg[1536];
+    ck_assert_int_eq(gc_ck_plugin_case(half_sigmoid, NULL, 3, msg, sizeof msg, NULL), 0);
+    ck_assert_msg(strstr(msg, "case 3") != NULL && strstr(msg, "x[") != NULL, "%s", msg);
+    ck_assert_int_eq(gc_ck_plugin_case(never, NULL, 3, msg, sizeof msg, NULL), 0);
+    ck_assert_msg(strstr(msg, "case 3") != NULL && strstr(msg, "returned NULL") != NULL, "%s",
+                  msg);
+}
+END_TEST
+
+/* ---- hyper-parameters ------------------------------------------------------ */
+
+START_TEST(test_layer_args_parse_and_read)
+{
+    gc_layer_args a;
+    gc_error err = {0, {0}};
+    gc_layer_args_init(&a, 3, 4, NULL);
+    ck_assert_int_eq(gc_layer_args_parse(&a, "T=4,C=8,NH=2", &err), GC_OK);
+    ck_assert_int_eq(gc_layer_args_parse(&a, "alpha=0.25,T=5", &err), GC_OK); /* T replaced */
+    ck_assert_int_eq(a.n, 4);
+    ck_assert_int_eq(gc_layer_args_int(&a, "T", 0), 5);
+    ck_assert_int_eq(gc_layer_args_int(&a, "NH", 0), 2);
+    ck_assert(gc_layer_args_get(&a, "alpha", 0.0) == 0.25);
+    ck_assert_int_eq(gc_layer_args_int(&a, "missing", 7), 7);
+    /* C not read yet: a typo the caller refuses */
+    ck_assert_int_eq(gc_layer_args_check(&a, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "C: no such hyper-parameter") != NULL, "%s", err.msg);
+    ck_assert_int_eq(gc_layer_args_int(&a, "C", 0), 8);
+    ck_assert_int_eq(gc_layer_args_check(&a, &err), GC_OK);
+    /* alpha read as an int: not an integer */
+    ck_assert_int_eq(gc_layer_args_int(&a, "alpha", 9), 9);
+    ck_assert_int_eq(gc_layer_args_check(&a, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "alpha: expected an integer, got 0.25") != NULL, "%s", err.msg);
+    static const char *const bad[] = {"T", "T=", "=4", "T=4x", "T=nan", "a-b=1", "T=1,,", NULL};
+    for (int i = 0; bad[i] != NULL; i++)
+        ck_assert_msg(gc_layer_args_parse(&a, bad[i], &err) == GC_EINVAL, "'%s' accepted",
+                      bad[i]);
+    /* at most GC_LAYER_MAX_ARGS names */
+    gc_layer_args_init(&a, 1, 1, NULL);
+    for (int k = 0; k < GC_LAYER_MAX_ARGS; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "h%d", k);
+        ck_assert_int_eq(gc_layer_args_set(&a, name, k), GC_OK);
+    }
+    ck_assert_int_eq(gc_layer_args_set(&a, "one_more", 1), GC_EINVAL);
+}
+END_TEST
+
 Suite *make_func_suite(void)
 {
     Suite *s = suite_create("func");
@@ -458,6 +549,10 @@ Suite *make_func_suite(void)
     TCase *tl = tcase_create("loops");
     gc_ck_add_layer_loop(tl, test_plugin_loop_scale, 20);
     gc_ck_add_layer_loop(tl, test_plugin_loop_swish, 20);
+    gc_ck_add_layer_loop(tl, test_args_loop_scale, 20);
+    gc_ck_add_layer_loop(tl, test_plugin_loop_scale_richardson, 10);
+    tcase_add_test(tl, test_plugin_case_refutes);
+    tcase_add_test(tl, test_layer_args_parse_and_read);
     suite_add_tcase(s, tl);
     return s;
 }
