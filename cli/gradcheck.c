@@ -165,10 +165,6 @@ int main(int argc, char **argv)
     }
     if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
-    if (cl.layer != NULL && gc_layer_reserve(cl.layer, o.batch) != GC_OK) {
-        snprintf(msg, sizeof msg, "--layer: out of memory for the layer's workspace");
-        goto fail;
-    }
     if (declares_float32(net, cl.layer))
         o.check.precision = GC_PRECISION_FLOAT32;
     /* --quiet means nothing but errors on stderr: no bar either. */

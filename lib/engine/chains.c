@@ -149,7 +149,8 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch)};
     gc_mat *act[2] = {c.X, c.Y};
     gc_target tg[GC_LAYER_MAX_PARAMS + 1];
-    if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL) {
+    if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL ||
+        gc_layer_reserve(layer, batch) != GC_OK) { /* ops->workspace for this batch */
         rc = gc_error_set(err, GC_ENOMEM, "gc_check_layer: out of memory");
     } else {
         layer_data(&c, o.seed);
