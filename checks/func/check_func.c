@@ -82,6 +82,36 @@ END_TEST
 /* slope 2.01: every analytic value is 0.5% off, rel_err 0.005 >> rtol 1e-5;
  * abs_err = 0.01 |x R| is below atol 1e-8 only when |x R| < 1e-6, which the
  * draws of seed 1 (x, R in U[-1, 1)) do not give. */
+/* Names are the user's: "x" (a layer's input elsewhere) and 15 characters
+ * are tensors as any other, selectable with opts.params. */
+START_TEST(test_func_any_name)
+{
+    gc_func f;
+    sq_ctx s;
+    sq_declare(&f, &s, 2.0);
+    memcpy(f.t[1].name, "x", 2);
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_func(&f, NULL, &r, NULL), GC_OK);
+    ck_assert_int_eq(r->ntensors, 1);
+    ck_assert_str_eq(r->tensors[0].name, "x");
+    ck_assert_int_eq(r->npass, 6);
+    gc_report_free(r);
+    memcpy(f.t[1].name, "abcdefghijklmno", 16);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    const char *only[] = {"abcdefghijklmno", NULL};
+    o.params = only;
+    ck_assert_int_eq(gc_check_func(&f, &o, &r, NULL), GC_OK);
+    ck_assert_str_eq(r->tensors[0].name, "abcdefghijklmno");
+    gc_report_free(r);
+    const char *unknown[] = {"W9", NULL};
+    o.params = unknown;
+    gc_error err = {0, {0}};
+    ck_assert_int_eq(gc_check_func(&f, &o, &r, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "W9") != NULL, "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_func_wrong_backward_refuted)
 {
     gc_func f;
@@ -222,7 +252,6 @@ typedef struct bad_decl {
 } bad_decl;
 
 static const bad_decl bad_decls[] = {
-    {"x", GC_ROLE_INPUT, GC_DTYPE_F64, 1, 2, 0, "refused"},         /* the engine's name */
     {"inp", GC_ROLE_INPUT, GC_DTYPE_F64, 1, 2, 0, "declared twice"}, /* repeats "inp" */
     {"ids", GC_ROLE_INPUT, GC_DTYPE_I32, 1, 2, 0, "element type"},   /* ints have no gradient */
     {"w", GC_ROLE_PARAM, GC_DTYPE_F64, 0, 2, 0, "dimensions"},
@@ -532,6 +561,7 @@ Suite *make_func_suite(void)
     TCase *tc = tcase_create("func");
     tcase_add_test(tc, test_func_square_passes);
     tcase_add_test(tc, test_func_wrong_backward_refuted);
+    tcase_add_test(tc, test_func_any_name);
     tcase_add_test(tc, test_func_init_used_and_kept);
     tcase_add_test(tc, test_func_const_not_perturbed);
     tcase_add_test(tc, test_func_twenty_tensors);

@@ -138,7 +138,7 @@ static int tensor_ok(const gc_func *f, int i, gc_error *err)
 {
     const gc_func_tensor *t = &f->t[i];
     if (memchr(t->name, '\0', GC_NAME_MAX) == NULL || !gc_host_name_ok(t->name))
-        return gc_error_set(err, GC_EINVAL, "tensor %d: a name of 1 to %d characters, not 'x'",
+        return gc_error_set(err, GC_EINVAL, "tensor %d: a name of 1 to %d characters",
                             i, GC_NAME_MAX - 1);
     for (int j = 0; j < i; j++)
         if (strcmp(f->t[j].name, t->name) == 0)

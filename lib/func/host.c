@@ -1,35 +1,20 @@
 /*
- * host.c -- one synthesized layer in a one-layer network, so that the
- * engine checks tensors that belong to no gc_layer (func/host.h).
+ * host.c -- one synthesized layer as the engine's chain, so that the engine
+ * checks tensors that belong to no gc_layer (func/host.h).
  *
- * The loss is L = sum(T .* P) with the targets T holding the upstream
- * gradient R: linear in the layer's output, so dL/dP = T exactly, and its
- * value is computed in double whatever the user's element type.  The
- * network numbers parameter names (gc_net_add); the user's names are put
- * back afterwards, since the engine reads names from the tensor table at
- * check time.  The reference engine runs on the calling thread: user
- * callbacks may keep state in their context and need not be reentrant.
+ * The chain is the layer alone, with a 1 x 1 dummy input, and the loss
+ * L = sum(R .* Y) with the caller's R: linear in the layer's output, so
+ * dL/dY = R exactly, computed in double whatever the user's element type.
+ * The checked targets are the layer's parameters only, named as the user
+ * named them (the dummy input is not one of them), and the reference
+ * evaluator runs on the calling thread: user callbacks may keep state in
+ * their context and need not be reentrant.
  */
 #include "func/host.h"
+#include "engine/run.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-static double wsum_value(const gc_mat *P, const gc_mat *T)
-{
-    double L = 0.0;
-    for (size_t i = 0; i < gc_mat_size(P); i++)
-        L += T->data[i] * P->data[i];
-    return L;
-}
-
-static void wsum_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
-{
-    (void)P;
-    memcpy(dP->data, T->data, gc_mat_size(T) * sizeof *T->data);
-}
-
-static const gc_loss wsum_loss = {.name = "weighted_sum", .value = wsum_value,
-                                  .grad = wsum_grad};
 
 size_t gc_host_size(gc_dtype d)
 {
@@ -62,12 +47,42 @@ void gc_host_get(double *dst, const void *src, gc_dtype d, size_t n, int add)
 
 int gc_host_name_ok(const char *name)
 {
-    return name != NULL && name[0] != '\0' && strlen(name) < GC_NAME_MAX &&
-           strcmp(name, "x") != 0;
+    return name != NULL && name[0] != '\0' && strlen(name) < GC_NAME_MAX;
 }
 
-/* The layer with its parameters named "p" (the network numbers them; the
- * real names go back after gc_net_add) and their starting values. */
+typedef struct host {
+    gc_layer *layer;
+    gc_mat *X, *Y, *dX;
+    const double *R; /* Y's size */
+} host;
+
+static double host_loss_from(void *ctx, int k)
+{
+    host *h = ctx;
+    (void)k; /* one layer: always recompute it */
+    h->layer->ops->forward(h->layer, h->Y, h->X);
+    double L = 0.0;
+    for (size_t i = 0; i < gc_mat_size(h->Y); i++)
+        L += h->R[i] * h->Y->data[i];
+    return L;
+}
+
+/* The analytic side: backward with dY = R, gradients zeroed first. */
+static double host_prepare(void *ctx)
+{
+    host *h = ctx;
+    gc_layer *l = h->layer;
+    double L = host_loss_from(h, 0);
+    for (int p = 0; p < l->nparams; p++)
+        memset(l->param[p].grad, 0,
+               (size_t)l->param[p].rows * (size_t)l->param[p].cols * sizeof(double));
+    gc_mat dY = {h->Y->rows, h->Y->cols, (double *)h->R};
+    l->ops->backward(l, h->dX, h->X, h->Y, &dY);
+    return L;
+}
+
+/* The layer with its parameters (placeholder names: the targets carry the
+ * user's) and their starting values. */
 static gc_layer *build_layer(const gc_layer_ops *ops, void *priv, const host_tensor *t, int nt,
                              int out)
 {
@@ -86,39 +101,27 @@ static gc_layer *build_layer(const gc_layer_ops *ops, void *priv, const host_ten
     return l;
 }
 
-/* The network around l (which it takes, even on failure), R as targets. */
-static int build_net(gc_layer *l, const host_tensor *t, int nt, const double *R, int out,
-                     gc_net **netp, gc_error *err)
+static int run_chain(host *h, const host_tensor *t, int nt, const gc_check_opts *o,
+                     gc_report **rep, gc_error *err)
 {
-    gc_net *net = gc_net_new(&wsum_loss);
-    gc_mat *X = gc_mat_new(1, 1), *T = gc_mat_new(out, 1);
-    int rc = GC_ENOMEM;
-    if (net == NULL || X == NULL || T == NULL) {
-        gc_layer_free(l);
-        goto fail;
-    }
-    rc = gc_net_add(net, l, err);
-    if (rc != GC_OK)
-        goto fail;
+    gc_target tg[GC_LAYER_MAX_PARAMS];
     for (int i = 0; i < nt; i++) {
-        memset(l->param[i].name, 0, GC_NAME_MAX);
-        memcpy(l->param[i].name, t[i].name, strlen(t[i].name));
+        memset(tg[i].name, 0, GC_NAME_MAX);
+        memcpy(tg[i].name, t[i].name, strlen(t[i].name));
+        tg[i].rows = t[i].rows;
+        tg[i].cols = t[i].cols;
+        tg[i].value = h->layer->param[i].value;
+        tg[i].grad = h->layer->param[i].grad;
+        tg[i].layer = 0;
+        tg[i].net_index = 0;
     }
-    memcpy(T->data, R, (size_t)out * sizeof *R);
-    rc = gc_net_set_data(net, X, T, err);
-    if (rc != GC_OK)
-        goto fail;
-    gc_mat_free(X);
-    gc_mat_free(T);
-    *netp = net;
-    return GC_OK;
-fail:
-    if (rc == GC_ENOMEM)
-        gc_error_set(err, rc, "out of memory");
-    gc_net_free(net);
-    gc_mat_free(X);
-    gc_mat_free(T);
-    return rc;
+    gc_mat *act[2] = {h->X, h->Y};
+    const gc_chain ch = {.nlayers = 1, .layers = &h->layer, .act = act,
+                         .loss_from = host_loss_from, .prepare = host_prepare, .ctx = h};
+    /* every target is the user's: a tensor named "x" is selected as any other */
+    const char *who = strcmp(h->layer->ops->type, "scalar") == 0 ? "gc_check_scalar"
+                                                                : "gc_check_func";
+    return gc_check_chain(&ch, tg, nt, o->params == NULL, o, who, rep, err);
 }
 
 int gc_host_check(const gc_layer_ops *ops, void *priv, const host_tensor *t, int nt,
@@ -126,24 +129,23 @@ int gc_host_check(const gc_layer_ops *ops, void *priv, const host_tensor *t, int
                   gc_report **rep, gc_error *err)
 {
     gc_check_opts o;
-    if (opts != NULL)
-        o = *opts;
-    else
-        gc_check_opts_init(&o);
-    o.inputs = 0; /* the layer's input is a dummy */
+    int rc = gc_opts_resolve(&o, opts, err);
+    if (rc != GC_OK)
+        return rc;
+    o.inputs = 0;
     o.engine = GC_ENGINE_REFERENCE;
-    o.threads = 1;
     o.screen = 0;
     if (prec == GC_PRECISION_FLOAT32)
         o.precision = GC_PRECISION_FLOAT32;
-    gc_layer *l = build_layer(ops, priv, t, nt, out);
-    if (l == NULL)
-        return gc_error_set(err, GC_ENOMEM, "out of memory");
-    gc_net *net = NULL;
-    int rc = build_net(l, t, nt, R, out, &net, err);
-    if (rc != GC_OK)
-        return rc;
-    rc = gc_check_net(net, &o, rep, err);
-    gc_net_free(net);
+    host h = {build_layer(ops, priv, t, nt, out), gc_mat_new(1, 1), gc_mat_new(out, 1),
+              gc_mat_new(1, 1), R};
+    if (h.layer == NULL || h.X == NULL || h.Y == NULL || h.dX == NULL)
+        rc = gc_error_set(err, GC_ENOMEM, "out of memory");
+    else
+        rc = run_chain(&h, t, nt, &o, rep, err);
+    gc_layer_free(h.layer);
+    gc_mat_free(h.X);
+    gc_mat_free(h.Y);
+    gc_mat_free(h.dX);
     return rc;
 }

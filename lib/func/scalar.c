@@ -71,7 +71,7 @@ static int segments_ok(const gc_scalar *s, const gc_segment *seg, int nseg, gc_e
     for (int k = 0; k < nseg; k++) {
         const gc_segment *a = &seg[k];
         if (!gc_host_name_ok(a->name))
-            return gc_error_set(err, GC_EINVAL, "segment %d: a name of 1 to %d characters, not 'x'",
+            return gc_error_set(err, GC_EINVAL, "segment %d: a name of 1 to %d characters",
                                 k, GC_NAME_MAX - 1);
         if (a->rows < 1 || a->cols < 1 || a->offset >= s->n ||
             (size_t)a->rows > (s->n - a->offset) / (size_t)a->cols)

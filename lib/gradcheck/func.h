@@ -101,8 +101,7 @@ typedef enum gc_role {
 
 /* One tensor of a function.  Fill with gc_func_add, or by hand. */
 typedef struct gc_func_tensor {
-    char name[GC_NAME_MAX];  /* 1..15 chars, unique in the function, not "x"
-                              * (the engine's name for a layer's input) */
+    char name[GC_NAME_MAX];  /* 1..15 chars, unique in the function */
     gc_role role;
     gc_dtype dtype;          /* F32 or F64 except CONST and CACHE, which may be I32 */
     int ndim;                /* 1 .. GC_FUNC_MAX_DIMS */
@@ -149,7 +148,7 @@ void gc_func_init(gc_func *f, gc_func_fn forward, gc_func_fn backward, void *ctx
 /* Declare the next tensor: ndim dims d0..d3 (the unused ones are ignored),
  * drawn values (init NULL, scale 1; an I32 CONST needs gc_func_set_high).
  * Returns its index (the i of c->v[i]) or GC_EINVAL (NULL f or name, a name
- * too long or repeated or "x", a bad role/dtype pair, a dim < 1, too many
+ * too long or repeated, a bad role/dtype pair, a dim < 1, too many
  * tensors).  A bad declaration also makes gc_check_func refuse the
  * function, so a chain of calls may be checked once at the end. */
 int gc_func_add(gc_func *f, const char *name, gc_role role, gc_dtype dtype, int ndim,
@@ -185,7 +184,7 @@ int gc_check_func(const gc_func *f, const gc_check_opts *opts, gc_report **out, 
 /* A named part of θ: elements offset .. offset + rows*cols - 1, reported as
  * a rows x cols tensor. */
 typedef struct gc_segment {
-    const char *name; /* 1..15 chars, unique, not "x" */
+    const char *name; /* 1..15 chars, unique */
     size_t offset;
     int rows, cols;   /* >= 1 */
 } gc_segment;
