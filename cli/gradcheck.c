@@ -76,16 +76,6 @@ static int has_tensor(const gc_net *net, const gc_layer *layer, const char *name
 
 /* Every --param must name a tensor of this network (or layer) or "x" (the
  * input); a name given twice is checked once. */
-/* A layer that computes in float (GC_CAP_FLOAT32) is checked at float32
- * precision, as --precision float32 would. */
-static int declares_float32(const gc_net *net, const gc_layer *layer)
-{
-    int f32 = layer != NULL && (layer->ops->caps & GC_CAP_FLOAT32);
-    for (int k = 0; net != NULL && k < net->nlayers; k++)
-        f32 |= (net->layers[k]->ops->caps & GC_CAP_FLOAT32) != 0;
-    return f32;
-}
-
 static int check_params(const gc_net *net, const gc_layer *layer, cli_opts *o, char *msg,
                         size_t size)
 {
@@ -165,8 +155,6 @@ int main(int argc, char **argv)
     }
     if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
-    if (declares_float32(net, cl.layer))
-        o.check.precision = GC_PRECISION_FLOAT32;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o.check, !o.quiet);
     int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)

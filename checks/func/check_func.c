@@ -517,6 +517,45 @@ START_TEST(test_plugin_case_refutes)
 }
 END_TEST
 
+/* ---- a layer declares its precision ---------------------------------------- */
+
+gc_layer *attention_plugin(gc_layer_args *args); /* examples/attention_plugin.c */
+
+/* The float attention layer (GC_CAP_FLOAT32) runs at float32 precision
+ * alone and in a network; its double twin (f64=1) at float64.  Its
+ * workspace is reserved by the check itself (T 2, C 2: in 12, out 4). */
+START_TEST(test_layer_declares_float32)
+{
+    for (int f64 = 0; f64 < 2; f64++) {
+        gc_layer_args a;
+        gc_layer_args_init(&a, 12, 4, NULL);
+        gc_layer_args_set(&a, "f64", f64);
+        gc_layer *l = attention_plugin(&a);
+        ck_assert_ptr_nonnull(l);
+        ck_assert_ptr_null(l->work);
+        gc_report *r = NULL;
+        ck_assert_int_eq(gc_check_layer(l, 3, NULL, &r, NULL), GC_OK);
+        ck_assert_uint_ge(l->work_size, 1);
+        ck_assert_int_eq(r->opts.precision, f64 ? GC_PRECISION_FLOAT64 : GC_PRECISION_FLOAT32);
+        if (f64)
+            ck_assert(!gc_report_failed(r));
+        gc_report_free(r);
+        gc_net *n = gc_net_new(&gc_loss_mse);
+        ck_assert_int_eq(gc_net_add(n, l, NULL), GC_OK);
+        gc_mat *X = gc_mat_new(12, 2), *T = gc_mat_new(4, 2);
+        for (size_t i = 0; i < 24; i++)
+            X->data[i] = 0.1 * (double)i - 1.0;
+        ck_assert_int_eq(gc_net_set_data(n, X, T, NULL), GC_OK);
+        ck_assert_int_eq(gc_check_net(n, NULL, &r, NULL), GC_OK);
+        ck_assert_int_eq(r->opts.precision, f64 ? GC_PRECISION_FLOAT64 : GC_PRECISION_FLOAT32);
+        gc_report_free(r);
+        gc_mat_free(X);
+        gc_mat_free(T);
+        gc_net_free(n);
+    }
+}
+END_TEST
+
 /* ---- hyper-parameters ------------------------------------------------------ */
 
 START_TEST(test_layer_args_parse_and_read)
@@ -583,6 +622,7 @@ Suite *make_func_suite(void)
     gc_ck_add_layer_loop(tl, test_plugin_loop_scale_richardson, 10);
     tcase_add_test(tl, test_plugin_case_refutes);
     tcase_add_test(tl, test_layer_args_parse_and_read);
+    tcase_add_test(tl, test_layer_declares_float32);
     suite_add_tcase(s, tl);
     return s;
 }

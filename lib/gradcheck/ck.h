@@ -373,13 +373,11 @@ static inline int gc_ck_func_case(gc_ck_func_factory factory, const gc_check_opt
     return ok;
 }
 
-/* The layer check of l (owned: freed here) at batch, with opts; float32
- * when l declares GC_CAP_FLOAT32. */
+/* The layer check of l (owned: freed here) at batch, with opts (float32
+ * when l declares GC_CAP_FLOAT32, as gc_check_layer does). */
 static inline int gc_ck_built_layer(gc_layer *l, int batch, gc_check_opts o, char *msg,
                                     size_t size, FILE *log)
 {
-    if (l->ops != NULL && (l->ops->caps & GC_CAP_FLOAT32))
-        o.precision = GC_PRECISION_FLOAT32;
     int ok = gc_ck_layer_gradients(l, batch, &o, msg, size, log);
     gc_layer_free(l);
     return ok;

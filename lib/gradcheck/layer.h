@@ -57,9 +57,9 @@ enum {
     /* Y = W X + b with param[0] = W (out x in) and param[1] = b (out x 1). */
     GC_CAP_AFFINE = 1u << 1,
     /* The layer computes in float: its parameters hold float values (as
-     * doubles) and its forward rounds what it reads to float.  Checked at
-     * GC_PRECISION_FLOAT32 by the gradcheck command and <gradcheck/ck.h>'s
-     * plugin loops; no engine shortcut depends on it. */
+     * doubles) and its forward rounds what it reads to float.  gc_check_layer
+     * and gc_check_net (any layer of the network) then run at
+     * GC_PRECISION_FLOAT32; no engine shortcut depends on it. */
     GC_CAP_FLOAT32 = 1u << 2
 };
 
