@@ -143,7 +143,9 @@ void gc_layer_free(gc_layer *l);
  * (in != out) and elementwise ones.  The plugin may call any gc_ function:
  * the command exports the whole library.  examples/swish.c (swish_plugin)
  * and examples/scale.c (scale_plugin) are complete plugins.  (Unlike
- * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.) */
+ * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.)  A
+ * factory that needs named hyper-parameters has the second signature,
+ * gc_layer_factory, below. */
 typedef gc_layer *(*gc_layer_plugin)(int in, int out, gc_pcg32 *rng);
 
 /* ---- hyper-parameters: the second plugin factory ---------------------- */
@@ -176,7 +178,9 @@ typedef struct gc_layer_args {
  * network file's plugin layer its other number keys, through args.  A
  * factory without the declaration is called as a gc_layer_plugin. */
 typedef gc_layer *(*gc_layer_factory)(gc_layer_args *args);
-#define GC_LAYER_FACTORY(symbol) const int symbol##_gc_args = 1
+#define GC_LAYER_FACTORY(symbol)                                                           \
+    extern const int symbol##_gc_args; /* external linkage in C++ too */                 \
+    const int symbol##_gc_args = 1
 
 /* Empty args for in, out and rng. */
 void gc_layer_args_init(gc_layer_args *a, int in, int out, gc_pcg32 *rng);
