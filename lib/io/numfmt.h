@@ -9,4 +9,8 @@
  * need the same text in every locale. */
 void gc_numfmt_point(char *buf, const char *dp);
 
+/* Write v into buf as snprintf(buf, 32, "%.17g", v) does in the C locale
+ * (a '.' point, in any locale), byte for byte, faster; returns the length. */
+int gc_numfmt_g17(char buf[32], double v);
+
 #endif

@@ -1,0 +1,103 @@
+/*
+ * check_numfmt.c -- gc_numfmt_g17 writes what snprintf's "%.17g" writes,
+ * byte for byte: on random bit patterns (every exponent, subnormals, NaN,
+ * infinities), on random values of every magnitude the reports carry, on
+ * exact ties (doubles whose 18th significant digit is the last and a 5:
+ * printf rounds them half to even), on the neighbours of powers of ten
+ * (where the exponent estimate is off by one) and on integers.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "io/numfmt.h"
+#include "engine_testutil.h"
+
+static uint64_t next64(gc_pcg32 *g)
+{
+    return (uint64_t)gc_pcg32_next(g) << 32 | gc_pcg32_next(g);
+}
+
+/* o / 2^e with o odd, chosen so that o·5^e (the digits of o / 2^e) has 18
+ * digits: the 18th is a 5, the value a tie at 17 digits. */
+static double tie(gc_pcg32 *g)
+{
+    int e = 2 + (int)(gc_pcg32_next(g) % 23); /* 5^e < 10^17: some o fits */
+    uint64_t p5 = 1;
+    for (int j = 0; j < e; j++)
+        p5 *= 5;
+    uint64_t lo = 100000000000000000ull / p5 + 1, hi = 999999999999999999ull / p5;
+    if (hi >= (1ull << 53))
+        hi = (1ull << 53) - 1;
+    uint64_t o = (lo + next64(g) % (hi - lo + 1)) | 1u;
+    if (o > hi)
+        o -= 2;
+    return ldexp((double)o, -e);
+}
+
+static double candidate(gc_pcg32 *g, int kind)
+{
+    uint64_t bits = next64(g);
+    double v;
+    switch (kind) {
+    case 0: /* any bit pattern */
+        memcpy(&v, &bits, sizeof v);
+        return v;
+    case 1: /* 1e-40 .. 1e20, both signs */
+        v = gc_pcg32_uniform(g) * pow(10, (int)(gc_pcg32_next(g) % 60) - 40);
+        return bits & 1 ? -v : v;
+    case 2:
+        return tie(g);
+    case 3: { /* 10^k and its neighbours */
+        v = pow(10, (int)(gc_pcg32_next(g) % 80) - 40);
+        int step = (int)(gc_pcg32_next(g) % 5) - 2;
+        for (; step < 0; step++)
+            v = nextafter(v, 0);
+        for (; step > 0; step--)
+            v = nextafter(v, INFINITY);
+        return v;
+    }
+    default: /* integers up to 2^53 */
+        return (double)(bits >> (11 + gc_pcg32_next(g) % 53));
+    }
+}
+
+START_TEST(test_g17_matches_printf)
+{
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, tu_base_seed() + 17, 5);
+    long ties = 0;
+    for (long i = 0; i < 250000; i++) {
+        double v = candidate(&g, (int)(i % 5));
+        char got[32], want[32];
+        int n = gc_numfmt_g17(got, v), m = snprintf(want, sizeof want, "%.17g", v);
+        ck_assert_msg(n == m && strcmp(got, want) == 0, "%a: got %s, printf %s", v, got, want);
+        if (i % 5 == 2) {
+            char all[40]; /* the tie's 18 digits are exact: %.17e shows them */
+            snprintf(all, sizeof all, "%.17e", v);
+            ties += all[18] == '5';
+        }
+    }
+    ck_assert_int_eq(ties, 50000); /* every tie() is one */
+    const double fixed[] = {0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e17, 1e-5, 1e-4,
+                            99999999999999984.0, 0.1, 1.0, -1.0, 1e16, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        char got[32], want[32];
+        gc_numfmt_g17(got, fixed[i]);
+        snprintf(want, sizeof want, "%.17g", fixed[i]);
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, printf %s", fixed[i], got, want);
+    }
+}
+END_TEST
+
+Suite *make_numfmt_suite(void)
+{
+    Suite *s = suite_create("numfmt");
+    TCase *tc = tcase_create("g17");
+    tcase_add_test(tc, test_g17_matches_printf);
+    suite_add_tcase(s, tc);
+    return s;
+}
