@@ -1,0 +1,191 @@
+/*
+ * check_npz.c -- binary weights: a network file whose "weights" names a
+ * .npz (fixtures/npz, written by numpy through scripts/make-npz-fixtures).
+ *
+ * - stored, deflated, and with x and y left in the JSON: the network loads
+ *   bit-identical to fixtures/nets/tanh_bce_batch.json, the JSON-only file
+ *   the archives were made from;
+ * - float32 arrays load as their exact widening to double;
+ * - broken archives (big-endian, Fortran order, an integer dtype, a
+ *   transposed W, a column-vector b, an unknown array, a NaN, y with too
+ *   few examples, x missing, a flipped byte, not a zip, a tensor given
+ *   twice) are refused with code and one exact line each;
+ * - the .npy header parser on images built here: version 2 headers, a
+ *   scalar, and the malformed ones numpy never writes.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <gradcheck/netfile.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "io/npy.h"
+#include "testutil.h"
+
+static gc_net *load(const char *name, gc_error *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tu_fixtures(), name);
+    return gc_net_load(path, GC_INIT_UNIFORM, NULL, err);
+}
+
+/* Every parameter, X and T of a equal to b's, mapped through f: bit for
+ * bit when f is NULL. */
+static void same_net(const gc_net *a, const gc_net *b, double (*f)(double), const char *what)
+{
+    ck_assert_int_eq(a->ntensors, b->ntensors);
+    for (int t = 0; t < a->ntensors; t++) {
+        const gc_tensor *x = a->tensors[t], *y = b->tensors[t];
+        ck_assert_int_eq(x->rows * x->cols, y->rows * y->cols);
+        for (int i = 0; i < x->rows * x->cols; i++) {
+            double want = f != NULL ? f(y->value[i]) : y->value[i];
+            ck_assert_msg(memcmp(&x->value[i], &want, sizeof want) == 0,
+                          "%s: %s[%d] = %.17g, want %.17g", what, x->name, i, x->value[i], want);
+        }
+    }
+    const gc_mat *ma[2] = {a->act[0], a->T}, *mb[2] = {b->act[0], b->T};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(ma[k]->rows, mb[k]->rows);
+        ck_assert_int_eq(ma[k]->cols, mb[k]->cols);
+        for (size_t i = 0; i < (size_t)ma[k]->rows * (size_t)ma[k]->cols; i++) {
+            double want = f != NULL ? f(mb[k]->data[i]) : mb[k]->data[i];
+            ck_assert_msg(memcmp(&ma[k]->data[i], &want, sizeof want) == 0, "%s: %s[%zu]",
+                          what, k == 0 ? "X" : "T", i);
+        }
+    }
+}
+
+static double to_float(double v)
+{
+    return (double)(float)v;
+}
+
+START_TEST(test_npz_loads_as_the_json_file)
+{
+    gc_error err = {0};
+    gc_net *ref = load("nets/tanh_bce_batch.json", &err);
+    ck_assert_msg(ref != NULL, "%s", err.msg);
+    ck_assert_int_gt(ref->batch, 1); /* x's transposition is seen */
+    static const char *const files[] = {"npz/f64.json", "npz/f64z.json", "npz/keep.json"};
+    for (size_t k = 0; k < 3; k++) {
+        gc_net *net = load(files[k], &err);
+        ck_assert_msg(net != NULL, "%s: %s", files[k], err.msg);
+        same_net(net, ref, NULL, files[k]);
+        gc_net_free(net);
+    }
+    gc_net *f32 = load("npz/f32.json", &err);
+    ck_assert_msg(f32 != NULL, "%s", err.msg);
+    same_net(f32, ref, to_float, "npz/f32.json");
+    gc_net_free(f32);
+    gc_net_free(ref);
+}
+END_TEST
+
+static const struct {
+    const char *file;
+    int code;
+    const char *msg; /* after "DIR/npz/FILE: " */
+} bad[] = {
+    {"bad_bigendian", GC_EPARSE,
+     "weights: bad_bigendian.npz: W1.npy: dtype '>f8' is big-endian: expected '<f8' or '<f4'"},
+    {"bad_fortran", GC_EPARSE, "weights: bad_fortran.npz: W1.npy: Fortran order: save it in C "
+                               "order (numpy.ascontiguousarray)"},
+    {"bad_int", GC_EPARSE,
+     "weights: bad_int.npz: b1.npy: dtype '<i8': expected float64 ('<f8') or float32 ('<f4')"},
+    {"bad_shape", GC_ESHAPE, "layers[0].W: W1 in bad_shape.npz: expected shape (4, 3), got (3, 4)"},
+    {"bad_vector", GC_ESHAPE, "layers[0].b: b1 in bad_vector.npz: expected shape (4,), got (4, 1)"},
+    {"bad_unknown", GC_EPARSE, "weights: bad_unknown.npz: array 'W9' names no tensor of this "
+                               "network (W1, b1, ... by dense layer, x, y)"},
+    {"bad_nan", GC_ERANGE,
+     "layers[2].W: W2 in bad_nan.npz: element [0, 1] is nan: expected finite numbers"},
+    {"bad_y_rows", GC_ESHAPE, "y: y in bad_y_rows.npz: expected shape (5, 2), got (2, 2)"},
+    {"bad_missing_x", GC_EPARSE, "x: missing key, and no array 'x' in bad_missing_x.npz"},
+    {"bad_crc", GC_EPARSE, "weights: bad_crc.npz: W1.npy: CRC-32 mismatch (a damaged file)"},
+    {"bad_notzip", GC_EPARSE, "weights: bad_notzip.npz: not a .npz file (no zip end record)"},
+    {"bad_both", GC_EPARSE, "layers[0].b: given both here and as b1 in f64.npz"},
+};
+
+START_TEST(test_npz_bad_files)
+{
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char name[64], want[512];
+        snprintf(name, sizeof name, "npz/%s.json", bad[k].file);
+        gc_error err = {0};
+        gc_net *net = load(name, &err);
+        ck_assert_msg(net == NULL, "%s loaded", name);
+        snprintf(want, sizeof want, "%s/%s: %s", tu_fixtures(), name, bad[k].msg);
+        ck_assert_msg(strcmp(err.msg, want) == 0, "%s:\n got  %s\n want %s", name, err.msg, want);
+        ck_assert_msg(err.code == bad[k].code, "%s: code %d, want %d", name, err.code, bad[k].code);
+    }
+}
+END_TEST
+
+/* An .npy image: magic, version, header (padded as numpy pads it), data. */
+static size_t image(unsigned char *buf, int major, const char *dict, size_t ndata)
+{
+    size_t pre = major == 1 ? 10 : 12, hl = strlen(dict) + 1;
+    hl += (64 - (pre + hl) % 64) % 64;
+    memcpy(buf, "\x93NUMPY", 6);
+    buf[6] = (unsigned char)major;
+    buf[7] = 0;
+    for (size_t i = 0; i < pre - 8; i++)
+        buf[8 + i] = (unsigned char)(hl >> (8 * i));
+    memset(buf + pre, ' ', hl);
+    memcpy(buf + pre, dict, strlen(dict));
+    buf[pre + hl - 1] = '\n';
+    for (size_t i = 0; i < ndata; i++)
+        buf[pre + hl + i] = (unsigned char)i;
+    return pre + hl + ndata;
+}
+
+START_TEST(test_npy_headers)
+{
+    unsigned char buf[512];
+    char why[GC_NPY_WHY];
+    gc_npy a;
+    size_t n = image(buf, 2, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24);
+    ck_assert_msg(gc_npy_parse(buf, n, &a, why) == 0, "%s", why);
+    ck_assert_int_eq(a.ndim, 2);
+    ck_assert_uint_eq(a.shape[1], 3);
+    ck_assert_int_eq(a.size, 4);
+    n = image(buf, 1, "{'shape': (), 'descr': '<f8', 'fortran_order': False}", 8);
+    ck_assert_msg(gc_npy_parse(buf, n, &a, why) == 0, "%s", why);
+    ck_assert_int_eq(a.ndim, 0);
+    ck_assert_uint_eq(a.count, 1);
+    static const struct {
+        int major;
+        const char *dict;
+        size_t ndata;
+        const char *why;
+    } no[] = {
+        {1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 8,
+         "8 data bytes, the shape and dtype say 16"},
+        {1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': 1}", 16,
+         "header has an unknown key 'x'"},
+        {1, "{'descr': '<f8', 'shape': (2,), }", 16, "header lacks 'descr', 'fortran_order' or 'shape'"},
+        {1, "{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 32,
+         "dtype '<c16': expected float64 ('<f8') or float32 ('<f4')"},
+        {1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, x), }", 16,
+         "header is no dict of 'descr', 'fortran_order' and 'shape'"},
+        {4, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16,
+         "format version 4.0: expected 1.0, 2.0 or 3.0"},
+    };
+    for (size_t k = 0; k < sizeof no / sizeof no[0]; k++) {
+        n = image(buf, no[k].major, no[k].dict, no[k].ndata);
+        ck_assert_msg(gc_npy_parse(buf, n, &a, why) != 0, "%s parsed", no[k].dict);
+        ck_assert_str_eq(why, no[k].why);
+    }
+    ck_assert(gc_npy_parse((const unsigned char *)"PK\3\4 not npy", 13, &a, why) != 0);
+}
+END_TEST
+
+Suite *make_npz_suite(void)
+{
+    Suite *s = suite_create("npz");
+    TCase *tc = tcase_create("npz");
+    tcase_add_test(tc, test_npz_loads_as_the_json_file);
+    tcase_add_test(tc, test_npz_bad_files);
+    tcase_add_test(tc, test_npy_headers);
+    suite_add_tcase(s, tc);
+    return s;
+}
