@@ -4,11 +4,14 @@
  * infinities), on random values of every magnitude the reports carry, on
  * exact ties (doubles whose 18th significant digit is the last and a 5:
  * printf rounds them half to even), on the neighbours of powers of ten
- * (where the exponent estimate is off by one) and on integers.
+ * (where the exponent estimate is off by one) and on integers; and
+ * gc_numfmt_json17 writes what jansson writes for a real at precision 17.
  */
 #include <check.h>
 #include <gradcheck.h>
+#include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,11 +96,31 @@ START_TEST(test_g17_matches_printf)
 }
 END_TEST
 
+START_TEST(test_json17_matches_jansson)
+{
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, tu_base_seed() + 18, 5);
+    for (long i = 0; i < 50000; i++) {
+        double v = candidate(&g, (int)(i % 5));
+        if (!isfinite(v))
+            continue; /* jansson has no real for them; the writer spells them */
+        char got[32];
+        gc_numfmt_json17(got, v);
+        json_t *j = json_real(v);
+        char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, jansson %s", v, got, want);
+        free(want);
+        json_decref(j);
+    }
+}
+END_TEST
+
 Suite *make_numfmt_suite(void)
 {
     Suite *s = suite_create("numfmt");
     TCase *tc = tcase_create("g17");
     tcase_add_test(tc, test_g17_matches_printf);
+    tcase_add_test(tc, test_json17_matches_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,9 +5,8 @@
  * printf takes ~0.3 µs for each (a multiple-precision conversion), more
  * than the check itself.  Here the 17 digits are computed exactly in
  * integers: v = m·2^q (m < 2^53) times 10^s = 5^s·2^s is the integer
- * m·5^s shifted by q + s bits (5^s built from 5^13, the largest power of 5
- * in a 32-bit limb), so round-half-even of v·10^s needs one
- * big-integer product (32-bit limbs) and a look at the bits shifted out --
+ * m·5^s shifted by q + s bits, so round-half-even of v·10^s needs one
+ * big-integer product (64-bit limbs) and a look at the bits shifted out --
  * the same correctly rounded digits printf gives in the default rounding
  * mode.  Values this path does not cover (zero, subnormals, infinities,
  * NaN, |v| >= 1e17) go to snprintf.
@@ -21,46 +20,40 @@
 
 /* 5^s for s <= 340 (the largest 16 - floor(log10 v) of a normal double)
  * has 790 bits; times m (53) and one spare limb. */
-#define LIMBS 28
+#define LIMBS 15
 
 typedef struct big {
-    uint32_t w[LIMBS]; /* little-endian 32-bit limbs */
-    int n;             /* limbs in use; w[n-1] != 0 */
+    uint64_t w[LIMBS]; /* little-endian 64-bit limbs */
+    int n;             /* limbs in use */
 } big;
 
-static void big_mul(big *x, uint32_t f)
+/* a·b + c as lo, *hi: the one place that needs a 128-bit product. */
+static uint64_t mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *hi)
+{
+#if defined(__SIZEOF_INT128__)
+    __extension__ typedef unsigned __int128 u128;
+    u128 p = (u128)a * b + c;
+    *hi = (uint64_t)(p >> 64);
+    return (uint64_t)p;
+#else
+    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    uint64_t lo = (mid << 32) | (p00 & 0xffffffffu);
+    uint64_t h = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    lo += c;
+    *hi = h + (lo < c);
+    return lo;
+#endif
+}
+
+static void big_mul(big *x, uint64_t f)
 {
     uint64_t carry = 0;
-    for (int i = 0; i < x->n; i++) {
-        uint64_t p = (uint64_t)x->w[i] * f + carry;
-        x->w[i] = (uint32_t)p;
-        carry = p >> 32;
-    }
+    for (int i = 0; i < x->n; i++)
+        x->w[i] = mul_add(x->w[i], f, carry, &carry);
     if (carry != 0)
-        x->w[x->n++] = (uint32_t)carry;
-}
-
-static int big_bit(const big *x, int b)
-{
-    return b / 32 < x->n && (x->w[b / 32] >> (b % 32) & 1u);
-}
-
-/* Any bit of x below bit b set. */
-static int big_any_below(const big *x, int b)
-{
-    for (int i = 0; i < b / 32 && i < x->n; i++)
-        if (x->w[i] != 0)
-            return 1;
-    return b / 32 < x->n && (x->w[b / 32] & ((1u << (b % 32)) - 1u)) != 0;
-}
-
-/* Any bit of x at or above bit b set. */
-static int big_any_from(const big *x, int b)
-{
-    for (int i = x->n - 1; i > b / 32; i--)
-        if (x->w[i] != 0)
-            return 1;
-    return b / 32 < x->n && (x->w[b / 32] >> (b % 32)) != 0;
+        x->w[x->n++] = carry;
 }
 
 static uint64_t limb(const big *x, int i)
@@ -68,12 +61,34 @@ static uint64_t limb(const big *x, int i)
     return i < x->n ? x->w[i] : 0;
 }
 
-/* floor(x / 2^sh) when it has at most 64 bits. */
+static int big_bit(const big *x, int b)
+{
+    return (int)(limb(x, b / 64) >> (b % 64) & 1u);
+}
+
+/* Any bit of x below bit b set. */
+static int big_any_below(const big *x, int b)
+{
+    for (int i = 0; i < b / 64 && i < x->n; i++)
+        if (x->w[i] != 0)
+            return 1;
+    return b % 64 != 0 && (limb(x, b / 64) & ((1ull << (b % 64)) - 1u)) != 0;
+}
+
+/* Any bit of x at or above bit b set. */
+static int big_any_from(const big *x, int b)
+{
+    for (int i = x->n - 1; i > b / 64; i--)
+        if (x->w[i] != 0)
+            return 1;
+    return (limb(x, b / 64) >> (b % 64)) != 0;
+}
+
+/* floor(x / 2^sh) mod 2^64. */
 static uint64_t big_shr64(const big *x, int sh)
 {
-    int i = sh / 32, off = sh % 32;
-    uint64_t lo = limb(x, i) | limb(x, i + 1) << 32;
-    return off == 0 ? lo : lo >> off | limb(x, i + 2) << (64 - off);
+    int i = sh / 64, off = sh % 64;
+    return off == 0 ? limb(x, i) : limb(x, i) >> off | limb(x, i + 1) << (64 - off);
 }
 
 /* floor(v·10^s) for v = m·2^q, s >= 0, when it has at most 64 bits (else
@@ -81,18 +96,22 @@ static uint64_t big_shr64(const big *x, int sh)
  * below 1 is above one half, or exactly one half and the floor odd). */
 static uint64_t scaled(uint64_t m, int q, int s, int *up)
 {
+    static const uint64_t pow5[28] = {
+        1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull,
+        1953125ull, 9765625ull, 48828125ull, 244140625ull, 1220703125ull, 6103515625ull,
+        30517578125ull, 152587890625ull, 762939453125ull, 3814697265625ull,
+        19073486328125ull, 95367431640625ull, 476837158203125ull, 2384185791015625ull,
+        11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+        1490116119384765625ull, 7450580596923828125ull};
     big x; /* only the limbs in use are ever read */
-    x.w[0] = (uint32_t)m;
-    x.w[1] = (uint32_t)(m >> 32);
-    x.n = x.w[1] != 0 ? 2 : 1;
-    static const uint32_t pow5[14] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625,
-                                      1953125, 9765625, 48828125, 244140625, 1220703125};
-    for (int k = s; k > 0; k -= 13)
-        big_mul(&x, pow5[k < 13 ? k : 13]);
+    x.w[0] = m;
+    x.n = 1;
+    for (int k = s; k > 0; k -= 27) /* 5^27, the largest power of 5 in 64 bits */
+        big_mul(&x, pow5[k < 27 ? k : 27]);
     int t = q + s;
     *up = 0;
     if (t >= 0) /* an integer: x·2^t */
-        return t > 63 || big_any_from(&x, 64 - t) ? UINT64_MAX : big_shr64(&x, 0) << t;
+        return t > 63 || big_any_from(&x, 64 - t) ? UINT64_MAX : x.w[0] << t;
     int sh = -t;
     if (big_any_from(&x, sh + 64))
         return UINT64_MAX;
@@ -165,8 +184,10 @@ static int digits17(double v, char d[17], int *exp10)
 }
 
 /* %g's layout of 17 digits at exponent x: fixed for -4 <= x < 17, else
- * d.ddde±XX; trailing zeros of the fraction, and a bare point, dropped. */
-static int layout(char *out, const char d[17], int x)
+ * d.ddde±XX; trailing zeros of the fraction, and a bare point, dropped.
+ * json: jansson's edits of it instead -- ".0" after an integral fixed
+ * value, the exponent without '+' and without leading zeros. */
+static int layout(char *out, const char d[17], int x, int json)
 {
     int nd = 17;
     while (nd > 1 && d[nd - 1] == '0')
@@ -187,6 +208,9 @@ static int layout(char *out, const char d[17], int x)
                 *p++ = '.';
                 memcpy(p, d + x + 1, (size_t)(nd - x - 1));
                 p += nd - x - 1;
+            } else if (json) {
+                *p++ = '.';
+                *p++ = '0';
             }
         }
     } else {
@@ -198,17 +222,20 @@ static int layout(char *out, const char d[17], int x)
         }
         int ax = x < 0 ? -x : x;
         *p++ = 'e';
-        *p++ = x < 0 ? '-' : '+';
+        if (x < 0 || !json)
+            *p++ = x < 0 ? '-' : '+';
         if (ax >= 100)
             *p++ = (char)('0' + ax / 100);
-        *p++ = (char)('0' + ax / 10 % 10);
+        if (ax >= 10 || !json)
+            *p++ = (char)('0' + ax / 10 % 10);
         *p++ = (char)('0' + ax % 10);
     }
     *p = '\0';
     return (int)(p - out);
 }
 
-int gc_numfmt_g17(char buf[32], double v)
+/* The sign, then the layout; 0 when digits17 does not cover v. */
+static int format(char *buf, double v, int json)
 {
     char d[17];
     int x;
@@ -218,10 +245,43 @@ int gc_numfmt_g17(char buf[32], double v)
         *p++ = '-';
         a = -v;
     }
-    if (!digits17(a, d, &x)) {
-        int n = snprintf(buf, 32, "%.17g", v);
-        gc_numfmt_point(buf, NULL);
+    if (!digits17(a, d, &x))
+        return 0;
+    return (int)(p - buf) + layout(p, d, x, json);
+}
+
+int gc_numfmt_g17(char buf[32], double v)
+{
+    int n = format(buf, v, 0);
+    if (n > 0)
+        return n;
+    n = snprintf(buf, 32, "%.17g", v);
+    gc_numfmt_point(buf, NULL);
+    return n;
+}
+
+int gc_numfmt_json17(char buf[32], double v)
+{
+    int n = format(buf, v, 1);
+    if (n > 0)
+        return n;
+    n = gc_numfmt_g17(buf, v);
+    char *e = memchr(buf, 'e', (size_t)n);
+    if (e == NULL) {
+        if (memchr(buf, '.', (size_t)n) == NULL && n + 2 < 32) {
+            memcpy(buf + n, ".0", 3);
+            n += 2;
+        }
         return n;
     }
-    return (int)(p - buf) + layout(p, d, x);
+    char *from = e + 1, *to = e + 1; /* "e+05" -> "e5", "e-05" -> "e-5" */
+    if (*from == '+')
+        from++;
+    else if (*from == '-')
+        from++, to++;
+    while (*from == '0' && from[1] != '\0')
+        from++;
+    size_t rest = (size_t)(buf + n - from) + 1;
+    memmove(to, from, rest);
+    return (int)(to - buf) + (int)rest - 1;
 }

@@ -13,11 +13,11 @@
  * is built: a tree of 100,000 rows took 130 MB and ten times the check's
  * time.  jansson still escapes every string (each once, before the first
  * byte is written, so a string it refuses -- invalid UTF-8 -- fails the
- * call with nothing written); numbers go through gc_numfmt_g17 with
- * jansson's edits (".0" on an integral value, no '+' or leading zeros in
- * the exponent).
+ * call with nothing written); numbers go through gc_numfmt_json17, which
+ * writes jansson's text of a real.
  */
 #include "gradcheck/check.h"
+#include "core/threads.h"
 #include "io/numfmt.h"
 
 #include <jansson.h>
@@ -49,25 +49,7 @@ static char *num(char *p, double v)
         return p + sprintf(p, "\"nan\"");
     if (isinf(v))
         return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
-    int n = gc_numfmt_g17(p, v);
-    char *e = memchr(p, 'e', (size_t)n);
-    if (e == NULL) {
-        if (memchr(p, '.', (size_t)n) == NULL) { /* read back as a real, not an integer */
-            memcpy(p + n, ".0", 2);
-            n += 2;
-        }
-        return p + n;
-    }
-    char *from = e + 1, *to = e + 1; /* "e+05" -> "e5", "e-05" -> "e-5" */
-    if (*from == '+')
-        from++;
-    else if (*from == '-')
-        from++, to++;
-    while (*from == '0' && from[1] != '\0')
-        from++;
-    size_t rest = (size_t)(p + n - from);
-    memmove(to, from, rest);
-    return to + rest;
+    return p + gc_numfmt_json17(p, v);
 }
 
 /* An object being built: its text so far, the indentation of its members,
@@ -339,6 +321,58 @@ static char *close_array(char *p, size_t n)
     return p;
 }
 
+/* Rows are formatted in blocks of BLOCK, as many blocks at a time as the
+ * report's threads, in parallel, then written in order: the text of 400,000
+ * numbers costs more than the check that produced them, and memory stays
+ * at one buffer per thread whatever the number of rows. */
+#define BLOCK 2048
+
+typedef struct rows_job {
+    const gc_report *r;
+    const names *s;
+    size_t first; /* the round's first row */
+    char **buf;   /* one buffer of BLOCK * OBJ_MAX bytes per block of the round */
+    size_t *len;  /* the text of each */
+} rows_job;
+
+static void format_block(void *ctx, int tid, size_t b)
+{
+    (void)tid;
+    rows_job *j = ctx;
+    size_t lo = j->first + b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
+    char *p = j->buf[b];
+    for (size_t k = lo; k < hi; k++)
+        p = row(element(p, k), &j->r->rows[k], j->s);
+    j->len[b] = (size_t)(p - j->buf[b]);
+}
+
+static int write_rows(const gc_report *r, const names *s, FILE *f)
+{
+    size_t nblocks = (r->nrows + BLOCK - 1) / BLOCK;
+    int nt = gc_threads_resolve(r->opts.threads);
+    size_t per = nblocks < (size_t)nt ? (nblocks > 0 ? nblocks : 1) : (size_t)nt;
+    char *bufs[64];
+    size_t lens[64];
+    if (per > 64)
+        per = 64;
+    int rc = GC_OK;
+    size_t got = 0;
+    for (; got < per && rc == GC_OK; got++)
+        if ((bufs[got] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
+            rc = GC_ENOMEM;
+    rows_job j = {r, s, 0, bufs, lens};
+    for (size_t b = 0; b < nblocks && rc == GC_OK; b += per) {
+        size_t n = nblocks - b < per ? nblocks - b : per;
+        j.first = b * BLOCK;
+        gc_threads_for((int)n, n, 1, format_block, &j); /* complete even if a thread failed */
+        for (size_t k = 0; k < n; k++)
+            emit(f, bufs[k], bufs[k] + lens[k], &rc);
+    }
+    for (size_t k = 0; k < got; k++)
+        free(bufs[k]);
+    return rc;
+}
+
 int gc_report_write_json(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
@@ -360,10 +394,8 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     p = key(&top, "rows");
     *p++ = '[';
     emit(f, buf, p, &rc);
-    for (size_t k = 0; k < r->nrows && rc == GC_OK; k++) {
-        p = element(buf, k);
-        emit(f, buf, row(p, &r->rows[k], &s), &rc);
-    }
+    if (rc == GC_OK)
+        rc = write_rows(r, &s, f);
     p = close_array(buf, r->nrows);
     emit(f, buf, tail(p, r, &s), &rc);
     names_free(&s);
