@@ -11,15 +11,21 @@
  *   few examples, x missing, a flipped byte, not a zip, a tensor given
  *   twice) are refused with code and one exact line each;
  * - the .npy header parser on images built here: version 2 headers, a
- *   scalar, and the malformed ones numpy never writes.
+ *   scalar, and the malformed ones numpy never writes;
+ * - damaged archives: every truncation of a deflated one is refused, and
+ *   after any one flipped byte it is either refused or reads back the same
+ *   arrays, perhaps renamed (the CRC-32 catches a flip in the data).
  */
 #include <check.h>
 #include <gradcheck.h>
 #include <gradcheck/netfile.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/npy.h"
+#include "engine_testutil.h"
 #include "testutil.h"
 
 static gc_net *load(const char *name, gc_error *err)
@@ -179,6 +185,71 @@ START_TEST(test_npy_headers)
 }
 END_TEST
 
+/* Write n bytes to a new temporary file; its path in path (free nothing). */
+static void spill(char path[64], const unsigned char *b, size_t n)
+{
+    snprintf(path, 64, "/tmp/gc_npz_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(write(fd, b, n) == (ssize_t)n);
+    close(fd);
+}
+
+/* The same members' shapes and data (not names: zip's CRC-32 covers a
+ * member's data only; a renamed member is the loader's "names no tensor"). */
+static int same_arrays(const gc_npz *a, const gc_npz *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (int k = 0; k < a->n; k++) {
+        const gc_npy *x = &a->m[k].a, *y = &b->m[k].a;
+        if (x->ndim != y->ndim || memcmp(x->shape, y->shape, sizeof x->shape) != 0 ||
+            x->count != y->count ||
+            x->size != y->size || memcmp(x->data, y->data, x->count * (size_t)x->size) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+START_TEST(test_npz_damaged)
+{
+    char src[1024], path[64], why[GC_NPY_WHY];
+    snprintf(src, sizeof src, "%s/npz/f64z.npz", tu_fixtures());
+    gc_npz *good = gc_npz_read(src, why);
+    ck_assert_msg(good != NULL, "%s", why);
+    const unsigned char *img = good->file;
+    size_t len = good->len;
+    for (size_t n = 0; n < len; n++) {
+        spill(path, img, n);
+        gc_npz *z = gc_npz_read(path, why);
+        unlink(path);
+        ck_assert_msg(z == NULL, "truncated to %zu of %zu bytes: read", n, len);
+    }
+    unsigned char *bad = malloc(len);
+    ck_assert_ptr_nonnull(bad);
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, tu_base_seed() + 29, 3);
+    int refused = 0;
+    for (int k = 0; k < 400; k++) {
+        memcpy(bad, img, len);
+        size_t at = gc_pcg32_next(&g) % len;
+        bad[at] ^= (unsigned char)(1u << (gc_pcg32_next(&g) % 8));
+        spill(path, bad, len);
+        gc_npz *z = gc_npz_read(path, why);
+        unlink(path);
+        if (z == NULL)
+            refused++;
+        else
+            ck_assert_msg(same_arrays(z, good), "flip %d at byte %zu: read, with other arrays "
+                          "(%s)", k, at, z->m[0].name);
+        gc_npz_free(z);
+    }
+    ck_assert_int_gt(refused, 200); /* most bytes are data or structure */
+    free(bad);
+    gc_npz_free(good);
+}
+END_TEST
+
 Suite *make_npz_suite(void)
 {
     Suite *s = suite_create("npz");
@@ -186,6 +257,7 @@ Suite *make_npz_suite(void)
     tcase_add_test(tc, test_npz_loads_as_the_json_file);
     tcase_add_test(tc, test_npz_bad_files);
     tcase_add_test(tc, test_npy_headers);
+    tcase_add_test(tc, test_npz_damaged);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -190,9 +190,11 @@ gc_npz *gc_npz_read(const char *path, char *why)
         return NULL;
     }
     unsigned n = rd16(eocd + 10);
-    uint32_t cdoff = rd32(eocd + 16);
-    if (cdoff >= z->len) {
-        snprintf(why, GC_NPY_WHY, "corrupt zip: bad central directory offset");
+    uint32_t cdsize = rd32(eocd + 12), cdoff = rd32(eocd + 16);
+    /* the record's two counts (this disk's, the archive's) and the
+     * directory's size must agree with what the directory holds */
+    if (rd16(eocd + 8) != n || cdoff >= z->len || cdsize > z->len - cdoff) {
+        snprintf(why, GC_NPY_WHY, "corrupt zip: bad end record");
         gc_npz_free(z);
         return NULL;
     }
@@ -209,12 +211,22 @@ gc_npz *gc_npz_read(const char *path, char *why)
             gc_npz_free(z);
             return NULL;
         }
+        if (cd > z->file + cdoff + cdsize) {
+            snprintf(why, GC_NPY_WHY, "corrupt zip: central directory longer than recorded");
+            gc_npz_free(z);
+            return NULL;
+        }
         for (unsigned j = 0; j < k; j++)
             if (strcmp(z->m[j].name, z->m[k].name) == 0) {
                 snprintf(why, GC_NPY_WHY, "%s.npy: twice in the archive", z->m[k].name);
                 gc_npz_free(z);
                 return NULL;
             }
+    }
+    if (cd != z->file + cdoff + cdsize) {
+        snprintf(why, GC_NPY_WHY, "corrupt zip: central directory shorter than recorded");
+        gc_npz_free(z);
+        return NULL;
     }
     return z;
 }
