@@ -183,7 +183,8 @@ static int digits17(double v, char d[17], int *exp10)
     return 1;
 }
 
-/* %g's layout of 17 digits at exponent x: fixed for -4 <= x < 17, else
+/* %g's layout of 17 digits at exponent x into out (room for 28 bytes:
+ * some copies are of fixed size): fixed for -4 <= x < 17, else
  * d.ddde±XX; trailing zeros of the fraction, and a bare point, dropped.
  * json: jansson's edits of it instead -- ".0" after an integral fixed
  * value, the exponent without '+' and without leading zeros. */
@@ -194,12 +195,10 @@ static int layout(char *out, const char d[17], int x, int json)
         nd--;
     char *p = out;
     if (x >= -4 && x < 17) {
-        if (x < 0) {
-            *p++ = '0';
-            *p++ = '.';
-            for (int i = 0; i < -x - 1; i++)
-                *p++ = '0';
-            memcpy(p, d, (size_t)nd);
+        if (x < 0) { /* fixed-size copies, then the pointer moved by what counts */
+            memcpy(p, "0.000", 5);
+            p += 1 - x;
+            memcpy(p, d, 17);
             p += nd;
         } else {
             memcpy(p, d, (size_t)x + 1);
@@ -217,7 +216,7 @@ static int layout(char *out, const char d[17], int x, int json)
         *p++ = d[0];
         if (nd > 1) {
             *p++ = '.';
-            memcpy(p, d + 1, (size_t)nd - 1);
+            memcpy(p, d + 1, 16);
             p += nd - 1;
         }
         int ax = x < 0 ? -x : x;

@@ -77,7 +77,8 @@ static char *key_(obj *o, const char *k, size_t n)
         *p++ = ',';
     o->any = 1;
     *p++ = '\n';
-    p = spaces(p, o->ind);
+    memcpy(p, "        ", 8); /* ind <= 8: a fixed-size copy */
+    p += o->ind;
     *p++ = '"';
     memcpy(p, k, n);
     p += n;
