@@ -16,7 +16,7 @@
  * call with nothing written); numbers go through gc_numfmt_json17, which
  * writes jansson's text of a real.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "core/threads.h"
 #include "io/numfmt.h"
 
