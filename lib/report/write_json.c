@@ -19,6 +19,7 @@
 #include "gradcheck/report.h"
 #include "core/threads.h"
 #include "io/numfmt.h"
+#include "report/json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -282,7 +283,7 @@ static char *row(char *p, const gc_row *w, const names *s)
     return close_obj(&o);
 }
 
-/* The tail of the top object from "totals" on. */
+/* The tail of the top object from "totals" to "verdict" (not closed). */
 static char *tail(char *p, const gc_report *r, const names *s)
 {
     obj top = {p, 2, 1};
@@ -296,9 +297,34 @@ static char *tail(char *p, const gc_report *r, const names *s)
     m_int(&o, "evaluations", (long long)r->nevals);
     top.p = close_obj(&o);
     m_raw(&top, "verdict", s->overall);
-    p = close_obj(&top);
-    *p++ = '\n';
-    return p;
+    return top.p;
+}
+
+/* extra's members at the top level: ",\n  \"key\": " and jansson's dump of
+ * the value with every line break followed by the 2 spaces of depth 1 (a
+ * dump has no raw line break inside a string: jansson escapes them). */
+static int members(FILE *f, const json_t *extra, int *rc)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)extra, k, v) {
+        char *key = quoted(k);
+        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                       JSON_REAL_PRECISION(17));
+        if (key == NULL || text == NULL) {
+            free(key);
+            free(text);
+            return GC_ENOMEM;
+        }
+        if (*rc == GC_OK && fprintf(f, ",\n  %s: ", key) < 0)
+            *rc = GC_EIO;
+        for (const char *t = text; *t != '\0' && *rc == GC_OK; t++)
+            if ((*t == '\n' ? fputs("\n  ", f) : fputc(*t, f)) == EOF)
+                *rc = GC_EIO;
+        free(key);
+        free(text);
+    }
+    return GC_OK;
 }
 
 /* An element of an array at indentation 4: ",\n    " before all but the
@@ -374,12 +400,16 @@ static int write_rows(const gc_report *r, const names *s, FILE *f)
     return rc;
 }
 
-int gc_report_write_json(const gc_report *r, FILE *f)
+int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const json_t *extra)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
     names s;
     int rc = names_init(&s, r);
+    if (rc == GC_OK && verdict != NULL) {
+        free(s.overall);
+        rc = (s.overall = quoted(verdict)) != NULL ? GC_OK : GC_ENOMEM;
+    }
     if (rc != GC_OK) {
         names_free(&s);
         return rc;
@@ -400,7 +430,23 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     p = close_array(buf, r->nrows);
     emit(f, buf, tail(p, r, &s), &rc);
     names_free(&s);
-    if (rc == GC_OK && (fflush(f) != 0 || ferror(f)))
+    if (rc == GC_OK && extra != NULL && members(f, extra, &rc) != GC_OK)
+        rc = GC_ENOMEM;
+    if (rc == GC_OK && (fputs("\n}\n", f) == EOF || fflush(f) != 0 || ferror(f)))
         rc = GC_EIO;
     return rc;
+}
+
+int gc_report_write_json(const gc_report *r, FILE *f)
+{
+    return gc_report_json_write(r, f, NULL, NULL);
+}
+
+json_t *gc_report_json_num(double v)
+{
+    if (isnan(v))
+        return json_string("nan");
+    if (isinf(v))
+        return json_string(v > 0 ? "inf" : "-inf");
+    return json_real(v);
 }
