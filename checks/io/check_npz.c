@@ -6,6 +6,8 @@
  *   bit-identical to fixtures/nets/tanh_bce_batch.json, the JSON-only file
  *   the archives were made from;
  * - float32 arrays load as their exact widening to double;
+ * - one .npy per tensor, named in place of its numbers ({"npy": FILE}),
+ *   loads the same network;
  * - broken archives (big-endian, Fortran order, an integer dtype, a
  *   transposed W, a column-vector b, an unknown array, a NaN, y with too
  *   few examples, x missing, a flipped byte, not a zip, a tensor given
@@ -83,6 +85,14 @@ START_TEST(test_npz_loads_as_the_json_file)
     ck_assert_msg(f32 != NULL, "%s", err.msg);
     same_net(f32, ref, to_float, "npz/f32.json");
     gc_net_free(f32);
+    /* one .npy per tensor, b2 in float32 */
+    gc_net *npy = load("npz/npy.json", &err);
+    ck_assert_msg(npy != NULL, "%s", err.msg);
+    ck_assert_str_eq(ref->tensors[3]->name, "b2");
+    for (int i = 0; i < ref->tensors[3]->rows * ref->tensors[3]->cols; i++)
+        ref->tensors[3]->value[i] = to_float(ref->tensors[3]->value[i]);
+    same_net(npy, ref, NULL, "npz/npy.json");
+    gc_net_free(npy);
     gc_net_free(ref);
 }
 END_TEST
@@ -109,6 +119,12 @@ static const struct {
     {"bad_crc", GC_EPARSE, "weights: bad_crc.npz: W1.npy: CRC-32 mismatch (a damaged file)"},
     {"bad_notzip", GC_EPARSE, "weights: bad_notzip.npz: not a .npz file (no zip end record)"},
     {"bad_both", GC_EPARSE, "layers[0].b: given both here and as b1 in f64.npz"},
+    {"bad_npy_shape", GC_ESHAPE, "layers[0].W: t_W1_T.npy: expected shape (4, 3), got (3, 4)"},
+    {"bad_npy_key", GC_EPARSE, "layers[0].W: expected {\"npy\": \"FILE.npy\"}, got an object"},
+    {"bad_npy_missing", GC_EIO, "x: t_nope.npy: cannot open: No such file or directory"},
+    {"bad_npy_both", GC_EPARSE, "x: given both here and as x in f64.npz"},
+    {"bad_weights_npy", GC_EPARSE, "weights: expected the name of a .npz file (a .npy goes in "
+                                   "place of one tensor: {\"npy\": FILE}), got \"t_W1.npy\""},
 };
 
 START_TEST(test_npz_bad_files)

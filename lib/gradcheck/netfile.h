@@ -35,6 +35,9 @@
  *   (3, 4)", GC_ESHAPE), a non-finite value (GC_ERANGE), another dtype,
  *   byte order or Fortran order, a damaged or unreadable archive are
  *   errors, each reported at PATH "weights" or at the tensor's path.
+ * - Any W, b, x or y may instead be {"npy": "FILE.npy"}: one numpy .npy
+ *   file (np.save), relative as above, with the same shapes and rules
+ *   ("layers[0].W: W1.npy: expected shape (4, 3), got (3, 4)").
  * - "loss" is one of bce, bce_logits, mse, softmax_ce.  Targets must suit the
  *   loss: bce and bce_logits want every value in [0, 1]; softmax_ce wants
  *   every example to be a distribution (values >= 0 summing to 1 within

@@ -379,12 +379,44 @@ static const char *const DENSE_KEYS[] = {"type", "in", "out", "W", "b", NULL};
 static const char *const ALPHA_KEYS[] = {"type", "alpha", NULL};
 static const char *const ACT_KEYS[] = {"type", NULL};
 
-/* Where a layer's given parameters are: in the document, or in the
+/* Where a layer's given parameters are: in the document (numbers, or a
+ * {"npy": FILE} whose array is Wn / bn in the owned file Wf / bf), or in the
  * "weights" archive (NULL: omitted). */
 typedef struct given {
     const json_t *W, *b;
-    const gc_npz_member *Wa, *ba;
+    const gc_npz_member *Wa, *ba, *Wn, *bn;
+    gc_npz *Wf, *bf;
 } given;
+
+/* v is a {"npy": ...} object (any other value is numbers, or wrong as such). */
+static int is_npy(const json_t *v)
+{
+    return json_is_object(v) && json_object_get(v, "npy") != NULL;
+}
+
+/* A tensor given as {"npy": FILE} at path, shaped d0 (x d1; 0: any size):
+ * *f the file opened (owned, also on failure), *m its array, checked. */
+static int npy_tensor(const ctx *c, const char *path, const json_t *v, int ndim, size_t d0,
+                      size_t d1, gc_npz **f, const gc_npz_member **m)
+{
+    char why[GC_NPY_WHY], got[GOT_MAX];
+    const json_t *nj = json_object_get(v, "npy");
+    *f = NULL;
+    *m = NULL;
+    size_t n = json_is_string(nj) ? json_string_length(nj) : 0;
+    if (json_object_size(v) != 1 || n < 5 || strcmp(json_string_value(nj) + n - 4, ".npy") != 0)
+        return fail(c, GC_EPARSE, path, "expected {\"npy\": \"FILE.npy\"}, got %s",
+                    describe(got, sizeof got, json_object_size(v) != 1 ? v : nj));
+    const char *name = json_string_value(nj);
+    if ((*f = gc_weights_open(c->anchor, name, why)) == NULL)
+        return fail(c, strncmp(why, "cannot ", 7) == 0 ? GC_EIO : GC_EPARSE, path, "%s: %s", name,
+                    why);
+    const size_t want[2] = {d0, d1};
+    int rc = gc_weights_take(*f, "", ndim, want, m, why);
+    if (rc != 0)
+        return fail(c, rc == -1 ? GC_ESHAPE : GC_ERANGE, path, "%s: %s", name, why);
+    return GC_OK;
+}
 
 /* Validate layers[k] (object lj) whose input width is *width (its source
  * described by `src`), build it into *out and advance *width. */
@@ -431,11 +463,18 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
         g->W = json_object_get(lj, "W");
         g->b = json_object_get(lj, "b");
         path_key(p, sizeof p, path, "W");
-        if (g->W != NULL && (rc = check_rows(c, p, g->W, (size_t)outw, (size_t)in)) != GC_OK)
+        if (is_npy(g->W))
+            rc = npy_tensor(c, p, g->W, 2, (size_t)outw, (size_t)in, &g->Wf, &g->Wn);
+        else if (g->W != NULL)
+            rc = check_rows(c, p, g->W, (size_t)outw, (size_t)in);
+        if (rc != GC_OK)
             return rc;
         path_key(p, sizeof p, path, "b");
-        if (g->b != NULL &&
-            (rc = check_numbers(c, p, g->b, (size_t)outw, "value", "values", "")) != GC_OK)
+        if (is_npy(g->b))
+            rc = npy_tensor(c, p, g->b, 1, (size_t)outw, 0, &g->bf, &g->bn);
+        else if (g->b != NULL)
+            rc = check_numbers(c, p, g->b, (size_t)outw, "value", "values", "");
+        if (rc != GC_OK)
             return rc;
         *out = gc_dense_new(in, outw);
         if (*out == NULL)
@@ -485,8 +524,10 @@ static int open_weights(const ctx *c, const json_t *root, gc_npz **z)
     *z = NULL;
     if (wj == NULL)
         return GC_OK;
-    if (!json_is_string(wj) || json_string_length(wj) == 0)
-        return fail(c, GC_EPARSE, "weights", "expected the name of a .npz file, got %s",
+    size_t n = json_is_string(wj) ? json_string_length(wj) : 0;
+    if (n == 0 || (n >= 4 && strcmp(json_string_value(wj) + n - 4, ".npy") == 0))
+        return fail(c, GC_EPARSE, "weights", "expected the name of a .npz file (a .npy goes "
+                    "in place of one tensor: {\"npy\": FILE}), got %s",
                     describe(got, sizeof got, wj));
     *z = gc_weights_open(c->anchor, json_string_value(wj), why);
     if (*z == NULL)
@@ -518,21 +559,25 @@ static int examples(const ctx *c, gc_npz *z, const json_t *root, const char *nam
 {
     const json_t *v = json_object_get(root, name);
     const gc_npz_member *m;
+    gc_npz *f = NULL;
     *out = NULL;
     int rc = take(c, z, root, name, name, v != NULL, 2, nexamples, (size_t)width, &m);
-    if (rc != GC_OK || v != NULL)
-        return rc != GC_OK ? rc : parse_examples(c, name, v, width, nexamples, width_why, out);
-    if (m == NULL)
-        return fail(c, GC_EPARSE, name, "missing key, and no array '%s' in %s", name,
-                    json_string_value(json_object_get(root, "weights")));
-    if (m->a.shape[0] > (size_t)MAX_WEIGHTS || m->a.shape[1] > MAX_WIDTH)
-        return fail(c, GC_ERANGE, name, "more than %lld examples or %d values", MAX_WEIGHTS,
-                    MAX_WIDTH);
-    *out = gc_mat_new((int)m->a.shape[1], (int)m->a.shape[0]);
-    if (*out == NULL)
-        return fail(c, GC_ENOMEM, name, "out of memory");
-    gc_weights_copy(m, (*out)->data, 1); /* B x width in the file: one column per example */
-    return GC_OK;
+    if (rc == GC_OK && is_npy(v))
+        rc = npy_tensor(c, name, v, 2, nexamples, (size_t)width, &f, &m);
+    else if (rc == GC_OK && v != NULL)
+        return parse_examples(c, name, v, width, nexamples, width_why, out);
+    if (rc == GC_OK && m == NULL)
+        rc = fail(c, GC_EPARSE, name, "missing key, and no array '%s' in %s", name,
+                  json_string_value(json_object_get(root, "weights")));
+    else if (rc == GC_OK && (m->a.shape[0] > (size_t)MAX_WEIGHTS || m->a.shape[1] > MAX_WIDTH))
+        rc = fail(c, GC_ERANGE, name, "more than %lld examples or %d values", MAX_WEIGHTS,
+                  MAX_WIDTH);
+    else if (rc == GC_OK && (*out = gc_mat_new((int)m->a.shape[1], (int)m->a.shape[0])) == NULL)
+        rc = fail(c, GC_ENOMEM, name, "out of memory");
+    if (rc == GC_OK) /* B x width in the file: one column per example */
+        gc_weights_copy(m, (*out)->data, 1);
+    gc_npz_free(f);
+    return rc;
 }
 
 /* A dense layer's W and b from the archive, as W<n> and b<n> (n counts the
@@ -551,6 +596,15 @@ static int take_dense(const ctx *c, gc_npz *z, const json_t *root, size_t k, int
     return take(c, z, root, path, name, g->b != NULL, 1, (size_t)l->out, 0, &g->ba);
 }
 
+static void given_free(given *gv, size_t n)
+{
+    for (size_t k = 0; gv != NULL && k < n; k++) {
+        gc_npz_free(gv[k].Wf);
+        gc_npz_free(gv[k].bf);
+    }
+    free(gv);
+}
+
 static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32 *rng)
 {
     char got[GOT_MAX], p[PATH_MAX_LEN];
@@ -559,6 +613,7 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     given *gv = NULL;
     gc_npz *z = NULL;
     int ndense = 0;
+    size_t nl = 0;
 
     if (!json_is_object(root)) {
         fail(c, GC_EPARSE, NULL, "expected an object at the top level, got %s",
@@ -603,7 +658,7 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
              describe(got, sizeof got, layers));
         goto fail;
     }
-    size_t nl = json_array_size(layers);
+    nl = json_array_size(layers);
     if (nl == 0) {
         fail(c, GC_EPARSE, "layers", "expected at least one layer");
         goto fail;
@@ -671,10 +726,14 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     for (size_t k = 0; k < nl; k++) {
         gc_layer *l = net->layers[k];
-        if (gv[k].W != NULL)
+        if (gv[k].W != NULL && gv[k].Wn == NULL)
             copy_rows(l->param[0].value, gv[k].W, (size_t)l->out, (size_t)l->in);
-        if (gv[k].b != NULL)
+        if (gv[k].b != NULL && gv[k].bn == NULL)
             copy_numbers(l->param[1].value, gv[k].b, (size_t)l->out);
+        if (gv[k].Wn != NULL)
+            gc_weights_copy(gv[k].Wn, l->param[0].value, 0);
+        if (gv[k].bn != NULL)
+            gc_weights_copy(gv[k].bn, l->param[1].value, 0);
         if (gv[k].Wa != NULL)
             gc_weights_copy(gv[k].Wa, l->param[0].value, 0);
         if (gv[k].ba != NULL)
@@ -689,14 +748,14 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    given_free(gv, nl);
     gc_npz_free(z);
     return net;
 
 fail:
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    given_free(gv, nl);
     gc_npz_free(z);
     gc_net_free(net);
     return NULL;

@@ -57,6 +57,10 @@ typedef struct gc_npz {
  * CRC mismatch, out of memory. */
 gc_npz *gc_npz_read(const char *path, char *why);
 
+/* The .npy file at path as an archive of one member named "" (no zip).
+ * NULL with the reason in why, as gc_npz_read. */
+gc_npz *gc_npz_read_npy(const char *path, char *why);
+
 /* The member called name, or NULL. */
 gc_npz_member *gc_npz_find(gc_npz *z, const char *name);
 

@@ -1,6 +1,8 @@
 /*
  * npz.c -- a .npz archive: a zip of .npy members, read whole into memory.
  *
+ * (A lone .npy file is read as an archive of one member, named "".)
+ *
  * The zip is read from its central directory (the end record, then one
  * entry per member), which holds every member's true sizes: numpy writes
  * its local headers with zip64 placeholders.  Stored members (np.savez) are
@@ -225,6 +227,28 @@ gc_npz *gc_npz_read(const char *path, char *why)
     }
     if (cd != z->file + cdoff + cdsize) {
         snprintf(why, GC_NPY_WHY, "corrupt zip: central directory shorter than recorded");
+        gc_npz_free(z);
+        return NULL;
+    }
+    return z;
+}
+
+gc_npz *gc_npz_read_npy(const char *path, char *why)
+{
+    gc_npz *z = calloc(1, sizeof *z);
+    if (z != NULL)
+        z->m = calloc(1, sizeof *z->m);
+    if (z == NULL || z->m == NULL) {
+        snprintf(why, GC_NPY_WHY, "out of memory");
+        gc_npz_free(z);
+        return NULL;
+    }
+    if ((z->file = slurp(path, &z->len, why)) == NULL) {
+        gc_npz_free(z);
+        return NULL;
+    }
+    z->n = 1;
+    if (gc_npy_parse(z->file, z->len, &z->m[0].a, why) != 0) {
         gc_npz_free(z);
         return NULL;
     }

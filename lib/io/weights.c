@@ -10,11 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A .npy (a one-member archive) or a .npz, by the name's ending. */
+static gc_npz *read_any(const char *path, char *why)
+{
+    size_t n = strlen(path);
+    return n >= 4 && strcmp(path + n - 4, ".npy") == 0 ? gc_npz_read_npy(path, why)
+                                                       : gc_npz_read(path, why);
+}
+
 gc_npz *gc_weights_open(const char *anchor, const char *name, char *why)
 {
     const char *slash = anchor != NULL ? strrchr(anchor, '/') : NULL;
     if (name[0] == '/' || slash == NULL)
-        return gc_npz_read(name, why);
+        return read_any(name, why);
     size_t dn = (size_t)(slash - anchor) + 1, nn = strlen(name);
     char *path = malloc(dn + nn + 1);
     if (path == NULL) {
@@ -23,7 +31,7 @@ gc_npz *gc_weights_open(const char *anchor, const char *name, char *why)
     }
     memcpy(path, anchor, dn);
     memcpy(path + dn, name, nn + 1);
-    gc_npz *z = gc_npz_read(path, why);
+    gc_npz *z = read_any(path, why);
     free(path);
     return z;
 }

@@ -9,9 +9,10 @@
 
 #include "io/npy.h"
 
-/* The archive `name`, relative to the directory of `anchor` (a file path;
- * NULL or one without '/': the current directory) unless absolute.  NULL
- * with the reason in why (GC_NPY_WHY bytes). */
+/* The archive `name` (a name ending in ".npy": that one array, as a member
+ * named ""), relative to the directory of `anchor` (a file path; NULL or
+ * one without '/': the current directory) unless absolute.  NULL with the
+ * reason in why (GC_NPY_WHY bytes). */
 gc_npz *gc_weights_open(const char *anchor, const char *name, char *why);
 
 /* Member `name` for a tensor of ndim (1 or 2) dimensions shaped want[0]
