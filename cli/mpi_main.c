@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MSG_MAX MPI_MSG_MAX
@@ -59,6 +60,22 @@ static void on_term(int sig)
 
 /* ---- one collective step ------------------------------------------------ */
 
+/* Wait for every rank to arrive, asleep: MPI's blocking calls spin while
+ * they wait, and a rank done with its part would take a core from the
+ * ranks (and threads) still checking theirs on the same node. */
+static void wait_for_all(void)
+{
+    MPI_Request req;
+    int done = 0;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    while (!done) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    }
+}
+
 /* Gather every rank's status at rank 0; rank 0 puts in *all (size entries,
  * owned by the caller) and picks the outcome: 0 go on, 2 fail (printed),
  * 3 stop with 0.  Every rank returns the broadcast outcome.  `check`, when
@@ -67,6 +84,7 @@ static void on_term(int sig)
 static int step(const rank_status *mine, rank_status *all, int rank, int size,
                 int (*check)(const rank_status *all, int size, char *msg, size_t n))
 {
+    wait_for_all();
     MPI_Gather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine, MPI_BYTE, ROOT,
                MPI_COMM_WORLD);
     int outcome = 0;
