@@ -27,6 +27,7 @@
  */
 #include "gradcheck/check.h"
 #include "engine/fast.h"
+#include "engine/hygiene.h"
 #include "engine/screen.h"
 #include "report/rank.h"
 #include "core/threads.h"
@@ -128,6 +129,9 @@ static int resolve_opts(gc_check_opts *o, const gc_check_opts *in, gc_error *err
         return gc_error_set(err, GC_EINVAL, "sample must be >= 0, got %d", o->sample);
     if (o->engine != GC_ENGINE_REFERENCE && o->engine != GC_ENGINE_FAST)
         return gc_error_set(err, GC_EINVAL, "unknown engine %d", (int)o->engine);
+    if (o->mutate < 0 || !(o->nondet_tol >= 0.0) || !isfinite(o->nondet_tol))
+        return gc_error_set(err, GC_EINVAL, "mutate must be >= 0 and nondet_tol a finite "
+                            "number >= 0, got %d and %g", o->mutate, o->nondet_tol);
     if (o->threads < 0)
         return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
                             o->threads);
@@ -1223,6 +1227,7 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
 typedef struct layer_ctx {
     gc_layer *layer;
     gc_mat *X, *Y, *R;
+    uint64_t seed; /* a stochastic layer's draws replay from it */
 } layer_ctx;
 
 /* L = sum over elements of R .* layer(X): linear in Y, so dL/dY = R. */
@@ -1230,6 +1235,7 @@ static double layer_loss_from(void *ctx, int k)
 {
     layer_ctx *c = ctx;
     (void)k; /* one layer: always recompute it */
+    gc_replay_reseed(c->layer, c->seed);
     c->layer->ops->forward(c->layer, c->Y, c->X);
     double L = 0.0;
     size_t n = gc_mat_size(c->Y);
@@ -1258,7 +1264,9 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
         return rc;
 
     layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
-                   gc_mat_new(layer->out, batch)};
+                   gc_mat_new(layer->out, batch), e.o.seed};
+    gc_pcg32 replay, *user_rng = layer->rng;
+    layer->rng = &replay;
     gc_mat *dX = gc_mat_new(layer->in, batch);
     gc_mat *act[2] = {c.X, c.Y};
     target tg[GC_LAYER_MAX_PARAMS + 1], all[GC_LAYER_MAX_PARAMS + 1];
@@ -1321,9 +1329,18 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     if (rc == GC_OK) {
         r->restored = restored;
         r->nevals = e.nevals;
-        *out = r;
+        /* beyond one call: engine/hygiene.h */
+        if ((e.o.no_hygiene & GC_HYGIENE_ALL) != GC_HYGIENE_ALL)
+            rc = gc_hygiene_run(layer, batch, &e.o, c.X, c.R, r);
+        if (rc == GC_OK && e.o.mutate > 0)
+            rc = gc_mutation_run(layer, batch, &e.o, c.X, c.R, r);
+        if (rc == GC_OK)
+            *out = r;
+        else
+            gc_report_free(r);
     }
 done:
+    layer->rng = user_rng;
     if (rc == GC_ENOMEM)
         gc_error_set(err, rc, "gc_check_layer: out of memory");
     free(snap);

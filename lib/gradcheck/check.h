@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "gradcheck/base.h"
+#include "gradcheck/hygiene.h"
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
 
@@ -124,6 +125,13 @@ typedef struct gc_check_opts {
      * threads, one call at a time (under a lock), done still 1 .. total.  The report's copy of opts has it NULL. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* ---- beyond one call (gc_check_layer; see <gradcheck/hygiene.h>) ---- */
+    unsigned no_hygiene;      /* GC_HYGIENE_... bits of the checks to skip; 0 (the
+                               * default): every hygiene check runs */
+    double nondet_tol;        /* reentrant: largest |a - b| allowed between two
+                               * backward calls, >= 0; 0: equal values */
+    int mutate;               /* N > 0: inject N synthetic faults into backward's
+                               * results and count those the check refutes; 0 off */
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
@@ -182,6 +190,9 @@ typedef struct gc_report {
     unsigned long long nevals;/* loss evaluations used */
     size_t *order;            /* nrows indices into rows, largest rel_err first
                                * (NaN first), ties by index: the writers' "worst" */
+    /* ---- beyond one call (<gradcheck/hygiene.h>); owned by the report ---- */
+    gc_hygiene_report *hygiene;   /* NULL when no hygiene check ran (networks) */
+    gc_mutation_report *mutation; /* NULL unless opts.mutate > 0 */
 } gc_report;
 
 /* Check every (selected) parameter of net, and its input when opts->inputs
@@ -196,12 +207,18 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
  * R (out x batch, U[-1, 1)) drawn from PCG32(opts->seed), so dL/dY = R;
  * checks the layer's parameter gradients (base names "W", "b") and its input
  * gradient "x" (opts->params NULL: all of them).  The layer's parameters keep
- * their values; its gradients are overwritten.  No network needed. */
+ * their values; its gradients are overwritten.  No network needed.
+ * Then, unless opts->no_hygiene turns them off, the hygiene checks of
+ * <gradcheck/hygiene.h> (report->hygiene) and, when opts->mutate > 0, the
+ * mutation run (report->mutation).  A stochastic layer (layer->rng, see
+ * <gradcheck/layer.h>) gets a generator reseeded identically before every
+ * forward call, so that every perturbation sees the same draws. */
 int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_report **out, gc_error *err);
 
 /* Nonzero when the report must make a CI job fail: any fail verdict, a kink
- * under strict_kinks, or a parameter not restored.  NULL gives 1. */
+ * under strict_kinks, a parameter not restored, or a failed hygiene check.
+ * NULL gives 1. */
 int gc_report_failed(const gc_report *r);
 
 /* Free a report.  NULL is a no-op. */

@@ -52,6 +52,15 @@
  *   3. gc_ck_assert_net_gradients(net, &opts): the same for a whole network
  *      with data (gc_check_net), e.g. your layer between built-ins.
  *
+ *   4. gc_ck_assert_layer_mutation(l, batch, opts, 50, 0.8): mutation
+ *      testing (<gradcheck/hygiene.h>): 50 synthetic faults injected into
+ *      backward's results; every tensor must refute at least 80% of its own.
+ *
+ * Hygiene: the layer checks above include the hygiene checks of
+ * <gradcheck/hygiene.h> (NaN-filled outputs, backward twice, accumulation,
+ * a second parameter point, batch 3 when batch is 1); a failed one fails
+ * the assertion and the message names it.  opts->no_hygiene turns them off.
+ *
  * Kinks: a layer with a kink hook (relu-like) may get kink verdicts near
  * its kink; they do not fail the assertion unless opts->strict_kinks.
  */
@@ -120,6 +129,19 @@ static inline void gc_ck_worst_row(const gc_report *r, char *msg, size_t size)
                  w->rel_err, gc_verdict_name(w->verdict));
 }
 
+/* The first failed hygiene check of r as "hygiene 'batch' fails: ..."
+ * into msg; "" when none failed (or none ran). */
+static inline void gc_ck_hygiene_failure(const gc_report *r, char *msg, size_t size)
+{
+    msg[0] = '\0';
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++)
+        if (r->hygiene->check[i].status == GC_HYGIENE_FAIL) {
+            snprintf(msg, size, "; hygiene '%s' fails: %s", gc_hygiene_name(i),
+                     r->hygiene->check[i].detail);
+            return;
+        }
+}
+
 /* Run the layer check on l with `batch` examples and opts (NULL: defaults).
  * Returns 1 when it passes (gc_report_failed is 0); else 0, with a one-line
  * summary (layer type, shape, seed, worst element) in msg and, when log is
@@ -142,14 +164,15 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
     }
     int ok = !gc_report_failed(r);
     if (!ok) {
-        char worst[512];
+        char worst[512], hygiene[320];
         gc_ck_worst_row(r, worst, sizeof worst);
+        gc_ck_hygiene_failure(r, hygiene, sizeof hygiene);
         snprintf(msg, size,
                  "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %d of %zu elements "
-                 "fail%s; worst %s%s",
+                 "fail%s; worst %s%s%s",
                  type, l->in, l->out, batch, o.seed, r->nfail, r->nrows,
-                 r->restored ? "" : ", parameters NOT restored", worst,
-                 log != NULL ? " (table on stderr)" : "");
+                 r->restored ? "" : ", parameters NOT restored", worst[0] ? worst : "(none)",
+                 hygiene, log != NULL ? " (table on stderr)" : "");
         if (log != NULL) {
             fprintf(log, "gradient check of layer '%s' failed:\n", type);
             gc_report_write_text(r, log);
@@ -162,8 +185,9 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
 }
 
 /* Case i of a randomized loop over `factory`: seeds a PCG32 with
- * (GC_SEED, i), builds the layer, draws batch (1..GC_CK_MAX_BATCH) and the
- * check's seed, and runs gc_ck_layer_gradients with default options.
+ * (GC_SEED, i), builds the layer, draws batch (2..GC_CK_MAX_BATCH: a batch
+ * of one hides every bug that mixes up examples) and the check's seed, and
+ * runs gc_ck_layer_gradients with default options (hygiene included).
  * Returns 1 on pass; else 0 with msg naming GC_SEED and i. */
 static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg, size_t size,
                                    FILE *log)
@@ -176,7 +200,7 @@ static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg
         snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: the factory returned NULL", base, i);
         return 0;
     }
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o;
     gc_check_opts_init(&o);
     /* 63 bits, as the gradcheck command's --seed. */
@@ -190,6 +214,55 @@ static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg
     gc_layer_free(l);
     return ok;
 }
+
+/* Mutation testing of l (see <gradcheck/hygiene.h>): the layer check with
+ * `nfaults` synthetic faults injected into backward's results, at batch
+ * and opts (NULL: defaults).  Returns 1 when the check itself passes and
+ * refutes at least min_rate (0..1) of the faults in EVERY tensor; else 0
+ * with msg naming the weakest tensor and a surviving fault.  It tells a
+ * layer's author that a pass at these settings would have caught a bug. */
+static inline int gc_ck_layer_mutation(gc_layer *l, int batch, const gc_check_opts *opts,
+                                       int nfaults, double min_rate, char *msg, size_t size)
+{
+    gc_check_opts o;
+    if (opts != NULL)
+        o = *opts;
+    else
+        gc_check_opts_init(&o);
+    o.mutate = nfaults;
+    gc_report *r = NULL;
+    gc_error err = {0, {0}};
+    if (gc_check_layer(l, batch, &o, &r, &err) != GC_OK) {
+        snprintf(msg, size, "gc_check_layer: %s", err.msg);
+        return 0;
+    }
+    int ok = !gc_report_failed(r) && r->mutation != NULL && !r->mutation->baseline_failed;
+    snprintf(msg, size, "%s", ok ? "" : "the check fails without faults");
+    for (int t = 0; ok && t < r->ntensors; t++) {
+        const gc_mutation_tensor *mt = &r->mutation->tensors[t];
+        if (mt->nfaults == 0 || !((double)mt->nkilled < min_rate * mt->nfaults))
+            continue;
+        const gc_fault *f = r->mutation->faults;
+        while (f->tensor != t || f->killed)
+            f++;
+        snprintf(msg, size, "layer '%s' (seed %" PRIu64 "): %s refutes %d of %d faults "
+                 "(< %.0f%%), e.g. %s at (%d,%d) delta %g survives",
+                 l->ops->type, o.seed, r->tensors[t].name, mt->nkilled, mt->nfaults,
+                 100.0 * min_rate, gc_fault_kind_name(f->kind), f->row, f->col, f->delta);
+        ok = 0;
+    }
+    gc_report_free(r);
+    return ok;
+}
+
+/* Check assertion: gc_ck_layer_mutation(l, batch, opts, nfaults, min_rate). */
+#define gc_ck_assert_layer_mutation(l, batch, opts, nfaults, min_rate)                    \
+    do {                                                                                  \
+        char gc_ck_msg_[1024];                                                            \
+        int gc_ck_ok_ = gc_ck_layer_mutation((l), (batch), (opts), (nfaults), (min_rate), \
+                                             gc_ck_msg_, sizeof gc_ck_msg_);              \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
 
 /* Run gc_check_net on net (with data set) and opts (NULL: defaults).
  * Returns 1 when it passes; else 0 with a one-line summary in msg and the

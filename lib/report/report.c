@@ -14,6 +14,12 @@ void gc_report_free(gc_report *r)
     free(r->tensors);
     free(r->rows);
     free(r->order);
+    free(r->hygiene);
+    if (r->mutation != NULL) {
+        free(r->mutation->faults);
+        free(r->mutation->tensors);
+        free(r->mutation);
+    }
     free(r);
 }
 
@@ -21,7 +27,8 @@ int gc_report_failed(const gc_report *r)
 {
     if (r == NULL)
         return 1;
-    return r->nfail > 0 || (r->opts.strict_kinks && r->nkink > 0) || !r->restored;
+    return r->nfail > 0 || (r->opts.strict_kinks && r->nkink > 0) || !r->restored ||
+           (r->hygiene != NULL && r->hygiene->nfail > 0);
 }
 
 const char *gc_verdict_name(gc_verdict v)
