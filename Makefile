@@ -41,6 +41,10 @@ CLI_SRC    := $(wildcard cli/*.c)
 CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
 CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
+# Layer mutants (fixtures/mutants/layers/layer_mutants.h): linked into the
+# tests and built as one plugin, build/fixtures/liblayermutants.so, for
+# `gradcheck --layer` (with examples/dropout.c, which one of them reuses).
+LMUT_SRC   := $(wildcard fixtures/mutants/layers/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
 # Layers that export a gc_layer_plugin (see <gradcheck/layer.h>) are also
@@ -60,6 +64,8 @@ PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
 TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
+LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
+LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
 .PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
 
@@ -106,6 +112,13 @@ $(BUILD)/examples/lib%.so: $(BUILD)/pic/examples/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
+$(BUILD)/pic/fixtures/%.o: CPPFLAGS += -Iexamples
+.SECONDARY: $(patsubst %.c,$(BUILD)/pic/%.o,$(LMUT_SRC))
+
+$(LMUT_PLUGIN): $(patsubst %.c,$(BUILD)/pic/%.o,$(LMUT_SRC) examples/dropout.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
+
 $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
@@ -141,14 +154,23 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 
 $(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
 
-$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
+$(LMUTANTS_H): $(LMUT_SRC) FORCE
+	@mkdir -p $(dir $@)
+	@grep -ho '^const gc_layer_mutant gc_layer_mutant_[a-z0-9_]* =' $(LMUT_SRC) /dev/null \
+	    | sed 's/const gc_layer_mutant gc_layer_mutant_\([a-z0-9_]*\) =/GC_LAYER_MUTANT(\1)/' \
+	    | sort > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/checks/engine/check_hygiene.o: $(LMUTANTS_H)
+
+$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 check: test
 	@$(MAKE) --no-print-directory installcheck
 
 # The Check suites alone (make check adds the install test).
-test: all $(CHECKER) $(TEST_PLUGINS)
+test: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) $(abspath $(CHECKER))
 
 demo: $(EXAMPLES)
@@ -157,7 +179,7 @@ demo: $(EXAMPLES)
 sanitize:
 	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
-valgrind: all $(CHECKER) $(TEST_PLUGINS)
+valgrind: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
 	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $(abspath $(CHECKER))

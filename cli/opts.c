@@ -19,7 +19,8 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH,
+    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +48,9 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"mutate", required_argument, NULL, OPT_MUTATE},
+    {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
+    {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -160,6 +164,33 @@ static const char *const engine_names[] = {"reference", "fast"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* --no-hygiene (every check) or --no-hygiene=NAME[,NAME...]. */
+static int parse_no_hygiene(const char *s, unsigned *off, char *msg, size_t size)
+{
+    if (s == NULL) {
+        *off = GC_HYGIENE_ALL;
+        return 0;
+    }
+    char name[32];
+    for (const char *p = s;; p++) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        if (n >= sizeof name || gc_hygiene_from_name(name, &bit) != GC_OK) {
+            char list[128] = "";
+            for (int i = 0; i < GC_HYGIENE_COUNT; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         gc_hygiene_name(i));
+            return fail(msg, size, "--no-hygiene: unknown check '%.*s' (expected %s)", (int)n,
+                        p, list);
+        }
+        *off |= bit;
+        p += n;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
 /* The flags of a --layer check, once every flag is read.  A layer check has
  * no loss and no activations of its own (L = sum(R .* layer(X))), and
  * gc_check_layer always runs the reference engine: those flags would be
@@ -183,6 +214,9 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         return fail(msg, size, "--layer: give the layer's input width, --in N (or --width N)");
     if (!o->out_set && !o->width_set)
         o->out = o->in;
+    /* Batch 2 unless said: one example hides every bug that mixes examples. */
+    if (!o->batch_set)
+        o->batch = 2;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
     if (o->init_set && strchr(o->layer, ':') != NULL)
@@ -303,6 +337,19 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                               size);
             o->format = (cli_format)v;
             break;
+        case OPT_MUTATE:
+            rc = parse_int("--mutate", optarg, 1, 100000, &n, msg, size);
+            o->check.mutate = (int)n;
+            o->layer_only_set = "--mutate";
+            break;
+        case OPT_NO_HYGIENE:
+            rc = parse_no_hygiene(optarg, &o->check.no_hygiene, msg, size);
+            o->layer_only_set = "--no-hygiene";
+            break;
+        case OPT_NONDET_TOL:
+            rc = parse_double("--nondet-tol", optarg, 0, &o->check.nondet_tol, msg, size);
+            o->layer_only_set = "--nondet-tol";
+            break;
         case 'o':
             if (optarg[0] == '\0')
                 rc = fail(msg, size, "--output: expected a file name, got ''");
@@ -343,7 +390,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
                          : o->width_set ? "--width" : NULL;
-        if (flag != NULL)
+        if (flag != NULL || (flag = o->layer_only_set) != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
     if (o->net_path != NULL) {
@@ -393,7 +440,7 @@ void cli_usage(FILE *f)
 "                      layer, comma-separated: identity, sigmoid, tanh, relu,\n"
 "                      leaky_relu, elu, softplus, gelu, softmax [sigmoid]\n"
 "  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
-"  --batch B           examples in the random batch, 1 or more [1]\n"
+"  --batch B           examples in the random batch, 1 or more [1; 2 with --layer]\n"
 "  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
 "  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
@@ -414,6 +461,15 @@ void cli_usage(FILE *f)
 "  The check is L = sum(R .* layer(X)), X (N x B) and R (M x B) drawn\n"
 "  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
 "  checked (--param selects), always with the reference engine.\n"
+"  Then the hygiene checks: backward into NaN-filled outputs (overwrite),\n"
+"  twice with equal results (reentrant), a second call adding the same\n"
+"  gradient again (accumulate), the check again at other parameters\n"
+"  (second-point) and, after --batch 1, at batch 3 (batch).\n"
+"  --no-hygiene[=LIST] skip them all, or the comma-separated ones named\n"
+"  --nondet-tol T      reentrant: allow |difference| <= T, >= 0 [0: equal]\n"
+"  --mutate N          inject N synthetic faults into backward's results, one\n"
+"                      check each, and report per tensor how many the check\n"
+"                      refutes and which survive [off]\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
@@ -440,7 +496,7 @@ void cli_usage(FILE *f)
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed,\n"
+"Exit status: 0 every gradient passed, 1 a gradient or hygiene check failed,\n"
 "2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);

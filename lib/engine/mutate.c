@@ -13,8 +13,10 @@
  * among the checked ones, then a recipe uniformly, then its elements.
  * Element faults pick among the elements whose gradient is nonzero (scaling
  * or negating a zero changes nothing) and a swap pairs two different
- * values; a tensor with no such element gets a fault that changes nothing
- * (noop), which survives: a check of an all-zero gradient sees no bug.
+ * values; a fault that would change no bit (wrong_example on a gradient
+ * summed over the batch) is drawn again.  A tensor where no draw changes
+ * anything (an all-zero gradient) gets a noop fault, which survives: a
+ * check of an all-zero gradient sees no bug.
  */
 #include "engine/hygiene.h"
 
@@ -26,6 +28,10 @@
  * smallest fault the tolerance resolves with a margin for the numerical
  * derivative's own error ((1 + δ) a against a has rel_err δ / (1 + δ)). */
 #define MAX_DELTAS 7
+/* Draws of a fault for one tensor before it is recorded as a noop: every
+ * recipe but wrong_example is a noop only on an all-zero (or, for a swap,
+ * constant) gradient, so a few draws tell a zero tensor from bad luck. */
+#define MAX_DRAWS 8
 
 static int deltas(double rtol, double *d)
 {
@@ -285,7 +291,13 @@ static int inject_all(gc_mutation_report *m, gc_layer *l, int batch, const gc_ch
         site s;
         find_site(&s, r, f->tensor, p);
         s.wrong = wrong;
-        draw(f, &s, d, nd, batch, p, Rrot, &rng);
+        /* a fault that changes no bit is no fault: draw another recipe */
+        for (int tries = 0; tries < MAX_DRAWS; tries++) {
+            f->noop = 0;
+            draw(f, &s, d, nd, batch, p, Rrot, &rng);
+            if (!f->noop)
+                break;
+        }
         m->nfaults++;
         int rc = f->noop ? GC_OK : run_fault(l, batch, &plain, f, &s);
         if (rc != GC_OK)

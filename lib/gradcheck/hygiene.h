@@ -111,8 +111,8 @@ typedef struct gc_fault {
     int row2, col2;      /* swap's second element, else -1 */
     double delta;        /* scale: the factor is 1 + delta; else 0 */
     int killed;          /* the check refuted it (gc_report_failed of the faulty run) */
-    int noop;            /* the tensor's gradient is exactly 0 (or constant, for a
-                          * swap): no fault of this kind changes a bit; survives */
+    int noop;            /* no fault drawn for this tensor changed a bit (its
+                          * gradient is exactly 0): counted as surviving */
 } gc_fault;
 
 /* Per tensor of the report (same index as gc_report.tensors). */

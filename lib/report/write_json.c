@@ -109,6 +109,97 @@ static json_t *row(const gc_report *r, const gc_row *w, int *bad)
     return j;
 }
 
+/* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ---- */
+
+static json_t *hygiene(const gc_report *r, int *bad)
+{
+    json_t *j = json_object();
+    if (j == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    for (int i = 0; i < GC_HYGIENE_COUNT; i++) {
+        json_t *c = json_object();
+        if (c == NULL) {
+            *bad = 1;
+            continue;
+        }
+        put(c, "status", json_string(gc_hygiene_status_name(r->hygiene->check[i].status)), bad);
+        put(c, "detail", json_string(r->hygiene->check[i].detail), bad);
+        put(j, gc_hygiene_name(i), c, bad);
+    }
+    put(j, "nondet_tol", num(r->opts.nondet_tol), bad);
+    put(j, "failed", json_integer(r->hygiene->nfail), bad);
+    return j;
+}
+
+static json_t *fault(const gc_report *r, const gc_fault *ft, int *bad)
+{
+    json_t *j = json_object();
+    if (j == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    put(j, "tensor", json_string(r->tensors[ft->tensor].name), bad);
+    put(j, "kind", json_string(gc_fault_kind_name(ft->kind)), bad);
+    if (ft->row >= 0) {
+        put(j, "row", json_integer(ft->row), bad);
+        put(j, "col", json_integer(ft->col), bad);
+    }
+    if (ft->kind == GC_FAULT_SWAP) {
+        put(j, "row2", json_integer(ft->row2), bad);
+        put(j, "col2", json_integer(ft->col2), bad);
+    }
+    if (ft->kind == GC_FAULT_SCALE)
+        put(j, "delta", num(ft->delta), bad);
+    put(j, "noop", json_boolean(ft->noop), bad);
+    put(j, "refuted", json_boolean(ft->killed), bad);
+    return j;
+}
+
+static json_t *mutation(const gc_report *r, int *bad)
+{
+    const gc_mutation_report *m = r->mutation;
+    json_t *j = json_object(), *tensors = json_array(), *faults = json_array(),
+           *survive = json_array();
+    if (j == NULL || tensors == NULL || faults == NULL || survive == NULL) {
+        json_decref(j);
+        json_decref(tensors);
+        json_decref(faults);
+        json_decref(survive);
+        *bad = 1;
+        return NULL;
+    }
+    put(j, "requested", json_integer(m->requested), bad);
+    put(j, "baseline_failed", json_boolean(m->baseline_failed), bad);
+    put(j, "faults", json_integer(m->nfaults), bad);
+    put(j, "refuted", json_integer(m->nkilled), bad);
+    for (int t = 0; t < m->ntensors; t++) {
+        json_t *o = json_object();
+        if (o == NULL) {
+            *bad = 1;
+            continue;
+        }
+        put(o, "name", json_string(r->tensors[t].name), bad);
+        put(o, "faults", json_integer(m->tensors[t].nfaults), bad);
+        put(o, "refuted", json_integer(m->tensors[t].nkilled), bad);
+        put(o, "min_delta_refuted",
+            isnan(m->tensors[t].min_delta) ? json_null() : num(m->tensors[t].min_delta), bad);
+        if (json_array_append_new(tensors, o) != 0)
+            *bad = 1;
+        if (m->tensors[t].nkilled < m->tensors[t].nfaults &&
+            json_array_append_new(survive, json_string(r->tensors[t].name)) != 0)
+            *bad = 1;
+    }
+    put(j, "tensors", tensors, bad);
+    put(j, "survive_in", survive, bad);
+    for (int k = 0; k < m->nfaults; k++)
+        if (json_array_append_new(faults, fault(r, &m->faults[k], bad)) != 0)
+            *bad = 1;
+    put(j, "fault_list", faults, bad);
+    return j;
+}
+
 int gc_report_write_json(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
@@ -142,6 +233,10 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     put(totals, "restored", json_boolean(r->restored), &bad);
     put(totals, "evaluations", json_integer((json_int_t)r->nevals), &bad);
     put(root, "totals", totals, &bad);
+    if (r->hygiene != NULL)
+        put(root, "hygiene", hygiene(r, &bad), &bad);
+    if (r->mutation != NULL)
+        put(root, "mutation", mutation(r, &bad), &bad);
     put(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"), &bad);
     int rc = GC_OK;
     if (bad)

@@ -62,6 +62,69 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
     return tr->nfail > 0 || (r->opts.strict_kinks && tr->nkink > 0);
 }
 
+/* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ----
+ * One testcase per hygiene check (classname gradcheck.hygiene: a <failure>
+ * when it failed, <skipped> when it did not run) and one per tensor of a
+ * mutation run (classname gradcheck.mutation: surviving faults measure the
+ * check, not the layer, so they are <system-out>, never a failure). */
+
+static void beyond_counts(const gc_report *r, int *tests, int *failures, int *skipped)
+{
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++) {
+        (*tests)++;
+        *failures += r->hygiene->check[i].status == GC_HYGIENE_FAIL;
+        *skipped += r->hygiene->check[i].status == GC_HYGIENE_SKIPPED;
+    }
+    if (r->mutation != NULL)
+        *tests += r->mutation->ntensors;
+}
+
+static void hygiene_cases(const gc_report *r, FILE *f)
+{
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++) {
+        const gc_hygiene_result *h = &r->hygiene->check[i];
+        fprintf(f, "    <testcase classname=\"gradcheck.hygiene\" name=\"%s\"",
+                gc_hygiene_name(i));
+        if (h->status == GC_HYGIENE_PASS) {
+            fprintf(f, "/>\n");
+            continue;
+        }
+        fprintf(f, ">\n      <%s%s message=\"", h->status == GC_HYGIENE_FAIL ? "failure" : "skipped",
+                h->status == GC_HYGIENE_FAIL ? " type=\"hygiene\"" : "");
+        esc(f, h->detail);
+        fprintf(f, "\"/>\n    </testcase>\n");
+    }
+}
+
+static void mutation_cases(const gc_report *r, FILE *f)
+{
+    const gc_mutation_report *m = r->mutation;
+    for (int t = 0; m != NULL && t < m->ntensors; t++) {
+        fprintf(f, "    <testcase classname=\"gradcheck.mutation\" name=\"");
+        esc(f, r->tensors[t].name);
+        fprintf(f, "\">\n      <system-out>");
+        if (m->baseline_failed)
+            fprintf(f, "not run: the check fails without faults");
+        else
+            fprintf(f, "refuted %d of %d synthetic faults", m->tensors[t].nkilled,
+                    m->tensors[t].nfaults);
+        for (int k = 0; k < m->nfaults; k++) {
+            const gc_fault *ft = &m->faults[k];
+            char b[32];
+            if (ft->tensor != t || ft->killed)
+                continue;
+            fprintf(f, "&#10;survived: %s", gc_fault_kind_name(ft->kind));
+            if (ft->row >= 0)
+                fprintf(f, " (%d,%d)", ft->row, ft->col);
+            if (ft->kind == GC_FAULT_SCALE)
+                fprintf(f, " delta %s", shortest(b, ft->delta));
+            if (ft->noop)
+                fprintf(f, " (gradient all zero)");
+        }
+        fprintf(f, "</system-out>\n    </testcase>\n");
+    }
+}
+
 int gc_report_write_junit(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
@@ -73,6 +136,7 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
         else if (r->tensors[t].vacuous)
             skipped++;
     }
+    beyond_counts(r, &tests, &failures, &skipped);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", tests,
             failures, skipped);
@@ -137,6 +201,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"restored\">\n      <failure "
                    "type=\"restore\" message=\"parameters not bit-identical after the check\"/>\n"
                    "    </testcase>\n");
+    hygiene_cases(r, f);
+    mutation_cases(r, f);
     fprintf(f, "  </testsuite>\n</testsuites>\n");
     /* flushed so that a failed write shows now, whatever f's buffering */
     return fflush(f) != 0 || ferror(f) ? GC_EIO : GC_OK;

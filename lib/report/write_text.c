@@ -118,6 +118,83 @@ static void worst(const gc_report *r, FILE *f, int nw)
                 bad_unlisted);
 }
 
+/* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ---- */
+
+static void hygiene_text(const gc_hygiene_report *h, FILE *f)
+{
+    fprintf(f, "hygiene (the layer called as a network calls it):\n");
+    for (int i = 0; i < GC_HYGIENE_COUNT; i++)
+        fprintf(f, "  %-13s %-8s %s\n", gc_hygiene_name(i),
+                h->check[i].status == GC_HYGIENE_FAIL ? "FAIL"
+                                                      : gc_hygiene_status_name(h->check[i].status),
+                h->check[i].detail);
+    fputc('\n', f);
+}
+
+/* One fault as "x (0,1) scale 1-2e-05". */
+static void fault_text(const gc_report *r, const gc_fault *ft, FILE *f)
+{
+    fprintf(f, "%s", r->tensors[ft->tensor].name);
+    if (ft->row >= 0)
+        fprintf(f, " (%d,%d)", ft->row, ft->col);
+    if (ft->kind == GC_FAULT_SWAP)
+        fprintf(f, "<->(%d,%d)", ft->row2, ft->col2);
+    fprintf(f, " %s", gc_fault_kind_name(ft->kind));
+    if (ft->kind == GC_FAULT_SCALE)
+        fprintf(f, " 1%+g", ft->delta);
+    if (ft->noop)
+        fprintf(f, " (changes no bit: the gradient is zero)");
+}
+
+#define SURVIVORS_MAX 10
+
+static void mutation_text(const gc_report *r, const gc_mutation_report *m, FILE *f, int nw)
+{
+    if (m->baseline_failed) {
+        fprintf(f, "mutation: not run: the check fails without faults (every fault would "
+                   "count as refuted)\n\n");
+        return;
+    }
+    fprintf(f, "mutation: %d synthetic faults injected into backward's results (PCG32 seed "
+               "%llu), %d refuted (%.0f%%) at these settings\n",
+            m->nfaults, (unsigned long long)r->opts.seed, m->nkilled,
+            m->nfaults > 0 ? 100.0 * m->nkilled / m->nfaults : 0.0);
+    fprintf(f, "%-*s  %6s  %7s  %5s  %s\n", nw, "tensor", "faults", "refuted", "rate",
+            "smallest scale fault refuted");
+    for (int t = 0; t < m->ntensors; t++) {
+        const gc_mutation_tensor *mt = &m->tensors[t];
+        char rate[16] = "-", dmin[32] = "-";
+        if (mt->nfaults > 0)
+            snprintf(rate, sizeof rate, "%.0f%%", 100.0 * mt->nkilled / mt->nfaults);
+        if (!isnan(mt->min_delta))
+            snprintf(dmin, sizeof dmin, "|delta| %g", mt->min_delta);
+        fprintf(f, "%-*s  %6d  %7d  %5s  %s\n", nw, r->tensors[t].name, mt->nfaults,
+                mt->nkilled, rate, dmin);
+    }
+    int listed = 0, weak = 0;
+    for (int k = 0; k < m->nfaults; k++) {
+        if (m->faults[k].killed)
+            continue;
+        fputs(listed == 0 ? "survived: " : listed < SURVIVORS_MAX ? "; " : "", f);
+        if (listed++ < SURVIVORS_MAX)
+            fault_text(r, &m->faults[k], f);
+    }
+    if (listed > SURVIVORS_MAX)
+        fprintf(f, "; and %d more", listed - SURVIVORS_MAX);
+    if (listed > 0)
+        fputc('\n', f);
+    for (int t = 0; t < m->ntensors; t++) {
+        if (m->tensors[t].nkilled == m->tensors[t].nfaults)
+            continue;
+        fprintf(f, "%s%s", weak++ == 0 ? "faults survive in: " : ", ", r->tensors[t].name);
+    }
+    if (weak > 0)
+        fprintf(f, " (a pass there proves less: vacuous, saturated, or elements below what "
+                   "the tolerance resolves)\n");
+    fputc('\n', f);
+}
+
+
 int gc_report_write_text(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
@@ -146,6 +223,12 @@ int gc_report_write_text(const gc_report *r, FILE *f)
                "parameters %s\n",
             r->nrows, r->npass, r->nkink, r->nfail, r->nvacuous, r->nvacuous == 1 ? "" : "s",
             r->restored ? "restored bit-identically" : "NOT RESTORED (engine or layer bug)");
+    if (r->hygiene != NULL || r->mutation != NULL)
+        fputc('\n', f);
+    if (r->hygiene != NULL)
+        hygiene_text(r->hygiene, f);
+    if (r->mutation != NULL)
+        mutation_text(r, r->mutation, f, nw);
     fprintf(f, "hint: rel_err > 1e-2 wrong; 1e-2..1e-4 suspicious; 1e-4..1e-7 plausible "
                "with kinks; < 1e-7 good\n");
     if (!gc_report_failed(r)) {
@@ -170,8 +253,15 @@ int gc_report_write_text(const gc_report *r, FILE *f)
             fprintf(f, "%s%d kink%s under strict kinks", sep, r->nkink, r->nkink == 1 ? "" : "s");
             sep = "; ";
         }
-        if (!r->restored)
+        if (!r->restored) {
             fprintf(f, "%sparameters not restored", sep);
+            sep = "; ";
+        }
+        for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++)
+            if (r->hygiene->check[i].status == GC_HYGIENE_FAIL) {
+                fprintf(f, "%shygiene check %s failed", sep, gc_hygiene_name(i));
+                sep = "; ";
+            }
         fprintf(f, ")\n");
     }
     /* flushed so that a failed write shows now, whatever f's buffering */
