@@ -20,10 +20,8 @@
 #include <unistd.h>
 
 #include "cli_run.h"
-#include "dropout.h"
+#include "layer_zoo.h"
 #include "props/props.h"
-#include "scale.h"
-#include "swish.h"
 #include "../../fixtures/mutants/layers/layer_mutants.h"
 
 #define GC_LAYER_MUTANT(name) extern const gc_layer_mutant gc_layer_mutant_##name;
@@ -173,41 +171,13 @@ END_TEST
 
 /* ---- correct layers are never flagged ------------------------------------- */
 
-/* Correct layer k of the table below, drawn from rng; NULL past the end. */
-static gc_layer *correct_layer(int k, gc_pcg32 *rng, char *name, size_t size)
-{
-    int n = 1 + (int)gc_pcg32_bounded(rng, 5);
-    gc_layer *l = NULL;
-    if (k < GC_ACT_COUNT) {
-        gc_act a = (gc_act)k;
-        l = gc_activation_new(a, a == GC_ACT_SOFTMAX ? n + 1 : n, gc_act_default_alpha(a));
-        snprintf(name, size, "%s", gc_act_name(a));
-    } else if (k == GC_ACT_COUNT) {
-        /* in != out, odd sizes */
-        l = gc_dense_new(n, n + 1 + (int)gc_pcg32_bounded(rng, 3));
-        gc_ck_fill_normal(l, rng);
-        snprintf(name, size, "dense");
-    } else if (k == GC_ACT_COUNT + 1) {
-        l = swish_new(n);
-        snprintf(name, size, "swish");
-    } else if (k == GC_ACT_COUNT + 2) {
-        l = scale_plugin(n, n, rng);
-        snprintf(name, size, "scale");
-    } else if (k == GC_ACT_COUNT + 3) {
-        l = dropout_new(n, 0.5);
-        snprintf(name, size, "dropout");
-    }
-    return l;
-}
-#define NCORRECT (GC_ACT_COUNT + 4)
-
 START_TEST(test_correct_layers_pass_every_hygiene_check)
 {
     for (int j = 0; j < HYGIENE_SEEDS; j++) {
         gc_pcg32 rng;
         char name[32];
         gc_pcg32_seed(&rng, props_base_seed(), 1000u + (uint64_t)(_i * 100 + j));
-        gc_layer *l = correct_layer(_i, &rng, name, sizeof name);
+        gc_layer *l = zoo_layer(_i, &rng, name, sizeof name);
         ck_assert_ptr_nonnull(l);
         for (int batch = 1; batch <= 3; batch++) {
             gc_report *r = check(l, batch, 0, name);
@@ -374,7 +344,7 @@ Suite *make_hygiene_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("correct");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_correct_layers_pass_every_hygiene_check, 0, NCORRECT);
+    tcase_add_loop_test(tc, test_correct_layers_pass_every_hygiene_check, 0, zoo_count());
     tcase_add_test(tc, test_hygiene_keeps_parameters);
     suite_add_tcase(s, tc);
     tc = tcase_create("cli");
