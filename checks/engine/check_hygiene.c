@@ -22,6 +22,7 @@
 #include "cli_run.h"
 #include "layer_zoo.h"
 #include "props/props.h"
+#include "testutil.h"
 #include "../../fixtures/mutants/layers/layer_mutants.h"
 
 #define GC_LAYER_MUTANT(name) extern const gc_layer_mutant gc_layer_mutant_##name;
@@ -84,9 +85,7 @@ START_TEST(test_layer_mutant_registry_is_complete)
     /* every hygiene check has a mutant that only it catches */
     ck_assert_msg(covered == GC_HYGIENE_ALL, "hygiene checks without a mutant: mask %#x",
                   GC_HYGIENE_ALL & ~covered);
-    const char *fixtures = getenv("GC_FIXTURES");
-    if (fixtures == NULL)
-        return;
+    const char *fixtures = tu_fixtures();
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/mutants/layers", fixtures);
     DIR *d = opendir(dir);
