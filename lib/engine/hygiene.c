@@ -275,8 +275,8 @@ static void check_accumulate(gc_probe *p, const gc_check_opts *o, gc_hygiene_res
             char at[64];
             grad_name(p->l, i, at, sizeof at);
             set(res, GC_HYGIENE_FAIL, "a second backward call without zeroing left d%s = "
-                "%.6g, not twice %.6g: parameter gradients must be added (+=), not assigned",
-                at, p->g[i], p->g0[i]);
+                "%.6g, expected %.6g (twice the first call's): parameter gradients must be "
+                "added (+=), not assigned", at, p->g[i], want);
             return;
         }
     }

@@ -44,7 +44,7 @@
  *      defines a test function with the factory compiled in (one per
  *      factory, no table, no global).  Case i seeds a PCG32 from GC_SEED
  *      (environment, default GC_CK_DEFAULT_SEED) and i, calls the factory,
- *      draws a batch in 1..8 and the check's seed, and asserts as above; a
+ *      draws a batch in 2..8 and the check's seed, and asserts as above; a
  *      failure names GC_SEED and i: running the suite again with that
  *      GC_SEED (e.g. GC_SEED=7 CK_RUN_SUITE=mine ./build/check_gradcheck)
  *      repeats case i exactly.
