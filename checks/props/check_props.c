@@ -29,7 +29,8 @@
  *             failure);
  *   restored  every parameter and input bit-identical after the check;
  *   json      two checks of the same seed write byte-identical JSON;
- *   layer     gc_check_layer passes every built-in layer at random shapes.
+ *   layer     gc_check_layer passes every built-in layer at random shapes,
+ *             every hygiene check included.
  */
 #include <check.h>
 #include <gradcheck/netfile.h>
@@ -568,8 +569,16 @@ START_TEST(test_layer_check_builtins)
     char why[1024];
     int bad = worst_bad(r, kinks_ok, why, sizeof why);
     int restored = r->restored;
+    char hygiene[320] = "";
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++)
+        if (r->hygiene->check[i].status == GC_HYGIENE_FAIL)
+            snprintf(hygiene, sizeof hygiene, "%s: %s", gc_hygiene_name(i),
+                     r->hygiene->check[i].detail);
+    ck_assert_msg(r->hygiene != NULL, "layer check of %s: no hygiene report", lname);
     gc_report_free(r);
     gc_layer_free(l);
+    ck_assert_msg(hygiene[0] == '\0', "layer check of %s flagged by hygiene (GC_SEED=%" PRIu64
+                  ", case %d): %s", lname, base, _i, hygiene);
     /* No command line checks a lone layer: name the C call and the seed. */
     ck_assert_msg(!bad,
                   "layer check of %s fails (GC_SEED=%" PRIu64 ", case %d): %s\n"
