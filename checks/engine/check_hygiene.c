@@ -21,7 +21,6 @@
 
 #include "cli_run.h"
 #include "layer_zoo.h"
-#include "props/props.h"
 #include "testutil.h"
 #include "../../fixtures/mutants/layers/layer_mutants.h"
 
@@ -64,7 +63,7 @@ static gc_report *check(gc_layer *l, int batch, unsigned off, const char *what)
 static gc_layer *build(const gc_layer_mutant *m, int j)
 {
     gc_pcg32 rng;
-    gc_pcg32_seed(&rng, props_base_seed(), (uint64_t)j);
+    gc_pcg32_seed(&rng, gc_ck_base_seed(), (uint64_t)j);
     gc_layer *l = m->factory(m->in, m->out, &rng);
     ck_assert_msg(l != NULL, "%s: factory returned NULL", m->name);
     return l;
@@ -118,14 +117,14 @@ START_TEST(test_layer_mutant_caught_by_its_check_only)
         gc_report *r = check(l, m->batch, GC_HYGIENE_ALL, m->name);
         ck_assert_msg(gc_report_failed(r) == (m->caught_by == 0),
                       "%s (GC_SEED=%llu, layer %d): the element check alone %s it at batch %d",
-                      m->name, (unsigned long long)props_base_seed(), j,
+                      m->name, (unsigned long long)gc_ck_base_seed(), j,
                       m->caught_by ? "catches" : "misses", m->batch);
         gc_report_free(r);
         for (int i = 0; m->caught_by != 0 && i < GC_HYGIENE_COUNT; i++) {
             r = check(l, m->batch, GC_HYGIENE_ALL & ~(1u << i), m->name);
             ck_assert_msg(gc_report_failed(r) == (i == want),
                           "%s (GC_SEED=%llu, layer %d): hygiene check %s alone %s: %s", m->name,
-                          (unsigned long long)props_base_seed(), j, gc_hygiene_name(i),
+                          (unsigned long long)gc_ck_base_seed(), j, gc_hygiene_name(i),
                           i == want ? "misses it" : "catches it too",
                           r->hygiene->check[i].detail);
             gc_report_free(r);
@@ -175,7 +174,7 @@ START_TEST(test_correct_layers_pass_every_hygiene_check)
     for (int j = 0; j < HYGIENE_SEEDS; j++) {
         gc_pcg32 rng;
         char name[32];
-        gc_pcg32_seed(&rng, props_base_seed(), 1000u + (uint64_t)(_i * 100 + j));
+        gc_pcg32_seed(&rng, gc_ck_base_seed(), 1000u + (uint64_t)(_i * 100 + j));
         gc_layer *l = zoo_layer(_i, &rng, name, sizeof name);
         ck_assert_ptr_nonnull(l);
         for (int batch = 1; batch <= 3; batch++) {
@@ -183,7 +182,7 @@ START_TEST(test_correct_layers_pass_every_hygiene_check)
             for (int i = 0; i < GC_HYGIENE_COUNT; i++)
                 ck_assert_msg(r->hygiene->check[i].status != GC_HYGIENE_FAIL,
                               "FALSE ALARM: %s (in %d, out %d, batch %d, GC_SEED=%llu): %s: %s",
-                              name, l->in, l->out, batch, (unsigned long long)props_base_seed(),
+                              name, l->in, l->out, batch, (unsigned long long)gc_ck_base_seed(),
                               gc_hygiene_name(i), r->hygiene->check[i].detail);
             ck_assert_msg(!gc_report_failed(r), "%s batch %d fails", name, batch);
             gc_report_free(r);

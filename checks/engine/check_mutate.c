@@ -23,7 +23,6 @@
 
 #include "cli_run.h"
 #include "layer_zoo.h"
-#include "props/props.h"
 
 #define MUTATE_SEEDS 6
 #define NFAULTS 50
@@ -93,7 +92,7 @@ START_TEST(test_refuted_exactly_when_the_rule_rejects)
     for (int j = 0; j < MUTATE_SEEDS; j++) {
         gc_pcg32 rng;
         char name[32];
-        gc_pcg32_seed(&rng, props_base_seed(), 2000u + (uint64_t)(_i * 100 + j));
+        gc_pcg32_seed(&rng, gc_ck_base_seed(), 2000u + (uint64_t)(_i * 100 + j));
         gc_layer *l = zoo_layer(_i, &rng, name, sizeof name);
         int batch = 1 + j % 3;
         gc_report *plain = check(l, batch, 0, (uint64_t)j + 1);
@@ -124,7 +123,7 @@ START_TEST(test_refuted_exactly_when_the_rule_rejects)
             ck_assert_msg(f->killed == want,
                           "%s (batch %d, seed %d, GC_SEED=%llu): fault %d (%s in %s at (%d,%d), "
                           "delta %g) %s, the pass rule says %s",
-                          name, batch, j + 1, (unsigned long long)props_base_seed(), k,
+                          name, batch, j + 1, (unsigned long long)gc_ck_base_seed(), k,
                           gc_fault_kind_name(f->kind), r->tensors[f->tensor].name, f->row,
                           f->col, f->delta, f->killed ? "refuted" : "survived",
                           want ? "refute" : "pass");

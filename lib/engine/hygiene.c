@@ -401,3 +401,19 @@ int gc_hygiene_run(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat 
     r->hygiene = h;
     return GC_OK;
 }
+
+int gc_beyond_layer(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat *X,
+                    const gc_mat *R, gc_report **out, gc_error *err)
+{
+    int rc = GC_OK;
+    if ((o->no_hygiene & GC_HYGIENE_ALL) != GC_HYGIENE_ALL)
+        rc = gc_hygiene_run(l, batch, o, X, R, *out);
+    if (rc == GC_OK && o->mutate > 0)
+        rc = gc_mutation_run(l, batch, o, X, R, *out);
+    if (rc != GC_OK) {
+        gc_report_free(*out);
+        *out = NULL;
+        gc_error_set(err, rc, "gc_check_layer: out of memory");
+    }
+    return rc;
+}

@@ -51,6 +51,13 @@ void gc_probe_backward(gc_probe *p, const gc_mat *dY, double fill, int keep_grad
 
 void gc_probe_close(gc_probe *p);
 
+/* The layer check's steps after its element check filled *out: the
+ * hygiene checks (unless o->no_hygiene has them all off), then the mutation
+ * run (o->mutate > 0).  GC_OK; or GC_ENOMEM with err set and *out freed and
+ * NULL.  The one hook gc_check_layer calls. */
+int gc_beyond_layer(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat *X,
+                    const gc_mat *R, gc_report **out, gc_error *err);
+
 /* Run the hygiene checks o->no_hygiene leaves on, on layer l with the layer
  * check's data X (in x batch) and R = dL/dY (out x batch); fill
  * r->hygiene.  The parameters keep their bits; their gradients end as one
