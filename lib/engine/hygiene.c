@@ -340,8 +340,11 @@ static int check_second_point(gc_layer *l, int batch, const gc_check_opts *o,
         size_t n = (size_t)l->param[t].rows * (size_t)l->param[t].cols;
         double *v = l->param[t].value;
         memcpy(save + off, v, n * sizeof *v);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             v[i] *= 1.0 + (2.0 * gc_pcg32_uniform(&rng) - 1.0) / 4.0;
+            if (o->precision == GC_PRECISION_FLOAT32) /* a value float code can hold */
+                v[i] = (double)(float)v[i];
+        }
         off += n;
     }
     int rc = recheck(l, batch, o, "at a second parameter point θ(1 + U[-1/4, 1/4))", res);

@@ -22,7 +22,8 @@
  *                 gradient check too).
  *   second-point  the whole check again at θ' = θ ⊙ (1 + u/4), u ~ U[-1, 1)
  *                 per element (same signs, same zeros: a parameter that must
- *                 stay positive stays positive): a stale cache is refuted.
+ *                 stay positive stays positive; rounded to float at float32
+ *                 precision): a stale cache is refuted.
  *   batch         when the check ran at batch 1, the whole check again at
  *                 batch 3 (odd and >= 2: a bug that pairs or halves examples
  *                 shows); at batch >= 2 the check itself covered it.
