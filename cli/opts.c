@@ -19,7 +19,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH,
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT,
     OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL
 };
 
@@ -48,6 +48,7 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"expect", required_argument, NULL, OPT_EXPECT},
     {"mutate", required_argument, NULL, OPT_MUTATE},
     {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
     {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
@@ -375,6 +376,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 rc = fail(msg, size, "--output: expected a file name, got ''");
             o->output = optarg;
             break;
+        case OPT_EXPECT:
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--expect: expected a file name, got ''");
+            o->expect = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': o->help = 1; break;
         case 'V': o->version = 1; break;
@@ -402,6 +408,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if (o->expect != NULL && o->layer != NULL)
+        return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
+                    "--layer");
+    if (o->expect != NULL && o->check.screen)
+        return fail(msg, size, "--expect: compares every checked element, and --screen checks "
+                    "no element of a tensor its screen passes");
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
@@ -512,14 +524,20 @@ void cli_usage(FILE *f)
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
 "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  --expect FILE       another tool's loss and gradients at these weights\n"
+"                      (JSON: {\"tool\", \"dtype\", \"loss\", \"grad\": {\"W1\": ...}}),\n"
+"                      compared element by element with gradcheck's backprop\n"
+"                      and finite differences; the report says per tensor\n"
+"                      which disagree (gradcheck-export writes such files)\n"
 "  -q, --quiet         no report on stdout; the exit status says it all\n"
 "                      (a progress bar shows on stderr only when it is a\n"
 "                      terminal, the check takes over a second and not --quiet)\n"
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient or hygiene check failed,\n"
-"2 usage or input error (one line on stderr).\n",
+"Exit status: 0 every gradient passed, 1 a gradient or hygiene check failed\n"
+"(with --expect: or the tool's loss or a gradient disagrees), 2 usage or\n"
+"input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);
 }
