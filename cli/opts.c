@@ -361,7 +361,6 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
         case OPT_MUTATE:
             rc = parse_int("--mutate", optarg, 1, 100000, &n, msg, size);
             o->check.mutate = (int)n;
-            o->layer_only_set = "--mutate";
             break;
         case OPT_NO_HYGIENE:
             rc = parse_no_hygiene(optarg, &o->check.no_hygiene, msg, size);
@@ -501,9 +500,6 @@ void cli_usage(FILE *f)
 "                      skip them all, or the ones named (comma-separated)\n"
 "                      [all run]\n"
 "  --nondet-tol T      reentrant: allow |difference| <= T, >= 0 [0: equal]\n"
-"  --mutate N          inject N synthetic faults into backward's results, one\n"
-"                      check each, and report per tensor how many the check\n"
-"                      refutes and which survive [off]\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
@@ -520,6 +516,10 @@ void cli_usage(FILE *f)
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
+"  --mutate N          inject N synthetic faults into backward's results (of\n"
+"                      the layer, or of the network layer holding the tensor),\n"
+"                      one check each, and report per tensor how many the\n"
+"                      check refutes and which survive [off]\n"
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"

@@ -316,7 +316,7 @@ START_TEST(test_cli_hygiene_flags_rejected)
     struct { const char *args[8]; const char *want; } rows[] = {
         {{"--layer", "relu", "--in", "2", "--no-hygiene=batch,bogus", NULL},
          "--no-hygiene: unknown check 'bogus'"},
-        {{"--arch", "2-1", "--mutate", "5", NULL}, "--mutate: applies to --layer only"},
+        {{"--arch", "2-1", "--nondet-tol", "0.1", NULL}, "--nondet-tol: applies to --layer only"},
         {{"--arch", "2-1", "--no-hygiene", NULL}, "--no-hygiene: applies to --layer only"},
         {{"--layer", "relu", "--in", "2", "--mutate", "0", NULL}, "--mutate: expected an integer"},
         {{"--layer", "relu", "--in", "2", "--nondet-tol", "-1", NULL}, "--nondet-tol: expected"},

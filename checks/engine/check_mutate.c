@@ -23,6 +23,7 @@
 
 #include "cli_run.h"
 #include "layer_zoo.h"
+#include "testutil.h"
 
 #define MUTATE_SEEDS 6
 #define NFAULTS 50
@@ -132,6 +133,58 @@ START_TEST(test_refuted_exactly_when_the_rule_rejects)
         gc_report_free(plain);
         gc_report_free(r);
         gc_layer_free(l);
+    }
+}
+END_TEST
+
+/* In a network each fault goes into the backward of the layer holding its
+ * tensor, which is the only one to write that tensor's gradient: the same
+ * derivation holds, fault by fault (reference engine, so that the plain
+ * report's numeric values are the faulty runs' to the bit).  Afterwards
+ * the gradients are backprop's again. */
+START_TEST(test_network_refuted_exactly_when_the_rule_rejects)
+{
+    static const struct { const char *arch, *act, *loss; int batch; } nets[] = {
+        {"3-4-2", "tanh,identity", "mse", 3},
+        {"2-3-1", "sigmoid,sigmoid", "bce", 2},
+        {"4-3-3", "gelu,identity", "softmax_ce", 1},
+    };
+    for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++) {
+        gc_pcg32 rng;
+        gc_error err = {0, {0}};
+        gc_pcg32_seed(&rng, gc_ck_base_seed(), 3000u + k);
+        gc_net *net = gc_net_from_arch(nets[k].arch, nets[k].act, nets[k].loss, nets[k].batch,
+                                       GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net != NULL, "%s: %s", nets[k].arch, err.msg);
+        gc_check_opts o;
+        gc_check_opts_init(&o);
+        o.inputs = 1;
+        o.engine = GC_ENGINE_REFERENCE;
+        gc_report *plain = NULL, *r = NULL;
+        ck_assert_int_eq(gc_check_net(net, &o, &plain, &err), GC_OK);
+        o.mutate = NFAULTS;
+        ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_OK);
+        ck_assert_int_eq(r->mutation->nfaults, NFAULTS);
+        for (int f = 0; f < r->mutation->nfaults; f++) {
+            const gc_fault *ft = &r->mutation->faults[f];
+            int want = ft->noop ? 0 : predicted(plain, ft);
+            ck_assert_msg(want < 0 || ft->killed == want,
+                          "--arch %s (GC_SEED=%llu): fault %d (%s in %s at (%d,%d), delta %g) "
+                          "%s, the pass rule says %s", nets[k].arch,
+                          (unsigned long long)gc_ck_base_seed(), f, gc_fault_kind_name(ft->kind),
+                          r->tensors[ft->tensor].name, ft->row, ft->col, ft->delta,
+                          ft->killed ? "refuted" : "survived", want ? "refute" : "pass");
+        }
+        for (size_t i = 0; i < plain->nrows; i++)
+            ck_assert(plain->rows[i].analytic == r->rows[i].analytic);
+        for (int t = 0; t < plain->ntensors - 1; t++) {
+            const gc_tensor_report *tr = &plain->tensors[t];
+            for (size_t i = 0; i < tr->count; i++)
+                ck_assert(net->tensors[t]->grad[i] == plain->rows[tr->first + i].analytic);
+        }
+        gc_report_free(plain);
+        gc_report_free(r);
+        gc_net_free(net);
     }
 }
 END_TEST
@@ -254,6 +307,27 @@ START_TEST(test_cli_mutate_every_layer)
 }
 END_TEST
 
+/* Networks too: --arch and --net take --mutate (the hygiene flags stay
+ * --layer's). */
+START_TEST(test_cli_mutate_network)
+{
+    char dir[256], net[512];
+    tmpdir_make(dir, sizeof dir);
+    snprintf(net, sizeof net, "%s/nets/classic.json", tu_fixtures());
+    const char *arch[] = {"--arch", "2-3-1", "--batch", "2", "--inputs", "--mutate", "20", NULL};
+    const char *file[] = {"--net", net, "--mutate", "20", NULL};
+    result r;
+    run_ok(dir, arch, 0, &r);
+    ck_assert_msg(strstr(r.out, "mutation: 20 synthetic faults injected") != NULL &&
+                      has_table_row(r.out, "W1", "3x2"), "%s", r.out);
+    result_free(&r);
+    run_ok(dir, file, 0, &r);
+    ck_assert_msg(strstr(r.out, "mutation: 20 synthetic faults injected") != NULL, "%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 /* The vacuous plugin: the command names s and x, in text, JSON and JUnit. */
 START_TEST(test_cli_names_vacuous_tensors)
 {
@@ -290,6 +364,7 @@ Suite *make_mutate_suite(void)
     TCase *tc = tcase_create("library");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_refuted_exactly_when_the_rule_rejects, 0, zoo_count());
+    tcase_add_test(tc, test_network_refuted_exactly_when_the_rule_rejects);
     tcase_add_test(tc, test_faults_reproducible);
     tcase_add_test(tc, test_vacuous_tensor_named);
     tcase_add_test(tc, test_failing_check_injects_nothing);
@@ -298,6 +373,7 @@ Suite *make_mutate_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_cli_mutate_every_layer);
     tcase_add_test(tc, test_cli_names_vacuous_tensors);
+    tcase_add_test(tc, test_cli_mutate_network);
     suite_add_tcase(s, tc);
     return s;
 }

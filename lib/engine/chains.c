@@ -74,6 +74,11 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
                          .leave_clean = net_leave_clean, .ctx = net, .net = net};
     rc = gc_check_chain(&ch, tg, net->ntensors + 1, o.inputs, &o, "gc_check_net", out, err);
     free(tg);
+    if (rc == GC_OK && o.mutate > 0 && (rc = gc_mutation_run_net(net, &o, *out)) != GC_OK) {
+        gc_report_free(*out); /* mutation testing: engine/hygiene.h */
+        *out = NULL;
+        gc_error_set(err, rc, "gc_check_net: out of memory");
+    }
     return rc;
 }
 

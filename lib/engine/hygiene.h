@@ -65,6 +65,11 @@ int gc_beyond_layer(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat
 int gc_hygiene_run(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat *X,
                    const gc_mat *R, gc_report *r);
 
+/* The same for a network checked by gc_check_net: each fault goes into the
+ * backward of the layer holding its tensor; the network's cache and
+ * gradients are left as gc_check_net leaves them.  GC_OK or GC_ENOMEM. */
+int gc_mutation_run_net(gc_net *net, const gc_check_opts *o, gc_report *r);
+
 /* Inject o->mutate faults into l's backward, one plain check per fault,
  * and fill r->mutation (per tensor of r).  Same data and guarantees as
  * gc_hygiene_run.  GC_OK or GC_ENOMEM. */

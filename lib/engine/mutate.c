@@ -6,7 +6,8 @@
  * the real one and then corrupts what it returned for one tensor (one
  * fault per run, <gradcheck/hygiene.h> lists the kinds).  Each run is the
  * plain element check of the wrapper; the fault is refuted when that check
- * fails.  The finite differences do not involve backward, so the runs
+ * fails.  In a network the layer holding the faulted tensor (layer 0 for
+ * the input gradient x) is swapped for its wrapper for the run.  The finite differences do not involve backward, so the runs
  * differ from the baseline check only in the corrupted analytic values.
  *
  * Faults are drawn from PCG32(seed, GC_STREAM_MUTATE): a tensor uniformly
@@ -60,10 +61,13 @@ typedef struct wrap {
     const double *wrong;  /* wrong_example of a parameter: its gradient from rotated dY */
 } wrap;
 
+/* A network's fast engine runs forward from several threads: the generator
+ * is written only when it changes (never, in a network: NULL). */
 static void wrap_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
 {
     const wrap *w = l->priv;
-    w->inner->rng = l->rng;
+    if (w->inner->rng != l->rng)
+        w->inner->rng = l->rng;
     w->inner->ops->forward(w->inner, Y, X);
 }
 
@@ -108,7 +112,8 @@ static void wrap_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat
                           const gc_mat *dY)
 {
     const wrap *w = l->priv;
-    w->inner->rng = l->rng;
+    if (w->inner->rng != l->rng)
+        w->inner->rng = l->rng;
     w->inner->ops->backward(w->inner, dX, X, Y, dY);
     double *a = w->param >= 0 ? w->inner->param[w->param].grad : dX != NULL ? dX->data : NULL;
     if (a != NULL)
@@ -130,7 +135,8 @@ static const gc_layer_ops wrap_kink_ops = {
 
 /* The tensor a fault goes into, with its baseline gradient. */
 typedef struct site {
-    int param;        /* parameter index, or -1 for x */
+    int layer;        /* the layer whose backward returns it (a network's index; 0) */
+    int param;        /* parameter index in that layer, or -1 for x */
     int rows, cols;
     const double *a;  /* its gradient at the baseline call (rows x cols) */
     double *wrong;    /* scratch: a parameter's gradient from rotated dY */
@@ -179,7 +185,9 @@ static void draw_elements(gc_fault *f, const site *s, gc_pcg32 *rng)
 }
 
 /* wrong_example: x's columns rotated, or the parameter's gradient from dY
- * with rotated columns (into s->wrong); noop when that changes nothing. */
+ * with rotated columns (into s->wrong, a layer check's only: p NULL for a
+ * network, whose inner dY the check does not hold); noop when that
+ * changes nothing or cannot be made. */
 static void draw_wrong_example(gc_fault *f, const site *s, gc_probe *p, gc_mat *Rrot)
 {
     size_t n = (size_t)s->rows * (size_t)s->cols;
@@ -190,6 +198,10 @@ static void draw_wrong_example(gc_fault *f, const site *s, gc_probe *p, gc_mat *
                 same = s->a[(size_t)i * s->cols + c] ==
                        s->a[(size_t)i * s->cols + (size_t)(c + 1) % (size_t)s->cols];
         f->noop = same;
+        return;
+    }
+    if (p == NULL) {
+        f->noop = 1;
         return;
     }
     gc_probe_backward(p, Rrot, 0.0, 0);
@@ -215,17 +227,30 @@ static void draw(gc_fault *f, const site *s, const double *d, int nd, int batch,
 
 /* ---- the run -------------------------------------------------------------------- */
 
-/* Site of report tensor t: "x" is the input gradient, else a parameter. */
-static void find_site(site *s, const gc_report *r, int t, const gc_probe *p)
+/* What is mutated: one layer under the layer check (p its baseline call),
+ * or a network under gc_check_net (net; its gradients after the check are
+ * the baseline). */
+typedef struct subject {
+    gc_layer *l;   /* the layer check's layer, else NULL */
+    int batch;
+    gc_probe *p;
+    gc_mat *Rrot;  /* the layer check's dY with its columns rotated by one */
+    double *wrong; /* scratch for wrong_example, one double per parameter element */
+    gc_net *net;   /* the network, else NULL */
+    double *base;  /* a network's gradients after its check, tensor after tensor,
+                    * then dL/dX: the faulty runs overwrite the network's own */
+} subject;
+
+/* Site of report tensor t in a layer: "x" is the input gradient. */
+static void layer_site(site *s, const char *name, const gc_probe *p)
 {
     const gc_layer *l = p->l;
+    s->layer = 0;
     s->param = -1;
-    s->rows = r->tensors[t].rows;
-    s->cols = r->tensors[t].cols;
     s->a = p->dX0->data;
     size_t off = 0;
     for (int q = 0; q < l->nparams; q++) {
-        if (strcmp(l->param[q].name, r->tensors[t].name) == 0) {
+        if (strcmp(l->param[q].name, name) == 0) {
             s->param = q;
             s->a = p->g0 + off;
             return;
@@ -234,17 +259,74 @@ static void find_site(site *s, const gc_report *r, int t, const gc_probe *p)
     }
 }
 
-/* One run of the plain check with fault f injected: killed or not. */
-static int run_fault(gc_layer *l, int batch, const gc_check_opts *plain, gc_fault *f,
-                     const site *s)
+/* Site of report tensor t in a network: "x" is dL/dX of layer 0. */
+static void net_site(site *s, const char *name, const gc_net *net, const double *base)
 {
+    s->layer = 0;
+    s->param = -1;
+    size_t off = 0;
+    for (int i = 0; i < net->ntensors; i++) {
+        if (strcmp(net->tensors[i]->name, name) == 0) {
+            const gc_layer *l = net->layers[net->tensor_layer[i]];
+            s->layer = net->tensor_layer[i];
+            for (int q = 0; q < l->nparams; q++)
+                if (&l->param[q] == net->tensors[i])
+                    s->param = q;
+            s->a = base + off;
+            return;
+        }
+        off += (size_t)net->tensors[i]->rows * (size_t)net->tensors[i]->cols;
+    }
+    s->a = base + off;
+}
+
+/* The snapshot of subject.base, or NULL (no memory). */
+static double *net_base(const gc_net *net)
+{
+    size_t n = gc_mat_size(net->dact[0]), off = 0;
+    for (int i = 0; i < net->ntensors; i++)
+        n += (size_t)net->tensors[i]->rows * (size_t)net->tensors[i]->cols;
+    double *b = malloc(n * sizeof *b);
+    for (int i = 0; b != NULL && i < net->ntensors; i++) {
+        size_t k = (size_t)net->tensors[i]->rows * (size_t)net->tensors[i]->cols;
+        memcpy(b + off, net->tensors[i]->grad, k * sizeof *b);
+        off += k;
+    }
+    if (b != NULL)
+        memcpy(b + off, net->dact[0]->data, gc_mat_size(net->dact[0]) * sizeof *b);
+    return b;
+}
+
+static void find_site(site *s, const gc_report *r, int t, const subject *sub)
+{
+    s->rows = r->tensors[t].rows;
+    s->cols = r->tensors[t].cols;
+    s->wrong = sub->wrong;
+    if (sub->net != NULL)
+        net_site(s, r->tensors[t].name, sub->net, sub->base);
+    else
+        layer_site(s, r->tensors[t].name, sub->p);
+}
+
+/* One run of the plain check with fault f injected into the backward of
+ * the site's layer, wrapped: killed or not. */
+static int run_fault(const subject *sub, const gc_check_opts *plain, gc_fault *f, const site *s)
+{
+    gc_layer *l = sub->net != NULL ? sub->net->layers[s->layer] : sub->l;
     wrap w = {l, f, s->param, s->rows, s->cols, s->param >= 0 ? s->wrong : NULL};
     gc_layer wl = *l; /* same shape, same parameter tensors (shared buffers) */
     wl.ops = l->ops->kink != NULL ? &wrap_kink_ops : &wrap_ops;
     wl.priv = &w;
     gc_report *r = NULL;
     gc_pcg32 *rng = l->rng; /* the wrapper hands l the inner check's generator */
-    int rc = gc_check_layer(&wl, batch, plain, &r, NULL);
+    int rc;
+    if (sub->net != NULL) {
+        sub->net->layers[s->layer] = &wl;
+        rc = gc_check_net(sub->net, plain, &r, NULL);
+        sub->net->layers[s->layer] = l;
+    } else {
+        rc = gc_check_layer(&wl, sub->batch, plain, &r, NULL);
+    }
     l->rng = rng;
     if (rc == GC_OK)
         f->killed = gc_report_failed(r);
@@ -277,37 +359,42 @@ static int baseline_failed(gc_report *r)
     return failed;
 }
 
-static int inject_all(gc_mutation_report *m, gc_layer *l, int batch, const gc_check_opts *o,
-                      const gc_report *r, gc_probe *p, double *wrong, gc_mat *Rrot)
+static int inject_all(gc_mutation_report *m, const subject *sub, const gc_check_opts *o,
+                      const gc_report *r)
 {
     double d[MAX_DELTAS];
     int nd = deltas(o->rtol, d);
     gc_check_opts plain = gc_hygiene_plain_opts(o);
+    int batch = sub->net != NULL ? sub->net->batch : sub->batch;
+    /* The fast engine knows a network's tensors by their place in its
+     * layers, which the wrapper is not; the reference gives the same
+     * verdicts (the engines' contract, asserted by the parallel suite). */
+    plain.engine = GC_ENGINE_REFERENCE;
+    plain.screen = 0;
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, o->seed, GC_STREAM_MUTATE);
     for (int k = 0; k < o->mutate; k++) {
         gc_fault *f = &m->faults[k];
         f->tensor = (int)gc_pcg32_bounded(&rng, (uint32_t)r->ntensors);
         site s;
-        find_site(&s, r, f->tensor, p);
-        s.wrong = wrong;
+        find_site(&s, r, f->tensor, sub);
         /* a fault that changes no bit is no fault: draw another recipe */
         for (int tries = 0; tries < MAX_DRAWS; tries++) {
             f->noop = 0;
-            draw(f, &s, d, nd, batch, p, Rrot, &rng);
+            draw(f, &s, d, nd, batch, sub->p, sub->Rrot, &rng);
             if (!f->noop)
                 break;
         }
         m->nfaults++;
-        int rc = f->noop ? GC_OK : run_fault(l, batch, &plain, f, &s);
+        int rc = f->noop ? GC_OK : run_fault(sub, &plain, f, &s);
         if (rc != GC_OK)
             return rc;
     }
     return GC_OK;
 }
 
-int gc_mutation_run(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat *X,
-                    const gc_mat *R, gc_report *r)
+/* r->mutation, allocated, with the baseline's verdict; GC_OK or GC_ENOMEM. */
+static int open_report(gc_report *r, const gc_check_opts *o)
 {
     gc_mutation_report *m = calloc(1, sizeof *m);
     if (m == NULL)
@@ -324,25 +411,50 @@ int gc_mutation_run(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat
     }
     r->mutation = m;
     m->baseline_failed = baseline_failed(r);
-    if (m->baseline_failed || r->ntensors == 0) {
-        summarize(m);
-        return GC_OK;
+    return GC_OK;
+}
+
+int gc_mutation_run(gc_layer *l, int batch, const gc_check_opts *o, const gc_mat *X,
+                    const gc_mat *R, gc_report *r)
+{
+    int rc = open_report(r, o);
+    gc_mutation_report *m = r->mutation;
+    if (rc != GC_OK || m->baseline_failed || r->ntensors == 0) {
+        if (m != NULL)
+            summarize(m);
+        return rc;
     }
     gc_probe p;
-    gc_mat *Rrot = gc_mat_dup(R);
-    double *wrong = NULL;
-    int rc = GC_ENOMEM;
-    if (Rrot != NULL && gc_probe_open(&p, l, X, R, o->seed) == GC_OK) {
-        wrong = malloc((p.ng + 1) * sizeof *wrong);
-        rotate_columns(Rrot->data, Rrot->rows, Rrot->cols);
-        if (wrong != NULL)
-            rc = inject_all(m, l, batch, o, r, &p, wrong, Rrot);
+    subject sub = {l, batch, &p, gc_mat_dup(R), NULL, NULL, NULL};
+    rc = GC_ENOMEM;
+    if (sub.Rrot != NULL && gc_probe_open(&p, l, X, R, o->seed) == GC_OK) {
+        sub.wrong = malloc((p.ng + 1) * sizeof *sub.wrong);
+        rotate_columns(sub.Rrot->data, sub.Rrot->rows, sub.Rrot->cols);
+        if (sub.wrong != NULL)
+            rc = inject_all(m, &sub, o, r);
         /* leave the gradients as one backward call at the check's point */
         gc_probe_backward(&p, R, 0.0, 0);
         gc_probe_close(&p);
     }
-    free(wrong);
-    gc_mat_free(Rrot);
+    free(sub.wrong);
+    gc_mat_free(sub.Rrot);
     summarize(m);
+    return rc;
+}
+
+int gc_mutation_run_net(gc_net *net, const gc_check_opts *o, gc_report *r)
+{
+    int rc = open_report(r, o);
+    gc_mutation_report *m = r->mutation;
+    if (rc == GC_OK && !m->baseline_failed && r->ntensors > 0) {
+        subject sub = {NULL, net->batch, NULL, NULL, NULL, net, net_base(net)};
+        rc = sub.base != NULL ? inject_all(m, &sub, o, r) : GC_ENOMEM;
+        free(sub.base);
+        /* leave the cache and gradients as gc_check_net promises: backprop's */
+        gc_net_forward(net);
+        gc_net_backward(net);
+    }
+    if (m != NULL)
+        summarize(m);
     return rc;
 }

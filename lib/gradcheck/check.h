@@ -123,7 +123,8 @@ typedef struct gc_check_opts {
      * The report's copy of opts has it NULL. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
-    /* ---- beyond one call (gc_check_layer; see <gradcheck/hygiene.h>) ---- */
+    /* ---- beyond one call (<gradcheck/hygiene.h>): hygiene in gc_check_layer,
+     * mutation in gc_check_layer and gc_check_net ---- */
     unsigned no_hygiene;      /* GC_HYGIENE_... bits of the checks to skip; 0 (the
                                * default): every hygiene check runs */
     double nondet_tol;        /* reentrant: largest |a - b| allowed between two
@@ -145,7 +146,9 @@ double gc_method_default_eps(gc_method m);
  * new report (free with gc_report_free).  GC_EINVAL for an unknown tensor
  * name (err says "unknown tensor 'W9'").  Afterwards every parameter and
  * input is bit-identical (report->restored says it was verified), the cache
- * holds the unperturbed forward pass and the gradients backprop's. */
+ * holds the unperturbed forward pass and the gradients backprop's.
+ * With opts->mutate > 0, also the mutation run of <gradcheck/hygiene.h>
+ * (report->mutation); afterwards cache and gradients are as said. */
 int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_error *err);
 
 /* The layer check: L = sum(R .* layer(X)) with X (in x batch, U[-1, 1)) and

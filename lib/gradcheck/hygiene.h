@@ -41,6 +41,14 @@
  * tensor whose faults survive is where a pass proves little: vacuous,
  * saturated, or with elements below what the tolerance resolves.
  *
+ * gc_check_net takes opts.mutate too: each fault goes into the backward of
+ * the network layer that holds its tensor (layer 0's dX for the input x),
+ * and the faulty runs use the reference engine (the fast engine gives the
+ * same verdicts; it knows tensors by their place in the network's layers,
+ * which a wrapped layer is not).  A network's inner dY is not held, so its
+ * parameters get no wrong_example fault.  The hygiene checks are the layer
+ * check's only.
+ *
  * Both results live in the report (gc_report.hygiene, gc_report.mutation;
  * NULL when not run); the writers print them.  A failed hygiene check makes
  * gc_report_failed true; surviving faults do not (they measure the check,
