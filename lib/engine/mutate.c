@@ -317,6 +317,12 @@ static int run_fault(const subject *sub, const gc_check_opts *plain, gc_fault *f
     gc_layer wl = *l; /* same shape, same parameter tensors (shared buffers) */
     wl.ops = l->ops->kink != NULL ? &wrap_kink_ops : &wrap_ops;
     wl.priv = &w;
+    /* the workspace and the shared object stay l's: l's forward and backward
+     * use l->work, which its owner reserved; a copy of the pointer would let
+     * a reserve of the wrapper free it */
+    wl.work = NULL;
+    wl.work_size = 0;
+    wl.dl = NULL;
     gc_report *r = NULL;
     gc_pcg32 *rng = l->rng; /* the wrapper hands l the inner check's generator */
     int rc;
