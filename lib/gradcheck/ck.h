@@ -458,7 +458,8 @@ static inline int gc_ck_built_layer(gc_layer *l, int batch, gc_check_opts o, cha
 
 /* Case i over a plugin factory (gc_layer_plugin, <gradcheck/layer.h>): in
  * and out drawn in 1..GC_CK_MAX_BATCH, and out = in when the factory cannot
- * build in != out (an elementwise layer); batch drawn; 1 on pass. */
+ * build in != out (an elementwise layer); batch drawn in 2..GC_CK_MAX_BATCH
+ * (one example hides every bug that mixes examples); 1 on pass. */
 static inline int gc_ck_plugin_case(gc_layer_plugin factory, const gc_check_opts *opts, int i,
                                     char *msg, size_t size, FILE *log)
 {
@@ -467,7 +468,7 @@ static inline int gc_ck_plugin_case(gc_layer_plugin factory, const gc_check_opts
     gc_pcg32_seed(&rng, base, (uint64_t)i);
     int in = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
     int out = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o = gc_ck_case_opts(opts, &rng);
     gc_layer *l = factory(in, out, &rng);
     if (l == NULL && out != in)
@@ -496,7 +497,7 @@ static inline int gc_ck_args_case(gc_layer_factory factory, const gc_check_opts 
     gc_layer_args a;
     gc_layer_args_init(&a, 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH),
                        1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH), &rng);
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o = gc_ck_case_opts(opts, &rng);
     gc_layer *l = factory(&a);
     if (l == NULL && a.out != a.in) {
