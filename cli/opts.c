@@ -155,7 +155,7 @@ static int parse_choice(const char *flag, const char *s, const char *const *name
 
 static const char *const format_names[] = {"text", "json", "junit"};
 static const char *const method_names[] = {"central", "forward", "richardson"};
-static const char *const init_names[] = {"uniform", "xavier", "he"};
+static const char *const init_names[] = {"uniform", "xavier", "he", "auto"};
 static const char *const engine_names[] = {"reference", "fast"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -214,7 +214,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->loss = "bce";
     o->batch = 1;
     o->seed = o->check.seed;
-    o->init = GC_INIT_UNIFORM;
+    o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
     /* At most one --param per argument, plus the terminating NULL. */
     o->params = calloc((size_t)argc + 1, sizeof *o->params);
@@ -395,7 +395,10 @@ void cli_usage(FILE *f)
 "  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
 "  --batch B           examples in the random batch, 1 or more [1]\n"
 "  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
-"  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
+"  --init INIT         uniform, xavier, he or auto, for parameters drawn: auto\n"
+"                      is he before relu-like activations, else xavier, with\n"
+"                      small nonzero biases; uniform is the classic U[0, 1)\n"
+"                      [auto]\n"
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
 "  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
 "  drawn from the seed: the same command line gives the same report.\n"

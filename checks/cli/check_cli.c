@@ -74,7 +74,7 @@ static const struct {
     {NULL, {"--arch", "2-1", "--loss", "hinge"}, "--loss: unknown loss 'hinge'"},
     {NULL, {"--arch", "2-1", "--method", "backward"}, "--method: expected one of central, forward, richardson, got 'backward'"},
     {NULL, {"--arch", "2-1", "--format", "xml"}, "--format: expected one of text, json, junit, got 'xml'"},
-    {NULL, {"--arch", "2-1", "--init", "glorot"}, "--init: expected one of uniform, xavier, he, got 'glorot'"},
+    {NULL, {"--arch", "2-1", "--init", "glorot"}, "--init: expected one of uniform, xavier, he, auto, got 'glorot'"},
     {NULL, {"--arch", "2-1", "--engine", "turbo"}, "--engine: expected one of reference, fast, got 'turbo'"},
     {NULL, {"--arch", "2-2-1", "--param", "W9"}, "--param: no tensor 'W9' in this network (it has W1 b1 W2 b2 x)"},
     {NULL, {"--arch", "2-2-1", "--param", "W1", "--param", "X"}, "--param: no tensor 'X' in this network"},
