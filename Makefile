@@ -66,7 +66,7 @@ TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
+.PHONY: all check test demo sanitize valgrind bench false-alarms install installcheck clean FORCE
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -170,6 +170,17 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS)
 
 bench: all
 	./bench/run
+
+# How often a correct network is called wrong: FA_N random --arch networks
+# drawn from FA_SEED (FA_KIND=relu: relu and leaky_relu only).
+FA_N ?= 10000
+FA_SEED ?= 1
+$(BUILD)/bench/false_alarms: bench/false_alarms.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+false-alarms: $(BUILD)/bench/false_alarms
+	$(BUILD)/bench/false_alarms $(FA_N) $(FA_SEED) $(FA_KIND)
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.
