@@ -9,8 +9,10 @@
  * PyTorch's (fixtures/), so every "fail" is a false alarm of the checker.
  *
  * usage: false_alarms [N [SEED [relu]]]    ("relu": relu and leaky_relu only)
- * Prints one line per outcome and the `gradcheck` command of the first
- * networks of each non-pass outcome.  Exit 0 when no network failed.
+ * Prints one line per outcome (pass, fail, undecided, each split by whether
+ * the loss at θ is finite), the undecided ones by reason, and the `gradcheck`
+ * command of the first networks of each non-pass outcome.  Exit 0 when no
+ * network failed.
  */
 #include <gradcheck.h>
 #include <gradcheck/arch.h>
@@ -58,16 +60,37 @@ static void draw(config *c, gc_pcg32 *rng, int relu_only)
     c->seed = gc_pcg32_next(rng);
 }
 
-enum { PASS, FAIL, NONFINITE_FAIL, ERROR, NOUTCOMES };
-static const char *const outcome_names[] = {"pass", "fail (loss finite)", "fail (loss not finite)",
+enum { PASS, FAIL, NONFINITE_FAIL, UNDECIDED, NONFINITE_UNDECIDED, ERROR, NOUTCOMES };
+static const char *const outcome_names[] = {"pass",
+                                            "fail (loss finite)",
+                                            "fail (loss not finite)",
+                                            "undecided (loss finite)",
+                                            "undecided (loss not finite)",
                                             "not built"};
+
+/* The outcome of one checked network; an undecided one also counts every
+ * reason its elements show, once per network. */
+static int outcome_of(const gc_report *r, long *by_reason)
+{
+    gc_status st = gc_report_status(r);
+    int finite = isfinite(r->loss);
+    if (st == GC_STATUS_REFUTED)
+        return finite ? FAIL : NONFINITE_FAIL;
+    if (st == GC_STATUS_CONFIRMED)
+        return PASS;
+    for (int w = 1; w < GC_NREASONS; w++)
+        by_reason[w] += r->nreason[w] > 0;
+    if (r->nundecided == 0)
+        by_reason[0]++; /* vacuous only */
+    return finite ? UNDECIDED : NONFINITE_UNDECIDED;
+}
 
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
     int relu_only = argc > 3 && strcmp(argv[3], "relu") == 0;
-    long count[NOUTCOMES] = {0};
+    long count[NOUTCOMES] = {0}, by_reason[GC_NREASONS] = {0}, nrows = 0, nesc = 0;
     int shown[NOUTCOMES] = {0};
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, seed, 0x5ca1ab1eu);
@@ -85,10 +108,9 @@ int main(int argc, char **argv)
         o.threads = 1;
         int outcome = ERROR;
         if (net != NULL && gc_check_net(net, &o, &r, &err) == GC_OK) {
-            if (!gc_report_failed(r))
-                outcome = PASS;
-            else
-                outcome = isfinite(r->loss) ? FAIL : NONFINITE_FAIL;
+            outcome = outcome_of(r, by_reason);
+            nrows += (long)r->nrows;
+            nesc += r->nescalated;
         }
         if (outcome == ERROR && strstr(err.msg, "bce takes probabilities") != NULL) {
             /* bce after a non-probability output: the network file is refused,
@@ -110,6 +132,17 @@ int main(int argc, char **argv)
     printf("false_alarms: %ld %s networks, seed %" PRIu64 "\n", n, relu_only ? "relu" : "random",
            seed);
     for (int k = 0; k < NOUTCOMES; k++)
-        printf("  %-24s %7ld  %6.2f%%\n", outcome_names[k], count[k], 100.0 * (double)count[k] / (double)n);
+        printf("  %-28s %7ld  %6.2f%%\n", outcome_names[k], count[k],
+               100.0 * (double)count[k] / (double)n);
+    long nfinite = n - count[NONFINITE_FAIL] - count[NONFINITE_UNDECIDED];
+    printf("  undecided among networks with a finite loss: %ld of %ld (%.2f%%)\n",
+           count[UNDECIDED], nfinite, nfinite > 0 ? 100.0 * (double)count[UNDECIDED] / (double)nfinite : 0.0);
+    printf("  undecided networks by reason (a network counts once per reason it shows):\n");
+    for (int w = 0; w < GC_NREASONS; w++)
+        if (by_reason[w] > 0)
+            printf("    %-22s %7ld\n", w == 0 ? "vacuous tensor only" : gc_reason_name((gc_reason)w),
+                   by_reason[w]);
+    printf("  elements: %ld checked, %ld escalated (%.3f%%)\n", nrows, nesc,
+           nrows > 0 ? 100.0 * (double)nesc / (double)nrows : 0.0);
     return count[FAIL] + count[NONFINITE_FAIL] == 0 ? 0 : 1;
 }

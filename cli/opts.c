@@ -19,7 +19,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_ALLOW_VACUOUS
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +38,7 @@ static const struct option long_opts[] = {
     {"inputs", no_argument, NULL, OPT_INPUTS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
+    {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -305,6 +306,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->check.sample = (int)n;
             break;
         case OPT_STRICT_KINKS: o->check.strict_kinks = 1; break;
+        case OPT_ALLOW_VACUOUS: o->check.allow_vacuous = 1; break;
         case OPT_ADAPTIVE: o->check.adaptive = 1; break;
         case OPT_ENGINE:
             rc = parse_choice("--engine", optarg, engine_at, &v, msg, size);
@@ -449,6 +451,8 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
+"                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
@@ -463,8 +467,11 @@ void cli_usage(FILE *f)
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed,\n"
-"2 usage or input error (one line on stderr).\n",
+"Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
+"(a fail, a kink under --strict-kinks, or parameters not restored); 3 nothing\n"
+"refuted but an element undecided (the finite difference can neither confirm\n"
+"nor refute it: its reason is in the report) or a tensor vacuous (unless\n"
+"--allow-vacuous); 2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);
 }

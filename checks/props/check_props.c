@@ -453,6 +453,39 @@ static void run_case(const char *name, props_fn prop, props_kind kind, int index
                  name, index, base, c.seed, why, cmd, steps, scmd, swhy);
 }
 
+/* Networks outside the admissibility conditions (props.h), drawn on
+ * purpose: at the defaults, with either engine, a correct backprop is never
+ * refuted -- every element pass, kink or undecided, and what is undecided
+ * carries a reason. */
+START_TEST(test_inadmissible_never_fail)
+{
+    props_case c;
+    uint64_t base = gc_ck_base_seed();
+    props_kind kind = _i % 2 ? PROPS_KINKED : PROPS_SMOOTH;
+    ck_assert_msg(props_case_draw_inadmissible(&c, base, _i, kind) > 0,
+                  "case %d: no inadmissible draw (GC_SEED=%" PRIu64 ")", _i, base);
+    char cmd[512], why[1024], adm[256];
+    props_case_command(&c, _i % 4 < 2 ? "--inputs" : "--inputs --engine reference", cmd,
+                       sizeof cmd);
+    props_case_admissible(&c, adm, sizeof adm);
+    gc_net *net = props_case_build(&c, NULL);
+    ck_assert(net != NULL);
+    gc_check_opts o;
+    default_opts(&o, &c);
+    o.engine = _i % 4 < 2 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+    int bad = worst_bad(r, 1, why, sizeof why);
+    ck_assert_msg(!bad && r->restored, "case %d (GC_SEED=%" PRIu64 "), inadmissible (%s): %s\n"
+                  "  reproduce: %s", _i, base, adm, why, cmd);
+    for (size_t k = 0; k < r->nrows; k++)
+        ck_assert_msg(r->rows[k].verdict != GC_UNDECIDED || r->rows[k].reason != GC_REASON_NONE,
+                      "case %d: an undecided row without a reason: %s", _i, cmd);
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
 START_TEST(test_central_smooth)
 {
     run_case("central", prop_central, PROPS_SMOOTH, _i, "--inputs");
@@ -764,6 +797,7 @@ Suite *make_props_suite(void)
     tcase_add_test(tc, test_cases_are_well_formed);
     tcase_add_test(tc, test_admissible_rejects);
     tcase_add_loop_test(tc, test_central_smooth, 0, n);
+    tcase_add_loop_test(tc, test_inadmissible_never_fail, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_kinked_pass_or_kink, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_central_reference_engine, 0, (n + 3) / 4);
     tcase_add_loop_test(tc, test_kink_forced, 0, (n + 1) / 2);

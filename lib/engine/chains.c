@@ -70,7 +70,8 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     target_of_input(&tg[net->ntensors], net->act[0], net->dact[0]);
     const gc_chain ch = {.nlayers = net->nlayers, .layers = net->layers, .act = net->act,
                          .loss_from = net_loss_from, .prepare = net_prepare,
-                         .leave_clean = net_leave_clean, .ctx = net, .net = net};
+                         .leave_clean = net_leave_clean, .ctx = net, .net = net,
+                         .dact = net->dact};
     rc = gc_check_chain(&ch, tg, net->ntensors + 1, o.inputs, &o, "gc_check_net", out, err);
     free(tg);
     return rc;
@@ -147,7 +148,7 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
         return rc;
     layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
                    gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch)};
-    gc_mat *act[2] = {c.X, c.Y};
+    gc_mat *act[2] = {c.X, c.Y}, *dact[2] = {c.dX, c.R};
     gc_target tg[GC_LAYER_MAX_PARAMS + 1];
     if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL) {
         rc = gc_error_set(err, GC_ENOMEM, "gc_check_layer: out of memory");
@@ -158,7 +159,7 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
         target_of_input(&tg[layer->nparams], c.X, c.dX);
         const gc_chain ch = {.nlayers = 1, .layers = &c.layer, .act = act,
                              .loss_from = layer_loss_from, .prepare = layer_prepare,
-                             .ctx = &c};
+                             .ctx = &c, .dact = dact};
         rc = gc_check_chain(&ch, tg, layer->nparams + 1, o.params == NULL, &o,
                             "gc_check_layer", out, err);
     }

@@ -33,7 +33,34 @@ typedef enum gc_engine {
     GC_ENGINE_FAST       /* propagate the perturbation's sparse change */
 } gc_engine;
 
-typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
+/* One element's verdict.  pass: the finite difference confirms a (within the
+ * band, and its own error bound within the band too); kink: the loss is not
+ * differentiable near θ and a is one of its one-sided slopes; fail: the
+ * finite difference refutes a (|a - n| beyond band + bound, on a loss smooth
+ * at the scale that decided); undecided: neither, after escalation (the row's
+ * reason says why).  GC_UNDECIDED is last so that older code still compiles. */
+typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL, GC_UNDECIDED } gc_verdict;
+
+/* Why an element is undecided (GC_REASON_NONE for every other verdict). */
+typedef enum gc_reason {
+    GC_REASON_NONE,
+    GC_REASON_LOSS_NONFINITE,      /* the loss is not finite at θ */
+    GC_REASON_LOSS_NONFINITE_NEAR, /* not finite at θ ± h, on both sides, at every step tried */
+    GC_REASON_NOISE,               /* the difference's error bound stays above the band */
+    GC_REASON_FLAT,                /* the loss did not change beyond its rounding: flat or
+                                    * saturated, the gradient at roundoff level */
+    GC_REASON_KINK_AT_THETA,       /* kinked at every scale tried, a fits no one-sided slope:
+                                    * a kink at θ itself (relu'(0) convention?) */
+    GC_NREASONS
+} gc_reason;
+
+/* What a whole report shows, as the command's exit status spells it. */
+typedef enum gc_status {
+    GC_STATUS_CONFIRMED = 0, /* every element confirmed (kinks allowed) */
+    GC_STATUS_REFUTED = 1,   /* a fail, a kink under strict_kinks, or values not restored */
+    GC_STATUS_UNDECIDED = 3  /* nothing refuted, but an element undecided or a tensor
+                              * vacuous (unless allow_vacuous) */
+} gc_status;
 
 /* The report of a check (<gradcheck/report.h>). */
 typedef struct gc_report gc_report;
@@ -114,6 +141,8 @@ typedef struct gc_check_opts {
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     gc_precision precision;   /* default GC_PRECISION_FLOAT64 */
+    int allow_vacuous;        /* nonzero: a vacuous tensor (zeros compared with zeros)
+                               * does not make the status undecided */
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly

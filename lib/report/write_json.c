@@ -3,9 +3,10 @@
  *
  * Numbers are written with 17 significant digits, so a double read back is
  * bit-identical.  JSON has no NaN or Infinity: such values are written as
- * the strings "nan", "inf" and "-inf".  Optional row fields: num_err when
- * the method estimates it (richardson); slope_lo and slope_hi on kink and
- * fail rows when computed; hook when a layer's kink hook fired.  The
+ * the strings "nan", "inf" and "-inf".  Every row has num_err (the error
+ * bound) and band; optional row fields: reason on undecided rows, escalated
+ * when true; slope_lo and slope_hi on non-pass rows when computed; hook
+ * when a layer's kink hook fired.  The
  * schema is in README.md.
  */
 #include "gradcheck/report.h"
@@ -29,6 +30,48 @@ static void put(json_t *obj, const char *key, json_t *v, int *bad)
         *bad = 1;
 }
 
+/* {"noise": 3, ...}: the reasons with a nonzero count. */
+static json_t *reasons(const int *n, int *bad)
+{
+    json_t *j = json_object();
+    if (j == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    for (int w = 1; w < GC_NREASONS; w++)
+        if (n[w] > 0)
+            put(j, gc_reason_name((gc_reason)w), json_integer(n[w]), bad);
+    return j;
+}
+
+/* The tensor's coverage: what its verdicts rest on. */
+static void tensor_coverage(json_t *j, const gc_tensor_report *tr, int *bad)
+{
+    put(j, "undecided", json_integer(tr->nundecided), bad);
+    put(j, "undecided_by_reason", reasons(tr->nreason, bad), bad);
+    put(j, "weak", json_integer(tr->nweak), bad);
+    put(j, "escalated", json_integer(tr->nescalated), bad);
+    put(j, "grad_scale", num(tr->grad_scale), bad);
+    put(j, "sensitivity_median", num(tr->sens_median), bad);
+    put(j, "sensitivity_worst", num(tr->sens_worst), bad);
+}
+
+/* The row's bound, band and, when set, reason and escalation. */
+static void row_bound(json_t *j, const gc_row *w, int *bad)
+{
+    put(j, "num_err", num(w->num_err), bad);
+    put(j, "band", num(w->band), bad);
+    if (w->verdict == GC_UNDECIDED)
+        put(j, "reason", json_string(gc_reason_name(w->reason)), bad);
+    if (w->escalated)
+        put(j, "escalated", json_true(), bad);
+}
+
+static const char *status_name(gc_status st)
+{
+    return st == GC_STATUS_CONFIRMED ? "pass" : st == GC_STATUS_REFUTED ? "fail" : "undecided";
+}
+
 static json_t *options(const gc_check_opts *o, int *bad)
 {
     json_t *j = json_object();
@@ -47,6 +90,9 @@ static json_t *options(const gc_check_opts *o, int *bad)
     put(j, "adaptive", json_boolean(o->adaptive), bad);
     put(j, "engine", json_string(gc_engine_name(o->engine)), bad);
     put(j, "screen", json_boolean(o->screen), bad);
+    put(j, "allow_vacuous", json_boolean(o->allow_vacuous), bad);
+    put(j, "precision",
+        json_string(o->precision == GC_PRECISION_FLOAT32 ? "float32" : "float64"), bad);
     return j;
 }
 
@@ -66,6 +112,7 @@ static json_t *tensor(const gc_report *r, const gc_tensor_report *tr, int *bad)
     put(j, "pass", json_integer(tr->npass), bad);
     put(j, "kink", json_integer(tr->nkink), bad);
     put(j, "fail", json_integer(tr->nfail), bad);
+    tensor_coverage(j, tr, bad);
     put(j, "max_rel_err", num(tr->max_rel), bad);
     put(j, "median_rel_err", num(tr->median_rel), bad);
     if (tr->count > 0) {
@@ -97,8 +144,7 @@ static json_t *row(const gc_report *r, const gc_row *w, int *bad)
     put(j, "numeric", num(w->numeric), bad);
     put(j, "abs_err", num(w->abs_err), bad);
     put(j, "rel_err", num(w->rel_err), bad);
-    if (!isnan(w->num_err))
-        put(j, "num_err", num(w->num_err), bad);
+    row_bound(j, w, bad);
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
         put(j, "slope_lo", num(w->slope_lo), bad);
         put(j, "slope_hi", num(w->slope_hi), bad);
@@ -138,11 +184,16 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     put(totals, "pass", json_integer(r->npass), &bad);
     put(totals, "kink", json_integer(r->nkink), &bad);
     put(totals, "fail", json_integer(r->nfail), &bad);
+    put(totals, "undecided", json_integer(r->nundecided), &bad);
+    put(totals, "undecided_by_reason", reasons(r->nreason, &bad), &bad);
+    put(totals, "weak", json_integer(r->nweak), &bad);
+    put(totals, "escalated", json_integer(r->nescalated), &bad);
     put(totals, "vacuous", json_integer(r->nvacuous), &bad);
     put(totals, "restored", json_boolean(r->restored), &bad);
     put(totals, "evaluations", json_integer((json_int_t)r->nevals), &bad);
     put(root, "totals", totals, &bad);
-    put(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"), &bad);
+    put(root, "verdict", json_string(status_name(gc_report_status(r))), &bad);
+    put(root, "status", json_integer((json_int_t)gc_report_status(r)), &bad);
     int rc = GC_OK;
     if (bad)
         rc = GC_ENOMEM;
