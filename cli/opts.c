@@ -19,7 +19,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_ALLOW_VACUOUS
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_ALLOW_VACUOUS, OPT_PRECISION
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +39,7 @@ static const struct option long_opts[] = {
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
     {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -177,6 +178,11 @@ static const char *engine_at(int i)
     return strcmp(s, "?") != 0 ? s : NULL;
 }
 
+static const char *precision_at(int i)
+{
+    return i == 0 ? "float64" : i == 1 ? "float32" : NULL;
+}
+
 static const char *init_at(int i)
 {
     return gc_init_name((gc_init)i);
@@ -245,7 +251,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 
     optind = 1;
     opterr = 0;
-    int c, rc = 0, v = 0;
+    int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         switch (c) {
@@ -291,8 +297,19 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 o->check.method = (gc_method)v;
             break;
         case OPT_EPS: rc = parse_double("--eps", optarg, 1, &o->check.eps, msg, size); break;
-        case OPT_RTOL: rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size); break;
-        case OPT_ATOL: rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size); break;
+        case OPT_RTOL:
+            rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size);
+            tol_set |= 1;
+            break;
+        case OPT_ATOL:
+            rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size);
+            tol_set |= 2;
+            break;
+        case OPT_PRECISION:
+            rc = parse_choice("--precision", optarg, precision_at, &v, msg, size);
+            if (rc == 0)
+                o->check.precision = v == 1 ? GC_PRECISION_FLOAT32 : GC_PRECISION_FLOAT64;
+            break;
         case OPT_PARAM:
             if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
                 rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
@@ -348,6 +365,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     }
     if (rc != 0)
         return rc;
+    /* float32's own tolerances unless given (its step comes with eps 0) */
+    if (o->check.precision == GC_PRECISION_FLOAT32) {
+        if (!(tol_set & 1))
+            o->check.rtol = GC_DEFAULT_RTOL_FLOAT32;
+        if (!(tol_set & 2))
+            o->check.atol = GC_DEFAULT_ATOL_FLOAT32;
+    }
     if (o->help || o->version)
         return 0;
     if (optind < argc)
@@ -451,6 +475,10 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --precision P       float64 or float32: the element type the code under test\n"
+"                      computes in; float32 perturbs by floats, steps 2^-8\n"
+"                      max(1, |θ|), rtol 3e-4, atol 1e-6 and a band floor of\n"
+"                      6.1e-5 max|a| per tensor, unless given [float64]\n"
 "  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
 "                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <gradcheck.h>
+#include <gradcheck/ck.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,12 @@ START_TEST(test_nan_is_fail)
     ck_assert_int_eq(gc_report_status(r), GC_STATUS_UNDECIDED);
     ck_assert_int_eq(r->nreason[GC_REASON_LOSS_NONFINITE], 1);
     gc_report_free(r);
+    /* the Check helper fails on it, saying undecided and why, not "fail" */
+    char msg[1536];
+    ck_assert_int_eq(gc_ck_net_gradients(net, NULL, msg, sizeof msg, NULL), 0);
+    ck_assert_msg(strstr(msg, "undecided") != NULL && strstr(msg, "loss not finite at θ") != NULL &&
+                      strstr(msg, "elements fail") == NULL,
+                  "%s", msg);
     gc_net_free(net);
 
     net = nanny_net(0.7, 1.0); /* finite loss, NaN analytic */

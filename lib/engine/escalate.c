@@ -3,9 +3,9 @@
  * for an element the default step left undecided.
  *
  * D(h) = f' + c1 h² + c2 h⁴ + ... for central differences (f' + c1 h + ...
- * one-sided), so from steps h0, h0/2, h0/4, ... Neville's tableau
+ * one-sided), so from steps h0, h0/q, h0/q², ... Neville's tableau
  *   A[r][j] = A[r][j-1] + (A[r][j-1] - A[r-1][j-1]) / (f^j - 1),
- *   f = 4 (central) or 2 (one-sided),
+ *   f = q² (central) or q (one-sided), q = 2 (a second search: √2),
  * cancels one more power per column.  Each entry's truncation is estimated
  * as dfridr does (the larger distance to its two parents) and its roundoff
  * bounded exactly: the tableau is linear in the D's, each D carries 2δ over
@@ -61,6 +61,7 @@ typedef struct ridders {
     double R[GC_ESCALATE_STEPS][GC_ESCALATE_STEPS];
     double best_n, best_B;
     double n_eps, B_eps; /* the default step's value and bound (B NaN: no constraint) */
+    double floor;        /* the band's floor (gc_band) */
 } ridders;
 
 /* An entry n ± B is a candidate only when it is consistent with the default
@@ -90,17 +91,17 @@ static void extrapolate(ridders *rd, int r, double f)
     }
 }
 
-/* One Ridders search from step h down: the best consistent entry in
+/* One Ridders search from step h down by factors con: the best consistent entry in
  * rd->best_n, rd->best_B (INFINITY: none) and gc_decide's verdict on it. */
 static gc_verdict search(const gc_fd_ctx *c, const gc_target *t, size_t i, double a, int dir,
-                         double h, ridders *rd, gc_reason *why)
+                         double h, double con, ridders *rd, gc_reason *why)
 {
-    const double x0 = t->value[i], f = dir == 0 ? 4.0 : 2.0;
+    const double x0 = t->value[i], f = dir == 0 ? con * con : con;
     rd->best_n = NAN;
     rd->best_B = INFINITY;
     int base = 0;
     gc_verdict v = GC_UNDECIDED;
-    for (int k = 0; k < GC_ESCALATE_STEPS; k++, h *= 0.5) {
+    for (int k = 0; k < GC_ESCALATE_STEPS; k++, h /= con) {
         int r = k - base;
         if (!diff_at(c, t, i, x0, h, dir, &rd->A[r][0], &rd->R[r][0])) {
             base = k + 1; /* restart below a step that did not work */
@@ -110,7 +111,8 @@ static gc_verdict search(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
         extrapolate(rd, r, f);
         if (r == 0 || !(rd->best_B < INFINITY))
             continue;
-        v = gc_decide(a, rd->best_n, rd->best_B, gc_band(a, rd->best_n, NAN, c->o), why);
+        v = gc_decide(a, rd->best_n, rd->best_B, gc_band(a, rd->best_n, NAN, rd->floor, c->o),
+                      why);
         if (v != GC_UNDECIDED)
             break;
         /* dfridr's stop: the highest order got worse than the best by 2 */
@@ -136,21 +138,22 @@ gc_verdict gc_escalate(const gc_fd_ctx *c, const gc_target *t, size_t i, double 
     /* from where the roundoff δ/h is 1/256 of the band (a few columns of
      * the tableau amplify it), at most H0 max(1, |θ|): the smaller the
      * steps the fewer kinks they cross */
-    const double band0 = gc_band(a, p->numeric, NAN, c->o);
+    const double band0 = gc_band(a, p->numeric, NAN, p->floor, c->o);
     const double h0 = fmin(GC_ESCALATE_H0 * fmax(1.0, fabs(x0)),
-                           fmax(16.0 * c->o->eps, 256.0 * gc_fd_delta(c, c->L0, c->L0) / band0));
+                           fmax(16.0 * p->step, 256.0 * gc_fd_delta(c, c->L0, c->L0) / band0));
     ridders rd, again;
     rd.n_eps = again.n_eps = p->numeric;
     rd.B_eps = again.B_eps = p->finite ? p->bound : NAN;
+    rd.floor = again.floor = p->floor;
     gc_reason first = *why;
-    gc_verdict v = search(c, t, i, a, dir, h0, &rd, why);
+    gc_verdict v = search(c, t, i, a, dir, h0, 2.0, &rd, why);
     if (v == GC_FAIL) {
-        /* a refutation must be reproduced by a second search from a step
-         * GC_ESCALATE_REPEAT times smaller, consistent with the first: two
-         * tableaus fooled alike by a step too coarse are far less likely
-         * than one */
+        /* a refutation must be reproduced, consistently, by a second search
+         * over other steps (from h0 / GC_ESCALATE_REPEAT by factors √2):
+         * two tableaus fooled alike by steps too coarse for the loss are far
+         * less likely than one, and the roundoff stays that of the first */
         gc_reason w2;
-        gc_verdict v2 = search(c, t, i, a, dir, h0 / GC_ESCALATE_REPEAT, &again, &w2);
+        gc_verdict v2 = search(c, t, i, a, dir, h0 / GC_ESCALATE_REPEAT, sqrt(2.0), &again, &w2);
         if (v2 != GC_FAIL || !(fabs(rd.best_n - again.best_n) <= rd.best_B + again.best_B)) {
             v = GC_UNDECIDED;
             *why = GC_REASON_NOISE;

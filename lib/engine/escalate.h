@@ -14,8 +14,9 @@
 /* The tableau's truncation estimate is an estimate, not a bound: this
  * factor of headroom before it may refute. */
 #define GC_ESCALATE_SAFETY 4.0
-/* A refutation is searched for again from a step this many times smaller. */
-#define GC_ESCALATE_REPEAT 16.0
+/* A refutation is searched for again from a step this many times smaller
+ * (by factors √2: steps interleaved with the first search's). */
+#define GC_ESCALATE_REPEAT 1.19
 
 /* Ridders' method for element i of t (the default step left it undecided
  * with reason *why): central differences at h0, h0/2, ... extrapolated

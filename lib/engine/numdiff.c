@@ -13,6 +13,18 @@ double gc_fd_unit(const gc_check_opts *o)
     return o->precision == GC_PRECISION_FLOAT32 ? 0x1p-24 : 0x1p-53;
 }
 
+double gc_fd_step(const gc_check_opts *o, double x0)
+{
+    return o->precision == GC_PRECISION_FLOAT32 ? o->eps * fmax(1.0, fabs(x0)) : o->eps;
+}
+
+double gc_fd_floor(const gc_check_opts *o, double grad_scale)
+{
+    if (o->precision != GC_PRECISION_FLOAT32 || !isfinite(grad_scale))
+        return 0.0;
+    return GC_FLOAT32_FLOOR_C * 0x1p-24 * grad_scale;
+}
+
 double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
 {
     double far = fmax(fabs(l1), fabs(l2)) - fabs(c->L0);
@@ -129,7 +141,7 @@ static double richardson_roundoff(const gc_fd_ctx *c, const double *Lm, const do
 static void forward_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
                             gc_fd_point *p)
 {
-    double xp = gc_fd_moved(c->o, x0, c->o->eps);
+    double xp = gc_fd_moved(c->o, x0, p->step);
     double lp = gc_eval_loss(c->ev, t, i, xp);
     gc_eval_restore(c->ev, t, i, x0);
     p->bad_side = isfinite(lp) ? 0 : 2;
@@ -142,7 +154,7 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
 {
     double D[GC_RICHARDSON_LEVELS], Lm[GC_RICHARDSON_LEVELS], Lp[GC_RICHARDSON_LEVELS];
     double step[GC_RICHARDSON_LEVELS];
-    double h = c->o->eps;
+    double h = p->step;
     for (int lvl = 0; lvl < GC_RICHARDSON_LEVELS; lvl++, h *= 0.5) {
         int bad;
         D[lvl] = central_at(c, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &bad);
@@ -155,7 +167,7 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
     p->numeric = gc_richardson(D, GC_RICHARDSON_LEVELS, &trunc);
     p->trunc_est = trunc;
     p->bound = trunc + richardson_roundoff(c, Lm, Lp, step, GC_RICHARDSON_LEVELS);
-    slopes(c, p, x0, c->o->eps, Lm[0], Lp[0]);
+    slopes(c, p, x0, p->step, Lm[0], Lp[0]);
 }
 
 /* Central: the roundoff 2δ over the step, and the truncation ε²|L‴|/6
@@ -166,10 +178,10 @@ static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, do
                             gc_fd_point *p)
 {
     double lm, lp;
-    p->numeric = central_at(c, t, i, x0, c->o->eps, 1, &lm, &lp, &p->bad_side);
+    p->numeric = central_at(c, t, i, x0, p->step, 1, &lm, &lp, &p->bad_side);
     p->hook = gc_eval_kink_hook(c->ev, t->layer);
-    slopes(c, p, x0, c->o->eps, lm, lp);
-    double step = gc_fd_moved(c->o, x0, c->o->eps) - gc_fd_moved(c->o, x0, -c->o->eps);
+    slopes(c, p, x0, p->step, lm, lp);
+    double step = gc_fd_moved(c->o, x0, p->step) - gc_fd_moved(c->o, x0, -p->step);
     p->bound = 2.0 * gc_fd_delta(c, lm, lp) / step +
                0.5 * step * fabs(p->slope_hi - p->slope_lo);
 }
@@ -183,6 +195,8 @@ void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point
     p->hook = 0;
     p->refined = p->escalated = 0;
     p->bad_side = 0;
+    p->step = gc_fd_step(c->o, x0);
+    p->floor = gc_fd_floor(c->o, t->grad_scale);
     switch (c->o->method) {
     case GC_METHOD_FORWARD:
         forward_element(c, t, i, x0, p);
@@ -206,10 +220,10 @@ void gc_fd_slopes(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point 
     const double x0 = t->value[i];
     double lm, lp;
     int bad;
-    (void)central_at(c, t, i, x0, c->o->eps, 1, &lm, &lp, &bad);
+    (void)central_at(c, t, i, x0, p->step, 1, &lm, &lp, &bad);
     p->bad_side |= bad;
     p->hook = gc_eval_kink_hook(c->ev, t->layer);
-    slopes(c, p, x0, c->o->eps, lm, lp);
+    slopes(c, p, x0, p->step, lm, lp);
     p->bound += 0.5 * fabs(p->slope_hi - p->slope_lo);
     p->finite = isfinite(c->L0) && p->bad_side == 0;
     if (!p->finite)

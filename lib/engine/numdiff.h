@@ -37,6 +37,8 @@ typedef struct gc_fd_point {
     double slope_lo; /* (L(θ) - L(θ-ε)) / ε, NaN when not computed */
     double slope_hi; /* (L(θ+ε) - L(θ)) / ε, NaN when not computed */
     double noise;    /* roundoff bound of a one-sided slope: 2δ / ε */
+    double step;     /* ε as taken for this element (gc_fd_step) */
+    double floor;    /* the band's absolute floor beyond atol (gc_band) */
     int hook;        /* a kink hook fired between θ-ε and θ+ε */
     int finite;      /* every loss used was finite */
     int bad_side;    /* bit 1: L(θ-ε) not finite, bit 2: L(θ+ε) not finite */
@@ -46,6 +48,15 @@ typedef struct gc_fd_point {
 
 /* The unit roundoff of opts->precision. */
 double gc_fd_unit(const gc_check_opts *o);
+
+/* The step at θ = x0: opts->eps (float64), eps max(1, |x0|) (float32, whose
+ * roundoff is relative to |θ|). */
+double gc_fd_step(const gc_check_opts *o, double x0);
+
+/* The band's absolute floor for a tensor whose largest |analytic| is
+ * grad_scale: 0 for float64; for float32 GC_FLOAT32_FLOOR_C u grad_scale,
+ * what a float backward's reductions resolve (check.h). */
+double gc_fd_floor(const gc_check_opts *o, double grad_scale);
 
 /* θ + h as the code under test sees it: float32 code holds θ in a float,
  * so the point is the float nearest θ + h; a step is always the difference

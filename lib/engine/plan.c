@@ -211,3 +211,16 @@ double gc_chain_loss_scale(const gc_chain *ch, double L0)
     }
     return isnan(S) ? INFINITY : S;
 }
+
+void gc_targets_grad_scale(gc_target *tg, int n)
+{
+    for (int t = 0; t < n; t++) {
+        double m = 0.0;
+        for (size_t i = 0; i < gc_target_size(&tg[t]); i++) {
+            double g = fabs(tg[t].grad[i]);
+            if (!(g <= m))
+                m = isnan(m) ? m : g;
+        }
+        tg[t].grad_scale = m;
+    }
+}

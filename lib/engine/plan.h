@@ -51,7 +51,11 @@ typedef struct gc_target {
     const double *grad;
     int layer;
     int net_index; /* its index in net->tensors, GC_FAST_INPUT for the input "x" */
+    double grad_scale; /* max |grad| (NaN first), set after the chain's prepare */
 } gc_target;
+
+/* Every target's grad_scale from its current grad. */
+void gc_targets_grad_scale(gc_target *tg, int n);
 
 static inline size_t gc_target_size(const gc_target *t)
 {

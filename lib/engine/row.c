@@ -37,7 +37,7 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     const double x0 = t->value[i], L0 = c->L0;
     const double tolmag = fmax(fmax(fabs(a), fabs(p->slope_lo)), fabs(p->slope_hi));
     const double tol = o->rtol * tolmag > o->atol ? o->rtol * tolmag : o->atol;
-    double h = o->eps, n = NAN, B = NAN;
+    double h = p->step, n = NAN, B = NAN;
     int smooth = 0;
     p->refined = 1;
     *why = GC_REASON_KINK_AT_THETA;
@@ -45,7 +45,7 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
         h /= REFINE_FACTOR;
         const double xm = gc_fd_moved(o, x0, -h), xp = gc_fd_moved(o, x0, h);
         /* the roundoff at h, sized by the losses at ε (within O(ε) of these) */
-        if (!(p->noise * o->eps / h <= 4.0 * tol) || xm == x0 || xp == x0)
+        if (!(p->noise * p->step / h <= 4.0 * tol) || xm == x0 || xp == x0)
             break;
         const double lm = gc_eval_loss(c->ev, t, i, xm);
         gc_eval_mark_low(c->ev, t->layer);
@@ -66,7 +66,7 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
         B = 2.0 * delta / (xp - xm) + 0.5 * (xp - xm) * fabs(shi - slo);
     }
     gc_reason r;
-    if (smooth && gc_decide(a, n, B, gc_band(a, n, NAN, o), &r) == GC_FAIL) {
+    if (smooth && gc_decide(a, n, B, gc_band(a, n, NAN, p->floor, o), &r) == GC_FAIL) {
         p->numeric = n;
         p->bound = B;
         *why = GC_REASON_NONE;
@@ -89,6 +89,13 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
         gc_fd_slopes(c, t, i, &p);
         v = gc_judge(a, &p, c->o, &why);
     }
+    /* float32's step (u^(1/3) |θ|) is large enough that the truncation
+     * estimate ε|s+ - s-| can miss a fast-changing curvature: a refutation
+     * at ε is only a reason to measure again */
+    if (v == GC_FAIL && c->o->precision == GC_PRECISION_FLOAT32 && isfinite(a)) {
+        v = GC_UNDECIDED;
+        why = GC_REASON_NOISE;
+    }
     if (v == GC_UNDECIDED && !at_eps_only) {
         if (why == GC_REASON_KINK_AT_THETA)
             v = refine(c, t, i, a, &p, &why);
@@ -99,7 +106,7 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
     row->abs_err = fabs(a - p.numeric);
     row->rel_err = gc_rel_error(a, p.numeric);
     row->num_err = p.bound;
-    row->band = gc_band(a, p.numeric, p.escalated ? NAN : p.trunc_est, c->o);
+    row->band = gc_band(a, p.numeric, p.escalated ? NAN : p.trunc_est, p.floor, c->o);
     row->slope_lo = p.slope_lo;
     row->slope_hi = p.slope_hi;
     row->hook = p.hook;

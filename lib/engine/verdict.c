@@ -7,6 +7,12 @@
 
 #include <math.h>
 
+/* The larger; NaN when b is NaN (callers test for NaN first where it matters). */
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 static double max3(double a, double b, double c)
 {
     double m = a > b ? a : b;
@@ -28,13 +34,13 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o)
     return fabs(a - n) <= o->atol || gc_rel_error(a, n) <= o->rtol;
 }
 
-double gc_band(double a, double n, double est, const gc_check_opts *o)
+double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
 {
-    const double mag = fmax(fabs(a), fabs(n));
-    double band = fmax(o->atol, o->rtol * mag);
+    const double mag = max2(fabs(a), fabs(n));
+    double band = max2(max2(o->atol, floor), o->rtol * mag);
     if (o->adaptive && !isnan(est)) {
         double tight = max3(GC_ADAPTIVE_C * est, GC_ADAPTIVE_RTOL_FLOOR * mag, o->atol);
-        band = fmin(band, tight);
+        band = band < tight ? band : tight;
     }
     return band;
 }
@@ -97,11 +103,11 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
     }
     if (!isfinite(a))
         return GC_FAIL;
-    const double band = gc_band(a, n, p->trunc_est, o);
+    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
     if (fabs(a - n) <= band && p->bound <= band)
         return GC_PASS;
     int fits;
-    if (gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, o->eps, p->hook, o, &fits)) {
+    if (gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, p->step, p->hook, o, &fits)) {
         if (fits)
             return GC_KINK;
         *why = GC_REASON_KINK_AT_THETA;
@@ -124,6 +130,15 @@ int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, do
     const gc_verdict v = gc_judge(a, p, o, &why);
     if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
         return 0;
+    if (v == GC_PASS) {
+        /* the worst corner in closed form: the farthest n, the narrowest
+         * band, the largest bound (a pass is decided before the kink test) */
+        const double n = p->numeric, d = fabs(a - n);
+        const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
+        const double band_min = gc_band(a, n_in, p->trunc_est, p->floor, o);
+        const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+        return d + b <= band_min && B_max <= band_min;
+    }
     for (int sn = -1; sn <= 1; sn += 2)
         for (int ss = -1; ss <= 1; ss += 2)
             for (int sb = -1; sb <= 1; sb += 2) {
@@ -131,7 +146,7 @@ int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, do
                 q.numeric += sn * b;
                 /* B's losses differ by ulps (1e-9 relative covers them);
                  * its truncation share moves with the slopes by 2bε */
-                q.bound = fmax(0.0, q.bound * (1.0 + sb * 1e-9) + sb * 2.0 * b * o->eps);
+                q.bound = fmax(0.0, q.bound * (1.0 + sb * 1e-9) + sb * 2.0 * b * p->step);
                 if (!isnan(q.slope_lo)) {
                     q.slope_lo += ss * b;
                     q.slope_hi -= ss * b;

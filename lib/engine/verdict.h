@@ -15,9 +15,10 @@ double gc_rel_error(double a, double n);
 /* The plain rule: a and n finite and |a - n| <= atol or rel_err <= rtol. */
 int gc_within_tolerance(double a, double n, const gc_check_opts *o);
 
-/* The pass band max(atol, rtol max(|a|, |n|)); adaptive (richardson's
+/* The pass band max(atol, floor, rtol max(|a|, |n|)) (floor: gc_fd_floor);
+ * adaptive (richardson's
  * tableau estimate est, not NaN): tightened as check.h says. */
-double gc_band(double a, double n, double est, const gc_check_opts *o);
+double gc_band(double a, double n, double est, double floor, const gc_check_opts *o);
 
 /* The slope test at step h: returns "kinked" (the slopes differ by more than
  * a smooth loss explains, or hook); *fits: a lies between them, widened by

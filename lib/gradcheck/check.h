@@ -109,6 +109,35 @@ typedef enum gc_precision {
  * the analytic value, else a fail (lib/engine/row.c, refine). */
 #define GC_KINK_CURVATURE 100.0
 
+/*
+ * float32 defaults (opts.precision GC_PRECISION_FLOAT32; gc_check_opts_float32
+ * sets them, the command's --precision float32 too), u = 2^-24:
+ * eps 2^-8, relative: the step at θ is eps max(1, |θ|), since float's
+ *   rounding of θ is relative to |θ|.  A central difference errs by about
+ *   κ u S / h (roundoff, S the loss's rounding sensitivity, κ = 4) plus
+ *   h² |L‴| / 6 (truncation); the sum is smallest near h = (3 κ u S /
+ *   |L‴|)^(1/3) ≈ u^(1/3) = 3.9e-3 for S and L‴ of order one; 2^-8 is that,
+ *   and exact in float.  The perturbed value is the float nearest θ ± h and
+ *   the difference divides by the two floats' distance, never by 2h.
+ * rtol 3e-4: a third of the smallest bug to refute (1e-3 relative): such a
+ *   bug is refuted where its 1e-3 |a| exceeds 3e-4 |a| plus the bound, the
+ *   roundoff κ u S / h ≈ 6e-5 S at the default step (less after escalation).
+ * atol 1e-6 (16 u); and the band's absolute floor per tensor:
+ *   GC_FLOAT32_FLOOR_C u max|a| = 6.1e-5 max|a| over the tensor's rows: a
+ *   float backward computes each element as a sum of m float products,
+ *   off by up to γ_m Σ|terms| ≈ m u Σ|terms|, and for an element that
+ *   cancels Σ|terms| is of the size of the tensor's largest elements; C =
+ *   1024 covers reductions of up to 1024 terms.  So a cancelled element is
+ *   judged against what the float backward can resolve, not against its
+ *   own size (the numeric side's float rounding is in its bound already).
+ *   A 1e-3 bug is refuted in every element with |a| >~ 0.07 max|a| (and
+ *   its bound below 7e-4 |a|).
+ */
+#define GC_DEFAULT_EPS_FLOAT32 0x1p-8
+#define GC_DEFAULT_RTOL_FLOAT32 3e-4
+#define GC_DEFAULT_ATOL_FLOAT32 1e-6
+#define GC_FLOAT32_FLOOR_C 1024.0
+
 /* Options of a check.  Start from gc_check_opts_init. */
 typedef struct gc_check_opts {
     gc_method method;
@@ -158,7 +187,11 @@ typedef struct gc_check_opts {
  * screen. */
 void gc_check_opts_init(gc_check_opts *opts);
 
-/* The step method m uses when opts->eps is 0. */
+/* Set opts for float32 code: precision GC_PRECISION_FLOAT32, eps 0 (the
+ * float32 default), rtol and atol the float32 defaults; the rest kept. */
+void gc_check_opts_float32(gc_check_opts *opts);
+
+/* The step method m uses when opts->eps is 0 (float64). */
 double gc_method_default_eps(gc_method m);
 
 /* Check every (selected) parameter of net, and its input when opts->inputs
