@@ -124,6 +124,7 @@ int main(int argc, char **argv)
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
+    gc_expect *expect = NULL;
     gc_error err = {0};
     int status = 2;
 
@@ -155,6 +156,8 @@ int main(int argc, char **argv)
     }
     if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
+    if (o.expect != NULL && cli_expect_prepare(net, &o, &expect, msg, sizeof msg) != 0)
+        goto fail;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o.check, !o.quiet);
     int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
@@ -165,20 +168,27 @@ int main(int argc, char **argv)
         goto fail;
     }
 
-    if (o.output != NULL) {
-        if (write_report(rep, o.format, out.f) != GC_OK) {
-            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
+    int failed = gc_report_failed(rep);
+    FILE *f = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
+    if (expect != NULL) {
+        if (cli_expect_report(expect, rep, &o, f, &failed, msg, sizeof msg) != 0)
             goto fail;
-        }
+    } else if (f != NULL && write_report(rep, o.format, f) != GC_OK) {
+        if (o.output != NULL)
+            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
+        else
+            snprintf(msg, sizeof msg, "stdout: writing the report failed");
+        goto fail;
+    }
+    if (o.output != NULL) {
         if (cli_out_commit(&out, msg, sizeof msg) != 0)
             goto fail;
-    } else if (!o.quiet) {
-        if (write_report(rep, o.format, stdout) != GC_OK || fflush(stdout) != 0) {
-            snprintf(msg, sizeof msg, "stdout: writing the report failed");
-            goto fail;
-        }
+    } else if (f != NULL && fflush(stdout) != 0) {
+        snprintf(msg, sizeof msg, "stdout: writing the report failed");
+        goto fail;
     }
-    status = (int)gc_report_status(rep);
+    /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
+    status = failed ? 1 : (int)gc_report_status(rep);
     goto done;
 
 fail:
@@ -187,6 +197,7 @@ fail:
 done:
     cli_out_abort(&out);
     gc_report_free(rep);
+    gc_expect_free(expect);
     gc_net_free(net);
     cli_layer_close(&cl);
     free(o.params);

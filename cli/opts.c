@@ -19,7 +19,8 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_ALLOW_VACUOUS, OPT_PRECISION
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_ALLOW_VACUOUS,
+    OPT_PRECISION
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"expect", required_argument, NULL, OPT_EXPECT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -347,6 +349,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 rc = fail(msg, size, "--output: expected a file name, got ''");
             o->output = optarg;
             break;
+        case OPT_EXPECT:
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--expect: expected a file name, got ''");
+            o->expect = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': o->help = 1; break;
         case 'V': o->version = 1; break;
@@ -381,6 +388,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if (o->expect != NULL && o->layer != NULL)
+        return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
+                    "--layer");
+    if (o->expect != NULL && o->check.screen)
+        return fail(msg, size, "--expect: compares every checked element, and --screen checks "
+                    "no element of a tensor its screen passes");
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
@@ -489,6 +502,11 @@ void cli_usage(FILE *f)
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
 "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  --expect FILE       another tool's loss and gradients at these weights\n"
+"                      (JSON: {\"tool\", \"dtype\", \"loss\", \"grad\": {\"W1\": ...}}),\n"
+"                      compared element by element with gradcheck's backprop\n"
+"                      and finite differences; the report says per tensor\n"
+"                      which disagree (gradcheck-export writes such files)\n"
 "  -q, --quiet         no report on stdout; the exit status says it all\n"
 "                      (a progress bar shows on stderr only when it is a\n"
 "                      terminal, the check takes over a second and not --quiet)\n"
@@ -496,9 +514,10 @@ void cli_usage(FILE *f)
 "  -V, --version       the version, then exit\n"
 "\n"
 "Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
-"(a fail, a kink under --strict-kinks, or parameters not restored); 3 nothing\n"
-"refuted but an element undecided (the finite difference can neither confirm\n"
-"nor refute it: its reason is in the report) or a tensor vacuous (unless\n"
+"(a fail, a kink under --strict-kinks, or parameters not restored; with\n"
+"--expect: or the tool's loss or a gradient disagrees); 3 nothing refuted but\n"
+"an element undecided (the finite difference can neither confirm nor refute\n"
+"it: its reason is in the report) or a tensor vacuous (unless\n"
 "--allow-vacuous); 2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);

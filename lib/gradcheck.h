@@ -23,5 +23,6 @@
 #include "gradcheck/report.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
+#include "gradcheck/expect.h"
 
 #endif

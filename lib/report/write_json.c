@@ -10,6 +10,7 @@
  * schema is in README.md.
  */
 #include "gradcheck/report.h"
+#include "report/json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -155,10 +156,8 @@ static json_t *row(const gc_report *r, const gc_row *w, int *bad)
     return j;
 }
 
-int gc_report_write_json(const gc_report *r, FILE *f)
+json_t *gc_report_json(const gc_report *r)
 {
-    if (r == NULL || f == NULL)
-        return GC_EINVAL;
     int bad = 0;
     json_t *root = json_object(), *tensors = json_array(), *rows = json_array(),
            *totals = json_object();
@@ -167,7 +166,7 @@ int gc_report_write_json(const gc_report *r, FILE *f)
         json_decref(tensors);
         json_decref(rows);
         json_decref(totals);
-        return GC_ENOMEM;
+        return NULL;
     }
     put(root, "gradcheck", json_string(GC_VERSION), &bad);
     put(root, "options", options(&r->opts, &bad), &bad);
@@ -194,12 +193,34 @@ int gc_report_write_json(const gc_report *r, FILE *f)
     put(root, "totals", totals, &bad);
     put(root, "verdict", json_string(status_name(gc_report_status(r))), &bad);
     put(root, "status", json_integer((json_int_t)gc_report_status(r)), &bad);
-    int rc = GC_OK;
-    if (bad)
-        rc = GC_ENOMEM;
-    else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
-             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
-        rc = GC_EIO;
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+json_t *gc_report_json_num(double v)
+{
+    return num(v);
+}
+
+int gc_report_json_dump(json_t *root, FILE *f)
+{
+    if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
+        fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
+        return GC_EIO;
+    return GC_OK;
+}
+
+int gc_report_write_json(const gc_report *r, FILE *f)
+{
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    json_t *root = gc_report_json(r);
+    if (root == NULL)
+        return GC_ENOMEM;
+    int rc = gc_report_json_dump(root, f);
     json_decref(root);
     return rc;
 }
