@@ -11,8 +11,9 @@
  * usage: false_alarms [N [SEED [relu]]]    ("relu": relu and leaky_relu only)
  * Prints one line per outcome (pass, fail, undecided, each split by whether
  * the loss at θ is finite), the undecided ones by reason, and the `gradcheck`
- * command of the first networks of each non-pass outcome.  Exit 0 when no
- * network failed.
+ * command of the first networks of each non-pass outcome, and how close
+ * the numerics' errors came to their bounds.  Exit 0 when no network
+ * failed.
  */
 #include <gradcheck.h>
 #include <gradcheck/arch.h>
@@ -85,12 +86,50 @@ static int outcome_of(const gc_report *r, long *by_reason)
     return finite ? UNDECIDED : NONFINITE_UNDECIDED;
 }
 
+/* How close the numeric's error comes to its bound B at the default step:
+ * over the rows of a network with a finite loss that are smooth at ε (not
+ * escalated, no kink, no hook, |s+ - s-| <= 1e-4 max(1, |s-|), B > 0) and
+ * large enough for the relative band (below atol the analytic side's own
+ * rounding, e.g. σ(z) - t rounded to 0, dominates |a - n|), the
+ * largest |a - n| / B and how many exceed 1/4 and 1 (the bound's margin,
+ * lib/engine/numdiff.h). */
+typedef struct bound_tally {
+    long rows, above_quarter, above_one;
+    double worst;
+    char worst_cmd[512];
+} bound_tally;
+
+static void tally_bound(bound_tally *b, const gc_report *r, const config *c)
+{
+    if (!isfinite(r->loss))
+        return;
+    for (size_t k = 0; k < r->nrows; k++) {
+        const gc_row *w = &r->rows[k];
+        if (w->escalated || w->verdict == GC_KINK || w->hook || !(w->num_err > 0.0) ||
+            !isfinite(w->num_err) || !(w->band > r->opts.atol))
+            continue;
+        if (!isnan(w->slope_lo) &&
+            !(fabs(w->slope_hi - w->slope_lo) <= 1e-4 * fmax(1.0, fabs(w->slope_lo))))
+            continue;
+        double q = w->abs_err / w->num_err;
+        b->rows++;
+        b->above_quarter += q > 0.25;
+        b->above_one += q > 1.0;
+        if (q > b->worst) {
+            b->worst = q;
+            gc_arch_command(b->worst_cmd, sizeof b->worst_cmd, c->arch, c->acts, c->loss,
+                            c->batch, c->seed, c->init);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
     int relu_only = argc > 3 && strcmp(argv[3], "relu") == 0;
     long count[NOUTCOMES] = {0}, by_reason[GC_NREASONS] = {0}, nrows = 0, nesc = 0;
+    bound_tally bound = {0, 0, 0, 0.0, ""};
     int shown[NOUTCOMES] = {0};
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, seed, 0x5ca1ab1eu);
@@ -111,6 +150,7 @@ int main(int argc, char **argv)
             outcome = outcome_of(r, by_reason);
             nrows += (long)r->nrows;
             nesc += r->nescalated;
+            tally_bound(&bound, r, &c);
         }
         if (outcome == ERROR && strstr(err.msg, "bce takes probabilities") != NULL) {
             /* bce after a non-probability output: the network file is refused,
@@ -144,5 +184,8 @@ int main(int argc, char **argv)
                    by_reason[w]);
     printf("  elements: %ld checked, %ld escalated (%.3f%%)\n", nrows, nesc,
            nrows > 0 ? 100.0 * (double)nesc / (double)nrows : 0.0);
+    printf("  bound at ε: %ld smooth elements, |a - n| / B at most %.3g; %ld above 1/4, %ld "
+           "above 1%s%s\n", bound.rows, bound.worst, bound.above_quarter, bound.above_one,
+           bound.worst > 0.0 ? "; worst: " : "", bound.worst_cmd);
     return count[FAIL] + count[NONFINITE_FAIL] == 0 ? 0 : 1;
 }
