@@ -19,8 +19,8 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_ALLOW_VACUOUS,
-    OPT_PRECISION
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
+    OPT_ALLOW_VACUOUS
 };
 
 static const struct option long_opts[] = {
@@ -40,7 +40,6 @@ static const struct option long_opts[] = {
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
     {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
-    {"precision", required_argument, NULL, OPT_PRECISION},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -51,6 +50,8 @@ static const struct option long_opts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
     {"expect", required_argument, NULL, OPT_EXPECT},
+    {"set", required_argument, NULL, OPT_SET},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -180,14 +181,16 @@ static const char *engine_at(int i)
     return strcmp(s, "?") != 0 ? s : NULL;
 }
 
-static const char *precision_at(int i)
-{
-    return i == 0 ? "float64" : i == 1 ? "float32" : NULL;
-}
-
 static const char *init_at(int i)
 {
     return gc_init_name((gc_init)i);
+}
+
+/* In gc_precision's order. */
+static const char *precision_at(int i)
+{
+    static const char *const names[] = {"float64", "float32"};
+    return i >= 0 && i < COUNT(names) ? names[i] : NULL;
 }
 
 /* The flags of a --layer check, once every flag is read.  A layer check has
@@ -215,6 +218,8 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         o->out = o->in;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
+    if (o->args.n > 0 && strchr(o->layer, ':') == NULL)
+        return fail(msg, size, "--set: applies to plugin layers (LIB.so:FACTORY) only");
     if (o->init_set && strchr(o->layer, ':') != NULL)
         return fail(msg, size, "--init: applies to built-in layers only (a plugin's factory "
                     "draws its own parameters)");
@@ -307,11 +312,6 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size);
             tol_set |= 2;
             break;
-        case OPT_PRECISION:
-            rc = parse_choice("--precision", optarg, precision_at, &v, msg, size);
-            if (rc == 0)
-                o->check.precision = v == 1 ? GC_PRECISION_FLOAT32 : GC_PRECISION_FLOAT64;
-            break;
         case OPT_PARAM:
             if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
                 rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
@@ -339,6 +339,17 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->threads_set = 1;
             break;
         case OPT_SCREEN: o->check.screen = 1; break;
+        case OPT_SET: {
+            gc_error e = {0, {0}};
+            if (gc_layer_args_parse(&o->args, optarg, &e) != GC_OK)
+                rc = fail(msg, size, "--set: %s", e.msg);
+            break;
+        }
+        case OPT_PRECISION:
+            rc = parse_choice("--precision", optarg, precision_at, &v, msg, size);
+            if (rc == 0)
+                o->check.precision = (gc_precision)v;
+            break;
         case OPT_FORMAT:
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
@@ -401,7 +412,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                     "check one layer; see gradcheck --help)");
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
-                         : o->width_set ? "--width" : NULL;
+                         : o->width_set ? "--width" : o->args.n > 0 ? "--set" : NULL;
         if (flag != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
@@ -470,6 +481,9 @@ void cli_usage(FILE *f)
 "                      LIB.so without '/' is in the current directory\n"
 "  --layer NAME        a built-in: dense (W and b drawn per --init) or an\n"
 "                      activation (sigmoid, relu, ..., as --act)\n"
+"  --set NAME=V,...    hyper-parameters for a factory declared with\n"
+"                      GC_LAYER_FACTORY (gc_layer *FACTORY(gc_layer_args *));\n"
+"                      repeat or comma-separate; every one must be read\n"
 "  --in N              the layer's input width (required)\n"
 "  --out M             its output width [N]\n"
 "  --width N           --in N --out N\n"
@@ -488,16 +502,17 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
-"  --precision P       float64 or float32: the element type the code under test\n"
-"                      computes in; float32 perturbs by floats, steps 2^-8\n"
-"                      max(1, |θ|), rtol 3e-4, atol 1e-6 and a band floor of\n"
-"                      6.1e-5 max|a| per tensor, unless given [float64]\n"
 "  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
 "                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
+"  --precision P       float64 or float32: the element type the code under test\n"
+"                      computes in (a layer may declare float32); float32\n"
+"                      perturbs by floats, steps 2^-8 max(1, |θ|), rtol 3e-4,\n"
+"                      atol 1e-6 and a band floor of 6.1e-5 max|a| per tensor\n"
+"                      unless given [float64]\n"
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
