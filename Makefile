@@ -83,8 +83,8 @@ MUTANTS_H := $(BUILD)/gen/mutant_list.h
 LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
 LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
-.PHONY: all check test check-export demo sanitize valgrind bench install uninstall installcheck \
-        clean FORCE
+.PHONY: all check test check-export demo sanitize valgrind bench false-alarms install uninstall \
+        installcheck clean FORCE
 
 all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -224,6 +224,17 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 
 bench: all
 	./bench/run
+
+# How often a correct network is called wrong: FA_N random --arch networks
+# drawn from FA_SEED (FA_KIND=relu: relu and leaky_relu only).
+FA_N ?= 10000
+FA_SEED ?= 1
+$(BUILD)/bench/false_alarms: bench/false_alarms.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+false-alarms: $(BUILD)/bench/false_alarms
+	$(BUILD)/bench/false_alarms $(FA_N) $(FA_SEED) $(FA_KIND)
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.  A program

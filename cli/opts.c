@@ -20,7 +20,7 @@ enum {
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
-    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL
+    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +39,7 @@ static const struct option long_opts[] = {
     {"inputs", no_argument, NULL, OPT_INPUTS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
+    {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -281,7 +282,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->loss = "bce";
     o->batch = 1;
     o->seed = o->check.seed;
-    o->init = GC_INIT_UNIFORM;
+    o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
     /* At most one --param per argument, plus the terminating NULL. */
     o->params = calloc((size_t)argc + 1, sizeof *o->params);
@@ -290,7 +291,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 
     optind = 1;
     opterr = 0;
-    int c, rc = 0, v = 0;
+    int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         switch (c) {
@@ -336,8 +337,14 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 o->check.method = (gc_method)v;
             break;
         case OPT_EPS: rc = parse_double("--eps", optarg, 1, &o->check.eps, msg, size); break;
-        case OPT_RTOL: rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size); break;
-        case OPT_ATOL: rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size); break;
+        case OPT_RTOL:
+            rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size);
+            tol_set |= 1;
+            break;
+        case OPT_ATOL:
+            rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size);
+            tol_set |= 2;
+            break;
         case OPT_PARAM:
             if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
                 rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
@@ -351,6 +358,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->check.sample = (int)n;
             break;
         case OPT_STRICT_KINKS: o->check.strict_kinks = 1; break;
+        case OPT_ALLOW_VACUOUS: o->check.allow_vacuous = 1; break;
         case OPT_ADAPTIVE: o->check.adaptive = 1; break;
         case OPT_ENGINE:
             rc = parse_choice("--engine", optarg, engine_at, &v, msg, size);
@@ -420,6 +428,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     }
     if (rc != 0)
         return rc;
+    /* float32's own tolerances unless given (its step comes with eps 0) */
+    if (o->check.precision == GC_PRECISION_FLOAT32) {
+        if (!(tol_set & 1))
+            o->check.rtol = GC_DEFAULT_RTOL_FLOAT32;
+        if (!(tol_set & 2))
+            o->check.atol = GC_DEFAULT_ATOL_FLOAT32;
+    }
     if (o->help || o->version)
         return 0;
     if (optind < argc)
@@ -495,7 +510,10 @@ void cli_usage(FILE *f)
 "  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
 "  --batch B           examples in the random batch, 1 or more [1; 2 with --layer]\n"
 "  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
-"  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
+"  --init INIT         uniform, xavier, he or auto, for parameters drawn: auto\n"
+"                      is he before relu-like activations, else xavier, with\n"
+"                      small nonzero biases; uniform is the classic U[0, 1)\n"
+"                      [auto]\n"
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
 "  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
 "  drawn from the seed: the same command line gives the same report.\n"
@@ -537,12 +555,17 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
+"                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
 "  --precision P       float64 or float32: the element type the code under test\n"
-"                      computes in (a layer may declare float32) [float64]\n"
+"                      computes in (a layer may declare float32); float32\n"
+"                      perturbs by floats, steps 2^-8 max(1, |θ|), rtol 3e-4,\n"
+"                      atol 1e-6 and a band floor of 6.1e-5 max|a| per tensor\n"
+"                      unless given [float64]\n"
 "  --mutate N          inject N synthetic faults into backward's results (of\n"
 "                      the layer, or of the network layer holding the tensor),\n"
 "                      one check each, and report per tensor how many the\n"
@@ -562,9 +585,12 @@ void cli_usage(FILE *f)
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient or hygiene check failed\n"
-"(with --expect: or the tool's loss or a gradient disagrees), 2 usage or\n"
-"input error (one line on stderr).\n",
+"Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
+"(a fail, a kink under --strict-kinks, or parameters not restored), a hygiene\n"
+"check failed, or with --expect the tool's loss or a gradient disagrees; 3\n"
+"nothing refuted but an element undecided (the finite difference can neither\n"
+"confirm nor refute it: its reason is in the report) or a tensor vacuous\n"
+"(unless --allow-vacuous); 2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);
 }

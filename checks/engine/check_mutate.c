@@ -21,9 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../fixtures/mutants/mutants.h"
 #include "cli_run.h"
 #include "layer_zoo.h"
 #include "testutil.h"
+
+extern const gc_mutant gc_mutant_sigmoid_half_scale;
 
 #define MUTATE_SEEDS 6
 #define NFAULTS 50
@@ -235,18 +238,14 @@ START_TEST(test_vacuous_tensor_named)
 }
 END_TEST
 
-/* A check that fails without faults injects none (each would "count"). */
+/* A check that fails without faults injects none (each would "count"):
+ * a sigmoid whose backward is twice the true gradient is refuted as it is. */
 START_TEST(test_failing_check_injects_nothing)
 {
-    gc_layer *l = gc_dense_new(2, 2);
-    gc_pcg32 rng;
-    gc_pcg32_seed(&rng, 2u, 2u);
-    gc_ck_fill_normal(l, &rng);
+    gc_layer *l = gc_layer_new(gc_mutant_sigmoid_half_scale.ops, 3, 3);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.mutate = 10;
-    o.rtol = 0.0;
-    o.atol = 0.0; /* no tolerance: rounding alone fails some element */
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_layer(l, 2, &o, &r, NULL), GC_OK);
     ck_assert(r->nfail > 0);
@@ -338,19 +337,20 @@ START_TEST(test_cli_names_vacuous_tensors)
              beside_bin(lib, sizeof lib, "checks/plugins/libvacuous.so:vacuous_plugin"));
     const char *text[] = {"--layer", spec, "--in", "3", "--mutate", "50", NULL};
     result r;
-    run_ok(dir, text, 0, &r);
+    /* exit 3: the vacuous tensors proved nothing (--allow-vacuous would give 0) */
+    run_ok(dir, text, 3, &r);
     ck_assert_msg(strstr(r.out, "faults survive in: s, x (") != NULL, "%s", r.out);
     result_free(&r);
     const char *json[] = {"--layer", spec, "--in", "3", "--mutate", "50", "--format", "json",
                           "-o", path, NULL};
-    run_ok(dir, json, 0, &r);
+    run_ok(dir, json, 3, &r);
     result_free(&r);
     json_eq(dir, path, "(d['mutation']['survive_in'], [(t['name'], t['refuted'] == t['faults']) "
             "for t in d['mutation']['tensors']])",
             "(['s', 'x'], [('s', False), ('c', True), ('x', False)])");
     const char *junit[] = {"--layer", spec, "--in", "3", "--mutate", "50", "--format", "junit",
                            NULL};
-    run_ok(dir, junit, 0, &r);
+    run_ok(dir, junit, 3, &r);
     ck_assert_msg(strstr(r.out, "classname=\"gradcheck.mutation\" name=\"x\">\n      "
                                 "<system-out>refuted 0 of") != NULL, "%s", r.out);
     result_free(&r);

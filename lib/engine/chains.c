@@ -74,7 +74,8 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     target_of_input(&tg[net->ntensors], net->act[0], net->dact[0]);
     const gc_chain ch = {.nlayers = net->nlayers, .layers = net->layers, .act = net->act,
                          .loss_from = net_loss_from, .prepare = net_prepare,
-                         .leave_clean = net_leave_clean, .ctx = net, .net = net};
+                         .leave_clean = net_leave_clean, .ctx = net, .net = net,
+                         .dact = net->dact};
     rc = gc_check_chain(&ch, tg, net->ntensors + 1, o.inputs, &o, "gc_check_net", out, err);
     free(tg);
     if (rc == GC_OK && o.mutate > 0 && (rc = gc_mutation_run_net(net, &o, *out)) != GC_OK) {
@@ -162,7 +163,7 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch), o.seed};
     gc_pcg32 replay, *user_rng = layer->rng;
     layer->rng = &replay;
-    gc_mat *act[2] = {c.X, c.Y};
+    gc_mat *act[2] = {c.X, c.Y}, *dact[2] = {c.dX, c.R};
     gc_target tg[GC_LAYER_MAX_PARAMS + 1];
     if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL ||
         gc_layer_reserve(layer, batch) != GC_OK) { /* ops->workspace for this batch */
@@ -174,7 +175,7 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
         target_of_input(&tg[layer->nparams], c.X, c.dX);
         const gc_chain ch = {.nlayers = 1, .layers = &c.layer, .act = act,
                              .loss_from = layer_loss_from, .prepare = layer_prepare,
-                             .ctx = &c};
+                             .ctx = &c, .dact = dact};
         rc = gc_check_chain(&ch, tg, layer->nparams + 1, o.params == NULL, &o,
                             "gc_check_layer", out, err);
         if (rc == GC_OK)

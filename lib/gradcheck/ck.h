@@ -63,6 +63,10 @@
  *
  * Kinks: a layer with a kink hook (relu-like) may get kink verdicts near
  * its kink; they do not fail the assertion unless opts->strict_kinks.
+ * Undecided: an element the finite differences can neither confirm nor
+ * refute (or a vacuous tensor, unless opts->allow_vacuous) fails the
+ * assertion too, with a message that says "undecided" and the reason, never
+ * "wrong gradient".
  */
 #ifndef GRADCHECK_CK_H
 #define GRADCHECK_CK_H
@@ -116,21 +120,42 @@ static inline void gc_ck_fill_normal(gc_layer *l, gc_pcg32 *rng)
 }
 
 /* The worst failing row of r as "W[1][0]: analytic=... numeric=... rel=...
- * (fail)" into msg; "" when none. */
+ * (fail)" into msg; when nothing is refuted, the worst undecided row as
+ * "... (undecided: <reason>)"; "" when none. */
 static inline void gc_ck_worst_row(const gc_report *r, char *msg, size_t size)
 {
     const gc_row *w = NULL;
+    int undecided = gc_report_failed(r) == 0;
     msg[0] = '\0';
     for (size_t i = 0; i < r->nrows; i++) {
         const gc_row *row = &r->rows[i];
-        int bad = row->verdict == GC_FAIL || (row->verdict == GC_KINK && r->opts.strict_kinks);
+        int bad = undecided ? row->verdict == GC_UNDECIDED
+                            : row->verdict == GC_FAIL ||
+                                  (row->verdict == GC_KINK && r->opts.strict_kinks);
         if (bad && (w == NULL || !(row->rel_err <= w->rel_err)))
             w = row;
     }
     if (w != NULL)
-        snprintf(msg, size, "%s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g (%s)",
+        snprintf(msg, size, "%s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g bound=%.3g (%s%s%s)",
                  r->tensors[w->tensor].name, w->row, w->col, w->analytic, w->numeric,
-                 w->rel_err, gc_verdict_name(w->verdict));
+                 w->rel_err, w->num_err, gc_verdict_name(w->verdict), undecided ? ": " : "",
+                 undecided ? gc_reason_text(w->reason) : "");
+    else if (undecided && r->nvacuous > 0)
+        snprintf(msg, size, "%d vacuous tensor%s (zeros compared with zeros; allow_vacuous "
+                 "accepts them)", r->nvacuous, r->nvacuous == 1 ? "" : "s");
+}
+
+/* The one-line summary of a report that is not confirmed: "N of M elements
+ * fail" (refuted: a wrong gradient) or "undecided: N of M elements" (the
+ * finite differences could neither confirm nor refute). */
+static inline void gc_ck_status_line(const gc_report *r, char *msg, size_t size)
+{
+    if (gc_report_status(r) == GC_STATUS_REFUTED)
+        snprintf(msg, size, "%d of %zu elements fail%s", r->nfail, r->nrows,
+                 r->restored ? "" : ", parameters NOT restored");
+    else
+        snprintf(msg, size, "undecided (not a wrong gradient: the check could not decide): "
+                 "%d of %zu elements", r->nundecided, r->nrows);
 }
 
 /* The first failed hygiene check of r as "hygiene 'batch' fails: ..."
@@ -147,7 +172,9 @@ static inline void gc_ck_hygiene_failure(const gc_report *r, char *msg, size_t s
 }
 
 /* Run the layer check on l with `batch` examples and opts (NULL: defaults).
- * Returns 1 when it passes (gc_report_failed is 0); else 0, with a one-line
+ * Returns 1 when every element is confirmed (gc_report_status is
+ * GC_STATUS_CONFIRMED); else 0 -- refuted ("N of M elements fail") or
+ * undecided ("undecided: ..." with the reason: not a wrong gradient) -- with a one-line
  * summary (layer type, shape, seed, worst element) in msg and, when log is
  * not NULL, the report's text table written to log.  No Check needed. */
 static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_opts *opts,
@@ -166,19 +193,19 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
         snprintf(msg, size, "layer '%s': gc_check_layer: %s (%s)", type, gc_strerror(rc), err.msg);
         return 0;
     }
-    int ok = !gc_report_failed(r);
+    int ok = gc_report_status(r) == GC_STATUS_CONFIRMED;
     if (!ok) {
-        char worst[512], hygiene[320];
+        char worst[512], line[160], hygiene[320];
         gc_ck_worst_row(r, worst, sizeof worst);
+        gc_ck_status_line(r, line, sizeof line);
         gc_ck_hygiene_failure(r, hygiene, sizeof hygiene);
         snprintf(msg, size,
-                 "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %d of %zu elements "
-                 "fail%s; worst %s%s%s",
-                 type, l->in, l->out, batch, o.seed, r->nfail, r->nrows,
-                 r->restored ? "" : ", parameters NOT restored", worst[0] ? worst : "(none)",
-                 hygiene, log != NULL ? " (table on stderr)" : "");
+                 "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %s; worst %s%s%s",
+                 type, l->in, l->out, batch, o.seed, line, worst[0] ? worst : "(none)", hygiene,
+                 log != NULL ? " (table on stderr)" : "");
         if (log != NULL) {
-            fprintf(log, "gradient check of layer '%s' failed:\n", type);
+            fprintf(log, "gradient check of layer '%s' %s:\n", type,
+                    gc_report_failed(r) ? "failed" : "undecided");
             gc_report_write_text(r, log);
         }
     } else {
@@ -281,15 +308,16 @@ static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, ch
         snprintf(msg, size, "gc_check_net: %s (%s)", gc_strerror(rc), err.msg);
         return 0;
     }
-    int ok = !gc_report_failed(r);
+    int ok = gc_report_status(r) == GC_STATUS_CONFIRMED;
     if (!ok) {
-        char worst[512];
+        char worst[512], line[160];
         gc_ck_worst_row(r, worst, sizeof worst);
-        snprintf(msg, size, "network check: %d of %zu elements fail%s; worst %s%s", r->nfail,
-                 r->nrows, r->restored ? "" : ", parameters NOT restored", worst,
+        gc_ck_status_line(r, line, sizeof line);
+        snprintf(msg, size, "network check: %s; worst %s%s", line, worst,
                  log != NULL ? " (table on stderr)" : "");
         if (log != NULL) {
-            fprintf(log, "gradient check of a network failed:\n");
+            fprintf(log, "gradient check of a network %s:\n",
+                    gc_report_failed(r) ? "failed" : "undecided");
             gc_report_write_text(r, log);
         }
     } else {

@@ -2,8 +2,9 @@
  * write_junit.c -- the report as JUnit XML for CI dashboards: one testcase
  * per tensor.  A tensor with a failing element (or a kink under strict
  * kinks) carries a <failure> whose message summarises it and whose text
- * lists its kink and fail elements, worst first (up to 10); a vacuous one
- * carries <skipped>, since comparing zeros with zeros verified nothing.  A
+ * lists its kink and fail elements, worst first (up to 10); an undecided
+ * one (nothing refuted, something undecided) and a vacuous one carry
+ * <skipped> with the reason, since neither verified its elements.  A
  * report whose parameters were not restored gets one more failing testcase,
  * "restored".  No timestamps or durations, so one report gives one output.
  */
@@ -132,6 +133,26 @@ static void beyond_cases(const gc_report *r, FILE *f)
     mutation_cases(r, f);
 }
 
+/* An undecided tensor (nothing refuted, an element undecided) is a
+ * <skipped> whose message names its reasons: not a failure (no element is
+ * refuted), not a pass (some were not shown); the exit status 3 is what a
+ * CI job gates on. */
+static void skipped_undecided(FILE *f, const gc_tensor_report *tr)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "undecided: %d of %zu elements", tr->nundecided, tr->count);
+    const char *sep = ": ";
+    for (int w = 1; w < GC_NREASONS && n > 0 && (size_t)n < sizeof msg; w++)
+        if (tr->nreason[w] > 0) {
+            n += snprintf(msg + n, sizeof msg - (size_t)n, "%s%d %s", sep, tr->nreason[w],
+                          gc_reason_text((gc_reason)w));
+            sep = "; ";
+        }
+    fprintf(f, "\">\n      <skipped message=\"");
+    gc_junit_esc(f, msg);
+    fprintf(f, "\"/>\n    </testcase>\n");
+}
+
 void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped)
 {
     *tests = r->ntensors + (r->restored ? 0 : 1);
@@ -140,7 +161,7 @@ void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped
     for (int t = 0; t < r->ntensors; t++) {
         if (tensor_failed(r, &r->tensors[t]))
             (*failures)++;
-        else if (r->tensors[t].vacuous)
+        else if (r->tensors[t].vacuous || r->tensors[t].nundecided > 0)
             (*skipped)++;
     }
     beyond_counts(r, tests, failures, skipped);
@@ -199,6 +220,8 @@ void gc_junit_suite(const gc_report *r, FILE *f)
         gc_junit_esc(f, tr->name);
         if (tensor_failed(r, tr))
             tensor_failure(r, t, f);
+        else if (tr->nundecided > 0)
+            skipped_undecided(f, tr);
         else if (tr->vacuous)
             fprintf(f, "\">\n      <skipped message=\"vacuous: every |analytic| and |numeric| "
                        "&lt;= atol; nothing was verified\"/>\n    </testcase>\n");
