@@ -226,6 +226,12 @@ static int setup(job *j, int argc, char **argv, int rank, rank_status *me)
                  "ranks itself (--shard is gradcheck's)");
         return 2;
     }
+    if (j->o.check.mutate > 0 || (j->o.layer != NULL && j->o.check.no_hygiene != GC_HYGIENE_ALL)) {
+        snprintf(me->msg, sizeof me->msg, "%s", j->o.check.mutate > 0
+                 ? "--mutate: gradcheck's alone (a mutation run is not split)"
+                 : "--layer: give --no-hygiene (the hygiene checks are one run, not split)");
+        return 2;
+    }
     if (j->o.expect != NULL) {
         snprintf(me->msg, sizeof me->msg, "--expect: gradcheck's alone (gradcheck-mpi writes "
                  "the check's report)");

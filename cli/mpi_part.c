@@ -112,6 +112,8 @@ static int receive(int fd, gc_report **rep, rank_status *me)
     r->tensors = malloc((nt > 0 ? nt : 1) * sizeof *r->tensors);
     r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
     r->order = NULL;
+    r->hygiene = NULL; /* the child's pointers: split checks run none */
+    r->mutation = NULL;
     if (r->tensors == NULL || r->rows == NULL ||
         read_all(fd, r->tensors, nt * sizeof *r->tensors) != 0 ||
         read_all(fd, r->rows, r->nrows * sizeof *r->rows) != 0) {

@@ -164,7 +164,8 @@ START_TEST(test_mpi_rank_check_dies)
     const char *bin = gc_bin(), *slash = strrchr(bin, '/');
     snprintf(plugin, sizeof plugin, "%.*s/checks/plugins/libcrash.so:crash_last_plugin",
              (int)(slash - bin), bin);
-    const char *args[] = {"--layer", plugin, "--in", "4", "--batch", "2", "-o", out, NULL};
+    const char *args[] = {"--layer", plugin, "--in", "4", "--batch", "2", "--no-hygiene", "-o", out,
+                          NULL};
     result r;
     run_mpi(dir, 1, 3, args, NULL, &r);
     assert_one_line(&r, "rank 2: the check died: ", "a rank's check dies");

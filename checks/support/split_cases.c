@@ -29,9 +29,9 @@ static const struct {
     /* every row fails: slopes, worst lists, JUnit failures */
     {1, {"--arch", "4-3-2", "--act", "tanh,identity", "--loss", "mse", "--rtol", "0", "--atol",
          "0", "--eps", "1e-3", "--batch", "2", NULL}},
-    {0, {"--layer", "dense", "--in", "5", "--out", "3", "--batch", "2", NULL}},
+    {0, {"--layer", "dense", "--in", "5", "--out", "3", "--batch", "2", "--no-hygiene", NULL}},
     {0, {"--layer", "@BIN/examples/libscale.so:scale_plugin", "--width", "4", "--batch", "3",
-         NULL}},
+         "--no-hygiene", NULL}},
     {0, {"--net", "@FIX/nets/deep4_softmax_ce_soft.json", "--param", "W1", "--param", "b3",
          "--param", "x", "--threads", "1", NULL}},
     /* a check with no rows at all: every tensor screened */

@@ -138,6 +138,8 @@ const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b)
         return "screen";
     if (a->precision != b->precision)
         return "precision";
+    if (a->allow_vacuous != b->allow_vacuous)
+        return "allow_vacuous";
     return NULL;
 }
 

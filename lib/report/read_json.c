@@ -102,8 +102,13 @@ static int read_options(const src *s, const json_t *o, gc_check_opts *opts)
         (rc = get_int(s, o, "seed", "options.seed", INT64_MIN, INT64_MAX, &seed)) != GC_OK ||
         (rc = get_bool(s, o, "strict_kinks", "options.strict_kinks", &opts->strict_kinks)) != GC_OK ||
         (rc = get_bool(s, o, "adaptive", "options.adaptive", &opts->adaptive)) != GC_OK ||
-        (rc = get_bool(s, o, "screen", "options.screen", &opts->screen)) != GC_OK)
+        (rc = get_bool(s, o, "screen", "options.screen", &opts->screen)) != GC_OK ||
+        (rc = get_bool(s, o, "allow_vacuous", "options.allow_vacuous", &opts->allow_vacuous)) != GC_OK)
         return rc;
+    const char *precision = json_string_value(member(o, "precision"));
+    if (precision == NULL || (strcmp(precision, "float64") != 0 && strcmp(precision, "float32") != 0))
+        return bad(s, "options.precision", "float64 or float32");
+    opts->precision = strcmp(precision, "float32") == 0 ? GC_PRECISION_FLOAT32 : GC_PRECISION_FLOAT64;
     opts->sample = (int)sample;
     opts->seed = (uint64_t)seed; /* the writer's int64 view of the seed */
     return GC_OK;
@@ -181,8 +186,17 @@ static int read_row(const src *s, const json_t *j, size_t k, const gc_report *r,
         w->verdict = GC_KINK;
     else if (strcmp(verdict, "fail") == 0)
         w->verdict = GC_FAIL;
+    else if (strcmp(verdict, "undecided") == 0)
+        w->verdict = GC_UNDECIDED;
     else
-        return bad(s, path, "verdict pass, kink or fail");
+        return bad(s, path, "verdict pass, kink, fail or undecided");
+    const char *reason = json_string_value(member(j, "reason"));
+    w->reason = GC_REASON_NONE;
+    for (int k = 1; reason != NULL && k < GC_NREASONS && w->reason == GC_REASON_NONE; k++)
+        if (strcmp(reason, gc_reason_name((gc_reason)k)) == 0)
+            w->reason = (gc_reason)k;
+    if (reason != NULL && w->reason == GC_REASON_NONE)
+        return bad(s, path, "a known reason");
     const gc_tensor_report *tr = &r->tensors[w->tensor];
     long long row, col;
     int rc;
@@ -193,12 +207,14 @@ static int read_row(const src *s, const json_t *j, size_t k, const gc_report *r,
         (rc = get_num(s, j, "abs_err", path, &w->abs_err)) != GC_OK ||
         (rc = get_num(s, j, "rel_err", path, &w->rel_err)) != GC_OK ||
         (rc = get_opt_num(s, j, "num_err", path, &w->num_err)) != GC_OK ||
+        (rc = get_opt_num(s, j, "band", path, &w->band)) != GC_OK ||
         (rc = get_opt_num(s, j, "slope_lo", path, &w->slope_lo)) != GC_OK ||
         (rc = get_opt_num(s, j, "slope_hi", path, &w->slope_hi)) != GC_OK)
         return rc;
     w->row = (int)row;
     w->col = (int)col;
     w->hook = json_is_true(member(j, "hook"));
+    w->escalated = json_is_true(member(j, "escalated"));
     return GC_OK;
 }
 
