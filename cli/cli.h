@@ -62,7 +62,7 @@ int cli_write_report(const gc_report *r, cli_format format, FILE *f);
 /* ---- merge.c: gradcheck merge ------------------------------------------ */
 
 /* `gradcheck merge [--format F] [-o FILE] [-q] A.json ...` with argv[0]
- * "merge": the exit status (0, 1 as gradcheck's, 2 with one line on stderr). */
+ * "merge": the exit status (0, 1, 3 as gradcheck's; 2 with one line on stderr). */
 int cli_merge(int argc, char **argv);
 
 /* ---- --layer: one layer, built in or loaded --------------------------- */

@@ -28,9 +28,9 @@ static void usage(FILE *f)
                "  -q, --quiet         no report on stdout; the exit status says it all\n"
                "  -h, --help          this help, then exit\n"
                "\n"
-               "Exit status: 0 every gradient passed, 1 a gradient failed, 2 usage or input\n"
-               "error: unreadable parts, parts of other networks, options or seeds, a part\n"
-               "missing or given twice (one line on stderr).\n");
+               "Exit status: the whole check's (0 confirmed, 1 refuted, 3 undecided), or 2\n"
+               "for a usage or input error: unreadable parts, parts of other networks,\n"
+               "options or seeds, a part missing or given twice (one line on stderr).\n");
 }
 
 typedef struct merge_opts {
@@ -152,7 +152,7 @@ int cli_merge(int argc, char **argv)
             goto fail;
         }
     }
-    status = gc_report_failed(whole) ? 1 : 0;
+    status = (int)gc_report_status(whole);
     goto done;
 fail:
     fprintf(stderr, "gradcheck: %s\n", msg);

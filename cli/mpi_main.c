@@ -283,7 +283,7 @@ static int finish(job *j, const rank_status *all, int rank, int size)
     if (rank == ROOT && status == 0) {
         status = write_out(j, msg, sizeof msg);
         if (status == 0)
-            status = gc_report_failed(j->rep) ? 1 : 0;
+            status = (int)gc_report_status(j->rep);
     }
     if (rank == ROOT && status == 2)
         fprintf(stderr, "gradcheck-mpi: %s\n", msg);
