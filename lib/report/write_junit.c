@@ -8,54 +8,12 @@
  * "restored".  No timestamps or durations, so one report gives one output.
  */
 #include "gradcheck/check.h"
-#include "io/numfmt.h"
+#include "report/markup.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define LIST_MAX 10
-
-/* The shortest %.Ng (N = 1..17) that reads back as the same double:
- * "1e-06" rather than "9.9999999999999995e-07", and still exact.  snprintf
- * and strtod agree on the locale's decimal point, so the search holds in
- * any locale; the point is made '.' after it. */
-static const char *shortest(char buf[32], double v)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    } /* NaN never compares equal: "%.17g" gives "nan" */
-    gc_numfmt_point(buf, NULL);
-    return buf;
-}
-
-/* v as "%.3e" with a '.' point: the summaries' short form. */
-static const char *e3(char buf[32], double v)
-{
-    snprintf(buf, 32, "%.3e", v);
-    gc_numfmt_point(buf, NULL);
-    return buf;
-}
-
-/* Text and attribute values: the five XML entities, and '?' for control
- * characters, which XML 1.0 cannot carry even as references. */
-static void esc(FILE *f, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        case '\n': fputs("&#10;", f); break;
-        case '\t': fputs("&#9;", f); break;
-        default: fputc(c < 0x20 ? '?' : c, f); break;
-        }
-    }
-}
 
 static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
 {
@@ -81,27 +39,31 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
     fprintf(f, "    <properties>\n");
     fprintf(f, "      <property name=\"method\" value=\"%s\"/>\n", gc_method_name(r->opts.method));
     char b[32];
-    fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n", shortest(b, r->opts.eps));
-    fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", shortest(b, r->opts.rtol));
-    fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", shortest(b, r->opts.atol));
+    fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n",
+            gc_markup_shortest(b, r->opts.eps));
+    fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n",
+            gc_markup_shortest(b, r->opts.rtol));
+    fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n",
+            gc_markup_shortest(b, r->opts.atol));
     fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
             (unsigned long long)r->opts.seed);
-    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
+    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n",
+            gc_markup_shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"");
-        esc(f, tr->name);
+        gc_markup_xml(f, tr->name);
         if (tensor_failed(r, tr)) {
             char msg[256], bm[32];
             snprintf(msg, sizeof msg,
                      "%s: %d fail, %d kink of %zu elements; max rel_err %s at (%d,%d)",
-                     tr->name, tr->nfail, tr->nkink, tr->count, e3(bm, tr->max_rel),
+                     tr->name, tr->nfail, tr->nkink, tr->count, gc_markup_e3(bm, tr->max_rel),
                      r->rows[tr->worst].row, r->rows[tr->worst].col);
             fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
-            esc(f, msg);
+            gc_markup_xml(f, msg);
             fprintf(f, "\">");
             int listed = 0;
             for (size_t k = 0; k < r->nrows && listed < LIST_MAX; k++) {
@@ -111,8 +73,9 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                 char line[384], ba[32], bn[32], be[32], br[32];
                 snprintf(line, sizeof line,
                          "%s(%d,%d): analytic=%s numeric=%s abs_err=%s rel_err=%s %s\n",
-                         tr->name, w->row, w->col, shortest(ba, w->analytic),
-                         shortest(bn, w->numeric), e3(be, w->abs_err), e3(br, w->rel_err),
+                         tr->name, w->row, w->col, gc_markup_shortest(ba, w->analytic),
+                         gc_markup_shortest(bn, w->numeric), gc_markup_e3(be, w->abs_err),
+                         gc_markup_e3(br, w->rel_err),
                          gc_verdict_name(w->verdict));
                 for (const char *s = line; *s; s++) {
                     /* newlines are kept literally in element text */
@@ -120,7 +83,7 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
                         fputc('\n', f);
                     else {
                         char one[2] = {*s, '\0'};
-                        esc(f, one);
+                        gc_markup_xml(f, one);
                     }
                 }
                 listed++;
