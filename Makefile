@@ -6,6 +6,7 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make plots        the README's pictures in build/plots/ (installs gnuplot-nox)
 #   make install      PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
@@ -49,6 +50,10 @@ EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
 # layers) build/checks/plugins/libNAME.so.
 EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(int in, int out, gc_pcg32 \*rng)$$' $(EXLIB_SRC))
 TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
+# Every layer mutant (loss mutants are no layer) is also built as a plugin,
+# build/mutants/libNAME.so with the factory mutant_plugin, so that a real
+# bug can be checked from the command line.
+MUTPLUG_SRC := $(shell grep -L 'GC_MUTANT_LOSS' $(MUTANT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -58,12 +63,13 @@ CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
 TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
+MUTANT_PLUGINS := $(patsubst fixtures/mutants/%.c,$(BUILD)/mutants/lib%.so,$(MUTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
+.PHONY: all check test demo sanitize valgrind bench plots install installcheck clean FORCE
 
-all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
+all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
 # Include rules per folder: the library sees only lib/ (and jansson); the
 # command sees the public headers; only the tests see Check, the examples
@@ -109,6 +115,12 @@ $(BUILD)/examples/lib%.so: $(BUILD)/pic/examples/%.o
 $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
+
+$(BUILD)/mutants/lib%.so: fixtures/mutants/%.c fixtures/mutants/plugin/mutant_plugin.c \
+                          fixtures/mutants/mutants.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -fPIC -shared -Ifixtures/mutants \
+	    -DGC_MUTANT_SYM=gc_mutant_$* $(filter %.c,$^) -o $@ -lm
 
 # The example programs' objects are built by a pattern rule: keep them, so a
 # second make relinks nothing.
@@ -164,6 +176,21 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS)
 
 bench: all
 	./bench/run
+
+# The pictures of the README's "Learn" section, drawn by gradcheck --plot
+# (gnuplot-nox is installed first when missing).  The mutant's check fails
+# on purpose: exit status 1 is its expected answer.
+PLOTS := $(BUILD)/plots
+plots: all
+	@command -v gnuplot >/dev/null || ./scripts/install-deps --plot
+	@mkdir -p $(PLOTS)
+	$(BIN) --arch 2-2-1 --act sigmoid --loss bce --seed 1 --sweep-element 'W1[0,1]' \
+	    --plot $(PLOTS)/h-curve.png -q
+	$(BIN) --arch 2-2-1 --act sigmoid --loss bce --seed 1 --sweep --plot $(PLOTS)/h-curves.svg -q
+	$(BIN) --arch 3-4-2 --act tanh,sigmoid --batch 3 --seed 1 --plot $(PLOTS)/rel-err.png -q
+	$(BIN) --layer $(BUILD)/mutants/libsigmoid_preact.so:mutant_plugin --in 3 --batch 2 \
+	    --plot $(PLOTS)/mutant.png -q; test $$? -eq 1
+	@ls $(PLOTS)
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.

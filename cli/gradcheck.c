@@ -115,6 +115,58 @@ static int write_report(const gc_report *r, cli_format format, FILE *f)
     return gc_report_write_text(r, f);
 }
 
+static int write_sweep(const gc_sweep *s, cli_format format, FILE *f)
+{
+    switch (format) {
+    case CLI_JSON: return gc_sweep_write_json(s, f);
+    case CLI_JUNIT: return gc_sweep_write_junit(s, f);
+    case CLI_TEXT: break;
+    }
+    return gc_sweep_write_text(s, f);
+}
+
+/* What goes to stdout or --output: the sweep with --sweep, else the report,
+ * after the walkthrough with --explain.  0, or -1 with msg set. */
+static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r,
+                const gc_sweep *sw, const char *dest, char *msg, size_t size)
+{
+    if (o->explain && cli_explain(f, net, r, msg, size) != 0)
+        return -1;
+    int rc = sw != NULL ? write_sweep(sw, o->format, f) : write_report(r, o->format, f);
+    if (rc != GC_OK || fflush(f) != 0) {
+        snprintf(msg, size, "%s: writing the %s failed", dest, sw != NULL ? "sweep" : "report");
+        return -1;
+    }
+    return 0;
+}
+
+/* --sweep: the elements (named, or picked from the report) and their
+ * curves.  0, or -1 with msg set. */
+static int run_sweep(const cli_opts *o, gc_net *net, const gc_report *r, gc_sweep **sw,
+                     char *msg, size_t size)
+{
+    gc_element *elems = NULL;
+    int n = 0;
+    gc_error err = {0};
+    if (cli_sweep_elements(o, net, r, &elems, &n, msg, size) != 0)
+        return -1;
+    int rc = gc_sweep_net(net, elems, n, &o->sweep_opts, sw, &err);
+    free(elems);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "--sweep: %s", err.msg[0] != '\0' ? err.msg : gc_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int plot(const cli_opts *o, const gc_report *r, const gc_sweep *sw, char *msg,
+                size_t size)
+{
+    if (sw != NULL)
+        return cli_plot_sweep(o->plot, sw, r->opts.eps, msg, size);
+    return cli_plot_check(o->plot, r, msg, size);
+}
+
 int main(int argc, char **argv)
 {
     char msg[MSG_MAX] = "";
@@ -124,6 +176,7 @@ int main(int argc, char **argv)
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
+    gc_sweep *sw = NULL;
     gc_error err = {0};
     int status = 2;
 
@@ -143,6 +196,8 @@ int main(int argc, char **argv)
         status = 0;
         goto done;
     }
+    if (o.plot != NULL && cli_plot_available(msg, sizeof msg) != 0)
+        goto fail;
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
     if (o.layer != NULL) {
@@ -155,6 +210,14 @@ int main(int argc, char **argv)
     }
     if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
+    /* Named sweep elements are checked now, before the work. */
+    if (o.nsweep_elems > 0) {
+        gc_element *named = NULL;
+        int nn = 0;
+        if (cli_sweep_elements(&o, net, NULL, &named, &nn, msg, sizeof msg) != 0)
+            goto fail;
+        free(named);
+    }
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o.check, !o.quiet);
     int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
@@ -165,18 +228,20 @@ int main(int argc, char **argv)
         goto fail;
     }
 
+    if (o.sweep && run_sweep(&o, net, rep, &sw, msg, sizeof msg) != 0)
+        goto fail;
+    /* The picture before the report, so that a failed plot leaves no
+     * report presented as if the run were whole. */
+    if (o.plot != NULL && plot(&o, rep, sw, msg, sizeof msg) != 0)
+        goto fail;
     if (o.output != NULL) {
-        if (write_report(rep, o.format, out.f) != GC_OK) {
-            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
+        if (emit(out.f, &o, net, rep, sw, o.output, msg, sizeof msg) != 0)
             goto fail;
-        }
         if (cli_out_commit(&out, msg, sizeof msg) != 0)
             goto fail;
     } else if (!o.quiet) {
-        if (write_report(rep, o.format, stdout) != GC_OK || fflush(stdout) != 0) {
-            snprintf(msg, sizeof msg, "stdout: writing the report failed");
+        if (emit(stdout, &o, net, rep, sw, "stdout", msg, sizeof msg) != 0)
             goto fail;
-        }
     }
     status = gc_report_failed(rep) ? 1 : 0;
     goto done;
@@ -186,9 +251,11 @@ fail:
     status = 2;
 done:
     cli_out_abort(&out);
+    gc_sweep_free(sw);
     gc_report_free(rep);
     gc_net_free(net);
     cli_layer_close(&cl);
     free(o.params);
+    free(o.sweep_elems);
     return status;
 }
