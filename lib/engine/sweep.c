@@ -206,21 +206,40 @@ static int argmin(const double *v, int n, size_t stride)
     return best;
 }
 
+/* Sum over i of |w_i| 2^i, where the extrapolated value is sum w_i D(h/2^i):
+ * how much Richardson amplifies the roundoff r/h of one central
+ * difference at its base step. */
+static double richardson_gain(void)
+{
+    double g = 0.0;
+    for (int i = 0; i < GC_RICHARDSON_LEVELS; i++) {
+        double unit[GC_RICHARDSON_LEVELS] = {0.0};
+        unit[i] = 1.0;
+        g += fabs(extrapolate(unit, GC_RICHARDSON_LEVELS)) * ldexp(1.0, i);
+    }
+    return g;
+}
+
 /* The theory (gradcheck/sweep.h, gc_sweep_theory) from the derivatives
- * estimated at GC_SWEEP_DERIV_STEP. */
+ * estimated at GC_SWEEP_DERIV_STEP.  Each estimate has a roundoff floor:
+ * the second difference 4r/h², the third-derivative estimate 6 (1 + G) r/h³
+ * (central's r/h plus Richardson's G r/h, over h²/6); an estimate within
+ * twice its floor is noise, and its best step NaN. */
 static void theory(const site *s, double L0, int relative, gc_sweep_theory *t)
 {
     gc_fd_step p;
     fd_step(s, L0, GC_SWEEP_DERIV_STEP, &p);
     double hp = p.theta_plus - p.theta, hm = p.theta - p.theta_minus, h = p.step / 2.0;
+    t->roundoff = (DBL_EPSILON / 2.0) * fabs(L0);
     t->d2 = fabs((p.loss_plus - L0) / hp - (L0 - p.loss_minus) / hm) / h;
     t->d3 = 6.0 * fabs(p.central - p.richardson) / (h * h);
-    t->roundoff = (DBL_EPSILON / 2.0) * fabs(L0);
+    t->d2_floor = 4.0 * t->roundoff / (h * h);
+    t->d3_floor = 6.0 * (1.0 + richardson_gain()) * t->roundoff / (h * h * h);
     double m = fabs(s->analytic) > fabs(p.richardson) ? fabs(s->analytic) : fabs(p.richardson);
     t->scale = relative ? (m > 0.0 ? 1.0 / m : NAN) : 1.0;
-    t->forward_eps = t->d2 > 0.0 ? 2.0 * sqrt(t->roundoff / t->d2) : NAN;
+    t->forward_eps = t->d2 > 2.0 * t->d2_floor ? 2.0 * sqrt(t->roundoff / t->d2) : NAN;
     t->forward_err = 2.0 * sqrt(t->roundoff * t->d2) * t->scale;
-    t->central_eps = t->d3 > 0.0 ? cbrt(3.0 * t->roundoff / t->d3) : NAN;
+    t->central_eps = t->d3 > 2.0 * t->d3_floor ? cbrt(3.0 * t->roundoff / t->d3) : NAN;
     t->central_err = 1.5 * t->roundoff / t->central_eps * t->scale;
 }
 

@@ -107,17 +107,21 @@ typedef struct gc_sweep_point {
  * (absolute errors; divided by max(|a|, |n|) when the sweep is relative).
  * |L″| and |L‴| are estimated at h = GC_SWEEP_DERIV_STEP: L″ by the second
  * difference (L(θ+h) - 2L(θ) + L(θ-h))/h², L‴ from central(h) - L′ =
- * h²L‴/6 with Richardson's value as L′.  A zero estimate (L linear or
- * quadratic in θ: no truncation to balance) gives NaN best steps: the
- * largest step is then best.  The rules of thumb drop the loss's scale:
- * forward ~ sqrt(u), central ~ u^(1/3) (gc_sweep.rule_*).
+ * h²L‴/6 with Richardson's value as L′.  Each estimate is only as good as
+ * the losses' rounding allows: floors 4r/h² for L″ and 6(1 + G)r/h³ for L‴
+ * (G: how much Richardson's extrapolation amplifies roundoff).  An estimate
+ * within twice its floor (L linear or quadratic in θ: no truncation to
+ * balance) gives a NaN best step: the largest step is then best.  The rules
+ * of thumb drop the loss's scale: forward ~ sqrt(u), central ~ u^(1/3)
+ * (gc_sweep.rule_*).
  */
 typedef struct gc_sweep_theory {
     double d2, d3;            /* |L″|, |L‴| estimated at θ */
+    double d2_floor, d3_floor;/* their roundoff floors */
     double roundoff;          /* r = u |L| */
     double scale;             /* 1, or 1 / max(|a|, |n|) for relative errors */
-    double forward_eps, forward_err;
-    double central_eps, central_err;
+    double forward_eps, forward_err; /* NaN when d2 <= 2 d2_floor */
+    double central_eps, central_err; /* NaN when d3 <= 2 d3_floor */
 } gc_sweep_theory;
 
 typedef struct gc_sweep_curve {
