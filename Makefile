@@ -151,7 +151,8 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
+$(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o \
+    $(BUILD)/checks/cli/check_teaching.o: $(MUTANTS_H)
 
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)

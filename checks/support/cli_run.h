@@ -34,6 +34,10 @@ void run_prog(const char *dir, const char *prog, const char *const *args, result
 /* The gradcheck binary under test: env GC_BIN (set by make check). */
 const char *gc_bin(void);
 
+/* GC_BIN's directory + "/" + rel into buf (the plugins and mutants built
+ * beside the binary, in build/ as in build/san/); returns buf. */
+const char *beside_bin(char *buf, size_t size, const char *rel);
+
 /* gradcheck with args (NULL-terminated, without argv[0]). */
 void run_gc(const char *dir, const char *const *args, result *r);
 
