@@ -57,6 +57,11 @@ MUTPLUG_SRC := $(shell grep -L 'GC_MUTANT_LOSS' $(MUTANT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+# Where the tests find the command and the fixtures when GC_BIN and
+# GC_FIXTURES are not set: this tree's, by absolute path, so a suite runs the
+# same from any directory.
+TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' 
+
 LIB     := $(BUILD)/libgradcheck.a
 BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
@@ -88,7 +93,8 @@ $(BUILD)/examples/%.o: examples/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
+	    $(TEST_PATHS) -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@

@@ -31,7 +31,7 @@
 
 /* ---- bad input: a table ---------------------------------------------------- */
 
-/* Network files for the table (DESIGN section 6 layout).  A good one first,
+/* Network files for the table (docs/DESIGN.md §6 layout).  A good one first,
  * then one malformation each. */
 #define NET_OK \
     "{\"layers\": [{\"type\": \"dense\", \"in\": 2, \"out\": 2}, {\"type\": \"sigmoid\"}," \
@@ -484,7 +484,7 @@ START_TEST(test_cli_flags_accepted)
 }
 END_TEST
 
-/* A network file: the DESIGN section 6 example, with the second layer's W
+/* A network file: the docs/DESIGN.md §6 example, with the second layer's W
  * and b drawn from the seed. */
 START_TEST(test_cli_net_file)
 {

@@ -6,6 +6,8 @@
  * bound is stated with the significance it would have on a fresh seed, and a
  * correct generator passes them by a wide margin.
  */
+#include "testutil.h"
+
 #include <check.h>
 #include <gradcheck.h>
 #include <math.h>
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The first six outputs of the reference demo seeded (42, 54) (DESIGN §7). */
+/* The first six outputs of the reference demo seeded (42, 54) (docs/DESIGN.md §7). */
 START_TEST(test_pcg32_reference_outputs)
 {
     static const uint32_t want[6] = {0xa15c02b7, 0x7b47f409, 0xba1d3330,
@@ -92,9 +94,8 @@ static char *slurp(const char *path, size_t *len)
 
 START_TEST(test_pcg32_reference_demo_transcript)
 {
-    const char *dir = getenv("GC_FIXTURES");
     char path[1024];
-    snprintf(path, sizeof path, "%s/pcg32/check-pcg32.out", dir ? dir : "fixtures");
+    snprintf(path, sizeof path, "%s/pcg32/check-pcg32.out", tu_fixtures());
     size_t want_len = 0;
     char *want = slurp(path, &want_len);
     ck_assert_msg(want != NULL, "cannot read %s", path);

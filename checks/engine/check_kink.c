@@ -371,7 +371,7 @@ END_TEST
  * derivative).
  *
  * The decision: fail.  0 is neither the derivative nor a subgradient of L
- * at θ, and DESIGN §4's rule (outside the one-sided slopes is a fail, kink
+ * at θ, and docs/DESIGN.md §4's rule (outside the one-sided slopes is a fail, kink
  * or not) is what lets the kink verdict promise "a valid one-sided answer".
  * A kink verdict here would have to accept values no finite difference can
  * vouch for (the convention's value depends on how the kinks combine, not

@@ -27,6 +27,7 @@
 
 #include "mutant_table.h"
 #include "props/props.h"
+#include "testutil.h"
 
 /* Networks per mutant (the issue asks for at least 20). */
 #define PROPS_MUTANT_NETS 20
@@ -79,7 +80,7 @@ START_TEST(test_registry_is_complete)
     /* The issue asks for at least 12 plausible bugs; every entry names its
      * file, says what is wrong and whom to blame. */
     ck_assert_msg(NMUTANTS >= 12, "only %d mutants", NMUTANTS);
-    const char *fixtures = getenv("GC_FIXTURES");
+    const char *fixtures = tu_fixtures();
     for (int i = 0; i < NMUTANTS; i++) {
         const gc_mutant *m = mutants[i];
         ck_assert_msg(m->name != NULL && m->bug != NULL && m->blame != NULL && m->blame[0],
@@ -87,17 +88,13 @@ START_TEST(test_registry_is_complete)
         ck_assert_msg((m->site == GC_MUTANT_LOSS) == (m->loss != NULL) &&
                           (m->site == GC_MUTANT_LOSS) == (m->ops == NULL),
                       "%s: a loss mutant has a loss, a layer mutant ops", m->name);
-        if (fixtures != NULL) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/mutants/%s.c", fixtures, m->name);
-            ck_assert_msg(access(path, R_OK) == 0, "%s: no file %s", m->name, path);
-        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/mutants/%s.c", fixtures, m->name);
+        ck_assert_msg(access(path, R_OK) == 0, "%s: no file %s", m->name, path);
     }
     /* And the other way round: every .c file in fixtures/mutants/ is a
      * registered mutant (a file whose definition the Makefile's pattern
      * misses would be compiled but never checked). */
-    if (fixtures == NULL)
-        return;
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/mutants", fixtures);
     DIR *d = opendir(dir);

@@ -11,6 +11,8 @@
  *   awkward doubles (-0, subnormals, DBL_MAX);
  * - save is atomic, and refuses what the format cannot hold.
  */
+#include "testutil.h"
+
 #include <check.h>
 #include <errno.h>
 #include <float.h>
@@ -230,7 +232,7 @@ START_TEST(test_netfile_truncations_and_corruptions)
 END_TEST
 
 /* A good document loads; the table's mutations are therefore what breaks
- * them (and this one is the DESIGN section 6 example with two examples). */
+ * them (and this one is the docs/DESIGN.md §6 example with two examples). */
 START_TEST(test_netfile_good_document)
 {
     gc_error err = {0};
@@ -496,7 +498,7 @@ START_TEST(test_netfile_round_trip_bit_exact)
 END_TEST
 
 /* The writer's layout is part of the interface (fixtures are diffed): the
- * DESIGN section 6 example, written back. */
+ * docs/DESIGN.md §6 example, written back. */
 START_TEST(test_netfile_write_layout)
 {
     gc_error err = {0};
@@ -595,8 +597,7 @@ START_TEST(test_netfile_files)
 {
     gc_error err = {0};
     char path[1024];
-    const char *fx = getenv("GC_FIXTURES");
-    fx = fx != NULL && fx[0] != '\0' ? fx : "fixtures";
+    const char *fx = tu_fixtures();
 
     ck_assert_ptr_null(gc_net_load("/nonexistent/net.json", GC_INIT_UNIFORM, NULL, &err));
     ck_assert_int_eq(err.code, GC_EIO);

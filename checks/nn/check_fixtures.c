@@ -18,6 +18,8 @@
  * themselves a cancellation of O(1) terms, whose relative error is
  * meaningless: 1e-13 is a few hundred ulps of the O(1) gradient scale.
  */
+#include "testutil.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <gradcheck.h>
@@ -39,12 +41,6 @@ static const char *const FIXTURES[] = {
     "tanh_bce_batch",
 };
 #define NFIXTURES ((int)(sizeof FIXTURES / sizeof FIXTURES[0]))
-
-static const char *fixtures_dir(void)
-{
-    const char *d = getenv("GC_FIXTURES");
-    return d != NULL && d[0] != '\0' ? d : "fixtures";
-}
 
 /* Agreement of ours with the reference, written so that NaN or Inf on
  * either side fails.  *rel gets the relative error (for the message). */
@@ -149,10 +145,10 @@ static void load_fixture(const char *name, gc_net **net, json_t **ref)
 {
     char path[1024];
     gc_error err = {0};
-    snprintf(path, sizeof path, "%s/nets/%s.json", fixtures_dir(), name);
+    snprintf(path, sizeof path, "%s/nets/%s.json", tu_fixtures(), name);
     *net = gc_net_load(path, GC_INIT_UNIFORM, NULL, &err);
     ck_assert_msg(*net != NULL, "%s: load failed: %s", name, err.msg);
-    snprintf(path, sizeof path, "%s/ref/%s.json", fixtures_dir(), name);
+    snprintf(path, sizeof path, "%s/ref/%s.json", tu_fixtures(), name);
     json_error_t je;
     *ref = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     ck_assert_msg(*ref != NULL, "%s: %s", path, je.text);
@@ -274,7 +270,7 @@ static int listed(const char *file)
 START_TEST(test_fixture_list_is_complete)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/nets", fixtures_dir());
+    snprintf(path, sizeof path, "%s/nets", tu_fixtures());
     DIR *d = opendir(path);
     ck_assert_msg(d != NULL, "cannot open %s", path);
     int n = 0;

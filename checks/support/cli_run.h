@@ -31,7 +31,8 @@ void spit(const char *path, const char *text);
  * and stderr through files in dir. */
 void run_prog(const char *dir, const char *prog, const char *const *args, result *r);
 
-/* The gradcheck binary under test: env GC_BIN (set by make check). */
+/* The gradcheck binary under test: env GC_BIN, else the one this test binary
+ * was built beside (GC_DEFAULT_BIN, an absolute path from the Makefile). */
 const char *gc_bin(void);
 
 /* GC_BIN's directory + "/" + rel into buf (the plugins and mutants built

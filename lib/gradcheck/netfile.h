@@ -2,7 +2,7 @@
  * gradcheck/netfile.h -- network files (JSON): load and save a network with
  * its data.
  *
- * The format (DESIGN section 6):
+ * The format (docs/DESIGN.md §6):
  *
  *   { "layers": [ {"type": "dense", "in": 2, "out": 2,
  *                  "W": [[0.1, 0.2], [0.3, 0.4]], "b": [0.0, 0.1]},
