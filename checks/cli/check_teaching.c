@@ -278,9 +278,7 @@ START_TEST(test_explain_every_fixture)
     char dir[256], path[512];
     result r;
     tmpdir_make(dir, sizeof dir);
-    const char *fx = getenv("GC_FIXTURES");
-    ck_assert_msg(fx != NULL, "GC_FIXTURES is not set (make test sets it)");
-    snprintf(path, sizeof path, "%s/nets/%s.json", fx, fixture_nets[_i]);
+    snprintf(path, sizeof path, "%s/nets/%s.json", tu_fixtures(), fixture_nets[_i]);
     const char *args[] = {"--explain", "--net", path, NULL};
     run_gc(dir, args, &r);
     ck_assert_msg(r.status == 0 || r.status == 1, "%s: exit %d: %s", path, r.status, r.err);
