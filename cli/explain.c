@@ -9,7 +9,7 @@
  * da1 = W2ᵀ dz2, dz1 = da1 ⊙ σ′(z1), dW1, db1), then one element's finite
  * difference worked through.  Every number is read from the network the
  * check left behind (its unperturbed cache and backprop's gradients), from
- * the report, or from gc_fd_element: nothing here computes.  A dense layer
+ * the report, or from gc_element_step: nothing here computes.  A dense layer
  * k's output is named z<k> and the activation after it a<k>; any other
  * layer's output h<i>, its index in the cache.
  */
@@ -258,7 +258,7 @@ static int worked_element(FILE *f, gc_net *net, const gc_report *r, char *msg, s
     e.col = w->col;
     gc_fd_step st;
     gc_error err = {0};
-    if (gc_fd_element(net, &e, r->opts.eps, &st, &err) != GC_OK) {
+    if (gc_element_step(net, &e, r->opts.eps, &st, &err) != GC_OK) {
         snprintf(msg, size, "--explain: %s", err.msg);
         return -1;
     }

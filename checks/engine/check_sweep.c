@@ -66,7 +66,7 @@ static void assert_same_bits(const gc_net *net, const double *s)
                           net->tensors[t]->value[i]);
 }
 
-/* ---- gc_fd_element ---------------------------------------------------------- */
+/* ---- gc_element_step ---------------------------------------------------------- */
 
 /* The worked element's quotient is the reference engine's numeric, to the
  * bit: same losses, same rounded steps, same division. */
@@ -82,7 +82,7 @@ START_TEST(test_fd_element_is_the_engines_central)
         const gc_row *w = &r->rows[k];
         gc_element e = elem(r->tensors[w->tensor].name, w->row, w->col);
         gc_fd_step st;
-        ck_assert_int_eq(gc_fd_element(net, &e, r->opts.eps, &st, NULL), GC_OK);
+        ck_assert_int_eq(gc_element_step(net, &e, r->opts.eps, &st, NULL), GC_OK);
         ck_assert_msg(st.central == w->numeric, "%s[%d,%d]: fd %.17g, engine %.17g",
                       e.tensor, e.row, e.col, st.central, w->numeric);
         ck_assert_msg(st.analytic == w->analytic, "%s[%d,%d]: analytic differs", e.tensor,
@@ -108,7 +108,7 @@ START_TEST(test_fd_element_restores)
     double L = net->loss_value;
     gc_element e = elem("W1", 2, 1);
     gc_fd_step st;
-    ck_assert_int_eq(gc_fd_element(net, &e, 1e-3, &st, NULL), GC_OK);
+    ck_assert_int_eq(gc_element_step(net, &e, 1e-3, &st, NULL), GC_OK);
     assert_same_bits(net, s);
     ck_assert(net->loss_value == L);
     ck_assert(memcmp(a2->data, net->act[net->nlayers]->data,
@@ -126,17 +126,17 @@ START_TEST(test_fd_element_rejects)
     gc_error err = {0};
     gc_element bad[] = {elem("W9", 0, 0), elem("W1", 2, 0), elem("W1", 0, -1), elem("x", 0, 1)};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_int_eq(gc_fd_element(net, &bad[i], 1e-6, &st, &err), GC_EINVAL);
+        ck_assert_int_eq(gc_element_step(net, &bad[i], 1e-6, &st, &err), GC_EINVAL);
     ck_assert_msg(strstr(err.msg, "outside x") != NULL, "%s", err.msg);
     gc_element ok = elem("W1", 0, 0);
-    ck_assert_int_eq(gc_fd_element(net, &ok, 0.0, &st, NULL), GC_EINVAL);
-    ck_assert_int_eq(gc_fd_element(net, &ok, NAN, &st, NULL), GC_EINVAL);
-    ck_assert_int_eq(gc_fd_element(NULL, &ok, 1e-6, &st, NULL), GC_EINVAL);
+    ck_assert_int_eq(gc_element_step(net, &ok, 0.0, &st, NULL), GC_EINVAL);
+    ck_assert_int_eq(gc_element_step(net, &ok, NAN, &st, NULL), GC_EINVAL);
+    ck_assert_int_eq(gc_element_step(NULL, &ok, 1e-6, &st, NULL), GC_EINVAL);
     gc_net_free(net);
 }
 END_TEST
 
-/* Each point of a curve is the error of gc_fd_element's three quotients at
+/* Each point of a curve is the error of gc_element_step's three quotients at
  * that step, relative or absolute as asked. */
 START_TEST(test_sweep_points_are_fd_errors)
 {
@@ -154,7 +154,7 @@ START_TEST(test_sweep_points_are_fd_errors)
         const gc_sweep_point *p = &s->curves[0].points[i];
         ck_assert(tu_rel_err(p->eps, pow(10.0, -3 - i)) < 1e-15);
         gc_fd_step st;
-        ck_assert_int_eq(gc_fd_element(net, &e, p->eps, &st, NULL), GC_OK);
+        ck_assert_int_eq(gc_element_step(net, &e, p->eps, &st, NULL), GC_OK);
         double a = st.analytic;
         double want[3] = {fabs(a - st.forward), fabs(a - st.central), fabs(a - st.richardson)};
         if (_i)

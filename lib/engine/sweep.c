@@ -13,6 +13,7 @@
  * θ ~ 1 the rounded step differs from ε by up to 1e-4 relative.
  */
 #include "gradcheck/sweep.h"
+#include "engine/numdiff.h"
 
 #include <float.h>
 #include <math.h>
@@ -80,24 +81,6 @@ static double central_at(const site *s, double x0, double h, double *lm, double 
     return (*lp - *lm) / (xp - xm);
 }
 
-/* Richardson's table over D(h_i), h_i = ε/2^i, each column cancelling the
- * next even power of h: R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) /
- * (4^j - 1).  The engine's richardson method takes R[n-1][n-1] at the same
- * steps. */
-static double extrapolate(const double *D, int n)
-{
-    double R[GC_RICHARDSON_LEVELS][GC_RICHARDSON_LEVELS];
-    for (int i = 0; i < n; i++) {
-        R[i][0] = D[i];
-        double p4 = 1.0;
-        for (int j = 1; j <= i; j++) {
-            p4 *= 4.0;
-            R[i][j] = R[i][j - 1] + (R[i][j - 1] - R[i - 1][j - 1]) / (p4 - 1.0);
-        }
-    }
-    return R[n - 1][n - 1];
-}
-
 /* Every number of the element at step eps; L0 is the unperturbed loss.
  * Leaves the element's bits as found (the cache perturbed: see finish). */
 static void fd_step(const site *s, double L0, double eps, gc_fd_step *o)
@@ -122,7 +105,8 @@ static void fd_step(const site *s, double L0, double eps, gc_fd_step *o)
     o->step = o->theta_plus - o->theta_minus;
     o->central = D[0];
     o->forward = (o->loss_plus - L0) / (o->theta_plus - x0);
-    o->richardson = extrapolate(D, GC_RICHARDSON_LEVELS);
+    double trunc;
+    o->richardson = gc_richardson(D, GC_RICHARDSON_LEVELS, &trunc);
 }
 
 /* After the last perturbation of an element: the cache of the unperturbed
@@ -132,7 +116,7 @@ static void finish(const site *s)
     (void)gc_net_forward_from(s->net, s->layer);
 }
 
-int gc_fd_element(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
+int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
                   gc_error *err)
 {
     site s;
@@ -206,24 +190,11 @@ static int argmin(const double *v, int n, size_t stride)
     return best;
 }
 
-/* Sum over i of |w_i| 2^i, where the extrapolated value is sum w_i D(h/2^i):
- * how much Richardson amplifies the roundoff r/h of one central
- * difference at its base step. */
-static double richardson_gain(void)
-{
-    double g = 0.0;
-    for (int i = 0; i < GC_RICHARDSON_LEVELS; i++) {
-        double unit[GC_RICHARDSON_LEVELS] = {0.0};
-        unit[i] = 1.0;
-        g += fabs(extrapolate(unit, GC_RICHARDSON_LEVELS)) * ldexp(1.0, i);
-    }
-    return g;
-}
-
 /* The theory (gradcheck/sweep.h, gc_sweep_theory) from the derivatives
  * estimated at GC_SWEEP_DERIV_STEP.  Each estimate has a roundoff floor:
  * the second difference 4r/h², the third-derivative estimate 6 (1 + G) r/h³
- * (central's r/h plus Richardson's G r/h, over h²/6); an estimate within
+ * (central's r/h plus Richardson's G r/h, G = gc_richardson_weight, over
+ * h²/6); an estimate within
  * twice its floor is noise, and its best step NaN. */
 static void theory(const site *s, double L0, int relative, gc_sweep_theory *t)
 {
@@ -234,7 +205,7 @@ static void theory(const site *s, double L0, int relative, gc_sweep_theory *t)
     t->d2 = fabs((p.loss_plus - L0) / hp - (L0 - p.loss_minus) / hm) / h;
     t->d3 = 6.0 * fabs(p.central - p.richardson) / (h * h);
     t->d2_floor = 4.0 * t->roundoff / (h * h);
-    t->d3_floor = 6.0 * (1.0 + richardson_gain()) * t->roundoff / (h * h * h);
+    t->d3_floor = 6.0 * (1.0 + gc_richardson_weight(GC_RICHARDSON_LEVELS)) * t->roundoff / (h * h * h);
     double m = fabs(s->analytic) > fabs(p.richardson) ? fabs(s->analytic) : fabs(p.richardson);
     t->scale = relative ? (m > 0.0 ? 1.0 / m : NAN) : 1.0;
     t->forward_eps = t->d2 > 2.0 * t->d2_floor ? 2.0 * sqrt(t->roundoff / t->d2) : NAN;

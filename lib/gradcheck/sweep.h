@@ -13,7 +13,7 @@
  * the theory beside it.  It fills a gc_sweep and prints nothing; the
  * writers (text, JSON, JUnit) read one and compute nothing.
  *
- * gc_fd_element is the arithmetic of one element at one step with every
+ * gc_element_step is the arithmetic of one element at one step with every
  * intermediate kept (θ ± ε as rounded, L(θ ± ε), the quotient), for a
  * reader who wants to follow a gradient check by hand.
  */
@@ -24,6 +24,7 @@
 
 #include "gradcheck/base.h"
 #include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
 
@@ -65,7 +66,7 @@ typedef struct gc_fd_step {
  * original bits and the cache holds the unperturbed forward pass again.
  * GC_EINVAL (err says why) for NULL arguments, a network without data, an
  * unknown tensor, an element outside it, or eps not finite and > 0. */
-int gc_fd_element(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
+int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
                   gc_error *err);
 
 /* ---- the sweep --------------------------------------------------------- */
@@ -149,7 +150,7 @@ typedef struct gc_sweep {
 
 /* Sweep elements elems[0 .. n) of net (n >= 1; opts NULL: defaults): runs
  * gc_net_forward and gc_net_backward for the analytic values, then for each
- * element and each step the losses gc_fd_element uses.  *out gets a new
+ * element and each step the losses gc_element_step uses.  *out gets a new
  * sweep (free with gc_sweep_free).  Afterwards every element has its
  * original bits, the cache holds the unperturbed pass and the gradients are
  * backprop's.  GC_EINVAL (err says which) for a bad element or option. */
@@ -168,7 +169,7 @@ int gc_sweep_pick(const gc_report *r, int worst, gc_element *out, int max);
 /* Parse "W1[0,1]" (also "W1(0,1)", "x[2,0]") into *e.  GC_OK, or GC_EINVAL
  * for anything else (a name of GC_NAME_MAX or more characters, a negative
  * or missing index, trailing text).  The element is not checked against a
- * network here: gc_fd_element and gc_sweep_net do that. */
+ * network here: gc_element_step and gc_sweep_net do that. */
 int gc_element_parse(const char *s, gc_element *e);
 
 /* ---- writers: read a sweep, compute nothing --------------------------- */
