@@ -273,7 +273,8 @@ static int worked_element(FILE *f, gc_net *net, const gc_report *r, char *msg, s
         fprintf(f, "  numeric = (L(θ + ε) − L(θ)) / ((θ + ε) − θ) = %.17g\n", st.forward);
         break;
     case GC_METHOD_RICHARDSON:
-        fprintf(f, "  central at ε = (L(θ + ε) − L(θ − ε)) / ((θ + ε) − (θ − ε)) = %.17g\n"
+        fprintf(f, "  central at ε = (L(θ + ε) − L(θ − ε)) / ((θ + ε) − (θ − ε))\n"
+                "          = %.17g\n"
                 "  numeric = central at ε, ε/2, ε/4, ε/8, Richardson-extrapolated = %.17g\n",
                 st.central, st.richardson);
         break;

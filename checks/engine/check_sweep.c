@@ -235,9 +235,12 @@ END_TEST
  * The notes' claims and the theory, over every element of four classic
  * networks (the best step of one element is the argmin of a noisy curve, so
  * the claims are about medians): central's best error is at least 10 times
- * below forward's (ε|L″|/2 against ε²|L‴|/6: measured ~100x), Richardson's
- * below central's; the measured best steps sit within a factor 3 of the
- * theory's 2 sqrt(r/|L″|) and (3r/|L‴|)^(1/3) (measured medians 0.8-1.0).
+ * below forward's (truncation ε|L″|/2 against ε²|L‴|/6 balance roundoff at
+ * errors ~sqrt(u) and ~u^(2/3) times the loss's scale), Richardson's below
+ * central's; the best steps sit within a factor 3 of the theory's
+ * 2 sqrt(r/|L″|) and (3r/|L‴|)^(1/3), the optimum of the same error model
+ * (an element whose theory gives no step, NaN, is left out).  The measured
+ * medians are in docs/measurements.md.
  */
 START_TEST(test_sweep_theory_and_claims)
 {
@@ -255,10 +258,13 @@ START_TEST(test_sweep_theory_and_claims)
             rc[n] = bc / br;
             tf[n] = c->points[c->best_forward].eps / c->theory.forward_eps;
             tc[n] = c->points[c->best_central].eps / c->theory.central_eps;
+            if (!isfinite(fc[n] + rc[n] + tf[n] + tc[n]))
+                n--; /* the loop's n++ keeps only complete rows */
         }
         gc_sweep_free(s);
         gc_net_free(net);
     }
+    ck_assert_int_ge(n, 30);
     double mfc = median(fc, n), mrc = median(rc, n), mtf = median(tf, n), mtc = median(tc, n);
     ck_assert_msg(mfc >= 10.0, "median forward/central best error %.3g", mfc);
     ck_assert_msg(mrc > 1.0, "median central/richardson best error %.3g", mrc);

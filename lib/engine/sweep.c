@@ -191,22 +191,25 @@ static int argmin(const double *v, int n, size_t stride)
 }
 
 /* The theory (gradcheck/sweep.h, gc_sweep_theory) from the derivatives
- * estimated at GC_SWEEP_DERIV_STEP.  Each estimate has a roundoff floor:
- * the second difference 4r/h², the third-derivative estimate 6 (1 + G) r/h³
- * (central's r/h plus Richardson's G r/h, G = gc_richardson_weight, over
- * h²/6); an estimate within
- * twice its floor is noise, and its best step NaN. */
+ * estimated at GC_SWEEP_D2_STEP and GC_SWEEP_D3_STEP.  Each estimate has a
+ * roundoff floor: the second difference 4r/h², the third-derivative
+ * estimate 6 (1 + G) r/h³ (central's r/h plus Richardson's G r/h, G =
+ * gc_richardson_weight, over h²/6); an estimate within twice its floor is
+ * noise, and its best step NaN. */
 static void theory(const site *s, double L0, int relative, gc_sweep_theory *t)
 {
-    gc_fd_step p;
-    fd_step(s, L0, GC_SWEEP_DERIV_STEP, &p);
-    double hp = p.theta_plus - p.theta, hm = p.theta - p.theta_minus, h = p.step / 2.0;
+    gc_fd_step p2, p3;
+    fd_step(s, L0, GC_SWEEP_D2_STEP, &p2);
+    fd_step(s, L0, GC_SWEEP_D3_STEP, &p3);
+    double hp = p2.theta_plus - p2.theta, hm = p2.theta - p2.theta_minus, h2 = p2.step / 2.0;
+    double h3 = p3.step / 2.0;
+    double G = gc_richardson_weight(GC_RICHARDSON_LEVELS);
     t->roundoff = (DBL_EPSILON / 2.0) * fabs(L0);
-    t->d2 = fabs((p.loss_plus - L0) / hp - (L0 - p.loss_minus) / hm) / h;
-    t->d3 = 6.0 * fabs(p.central - p.richardson) / (h * h);
-    t->d2_floor = 4.0 * t->roundoff / (h * h);
-    t->d3_floor = 6.0 * (1.0 + gc_richardson_weight(GC_RICHARDSON_LEVELS)) * t->roundoff / (h * h * h);
-    double m = fabs(s->analytic) > fabs(p.richardson) ? fabs(s->analytic) : fabs(p.richardson);
+    t->d2 = fabs((p2.loss_plus - L0) / hp - (L0 - p2.loss_minus) / hm) / h2;
+    t->d3 = 6.0 * fabs(p3.central - p3.richardson) / (h3 * h3);
+    t->d2_floor = 4.0 * t->roundoff / (h2 * h2);
+    t->d3_floor = 6.0 * (1.0 + G) * t->roundoff / (h3 * h3 * h3);
+    double m = fabs(s->analytic) > fabs(p2.richardson) ? fabs(s->analytic) : fabs(p2.richardson);
     t->scale = relative ? (m > 0.0 ? 1.0 / m : NAN) : 1.0;
     t->forward_eps = t->d2 > 2.0 * t->d2_floor ? 2.0 * sqrt(t->roundoff / t->d2) : NAN;
     t->forward_err = 2.0 * sqrt(t->roundoff * t->d2) * t->scale;

@@ -75,10 +75,12 @@ int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_fd_step *ou
 #define GC_SWEEP_EPS_MAX 1e-1
 #define GC_SWEEP_EPS_MIN 1e-12
 #define GC_SWEEP_POINTS 45
-/* The step at which L″ and L‴ are estimated for the theory (below): large
- * enough that roundoff (u|L|/h² ~ 1e-10 for the second difference) is far
- * below them, small enough that the Taylor terms after them are small. */
-#define GC_SWEEP_DERIV_STEP 1e-3
+/* The steps at which L″ and L‴ are estimated for the theory (below): large
+ * enough that roundoff (4u|L|/h² ~ 1e-10 |L| for the second difference,
+ * ~1e-8 |L| for the third derivative's estimate) is far below them, small
+ * enough that the Taylor terms after them are small (relative O(h²)). */
+#define GC_SWEEP_D2_STEP 1e-3
+#define GC_SWEEP_D3_STEP 1e-2
 #define GC_SWEEP_MAX_POINTS 1000
 
 typedef struct gc_sweep_opts {
@@ -106,9 +108,9 @@ typedef struct gc_sweep_point {
  *   forward  E(h) = h|L″|/2 + 2r/h,  best h = 2 sqrt(r/|L″|),   E = 2 sqrt(r|L″|)
  *   central  E(h) = h²|L‴|/6 + r/h,  best h = (3r/|L‴|)^(1/3),  E = 1.5 r/h
  * (absolute errors; divided by max(|a|, |n|) when the sweep is relative).
- * |L″| and |L‴| are estimated at h = GC_SWEEP_DERIV_STEP: L″ by the second
- * difference (L(θ+h) - 2L(θ) + L(θ-h))/h², L‴ from central(h) - L′ =
- * h²L‴/6 with Richardson's value as L′.  Each estimate is only as good as
+ * |L″| is estimated at h = GC_SWEEP_D2_STEP by the second difference
+ * (L(θ+h) - 2L(θ) + L(θ-h))/h², |L‴| at h = GC_SWEEP_D3_STEP from
+ * central(h) - L′ = h²L‴/6 with Richardson's value as L′.  Each estimate is only as good as
  * the losses' rounding allows: floors 4r/h² for L″ and 6(1 + G)r/h³ for L‴
  * (G: how much Richardson's extrapolation amplifies roundoff).  An estimate
  * within twice its floor (L linear or quadratic in θ: no truncation to

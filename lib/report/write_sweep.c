@@ -77,8 +77,8 @@ static void curve_text(const gc_sweep *s, const gc_sweep_curve *c, FILE *f)
     best_line(f, "forward", c, c->best_forward, pick_f);
     best_line(f, "central", c, c->best_central, pick_c);
     best_line(f, "richardson", c, c->best_richardson, pick_r);
-    fprintf(f, "  theory: r = u|L| = %.2e, |L''| ~ %.2e, |L'''| ~ %.2e (at h = %g)\n",
-            t->roundoff, t->d2, t->d3, GC_SWEEP_DERIV_STEP);
+    fprintf(f, "  theory: r = u|L| = %.2e, |L''| ~ %.2e (at h = %g), |L'''| ~ %.2e (at h = %g)\n",
+            t->roundoff, t->d2, GC_SWEEP_D2_STEP, t->d3, GC_SWEEP_D3_STEP);
     fprintf(f, "    forward best eps 2 sqrt(r/|L''|) = %.1e, error 2 sqrt(r |L''|) = %.2e\n",
             t->forward_eps, t->forward_err);
     fprintf(f, "    central best eps (3r/|L'''|)^(1/3) = %.1e, error 1.5 r/eps = %.2e\n",
