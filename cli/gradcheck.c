@@ -2,10 +2,12 @@
  * gradcheck.c -- the gradcheck command: flags in, report out, no math here.
  *
  * Order of work, chosen so that every input error is found before anything
- * reaches stdout: parse and check every flag (opts.c), create the --output
- * temporary file (an unwritable path fails now, not after the check), build
- * the network (--net file or --arch), check the --param names against it,
- * run the check, and only then write the report.  With --layer the one
+ * reaches stdout: parse and check every flag (opts.c), make sure gnuplot is
+ * there for --plot (plot.c), create the --output temporary file (an
+ * unwritable path fails now, not after the check), build the network (--net
+ * file or --arch), check the --param and --sweep-element names against it,
+ * run the check, then the sweep (sweep.c) and the picture, and only then
+ * write the walkthrough (explain.c), the report or the sweep.  With --layer the one
  * layer (a built-in, or a plugin's factory: layer.c) takes the network's
  * place and gc_check_layer runs instead of gc_check_net.  Any error is one line
  * "gradcheck: ..." on stderr and exit status 2; otherwise the status is 1
