@@ -469,7 +469,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     }
     /* The walkthrough explains the plain method: the reference engine's
      * numbers are the ones a reader can redo by hand. */
-    if (o->explain && !o->engine_set)
+    if (o->explain && !o->engine_set && !o->check.screen)
         o->check.engine = GC_ENGINE_REFERENCE;
     o->sweep_opts.rtol = o->check.rtol;
     o->sweep_opts.atol = o->check.atol;
@@ -560,7 +560,8 @@ void cli_usage(FILE *f)
 "                      forward pass (z1 = W1 x + b1, a1 = sigmoid(z1), ...), the\n"
 "                      cache, the backward pass (dz2, dW2, db2, dz1, ...) and\n"
 "                      the worst element's finite difference by hand; runs\n"
-"                      the reference engine unless --engine says [off]\n"
+"                      the reference engine unless --engine or --screen\n"
+"                      says otherwise [off]\n"
 "  --sweep             the h-curve instead of the report: the error of\n"
 "                      forward, central and richardson differences at each\n"
 "                      step, the best step of each beside the theory's, for\n"
