@@ -29,6 +29,7 @@ typedef struct cli_opts {
     int nparams;
     cli_format format;      /* --format */
     const char *output;     /* --output FILE, or NULL for stdout */
+    const char *expect;     /* --expect FILE, or NULL */
     int quiet;              /* --quiet */
     int explain;            /* --explain: the walkthrough before the table */
     int sweep;              /* --sweep (or --sweep-element): the h-curve */
@@ -63,6 +64,20 @@ int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size);
 
 /* Free the layer, then unload its shared object.  Safe on a zeroed one. */
 void cli_layer_close(cli_layer *cl);
+
+/* ---- --expect: another tool's loss and gradients ------------------------ */
+
+/* Load o->expect into *e and match it to the network: every tensor it
+ * names must be the network's (or x), with its shape, and x must be in it
+ * when the check includes the input (--inputs, --param x; a file's x is
+ * otherwise listed as not compared).  0, or -1 with a one-line message. */
+int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg, size_t size);
+
+/* Compare e with the check's report and write the report (text or JSON)
+ * with the comparison to f (NULL: nothing written).  Sets *failed.  0, or
+ * -1 with a one-line message (a tensor missing from e, a shape, I/O). */
+int cli_expect_report(const gc_expect *e, const gc_report *rep, const cli_opts *o, FILE *f,
+                      int *failed, char *msg, size_t size);
 
 /* ---- --explain: the classic notes' walkthrough ------------------------- */
 

@@ -127,16 +127,27 @@ static int write_sweep(const gc_sweep *s, cli_format format, FILE *f)
     return gc_sweep_write_text(s, f);
 }
 
-/* What goes to stdout or --output: the sweep with --sweep, else the report,
- * after the walkthrough with --explain.  0, or -1 with msg set. */
-static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r,
-                const gc_sweep *sw, const char *dest, char *msg, size_t size)
+/* What goes to f (stdout or --output; NULL under --quiet: nothing), after
+ * the walkthrough with --explain: the sweep with --sweep, the report and the
+ * comparison with --expect, else the report.  *failed may be raised by the
+ * comparison, which runs even when nothing is written.  0, or -1 with msg
+ * set. */
+static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r, const gc_sweep *sw,
+                const gc_expect *expect, int *failed, char *msg, size_t size)
 {
-    if (o->explain && cli_explain(f, net, r, msg, size) != 0)
+    if (f != NULL && o->explain && cli_explain(f, net, r, msg, size) != 0)
         return -1;
+    if (expect != NULL)
+        return cli_expect_report(expect, r, o, f, failed, msg, size);
+    if (f == NULL)
+        return 0;
     int rc = sw != NULL ? write_sweep(sw, o->format, f) : write_report(r, o->format, f);
-    if (rc != GC_OK || fflush(f) != 0) {
-        snprintf(msg, size, "%s: writing the %s failed", dest, sw != NULL ? "sweep" : "report");
+    if (rc != GC_OK) {
+        const char *what = sw != NULL ? "sweep" : "report";
+        if (o->output != NULL)
+            snprintf(msg, size, "--output: %s: writing the %s failed", o->output, what);
+        else
+            snprintf(msg, size, "stdout: writing the %s failed", what);
         return -1;
     }
     return 0;
@@ -179,6 +190,7 @@ int main(int argc, char **argv)
     cli_layer cl = {0};
     gc_report *rep = NULL;
     gc_sweep *sw = NULL;
+    gc_expect *expect = NULL;
     gc_error err = {0};
     int status = 2;
 
@@ -220,6 +232,8 @@ int main(int argc, char **argv)
             goto fail;
         free(named);
     }
+    if (o.expect != NULL && cli_expect_prepare(net, &o, &expect, msg, sizeof msg) != 0)
+        goto fail;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o.check, !o.quiet);
     int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
@@ -236,16 +250,18 @@ int main(int argc, char **argv)
      * report presented as if the run were whole. */
     if (o.plot != NULL && plot(&o, rep, sw, msg, sizeof msg) != 0)
         goto fail;
+    int failed = gc_report_failed(rep);
+    FILE *f = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
+    if (emit(f, &o, net, rep, sw, expect, &failed, msg, sizeof msg) != 0)
+        goto fail;
     if (o.output != NULL) {
-        if (emit(out.f, &o, net, rep, sw, o.output, msg, sizeof msg) != 0)
-            goto fail;
         if (cli_out_commit(&out, msg, sizeof msg) != 0)
             goto fail;
-    } else if (!o.quiet) {
-        if (emit(stdout, &o, net, rep, sw, "stdout", msg, sizeof msg) != 0)
-            goto fail;
+    } else if (f != NULL && fflush(stdout) != 0) {
+        snprintf(msg, sizeof msg, "stdout: writing the %s failed", sw != NULL ? "sweep" : "report");
+        goto fail;
     }
-    status = gc_report_failed(rep) ? 1 : 0;
+    status = failed ? 1 : 0;
     goto done;
 
 fail:
@@ -255,6 +271,7 @@ done:
     cli_out_abort(&out);
     gc_sweep_free(sw);
     gc_report_free(rep);
+    gc_expect_free(expect);
     gc_net_free(net);
     cli_layer_close(&cl);
     free(o.params);

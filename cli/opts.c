@@ -20,7 +20,7 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPLAIN, OPT_SWEEP,
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_EXPLAIN, OPT_SWEEP,
     OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS, OPT_SWEEP_ERROR, OPT_PLOT
 };
 
@@ -49,6 +49,7 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"expect", required_argument, NULL, OPT_EXPECT},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"sweep", no_argument, NULL, OPT_SWEEP},
     {"sweep-element", required_argument, NULL, OPT_SWEEP_ELEMENT},
@@ -284,6 +285,8 @@ static int teaching_flags(const cli_opts *o, const char *sweep_flag, char *msg, 
         return fail(msg, size, "%s: applies to a network (--net or --arch), not --layer", flag);
     if (o->explain && o->sweep)
         return fail(msg, size, "--explain and --sweep: give one (the walkthrough or the h-curve)");
+    if (o->expect != NULL && o->sweep)
+        return fail(msg, size, "--expect and --sweep: give one (the comparison or the h-curve)");
     if (o->explain && o->format != CLI_TEXT)
         return fail(msg, size, "--explain: prints a text walkthrough: it takes --format text");
     return 0;
@@ -421,6 +424,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 rc = fail(msg, size, "--output: expected a file name, got ''");
             o->output = optarg;
             break;
+        case OPT_EXPECT:
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--expect: expected a file name, got ''");
+            o->expect = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': o->help = 1; break;
         case 'V': o->version = 1; break;
@@ -450,6 +458,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                     o->net_path != NULL ? "--net" : "--arch");
     if ((rc = teaching_flags(o, sweep_flag, msg, size)) != 0)
         return rc;
+    if (o->expect != NULL && o->layer != NULL)
+        return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
+                    "--layer");
+    if (o->expect != NULL && o->check.screen)
+        return fail(msg, size, "--expect: compares every checked element, and --screen checks "
+                    "no element of a tensor its screen passes");
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
@@ -580,14 +594,20 @@ void cli_usage(FILE *f)
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
 "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  --expect FILE       another tool's loss and gradients at these weights\n"
+"                      (JSON: {\"tool\", \"dtype\", \"loss\", \"grad\": {\"W1\": ...}}),\n"
+"                      compared element by element with gradcheck's backprop\n"
+"                      and finite differences; the report says per tensor\n"
+"                      which disagree (gradcheck-export writes such files)\n"
 "  -q, --quiet         no report on stdout; the exit status says it all\n"
 "                      (a progress bar shows on stderr only when it is a\n"
 "                      terminal, the check takes over a second and not --quiet)\n"
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed,\n"
-"2 usage or input error (one line on stderr).\n",
+"Exit status: 0 every gradient passed, 1 a gradient failed (with --expect:\n"
+"or the tool's loss or a gradient disagrees), 2 usage or input error (one\n"
+"line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads, smax, smin, GC_SWEEP_MAX_POINTS,
             GC_SWEEP_POINTS);

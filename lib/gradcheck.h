@@ -24,5 +24,6 @@
 #include "gradcheck/sweep.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
+#include "gradcheck/expect.h"
 
 #endif

@@ -399,6 +399,7 @@ static const struct {
 } bad[] = {
     {{"--explain", "--format", "json"}, "--explain: prints a text walkthrough"},
     {{"--explain", "--sweep"}, "--explain and --sweep"},
+    {{"--expect", "tool.json", "--sweep"}, "--expect and --sweep"},
     {{"--sweep-element", "W9[0,0]"}, "--sweep-element: no tensor 'W9'"},
     {{"--sweep-element", "W1[2,0]"}, "W1[2,0] is outside W1, which is 2x2"},
     {{"--sweep-element", "W1[0"}, "--sweep-element: expected TENSOR[ROW,COL]"},

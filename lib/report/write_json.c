@@ -9,10 +9,25 @@
  * schema is in README.md.
  */
 #include "gradcheck/report.h"
-#include "report/markup.h"
+#include "report/json.h"
 
 #include <jansson.h>
 #include <math.h>
+
+static json_t *num(double v)
+{
+    if (isnan(v))
+        return json_string("nan");
+    if (isinf(v))
+        return json_string(v > 0 ? "inf" : "-inf");
+    return json_real(v);
+}
+
+void gc_report_json_put(json_t *obj, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(obj, key, v) != 0)
+        *bad = 1;
+}
 
 static json_t *options(const gc_check_opts *o, int *bad)
 {
@@ -21,17 +36,17 @@ static json_t *options(const gc_check_opts *o, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "method", json_string(gc_method_name(o->method)), bad);
-    gc_markup_json_put(j, "eps", gc_markup_json_num(o->eps), bad);
-    gc_markup_json_put(j, "rtol", gc_markup_json_num(o->rtol), bad);
-    gc_markup_json_put(j, "atol", gc_markup_json_num(o->atol), bad);
-    gc_markup_json_put(j, "inputs", json_boolean(o->inputs), bad);
-    gc_markup_json_put(j, "sample", json_integer(o->sample), bad);
-    gc_markup_json_put(j, "seed", json_integer((json_int_t)o->seed), bad);
-    gc_markup_json_put(j, "strict_kinks", json_boolean(o->strict_kinks), bad);
-    gc_markup_json_put(j, "adaptive", json_boolean(o->adaptive), bad);
-    gc_markup_json_put(j, "engine", json_string(gc_engine_name(o->engine)), bad);
-    gc_markup_json_put(j, "screen", json_boolean(o->screen), bad);
+    gc_report_json_put(j, "method", json_string(gc_method_name(o->method)), bad);
+    gc_report_json_put(j, "eps", num(o->eps), bad);
+    gc_report_json_put(j, "rtol", num(o->rtol), bad);
+    gc_report_json_put(j, "atol", num(o->atol), bad);
+    gc_report_json_put(j, "inputs", json_boolean(o->inputs), bad);
+    gc_report_json_put(j, "sample", json_integer(o->sample), bad);
+    gc_report_json_put(j, "seed", json_integer((json_int_t)o->seed), bad);
+    gc_report_json_put(j, "strict_kinks", json_boolean(o->strict_kinks), bad);
+    gc_report_json_put(j, "adaptive", json_boolean(o->adaptive), bad);
+    gc_report_json_put(j, "engine", json_string(gc_engine_name(o->engine)), bad);
+    gc_report_json_put(j, "screen", json_boolean(o->screen), bad);
     return j;
 }
 
@@ -44,27 +59,27 @@ static json_t *tensor(const gc_report *r, const gc_tensor_report *tr, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "name", json_string(tr->name), bad);
-    gc_markup_json_put(j, "rows", json_integer(tr->rows), bad);
-    gc_markup_json_put(j, "cols", json_integer(tr->cols), bad);
-    gc_markup_json_put(j, "checked", json_integer((json_int_t)tr->count), bad);
-    gc_markup_json_put(j, "pass", json_integer(tr->npass), bad);
-    gc_markup_json_put(j, "kink", json_integer(tr->nkink), bad);
-    gc_markup_json_put(j, "fail", json_integer(tr->nfail), bad);
-    gc_markup_json_put(j, "max_rel_err", gc_markup_json_num(tr->max_rel), bad);
-    gc_markup_json_put(j, "median_rel_err", gc_markup_json_num(tr->median_rel), bad);
+    gc_report_json_put(j, "name", json_string(tr->name), bad);
+    gc_report_json_put(j, "rows", json_integer(tr->rows), bad);
+    gc_report_json_put(j, "cols", json_integer(tr->cols), bad);
+    gc_report_json_put(j, "checked", json_integer((json_int_t)tr->count), bad);
+    gc_report_json_put(j, "pass", json_integer(tr->npass), bad);
+    gc_report_json_put(j, "kink", json_integer(tr->nkink), bad);
+    gc_report_json_put(j, "fail", json_integer(tr->nfail), bad);
+    gc_report_json_put(j, "max_rel_err", num(tr->max_rel), bad);
+    gc_report_json_put(j, "median_rel_err", num(tr->median_rel), bad);
     if (tr->count > 0) {
-        gc_markup_json_put(w, "row", json_integer(r->rows[tr->worst].row), bad);
-        gc_markup_json_put(w, "col", json_integer(r->rows[tr->worst].col), bad);
-        gc_markup_json_put(j, "worst", w, bad);
+        gc_report_json_put(w, "row", json_integer(r->rows[tr->worst].row), bad);
+        gc_report_json_put(w, "col", json_integer(r->rows[tr->worst].col), bad);
+        gc_report_json_put(j, "worst", w, bad);
     } else {
         json_decref(w);
-        gc_markup_json_put(j, "worst", json_null(), bad);
+        gc_report_json_put(j, "worst", json_null(), bad);
     }
-    gc_markup_json_put(j, "norm_ratio", gc_markup_json_num(tr->norm_ratio), bad);
-    gc_markup_json_put(j, "vacuous", json_boolean(tr->vacuous), bad);
-    gc_markup_json_put(j, "sampled", json_boolean(tr->sampled), bad);
-    gc_markup_json_put(j, "screened", json_boolean(tr->screened), bad);
+    gc_report_json_put(j, "norm_ratio", num(tr->norm_ratio), bad);
+    gc_report_json_put(j, "vacuous", json_boolean(tr->vacuous), bad);
+    gc_report_json_put(j, "sampled", json_boolean(tr->sampled), bad);
+    gc_report_json_put(j, "screened", json_boolean(tr->screened), bad);
     return j;
 }
 
@@ -75,29 +90,27 @@ static json_t *row(const gc_report *r, const gc_row *w, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "tensor", json_string(r->tensors[w->tensor].name), bad);
-    gc_markup_json_put(j, "row", json_integer(w->row), bad);
-    gc_markup_json_put(j, "col", json_integer(w->col), bad);
-    gc_markup_json_put(j, "analytic", gc_markup_json_num(w->analytic), bad);
-    gc_markup_json_put(j, "numeric", gc_markup_json_num(w->numeric), bad);
-    gc_markup_json_put(j, "abs_err", gc_markup_json_num(w->abs_err), bad);
-    gc_markup_json_put(j, "rel_err", gc_markup_json_num(w->rel_err), bad);
+    gc_report_json_put(j, "tensor", json_string(r->tensors[w->tensor].name), bad);
+    gc_report_json_put(j, "row", json_integer(w->row), bad);
+    gc_report_json_put(j, "col", json_integer(w->col), bad);
+    gc_report_json_put(j, "analytic", num(w->analytic), bad);
+    gc_report_json_put(j, "numeric", num(w->numeric), bad);
+    gc_report_json_put(j, "abs_err", num(w->abs_err), bad);
+    gc_report_json_put(j, "rel_err", num(w->rel_err), bad);
     if (!isnan(w->num_err))
-        gc_markup_json_put(j, "num_err", gc_markup_json_num(w->num_err), bad);
+        gc_report_json_put(j, "num_err", num(w->num_err), bad);
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
-        gc_markup_json_put(j, "slope_lo", gc_markup_json_num(w->slope_lo), bad);
-        gc_markup_json_put(j, "slope_hi", gc_markup_json_num(w->slope_hi), bad);
+        gc_report_json_put(j, "slope_lo", num(w->slope_lo), bad);
+        gc_report_json_put(j, "slope_hi", num(w->slope_hi), bad);
     }
     if (w->hook)
-        gc_markup_json_put(j, "hook", json_true(), bad);
-    gc_markup_json_put(j, "verdict", json_string(gc_verdict_name(w->verdict)), bad);
+        gc_report_json_put(j, "hook", json_true(), bad);
+    gc_report_json_put(j, "verdict", json_string(gc_verdict_name(w->verdict)), bad);
     return j;
 }
 
-int gc_report_write_json(const gc_report *r, FILE *f)
+json_t *gc_report_json(const gc_report *r)
 {
-    if (r == NULL || f == NULL)
-        return GC_EINVAL;
     int bad = 0;
     json_t *root = json_object(), *tensors = json_array(), *rows = json_array(),
            *totals = json_object();
@@ -106,34 +119,56 @@ int gc_report_write_json(const gc_report *r, FILE *f)
         json_decref(tensors);
         json_decref(rows);
         json_decref(totals);
-        return GC_ENOMEM;
+        return NULL;
     }
-    gc_markup_json_put(root, "gradcheck", json_string(GC_VERSION), &bad);
-    gc_markup_json_put(root, "options", options(&r->opts, &bad), &bad);
-    gc_markup_json_put(root, "loss", gc_markup_json_num(r->loss), &bad);
+    gc_report_json_put(root, "gradcheck", json_string(GC_VERSION), &bad);
+    gc_report_json_put(root, "options", options(&r->opts, &bad), &bad);
+    gc_report_json_put(root, "loss", num(r->loss), &bad);
     for (int t = 0; t < r->ntensors; t++)
         if (json_array_append_new(tensors, tensor(r, &r->tensors[t], &bad)) != 0)
             bad = 1;
-    gc_markup_json_put(root, "tensors", tensors, &bad);
+    gc_report_json_put(root, "tensors", tensors, &bad);
     for (size_t k = 0; k < r->nrows; k++)
         if (json_array_append_new(rows, row(r, &r->rows[k], &bad)) != 0)
             bad = 1;
-    gc_markup_json_put(root, "rows", rows, &bad);
-    gc_markup_json_put(totals, "checked", json_integer((json_int_t)r->nrows), &bad);
-    gc_markup_json_put(totals, "pass", json_integer(r->npass), &bad);
-    gc_markup_json_put(totals, "kink", json_integer(r->nkink), &bad);
-    gc_markup_json_put(totals, "fail", json_integer(r->nfail), &bad);
-    gc_markup_json_put(totals, "vacuous", json_integer(r->nvacuous), &bad);
-    gc_markup_json_put(totals, "restored", json_boolean(r->restored), &bad);
-    gc_markup_json_put(totals, "evaluations", json_integer((json_int_t)r->nevals), &bad);
-    gc_markup_json_put(root, "totals", totals, &bad);
-    gc_markup_json_put(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"), &bad);
-    int rc = GC_OK;
-    if (bad)
-        rc = GC_ENOMEM;
-    else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
-             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
-        rc = GC_EIO;
+    gc_report_json_put(root, "rows", rows, &bad);
+    gc_report_json_put(totals, "checked", json_integer((json_int_t)r->nrows), &bad);
+    gc_report_json_put(totals, "pass", json_integer(r->npass), &bad);
+    gc_report_json_put(totals, "kink", json_integer(r->nkink), &bad);
+    gc_report_json_put(totals, "fail", json_integer(r->nfail), &bad);
+    gc_report_json_put(totals, "vacuous", json_integer(r->nvacuous), &bad);
+    gc_report_json_put(totals, "restored", json_boolean(r->restored), &bad);
+    gc_report_json_put(totals, "evaluations", json_integer((json_int_t)r->nevals), &bad);
+    gc_report_json_put(root, "totals", totals, &bad);
+    gc_report_json_put(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"), &bad);
+    if (bad) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+json_t *gc_report_json_num(double v)
+{
+    return num(v);
+}
+
+int gc_report_json_dump(json_t *root, FILE *f)
+{
+    if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
+        fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
+        return GC_EIO;
+    return GC_OK;
+}
+
+int gc_report_write_json(const gc_report *r, FILE *f)
+{
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    json_t *root = gc_report_json(r);
+    if (root == NULL)
+        return GC_ENOMEM;
+    int rc = gc_report_json_dump(root, f);
     json_decref(root);
     return rc;
 }

@@ -5,7 +5,8 @@
  * table in each element's <system-out>.
  */
 #include "gradcheck/sweep.h"
-#include "report/markup.h"
+#include "report/json.h"
+#include "report/junit.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -28,7 +29,7 @@ static void cell(FILE *f, double v, int machine, int i, int best)
 {
     char b[32];
     if (machine)
-        fprintf(f, "  %10s%c", gc_markup_e3(b, v), i == best ? '*' : ' ');
+        fprintf(f, "  %10s%c", gc_junit_e3(b, v), i == best ? '*' : ' ');
     else
         fprintf(f, "  %10.3e%c", v, i == best ? '*' : ' ');
 }
@@ -111,21 +112,21 @@ static json_t *opts_json(const gc_sweep *s, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "eps_max", gc_markup_json_num(s->opts.eps_max), bad);
-    gc_markup_json_put(j, "eps_min", gc_markup_json_num(s->opts.eps_min), bad);
-    gc_markup_json_put(j, "points", json_integer(s->opts.points), bad);
-    gc_markup_json_put(j, "error", json_string(error_name(s)), bad);
-    gc_markup_json_put(j, "rtol", gc_markup_json_num(s->opts.rtol), bad);
-    gc_markup_json_put(j, "atol", gc_markup_json_num(s->opts.atol), bad);
-    gc_markup_json_put(j, "unit_roundoff", gc_markup_json_num(s->unit_roundoff), bad);
-    gc_markup_json_put(j, "rule_forward", gc_markup_json_num(s->rule_forward), bad);
-    gc_markup_json_put(j, "rule_central", gc_markup_json_num(s->rule_central), bad);
+    gc_report_json_put(j, "eps_max", gc_report_json_num(s->opts.eps_max), bad);
+    gc_report_json_put(j, "eps_min", gc_report_json_num(s->opts.eps_min), bad);
+    gc_report_json_put(j, "points", json_integer(s->opts.points), bad);
+    gc_report_json_put(j, "error", json_string(error_name(s)), bad);
+    gc_report_json_put(j, "rtol", gc_report_json_num(s->opts.rtol), bad);
+    gc_report_json_put(j, "atol", gc_report_json_num(s->opts.atol), bad);
+    gc_report_json_put(j, "unit_roundoff", gc_report_json_num(s->unit_roundoff), bad);
+    gc_report_json_put(j, "rule_forward", gc_report_json_num(s->rule_forward), bad);
+    gc_report_json_put(j, "rule_central", gc_report_json_num(s->rule_central), bad);
     return j;
 }
 
 static json_t *eps_or_null(const gc_sweep_curve *c, int best)
 {
-    return best >= 0 ? gc_markup_json_num(best_eps(c, best)) : json_null();
+    return best >= 0 ? gc_report_json_num(best_eps(c, best)) : json_null();
 }
 
 static json_t *theory_json(const gc_sweep_theory *t, int *bad)
@@ -135,13 +136,13 @@ static json_t *theory_json(const gc_sweep_theory *t, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "d2", gc_markup_json_num(t->d2), bad);
-    gc_markup_json_put(j, "d3", gc_markup_json_num(t->d3), bad);
-    gc_markup_json_put(j, "roundoff", gc_markup_json_num(t->roundoff), bad);
-    gc_markup_json_put(j, "forward_eps", gc_markup_json_num(t->forward_eps), bad);
-    gc_markup_json_put(j, "forward_err", gc_markup_json_num(t->forward_err), bad);
-    gc_markup_json_put(j, "central_eps", gc_markup_json_num(t->central_eps), bad);
-    gc_markup_json_put(j, "central_err", gc_markup_json_num(t->central_err), bad);
+    gc_report_json_put(j, "d2", gc_report_json_num(t->d2), bad);
+    gc_report_json_put(j, "d3", gc_report_json_num(t->d3), bad);
+    gc_report_json_put(j, "roundoff", gc_report_json_num(t->roundoff), bad);
+    gc_report_json_put(j, "forward_eps", gc_report_json_num(t->forward_eps), bad);
+    gc_report_json_put(j, "forward_err", gc_report_json_num(t->forward_err), bad);
+    gc_report_json_put(j, "central_eps", gc_report_json_num(t->central_eps), bad);
+    gc_report_json_put(j, "central_err", gc_report_json_num(t->central_err), bad);
     return j;
 }
 
@@ -155,17 +156,17 @@ static json_t *curve_json(const gc_sweep *s, const gc_sweep_curve *c, int *bad)
         *bad = 1;
         return NULL;
     }
-    gc_markup_json_put(j, "tensor", json_string(c->elem.tensor), bad);
-    gc_markup_json_put(j, "row", json_integer(c->elem.row), bad);
-    gc_markup_json_put(j, "col", json_integer(c->elem.col), bad);
-    gc_markup_json_put(j, "theta", gc_markup_json_num(c->theta), bad);
-    gc_markup_json_put(j, "analytic", gc_markup_json_num(c->analytic), bad);
-    gc_markup_json_put(j, "confirmed", json_boolean(c->confirmed), bad);
-    gc_markup_json_put(best, "forward", eps_or_null(c, c->best_forward), bad);
-    gc_markup_json_put(best, "central", eps_or_null(c, c->best_central), bad);
-    gc_markup_json_put(best, "richardson", eps_or_null(c, c->best_richardson), bad);
-    gc_markup_json_put(j, "best", best, bad);
-    gc_markup_json_put(j, "theory", theory_json(&c->theory, bad), bad);
+    gc_report_json_put(j, "tensor", json_string(c->elem.tensor), bad);
+    gc_report_json_put(j, "row", json_integer(c->elem.row), bad);
+    gc_report_json_put(j, "col", json_integer(c->elem.col), bad);
+    gc_report_json_put(j, "theta", gc_report_json_num(c->theta), bad);
+    gc_report_json_put(j, "analytic", gc_report_json_num(c->analytic), bad);
+    gc_report_json_put(j, "confirmed", json_boolean(c->confirmed), bad);
+    gc_report_json_put(best, "forward", eps_or_null(c, c->best_forward), bad);
+    gc_report_json_put(best, "central", eps_or_null(c, c->best_central), bad);
+    gc_report_json_put(best, "richardson", eps_or_null(c, c->best_richardson), bad);
+    gc_report_json_put(j, "best", best, bad);
+    gc_report_json_put(j, "theory", theory_json(&c->theory, bad), bad);
     for (int i = 0; i < s->opts.points; i++) {
         const gc_sweep_point *p = &c->points[i];
         json_t *q = json_object();
@@ -173,14 +174,14 @@ static json_t *curve_json(const gc_sweep *s, const gc_sweep_curve *c, int *bad)
             *bad = 1;
             break;
         }
-        gc_markup_json_put(q, "eps", gc_markup_json_num(p->eps), bad);
-        gc_markup_json_put(q, "forward", gc_markup_json_num(p->forward), bad);
-        gc_markup_json_put(q, "central", gc_markup_json_num(p->central), bad);
-        gc_markup_json_put(q, "richardson", gc_markup_json_num(p->richardson), bad);
+        gc_report_json_put(q, "eps", gc_report_json_num(p->eps), bad);
+        gc_report_json_put(q, "forward", gc_report_json_num(p->forward), bad);
+        gc_report_json_put(q, "central", gc_report_json_num(p->central), bad);
+        gc_report_json_put(q, "richardson", gc_report_json_num(p->richardson), bad);
         if (json_array_append_new(pts, q) != 0)
             *bad = 1;
     }
-    gc_markup_json_put(j, "points", pts, bad);
+    gc_report_json_put(j, "points", pts, bad);
     return j;
 }
 
@@ -195,20 +196,18 @@ int gc_sweep_write_json(const gc_sweep *s, FILE *f)
         json_decref(elems);
         return GC_ENOMEM;
     }
-    gc_markup_json_put(root, "gradcheck", json_string(GC_VERSION), &bad);
-    gc_markup_json_put(root, "sweep", opts_json(s, &bad), &bad);
-    gc_markup_json_put(root, "loss", gc_markup_json_num(s->loss), &bad);
+    gc_report_json_put(root, "gradcheck", json_string(GC_VERSION), &bad);
+    gc_report_json_put(root, "sweep", opts_json(s, &bad), &bad);
+    gc_report_json_put(root, "loss", gc_report_json_num(s->loss), &bad);
     for (int k = 0; k < s->ncurves && !bad; k++)
         if (json_array_append_new(elems, curve_json(s, &s->curves[k], &bad)) != 0)
             bad = 1;
-    gc_markup_json_put(root, "elements", elems, &bad);
+    gc_report_json_put(root, "elements", elems, &bad);
     int rc = GC_OK;
     if (bad)
         rc = GC_ENOMEM;
-    else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                     JSON_REAL_PRECISION(17)) != 0 ||
-             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
-        rc = GC_EIO;
+    else
+        rc = gc_report_json_dump(root, f);
     json_decref(root);
     return rc;
 }
@@ -229,26 +228,26 @@ int gc_sweep_write_junit(const gc_sweep *s, FILE *f)
     fprintf(f, "  <testsuite name=\"gradcheck-sweep\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
                "skipped=\"0\">\n    <properties>\n", s->ncurves, failures);
     fprintf(f, "      <property name=\"eps_max\" value=\"%s\"/>\n",
-            gc_markup_shortest(b, s->opts.eps_max));
+            gc_junit_shortest(b, s->opts.eps_max));
     fprintf(f, "      <property name=\"eps_min\" value=\"%s\"/>\n",
-            gc_markup_shortest(b, s->opts.eps_min));
+            gc_junit_shortest(b, s->opts.eps_min));
     fprintf(f, "      <property name=\"points\" value=\"%d\"/>\n", s->opts.points);
     fprintf(f, "      <property name=\"error\" value=\"%s\"/>\n", error_name(s));
-    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", gc_markup_shortest(b, s->loss));
+    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", gc_junit_shortest(b, s->loss));
     fprintf(f, "    </properties>\n");
     for (int k = 0; k < s->ncurves; k++) {
         const gc_sweep_curve *c = &s->curves[k];
         char name[64];
         element_name(name, sizeof name, &c->elem);
         fprintf(f, "    <testcase classname=\"gradcheck.sweep\" name=\"");
-        gc_markup_xml(f, name);
+        gc_junit_esc(f, name);
         fprintf(f, "\">\n");
         if (!c->confirmed) {
             fprintf(f, "      <failure type=\"gradient\" message=\"");
-            gc_markup_xml(f, name);
-            fprintf(f, ": no method at any step from %s", gc_markup_shortest(b, s->opts.eps_max));
+            gc_junit_esc(f, name);
+            fprintf(f, ": no method at any step from %s", gc_junit_shortest(b, s->opts.eps_max));
             fprintf(f, " to %s is within rtol or atol of the analytic value\"/>\n",
-                    gc_markup_shortest(b, s->opts.eps_min));
+                    gc_junit_shortest(b, s->opts.eps_min));
         }
         /* the table holds digits, letters, '.', '+', '-', '*' and spaces */
         fprintf(f, "      <system-out>\n");
