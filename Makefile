@@ -11,8 +11,8 @@
 #   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
-# before anything is built when a quick probe (pkg-config for Check and
-# jansson, xmllint, valgrind, python3) finds something missing.
+# before anything is built when a quick probe (pkg-config for Check,
+# jansson and zlib, xmllint, valgrind, python3) finds something missing.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -22,7 +22,7 @@ WFLAGS   := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-DEPS_PROBE = pkg-config --exists check jansson && command -v xmllint valgrind python3 >/dev/null \
+DEPS_PROBE = pkg-config --exists check jansson zlib && command -v xmllint valgrind python3 >/dev/null \
     && /usr/bin/python3 -c 'import numpy' 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_FAILED := $(shell $(DEPS_PROBE) 2>/dev/null || ./scripts/install-deps >&2 || echo failed)
@@ -31,13 +31,14 @@ $(error scripts/install-deps failed: install the packages it names, then run mak
 endif
 endif
 
-JANSSON_CFLAGS := $(shell pkg-config --cflags jansson)
-JANSSON_LIBS   := $(shell pkg-config --libs jansson)
+# the library's own dependencies: jansson (JSON), zlib (deflated .npz)
+LIBDEP_CFLAGS := $(shell pkg-config --cflags jansson zlib)
+LIBDEP_LIBS   := $(shell pkg-config --libs jansson zlib)
 CHECK_CFLAGS   := $(shell pkg-config --cflags check)
 CHECK_LIBS     := $(shell pkg-config --libs check)
 
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
-LDLIBS     := $(JANSSON_LIBS) -lm -pthread
+LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
 LIB_SRC    := $(wildcard lib/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
@@ -46,11 +47,12 @@ CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
-# Layers that export a gc_layer_plugin (see <gradcheck/layer.h>) are also
+# Layers that export a gc_layer_plugin or gc_layer_factory (see
+# <gradcheck/layer.h>) are also
 # built as plugins for `gradcheck --layer`: examples/NAME.c becomes
 # build/examples/libNAME.so, checks/plugins/NAME.c (the tests' broken
 # layers) build/checks/plugins/libNAME.so.
-EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(int in, int out, gc_pcg32 \*rng)$$' $(EXLIB_SRC))
+EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(\(int in, int out, gc_pcg32 \*rng\|gc_layer_args \*args\))$$' $(EXLIB_SRC))
 TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
 # Every layer mutant (loss mutants are no layer) is also built as a plugin,
 # build/mutants/libNAME.so with the factory mutant_plugin, so that a real
@@ -86,12 +88,12 @@ MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
 all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
-# Include rules per folder: the library sees only lib/ (and jansson); the
+# Include rules per folder: the library sees only lib/ (and jansson, zlib); the
 # command sees the public headers; only the tests see Check, the examples
 # and the generated lists.
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -c $< -o $@
 
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(dir $@)
@@ -103,7 +105,7 @@ $(BUILD)/examples/%.o: examples/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
 	    $(TEST_PATHS) -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
@@ -114,7 +116,7 @@ $(LIB): $(call obj,$(LIB_SRC))
 # -z defs: every symbol it uses must come from the libraries named here.
 $(BUILD)/pic/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -fPIC -c $< -o $@
 
 $(SHLIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs $^ -o $@ $(LDLIBS)
@@ -144,8 +146,10 @@ $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
+# (No -MMD here, two sources make one object: the public headers are its
+# prerequisites, so a changed struct rebuilds every mutant plugin.)
 $(BUILD)/mutants/lib%.so: fixtures/mutants/%.c fixtures/mutants/plugin/mutant_plugin.c \
-                          fixtures/mutants/mutants.h
+                          fixtures/mutants/mutants.h lib/gradcheck.h $(wildcard lib/gradcheck/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -fPIC -shared -Ifixtures/mutants \
 	    -DGC_MUTANT_SYM=gc_mutant_$* $(filter %.c,$^) -o $@ -lm
@@ -182,8 +186,10 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 $(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o \
     $(BUILD)/checks/cli/check_teaching.o: $(MUTANTS_H)
 
+# -rdynamic: the suites load plugins through the library (network files
+# with plugin layers), and a plugin calls gc_ functions of the program.
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 check: test check-export
 	@$(MAKE) --no-print-directory installcheck
@@ -235,7 +241,7 @@ $(BUILD)/gradcheck.pc: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	    'Name: gradcheck' 'Description: gradient-checking verification harness' \
-	    'Version: $(VERSION)' 'Requires.private: jansson' 'Cflags: -I$${includedir}' \
+	    'Version: $(VERSION)' 'Requires.private: jansson zlib' 'Cflags: -I$${includedir}' \
 	    'Libs: -L$${libdir} -lgradcheck' 'Libs.private: -lm -pthread' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 

@@ -17,6 +17,8 @@ typedef struct cli_opts {
     const char *arch;       /* --arch, or NULL */
     const char *layer;      /* --layer NAME or LIB.so:FACTORY, or NULL */
     int in, out;            /* --in, --out (--width sets both); out = in by default */
+    gc_layer_args args;     /* --set NAME=V,...: a plugin factory's hyper-parameters
+                             * (in, out and rng are filled by cli_layer_open) */
     const char *act;        /* --act; "sigmoid" by default */
     const char *loss;       /* --loss; "bce" by default */
     int batch;              /* --batch; 1 by default */
@@ -50,19 +52,18 @@ void cli_usage(FILE *f);
 
 /* ---- --layer: one layer, built in or loaded --------------------------- */
 
-/* The layer to check and, for a plugin, the shared object holding its code. */
+/* The layer to check (a plugin's carries its shared object, l->dl). */
 typedef struct cli_layer {
     gc_layer *layer; /* owned */
-    void *dl;        /* dlopen handle, or NULL for a built-in */
 } cli_layer;
 
 /* Build o->layer: a built-in name (dense or an activation), or
- * LIB.so:FACTORY loaded with dlopen and called with (o->in, o->out, rng
- * seeded from o->seed).  0, or -1 with a one-line message in msg; either
+ * LIB.so:FACTORY loaded by gc_layer_load with (o->in, o->out, rng seeded
+ * from o->seed, o->args).  0, or -1 with a one-line message in msg; either
  * way call cli_layer_close. */
 int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size);
 
-/* Free the layer, then unload its shared object.  Safe on a zeroed one. */
+/* Free the layer (and so unload a plugin's object).  Safe on a zeroed one. */
 void cli_layer_close(cli_layer *cl);
 
 /* ---- --expect: another tool's loss and gradients ------------------------ */

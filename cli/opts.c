@@ -20,8 +20,9 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_EXPLAIN, OPT_SWEEP,
-    OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS, OPT_SWEEP_ERROR, OPT_PLOT
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
+    OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
+    OPT_SWEEP_ERROR, OPT_PLOT
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +51,8 @@ static const struct option long_opts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
     {"expect", required_argument, NULL, OPT_EXPECT},
+    {"set", required_argument, NULL, OPT_SET},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"sweep", no_argument, NULL, OPT_SWEEP},
     {"sweep-element", required_argument, NULL, OPT_SWEEP_ELEMENT},
@@ -191,6 +194,13 @@ static const char *init_at(int i)
     return gc_init_name((gc_init)i);
 }
 
+/* In gc_precision's order. */
+static const char *precision_at(int i)
+{
+    static const char *const names[] = {"float64", "float32"};
+    return i >= 0 && i < COUNT(names) ? names[i] : NULL;
+}
+
 /* --sweep-error: index 1 is relative (gc_sweep_opts.relative). */
 static const char *const error_names[] = {"abs", "rel"};
 
@@ -224,6 +234,8 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         o->out = o->in;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
+    if (o->args.n > 0 && strchr(o->layer, ':') == NULL)
+        return fail(msg, size, "--set: applies to plugin layers (LIB.so:FACTORY) only");
     if (o->init_set && strchr(o->layer, ':') != NULL)
         return fail(msg, size, "--init: applies to built-in layers only (a plugin's factory "
                     "draws its own parameters)");
@@ -387,6 +399,17 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->threads_set = 1;
             break;
         case OPT_SCREEN: o->check.screen = 1; break;
+        case OPT_SET: {
+            gc_error e = {0, {0}};
+            if (gc_layer_args_parse(&o->args, optarg, &e) != GC_OK)
+                rc = fail(msg, size, "--set: %s", e.msg);
+            break;
+        }
+        case OPT_PRECISION:
+            rc = parse_choice("--precision", optarg, precision_at, &v, msg, size);
+            if (rc == 0)
+                o->check.precision = (gc_precision)v;
+            break;
         case OPT_FORMAT:
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
@@ -471,7 +494,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                     "check one layer; see gradcheck --help)");
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
-                         : o->width_set ? "--width" : NULL;
+                         : o->width_set ? "--width" : o->args.n > 0 ? "--set" : NULL;
         if (flag != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
@@ -546,6 +569,9 @@ void cli_usage(FILE *f)
 "                      LIB.so without '/' is in the current directory\n"
 "  --layer NAME        a built-in: dense (W and b drawn per --init) or an\n"
 "                      activation (sigmoid, relu, ..., as --act)\n"
+"  --set NAME=V,...    hyper-parameters for a factory declared with\n"
+"                      GC_LAYER_FACTORY (gc_layer *FACTORY(gc_layer_args *));\n"
+"                      repeat or comma-separate; every one must be read\n"
 "  --in N              the layer's input width (required)\n"
 "  --out M             its output width [N]\n"
 "  --width N           --in N --out N\n"
@@ -568,6 +594,8 @@ void cli_usage(FILE *f)
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
+"  --precision P       float64 or float32: the element type the code under test\n"
+"                      computes in (a layer may declare float32) [float64]\n"
 "\n"
 "Teaching (--explain and --sweep need a network):\n"
 "  --explain           before the table, the classic notes' walkthrough: the\n"

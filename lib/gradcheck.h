@@ -22,6 +22,7 @@
 #include "gradcheck/check.h"
 #include "gradcheck/report.h"
 #include "gradcheck/sweep.h"
+#include "gradcheck/func.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
 #include "gradcheck/expect.h"

@@ -391,6 +391,49 @@ START_TEST(test_sweep_options_and_formats)
 }
 END_TEST
 
+/* Why double: the same network and element with its attention layer in
+ * float32 (the plugin's default) and in its double twin (f64=1).  Float's
+ * roundoff, u = 2^-24 of the loss, divided by ε, keeps every central
+ * difference's relative error above rtol at every step; double's reaches
+ * below 1e-7. */
+START_TEST(test_sweep_float32_against_double)
+{
+    char dir[256], lib[600], path[300], net[1400];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    beside_bin(lib, sizeof lib, "examples/libattention_plugin.so");
+    snprintf(path, sizeof path, "%s/attn.json", dir);
+    snprintf(net, sizeof net,
+             "{\"layers\": [{\"type\": \"dense\", \"in\": 24, \"out\": 24}, {\"type\": \"tanh\"}, "
+             "{\"type\": \"plugin\", \"lib\": \"%s\", \"factory\": \"attention_plugin\", "
+             "\"in\": 24, \"out\": 8, \"T\": 2, \"NH\": 2, \"f64\": %d}, "
+             "{\"type\": \"dense\", \"in\": 8, \"out\": 1}], \"loss\": \"mse\", \"x\": [[0.3, "
+             "-0.7, 0.5, 0.1, -0.2, 0.9, -0.4, 0.6, 0.8, -0.1, 0.2, -0.9, 0.4, -0.6, 0.7, 0.05, "
+             "-0.3, 0.35, -0.85, 0.15, 0.55, -0.45, 0.25, -0.65]], \"y\": [[0.5]]}", lib, _i);
+    spit(path, net);
+    const char *args[] = {"--net", path, "--init", "xavier", "--sweep-element", "W1[16,18]",
+                          "--format", "json", NULL};
+    run_gc(dir, args, &r);
+    ck_assert_msg(r.status == 0 || r.status == 1, "exit %d: %s", r.status, r.err);
+    json_t *j = load_json(r.out);
+    json_t *e = json_array_get(json_object_get(j, "elements"), 0);
+    json_t *pts = points_of(e);
+    double best = INFINITY;
+    for (size_t i = 0; i < json_array_size(pts); i++) {
+        double c = pt(pts, i, "central");
+        best = c < best ? c : best;
+    }
+    int confirmed = json_is_true(json_object_get(e, "confirmed"));
+    if (_i)
+        ck_assert_msg(best < 1e-7 && confirmed, "double: best central %.3e", best);
+    else
+        ck_assert_msg(best > 1e-5, "float32: best central %.3e", best);
+    json_decref(j);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 /* ---- bad input --------------------------------------------------------------- */
 
 static const struct {
@@ -593,6 +636,7 @@ Suite *make_teaching_suite(void)
     tcase_add_loop_test(tc, test_explain_every_fixture, 0, NFIXTURES);
     tcase_add_test(tc, test_sweep_json_shows_the_v);
     tcase_add_test(tc, test_sweep_options_and_formats);
+    tcase_add_loop_test(tc, test_sweep_float32_against_double, 0, 2);
     tcase_add_loop_test(tc, test_teaching_bad_input, 0, NBAD);
     tcase_add_loop_test(tc, test_teaching_layer_rejected, 0, 2);
     tcase_add_test(tc, test_plot_writes_pictures);

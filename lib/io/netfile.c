@@ -20,6 +20,8 @@
  */
 #include "gradcheck/netfile.h"
 #include "io/numfmt.h"
+#include "io/plugin.h"
+#include "io/weights.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -44,8 +46,11 @@
 /* ---- messages --------------------------------------------------------- */
 
 typedef struct ctx {
-    const char *label; /* file name or caller's label, first in every message */
-    gc_error *err;     /* may be NULL */
+    const char *label;  /* file name or caller's label, first in every message */
+    gc_error *err;      /* may be NULL */
+    const char *anchor; /* the file whose directory "weights" and plugin libraries
+                         * are relative to (NULL: the current directory) */
+    gc_pcg32 *rng;      /* plugin layers' factories draw from it; may be NULL */
 } ctx;
 
 /* Set err to "LABEL: PATH: <fmt...>" (or "LABEL: <fmt...>" when path is
@@ -376,10 +381,44 @@ static const char *const DENSE_KEYS[] = {"type", "in", "out", "W", "b", NULL};
 static const char *const ALPHA_KEYS[] = {"type", "alpha", NULL};
 static const char *const ACT_KEYS[] = {"type", NULL};
 
-/* Where a layer's given parameters are in the document (NULL: omitted). */
+/* Where a layer's given parameters are: in the document (numbers, or a
+ * {"npy": FILE} whose array is Wn / bn in the owned file Wf / bf), or in the
+ * "weights" archive (NULL: omitted). */
 typedef struct given {
     const json_t *W, *b;
+    const gc_npz_member *Wa, *ba, *Wn, *bn;
+    gc_npz *Wf, *bf;
 } given;
+
+/* v is a {"npy": ...} object (any other value is numbers, or wrong as such). */
+static int is_npy(const json_t *v)
+{
+    return json_is_object(v) && json_object_get(v, "npy") != NULL;
+}
+
+/* A tensor given as {"npy": FILE} at path, shaped d0 (x d1; 0: any size):
+ * *f the file opened (owned, also on failure), *m its array, checked. */
+static int npy_tensor(const ctx *c, const char *path, const json_t *v, int ndim, size_t d0,
+                      size_t d1, gc_npz **f, const gc_npz_member **m)
+{
+    char why[GC_NPY_WHY], got[GOT_MAX];
+    const json_t *nj = json_object_get(v, "npy");
+    *f = NULL;
+    *m = NULL;
+    size_t n = json_is_string(nj) ? json_string_length(nj) : 0;
+    if (json_object_size(v) != 1 || n < 5 || strcmp(json_string_value(nj) + n - 4, ".npy") != 0)
+        return fail(c, GC_EPARSE, path, "expected {\"npy\": \"FILE.npy\"}, got %s",
+                    describe(got, sizeof got, json_object_size(v) != 1 ? v : nj));
+    const char *name = json_string_value(nj);
+    if ((*f = gc_weights_open(c->anchor, name, why)) == NULL)
+        return fail(c, strncmp(why, "cannot ", 7) == 0 ? GC_EIO : GC_EPARSE, path, "%s: %s", name,
+                    why);
+    const size_t want[2] = {d0, d1};
+    int rc = gc_weights_take(*f, "", ndim, want, m, why);
+    if (rc != 0)
+        return fail(c, rc == -1 ? GC_ESHAPE : GC_ERANGE, path, "%s: %s", name, why);
+    return GC_OK;
+}
 
 /* Validate layers[k] (object lj) whose input width is *width (its source
  * described by `src`), build it into *out and advance *width. */
@@ -426,11 +465,18 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
         g->W = json_object_get(lj, "W");
         g->b = json_object_get(lj, "b");
         path_key(p, sizeof p, path, "W");
-        if (g->W != NULL && (rc = check_rows(c, p, g->W, (size_t)outw, (size_t)in)) != GC_OK)
+        if (is_npy(g->W))
+            rc = npy_tensor(c, p, g->W, 2, (size_t)outw, (size_t)in, &g->Wf, &g->Wn);
+        else if (g->W != NULL)
+            rc = check_rows(c, p, g->W, (size_t)outw, (size_t)in);
+        if (rc != GC_OK)
             return rc;
         path_key(p, sizeof p, path, "b");
-        if (g->b != NULL &&
-            (rc = check_numbers(c, p, g->b, (size_t)outw, "value", "values", "")) != GC_OK)
+        if (is_npy(g->b))
+            rc = npy_tensor(c, p, g->b, 1, (size_t)outw, 0, &g->bf, &g->bn);
+        else if (g->b != NULL)
+            rc = check_numbers(c, p, g->b, (size_t)outw, "value", "values", "");
+        if (rc != GC_OK)
             return rc;
         *out = gc_dense_new(in, outw);
         if (*out == NULL)
@@ -439,6 +485,8 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
         return GC_OK;
     }
 
+    if (strcmp(type, "plugin") == 0)
+        return gc_io_plugin_layer(c->label, c->anchor, path, lj, width, c->rng, out, c->err);
     gc_act act;
     if (gc_act_from_name(type, &act) != GC_OK) {
         char list[256] = "";
@@ -447,7 +495,7 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
                 strcat(list, ", ");
             strcat(list, gc_act_name((gc_act)a));
         }
-        return fail(c, GC_EPARSE, p, "expected \"dense\" or an activation (%s), got %s", list,
+        return fail(c, GC_EPARSE, p, "expected \"dense\", \"plugin\" or an activation (%s), got %s", list,
                     describe(got, sizeof got, tj));
     }
     int has_alpha = act == GC_ACT_LEAKY_RELU || act == GC_ACT_ELU;
@@ -468,7 +516,98 @@ static int parse_layer(const ctx *c, size_t k, const json_t *lj, int *width,
 
 /* ---- the document ----------------------------------------------------- */
 
-static const char *const TOP_KEYS[] = {"layers", "loss", "x", "y", NULL};
+static const char *const TOP_KEYS[] = {"layers", "loss", "x", "y", "weights", NULL};
+
+/* ---- binary weights: the "weights" archive ----------------------------- */
+
+/* Open the archive root's "weights" names (none: *z NULL). */
+static int open_weights(const ctx *c, const json_t *root, gc_npz **z)
+{
+    char got[GOT_MAX], why[GC_NPY_WHY];
+    const json_t *wj = json_object_get(root, "weights");
+    *z = NULL;
+    if (wj == NULL)
+        return GC_OK;
+    size_t n = json_is_string(wj) ? json_string_length(wj) : 0;
+    if (n == 0 || (n >= 4 && strcmp(json_string_value(wj) + n - 4, ".npy") == 0))
+        return fail(c, GC_EPARSE, "weights", "expected the name of a .npz file (a .npy goes "
+                    "in place of one tensor: {\"npy\": FILE}), got %s",
+                    describe(got, sizeof got, wj));
+    *z = gc_weights_open(c->anchor, json_string_value(wj), why);
+    if (*z == NULL)
+        return fail(c, strncmp(why, "cannot ", 7) == 0 ? GC_EIO : GC_EPARSE, "weights",
+                    "%s: %s", json_string_value(wj), why);
+    return GC_OK;
+}
+
+/* Take array `name` from the archive for the tensor at path, unless the
+ * document gives it (in_doc): both is an error. */
+static int take(const ctx *c, gc_npz *z, const json_t *root, const char *path, const char *name,
+                int in_doc, int ndim, size_t d0, size_t d1, const gc_npz_member **out)
+{
+    char why[GC_NPY_WHY];
+    const size_t want[2] = {d0, d1};
+    const char *file = json_string_value(json_object_get(root, "weights"));
+    *out = NULL;
+    int rc = gc_weights_take(z, name, ndim, want, out, why);
+    if (rc != 0) /* a wrong shape, or a value that is not finite (as in the JSON) */
+        return fail(c, rc == -1 ? GC_ESHAPE : GC_ERANGE, path, "%s in %s: %s", name, file, why);
+    if (*out != NULL && in_doc)
+        return fail(c, GC_EPARSE, path, "given both here and as %s in %s", name, file);
+    return GC_OK;
+}
+
+/* x or y: from the document, else from the archive, else missing. */
+static int examples(const ctx *c, gc_npz *z, const json_t *root, const char *name, int width,
+                    size_t nexamples, const char *width_why, gc_mat **out)
+{
+    const json_t *v = json_object_get(root, name);
+    const gc_npz_member *m;
+    gc_npz *f = NULL;
+    *out = NULL;
+    int rc = take(c, z, root, name, name, v != NULL, 2, nexamples, (size_t)width, &m);
+    if (rc == GC_OK && is_npy(v))
+        rc = npy_tensor(c, name, v, 2, nexamples, (size_t)width, &f, &m);
+    else if (rc == GC_OK && v != NULL)
+        return parse_examples(c, name, v, width, nexamples, width_why, out);
+    if (rc == GC_OK && m == NULL)
+        rc = fail(c, GC_EPARSE, name, "missing key, and no array '%s' in %s", name,
+                  json_string_value(json_object_get(root, "weights")));
+    else if (rc == GC_OK && (m->a.shape[0] > (size_t)MAX_WEIGHTS || m->a.shape[1] > MAX_WIDTH))
+        rc = fail(c, GC_ERANGE, name, "more than %lld examples or %d values", MAX_WEIGHTS,
+                  MAX_WIDTH);
+    else if (rc == GC_OK && (*out = gc_mat_new((int)m->a.shape[1], (int)m->a.shape[0])) == NULL)
+        rc = fail(c, GC_ENOMEM, name, "out of memory");
+    if (rc == GC_OK) /* B x width in the file: one column per example */
+        gc_weights_copy(m, (*out)->data, 1);
+    gc_npz_free(f);
+    return rc;
+}
+
+/* A dense layer's W and b from the archive, as W<n> and b<n> (n counts the
+ * dense layers from 1, as the report names them). */
+static int take_dense(const ctx *c, gc_npz *z, const json_t *root, size_t k, int n,
+                      const gc_layer *l, given *g)
+{
+    char path[PATH_MAX_LEN], name[GC_NAME_MAX];
+    snprintf(path, sizeof path, "layers[%zu].W", k);
+    snprintf(name, sizeof name, "W%d", n);
+    int rc = take(c, z, root, path, name, g->W != NULL, 2, (size_t)l->out, (size_t)l->in, &g->Wa);
+    if (rc != GC_OK)
+        return rc;
+    snprintf(path, sizeof path, "layers[%zu].b", k);
+    snprintf(name, sizeof name, "b%d", n);
+    return take(c, z, root, path, name, g->b != NULL, 1, (size_t)l->out, 0, &g->ba);
+}
+
+static void given_free(given *gv, size_t n)
+{
+    for (size_t k = 0; gv != NULL && k < n; k++) {
+        gc_npz_free(gv[k].Wf);
+        gc_npz_free(gv[k].bf);
+    }
+    free(gv);
+}
 
 static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32 *rng)
 {
@@ -476,6 +615,9 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     gc_net *net = NULL;
     gc_mat *X = NULL, *T = NULL;
     given *gv = NULL;
+    gc_npz *z = NULL;
+    int ndense = 0;
+    size_t nl = 0;
 
     if (!json_is_object(root)) {
         fail(c, GC_EPARSE, NULL, "expected an object at the top level, got %s",
@@ -484,7 +626,12 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     if (check_keys(c, "", root, TOP_KEYS, NULL, "") != GC_OK)
         return NULL;
+    int has_weights = json_object_get(root, "weights") != NULL;
     for (size_t i = 0; TOP_KEYS[i] != NULL; i++) {
+        /* "weights" is optional, and may hold x and y */
+        if (strcmp(TOP_KEYS[i], "weights") == 0 ||
+            (has_weights && (strcmp(TOP_KEYS[i], "x") == 0 || strcmp(TOP_KEYS[i], "y") == 0)))
+            continue;
         if (json_object_get(root, TOP_KEYS[i]) == NULL) {
             fail(c, GC_EPARSE, TOP_KEYS[i], "missing key");
             return NULL;
@@ -501,9 +648,12 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
         return NULL;
     }
 
-    /* x, which fixes the input width */
-    if (parse_examples(c, "x", json_object_get(root, "x"), 0, 0, "", &X) != GC_OK)
+    if (open_weights(c, root, &z) != GC_OK)
         return NULL;
+
+    /* x, which fixes the input width */
+    if (examples(c, z, root, "x", 0, 0, "", &X) != GC_OK)
+        goto fail;
 
     /* layers */
     const json_t *layers = json_object_get(root, "layers");
@@ -512,7 +662,7 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
              describe(got, sizeof got, layers));
         goto fail;
     }
-    size_t nl = json_array_size(layers);
+    nl = json_array_size(layers);
     if (nl == 0) {
         fail(c, GC_EPARSE, "layers", "expected at least one layer");
         goto fail;
@@ -540,9 +690,12 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
         }
         snprintf(src, sizeof src, "the output width of layers[%zu]", k);
         if (l->ops == &gc_dense_ops) {
-            if (!omitted && (gv[k].W == NULL || gv[k].b == NULL)) {
+            if (take_dense(c, z, root, k, ++ndense, l, &gv[k]) != GC_OK)
+                goto fail;
+            if (!omitted && ((gv[k].W == NULL && gv[k].Wa == NULL) ||
+                             (gv[k].b == NULL && gv[k].ba == NULL))) {
                 snprintf(omitted_path, sizeof omitted_path, "layers[%zu].%s", k,
-                         gv[k].W == NULL ? "W" : "b");
+                         gv[k].W == NULL && gv[k].Wa == NULL ? "W" : "b");
                 first_omitted = omitted_path;
                 omitted = 1;
             }
@@ -551,9 +704,15 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
 
     /* y, shaped by x and the network's output */
     snprintf(p, sizeof p, " (the output width of layers[%zu])", nl - 1);
-    if (parse_examples(c, "y", json_object_get(root, "y"), width, (size_t)X->cols, p, &T)
-        != GC_OK)
+    if (examples(c, z, root, "y", width, (size_t)X->cols, p, &T) != GC_OK)
         goto fail;
+    const char *unused = gc_weights_unused(z);
+    if (unused != NULL) {
+        fail(c, GC_EPARSE, "weights", "%s: array '%s' names no tensor of this network "
+             "(W1, b1, ... by dense layer, x, y)", json_string_value(json_object_get(root, "weights")),
+             unused);
+        goto fail;
+    }
     if (check_targets(c, loss, T) != GC_OK)
         goto fail;
 
@@ -563,7 +722,7 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
             fail(c, GC_EINVAL, first_omitted, "missing key, and no generator to draw it from");
             goto fail;
         }
-        if (gc_net_init_params(net, init, rng) != GC_OK) {
+        if (gc_io_init_params(net, init, rng) != GC_OK) {
             fail(c, GC_EINVAL, first_omitted, "missing key, and init %d is no gc_init to draw it by",
                  (int)init);
             goto fail;
@@ -571,10 +730,18 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     for (size_t k = 0; k < nl; k++) {
         gc_layer *l = net->layers[k];
-        if (gv[k].W != NULL)
+        if (gv[k].W != NULL && gv[k].Wn == NULL)
             copy_rows(l->param[0].value, gv[k].W, (size_t)l->out, (size_t)l->in);
-        if (gv[k].b != NULL)
+        if (gv[k].b != NULL && gv[k].bn == NULL)
             copy_numbers(l->param[1].value, gv[k].b, (size_t)l->out);
+        if (gv[k].Wn != NULL)
+            gc_weights_copy(gv[k].Wn, l->param[0].value, 0);
+        if (gv[k].bn != NULL)
+            gc_weights_copy(gv[k].bn, l->param[1].value, 0);
+        if (gv[k].Wa != NULL)
+            gc_weights_copy(gv[k].Wa, l->param[0].value, 0);
+        if (gv[k].ba != NULL)
+            gc_weights_copy(gv[k].ba, l->param[1].value, 0);
     }
 
     gc_error derr = {0};
@@ -585,13 +752,15 @@ static gc_net *load_doc(const ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    given_free(gv, nl);
+    gc_npz_free(z);
     return net;
 
 fail:
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    given_free(gv, nl);
+    gc_npz_free(z);
     gc_net_free(net);
     return NULL;
 }
@@ -628,7 +797,7 @@ static gc_net *load_text(const ctx *c, const char *text, size_t len, gc_init ini
 gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
                            gc_pcg32 *rng, gc_error *err)
 {
-    ctx c = {label != NULL ? label : "<string>", err};
+    ctx c = {label != NULL ? label : "<string>", err, NULL, rng};
     if (json == NULL) {
         fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
@@ -684,7 +853,7 @@ static char *read_all(FILE *f, size_t *len)
 
 gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err)
 {
-    ctx c = {path != NULL ? path : "<null>", err};
+    ctx c = {path != NULL ? path : "<null>", err, path, rng};
     if (path == NULL) {
         fail(&c, GC_EINVAL, NULL, "no file name given");
         return NULL;

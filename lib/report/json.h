@@ -1,6 +1,6 @@
 /*
- * report/json.h -- the JSON report as a jansson tree (private), so that
- * another writer (the expect comparison's) can add to the same object.
+ * report/json.h -- the JSON report for another writer (private): the
+ * expect comparison's writer adds its object to the same document.
  */
 #ifndef GC_REPORT_JSON_H
 #define GC_REPORT_JSON_H
@@ -10,9 +10,12 @@
 
 #include "gradcheck/report.h"
 
-/* The object gc_report_write_json writes, new (json_decref it), or NULL
- * when memory ran out. */
-json_t *gc_report_json(const gc_report *r);
+/* Write the JSON report of r to f as gc_report_write_json does, row by
+ * row, but with the top-level "verdict" (NULL: the report's own) and, after
+ * it, every member of the object extra (NULL: none) in its order, each
+ * dumped by jansson at the document's indentation.  GC_OK, GC_ENOMEM,
+ * GC_EIO. */
+int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const json_t *extra);
 
 /* A number as the JSON report writes it: NaN and ±Inf as "nan", "inf",
  * "-inf".  NULL when memory ran out. */
@@ -22,9 +25,5 @@ json_t *gc_report_json_num(double v);
  * NULL, from an allocation that failed, included): a writer builds its
  * whole tree and checks once. */
 void gc_report_json_put(json_t *obj, const char *key, json_t *v, int *bad);
-
-/* Write root to f as the JSON report is written (indent 2, key order kept,
- * 17 significant digits, a final newline).  GC_OK or GC_EIO. */
-int gc_report_json_dump(json_t *root, FILE *f);
 
 #endif

@@ -206,8 +206,10 @@ int gc_sweep_write_json(const gc_sweep *s, FILE *f)
     int rc = GC_OK;
     if (bad)
         rc = GC_ENOMEM;
-    else
-        rc = gc_report_json_dump(root, f);
+    else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                     JSON_REAL_PRECISION(17)) != 0 ||
+             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
+        rc = GC_EIO;
     json_decref(root);
     return rc;
 }
