@@ -45,6 +45,10 @@ CLI_SRC    := $(wildcard cli/*.c)
 CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
 CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
+# Layer mutants (fixtures/mutants/layers/layer_mutants.h): linked into the
+# tests and built as one plugin, build/fixtures/liblayermutants.so, for
+# `gradcheck --layer` (with examples/dropout.c, which one of them reuses).
+LMUT_SRC   := $(wildcard fixtures/mutants/layers/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
 # Layers that export a gc_layer_plugin or gc_layer_factory (see
@@ -82,9 +86,11 @@ TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(
 MUTANT_PLUGINS := $(patsubst fixtures/mutants/%.c,$(BUILD)/mutants/lib%.so,$(MUTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
+LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
+LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
-.PHONY: all check test check-export demo sanitize valgrind bench plots install uninstall installcheck \
-        clean FORCE
+.PHONY: all check test check-export demo sanitize valgrind bench false-alarms plots install \
+        uninstall installcheck clean FORCE
 
 all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
@@ -142,6 +148,13 @@ $(BUILD)/examples/lib%.so: $(BUILD)/pic/examples/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
+$(BUILD)/pic/fixtures/%.o: CPPFLAGS += -Iexamples
+.SECONDARY: $(patsubst %.c,$(BUILD)/pic/%.o,$(LMUT_SRC))
+
+$(LMUT_PLUGIN): $(patsubst %.c,$(BUILD)/pic/%.o,$(LMUT_SRC) examples/dropout.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
+
 $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
@@ -186,9 +199,18 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 $(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o \
     $(BUILD)/checks/cli/check_teaching.o: $(MUTANTS_H)
 
+$(LMUTANTS_H): $(LMUT_SRC) FORCE
+	@mkdir -p $(dir $@)
+	@grep -ho '^const gc_layer_mutant gc_layer_mutant_[a-z0-9_]* =' $(LMUT_SRC) /dev/null \
+	    | sed 's/const gc_layer_mutant gc_layer_mutant_\([a-z0-9_]*\) =/GC_LAYER_MUTANT(\1)/' \
+	    | sort > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/checks/engine/check_hygiene.o: $(LMUTANTS_H)
+
 # -rdynamic: the suites load plugins through the library (network files
 # with plugin layers), and a plugin calls gc_ functions of the program.
-$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
+$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 check: test check-export
@@ -201,7 +223,7 @@ check-export: $(BIN)
 	GC_BIN=$(abspath $(BIN)) /usr/bin/python3 checks/scripts/test_gradcheck_export.py
 
 # The Check suites alone (make check adds the install test).
-test: all $(CHECKER) $(TEST_PLUGINS)
+test: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) $(abspath $(CHECKER))
 
 demo: $(EXAMPLES)
@@ -210,13 +232,24 @@ demo: $(EXAMPLES)
 sanitize:
 	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
-valgrind: all $(CHECKER) $(TEST_PLUGINS)
+valgrind: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
 	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $(abspath $(CHECKER))
 
 bench: all
 	./bench/run
+
+# How often a correct network is called wrong: FA_N random --arch networks
+# drawn from FA_SEED (FA_KIND=relu: relu and leaky_relu only).
+FA_N ?= 10000
+FA_SEED ?= 1
+$(BUILD)/bench/false_alarms: bench/false_alarms.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+false-alarms: $(BUILD)/bench/false_alarms
+	$(BUILD)/bench/false_alarms $(FA_N) $(FA_SEED) $(FA_KIND)
 
 # The pictures of the README's "Learn" section, drawn by gradcheck --plot
 # (gnuplot-nox is installed first when missing).  The mutant's check fails

@@ -21,9 +21,10 @@ typedef struct cli_opts {
                              * (in, out and rng are filled by cli_layer_open) */
     const char *act;        /* --act; "sigmoid" by default */
     const char *loss;       /* --loss; "bce" by default */
-    int batch;              /* --batch; 1 by default */
+    int batch;              /* --batch; 1 by default, 2 with --layer */
     int act_set, loss_set, batch_set; /* given explicitly (they need --arch) */
     int in_set, out_set, width_set, init_set, engine_set, threads_set;
+    const char *layer_only_set; /* the last of --no-hygiene, --nondet-tol given */
     uint64_t seed;          /* --seed; also check.seed */
     gc_init init;           /* --init */
     gc_check_opts check;    /* method, eps, tolerances, ...; params below */

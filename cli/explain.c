@@ -220,18 +220,13 @@ static void backward_pass(FILE *f, const gc_net *net, const names *nm)
 
 static void verdict_why(FILE *f, const gc_report *r, const gc_row *w)
 {
-    const gc_check_opts *o = &r->opts;
+    (void)r;
     switch (w->verdict) {
     case GC_PASS:
-        if (w->rel_err <= o->rtol)
-            fprintf(f, "  verdict: pass, because rel_err %.3e <= rtol %g%s: the difference "
-                    "agrees with backprop\n  far closer than a wrong term (~1e-2 relative "
-                    "or worse) would\n", w->rel_err, o->rtol,
-                    w->abs_err <= o->atol ? " (and abs_err <= atol)" : "");
-        else
-            fprintf(f, "  verdict: pass, because abs_err %.3e <= atol %g: the element is "
-                    "so small that its\n  relative error is roundoff, not information\n",
-                    w->abs_err, o->atol);
+        fprintf(f, "  verdict: pass (confirmed), because |a − n| = %.3e <= band %.3e and the\n"
+                "  difference's own error bound B = %.3e <= band: it agrees with backprop far\n"
+                "  closer than a wrong term (~1e-2 relative or worse) would\n", w->abs_err,
+                w->band, w->num_err);
         break;
     case GC_KINK:
         fprintf(f, "  verdict: kink: the loss is not differentiable within [θ − ε, θ + ε] "
@@ -239,10 +234,15 @@ static void verdict_why(FILE *f, const gc_report *r, const gc_row *w)
                 "them, a valid one-sided answer\n", w->slope_lo, w->slope_hi,
                 w->hook ? "; a layer's kink hook fired" : "");
         break;
+    case GC_UNDECIDED:
+        fprintf(f, "  verdict: undecided (%s): the difference can neither confirm nor refute\n"
+                "  backprop here (band %.3e, error bound B = %.3e)\n", gc_reason_text(w->reason),
+                w->band, w->num_err);
+        break;
     default:
-        fprintf(f, "  verdict: %s: neither abs_err %.3e <= atol %g nor rel_err %.3e <= rtol "
-                "%g: the finite difference refutes backprop here\n", gc_verdict_name(w->verdict),
-                w->abs_err, o->atol, w->rel_err, o->rtol);
+        fprintf(f, "  verdict: %s (refuted): |a − n| = %.3e > band %.3e + error bound B %.3e:\n"
+                "  the finite difference refutes backprop here\n", gc_verdict_name(w->verdict),
+                w->abs_err, w->band, w->num_err);
         break;
     }
 }
@@ -256,7 +256,7 @@ static int worked_element(FILE *f, gc_net *net, const gc_report *r, char *msg, s
     snprintf(e.tensor, sizeof e.tensor, "%s", r->tensors[w->tensor].name);
     e.row = w->row;
     e.col = w->col;
-    gc_fd_step st;
+    gc_element_fd st;
     gc_error err = {0};
     if (gc_element_step(net, &e, r->opts.eps, &st, &err) != GC_OK) {
         snprintf(msg, size, "--explain: %s", err.msg);

@@ -10,8 +10,8 @@
  * write the walkthrough (explain.c), the report or the sweep.  With --layer the one
  * layer (a built-in, or a plugin's factory: layer.c) takes the network's
  * place and gc_check_layer runs instead of gc_check_net.  Any error is one line
- * "gradcheck: ..." on stderr and exit status 2; otherwise the status is 1
- * when the report says a gradient failed (gc_report_failed), else 0.
+ * "gradcheck: ..." on stderr and exit status 2; otherwise the status is the
+ * report's (gc_report_status): 0 confirmed, 1 refuted, 3 undecided.
  *
  * The one --seed seeds the generator that draws the network (parameters,
  * data) and is passed to the check as opts.seed (sampling, screens), and the
@@ -261,7 +261,8 @@ int main(int argc, char **argv)
         snprintf(msg, sizeof msg, "stdout: writing the %s failed", sw != NULL ? "sweep" : "report");
         goto fail;
     }
-    status = failed ? 1 : 0;
+    /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
+    status = failed ? 1 : (int)gc_report_status(rep);
     goto done;
 
 fail:

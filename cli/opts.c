@@ -21,6 +21,7 @@ enum {
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
+    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS,
     OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
     OPT_SWEEP_ERROR, OPT_PLOT
 };
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
     {"inputs", no_argument, NULL, OPT_INPUTS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
+    {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -53,6 +55,9 @@ static const struct option long_opts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"set", required_argument, NULL, OPT_SET},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    {"mutate", required_argument, NULL, OPT_MUTATE},
+    {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
+    {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"sweep", no_argument, NULL, OPT_SWEEP},
     {"sweep-element", required_argument, NULL, OPT_SWEEP_ELEMENT},
@@ -209,6 +214,33 @@ static const char *error_at(int i)
     return i >= 0 && i < COUNT(error_names) ? error_names[i] : NULL;
 }
 
+/* --no-hygiene (every check) or --no-hygiene=NAME[,NAME...]. */
+static int parse_no_hygiene(const char *s, unsigned *off, char *msg, size_t size)
+{
+    if (s == NULL) {
+        *off = GC_HYGIENE_ALL;
+        return 0;
+    }
+    char name[32];
+    for (const char *p = s;; p++) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        if (n >= sizeof name || gc_hygiene_from_name(name, &bit) != GC_OK) {
+            char list[128] = "";
+            for (int i = 0; i < GC_HYGIENE_COUNT; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         gc_hygiene_name(i));
+            return fail(msg, size, "--no-hygiene: unknown check '%.*s' (expected %s)", (int)n,
+                        p, list);
+        }
+        *off |= bit;
+        p += n;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
 /* The flags of a --layer check, once every flag is read.  A layer check has
  * no loss and no activations of its own (L = sum(R .* layer(X))), and
  * gc_check_layer always runs the reference engine: those flags would be
@@ -232,6 +264,9 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         return fail(msg, size, "--layer: give the layer's input width, --in N (or --width N)");
     if (!o->out_set && !o->width_set)
         o->out = o->in;
+    /* Batch 2 unless said: one example hides every bug that mixes examples. */
+    if (!o->batch_set)
+        o->batch = 2;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
     if (o->args.n > 0 && strchr(o->layer, ':') == NULL)
@@ -312,7 +347,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->loss = "bce";
     o->batch = 1;
     o->seed = o->check.seed;
-    o->init = GC_INIT_UNIFORM;
+    o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
     gc_sweep_opts_init(&o->sweep_opts);
     /* At most one --param (and one --sweep-element) per argument, plus the
@@ -324,7 +359,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 
     optind = 1;
     opterr = 0;
-    int c, rc = 0, v = 0;
+    int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
     const char *sweep_flag = NULL; /* the last --sweep-range/-points/-error given */
     while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
@@ -371,8 +406,14 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 o->check.method = (gc_method)v;
             break;
         case OPT_EPS: rc = parse_double("--eps", optarg, 1, &o->check.eps, msg, size); break;
-        case OPT_RTOL: rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size); break;
-        case OPT_ATOL: rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size); break;
+        case OPT_RTOL:
+            rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size);
+            tol_set |= 1;
+            break;
+        case OPT_ATOL:
+            rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size);
+            tol_set |= 2;
+            break;
         case OPT_PARAM:
             if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
                 rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
@@ -386,6 +427,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->check.sample = (int)n;
             break;
         case OPT_STRICT_KINKS: o->check.strict_kinks = 1; break;
+        case OPT_ALLOW_VACUOUS: o->check.allow_vacuous = 1; break;
         case OPT_ADAPTIVE: o->check.adaptive = 1; break;
         case OPT_ENGINE:
             rc = parse_choice("--engine", optarg, engine_at, &v, msg, size);
@@ -414,6 +456,18 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
                 o->format = (cli_format)v;
+            break;
+        case OPT_MUTATE:
+            rc = parse_int("--mutate", optarg, 1, 100000, &n, msg, size);
+            o->check.mutate = (int)n;
+            break;
+        case OPT_NO_HYGIENE:
+            rc = parse_no_hygiene(optarg, &o->check.no_hygiene, msg, size);
+            o->layer_only_set = "--no-hygiene";
+            break;
+        case OPT_NONDET_TOL:
+            rc = parse_double("--nondet-tol", optarg, 0, &o->check.nondet_tol, msg, size);
+            o->layer_only_set = "--nondet-tol";
             break;
         case OPT_EXPLAIN: o->explain = 1; break;
         case OPT_SWEEP: o->sweep = 1; break;
@@ -470,6 +524,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     }
     if (rc != 0)
         return rc;
+    /* float32's own tolerances unless given (its step comes with eps 0) */
+    if (o->check.precision == GC_PRECISION_FLOAT32) {
+        if (!(tol_set & 1))
+            o->check.rtol = GC_DEFAULT_RTOL_FLOAT32;
+        if (!(tol_set & 2))
+            o->check.atol = GC_DEFAULT_ATOL_FLOAT32;
+    }
     if (o->help || o->version)
         return 0;
     if (optind < argc)
@@ -495,7 +556,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
                          : o->width_set ? "--width" : o->args.n > 0 ? "--set" : NULL;
-        if (flag != NULL)
+        if (flag != NULL || (flag = o->layer_only_set) != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
     if (o->net_path != NULL) {
@@ -554,9 +615,12 @@ void cli_usage(FILE *f)
 "                      layer, comma-separated: identity, sigmoid, tanh, relu,\n"
 "                      leaky_relu, elu, softplus, gelu, softmax [sigmoid]\n"
 "  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
-"  --batch B           examples in the random batch, 1 or more [1]\n"
+"  --batch B           examples in the random batch, 1 or more [1; 2 with --layer]\n"
 "  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
-"  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
+"  --init INIT         uniform, xavier, he or auto, for parameters drawn: auto\n"
+"                      is he before relu-like activations, else xavier, with\n"
+"                      small nonzero biases; uniform is the classic U[0, 1)\n"
+"                      [auto]\n"
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
 "  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
 "  drawn from the seed: the same command line gives the same report.\n"
@@ -578,6 +642,14 @@ void cli_usage(FILE *f)
 "  The check is L = sum(R .* layer(X)), X (N x B) and R (M x B) drawn\n"
 "  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
 "  checked (--param selects), always with the reference engine.\n"
+"  Then the hygiene checks: backward into NaN-filled outputs (overwrite),\n"
+"  twice with equal results (reentrant), a second call adding the same\n"
+"  gradient again (accumulate), the check again at other parameters\n"
+"  (second-point) and, after --batch 1, at batch 3 (batch).\n"
+"  --no-hygiene[=LIST]\n"
+"                      skip them all, or the ones named (comma-separated)\n"
+"                      [all run]\n"
+"  --nondet-tol T      reentrant: allow |difference| <= T, >= 0 [0: equal]\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
@@ -590,12 +662,21 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
+"                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
 "  --precision P       float64 or float32: the element type the code under test\n"
-"                      computes in (a layer may declare float32) [float64]\n"
+"                      computes in (a layer may declare float32); float32\n"
+"                      perturbs by floats, steps 2^-8 max(1, |θ|), rtol 3e-4,\n"
+"                      atol 1e-6 and a band floor of 6.1e-5 max|a| per tensor\n"
+"                      unless given [float64]\n"
+"  --mutate N          inject N synthetic faults into backward's results (of\n"
+"                      the layer, or of the network layer holding the tensor),\n"
+"                      one check each, and report per tensor how many the\n"
+"                      check refutes and which survive [off]\n"
 "\n"
 "Teaching (--explain and --sweep need a network):\n"
 "  --explain           before the table, the classic notes' walkthrough: the\n"
@@ -633,9 +714,12 @@ void cli_usage(FILE *f)
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed (with --expect:\n"
-"or the tool's loss or a gradient disagrees), 2 usage or input error (one\n"
-"line on stderr).\n",
+"Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
+"(a fail, a kink under --strict-kinks, or parameters not restored), a hygiene\n"
+"check failed, or with --expect the tool's loss or a gradient disagrees; 3\n"
+"nothing refuted but an element undecided (the finite difference can neither\n"
+"confirm nor refute it: its reason is in the report) or a tensor vacuous\n"
+"(unless --allow-vacuous); 2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads, smax, smin, GC_SWEEP_MAX_POINTS,
             GC_SWEEP_POINTS);

@@ -81,7 +81,7 @@ START_TEST(test_fd_element_is_the_engines_central)
     for (size_t k = 0; k < r->nrows; k++) {
         const gc_row *w = &r->rows[k];
         gc_element e = elem(r->tensors[w->tensor].name, w->row, w->col);
-        gc_fd_step st;
+        gc_element_fd st;
         ck_assert_int_eq(gc_element_step(net, &e, r->opts.eps, &st, NULL), GC_OK);
         ck_assert_msg(st.central == w->numeric, "%s[%d,%d]: fd %.17g, engine %.17g",
                       e.tensor, e.row, e.col, st.central, w->numeric);
@@ -107,7 +107,7 @@ START_TEST(test_fd_element_restores)
     gc_mat *a2 = gc_mat_dup(net->act[net->nlayers]);
     double L = net->loss_value;
     gc_element e = elem("W1", 2, 1);
-    gc_fd_step st;
+    gc_element_fd st;
     ck_assert_int_eq(gc_element_step(net, &e, 1e-3, &st, NULL), GC_OK);
     assert_same_bits(net, s);
     ck_assert(net->loss_value == L);
@@ -122,7 +122,7 @@ END_TEST
 START_TEST(test_fd_element_rejects)
 {
     gc_net *net = arch_net("2-2-1", "sigmoid", "bce", 1);
-    gc_fd_step st;
+    gc_element_fd st;
     gc_error err = {0};
     gc_element bad[] = {elem("W9", 0, 0), elem("W1", 2, 0), elem("W1", 0, -1), elem("x", 0, 1)};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -153,7 +153,7 @@ START_TEST(test_sweep_points_are_fd_errors)
     for (int i = 0; i < 4; i++) {
         const gc_sweep_point *p = &s->curves[0].points[i];
         ck_assert(tu_rel_err(p->eps, pow(10.0, -3 - i)) < 1e-15);
-        gc_fd_step st;
+        gc_element_fd st;
         ck_assert_int_eq(gc_element_step(net, &e, p->eps, &st, NULL), GC_OK);
         double a = st.analytic;
         double want[3] = {fabs(a - st.forward), fabs(a - st.central), fabs(a - st.richardson)};

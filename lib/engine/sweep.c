@@ -83,7 +83,7 @@ static double central_at(const site *s, double x0, double h, double *lm, double 
 
 /* Every number of the element at step eps; L0 is the unperturbed loss.
  * Leaves the element's bits as found (the cache perturbed: see finish). */
-static void fd_step(const site *s, double L0, double eps, gc_fd_step *o)
+static void fd_step(const site *s, double L0, double eps, gc_element_fd *o)
 {
     const double x0 = *s->value;
     o->eps = eps;
@@ -116,7 +116,7 @@ static void finish(const site *s)
     (void)gc_net_forward_from(s->net, s->layer);
 }
 
-int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
+int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_element_fd *out,
                   gc_error *err)
 {
     site s;
@@ -198,7 +198,7 @@ static int argmin(const double *v, int n, size_t stride)
  * noise, and its best step NaN. */
 static void theory(const site *s, double L0, int relative, gc_sweep_theory *t)
 {
-    gc_fd_step p2, p3;
+    gc_element_fd p2, p3;
     fd_step(s, L0, GC_SWEEP_D2_STEP, &p2);
     fd_step(s, L0, GC_SWEEP_D3_STEP, &p3);
     double hp = p2.theta_plus - p2.theta, hm = p2.theta - p2.theta_minus, h2 = p2.step / 2.0;
@@ -227,7 +227,7 @@ static void sweep_one(const site *s, double L0, const gc_sweep_opts *o, gc_sweep
         double eps = i == 0 ? o->eps_max
                    : i == o->points - 1 ? o->eps_min
                    : pow(10.0, lmax + (lmin - lmax) * i / (o->points - 1));
-        gc_fd_step p;
+        gc_element_fd p;
         fd_step(s, L0, eps, &p);
         double a = s->analytic;
         double (*err)(double, double) = o->relative ? rel_err : abs_err;

@@ -42,7 +42,7 @@ typedef struct gc_element {
 } gc_element;
 
 /* Every number of one element's finite differences at one step ε. */
-typedef struct gc_fd_step {
+typedef struct gc_element_fd {
     double eps;          /* the step asked for */
     double theta;        /* θ, the element's value */
     double theta_plus;   /* θ + ε as rounded to double */
@@ -57,7 +57,7 @@ typedef struct gc_fd_step {
     double richardson;   /* central at ε, ε/2, ε/4, ε/8, extrapolated as the
                           * engine's richardson method does */
     double analytic;     /* backprop's dL/dθ: the gradient buffer as found */
-} gc_fd_step;
+} gc_element_fd;
 
 /* Fill *out for element e of net at step eps > 0.  The analytic value is
  * read from the tensor's gradient (dact[0] for "x"): run gc_net_forward and
@@ -66,7 +66,7 @@ typedef struct gc_fd_step {
  * original bits and the cache holds the unperturbed forward pass again.
  * GC_EINVAL (err says why) for NULL arguments, a network without data, an
  * unknown tensor, an element outside it, or eps not finite and > 0. */
-int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_fd_step *out,
+int gc_element_step(gc_net *net, const gc_element *e, double eps, gc_element_fd *out,
                   gc_error *err);
 
 /* ---- the sweep --------------------------------------------------------- */
