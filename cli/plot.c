@@ -330,6 +330,7 @@ static void check_body(FILE *f, const void *data)
     check_block(f, r, GC_PASS, "pass");
     check_block(f, r, GC_KINK, "kink");
     check_block(f, r, GC_FAIL, "fail");
+    check_block(f, r, GC_UNDECIDED, "undecided");
     fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset yrange [%g:%g]\nset grid ytics\n",
             FLOOR_REL / 3.0, TOP_REL * 3.0);
     fprintf(f, "set xrange [-0.6:%g]\nset xtics (", r->ntensors - 0.4);
@@ -346,6 +347,7 @@ static void check_body(FILE *f, const void *data)
     fprintf(f, "plot $pass using 1:2 with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'pass', "
                "$kink using 1:2 with points pt 9 ps 1.0 lc rgb '#ff7f0e' title 'kink', "
                "$fail using 1:2 with points pt 5 ps 0.9 lc rgb '#d62728' title 'fail', "
+               "$undecided using 1:2 with points pt 13 ps 0.8 lc rgb '#7f7f7f' title 'undecided', "
                "%.17g with lines dt 2 lw 2 lc rgb 'black' title 'rtol = %g', "
                "1e-7 with lines dt 3 lc rgb '#2ca02c' title '1e-7: good below'\n",
             r->opts.rtol, r->opts.rtol);
