@@ -232,6 +232,11 @@ static int setup(job *j, int argc, char **argv, int rank, rank_status *me)
                  : "--layer: give --no-hygiene (the hygiene checks are one run, not split)");
         return 2;
     }
+    if (j->o.explain || j->o.sweep || j->o.plot != NULL) {
+        snprintf(me->msg, sizeof me->msg, "%s: gradcheck's alone (it reads the whole check)",
+                 j->o.explain ? "--explain" : j->o.sweep ? "--sweep" : "--plot");
+        return 2;
+    }
     if (j->o.expect != NULL) {
         snprintf(me->msg, sizeof me->msg, "--expect: gradcheck's alone (gradcheck-mpi writes "
                  "the check's report)");
