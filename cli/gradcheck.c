@@ -17,6 +17,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,45 @@ static void flag_message(char *msg, size_t size, const char *lib_msg)
     snprintf(msg, size, "%s", lib_msg);
 }
 
+/* The library names a limit by its gc_net_limits field; the user set it by
+ * a flag: "(max_layers)" becomes "(raise it with --max-layers N)". */
+static void limit_message(char *msg, size_t size, const char *lib_msg)
+{
+    static const char *const fields[][2] = {{"(max_bytes)", "--max-input-bytes"},
+                                            {"(max_layers)", "--max-layers"},
+                                            {"(max_elements)", "--max-elements"}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *at = strstr(lib_msg, fields[i][0]);
+        if (at != NULL) {
+            snprintf(msg, size, "%.*s(raise it with %s N)%s", (int)(at - lib_msg), lib_msg,
+                     fields[i][1], at + strlen(fields[i][0]));
+            return;
+        }
+    }
+    snprintf(msg, size, "%s", lib_msg);
+}
+
+/* The elements an --arch network holds (parameters, and every layer's
+ * input and output per example, as gc_net_limits counts them), checked
+ * against --max-elements before anything is allocated. */
+static int arch_elements_ok(const cli_opts *o, char *msg, size_t size)
+{
+    int widths[GC_ARCH_MAX_LAYERS + 1], n = 0;
+    gc_error err = {0};
+    if (gc_arch_parse(o->arch, widths, GC_ARCH_MAX_LAYERS + 1, &n, &err) != GC_OK)
+        return 1; /* gc_net_from_arch reports it, with its message */
+    /* each dense layer and its activation: W, b, two outputs per example */
+    long long total = (long long)widths[0] * o->batch;
+    for (int k = 1; k < n; k++)
+        total += (long long)widths[k - 1] * widths[k] + widths[k] + 2LL * widths[k] * o->batch;
+    if (total <= o->limits.max_elements)
+        return 1;
+    snprintf(msg, size, "--arch: the network would hold %lld elements (parameters, "
+             "activations, data), more than the limit of %lld (raise it with --max-elements N)",
+             total, o->limits.max_elements);
+    return 0;
+}
+
 static gc_net *build_net(const cli_opts *o, char *msg, size_t size)
 {
     gc_pcg32 rng;
@@ -43,10 +83,12 @@ static gc_net *build_net(const cli_opts *o, char *msg, size_t size)
     gc_net *net;
     gc_arch_seed_rng(&rng, o->seed);
     if (o->net_path != NULL) {
-        net = gc_net_load(o->net_path, o->init, &rng, &err);
+        net = gc_net_load_limited(o->net_path, &o->limits, o->init, &rng, &err);
         if (net == NULL)
-            snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+            limit_message(msg, size, err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
     } else {
+        if (!arch_elements_ok(o, msg, size))
+            return NULL;
         net = gc_net_from_arch(o->arch, o->act, o->loss, o->batch, o->init, &rng, &err);
         if (net == NULL)
             flag_message(msg, size, err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
@@ -115,70 +157,122 @@ static int write_report(const gc_report *r, cli_format format, FILE *f)
     return gc_report_write_text(r, f);
 }
 
+/* The message of a report that could not be written, errno e's reason in
+ * it ("--output: r.json: writing the report failed: No space left on
+ * device"). */
+static void write_failed(const cli_opts *o, int e, char *msg, size_t size)
+{
+    const char *reason = strerror(e != 0 ? e : EIO);
+    if (o->output != NULL && strcmp(o->output, "-") != 0)
+        snprintf(msg, size, "--output: %s: writing the report failed: %s", o->output, reason);
+    else
+        snprintf(msg, size, "stdout: writing the report failed: %s", reason);
+}
+
+/* The check itself, as a job for cli_contain: build the network or the
+ * layer, check the --param names, run, and write the report to out (NULL:
+ * nowhere, --quiet).  Returns the exit status: 0 pass, 1 a gradient
+ * failed, 2 an error (msg set).  phase (may be NULL) follows a plugin. */
+static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size_t size)
+{
+    cli_opts *o = ctx;
+    gc_net *net = NULL;
+    cli_layer cl = {0};
+    gc_report *rep = NULL;
+    gc_error err = {0};
+    cli_progress bar;
+    int status = 2;
+    cl.phase = phase;
+    if (o->layer != NULL) {
+        if (cli_layer_open(&cl, o, msg, size) != 0)
+            goto done;
+        if (cli_layer_is_plugin(o))
+            cli_layer_watch(&cl, phase);
+    } else if ((net = build_net(o, msg, size)) == NULL) {
+        goto done;
+    }
+    if (check_params(net, cl.layer, o, msg, size) != 0)
+        goto done;
+    /* --quiet means nothing but errors on stderr: no bar either. */
+    cli_progress_start(&bar, &o->check, !o->quiet);
+    int rc = net != NULL ? gc_check_net(net, &o->check, &rep, &err)
+                         : gc_check_layer(cl.layer, o->batch, &o->check, &rep, &err);
+    cli_progress_end(&bar);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+        goto done;
+    }
+    if (out != NULL && (write_report(rep, o->format, out) != GC_OK || fflush(out) != 0)) {
+        write_failed(o, errno, msg, size);
+        goto done;
+    }
+    status = gc_report_failed(rep) ? 1 : 0;
+done:
+    gc_report_free(rep);
+    gc_net_free(net);
+    cli_layer_close(&cl);
+    return status;
+}
+
+/* A plugin's check, contained (contain.c): its report comes back as bytes,
+ * written here to dest (NULL: --quiet). */
+static int contained_check(cli_opts *o, FILE *dest, char *msg, size_t size)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    int status = cli_contain(check_job, o, o->no_fork, o->plugin_timeout, &bytes, &len, msg,
+                             size);
+    if (status != 2 && dest != NULL && len > 0 &&
+        (fwrite(bytes, 1, len, dest) != len || fflush(dest) != 0)) {
+        write_failed(o, errno, msg, size);
+        status = 2;
+    }
+    free(bytes);
+    return status;
+}
+
+/* --help or --version on stdout; a text lost to a full disk or a closed
+ * pipe is an error. */
+static int help_or_version(const cli_opts *o, char *msg, size_t size)
+{
+    if (o->help)
+        cli_usage(stdout);
+    else
+        printf("gradcheck %s\n", GC_VERSION);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        snprintf(msg, size, "stdout: writing the %s failed: %s", o->help ? "help" : "version",
+                 strerror(errno != 0 ? errno : EIO));
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char msg[MSG_MAX] = "";
     cli_opts o;
     cli_out out = {0};
-    cli_progress bar;
-    gc_net *net = NULL;
-    cli_layer cl = {0};
-    gc_report *rep = NULL;
-    gc_error err = {0};
     int status = 2;
 
     if (cli_parse(argc, argv, &o, msg, sizeof msg) != 0)
         goto fail;
     if (o.help || o.version) {
-        if (o.help)
-            cli_usage(stdout);
-        else
-            printf("gradcheck %s\n", GC_VERSION);
-        /* a help text lost to a full disk or a closed pipe is an error */
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            snprintf(msg, sizeof msg, "stdout: writing the %s failed",
-                     o.help ? "help" : "version");
+        status = help_or_version(&o, msg, sizeof msg);
+        if (status != 0)
             goto fail;
-        }
-        status = 0;
         goto done;
     }
+    cli_signal_install();
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
-    if (o.layer != NULL) {
-        if (cli_layer_open(&cl, &o, msg, sizeof msg) != 0)
-            goto fail;
-    } else {
-        net = build_net(&o, msg, sizeof msg);
-        if (net == NULL)
-            goto fail;
-    }
-    if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
+    FILE *dest = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
+    /* a plugin is a user's code: contained; the rest is the library's */
+    status = cli_layer_is_plugin(&o) ? contained_check(&o, dest, msg, sizeof msg)
+                                     : check_job(&o, NULL, dest, msg, sizeof msg);
+    if (status == 2)
         goto fail;
-    /* --quiet means nothing but errors on stderr: no bar either. */
-    cli_progress_start(&bar, &o.check, !o.quiet);
-    int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
-                         : gc_check_layer(cl.layer, o.batch, &o.check, &rep, &err);
-    cli_progress_end(&bar);
-    if (rc != GC_OK) {
-        snprintf(msg, sizeof msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+    if (o.output != NULL && cli_out_commit(&out, msg, sizeof msg) != 0)
         goto fail;
-    }
-
-    if (o.output != NULL) {
-        if (write_report(rep, o.format, out.f) != GC_OK) {
-            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
-            goto fail;
-        }
-        if (cli_out_commit(&out, msg, sizeof msg) != 0)
-            goto fail;
-    } else if (!o.quiet) {
-        if (write_report(rep, o.format, stdout) != GC_OK || fflush(stdout) != 0) {
-            snprintf(msg, sizeof msg, "stdout: writing the report failed");
-            goto fail;
-        }
-    }
-    status = gc_report_failed(rep) ? 1 : 0;
     goto done;
 
 fail:
@@ -186,9 +280,6 @@ fail:
     status = 2;
 done:
     cli_out_abort(&out);
-    gc_report_free(rep);
-    gc_net_free(net);
-    cli_layer_close(&cl);
     free(o.params);
     return status;
 }

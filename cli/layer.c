@@ -10,7 +10,11 @@
  * draws X and R from check.seed (gc_check_layer).
  *
  * A plugin's code lives in the shared object (its ops, its destroy), so the
- * layer is freed before the object is unloaded (cli_layer_close).
+ * layer is freed before the object is unloaded (cli_layer_close).  What a
+ * factory returns is checked against what the layer declares before the
+ * engine trusts it; faults beyond that (a tensor whose storage is smaller
+ * than it claims) are contained by running the plugin in a child
+ * (contain.c), where cli_layer_watch's wrappers say which call was running.
  */
 #include "cli.h"
 
@@ -74,8 +78,34 @@ static int builtin(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
+/* What the capability bits promise about the shapes: an elementwise layer
+ * maps n -> n with no parameters; an affine layer has exactly W (out x in)
+ * and b (out x 1), which the engine indexes as such. */
+static int caps_ok(const gc_layer *l, char *msg, size_t size)
+{
+    unsigned caps = l->ops->caps;
+    if ((caps & GC_CAP_ELEMENTWISE) && (l->in != l->out || l->nparams != 0)) {
+        snprintf(msg, size, "--layer: factory returned an elementwise layer (GC_CAP_ELEMENTWISE) "
+                 "with in=%d out=%d and %d parameters (want in = out, no parameters)", l->in,
+                 l->out, l->nparams);
+        return 0;
+    }
+    if (caps & GC_CAP_AFFINE) {
+        const gc_tensor *W = &l->param[0], *b = &l->param[1];
+        if (l->nparams != 2 || W->rows != l->out || W->cols != l->in || b->rows != l->out ||
+            b->cols != 1) {
+            snprintf(msg, size, "--layer: factory returned an affine layer (GC_CAP_AFFINE) "
+                     "whose parameters are not W (%d x %d) and b (%d x 1)", l->out, l->in,
+                     l->out);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* What a factory returned is checked before the engine trusts it: the
- * shape asked for, ops with forward and backward, parameters with storage. */
+ * shape asked for, ops with forward and backward, parameters with storage,
+ * shapes its capabilities promise. */
 static int layer_ok(const gc_layer *l, const cli_opts *o, char *msg, size_t size)
 {
     if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL) {
@@ -101,7 +131,13 @@ static int layer_ok(const gc_layer *l, const cli_opts *o, char *msg, size_t size
             return 0;
         }
     }
-    return 1;
+    return caps_ok(l, msg, size);
+}
+
+static void set_phase(cli_layer *cl, char phase)
+{
+    if (cl->phase != NULL)
+        *cl->phase = phase;
 }
 
 static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg, size_t size)
@@ -122,6 +158,7 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
         return -1;
     }
     snprintf(path, plen + 3, "%s%.*s", dot ? "./" : "", (int)plen, o->layer);
+    set_phase(cl, CLI_PHASE_LOAD); /* its constructors run now */
     cl->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (cl->dl == NULL) {
         const char *why = dlerror();
@@ -140,7 +177,9 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
     gc_layer_plugin factory = (gc_layer_plugin)sym;
     gc_pcg32 rng;
     gc_arch_seed_rng(&rng, o->seed);
+    set_phase(cl, CLI_PHASE_FACTORY);
     gc_layer *l = factory(o->in, o->out, &rng);
+    set_phase(cl, CLI_PHASE_CHECK);
     if (l == NULL) {
         snprintf(msg, size, "--layer: factory returned NULL for in=%d out=%d", o->in, o->out);
         return -1;
@@ -149,8 +188,12 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
         /* ops may be unusable: free the storage, not through ops->destroy */
         if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL)
             l->ops = NULL;
-        if (l->nparams < 0 || l->nparams > GC_LAYER_MAX_PARAMS)
+        /* param[] has GC_LAYER_MAX_PARAMS slots, the only ones that can hold
+         * storage: free those, never walk past them */
+        if (l->nparams < 0)
             l->nparams = 0;
+        if (l->nparams > GC_LAYER_MAX_PARAMS)
+            l->nparams = GC_LAYER_MAX_PARAMS;
         gc_layer_free(l);
         return -1;
     }
@@ -158,9 +201,16 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
     return 0;
 }
 
+int cli_layer_is_plugin(const cli_opts *o)
+{
+    return o->layer != NULL && strrchr(o->layer, ':') != NULL;
+}
+
 int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
 {
+    volatile char *phase = cl->phase;
     memset(cl, 0, sizeof *cl);
+    cl->phase = phase;
     const char *colon = strrchr(o->layer, ':');
     if (colon != NULL)
         return plugin(cl, o, colon, msg, size);
@@ -169,6 +219,57 @@ int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
         return -1;
     }
     return builtin(cl, o, msg, size);
+}
+
+/* ---- watching a plugin's calls ----------------------------------------- */
+
+/* The plugin's own ops and the phase byte, for the wrappers below: one
+ * watched layer per process (the child that contain.c forks). */
+static const gc_layer_ops *watched_ops;
+static volatile char *watched_phase;
+
+static void watch_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    *watched_phase = CLI_PHASE_FORWARD;
+    watched_ops->forward(l, Y, X);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+static void watch_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                           const gc_mat *dY)
+{
+    *watched_phase = CLI_PHASE_BACKWARD;
+    watched_ops->backward(l, dX, X, Y, dY);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+static int watch_kink(const gc_layer *l, const gc_mat *Xlo, const gc_mat *Xhi)
+{
+    *watched_phase = CLI_PHASE_KINK;
+    int r = watched_ops->kink(l, Xlo, Xhi);
+    *watched_phase = CLI_PHASE_CHECK;
+    return r;
+}
+
+static void watch_destroy(gc_layer *l)
+{
+    *watched_phase = CLI_PHASE_DESTROY;
+    watched_ops->destroy(l);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+void cli_layer_watch(cli_layer *cl, volatile char *phase)
+{
+    if (cl->layer == NULL || phase == NULL)
+        return;
+    watched_ops = cl->layer->ops;
+    watched_phase = phase;
+    cl->watched = *watched_ops;
+    cl->watched.forward = watch_forward;
+    cl->watched.backward = watch_backward;
+    cl->watched.kink = watched_ops->kink != NULL ? watch_kink : NULL;
+    cl->watched.destroy = watched_ops->destroy != NULL ? watch_destroy : NULL;
+    cl->layer->ops = &cl->watched;
 }
 
 void cli_layer_close(cli_layer *cl)

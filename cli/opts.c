@@ -19,7 +19,8 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS,
+    OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +48,11 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"max-input-bytes", required_argument, NULL, OPT_MAX_INPUT_BYTES},
+    {"max-layers", required_argument, NULL, OPT_MAX_LAYERS},
+    {"max-elements", required_argument, NULL, OPT_MAX_ELEMENTS},
+    {"no-fork", no_argument, NULL, OPT_NO_FORK},
+    {"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -160,6 +166,24 @@ static const char *const engine_names[] = {"reference", "fast"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* The largest limit a flag may set: 2^53, beyond any file or memory. */
+#define LIMIT_MAX (1LL << 53)
+
+/* The flags that apply to one kind of check only, given elsewhere: a
+ * silently ignored flag would be a lie, so each is an error. */
+static int scope_flags(const cli_opts *o, char *msg, size_t size)
+{
+    if (o->net_limit_set != NULL && o->net_path == NULL)
+        return fail(msg, size, "%s: applies to --net only (a limit on network files)",
+                    o->net_limit_set);
+    if (o->elements_set && o->net_path == NULL && o->arch == NULL)
+        return fail(msg, size, "--max-elements: applies to --net and --arch only");
+    if (o->plugin_flag_set != NULL && (o->layer == NULL || strchr(o->layer, ':') == NULL))
+        return fail(msg, size, "%s: applies to --layer LIB.so:FACTORY only (a plugin)",
+                    o->plugin_flag_set);
+    return 0;
+}
+
 /* The flags of a --layer check, once every flag is read.  A layer check has
  * no loss and no activations of its own (L = sum(R .* layer(X))), and
  * gc_check_layer always runs the reference engine: those flags would be
@@ -216,12 +240,16 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->seed = o->check.seed;
     o->init = GC_INIT_UNIFORM;
     o->format = CLI_TEXT;
+    gc_net_limits_init(&o->limits);
+    o->plugin_timeout = CLI_PLUGIN_TIMEOUT;
     /* At most one --param per argument, plus the terminating NULL. */
     o->params = calloc((size_t)argc + 1, sizeof *o->params);
     if (o->params == NULL)
         return fail(msg, size, "out of memory");
 
-    optind = 1;
+    /* 0, not 1: glibc then also resets its position inside a cluster of
+     * short options ("-qh"), so a second parse starts clean */
+    optind = 0;
     opterr = 0;
     int c, rc = 0, v = 0;
     long long n = 0;
@@ -303,6 +331,26 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                               size);
             o->format = (cli_format)v;
             break;
+        case OPT_MAX_INPUT_BYTES:
+            rc = parse_int("--max-input-bytes", optarg, 0, LIMIT_MAX, &o->limits.max_bytes, msg,
+                           size);
+            o->net_limit_set = o->net_limit_set ? o->net_limit_set : "--max-input-bytes";
+            break;
+        case OPT_MAX_LAYERS:
+            rc = parse_int("--max-layers", optarg, 1, LIMIT_MAX, &o->limits.max_layers, msg, size);
+            o->net_limit_set = o->net_limit_set ? o->net_limit_set : "--max-layers";
+            break;
+        case OPT_MAX_ELEMENTS:
+            rc = parse_int("--max-elements", optarg, 1, LIMIT_MAX, &o->limits.max_elements, msg,
+                           size);
+            o->elements_set = 1;
+            break;
+        case OPT_NO_FORK: o->no_fork = 1; o->plugin_flag_set = "--no-fork"; break;
+        case OPT_PLUGIN_TIMEOUT:
+            rc = parse_int("--plugin-timeout", optarg, 0, 86400, &n, msg, size);
+            o->plugin_timeout = (int)n;
+            o->plugin_flag_set = "--plugin-timeout";
+            break;
         case 'o':
             if (optarg[0] == '\0')
                 rc = fail(msg, size, "--output: expected a file name, got ''");
@@ -335,6 +383,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if ((rc = scope_flags(o, msg, size)) != 0)
+        return rc;
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
@@ -373,7 +423,9 @@ void cli_usage(FILE *f)
 {
     gc_check_opts d;
     char eps[32], eps_r[32], rtol[32], atol[32];
+    gc_net_limits lim;
     gc_check_opts_init(&d);
+    gc_net_limits_init(&lim);
     short_g(eps, sizeof eps, gc_method_default_eps(GC_METHOD_CENTRAL));
     short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
     short_g(rtol, sizeof rtol, d.rtol);
@@ -414,6 +466,17 @@ void cli_usage(FILE *f)
 "  The check is L = sum(R .* layer(X)), X (N x B) and R (M x B) drawn\n"
 "  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
 "  checked (--param selects), always with the reference engine.\n"
+"  A plugin runs in a child process: a crash or a hang in it is exit 2 and\n"
+"  one line naming the call (\"plugin crashed in backward: SIGSEGV\").\n"
+"  --plugin-timeout S  stop a plugin's check after S seconds, 0 = never [%d]\n"
+"  --no-fork           run the plugin in this process (for gdb, valgrind)\n"
+"\n"
+"Limits (a file cannot make gradcheck allocate without bound):\n"
+"  --max-input-bytes N largest --net file read, in bytes [%lld]\n"
+"  --max-layers N      most layers in a --net file [%lld]\n"
+"  --max-elements N    most elements a --net or --arch network holds:\n"
+"                      parameters, and every layer's input and output for\n"
+"                      each example (about 16 bytes each) [%lld]\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
@@ -433,7 +496,11 @@ void cli_usage(FILE *f)
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
-"  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  -o, --output FILE   write the report to FILE instead of stdout: a regular\n"
+"                      file is replaced atomically (mode and owner kept; a\n"
+"                      symbolic link's target, not the link), a device or\n"
+"                      FIFO written directly, '-' is stdout; a file you may\n"
+"                      not write or with several hard links is refused\n"
 "  -q, --quiet         no report on stdout; the exit status says it all\n"
 "                      (a progress bar shows on stderr only when it is a\n"
 "                      terminal, the check takes over a second and not --quiet)\n"
@@ -441,7 +508,9 @@ void cli_usage(FILE *f)
 "  -V, --version       the version, then exit\n"
 "\n"
 "Exit status: 0 every gradient passed, 1 a gradient failed,\n"
-"2 usage or input error (one line on stderr).\n",
-            (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
+"2 usage or input error (one line on stderr), 128 + N ended by signal N\n"
+"(SIGINT, SIGTERM, SIGHUP: an --output file is left as it was).\n",
+            (unsigned long long)d.seed, CLI_PLUGIN_TIMEOUT, lim.max_bytes, lim.max_layers,
+            lim.max_elements, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);
 }
