@@ -6,6 +6,7 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make fuzz         libFuzzer harnesses of fuzz/ (FUZZ_SECONDS each; installs clang)
 #   make install      PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
@@ -66,7 +67,8 @@ TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE
+.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE \
+        fuzz fuzz-build fuzz-smoke
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -152,6 +154,7 @@ $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
 
 check: test
 	@$(MAKE) --no-print-directory installcheck
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The Check suites alone (make check adds the install test).
 test: all $(CHECKER) $(TEST_PLUGINS)
@@ -160,8 +163,13 @@ test: all $(CHECKER) $(TEST_PLUGINS)
 demo: $(EXAMPLES)
 	$(abspath $(BUILD)/examples/classic)
 
+# Every suite, and every gradcheck process the suites spawn (GC_BIN is the
+# instrumented build/san/gradcheck), under ASan (leaks included) and UBSan;
+# any report ends the process with an error, which fails its test.
 sanitize:
-	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
+	ASAN_OPTIONS=detect_leaks=1:$${ASAN_OPTIONS:-} \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$${UBSAN_OPTIONS:-} \
+	    $(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
 valgrind: all $(CHECKER) $(TEST_PLUGINS)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
@@ -193,6 +201,50 @@ install: $(LIB) $(BIN) $(BUILD)/gradcheck.pc
 # with nothing but `pkg-config --cflags --libs gradcheck`.
 installcheck:
 	+@./scripts/installcheck
+
+# ---- fuzzing: libFuzzer harnesses, one per fuzz/NAME.c -----------------
+# Each has a committed seed corpus fuzz/corpus/NAME/ and dictionary
+# fuzz/NAME.dict; what a run discovers goes to build/fuzz/corpus/NAME/.
+# `make fuzz` installs clang when it is missing and runs every harness for
+# FUZZ_SECONDS; `make check` runs each for FUZZ_SMOKE_SECONDS when clang
+# with libFuzzer is already there (and says so when it is not).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZERS      := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+FUZZ_PROBE    = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+                | $(FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZERS)
+
+# One harness: $(1) name, $(2) seconds.
+fuzz_run = mkdir -p $(FUZZ_DIR)/corpus/$(1) && \
+    $(FUZZ_DIR)/fuzz_$(1) -dict=fuzz/$(1).dict -max_total_time=$(2) -print_final_stats=1 \
+        -artifact_prefix=$(FUZZ_DIR)/$(1)- $(FUZZ_DIR)/corpus/$(1) fuzz/corpus/$(1)
+
+fuzz:
+	./scripts/install-deps fuzz
+	$(MAKE) --no-print-directory fuzz-build
+	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n),$(FUZZ_SECONDS)) &&) true
+
+fuzz-smoke:
+	@if $(FUZZ_PROBE); then \
+	    $(MAKE) --no-print-directory fuzz-build >/dev/null && \
+	    $(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n),$(FUZZ_SMOKE_SECONDS)) 2>$(FUZZ_DIR)/smoke-$(n).log && \
+	        echo "fuzz-smoke: $(n): $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(FUZZ_DIR)/smoke-$(n).log | cut -d' ' -f2) inputs, no finding" &&) true; \
+	else echo "fuzz-smoke: skipped: no clang with libFuzzer ($(FUZZ_CC); make fuzz installs it)"; fi
 
 FORCE:
 

@@ -51,6 +51,10 @@ typedef struct cli_opts {
  * caller frees o->params. */
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 
+/* Make msg one line: every control byte (a newline in an argument or a
+ * file name echoed into it) becomes '?'. */
+void cli_one_line(char *msg);
+
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
 

@@ -276,6 +276,7 @@ int main(int argc, char **argv)
     goto done;
 
 fail:
+    cli_one_line(msg);
     fprintf(stderr, "gradcheck: %s\n", msg);
     status = 2;
 done:

@@ -76,7 +76,15 @@ static int fail(char *msg, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, size, fmt, ap);
     va_end(ap);
+    cli_one_line(msg);
     return 2;
+}
+
+void cli_one_line(char *msg)
+{
+    for (; *msg != '\0'; msg++)
+        if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+            *msg = '?';
 }
 
 /* A finite double, the whole string, > 0 (positive) or >= 0. */

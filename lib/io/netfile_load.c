@@ -173,10 +173,11 @@ fail:
 }
 
 /* Turn a jansson parse error into our one-line message.  Running out of
- * memory is said as such: jansson's text is empty then. */
+ * memory is said as such: jansson codes it, or (an allocation before the
+ * lexer runs) leaves the text empty, which no syntax error does. */
 static void syntax_error(const gc_nf_ctx *c, const json_error_t *je, size_t len)
 {
-    if (json_error_code(je) == json_error_out_of_memory)
+    if (json_error_code(je) == json_error_out_of_memory || je->text[0] == '\0')
         gc_nf_fail(c, GC_ENOMEM, NULL, "out of memory parsing %zu bytes of JSON", len);
     else if (je->line > 0)
         gc_nf_fail(c, GC_EPARSE, NULL, "line %d column %d: JSON syntax error: %s", je->line,

@@ -21,8 +21,15 @@ int gc_nf_fail(const gc_nf_ctx *c, int code, const char *path, const char *fmt, 
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (path != NULL)
-        return gc_error_set(c->err, code, "%s: %s: %s", c->label, path, what);
-    return gc_error_set(c->err, code, "%s: %s", c->label, what);
+        gc_error_set(c->err, code, "%s: %s: %s", c->label, path, what);
+    else
+        gc_error_set(c->err, code, "%s: %s", c->label, what);
+    /* one line, whatever the label or jansson's excerpt of the text holds
+     * (a raw newline in a string is echoed in its "near '...'") */
+    for (char *s = c->err->msg; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+    return code;
 }
 
 /* A short description of a JSON value for "got ...": numbers and literals as
