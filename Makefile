@@ -68,7 +68,7 @@ SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
 .PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE \
-        fuzz fuzz-build fuzz-smoke
+        fuzz fuzz-build fuzz-smoke fuzz-coverage
 
 all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
 
@@ -238,6 +238,29 @@ fuzz:
 	./scripts/install-deps fuzz
 	$(MAKE) --no-print-directory fuzz-build
 	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n),$(FUZZ_SECONDS)) &&) true
+
+# Line coverage of what the corpora reach (llvm-cov, from clang's package):
+# every harness rebuilt with coverage mapping, run once over its corpora.
+FUZZ_COV_DIR := $(BUILD)/fuzz-cov
+FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
+FUZZ_COV_SRC_opts := cli/opts.c
+
+$(FUZZ_COV_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+
+$(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+	$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+fuzz-coverage: $(patsubst %,$(FUZZ_COV_DIR)/fuzz_%,$(FUZZ_NAMES))
+	$(foreach n,$(FUZZ_NAMES),mkdir -p $(FUZZ_DIR)/corpus/$(n) && \
+	    LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$(n).profraw $(FUZZ_COV_DIR)/fuzz_$(n) -runs=0 \
+	        $(FUZZ_DIR)/corpus/$(n) fuzz/corpus/$(n) 2>/dev/null && \
+	    llvm-profdata merge -o $(FUZZ_COV_DIR)/$(n).profdata $(FUZZ_COV_DIR)/$(n).profraw && \
+	    llvm-cov report $(FUZZ_COV_DIR)/fuzz_$(n) -instr-profile=$(FUZZ_COV_DIR)/$(n).profdata \
+	        $(FUZZ_COV_SRC_$(n)) &&) true
 
 fuzz-smoke:
 	@if $(FUZZ_PROBE); then \

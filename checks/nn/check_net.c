@@ -7,6 +7,7 @@
 #include <check.h>
 #include <gradcheck.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -348,6 +349,61 @@ START_TEST(test_net_init_params_refuses_unknown_init)
 }
 END_TEST
 
+/* 1e5 layers, dense and relu alternating, are added in linear time (the
+ * type count was a scan of every earlier layer: quadratic, about a minute
+ * here; the test case's timeout guards it), numbered per type, with every
+ * tensor in order. */
+START_TEST(test_net_add_many_layers)
+{
+    enum { N = 100000 };
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_ptr_nonnull(net);
+    gc_error err = {0};
+    for (int k = 0; k < N; k++) {
+        gc_layer *l = k % 2 == 0 ? gc_dense_new(1, 1) : gc_activation_new(GC_ACT_RELU, 1, 0.0);
+        ck_assert_int_eq(gc_net_add(net, l, &err), GC_OK);
+    }
+    ck_assert_int_eq(net->nlayers, N);
+    ck_assert_int_eq(net->ntensors, N); /* W and b of N / 2 dense layers */
+    ck_assert_str_eq(net->tensors[0]->name, "W1");
+    ck_assert_str_eq(net->tensors[N - 1]->name, "b50000");
+    ck_assert_int_eq(net->tensor_layer[N - 1], N - 2);
+    ck_assert_ptr_eq(net->tensors[N - 2], &net->layers[N - 2]->param[0]);
+    gc_net_free(net);
+}
+END_TEST
+
+/* A network built by hand (arrays exactly full, no index) takes more
+ * layers through gc_net_add and numbers them after the ones it has. */
+START_TEST(test_net_add_to_hand_built)
+{
+    gc_net *net = calloc(1, sizeof *net);
+    ck_assert_ptr_nonnull(net);
+    net->loss = &gc_loss_mse;
+    net->layers = malloc(sizeof *net->layers);
+    net->tensors = malloc(2 * sizeof *net->tensors);
+    net->tensor_layer = malloc(2 * sizeof *net->tensor_layer);
+    ck_assert(net->layers != NULL && net->tensors != NULL && net->tensor_layer != NULL);
+    net->layers[0] = gc_dense_new(2, 3);
+    ck_assert_ptr_nonnull(net->layers[0]);
+    strcpy(net->layers[0]->param[0].name, "W1");
+    strcpy(net->layers[0]->param[1].name, "b1");
+    for (int p = 0; p < 2; p++) {
+        net->tensors[p] = &net->layers[0]->param[p];
+        net->tensor_layer[p] = 0;
+    }
+    net->nlayers = 1;
+    net->ntensors = 2;
+    gc_error err = {0};
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(3, 1), &err), GC_OK);
+    ck_assert_int_eq(net->ntensors, 4);
+    ck_assert_str_eq(net->tensors[2]->name, "W2");
+    ck_assert_str_eq(net->tensors[3]->name, "b2");
+    ck_assert_int_eq(net->tensor_layer[3], 1);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -360,6 +416,8 @@ Suite *make_net_suite(void)
     tcase_add_test(tc, test_net_init_params);
     tcase_add_loop_test(tc, test_net_backward_vs_central_difference, 0, (int)(sizeof fd_cases / sizeof fd_cases[0]));
     tcase_add_test(tc, test_net_init_params_refuses_unknown_init);
+    tcase_add_test(tc, test_net_add_many_layers);
+    tcase_add_test(tc, test_net_add_to_hand_built);
     suite_add_tcase(s, tc);
     return s;
 }
