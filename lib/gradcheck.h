@@ -20,6 +20,7 @@
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
 #include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
 

@@ -573,6 +573,35 @@ START_TEST(test_cli_progress_callback_counts_every_element)
 }
 END_TEST
 
+/* Exit status of `gradcheck ARG` with stdout on /dev/full (every write
+ * fails with ENOSPC) and stderr discarded. */
+static int gc_status_on_full_stdout(const char *arg)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int out = open("/dev/full", O_WRONLY), err = open("/dev/null", O_WRONLY);
+        if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        execl(gc_bin(), "gradcheck", arg, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* --help and --version print and exit 0 -- unless the printing failed:
+ * then, like a report that could not be written, exit 2 (coreutils'
+ * close_stdout rule: a help text lost to a full disk is an error). */
+START_TEST(test_cli_help_and_version_fail_on_a_failed_write)
+{
+    ck_assert_int_eq(gc_status_on_full_stdout("--help"), 2);
+    ck_assert_int_eq(gc_status_on_full_stdout("--version"), 2);
+}
+END_TEST
+
 Suite *make_cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -594,6 +623,7 @@ Suite *make_cli_suite(void)
                         (int)(sizeof accepted / sizeof accepted[0]));
     tcase_add_test(tc, test_cli_net_file);
     tcase_add_test(tc, test_cli_progress_callback_counts_every_element);
+    tcase_add_test(tc, test_cli_help_and_version_fail_on_a_failed_write);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -58,6 +58,23 @@ START_TEST(test_mat_dup_copy_fill)
 }
 END_TEST
 
+/* mat.h states what NULL does for every function: gc_mat_size(NULL) is 0
+ * and gc_mat_fill(NULL, v) a no-op (both dereferenced NULL before). */
+START_TEST(test_mat_null_contracts)
+{
+    ck_assert_uint_eq(gc_mat_size(NULL), 0);
+    gc_mat_fill(NULL, 1.0);
+    gc_mat_free(NULL);
+    ck_assert_ptr_null(gc_mat_dup(NULL));
+    gc_mat *m = gc_mat_new(2, 3);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(gc_mat_copy(m, NULL), GC_EINVAL);
+    ck_assert_int_eq(gc_mat_copy(NULL, m), GC_EINVAL);
+    ck_assert_uint_eq(gc_mat_size(m), 6);
+    gc_mat_free(m);
+}
+END_TEST
+
 Suite *make_mat_suite(void)
 {
     Suite *s = suite_create("mat");
@@ -65,6 +82,7 @@ Suite *make_mat_suite(void)
     tcase_add_test(tc, test_mat_new_is_zero_filled_row_major);
     tcase_add_test(tc, test_mat_new_refuses_empty_shapes);
     tcase_add_test(tc, test_mat_dup_copy_fill);
+    tcase_add_test(tc, test_mat_null_contracts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -243,7 +243,7 @@ static state capture(const gc_net *net)
  * of a plain forward + backward before the check. */
 START_TEST(test_restores_every_bit)
 {
-    uint64_t base = tu_base_seed();
+    uint64_t base = gc_ck_base_seed();
     for (uint64_t s = base; s < base + 30; s++) {
         gc_net *net = tu_random_net(s, 0);
         ck_assert_msg(net != NULL, "seed %llu: no network", (unsigned long long)s);
@@ -466,7 +466,7 @@ static double median_rel_eps(gc_method method, double eps, uint64_t base, int n,
  */
 START_TEST(test_methods_accuracy_ladder)
 {
-    uint64_t base = tu_base_seed() + 1000;
+    uint64_t base = gc_ck_base_seed() + 1000;
     int ff, fc, fr, fa;
     double mf = median_rel(GC_METHOD_FORWARD, 0, base, 24, &ff);
     double mc = median_rel(GC_METHOD_CENTRAL, 0, base, 24, &fc);
@@ -556,6 +556,80 @@ START_TEST(test_bad_options_are_einval)
 }
 END_TEST
 
+/* The layer check always runs the reference engine (check.h), so its
+ * report must say "reference" even when the options ask for the fast one
+ * (the default): a report names what ran, in the struct and in every
+ * writer. */
+START_TEST(test_layer_check_reports_the_engine_that_ran)
+{
+    gc_layer *l = gc_dense_new(3, 2);
+    ck_assert_ptr_nonnull(l);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_int_eq(o.engine, GC_ENGINE_FAST); /* the default asks for fast */
+    o.screen = 1;                               /* a fast-engine option */
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_layer(l, 2, &o, &r, NULL), GC_OK);
+    ck_assert_msg(r->opts.engine == GC_ENGINE_REFERENCE,
+                  "layer check report says engine '%s', the reference ran",
+                  gc_engine_name(r->opts.engine));
+    ck_assert_msg(!r->opts.screen, "layer check report says screen, none ran");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gc_report_write_json(r, f), GC_OK);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "\"engine\": \"reference\"") != NULL, "JSON: %s", buf);
+    free(buf);
+    gc_report_free(r);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* gc_check_layer keeps its targets in arrays of GC_LAYER_MAX_PARAMS + 1:
+ * a hand-built layer claiming more parameters must be refused, not written
+ * past the arrays (it was: a stack overflow). */
+START_TEST(test_layer_check_refuses_too_many_params)
+{
+    gc_layer *l = gc_dense_new(2, 2);
+    ck_assert_ptr_nonnull(l);
+    int keep = l->nparams;
+    l->nparams = GC_LAYER_MAX_PARAMS + 1;
+    gc_report *r = NULL;
+    gc_error err = {0};
+    int rc = gc_check_layer(l, 1, NULL, &r, &err);
+    l->nparams = keep;
+    ck_assert_int_eq(rc, GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "parameters") != NULL, "err: %s", err.msg);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* Options are validated as a whole: an unknown engine was run as the
+ * reference (and reported so) and a negative thread count as "all cores",
+ * where an unknown method or a negative sample is GC_EINVAL. */
+START_TEST(test_check_refuses_unknown_engine_and_negative_threads)
+{
+    gc_net *net = tu_small_net();
+    gc_report *r = NULL;
+    gc_error err = {0};
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.engine = (gc_engine)7;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "engine") != NULL, "err: %s", err.msg);
+    gc_check_opts_init(&o);
+    o.threads = -1;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_EINVAL);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err.msg, "threads") != NULL, "err: %s", err.msg);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -573,6 +647,9 @@ Suite *make_engine_suite(void)
     tcase_add_test(tc, test_methods_accuracy_ladder);
     tcase_add_test(tc, test_adaptive_catches_tiny_bug);
     tcase_add_test(tc, test_bad_options_are_einval);
+    tcase_add_test(tc, test_layer_check_reports_the_engine_that_ran);
+    tcase_add_test(tc, test_layer_check_refuses_too_many_params);
+    tcase_add_test(tc, test_check_refuses_unknown_engine_and_negative_threads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -35,7 +35,7 @@
 /* Seed of network j: distinct per network, steered by GC_SEED. */
 static uint64_t net_seed(int j)
 {
-    return props_base_seed() * 1000u + (uint64_t)j;
+    return gc_ck_base_seed() * 1000u + (uint64_t)j;
 }
 
 /* Nonzero when `name` is a word of the space-separated list. */
@@ -133,7 +133,7 @@ START_TEST(test_mutant_killed_and_correct_passes)
                       (unsigned long long)seed, err.msg);
         gc_report *r = check(bad, m->name, desc);
         ck_assert_msg(gc_report_failed(r), "mutant %s SURVIVED on %s (GC_SEED=%llu)", m->name,
-                      desc, (unsigned long long)props_base_seed());
+                      desc, (unsigned long long)gc_ck_base_seed());
         for (int t = 0; t < r->ntensors; t++) {
             const gc_tensor_report *tr = &r->tensors[t];
             int blamed = in_list(tr->name, m->blame);
@@ -141,12 +141,12 @@ START_TEST(test_mutant_killed_and_correct_passes)
             ck_assert_msg(!blamed || tr->nfail > 0,
                           "mutant %s on %s: %s should be blamed but has 0 failures "
                           "(worst %s; GC_SEED=%llu)",
-                          m->name, desc, tr->name, line, (unsigned long long)props_base_seed());
+                          m->name, desc, tr->name, line, (unsigned long long)gc_ck_base_seed());
             ck_assert_msg(blamed || tr->nfail == 0,
                           "mutant %s on %s: %s is blamed (%d failures, worst %s) but only "
                           "'%s' should be (GC_SEED=%llu)",
                           m->name, desc, tr->name, tr->nfail, line, m->blame,
-                          (unsigned long long)props_base_seed());
+                          (unsigned long long)gc_ck_base_seed());
         }
         gc_report_free(r);
         gc_net_free(bad);
@@ -171,7 +171,7 @@ START_TEST(test_mutant_killed_and_correct_passes)
                           "FALSE ALARM: the correct twin of %s on %s fails %s (%d failures, "
                           "worst %s; GC_SEED=%llu); reproduce: gradcheck --net %s --inputs",
                           m->name, desc, tr->name, tr->nfail, line,
-                          (unsigned long long)props_base_seed(), path);
+                          (unsigned long long)gc_ck_base_seed(), path);
         }
         ck_assert_msg(r->restored, "correct twin of %s on %s: parameters not restored", m->name,
                       desc);

@@ -10,7 +10,7 @@
  * `gradcheck --arch ... --seed ...` line that rebuilds it, then shrinks it
  * and prints the smallest failing case's line too.
  *
- * The run is steered by GC_SEED (base seed, default PROPS_DEFAULT_SEED) and
+ * The run is steered by GC_SEED (base seed, default GC_CK_DEFAULT_SEED, read by gc_ck_base_seed) and
  * GC_CASES (cases per loop, default PROPS_DEFAULT_CASES), printed once on
  * stderr.  Case i of a loop is the same network whatever GC_CASES is.
  *
@@ -426,7 +426,7 @@ static void run_case(const char *name, props_fn prop, props_kind kind, int index
                      const char *flags)
 {
     props_case c;
-    uint64_t base = props_base_seed();
+    uint64_t base = gc_ck_base_seed();
     char why[1024], swhy[1024] = "", cmd[512], scmd[512];
     int rc = -1;
     /* A case the property cannot use (-1: kink_forced finds no unit to
@@ -492,7 +492,7 @@ START_TEST(test_kink_forced_is_seen)
     int placed = 0, seen = 0;
     for (int i = 0; i < 40; i++) {
         props_case c;
-        props_case_draw(&c, props_base_seed(), i, PROPS_KINKED);
+        props_case_draw(&c, gc_ck_base_seed(), i, PROPS_KINKED);
         gc_net *net = props_case_build(&c, NULL);
         ck_assert_ptr_nonnull(net);
         double delta;
@@ -535,7 +535,7 @@ END_TEST
 START_TEST(test_layer_check_builtins)
 {
     int kind = _i % NLAYER_KINDS;
-    uint64_t base = props_base_seed();
+    uint64_t base = gc_ck_base_seed();
     gc_pcg32 rng;
     /* A stream apart from the network cases' 2i and 2i + 1. */
     gc_pcg32_seed(&rng, base, UINT64_C(1) << 40 | (uint64_t)_i);
@@ -655,7 +655,7 @@ START_TEST(test_shrink_random_local_minimum)
     char why[1024], cmd[512], scmd[512];
     int found = 0;
     for (int k = 0; k < 20 && !found; k++) {
-        props_case_draw(&c, props_base_seed() ^ 0x5eed, 1000 * k + _i,
+        props_case_draw(&c, gc_ck_base_seed() ^ 0x5eed, 1000 * k + _i,
                         _i % 2 ? PROPS_KINKED : PROPS_SMOOTH);
         found = prop_central(&c, swap_dense, mut, why, sizeof why) == 1;
     }
@@ -706,7 +706,7 @@ START_TEST(test_cases_are_well_formed)
         for (int kind = PROPS_SMOOTH; kind <= PROPS_ANALYTIC; kind++) {
             props_case c;
             char cmd[512], why[256];
-            ck_assert_msg(props_case_draw(&c, props_base_seed(), i, (props_kind)kind) > 0,
+            ck_assert_msg(props_case_draw(&c, gc_ck_base_seed(), i, (props_kind)kind) > 0,
                           "case %d kind %d: no admissible draw", i, kind);
             describe(&c, cmd, sizeof cmd);
             ck_assert_msg(c.depth >= 1 && c.depth <= PROPS_MAX_DEPTH && c.batch >= 1 &&
@@ -756,7 +756,7 @@ END_TEST
 Suite *make_props_suite(void)
 {
     int n = props_ncases();
-    fprintf(stderr, "props: GC_SEED=%" PRIu64 " GC_CASES=%d\n", props_base_seed(), n);
+    fprintf(stderr, "props: GC_SEED=%" PRIu64 " GC_CASES=%d\n", gc_ck_base_seed(), n);
     Suite *s = suite_create("props");
     TCase *tc = tcase_create("network");
     /* Generous: the whole suite takes a few seconds at the defaults. */

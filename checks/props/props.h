@@ -14,6 +14,7 @@
 
 #include <gradcheck.h>
 #include <gradcheck/arch.h>
+#include <gradcheck/ck.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,11 +22,7 @@
 
 /* ---- the run's seed and size --------------------------------------------- */
 
-#define PROPS_DEFAULT_SEED 20261127u
 #define PROPS_DEFAULT_CASES 400
-
-/* GC_SEED from the environment (decimal or 0x hex), else PROPS_DEFAULT_SEED. */
-uint64_t props_base_seed(void);
 
 /* GC_CASES from the environment (1 .. 1000000), else PROPS_DEFAULT_CASES. */
 int props_ncases(void);
@@ -60,23 +57,18 @@ typedef struct props_case {
  * atol 1e-8; the numeric derivative's roundoff is ~u S / eps for a loss
  * computed from terms of size S):
  *   - |L| <= PROPS_MAX_LOSS (10): u 10 / 1e-6 ~ 1e-9, a factor 10 below
- *     atol.  Larger (uniform init on wide deep layers gives outputs ~100,
- *     L ~ 1e3) and an element of 1e-3 fails on roundoff alone: measured,
- *     not a backprop bug;
+ *     atol.  Larger, and an element of 1e-3 fails on roundoff alone, not on
+ *     a backprop bug;
  *   - every activation (hidden layers and output) |a| <= PROPS_MAX_ACT
  *     (10): a weight W[j][k] moves z_j by eps a_k, so a large a_k is a
  *     large effective step.  Central (eps 1e-6) does not mind, but
  *     Richardson's default step 1e-2 then spans the curvature of the next
- *     tanh: measured, a correct uniform-init network with a hidden value
- *     ~30 failed Richardson at rel_err 3.7e-4 (GC_SEED=24, case 604;
- *     passes at --eps 1e-3);
+ *     tanh, and a correct network fails Richardson;
  *   - bce on probabilities: mean over outputs of 1 / (1 - p) at most
  *     PROPS_BCE_MAX_INV (9).  1 - p keeps only an absolute accuracy of
  *     u/2, so log(1 - p) is off by u / (2 (1 - p)), L by (u/2) mean 1/(1-p),
  *     and the central difference by (u/2) mean(1/(1-p)) / eps = 1.1e-10 *
- *     mean: at 9, 1e-9 = atol / 10.  Measured: a correct 1-13-9-7-1
- *     network with 1 - p ~ 1e-2 fails at abs_err 1.2e-8 (GC_SEED=21,
- *     kinked case 203), and at p = 1 the loss is Inf.  That is why
+ *     mean: at 9, 1e-9 = atol / 10; at p = 1 the loss is Inf.  That is why
  *     bce_logits exists;
  *   - no relu / leaky_relu / elu input within PROPS_KINK_CLEARANCE (1e-12)
  *     of 0: exact zeros are structural (a dead unit, or a width-1 layer at
@@ -85,11 +77,10 @@ typedef struct props_case {
  *     perturbing one parameter then crosses several kinks exactly at θ and
  *     backprop's relu'(0) convention can give a value outside the one-sided
  *     slopes at every scale: not a subgradient of L, and the engine says
- *     fail on purpose (lib/check.c, refine; checks/check_kink.c,
+ *     fail on purpose (lib/engine/row.c, refine; checks/engine/check_kink.c,
  *     test_exact_kinks_autodiff_convention_is_fail).  elu (alpha 1) is
  *     C1 but its second derivative jumps at 0: a central difference
- *     straddling 0 is only first-order accurate (error ~ eps |dL/dy| / 4,
- *     measured rel_err 1.4e-5 on a correct network);
+ *     straddling 0 is only first-order accurate (error ~ eps |dL/dy| / 4);
  *   - at most one relu / leaky_relu input within PROPS_NEAR_KINK_RELU
  *     (1e-7 = eps/10) of 0, and at most one elu input within
  *     PROPS_NEAR_KINK (1e-4) of 0 (the two counted together).  Several
@@ -99,18 +90,12 @@ typedef struct props_case {
  *     ε/16 to ε/256): kinks closer to θ than that, which happen when a
  *     width-1 layer's single value is ~1e-7 (a placed kink) and the next
  *     relu layer's zero biases put all its units within ~1e-8 of 0, cannot
- *     be told apart in double (measured: GC_SEED=1 case 1178, GC_SEED=2
- *     case 377, GC_SEED=4 case 850 of kink_forced without this rule).
- *     The relu limit was 1e-4 before the refinement existed; at 1e-7 the
- *     engine before the refinement fails kink_forced on GC_SEED=1
- *     GC_CASES=3000 (case 125), the refined one on none of GC_SEED=1..12.
- *     At 1e-9 it fails GC_SEED=7 case 374 (a placed kink at 1.4e-7 before
- *     a relu layer: a = -0.0095, its tolerance 9.5e-8, needs ε/256, where
- *     the roundoff bound is 6.5e-7).  For elu
+ *     be told apart in double.  For elu
  *     the limit stays 1e-4: its error near 0 is the second derivative's
  *     jump, which no finer step can remove from a central difference.  A
  *     single kink met within eps stays allowed, and the kink_forced
  *     property puts one there on purpose.
+ * The cases and seeds that chose these limits: docs/measurements.md.
  * props_case_draw redraws (from the same generator) until a case is
  * admissible, and the shrinker only moves to admissible cases.
  */

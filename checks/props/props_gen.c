@@ -29,12 +29,6 @@ static int env_u64(const char *name, uint64_t *out)
     return 1;
 }
 
-uint64_t props_base_seed(void)
-{
-    uint64_t v;
-    return env_u64("GC_SEED", &v) ? v : PROPS_DEFAULT_SEED;
-}
-
 int props_ncases(void)
 {
     uint64_t v;

@@ -153,7 +153,7 @@ END_TEST
  * (17 significant digits round-trip). */
 START_TEST(test_json_numbers_round_trip)
 {
-    gc_net *net = tu_random_net(tu_base_seed() + 7, 1);
+    gc_net *net = tu_random_net(gc_ck_base_seed() + 7, 1);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.method = GC_METHOD_RICHARDSON;
@@ -263,7 +263,7 @@ END_TEST
  * formats: no timestamps, no addresses, deterministic sampling. */
 START_TEST(test_same_report_same_bytes)
 {
-    gc_net *net = tu_random_net(tu_base_seed() + 3, 0);
+    gc_net *net = tu_random_net(gc_ck_base_seed() + 3, 0);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.sample = 2;
@@ -352,6 +352,69 @@ START_TEST(test_text_layout)
 }
 END_TEST
 
+/* Every format names the engine that ran; the layer check (one layer,
+ * nothing to skip) always runs the reference and says so. */
+START_TEST(test_formats_name_the_engine)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, 3);
+    gc_net *net = gc_net_from_arch("3-4-2", "tanh,identity", "softmax_ce", 2, GC_INIT_XAVIER,
+                                   &rng, NULL);
+    ck_assert_ptr_nonnull(net);
+    static const char *const want[2][3] = {
+        {"engine: reference", "\"engine\": \"reference\"", "name=\"engine\" value=\"reference\""},
+        {"engine: fast", "\"engine\": \"fast\"", "name=\"engine\" value=\"fast\""}};
+    for (int fast = 0; fast <= 1; fast++) {
+        gc_report *r = tu_check_with(net, GC_METHOD_CENTRAL,
+                                  fast ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE, 1, 0);
+        for (int fmt = 0; fmt < 3; fmt++) {
+            char *buf = tu_render(fmt == 0 ? gc_report_write_text
+                                  : fmt == 1 ? gc_report_write_json : gc_report_write_junit,
+                                  r, NULL);
+            ck_assert_msg(buf != NULL, "format %d: the writer failed", fmt);
+            ck_assert_msg(strstr(buf, want[fast][fmt]) != NULL, "format %d lacks '%s'", fmt,
+                          want[fast][fmt]);
+            free(buf);
+        }
+        gc_report_free(r);
+    }
+    gc_net_free(net);
+
+    gc_layer *l = gc_dense_new(3, 2);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    ck_assert_int_eq(o.engine, GC_ENGINE_FAST); /* the default */
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_layer(l, 2, &o, &r, NULL), GC_OK);
+    ck_assert_str_eq(gc_engine_name(r->opts.engine), "reference");
+    gc_report_free(r);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* A writer's GC_EIO must not depend on the stream's buffering: a report
+ * smaller than stdio's buffer stays in it until a flush, and a writer that
+ * only asked ferror returned GC_OK for a write that then failed.  /dev/full
+ * fails every write with ENOSPC. */
+START_TEST(test_writers_report_a_failed_write)
+{
+    static const char *const names[] = {"text", "json", "junit"};
+    gc_net *net = tu_small_net();
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, NULL, &r, NULL), GC_OK);
+    for (int w = 0; w < 3; w++) {
+        FILE *f = fopen("/dev/full", "w");
+        ck_assert_ptr_nonnull(f);
+        int rc = w == 0 ? gc_report_write_text(r, f)
+                        : w == 1 ? gc_report_write_json(r, f) : gc_report_write_junit(r, f);
+        fclose(f);
+        ck_assert_msg(rc == GC_EIO, "%s writer on /dev/full: %d, expected GC_EIO", names[w], rc);
+    }
+    gc_report_free(r);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -363,6 +426,8 @@ Suite *make_report_suite(void)
     tcase_add_test(tc, test_same_report_same_bytes);
     tcase_add_test(tc, test_vacuous_flagged_everywhere);
     tcase_add_test(tc, test_text_layout);
+    tcase_add_test(tc, test_formats_name_the_engine);
+    tcase_add_test(tc, test_writers_report_a_failed_write);
     suite_add_tcase(s, tc);
     return s;
 }

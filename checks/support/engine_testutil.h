@@ -8,15 +8,11 @@
 #define GRADCHECK_ENGINE_TESTUTIL_H
 
 #include <gradcheck.h>
+#include <gradcheck/ck.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Seed for the randomized tests: GC_SEED when set, else 1. */
-static inline uint64_t tu_base_seed(void)
-{
-    const char *s = getenv("GC_SEED");
-    return s != NULL ? strtoull(s, NULL, 0) : 1u;
-}
+/* The randomized tests' base seed: gc_ck_base_seed (GC_SEED, else its default). */
 
 /*
  * A random network from seed: 1 to 3 dense layers, widths 1 to 4, an
@@ -178,6 +174,47 @@ static inline char *tu_render(int (*write)(const gc_report *, FILE *), const gc_
     if (len != NULL)
         *len = n;
     return buf;
+}
+
+/* gc_check_net with inputs, method m, engine eng, threads and screen; the
+ * report, asserted to exist. */
+static inline gc_report *tu_check_with(gc_net *net, gc_method m, gc_engine eng, int threads, int screen)
+{
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.method = m;
+    o.engine = eng;
+    o.threads = threads;
+    o.screen = screen;
+    o.inputs = 1;
+    gc_report *r = NULL;
+    gc_error err = {0};
+    ck_assert_msg(gc_check_net(net, &o, &r, &err) == GC_OK, "gc_check_net: %s", err.msg);
+    return r;
+}
+
+/* A 2-3-1 dense/sigmoid network with mse, batch 2, parameters from seed 7. */
+static inline gc_net *tu_small_net(void)
+{
+    gc_net *net = gc_net_new(&gc_loss_mse);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(2, 3), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_activation_new(GC_ACT_SIGMOID, 3, 0.0), NULL), GC_OK);
+    ck_assert_int_eq(gc_net_add(net, gc_dense_new(3, 1), NULL), GC_OK);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 1);
+    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
+    gc_mat *X = gc_mat_new(2, 2), *T = gc_mat_new(1, 2);
+    ck_assert_ptr_nonnull(X);
+    ck_assert_ptr_nonnull(T);
+    for (size_t i = 0; i < gc_mat_size(X); i++)
+        X->data[i] = gc_pcg32_normal(&rng);
+    for (size_t i = 0; i < gc_mat_size(T); i++)
+        T->data[i] = gc_pcg32_normal(&rng);
+    ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
+    gc_mat_free(X);
+    gc_mat_free(T);
+    return net;
 }
 
 #endif

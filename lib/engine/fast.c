@@ -17,8 +17,8 @@
  *   - an input element X[k][c] (tensor "x") changes column c of the first
  *     dense layer's output by δ W[:, k]: O(out) instead of O(out in B).
  *
- * For 784-128-10 at B = 1 a W1 element then costs ~25 flops and 11 exps
- * instead of ~100,000 flops.  A layer that declares no capability (softmax,
+ * A dense layer's element then costs O(out B) instead of the whole
+ * forward pass from its layer on.  A layer that declares no capability (softmax,
  * a user's layer) gets its whole input materialised (the cached matrix with
  * the changed row written in) and is recomputed by its forward: the fallback
  * is automatic and never looks at a type name.
@@ -37,10 +37,10 @@
  * numerical derivatives differ by at most (2e + 2e) / 2ε = 2e / ε (central;
  * forward 2e / ε; richardson times Σ|c_i| 2^i).  checks/check_fast.c
  * asserts this element by element over random networks.  The bound is
- * worst-case (~1e-5 for 784-128-10); the differences seen are a few ulps of
- * L / ε (at most 23 over 3000 random networks), and lib/check.c recomputes
- * as the reference does every row whose verdict such a difference could
- * decide, so the verdicts are the reference's.  The update form shares the
+ * worst-case; the differences seen are a few ulps of L / ε
+ * (docs/measurements.md), and lib/engine/parallel.c recomputes with the
+ * reference every row whose verdict such a difference could decide, so the
+ * verdicts are the reference's.  The update form shares the
  * cached Z between L(θ+ε) and L(θ-ε), so their difference carries less
  * rounding noise than two full recomputations.
  *
@@ -73,14 +73,14 @@ struct gc_fast {
     int n;                         /* net->nlayers */
     int B;                         /* net->batch */
     fast_slot slot[GC_FAST_SLOTS];
-    gc_layer *lc;                  /* n shallow copies of the layers, whose
+    gc_layer *layer_copy;          /* n shallow copies of the layers, whose
                                     * param values may point at private copies */
     double **priv;                 /* ntensors: private value copy for a tensor
                                     * of a layer without GC_CAP_AFFINE, else NULL */
     double *dirbuf;                /* max tensor size: θ + h d, or NULL (no screen) */
     double *dbuf;                  /* B: a row's change, for the rank-1 update */
     int *t_layer;                  /* ntensors: the layer of tensor t */
-    int *t_pi;                     /* ntensors: its index among the layer's params */
+    int *t_param;                  /* ntensors: its index among the layer's params */
     unsigned char *t_affine;       /* ntensors: uses_affine_update(net, t) */
     int any_kink;                  /* some layer has a kink hook */
     unsigned long long nevals;
@@ -125,11 +125,11 @@ void gc_fast_free(gc_fast *f)
         for (int t = 0; t < f->net->ntensors; t++)
             free(f->priv[t]);
     free(f->priv);
-    free(f->lc);
+    free(f->layer_copy);
     free(f->dirbuf);
     free(f->dbuf);
     free(f->t_layer);
-    free(f->t_pi);
+    free(f->t_param);
     free(f->t_affine);
     free(f);
 }
@@ -139,7 +139,7 @@ void gc_fast_free(gc_fast *f)
  * Every evaluator is one thread's: its small, hot buffers (the change
  * states, a 1 x B row at B = 1 is 8 bytes) must not share a cache line with
  * another thread's, or each write invalidates the other core's copy (false
- * sharing; it cost half the speed-up of a second thread).
+ * sharing).
  */
 #define LINE 64
 static void *line_calloc(size_t n, size_t size)
@@ -187,24 +187,24 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
             if (!mat_init(&S->rowv[k], 1, B) || !mat_init(&S->full[k], rows_of(net, k), B))
                 goto fail;
     }
-    f->lc = line_calloc((size_t)n, sizeof *f->lc);
+    f->layer_copy = line_calloc((size_t)n, sizeof *f->layer_copy);
     f->priv = line_calloc((size_t)net->ntensors, sizeof *f->priv);
     f->dbuf = line_calloc((size_t)B, sizeof *f->dbuf);
-    /* per tensor, what gc_fast_loss asks for each of its 200,000 losses */
+    /* per tensor, what gc_fast_loss asks for every loss */
     f->t_layer = line_calloc((size_t)net->ntensors, sizeof *f->t_layer);
-    f->t_pi = line_calloc((size_t)net->ntensors, sizeof *f->t_pi);
+    f->t_param = line_calloc((size_t)net->ntensors, sizeof *f->t_param);
     f->t_affine = line_calloc((size_t)net->ntensors, sizeof *f->t_affine);
-    if (f->lc == NULL || f->priv == NULL || f->dbuf == NULL || f->t_layer == NULL ||
-        f->t_pi == NULL || f->t_affine == NULL)
+    if (f->layer_copy == NULL || f->priv == NULL || f->dbuf == NULL || f->t_layer == NULL ||
+        f->t_param == NULL || f->t_affine == NULL)
         goto fail;
     for (int k = 0; k < n; k++) {
-        f->lc[k] = *net->layers[k];
+        f->layer_copy[k] = *net->layers[k];
         if (net->layers[k]->ops->kink != NULL)
             f->any_kink = 1;
     }
     for (int t = 0; t < net->ntensors; t++) {
         f->t_layer[t] = net->tensor_layer[t];
-        f->t_pi[t] = param_index(net, t);
+        f->t_param[t] = param_index(net, t);
         f->t_affine[t] = (unsigned char)uses_affine_update(net, t);
     }
     size_t maxsize = gc_mat_size(net->act[0]);
@@ -222,7 +222,7 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
         if (f->priv[t] == NULL)
             goto fail;
         memcpy(f->priv[t], tn->value, size * sizeof(double));
-        f->lc[net->tensor_layer[t]].param[param_index(net, t)].value = f->priv[t];
+        f->layer_copy[net->tensor_layer[t]].param[param_index(net, t)].value = f->priv[t];
     }
     if (!directions)
         return f;
@@ -254,7 +254,7 @@ static double propagate(gc_fast *f, fast_slot *S, int k0)
     const gc_net *net = f->net;
     int B = f->B;
     for (int k = k0; k < f->n; k++) {
-        const gc_layer *l = &f->lc[k];
+        const gc_layer *l = &f->layer_copy[k];
         unsigned caps = l->ops->caps;
         if (S->kind[k] == CH_ROW) {
             int j = S->row[k];
@@ -340,7 +340,7 @@ double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v)
         return propagate(f, S, 0);
     }
     int p = f->t_layer[t];
-    int pi = f->t_pi[t];
+    int pi = f->t_param[t];
     const gc_tensor *tn = net->tensors[t];
     clear_until(S, p);
     if (f->t_affine[t]) {
@@ -365,7 +365,7 @@ double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v)
         S->row[p + 1] = j;
     } else {
         /* Recompute the layer with the element set in the private copy. */
-        const gc_layer *l = &f->lc[p];
+        const gc_layer *l = &f->layer_copy[p];
         double *pv = f->priv[t];
         double keep = pv[idx];
         pv[idx] = v;
@@ -397,7 +397,7 @@ double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h)
     clear_until(S, p);
     for (size_t i = 0; i < size; i++)
         f->dirbuf[i] = tn->value[i] + h * d[i];
-    gc_layer *l = &f->lc[p];
+    gc_layer *l = &f->layer_copy[p];
     double *keep = l->param[pi].value;
     l->param[pi].value = f->dirbuf;
     l->ops->forward(l, &S->full[p + 1], net->act[p]);
@@ -412,7 +412,7 @@ int gc_fast_kink(gc_fast *f, int a, int b)
     if (!f->any_kink) /* no hook to ask */
         return 0;
     for (int k = 0; k < f->n; k++) {
-        const gc_layer *l = &f->lc[k];
+        const gc_layer *l = &f->layer_copy[k];
         if (l->ops->kink == NULL || A->kind[k] == CH_NONE)
             continue;
         int fired;
@@ -435,33 +435,4 @@ int gc_fast_kink(gc_fast *f, int a, int b)
 unsigned long long gc_fast_nevals(const gc_fast *f)
 {
     return f == NULL ? 0 : f->nevals;
-}
-
-
-double gc_fast_richardson_weight(int levels)
-{
-    /* R[i][j] = R[i][j-1] + (R[i][j-1] - R[i-1][j-1]) / (4^j - 1) is linear
-     * in the central differences D_i at h_i = ε / 2^i: R = Σ c_i D_i.  A
-     * rounding error δ in each loss moves D_i by up to 2δ / 2h_i = (δ/ε) 2^i,
-     * so R moves by up to (δ/ε) Σ |c_i| 2^i: the weight returned.  The c_i
-     * come from running the tableau on unit vectors. */
-    enum { MAXL = 16 };
-    if (levels < 1)
-        return 1.0;
-    if (levels > MAXL)
-        levels = MAXL;
-    double w = 0.0;
-    for (int u = 0; u < levels; u++) {
-        double R[MAXL][MAXL];
-        for (int i = 0; i < levels; i++) {
-            R[i][0] = i == u;
-            double p4 = 1.0;
-            for (int j = 1; j <= i; j++) {
-                p4 *= 4.0;
-                R[i][j] = R[i][j - 1] + (R[i][j - 1] - R[i - 1][j - 1]) / (p4 - 1.0);
-            }
-        }
-        w += fabs(R[levels - 1][levels - 1]) * ldexp(1.0, u);
-    }
-    return w;
 }

@@ -2,8 +2,9 @@
  * engine/fast.h -- the sparse-change evaluator behind GC_ENGINE_FAST (private).
  *
  * It answers "the loss with one element set to v" from the cached forward
- * pass by propagating only what changed; the engine's per-element logic
- * (steps, kinks, verdicts) is the reference engine's.
+ * pass by propagating only what changed; eval_sparse.c puts it behind the
+ * evaluator interface (engine/evaluator.h), above which the per-element
+ * logic (steps, kinks, verdicts) is shared with the reference.
  */
 #ifndef GC_ENGINE_FAST_H
 #define GC_ENGINE_FAST_H
@@ -54,22 +55,12 @@ double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h);
  * elements that changed, as the reference engine would ask it. */
 int gc_fast_kink(gc_fast *f, int a, int b);
 
-/* How far apart the two engines' losses are taken to be when deciding
- * which rows the fast engine recomputes as the reference does: this many
- * ulps of max(1, |L|), the derivative's share of it at most atol / 4.  The
- * largest difference seen over 3000 random networks (1.4 million elements,
- * every activation, loss and method) was 23 such ulps; typical is 1.  The
- * cap keeps the band off the whole population of small gradients, whose
- * pass band is atol itself: with eps 1e-6, atol 1e-8 and |L| ~ 2, atol is
- * only ~40 ulps of L / eps, so a wider band would send most rows back to
- * the reference.  A verdict such a difference could change is taken from
- * the reference's own computation (lib/check.c). */
+/* How far apart the two evaluators' losses are taken to be when deciding
+ * which rows are recomputed by the reference (lib/engine/parallel.c): this
+ * many ulps of max(1, |L|), above the largest difference seen
+ * (docs/measurements.md); the derivative's share of it at most atol / 4,
+ * so that small gradients, whose pass band is atol itself, stay fast. */
 #define GC_FAST_TIE_ULPS 32.0
-
-/* Σ |c_i| 2^i for Richardson's tableau over `levels` central differences
- * at ε / 2^i (R = Σ c_i D_i): a rounding error δ in every loss moves the
- * extrapolated derivative by at most this times δ / ε. */
-double gc_fast_richardson_weight(int levels);
 
 /* Loss evaluations made through f so far. */
 unsigned long long gc_fast_nevals(const gc_fast *f);

@@ -5,8 +5,7 @@
  * For a tensor θ with analytic gradient g, draw d with N(0, 1) elements from
  * PCG32(opts->seed, stream GC_SCREEN_STREAM + tensor index) and compare
  *     n_d = (L(θ + ε d) - L(θ - ε d)) / 2ε     (2 loss evaluations)
- * with a_d = g · d under the engine's own rule: pass when
- * |a_d - n_d| <= atol or |a_d - n_d| / max(|a_d|, |n_d|) <= rtol (NaN fails).
+ * with a_d = g · d under the rows' own plain rule (gc_within_tolerance).
  *
  * Why a pass means something.  Let e = g - ∇L be the gradient's error.  Then
  * a_d - n_d = e · d + (the central difference's own error), and for a fixed
@@ -35,6 +34,7 @@
  *     directional check cannot (it compares zeros with zeros).
  */
 #include "engine/screen.h"
+#include "engine/verdict.h"
 
 #include <math.h>
 
@@ -46,19 +46,12 @@ void gc_screen_direction(double *d, size_t n, uint64_t seed, int t)
         d[i] = gc_pcg32_normal(&rng);
 }
 
-int gc_screen_tensor(gc_fast *f, const gc_net *net, int t, const gc_check_opts *opts,
-                     double eps, double *d, gc_screen *out)
+int gc_screen_tensor(gc_eval *ev, const gc_target *t, const gc_check_opts *opts, double eps,
+                     double *d, gc_screen *out)
 {
-    const double *g;
-    size_t n;
-    if (t == GC_FAST_INPUT) {
-        g = net->dact[0]->data;
-        n = gc_mat_size(net->dact[0]);
-    } else {
-        g = net->tensors[t]->grad;
-        n = (size_t)net->tensors[t]->rows * (size_t)net->tensors[t]->cols;
-    }
-    gc_screen_direction(d, n, opts->seed, t);
+    const double *g = t->grad;
+    size_t n = gc_target_size(t);
+    gc_screen_direction(d, n, opts->seed, t->net_index);
     double a = 0.0;
     int tiny = 1;
     for (size_t i = 0; i < n; i++) {
@@ -66,21 +59,16 @@ int gc_screen_tensor(gc_fast *f, const gc_net *net, int t, const gc_check_opts *
         if (!(fabs(g[i]) <= opts->atol))
             tiny = 0;
     }
-    double lm = gc_fast_loss_dir(f, 0, t, d, -eps);
-    double lp = gc_fast_loss_dir(f, 1, t, d, eps);
+    double lm = gc_eval_loss_along(ev, t, d, -eps);
+    gc_eval_mark_low(ev, t->layer);
+    double lp = gc_eval_loss_along(ev, t, d, eps);
     double num = (lp - lm) / (2.0 * eps);
-    double abs_err = fabs(a - num);
-    double scale = fmax(fabs(a), fabs(num));
-    double rel = scale > 0.0 ? abs_err / scale : (abs_err == 0.0 ? 0.0 : INFINITY);
-    if (!isfinite(a) || !isfinite(num))
-        rel = NAN;
     out->analytic = a;
     out->numeric = num;
-    out->abs_err = abs_err;
-    out->rel_err = rel;
-    out->kink = gc_fast_kink(f, 0, 1);
+    out->abs_err = fabs(a - num);
+    out->rel_err = gc_rel_error(a, num);
+    out->kink = gc_eval_kink_hook(ev, t->layer);
     out->vacuous_suspect = tiny;
-    out->pass = (abs_err <= opts->atol || rel <= opts->rtol) && isfinite(rel) && !out->kink &&
-                !tiny;
+    out->pass = gc_within_tolerance(a, num, opts) && !out->kink && !tiny;
     return out->pass;
 }

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/fast.h"
+#include "engine/evaluator.h"
 
-/* PCG32 stream of the screen's directions: tensor t (GC_FAST_INPUT = -1 for
+/* PCG32 stream of the screen's directions: the tensor of net index t (-1 for
  * the input) draws from stream GC_SCREEN_STREAM + t + 1 of opts->seed. */
 #define GC_SCREEN_STREAM 0x5c5eull
 
@@ -28,11 +28,10 @@ typedef struct gc_screen {
  * PCG32(seed, GC_SCREEN_STREAM + t + 1). */
 void gc_screen_direction(double *d, size_t n, uint64_t seed, int t);
 
-/* Screen tensor t of net (GC_FAST_INPUT: the input, gradient net->dact[0])
- * with f's slots 0 and 1, step eps, opts' rtol and atol; d is scratch of the
- * tensor's size.  Needs the gradients of gc_net_backward.  Fills *out and
- * returns out->pass. */
-int gc_screen_tensor(gc_fast *f, const gc_net *net, int t, const gc_check_opts *opts,
-                     double eps, double *d, gc_screen *out);
+/* Screen target t (its grad the analytic gradient) with an evaluator that
+ * has loss_along, step eps, the pass rule of opts; d is scratch of the
+ * tensor's size.  Fills *out and returns out->pass. */
+int gc_screen_tensor(gc_eval *ev, const gc_target *t, const gc_check_opts *opts, double eps,
+                     double *d, gc_screen *out);
 
 #endif

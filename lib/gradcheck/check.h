@@ -1,11 +1,12 @@
 /*
- * gradcheck/check.h -- the finite-difference engine and its report.
+ * gradcheck/check.h -- the finite-difference check: its options and its two
+ * entry points.
  *
  * For every parameter element θi (and, on request, every input element) the
  * engine computes a numerical derivative from the loss at θ ± ε, compares it
  * with the analytic one from backprop and gives a verdict: pass, kink or fail.
- * It fills a gc_report and prints nothing; the writers (text, JSON, JUnit)
- * read a report and compute nothing.
+ * It fills a gc_report (<gradcheck/report.h>, included below) and prints
+ * nothing.
  */
 #ifndef GRADCHECK_CHECK_H
 #define GRADCHECK_CHECK_H
@@ -34,6 +35,9 @@ typedef enum gc_engine {
 
 typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
 
+/* The report of a check (<gradcheck/report.h>). */
+typedef struct gc_report gc_report;
+
 /* The element type the code under test computes in: it sets the step, the
  * perturbation actually representable, the roundoff bound and the bands. */
 typedef enum gc_precision {
@@ -42,21 +46,17 @@ typedef enum gc_precision {
 } gc_precision;
 
 /*
- * Defaults, and why.
+ * Defaults, and why (the measurements behind them: docs/measurements.md).
  *
  * eps 1e-6 (central, forward): a central difference has truncation error
  *   ε²|L‴|/6 and roundoff error about u|L|/ε (u = 2^-53; the loss is known
- *   to a few ulps).  At 1e-6 (the classic notes' choice) truncation is
- *   ~1e-13 and roundoff ~1e-10 relative: both far below rtol.  Forward
- *   differences have truncation ε|L″|/2 ~ 1e-6: the teaching contrast.
+ *   to a few ulps).  At 1e-6 truncation is ~1e-13 and roundoff ~1e-10
+ *   relative: both far below rtol.  Forward differences have truncation
+ *   ε|L″|/2 ~ 1e-6: the teaching contrast.
  * eps 1e-2 (richardson): extrapolation cancels the ε², ε⁴, ε⁶ terms, so
  *   truncation no longer limits the step and a larger step divides the
- *   roundoff u|L|/ε.  Measured on 40 random smooth networks: the median
- *   rel_err falls as 1/ε from 3.9e-10 (ε = 1e-5) to 3.7e-13 (ε = 1e-2) and
- *   4.5e-14 (ε = 0.1); with inputs 10 times larger truncation appears at
- *   ε = 0.1 (p90 6.2e-10 against 9.0e-11 at 3e-2).  1e-2 keeps a factor 3
- *   to 10 from that edge.  The price of the wide step: a relu within 1e-2
- *   of its kink gives a kink verdict, so use central on relu networks.
+ *   roundoff u|L|/ε.  The price of the wide step: a relu within 1e-2 of its
+ *   kink gives a kink verdict, so use central on relu networks.
  * rtol 1e-5: five orders above central's typical error (~1e-10), three
  *   below a real bug (a wrong term is usually >= 1e-2 relative).
  * atol 1e-8: an element smaller than this is within a hundred times
@@ -79,7 +79,7 @@ typedef enum gc_precision {
  * steps ε/16, ε/256, ε/4096, ε/65536 (while their roundoff stays within the
  * tolerance): several kinks inside ±ε around a smooth θ average the slopes
  * at ε, the finer ones see θ's own.  It is a kink when some step brackets
- * the analytic value, else a fail (lib/check.c, refine). */
+ * the analytic value, else a fail (lib/engine/row.c, refine). */
 #define GC_KINK_CURVATURE 100.0
 
 /* Options of a check.  Start from gc_check_opts_init. */
@@ -101,13 +101,10 @@ typedef struct gc_check_opts {
      *   band = min(max(C num_err, FLOOR max(|a|,|n|), atol),
      *              max(rtol max(|a|,|n|), atol)),
      * C = GC_ADAPTIVE_C: num_err is an estimate, not a bound, so a factor 10
-     * of headroom (measured over 15,592 elements of 1000 random networks:
-     * |a - n| exceeded num_err in 0.2% of them, 10 num_err in none); FLOOR = GC_ADAPTIVE_RTOL_FLOOR: ~1000 times Richardson's
-     * median error at its default step, because the estimate can collapse
-     * (four central differences of a loss quadratic in θ agree to the last
-     * bit: num_err 0) and must not make the check flaky.  The cap at the plain rule means adaptive only
-     * ever tightens the check: a kink, which inflates num_err, can never
-     * widen the band. */
+     * of headroom; FLOOR = GC_ADAPTIVE_RTOL_FLOOR: the estimate can collapse
+     * (a loss quadratic in θ gives num_err 0) and must not make the check
+     * flaky.  The cap at the plain rule means adaptive only ever tightens the
+     * check: a kink, which inflates num_err, can never widen the band. */
     int adaptive;
     gc_engine engine;         /* default GC_ENGINE_FAST (same verdicts, see README);
                                * gc_check_layer always runs the reference */
@@ -121,7 +118,8 @@ typedef struct gc_check_opts {
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly
      * and leave the network alone.  The fast engine calls it from its worker
-     * threads, one call at a time (under a lock), done still 1 .. total.  The report's copy of opts has it NULL. */
+     * threads, one call at a time (under a lock), done still 1 .. total.
+     * The report's copy of opts has it NULL. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
 } gc_check_opts;
@@ -133,56 +131,6 @@ void gc_check_opts_init(gc_check_opts *opts);
 
 /* The step method m uses when opts->eps is 0. */
 double gc_method_default_eps(gc_method m);
-
-/* One checked element. */
-typedef struct gc_row {
-    int tensor;            /* index into gc_report.tensors */
-    int row, col;          /* element (row, col) of that tensor */
-    double analytic;       /* from backprop */
-    double numeric;        /* from finite differences */
-    double abs_err;        /* |a - n| */
-    double rel_err;        /* |a - n| / max(|a|, |n|); 0 when both are 0 */
-    double num_err;        /* estimate of the numeric derivative's own error
-                            * (richardson: the larger of the table's truncation
-                            * estimate and a roundoff bound), else NaN */
-    double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN
-                            * (at ε even when a finer step decided a kink) */
-    double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
-    int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */
-    gc_verdict verdict;
-} gc_row;
-
-/* Summary of one tensor. */
-typedef struct gc_tensor_report {
-    char name[GC_NAME_MAX]; /* "W1", "b1", ..., "x" for the input */
-    int rows, cols;
-    size_t first, count;    /* its rows are report->rows[first .. first+count) */
-    int npass, nkink, nfail;
-    double max_rel;         /* NaN when an element is NaN */
-    double median_rel;      /* NaN sorts above everything */
-    size_t worst;           /* index in report->rows of the largest rel_err (NaN first) */
-    double norm_ratio;      /* ||a - n|| / (||a|| + ||n||), 0 when both are 0 */
-    int vacuous;            /* every |a| and |n| <= atol: compared zeros with zeros */
-    int sampled;            /* count < rows * cols */
-    int screened;           /* screen passed it without element checks */
-} gc_tensor_report;
-
-typedef struct gc_report {
-    gc_check_opts opts;       /* as used: eps resolved, engine and screen what ran
-                               * (the layer check: reference, no screen);
-                               * params, progress and progress_ctx NULL */
-    double loss;              /* L at the unperturbed parameters */
-    int ntensors;
-    gc_tensor_report *tensors;
-    size_t nrows;
-    gc_row *rows;
-    int npass, nkink, nfail;  /* over all rows */
-    int nvacuous;             /* tensors flagged vacuous */
-    int restored;             /* 1: every parameter bit-identical afterwards */
-    unsigned long long nevals;/* loss evaluations used */
-    size_t *order;            /* nrows indices into rows, largest rel_err first
-                               * (NaN first), ties by index: the writers' "worst" */
-} gc_report;
 
 /* Check every (selected) parameter of net, and its input when opts->inputs
  * (opts NULL: defaults).  net must have data (gc_net_set_data).  *out gets a
@@ -200,40 +148,20 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
 int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_report **out, gc_error *err);
 
-/* Nonzero when the report must make a CI job fail: any fail verdict, a kink
- * under strict_kinks, or a parameter not restored.  NULL gives 1. */
-int gc_report_failed(const gc_report *r);
+/* ---- names, as the command and the reports spell them ------------------ */
 
-/* Free a report.  NULL is a no-op. */
-void gc_report_free(gc_report *r);
-
-/* ---- writers: read a report, compute nothing --------------------------- */
-
-/* Aligned table: summaries per tensor first, then the worst elements (the
- * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
- * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO, or
- * GC_EINVAL when r or f is NULL. */
-int gc_report_write_text(const gc_report *r, FILE *f);
-
-/* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
- * are written as the strings "nan", "inf", "-inf".  The seed is a JSON (jansson)
- * int64: one above 2^63 - 1 would print negative (the CLI refuses those).
- * GC_OK, GC_ENOMEM, GC_EIO, or GC_EINVAL when r or f is NULL. */
-int gc_report_write_json(const gc_report *r, FILE *f);
-
-/* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
- * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO, or
- * GC_EINVAL when r or f is NULL. */
-int gc_report_write_junit(const gc_report *r, FILE *f);
-
-const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail" */
-const char *gc_method_name(gc_method m);    /* "central", "forward", "richardson" */
-const char *gc_engine_name(gc_engine e);    /* "reference", "fast" */
+const char *gc_method_name(gc_method m);    /* "central", "forward", "richardson"; else "?" */
+const char *gc_engine_name(gc_engine e);    /* "reference", "fast"; else "?" */
 /* Parse a method name; GC_OK or GC_EINVAL. */
 int gc_method_from_name(const char *name, gc_method *m);
+/* Parse an engine name; GC_OK or GC_EINVAL. */
+int gc_engine_from_name(const char *name, gc_engine *e);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* <gradcheck/check.h> has always given the report too. */
+#include "gradcheck/report.h"
 
 #endif

@@ -59,6 +59,7 @@
 #define GRADCHECK_CK_H
 
 #include <check.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,15 +80,18 @@ extern "C" {
  * rng (see gc_ck_fill_normal), or NULL.  The helper frees it. */
 typedef gc_layer *(*gc_ck_layer_factory)(gc_pcg32 *rng);
 
-/* GC_SEED (decimal or 0x hex) from the environment, else GC_CK_DEFAULT_SEED. */
+/* GC_SEED (decimal or 0x hex) from the environment, else GC_CK_DEFAULT_SEED
+ * (also for a value that is not a whole non-negative number in range): the
+ * one reader of GC_SEED in the tests. */
 static inline uint64_t gc_ck_base_seed(void)
 {
     const char *s = getenv("GC_SEED");
     char *end = NULL;
     if (s == NULL || *s == '\0' || *s == '-')
         return GC_CK_DEFAULT_SEED;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    return *end == '\0' ? (uint64_t)v : GC_CK_DEFAULT_SEED;
+    return errno == 0 && end != s && *end == '\0' ? (uint64_t)v : GC_CK_DEFAULT_SEED;
 }
 
 /* Set every parameter of l to N(0, 1) draws from rng, tensor by tensor,

@@ -12,6 +12,7 @@
  * softplus is max(x, 0) + log1p(exp(-|x|)), softmax subtracts the column max.
  */
 #include "gradcheck/layer.h"
+#include "nn/sigmoid.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -21,16 +22,6 @@
 #define INV_SQRT2 0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
-/* sigma(x) = 1 / (1 + e^-x), evaluated so that exp never overflows: for
- * x < 0 use the equal form e^x / (1 + e^x).  Finite for every finite x. */
-static double sigmoid(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
 /* ---- scalar functions and derivatives --------------------------------- */
 /* f(x, alpha) gives y; d(x, y, alpha) gives dy/dx at x (y = f(x) cached). */
 
@@ -38,7 +29,7 @@ static double identity_f(double x, double a) { (void)a; return x; }
 /* d/dx x = 1. */
 static double identity_d(double x, double y, double a) { (void)x; (void)y; (void)a; return 1.0; }
 
-static double sigmoid_f(double x, double a) { (void)a; return sigmoid(x); }
+static double sigmoid_f(double x, double a) { (void)a; return gc_sigmoid(x); }
 /* sigma' = e^-x / (1 + e^-x)^2 = sigma (1 - sigma): from the cached y. */
 static double sigmoid_d(double x, double y, double a) { (void)x; (void)a; return y * (1.0 - y); }
 
@@ -64,7 +55,7 @@ static double elu_d(double x, double y, double a) { return x > 0.0 ? 1.0 : y + a
  * never overflows (finite at +-800, where the naive form gives Inf). */
 static double softplus_f(double x, double a) { (void)a; return fmax(x, 0.0) + log1p(exp(-fabs(x))); }
 /* d/dx log(1 + e^x) = e^x / (1 + e^x) = sigma(x). */
-static double softplus_d(double x, double y, double a) { (void)y; (void)a; return sigmoid(x); }
+static double softplus_d(double x, double y, double a) { (void)y; (void)a; return gc_sigmoid(x); }
 
 /* gelu(x) = x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2. */
 static double gelu_f(double x, double a) { (void)a; return x * 0.5 * (1.0 + erf(x * INV_SQRT2)); }

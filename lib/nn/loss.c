@@ -8,21 +8,14 @@
  * averages over the B columns.  Each gradient is derived beside its loss.
  */
 #include "gradcheck/layer.h"
+#include "nn/sigmoid.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
-static double sigmoid(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
 /* Every t in [0, 1] (NaN fails the test as written). */
-static int check_unit_interval(const gc_mat *T, gc_error *err)
+static int require_unit_interval(const gc_mat *T, gc_error *err)
 {
     for (int r = 0; r < T->rows; r++)
         for (int c = 0; c < T->cols; c++) {
@@ -60,7 +53,7 @@ static void bce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
     }
 }
 
-const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, check_unit_interval};
+const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, require_unit_interval};
 
 /* ---- bce on logits ------------------------------------------------------ */
 
@@ -83,11 +76,11 @@ static void bce_logits_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
 {
     size_t n = gc_mat_size(P);
     for (size_t i = 0; i < n; i++)
-        dP->data[i] = (sigmoid(P->data[i]) - T->data[i]) / (double)n;
+        dP->data[i] = (gc_sigmoid(P->data[i]) - T->data[i]) / (double)n;
 }
 
 const gc_loss gc_loss_bce_logits = {"bce_logits", bce_logits_value, bce_logits_grad,
-                                    check_unit_interval};
+                                    require_unit_interval};
 
 /* ---- mean squared error -------------------------------------------------- */
 

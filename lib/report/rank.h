@@ -19,7 +19,7 @@ void gc_rank_sort(gc_rank *r, size_t n);
 
 /* The same, with buf (n entries, or NULL: allocated) as its scratch.  A
  * caller that wrote buf already (in parallel) spares the sort its page
- * faults: 2 µs each on a VM, 0.8 ms for 100,000 ranks. */
+ * faults. */
 void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
 
 /* For n >= 1 ranks with distinct idx, in place and without allocating:

@@ -4,9 +4,9 @@
  *
  * Summarising a report orders every row by rel_err: all rows for the
  * writers' worst-first order, and each tensor's rows for its worst element
- * and median.  With the fast engine checking 100,000 elements in a few
- * milliseconds, two comparison sorts (qsort with a NaN-aware comparator)
- * took longer than the check itself.  So:
+ * and median.  The fast engine checks an element in microseconds, so two
+ * comparison sorts (qsort with a NaN-aware comparator) would take longer
+ * than the check itself.  So:
  *
  *   - the full order is a stable LSD radix sort on the bits of the double:
  *     for x >= 0 IEEE-754 bit patterns order like the values, a sign flip

@@ -8,7 +8,7 @@
  * fail rows when computed; hook when a layer's kink hook fired.  The
  * schema is in README.md.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 
 #include <jansson.h>
 #include <math.h>

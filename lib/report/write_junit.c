@@ -7,7 +7,7 @@
  * report whose parameters were not restored gets one more failing testcase,
  * "restored".  No timestamps or durations, so one report gives one output.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 #include "io/numfmt.h"
 
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * of the worst elements is report->order).  Floats get 3 to 10 significant
  * digits here; the machine formats (JSON, JUnit) carry all 17.
  */
-#include "gradcheck/check.h"
+#include "gradcheck/report.h"
 
 #include <math.h>
 #include <string.h>

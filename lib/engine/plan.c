@@ -1,0 +1,198 @@
+/*
+ * plan.c -- what a check covers: which targets (selection by name), which
+ * of their elements (all, or a sample), where their rows go in the report,
+ * the order the reference evaluates them in, and the snapshot that proves
+ * every value is restored afterwards.
+ */
+#include "engine/plan.h"
+#include "report/summary.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Selected when `names` is NULL (all) or lists it. */
+static int selected(const char *const *names, const char *name)
+{
+    if (names == NULL)
+        return 1;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+int gc_plan_names_known(const char *const *names, const gc_target *all, int nall,
+                        gc_error *err)
+{
+    if (names == NULL)
+        return GC_OK;
+    for (size_t i = 0; names[i] != NULL; i++) {
+        int found = 0;
+        for (int t = 0; t < nall && !found; t++)
+            found = strcmp(all[t].name, names[i]) == 0;
+        if (!found)
+            return gc_error_set(err, GC_EINVAL, "unknown tensor '%s'", names[i]);
+    }
+    return GC_OK;
+}
+
+int gc_plan_select(gc_target *all, int nall, const gc_check_opts *o, int want_x_default)
+{
+    int n = 0;
+    for (int t = 0; t < nall; t++) {
+        int is_x = strcmp(all[t].name, "x") == 0;
+        int keep = is_x ? (want_x_default || (o->params != NULL && selected(o->params, "x")))
+                        : selected(o->params, all[t].name);
+        if (keep)
+            all[n++] = all[t];
+    }
+    return n;
+}
+
+/* Rows wanted of a tensor of `size` elements: all, or opts->sample. */
+static size_t wanted(size_t size, const gc_check_opts *o)
+{
+    return o->sample > 0 && (size_t)o->sample < size ? (size_t)o->sample : size;
+}
+
+size_t gc_plan_layout(gc_report *r, const gc_target *tg, int n, const gc_check_opts *o,
+                      const int *screened)
+{
+    size_t total = 0;
+    for (int t = 0; t < n; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        snprintf(tr->name, sizeof tr->name, "%s", tg[t].name);
+        tr->rows = tg[t].rows;
+        tr->cols = tg[t].cols;
+        tr->first = total;
+        tr->count = screened[t] ? 0 : wanted(gc_target_size(&tg[t]), o);
+        total += tr->count;
+    }
+    return total;
+}
+
+/*
+ * Knuth's selection sampling (TAOCP 2, Algorithm S): walk the indices in
+ * order and take index i with probability (still needed)/(still left).  Every
+ * subset of size k is equally likely, the result is sorted and has no
+ * duplicates by construction.  The draw is an exact bounded integer, so no
+ * rounding can bias it; beyond 32 bits it falls back to a 53-bit uniform.
+ */
+static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
+{
+    size_t got = 0;
+    for (size_t i = 0; i < n && got < k; i++) {
+        size_t left = n - i, need = k - got;
+        int take;
+        if (left <= UINT32_MAX)
+            take = gc_pcg32_bounded(rng, (uint32_t)left) < need;
+        else
+            take = gc_pcg32_uniform(rng) * (double)left < (double)need;
+        if (take)
+            idx[got++] = i;
+    }
+}
+
+int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
+                     size_t **elem)
+{
+    size_t maxsize = 1;
+    int sampled = 0;
+    *elem = NULL;
+    for (int t = 0; t < r->ntensors; t++) {
+        size_t size = gc_target_size(&tg[t]);
+        if (wanted(size, o) < size)
+            sampled = 1;
+        if (size > maxsize)
+            maxsize = size;
+    }
+    if (!sampled)
+        return GC_OK;
+    size_t *idx = malloc(maxsize * sizeof *idx);
+    size_t *el = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *el);
+    if (idx == NULL || el == NULL) {
+        free(idx);
+        free(el);
+        return GC_ENOMEM;
+    }
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, o->seed, GC_STREAM_SAMPLE);
+    for (int t = 0; t < r->ntensors; t++) {
+        const gc_tensor_report *tr = &r->tensors[t];
+        size_t size = gc_target_size(&tg[t]), want = wanted(size, o);
+        if (want < size)
+            sample_indices(idx, size, want, &rng);
+        for (size_t k = 0; k < tr->count; k++)
+            el[tr->first + k] = want < size ? idx[k] : k;
+    }
+    free(idx);
+    *elem = el;
+    return GC_OK;
+}
+
+void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
+                    const size_t *elem)
+{
+    int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+    size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
+    row->tensor = t;
+    row->row = (int)(el / (size_t)tg[t].cols);
+    row->col = (int)(el % (size_t)tg[t].cols);
+    row->analytic = tg[t].grad[el];
+}
+
+static int by_layer_desc(const void *pa, const void *pb)
+{
+    const int *a = pa, *b = pb; /* pairs (layer, target index) */
+    if (a[0] != b[0])
+        return a[0] > b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
+}
+
+int gc_plan_order_by_layer(int *order, const gc_target *tg, int n)
+{
+    int *pairs = malloc((n > 0 ? (size_t)n : 1) * 2 * sizeof *pairs);
+    if (pairs == NULL)
+        return GC_ENOMEM;
+    for (int t = 0; t < n; t++) {
+        pairs[2 * t] = tg[t].layer;
+        pairs[2 * t + 1] = t;
+    }
+    qsort(pairs, (size_t)n, 2 * sizeof *pairs, by_layer_desc);
+    for (int k = 0; k < n; k++)
+        order[k] = pairs[2 * k + 1];
+    free(pairs);
+    return GC_OK;
+}
+
+double *gc_values_snapshot(const gc_target *tg, int n)
+{
+    size_t total = 0;
+    for (int t = 0; t < n; t++)
+        total += gc_target_size(&tg[t]);
+    double *s = malloc((total > 0 ? total : 1) * sizeof *s);
+    if (s == NULL)
+        return NULL;
+    size_t off = 0;
+    for (int t = 0; t < n; t++) {
+        memcpy(s + off, tg[t].value, gc_target_size(&tg[t]) * sizeof *s);
+        off += gc_target_size(&tg[t]);
+    }
+    return s;
+}
+
+int gc_values_restored(const gc_target *tg, int n, const double *snap)
+{
+    int ok = 1;
+    size_t off = 0;
+    for (int t = 0; t < n; t++) {
+        size_t bytes = gc_target_size(&tg[t]) * sizeof *snap;
+        if (memcmp(snap + off, tg[t].value, bytes) != 0) {
+            ok = 0;
+            memcpy(tg[t].value, snap + off, bytes);
+        }
+        off += gc_target_size(&tg[t]);
+    }
+    return ok;
+}

@@ -1,0 +1,94 @@
+/*
+ * engine/plan.h -- what a check covers (private): the chain it perturbs, the
+ * tensors it checks, which of their elements, and the options it runs with.
+ */
+#ifndef GC_ENGINE_PLAN_H
+#define GC_ENGINE_PLAN_H
+
+#include <stddef.h>
+
+#include "gradcheck/check.h"
+#include "gradcheck/pcg32.h"
+
+/* PCG32 streams, so that sampling and the layer check's data never share
+ * draws: both are fixed functions of opts->seed. */
+#define GC_STREAM_SAMPLE 0x5a3b1eu
+#define GC_STREAM_LAYER_DATA 0x1a7e5u
+
+/* What the engine perturbs: layers[k] maps act[k] to act[k+1]; a network is
+ * one chain, one layer under L = sum(R .* Y) another. */
+typedef struct gc_chain {
+    int nlayers;
+    gc_layer **layers; /* nlayers */
+    gc_mat **act;      /* nlayers + 1: the cache, act[0] the input */
+    /* Recompute from layer k on (act[k] is current); return L. */
+    double (*loss_from)(void *ctx, int k);
+    /* The unperturbed pass and backprop's gradients (one evaluation); return L. */
+    double (*prepare)(void *ctx);
+    /* After the check: leave the caller an unperturbed cache (one
+     * evaluation); NULL when there is no caller's cache to clean. */
+    void (*leave_clean)(void *ctx);
+    void *ctx;
+    const gc_net *net; /* the network, else NULL (no sparse-change evaluator) */
+} gc_chain;
+
+/* One tensor to check: `value` is perturbed in place by the reference
+ * evaluator, `grad` holds the analytic gradient (same shape), layer `layer`
+ * is the first to read `value`. */
+typedef struct gc_target {
+    char name[GC_NAME_MAX];
+    int rows, cols;
+    double *value;
+    const double *grad;
+    int layer;
+    int net_index; /* its index in net->tensors, GC_FAST_INPUT for the input "x" */
+} gc_target;
+
+static inline size_t gc_target_size(const gc_target *t)
+{
+    return (size_t)t->rows * (size_t)t->cols;
+}
+
+/* *o = *in (NULL: the defaults) with eps resolved; GC_EINVAL names the bad field. */
+int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err);
+
+/* GC_OK when every name in `names` (NULL: none) is a target's, else GC_EINVAL
+ * "unknown tensor 'W9'". */
+int gc_plan_names_known(const char *const *names, const gc_target *all, int nall,
+                        gc_error *err);
+
+/* Keep only the selected targets in place, in order; "x" is kept when
+ * opts->params names it or (params NULL) when want_x_default.  Returns how many. */
+int gc_plan_select(gc_target *all, int nall, const gc_check_opts *o, int want_x_default);
+
+/* r->tensors[0..n) from the targets: name, shape, first and count (every
+ * element, or opts->sample of them; none when screened[t]).  Returns the
+ * number of rows. */
+size_t gc_plan_layout(gc_report *r, const gc_target *tg, int n, const gc_check_opts *o,
+                      const int *screened);
+
+/* The elements of sampled tensors: *elem (r->nrows) gets row k's element in
+ * its tensor, NULL when no tensor is sampled (row k is element k - first).
+ * One generator for all tensors in report order; a screened tensor still
+ * draws, so the others get the same elements with or without the screen.
+ * GC_OK or GC_ENOMEM. */
+int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
+                     size_t **elem);
+
+/* Row k's tensor, element and analytic value (elem as gc_plan_elements). */
+void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
+                    const size_t *elem);
+
+/* The targets' indices, last-read layer first (ties in order): after
+ * perturbing layer k the cache before k is clean, so an earlier tensor needs
+ * no restoring pass.  order has n entries; GC_OK or GC_ENOMEM. */
+int gc_plan_order_by_layer(int *order, const gc_target *tg, int n);
+
+/* Every target's values copied into one new buffer, NULL when out of memory. */
+double *gc_values_snapshot(const gc_target *tg, int n);
+
+/* 1 when every target is bit-identical to the snapshot; else puts the
+ * snapshot back and returns 0. */
+int gc_values_restored(const gc_target *tg, int n, const double *snap);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * engine/run.h -- one check from a prepared chain to a finished report
+ * (private).
+ */
+#ifndef GC_ENGINE_RUN_H
+#define GC_ENGINE_RUN_H
+
+#include "engine/evaluator.h"
+#include "report/rank.h"
+
+/* The state of one run, shared by its steps. */
+typedef struct gc_run {
+    const gc_chain *ch;
+    gc_check_opts o;         /* resolved */
+    double L0;               /* the unperturbed loss */
+    const gc_target *tg;     /* n selected targets */
+    int n;
+    gc_eval *reference;      /* the reference evaluator over ch */
+    gc_report *r;            /* being filled */
+    int *screened;           /* n: the screen passed target t */
+    size_t *elem;            /* r->nrows, or NULL (see gc_plan_elements) */
+    gc_rank *ranks;          /* r->nrows: {rel_err, k} */
+    gc_rank *scratch;        /* r->nrows or NULL: the sort's scratch, pre-touched */
+    unsigned long long nevals;
+} gc_run;
+
+/* Every row with the sparse-change evaluator on threads: rows whose verdict
+ * a rounding difference could change are computed again by run->reference.
+ * Fills rows, ranks, scratch and r->order.  GC_OK or GC_ENOMEM. */
+int gc_run_rows_parallel(gc_run *run);
+
+/* Check the targets tg[0..nall) of ch (the selection of opts), from the
+ * preparation to the restored values; `who` names the entry point in
+ * errors. */
+int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_default,
+                   const gc_check_opts *o, const char *who, gc_report **out, gc_error *err);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * gradcheck/report.h -- the report of a check and its writers.
+ *
+ * The engine fills a gc_report and prints nothing; the writers (text, JSON,
+ * JUnit) read a finished report and compute nothing.
+ */
+#ifndef GRADCHECK_REPORT_H
+#define GRADCHECK_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gradcheck/check.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One checked element. */
+typedef struct gc_row {
+    int tensor;            /* index into gc_report.tensors */
+    int row, col;          /* element (row, col) of that tensor */
+    double analytic;       /* from backprop */
+    double numeric;        /* from finite differences */
+    double abs_err;        /* |a - n| */
+    double rel_err;        /* |a - n| / max(|a|, |n|); 0 when both are 0 */
+    double num_err;        /* estimate of the numeric derivative's own error
+                            * (richardson: the larger of the table's truncation
+                            * estimate and a roundoff bound), else NaN */
+    double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN
+                            * (at ε even when a finer step decided a kink) */
+    double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
+    int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */
+    gc_verdict verdict;
+} gc_row;
+
+/* Summary of one tensor. */
+typedef struct gc_tensor_report {
+    char name[GC_NAME_MAX]; /* "W1", "b1", ..., "x" for the input */
+    int rows, cols;
+    size_t first, count;    /* its rows are report->rows[first .. first+count) */
+    int npass, nkink, nfail;
+    double max_rel;         /* NaN when an element is NaN */
+    double median_rel;      /* NaN sorts above everything */
+    size_t worst;           /* index in report->rows of the largest rel_err (NaN first) */
+    double norm_ratio;      /* ||a - n|| / (||a|| + ||n||), 0 when both are 0 */
+    int vacuous;            /* every |a| and |n| <= atol: compared zeros with zeros */
+    int sampled;            /* count < rows * cols */
+    int screened;           /* screen passed it without element checks */
+} gc_tensor_report;
+
+struct gc_report {
+    gc_check_opts opts;       /* as used: eps resolved, engine and screen what ran
+                               * (the layer check: reference, no screen);
+                               * params, progress and progress_ctx NULL */
+    double loss;              /* L at the unperturbed parameters */
+    int ntensors;
+    gc_tensor_report *tensors;
+    size_t nrows;
+    gc_row *rows;
+    int npass, nkink, nfail;  /* over all rows */
+    int nvacuous;             /* tensors flagged vacuous */
+    int restored;             /* 1: every parameter bit-identical afterwards */
+    unsigned long long nevals;/* loss evaluations used */
+    size_t *order;            /* nrows indices into rows, largest rel_err first
+                               * (NaN first), ties by index: the writers' "worst" */
+};
+
+/* Nonzero when the report must make a CI job fail: any fail verdict, a kink
+ * under strict_kinks, or a parameter not restored.  NULL gives 1. */
+int gc_report_failed(const gc_report *r);
+
+/* Free a report.  NULL is a no-op. */
+void gc_report_free(gc_report *r);
+
+/* ---- writers: read a report, compute nothing --------------------------- */
+
+/* Aligned table: summaries per tensor first, then the worst elements (the
+ * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
+ * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
+int gc_report_write_text(const gc_report *r, FILE *f);
+
+/* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
+ * are written as the strings "nan", "inf", "-inf".  The seed is a JSON (jansson)
+ * int64: one above 2^63 - 1 would print negative (the CLI refuses those).
+ * GC_OK, GC_ENOMEM, GC_EIO, or GC_EINVAL when r or f is NULL. */
+int gc_report_write_json(const gc_report *r, FILE *f);
+
+/* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
+ * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO, or
+ * GC_EINVAL when r or f is NULL. */
+int gc_report_write_junit(const gc_report *r, FILE *f);
+
+const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail"; else "?" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
