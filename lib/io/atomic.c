@@ -106,7 +106,8 @@ static const char *refusal(const char *dest, const struct stat *st, char *buf, s
 }
 
 /* Create dest's temporary file: dest + ".tmp-PID-N", O_EXCL, 0666 & ~umask,
- * then the mode (and owner, when permitted) of the file it replaces. */
+ * then the mode (and owner, when permitted) of the file it replaces.  On
+ * failure err is set and a still holds what there is to clear. */
 static int open_temp(gc_atomic *a, const struct stat *old, gc_error *err)
 {
     size_t n = strlen(a->dest);
@@ -123,7 +124,7 @@ static int open_temp(gc_atomic *a, const struct stat *old, gc_error *err)
     if (fd < 0) {
         int e = errno;
         free(a->tmp);
-        a->tmp = NULL;
+        a->tmp = NULL; /* nothing to unlink: the name was never created */
         return gc_error_set(err, GC_EIO, "%s: cannot create a temporary file: %s",
                             a->path, strerror(e));
     }
@@ -133,7 +134,6 @@ static int open_temp(gc_atomic *a, const struct stat *old, gc_error *err)
             if (fchown(fd, old->st_uid, old->st_gid) != 0) {
                 int e = errno;
                 close(fd);
-                gc_atomic_abort(a);
                 return gc_error_set(err, GC_EIO, "%s: owned by another user or group, and the "
                                     "replacement cannot keep its owner: %s", a->path,
                                     strerror(e));
@@ -145,10 +145,18 @@ static int open_temp(gc_atomic *a, const struct stat *old, gc_error *err)
     if (a->f == NULL) {
         int e = errno;
         close(fd);
-        gc_atomic_abort(a);
         return gc_error_set(err, GC_EIO, "%s: %s", a->path, strerror(e));
     }
     return GC_OK;
+}
+
+/* open_temp, and on failure (its message set) nothing left behind. */
+static int open_temp_or_clear(gc_atomic *a, const struct stat *old, gc_error *err)
+{
+    int rc = open_temp(a, old, err);
+    if (rc != GC_OK)
+        gc_atomic_abort(a);
+    return rc;
 }
 
 int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err)
@@ -169,7 +177,7 @@ int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err)
     }
     struct stat st;
     if (stat(a->dest, &st) != 0)
-        return open_temp(a, NULL, err); /* a new file (a missing directory fails there) */
+        return open_temp_or_clear(a, NULL, err); /* a new file (a missing directory fails there) */
     char buf[160];
     const char *why = refusal(a->dest, &st, buf, sizeof buf);
     if (why != NULL) {
@@ -177,7 +185,7 @@ int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err)
         return gc_error_set(err, GC_EIO, "%s: %s", path, why);
     }
     if (S_ISREG(st.st_mode))
-        return open_temp(a, &st, err);
+        return open_temp_or_clear(a, &st, err);
     /* a character device or FIFO: written where it is */
     a->f = fopen(a->dest, "w");
     if (a->f == NULL) {

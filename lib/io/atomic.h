@@ -36,7 +36,8 @@ typedef struct gc_atomic {
 
 /* Prepare to write `path` (see above): on success a->f is open for writing.
  * GC_EIO (err: "PATH: reason") when path cannot be written or is refused;
- * GC_ENOMEM.  Either way a is ready for gc_atomic_abort. */
+ * GC_ENOMEM; a failure leaves nothing behind (a is cleared, and
+ * gc_atomic_abort on it is a no-op). */
 int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err);
 
 /* Flush everything written to a->f to the file and, for a temporary file,
