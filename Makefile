@@ -213,6 +213,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_COV_DIR := $(BUILD)/fuzz-cov
 FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZERS      := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
@@ -226,6 +227,10 @@ $(FUZZ_DIR)/obj/%.o: %.c
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+# Objects kept, not removed as intermediates: a second run relinks nothing.
+.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) \
+            $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c $(wildcard fuzz/*.c))
 
 fuzz-build: $(FUZZERS)
 
@@ -241,7 +246,6 @@ fuzz:
 
 # Line coverage of what the corpora reach (llvm-cov, from clang's package):
 # every harness rebuilt with coverage mapping, run once over its corpora.
-FUZZ_COV_DIR := $(BUILD)/fuzz-cov
 FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
 FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
 FUZZ_COV_SRC_opts := cli/opts.c
