@@ -6,12 +6,13 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out)
+#   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
 #   make fuzz         libFuzzer harnesses of fuzz/ (FUZZ_SECONDS each; installs clang)
-#   make install      PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
-# before anything is built when a quick probe (pkg-config for Check and
-# jansson, xmllint, valgrind, python3) finds something missing.
+# before anything is built when a quick probe (pkg-config for Check,
+# jansson and zlib, xmllint, valgrind, python3) finds something missing.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -21,7 +22,8 @@ WFLAGS   := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-DEPS_PROBE = pkg-config --exists check jansson && command -v xmllint valgrind python3 >/dev/null
+DEPS_PROBE = pkg-config --exists check jansson zlib && command -v xmllint valgrind python3 >/dev/null \
+    && /usr/bin/python3 -c 'import numpy' 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_FAILED := $(shell $(DEPS_PROBE) 2>/dev/null || ./scripts/install-deps >&2 || echo failed)
 ifneq ($(DEPS_FAILED),)
@@ -29,13 +31,14 @@ $(error scripts/install-deps failed: install the packages it names, then run mak
 endif
 endif
 
-JANSSON_CFLAGS := $(shell pkg-config --cflags jansson)
-JANSSON_LIBS   := $(shell pkg-config --libs jansson)
+# the library's own dependencies: jansson (JSON), zlib (deflated .npz)
+LIBDEP_CFLAGS := $(shell pkg-config --cflags jansson zlib)
+LIBDEP_LIBS   := $(shell pkg-config --libs jansson zlib)
 CHECK_CFLAGS   := $(shell pkg-config --cflags check)
 CHECK_LIBS     := $(shell pkg-config --libs check)
 
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
-LDLIBS     := $(JANSSON_LIBS) -lm -pthread
+LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
 LIB_SRC    := $(wildcard lib/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
@@ -44,11 +47,12 @@ CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
 EXMAIN_SRC := $(wildcard examples/*_main.c)
 EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
-# Layers that export a gc_layer_plugin (see <gradcheck/layer.h>) are also
+# Layers that export a gc_layer_plugin or gc_layer_factory (see
+# <gradcheck/layer.h>) are also
 # built as plugins for `gradcheck --layer`: examples/NAME.c becomes
 # build/examples/libNAME.so, checks/plugins/NAME.c (the tests' broken
 # layers) build/checks/plugins/libNAME.so.
-EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(int in, int out, gc_pcg32 \*rng)$$' $(EXLIB_SRC))
+EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(\(int in, int out, gc_pcg32 \*rng\|gc_layer_args \*args\))$$' $(EXLIB_SRC))
 TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -59,6 +63,13 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' 
 
 LIB     := $(BUILD)/libgradcheck.a
+# The shared library: libgradcheck.so.VERSION, its soname libgradcheck.so.0
+# (the major number changes when the ABI breaks) and the link name.
+VERSION := $(shell sed -n 's/^\#define GC_VERSION "\(.*\)"/\1/p' lib/gradcheck/base.h)
+SOMAJOR := 0
+SONAME  := libgradcheck.so.$(SOMAJOR)
+SHLIB   := $(BUILD)/libgradcheck.so.$(VERSION)
+SHLINKS := $(BUILD)/$(SONAME) $(BUILD)/libgradcheck.so
 BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
@@ -67,17 +78,17 @@ TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 
-.PHONY: all check test demo sanitize valgrind bench install installcheck clean FORCE \
-        fuzz fuzz-build fuzz-smoke fuzz-coverage
+.PHONY: all check test check-export demo sanitize valgrind bench install uninstall installcheck \
+        clean FORCE fuzz fuzz-build fuzz-smoke fuzz-coverage
 
-all: $(LIB) $(BIN) $(EXAMPLES) $(PLUGINS)
+all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS)
 
-# Include rules per folder: the library sees only lib/ (and jansson); the
+# Include rules per folder: the library sees only lib/ (and jansson, zlib); the
 # command sees the public headers; only the tests see Check, the examples
 # and the generated lists.
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -c $< -o $@
 
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(dir $@)
@@ -89,12 +100,24 @@ $(BUILD)/examples/%.o: examples/%.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(JANSSON_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
 	    $(TEST_PATHS) -c $< -o $@
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# The shared library from position-independent objects of its own;
+# -z defs: every symbol it uses must come from the libraries named here.
+$(BUILD)/pic/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs $^ -o $@ $(LDLIBS)
+
+$(SHLINKS): $(SHLIB)
+	ln -sf $(if $(filter %/libgradcheck.so,$@),$(SONAME),$(notdir $(SHLIB))) $@
 
 # -rdynamic and --whole-archive: every gc_ function of the library is in the
 # command and exported, so a --layer plugin may call any of them.
@@ -149,12 +172,20 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 
 $(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
 
+# -rdynamic: the suites load plugins through the library (network files
+# with plugin layers), and a plugin calls gc_ functions of the program.
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(EXLIB_SRC)) $(LIB)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
-check: test
+check: test check-export
 	@$(MAKE) --no-print-directory installcheck
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# scripts/gradcheck-export's tests: the numpy path always; scikit-learn and
+# PyTorch when Debian's python3-sklearn and python3-torch are installed
+# (skipped, saying so, when not: they are optional).
+check-export: $(BIN)
+	GC_BIN=$(abspath $(BIN)) /usr/bin/python3 checks/scripts/test_gradcheck_export.py
 
 # The Check suites alone (make check adds the install test).
 test: all $(CHECKER) $(TEST_PLUGINS)
@@ -180,25 +211,55 @@ bench: all
 	./bench/run
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
-# PREFIX, which one make may give differently from the last.
+# PREFIX, which one make may give differently from the last.  A program
+# links the shared library with `pkg-config --libs`; `--static` adds what
+# the static library needs besides (jansson, libm, pthreads).
 $(BUILD)/gradcheck.pc: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	    'Name: gradcheck' 'Description: gradient-checking verification harness' \
-	    'Version: $(shell sed -n 's/^#define GC_VERSION "\(.*\)"/\1/p' lib/gradcheck/base.h)' \
-	    'Requires: jansson' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lgradcheck -lm -pthread' > $@.tmp
+	    'Version: $(VERSION)' 'Requires.private: jansson zlib' 'Cflags: -I$${includedir}' \
+	    'Libs: -L$${libdir} -lgradcheck' 'Libs.private: -lm -pthread' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-install: $(LIB) $(BIN) $(BUILD)/gradcheck.pc
-	install -d $(DESTDIR)$(PREFIX)/include/gradcheck $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 lib/gradcheck.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 lib/gradcheck/*.h $(DESTDIR)$(PREFIX)/include/gradcheck/
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(BUILD)/gradcheck.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/
+# What make install puts where; make uninstall removes exactly these (and
+# include/gradcheck, the one directory that is gradcheck's alone, when empty).
+# The Python module is the exporter itself, importable as gradcheck_export
+# (on Debian's sys.path for PREFIX=/usr).
+bindir    = $(DESTDIR)$(PREFIX)/bin
+libdir    = $(DESTDIR)$(PREFIX)/lib
+incdir    = $(DESTDIR)$(PREFIX)/include
+man1dir   = $(DESTDIR)$(PREFIX)/share/man/man1
+pydir     = $(DESTDIR)$(PREFIX)/lib/python3/dist-packages
+HEADERS  := $(wildcard lib/gradcheck/*.h)
+MANPAGES := man/gradcheck.1 man/gradcheck-export.1
+INSTALLED = $(bindir)/gradcheck $(bindir)/gradcheck-export $(incdir)/gradcheck.h \
+    $(patsubst lib/%,$(incdir)/%,$(HEADERS)) $(libdir)/libgradcheck.a \
+    $(libdir)/$(notdir $(SHLIB)) $(libdir)/$(SONAME) $(libdir)/libgradcheck.so \
+    $(libdir)/pkgconfig/gradcheck.pc $(patsubst man/%,$(man1dir)/%,$(MANPAGES)) \
+    $(pydir)/gradcheck_export.py
 
-# Install into a scratch root and build a one-file program against it
-# with nothing but `pkg-config --cflags --libs gradcheck`.
+install: $(LIB) $(SHLIB) $(BIN) $(BUILD)/gradcheck.pc
+	install -d $(incdir)/gradcheck $(libdir)/pkgconfig $(bindir) $(man1dir) $(pydir)
+	install -m 644 lib/gradcheck.h $(incdir)/
+	install -m 644 $(HEADERS) $(incdir)/gradcheck/
+	install -m 644 $(LIB) $(libdir)/
+	install -m 755 $(SHLIB) $(libdir)/
+	ln -sf $(notdir $(SHLIB)) $(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(libdir)/libgradcheck.so
+	install -m 644 $(BUILD)/gradcheck.pc $(libdir)/pkgconfig/
+	install -m 755 $(BIN) $(bindir)/
+	install -m 755 scripts/gradcheck-export $(bindir)/
+	install -m 644 $(MANPAGES) $(man1dir)/
+	install -m 644 scripts/gradcheck-export $(pydir)/gradcheck_export.py
+
+uninstall:
+	rm -f $(INSTALLED) $(pydir)/__pycache__/gradcheck_export.*.pyc
+	-rmdir $(incdir)/gradcheck 2>/dev/null
+
+# Install into a scratch root, build a one-file program against it with
+# nothing but pkg-config, linked dynamically and statically, run both, and
+# uninstall: no file may be left behind.
 installcheck:
 	+@./scripts/installcheck
 

@@ -10,7 +10,9 @@
  * usage: driver --arch 784-128-10 --act sigmoid,identity --loss softmax_ce
  *               [--batch B] [--seed S] [--init xavier] [--engine fast|reference]
  *               [--threads N] [--screen] [--inputs] [--json FILE] [--save FILE]
- *               [--quiet]
+ *               [--time N] [--quiet]
+ * --time N: run the check N times and print "check_s=S", the median time of
+ * gc_check_net alone (no process start, no network build, no report).
  * exit: 0 every element passed, 1 a gradient failed, 2 usage or input error.
  */
 #include <gradcheck.h>
@@ -21,20 +23,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int usage(const char *msg)
 {
     fprintf(stderr, "driver: %s\n", msg);
     fprintf(stderr, "usage: driver --arch A --act ACTS --loss L [--batch B] [--seed S] "
                     "[--init I] [--engine fast|reference] [--threads N] [--screen] [--inputs] "
-                    "[--json FILE] [--save FILE] [--quiet]\n");
+                    "[--json FILE] [--save FILE] [--time N] [--quiet]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     const char *arch = NULL, *acts = "sigmoid", *loss = "mse", *json = NULL, *save = NULL;
-    int batch = 1, quiet = 0;
+    int batch = 1, quiet = 0, times = 0;
     unsigned long long seed = 1;
     gc_init init = GC_INIT_XAVIER;
     gc_check_opts o;
@@ -64,6 +67,8 @@ int main(int argc, char **argv)
             json = v;
         else if (strcmp(a, "--save") == 0 && v)
             save = v;
+        else if (strcmp(a, "--time") == 0 && v)
+            times = atoi(v);
         else {
             takes = 0;
             if (strcmp(a, "--screen") == 0)
@@ -92,6 +97,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "driver: %s\n", err.msg);
         gc_net_free(net);
         return 2;
+    }
+    if (times > 0) {
+        double *t = malloc((size_t)times * sizeof *t);
+        for (int k = 0; t != NULL && k < times; k++) {
+            struct timespec t0, t1;
+            gc_report *rk = NULL;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            int rc = gc_check_net(net, &o, &rk, &err);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            gc_report_free(rk);
+            if (rc != GC_OK) {
+                fprintf(stderr, "driver: %s\n", err.msg);
+                free(t);
+                gc_net_free(net);
+                return 2;
+            }
+            t[k] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+            for (int j = k; j > 0 && t[j - 1] > t[j]; j--) { /* insertion: sorted */
+                double x = t[j];
+                t[j] = t[j - 1];
+                t[j - 1] = x;
+            }
+        }
+        if (t != NULL)
+            printf("check_s=%.6f\n", t[times / 2]);
+        free(t);
     }
     gc_report *r = NULL;
     if (gc_check_net(net, &o, &r, &err) != GC_OK) {

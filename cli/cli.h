@@ -24,6 +24,8 @@ typedef struct cli_opts {
     const char *arch;       /* --arch, or NULL */
     const char *layer;      /* --layer NAME or LIB.so:FACTORY, or NULL */
     int in, out;            /* --in, --out (--width sets both); out = in by default */
+    gc_layer_args args;     /* --set NAME=V,...: a plugin factory's hyper-parameters
+                             * (in, out and rng are filled by cli_layer_open) */
     const char *act;        /* --act; "sigmoid" by default */
     const char *loss;       /* --loss; "bce" by default */
     int batch;              /* --batch; 1 by default */
@@ -36,6 +38,7 @@ typedef struct cli_opts {
     int nparams;
     cli_format format;      /* --format */
     const char *output;     /* --output FILE, or NULL for stdout */
+    const char *expect;     /* --expect FILE, or NULL */
     int quiet;              /* --quiet */
     gc_net_limits limits;   /* --max-input-bytes, --max-layers, --max-elements */
     const char *net_limit_set; /* the first --max-input-bytes/--max-layers given, or NULL */
@@ -60,10 +63,9 @@ void cli_usage(FILE *f);
 
 /* ---- --layer: one layer, built in or loaded --------------------------- */
 
-/* The layer to check and, for a plugin, the shared object holding its code. */
+/* The layer to check (a plugin's carries its shared object, l->dl). */
 typedef struct cli_layer {
-    gc_layer *layer;       /* owned */
-    void *dl;              /* dlopen handle, or NULL for a built-in */
+    gc_layer *layer;       /* owned; a plugin's carries its shared object (l->dl) */
     volatile char *phase;  /* set to the CLI_PHASE_... being run, or NULL */
     gc_layer_ops watched;  /* the plugin's ops, wrapped (cli_layer_watch) */
 } cli_layer;
@@ -72,16 +74,30 @@ typedef struct cli_layer {
 int cli_layer_is_plugin(const cli_opts *o);
 
 /* Build o->layer: a built-in name (dense or an activation), or
- * LIB.so:FACTORY loaded with dlopen and called with (o->in, o->out, rng
- * seeded from o->seed), then checked against what it declares (shape,
+ * LIB.so:FACTORY loaded by gc_layer_load with (o->in, o->out, rng seeded
+ * from o->seed, o->args), which checks it against what it declares (shape,
  * parameters, an affine layer's W and b).  When cl->phase is set (before
- * the call), it says LOAD while the object loads and FACTORY while the
- * factory runs.  0, or -1 with a one-line message in msg; either way call
+ * the call), it says FACTORY while the object loads and its factory runs.
+ * 0, or -1 with a one-line message in msg; either way call
  * cli_layer_close. */
 int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size);
 
-/* Free the layer, then unload its shared object.  Safe on a zeroed one. */
+/* Free the layer (and so unload a plugin's object).  Safe on a zeroed one. */
 void cli_layer_close(cli_layer *cl);
+
+/* ---- --expect: another tool's loss and gradients ------------------------ */
+
+/* Load o->expect into *e and match it to the network: every tensor it
+ * names must be the network's (or x), with its shape, and x must be in it
+ * when the check includes the input (--inputs, --param x; a file's x is
+ * otherwise listed as not compared).  0, or -1 with a one-line message. */
+int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg, size_t size);
+
+/* Compare e with the check's report and write the report (text or JSON)
+ * with the comparison to f (NULL: nothing written).  Sets *failed.  0, or
+ * -1 with a one-line message (a tensor missing from e, a shape, I/O). */
+int cli_expect_report(const gc_expect *e, const gc_report *rep, const cli_opts *o, FILE *f,
+                      int *failed, char *msg, size_t size);
 
 /* ---- progress bar on stderr --------------------------------------------- */
 
@@ -138,7 +154,7 @@ void cli_signal_reset(void);
 /* ---- a plugin's check in a child (contain.c) ---------------------------- */
 
 /* What the contained code is doing, as the phase byte it sets. */
-enum { CLI_PHASE_LOAD = 'L', CLI_PHASE_FACTORY = 'F', CLI_PHASE_FORWARD = 'f',
+enum { CLI_PHASE_FACTORY = 'F', CLI_PHASE_FORWARD = 'f',
        CLI_PHASE_BACKWARD = 'b', CLI_PHASE_KINK = 'k', CLI_PHASE_DESTROY = 'd',
        CLI_PHASE_CHECK = 'c' };
 

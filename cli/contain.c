@@ -30,8 +30,7 @@
 static const char *phase_name(char phase)
 {
     switch (phase) {
-    case CLI_PHASE_LOAD: return "loading the shared object";
-    case CLI_PHASE_FACTORY: return "the factory";
+    case CLI_PHASE_FACTORY: return "the factory"; /* or the object's constructors */
     case CLI_PHASE_FORWARD: return "forward";
     case CLI_PHASE_BACKWARD: return "backward";
     case CLI_PHASE_KINK: return "kink";

@@ -179,6 +179,7 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
+    gc_expect *expect = NULL;
     gc_error err = {0};
     cli_progress bar;
     int status = 2;
@@ -193,6 +194,8 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
     }
     if (check_params(net, cl.layer, o, msg, size) != 0)
         goto done;
+    if (o->expect != NULL && cli_expect_prepare(net, o, &expect, msg, size) != 0)
+        goto done;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o->check, !o->quiet);
     int rc = net != NULL ? gc_check_net(net, &o->check, &rep, &err)
@@ -202,13 +205,22 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
         snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
         goto done;
     }
-    if (out != NULL && (write_report(rep, o->format, out) != GC_OK || fflush(out) != 0)) {
+    int failed = gc_report_failed(rep);
+    if (expect != NULL) {
+        if (cli_expect_report(expect, rep, o, out, &failed, msg, size) != 0)
+            goto done;
+    } else if (out != NULL && write_report(rep, o->format, out) != GC_OK) {
         write_failed(o, errno, msg, size);
         goto done;
     }
-    status = gc_report_failed(rep) ? 1 : 0;
+    if (out != NULL && fflush(out) != 0) {
+        write_failed(o, errno, msg, size);
+        goto done;
+    }
+    status = failed ? 1 : 0;
 done:
     gc_report_free(rep);
+    gc_expect_free(expect);
     gc_net_free(net);
     cli_layer_close(&cl);
     return status;

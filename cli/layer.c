@@ -1,24 +1,23 @@
 /*
  * layer.c -- --layer: the one layer the command checks alone, either a
  * built-in by name (dense, relu, sigmoid, ...) or a plugin: a shared object
- * loaded with dlopen whose factory (a gc_layer_plugin, <gradcheck/layer.h>)
- * is found with dlsym and called once with (--in, --out, rng).
+ * whose factory gc_layer_load (<gradcheck/layer.h>) finds and calls once
+ * with (--in, --out, rng) or, for a factory declared with GC_LAYER_FACTORY,
+ * with those and --set's hyper-parameters.
  *
  * The generator handed to the factory (and used for a built-in dense's
  * parameters) is seeded from --seed as the network builders seed theirs, so
  * the same command line builds the same layer.  The layer check itself
- * draws X and R from check.seed (gc_check_layer).
- *
- * A plugin's code lives in the shared object (its ops, its destroy), so the
- * layer is freed before the object is unloaded (cli_layer_close).  What a
+ * draws X and R from check.seed (gc_check_layer).  A plugin layer carries
+ * its shared object (l->dl): gc_layer_free unloads it last.  What a
  * factory returns is checked against what the layer declares before the
- * engine trusts it; faults beyond that (a tensor whose storage is smaller
- * than it claims) are contained by running the plugin in a child
- * (contain.c), where cli_layer_watch's wrappers say which call was running.
+ * engine trusts it (gc_layer_load); faults beyond that (a tensor whose
+ * storage is smaller than it claims) are contained by running the plugin
+ * in a child (contain.c), where cli_layer_watch's wrappers say which call
+ * was running.
  */
 #include "cli.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,68 +77,14 @@ static int builtin(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
-/* What the capability bits promise about the shapes: an elementwise layer
- * maps n -> n with no parameters; an affine layer has exactly W (out x in)
- * and b (out x 1), which the engine indexes as such. */
-static int caps_ok(const gc_layer *l, char *msg, size_t size)
-{
-    unsigned caps = l->ops->caps;
-    if ((caps & GC_CAP_ELEMENTWISE) && (l->in != l->out || l->nparams != 0)) {
-        snprintf(msg, size, "--layer: factory returned an elementwise layer (GC_CAP_ELEMENTWISE) "
-                 "with in=%d out=%d and %d parameters (want in = out, no parameters)", l->in,
-                 l->out, l->nparams);
-        return 0;
-    }
-    if (caps & GC_CAP_AFFINE) {
-        const gc_tensor *W = &l->param[0], *b = &l->param[1];
-        if (l->nparams != 2 || W->rows != l->out || W->cols != l->in || b->rows != l->out ||
-            b->cols != 1) {
-            snprintf(msg, size, "--layer: factory returned an affine layer (GC_CAP_AFFINE) "
-                     "whose parameters are not W (%d x %d) and b (%d x 1)", l->out, l->in,
-                     l->out);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* What a factory returned is checked before the engine trusts it: the
- * shape asked for, ops with forward and backward, parameters with storage,
- * shapes its capabilities promise. */
-static int layer_ok(const gc_layer *l, const cli_opts *o, char *msg, size_t size)
-{
-    if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL) {
-        snprintf(msg, size, "--layer: factory returned a layer without forward and backward ops");
-        return 0;
-    }
-    if (l->in != o->in || l->out != o->out) {
-        snprintf(msg, size, "--layer: factory returned a %d -> %d layer for in=%d out=%d", l->in,
-                 l->out, o->in, o->out);
-        return 0;
-    }
-    if (l->nparams < 0 || l->nparams > GC_LAYER_MAX_PARAMS) {
-        snprintf(msg, size, "--layer: factory returned a layer with %d parameters (0 to %d)",
-                 l->nparams, GC_LAYER_MAX_PARAMS);
-        return 0;
-    }
-    for (int p = 0; p < l->nparams; p++) {
-        const gc_tensor *t = &l->param[p];
-        if (t->rows < 1 || t->cols < 1 || t->value == NULL || t->grad == NULL
-            || memchr(t->name, '\0', sizeof t->name) == NULL || t->name[0] == '\0') {
-            snprintf(msg, size, "--layer: factory returned a malformed parameter %d "
-                     "(use gc_layer_add_param)", p);
-            return 0;
-        }
-    }
-    return caps_ok(l, msg, size);
-}
-
 static void set_phase(cli_layer *cl, char phase)
 {
     if (cl->phase != NULL)
         *cl->phase = phase;
 }
 
+/* LIB.so:FACTORY through gc_layer_load, with --in, --out, --set and a
+ * generator seeded from --seed. */
 static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg, size_t size)
 {
     size_t plen = (size_t)(colon - o->layer);
@@ -148,56 +93,26 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
         snprintf(msg, size, "--layer: expected LIB.so:FACTORY, got '%s'", o->layer);
         return -1;
     }
-    /* A path without '/' is a file in the current directory, as the shell
-     * user means it, never a search of the library path (which could load
-     * a system library of the same name). */
-    int dot = memchr(o->layer, '/', plen) == NULL;
-    char *path = malloc(plen + 3);
-    if (path == NULL) {
+    char *lib = strndup(o->layer, plen);
+    if (lib == NULL) {
         snprintf(msg, size, "--layer: out of memory");
         return -1;
     }
-    snprintf(path, plen + 3, "%s%.*s", dot ? "./" : "", (int)plen, o->layer);
-    set_phase(cl, CLI_PHASE_LOAD); /* its constructors run now */
-    cl->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (cl->dl == NULL) {
-        const char *why = dlerror();
-        snprintf(msg, size, "--layer: %s", why != NULL ? why : path);
-        free(path);
-        return -1;
-    }
-    free(path);
-    dlerror();
-    void *sym = dlsym(cl->dl, symbol);
-    if (sym == NULL) {
-        snprintf(msg, size, "--layer: %.*s: no symbol '%s'", (int)plen, o->layer, symbol);
-        return -1;
-    }
-    /* POSIX guarantees that dlsym's void * converts to a function pointer. */
-    gc_layer_plugin factory = (gc_layer_plugin)sym;
     gc_pcg32 rng;
     gc_arch_seed_rng(&rng, o->seed);
-    set_phase(cl, CLI_PHASE_FACTORY);
-    gc_layer *l = factory(o->in, o->out, &rng);
+    gc_layer_args a = o->args;
+    a.in = o->in;
+    a.out = o->out;
+    a.rng = &rng;
+    gc_error err = {0, {0}};
+    set_phase(cl, CLI_PHASE_FACTORY); /* the object's constructors, then its factory */
+    int rc = gc_layer_load(lib, symbol, &a, &cl->layer, &err);
     set_phase(cl, CLI_PHASE_CHECK);
-    if (l == NULL) {
-        snprintf(msg, size, "--layer: factory returned NULL for in=%d out=%d", o->in, o->out);
+    free(lib);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "--layer: %s", err.msg);
         return -1;
     }
-    if (!layer_ok(l, o, msg, size)) {
-        /* ops may be unusable: free the storage, not through ops->destroy */
-        if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL)
-            l->ops = NULL;
-        /* param[] has GC_LAYER_MAX_PARAMS slots, the only ones that can hold
-         * storage: free those, never walk past them */
-        if (l->nparams < 0)
-            l->nparams = 0;
-        if (l->nparams > GC_LAYER_MAX_PARAMS)
-            l->nparams = GC_LAYER_MAX_PARAMS;
-        gc_layer_free(l);
-        return -1;
-    }
-    cl->layer = l;
     return 0;
 }
 
@@ -276,7 +191,4 @@ void cli_layer_close(cli_layer *cl)
 {
     gc_layer_free(cl->layer);
     cl->layer = NULL;
-    if (cl->dl != NULL)
-        dlclose(cl->dl);
-    cl->dl = NULL;
 }

@@ -19,8 +19,8 @@ enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
-    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS,
-    OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT
+    OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
+    OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS, OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +48,9 @@ static const struct option long_opts[] = {
     {"in", required_argument, NULL, OPT_IN},
     {"out", required_argument, NULL, OPT_OUT},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"expect", required_argument, NULL, OPT_EXPECT},
+    {"set", required_argument, NULL, OPT_SET},
+    {"precision", required_argument, NULL, OPT_PRECISION},
     {"max-input-bytes", required_argument, NULL, OPT_MAX_INPUT_BYTES},
     {"max-layers", required_argument, NULL, OPT_MAX_LAYERS},
     {"max-elements", required_argument, NULL, OPT_MAX_ELEMENTS},
@@ -195,6 +198,13 @@ static const char *init_at(int i)
     return gc_init_name((gc_init)i);
 }
 
+/* In gc_precision's order. */
+static const char *precision_at(int i)
+{
+    static const char *const names[] = {"float64", "float32"};
+    return i >= 0 && i < COUNT(names) ? names[i] : NULL;
+}
+
 /* The largest limit a flag may set: 2^53, beyond any file or memory. */
 #define LIMIT_MAX (1LL << 53)
 
@@ -238,6 +248,8 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         o->out = o->in;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
+    if (o->args.n > 0 && strchr(o->layer, ':') == NULL)
+        return fail(msg, size, "--set: applies to plugin layers (LIB.so:FACTORY) only");
     if (o->init_set && strchr(o->layer, ':') != NULL)
         return fail(msg, size, "--init: applies to built-in layers only (a plugin's factory "
                     "draws its own parameters)");
@@ -354,6 +366,17 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->threads_set = 1;
             break;
         case OPT_SCREEN: o->check.screen = 1; break;
+        case OPT_SET: {
+            gc_error e = {0, {0}};
+            if (gc_layer_args_parse(&o->args, optarg, &e) != GC_OK)
+                rc = fail(msg, size, "--set: %s", e.msg);
+            break;
+        }
+        case OPT_PRECISION:
+            rc = parse_choice("--precision", optarg, precision_at, &v, msg, size);
+            if (rc == 0)
+                o->check.precision = (gc_precision)v;
+            break;
         case OPT_FORMAT:
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
@@ -384,6 +407,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 rc = fail(msg, size, "--output: expected a file name, got ''");
             o->output = optarg;
             break;
+        case OPT_EXPECT:
+            if (optarg[0] == '\0')
+                rc = fail(msg, size, "--expect: expected a file name, got ''");
+            o->expect = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': o->help = 1; break;
         case 'V': o->version = 1; break;
@@ -411,6 +439,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if (o->expect != NULL && o->layer != NULL)
+        return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
+                    "--layer");
+    if (o->expect != NULL && o->check.screen)
+        return fail(msg, size, "--expect: compares every checked element, and --screen checks "
+                    "no element of a tensor its screen passes");
     if ((rc = scope_flags(o, msg, size)) != 0)
         return rc;
     if (o->layer != NULL)
@@ -420,7 +454,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                     "check one layer; see gradcheck --help)");
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
-                         : o->width_set ? "--width" : NULL;
+                         : o->width_set ? "--width" : o->args.n > 0 ? "--set" : NULL;
         if (flag != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
@@ -488,6 +522,9 @@ void cli_usage(FILE *f)
 "                      LIB.so without '/' is in the current directory\n"
 "  --layer NAME        a built-in: dense (W and b drawn per --init) or an\n"
 "                      activation (sigmoid, relu, ..., as --act)\n"
+"  --set NAME=V,...    hyper-parameters for a factory declared with\n"
+"                      GC_LAYER_FACTORY (gc_layer *FACTORY(gc_layer_args *));\n"
+"                      repeat or comma-separate; every one must be read\n"
 "  --in N              the layer's input width (required)\n"
 "  --out M             its output width [N]\n"
 "  --width N           --in N --out N\n"
@@ -521,6 +558,8 @@ void cli_usage(FILE *f)
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
+"  --precision P       float64 or float32: the element type the code under test\n"
+"                      computes in (a layer may declare float32) [float64]\n"
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
@@ -529,15 +568,21 @@ void cli_usage(FILE *f)
 "                      symbolic link's target, not the link), a device or\n"
 "                      FIFO written directly, '-' is stdout; a file you may\n"
 "                      not write or with several hard links is refused\n"
+"  --expect FILE       another tool's loss and gradients at these weights\n"
+"                      (JSON: {\"tool\", \"dtype\", \"loss\", \"grad\": {\"W1\": ...}}),\n"
+"                      compared element by element with gradcheck's backprop\n"
+"                      and finite differences; the report says per tensor\n"
+"                      which disagree (gradcheck-export writes such files)\n"
 "  -q, --quiet         no report on stdout; the exit status says it all\n"
 "                      (a progress bar shows on stderr only when it is a\n"
 "                      terminal, the check takes over a second and not --quiet)\n"
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed,\n"
-"2 usage or input error (one line on stderr), 128 + N ended by signal N\n"
-"(SIGINT, SIGTERM, SIGHUP: an --output file is left as it was).\n",
+"Exit status: 0 every gradient passed, 1 a gradient failed (with --expect:\n"
+"or the tool's loss or a gradient disagrees), 2 usage or input error (one\n"
+"line on stderr), 128 + N ended by signal N (SIGINT, SIGTERM, SIGHUP: an\n"
+"--output file is left as it was).\n",
             (unsigned long long)d.seed, CLI_PLUGIN_TIMEOUT, lim.max_bytes, lim.max_layers,
             lim.max_elements, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads);

@@ -21,7 +21,9 @@
 #include "gradcheck/net.h"
 #include "gradcheck/check.h"
 #include "gradcheck/report.h"
+#include "gradcheck/func.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"
+#include "gradcheck/expect.h"
 
 #endif

@@ -128,7 +128,7 @@ static const struct {
      {"--net", "@NET"}, "net.json: y: expected 2 examples (as in x), got 1"},
     {ONE_DENSE("", "", "[[1, 2]]", "[[1]]"), {"--net", "@NET"}, "net.json: loss: missing key"},
     {"{\"layers\": [{\"type\": \"conv\", \"in\": 2, \"out\": 1}], \"loss\": \"mse\", \"x\": [[1, 2]], \"y\": [[1]]}",
-     {"--net", "@NET"}, "net.json: layers[0].type: expected \"dense\" or an activation"},
+     {"--net", "@NET"}, "net.json: layers[0].type: expected \"dense\", \"plugin\" or an activation"},
     /* limits: one line naming the limit and the flag that raises it */
     {NULL, {"--net", "/dev/zero"},
      "gradcheck: /dev/zero: more than the limit of 67108864 bytes (raise it with --max-input-bytes N)"},

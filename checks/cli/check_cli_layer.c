@@ -299,7 +299,8 @@ END_TEST
 
 /* Plugins of checks/plugins/broken.c that crash, hang or break what they
  * declare; each run must end with exit 2, nothing on stdout and one line.
- * "+" in want: the rest of the line may name any call and signal (a tensor
+ * want is a format of the two numbers the limit on parameters gives (one
+ * past it, and it).  Where the line may name any call and signal (a tensor
  * claiming more rows than it has is read past its end by whoever comes
  * first, and under AddressSanitizer the read is caught as an abort). */
 static const struct {
@@ -313,11 +314,11 @@ static const struct {
     {"broken_segv_factory_plugin", {NULL}, "gradcheck: --layer: plugin crashed in the factory: SIGSEGV"},
     {"broken_loop_backward_plugin", {"--plugin-timeout", "1"},
      "gradcheck: --layer: plugin timed out in backward after 1 s (--plugin-timeout)"},
-    {"broken_toomany_plugin", {NULL}, "--layer: factory returned a layer with 5 parameters (0 to 4)"},
+    {"broken_toomany_plugin", {NULL}, "--layer: factory returned a layer with %d parameters (0 to %d)"},
     /* in the command's process: under make sanitize a leak of the four
      * parameters it did add fails the run */
     {"broken_toomany_plugin", {"--no-fork"},
-     "--layer: factory returned a layer with 5 parameters (0 to 4)"},
+     "--layer: factory returned a layer with %d parameters (0 to %d)"},
     {"broken_affine_plugin", {"--out", "2"},
      "--layer: factory returned an affine layer (GC_CAP_AFFINE) whose parameters are not "
      "W (2 x 3) and b (2 x 1)"},
@@ -365,7 +366,9 @@ START_TEST(test_layer_faults_contained)
     else
         unsetenv("ASAN_OPTIONS");
     free(saved);
-    assert_rejected(&r, args, contained[_i].want, _i);
+    char want[512]; /* "%d": the parameter limit, one past it */
+    snprintf(want, sizeof want, contained[_i].want, GC_LAYER_MAX_PARAMS + 1, GC_LAYER_MAX_PARAMS);
+    assert_rejected(&r, args, want, _i);
     char *file = slurp(path, NULL);
     ck_assert_msg(strcmp(file, "old report\n") == 0, "row %d: --output file changed: %s", _i,
                   file);

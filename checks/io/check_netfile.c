@@ -91,7 +91,7 @@ static const bad_case bad_cases[] = {
     {NET(D1 ", 'sigmoid'", "'loss': 'mse', " XY), GC_EPARSE,
      "t.json: layers[1]: expected an object, got \"sigmoid\"", 0},
     {NET(D1 ", {'type': 'sigmoidd'}", "'loss': 'mse', " XY), GC_EPARSE,
-     "t.json: layers[1].type: expected \"dense\" or an activation (identity, sigmoid, tanh, relu, "
+     "t.json: layers[1].type: expected \"dense\", \"plugin\" or an activation (identity, sigmoid, tanh, relu, "
      "leaky_relu, elu, softplus, gelu, softmax), got \"sigmoidd\"", 0},
     {NET(D1 ", {'alpha': 0.1}", "'loss': 'mse', " XY), GC_EPARSE,
      "t.json: layers[1].type: missing key", 0},
@@ -166,7 +166,7 @@ static const bad_case bad_cases[] = {
     /* Long strings are cut so that the message stays one short line. */
     {NET(D1 ", {'type': 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}",
          "'loss': 'mse', " XY), GC_EPARSE,
-     "t.json: layers[1].type: expected \"dense\" or an activation (identity, sigmoid, tanh, relu, "
+     "t.json: layers[1].type: expected \"dense\", \"plugin\" or an activation (identity, sigmoid, tanh, relu, "
      "leaky_relu, elu, softplus, gelu, softmax), got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"", 0},
 };
 #define NBAD ((int)(sizeof bad_cases / sizeof bad_cases[0]))

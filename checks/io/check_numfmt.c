@@ -1,12 +1,23 @@
 /*
- * check_numfmt.c -- machine-format numbers (lib/io/numfmt.c) use a '.' as
- * the decimal point in every locale.
+ * check_numfmt.c -- machine-format numbers (lib/io/numfmt.c, g17.c):
+ *
+ * - a '.' as the decimal point in every locale;
+ * - gc_numfmt_g17 writes what snprintf's "%.17g" writes, byte for byte: on
+ *   random bit patterns (every exponent, subnormals, NaN, infinities), on
+ *   random values of every magnitude the reports carry, on exact ties
+ *   (doubles whose 18th significant digit is the last and a 5: printf
+ *   rounds them half to even), on the neighbours of powers of ten (where
+ *   the exponent estimate is off by one) and on integers;
+ * - gc_numfmt_json17 writes what jansson writes for a real at precision 17.
  */
 #include <check.h>
 #include <gradcheck.h>
 #include <io/numfmt.h>
+#include <jansson.h>
 
 #include <locale.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +76,111 @@ START_TEST(test_numbers_use_a_point_in_every_locale)
 }
 END_TEST
 
+static uint64_t next64(gc_pcg32 *g)
+{
+    return (uint64_t)gc_pcg32_next(g) << 32 | gc_pcg32_next(g);
+}
+
+/* o / 2^e with o odd, chosen so that o·5^e (the digits of o / 2^e) has 18
+ * digits: the 18th is a 5, the value a tie at 17 digits. */
+static double tie(gc_pcg32 *g)
+{
+    int e = 2 + (int)(gc_pcg32_next(g) % 23); /* 5^e < 10^17: some o fits */
+    uint64_t p5 = 1;
+    for (int j = 0; j < e; j++)
+        p5 *= 5;
+    uint64_t lo = 100000000000000000ull / p5 + 1, hi = 999999999999999999ull / p5;
+    if (hi >= (1ull << 53))
+        hi = (1ull << 53) - 1;
+    uint64_t o = (lo + next64(g) % (hi - lo + 1)) | 1u;
+    if (o > hi)
+        o -= 2;
+    return ldexp((double)o, -e);
+}
+
+static double candidate(gc_pcg32 *g, int kind)
+{
+    uint64_t bits = next64(g);
+    double v;
+    switch (kind) {
+    case 0: /* any bit pattern */
+        memcpy(&v, &bits, sizeof v);
+        return v;
+    case 1: /* 1e-40 .. 1e20, both signs */
+        v = gc_pcg32_uniform(g) * pow(10, (int)(gc_pcg32_next(g) % 60) - 40);
+        return bits & 1 ? -v : v;
+    case 2:
+        return tie(g);
+    case 3: { /* 10^k and its neighbours */
+        v = pow(10, (int)(gc_pcg32_next(g) % 80) - 40);
+        int step = (int)(gc_pcg32_next(g) % 5) - 2;
+        for (; step < 0; step++)
+            v = nextafter(v, 0);
+        for (; step > 0; step--)
+            v = nextafter(v, INFINITY);
+        return v;
+    }
+    default: /* integers up to 2^53 */
+        return (double)(bits >> (11 + gc_pcg32_next(g) % 53));
+    }
+}
+
+START_TEST(test_g17_matches_printf)
+{
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, gc_ck_base_seed() + 17, 5);
+    long ties = 0;
+    for (long i = 0; i < 250000; i++) {
+        double v = candidate(&g, (int)(i % 5));
+        char got[32], want[32];
+        int n = gc_numfmt_g17(got, v), m = snprintf(want, sizeof want, "%.17g", v);
+        ck_assert_msg(n == m && strcmp(got, want) == 0, "%a: got %s, printf %s", v, got, want);
+        if (i % 5 == 2) {
+            char all[40]; /* the tie's 18 digits are exact: %.17e shows them */
+            snprintf(all, sizeof all, "%.17e", v);
+            ties += all[18] == '5';
+        }
+    }
+    ck_assert_int_eq(ties, 50000); /* every tie() is one */
+    const double fixed[] = {0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e17, 1e-5, 1e-4,
+                            99999999999999984.0, 0.1, 1.0, -1.0, 1e16, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        char got[32], want[32];
+        gc_numfmt_g17(got, fixed[i]);
+        snprintf(want, sizeof want, "%.17g", fixed[i]);
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, printf %s", fixed[i], got, want);
+    }
+}
+END_TEST
+
+START_TEST(test_json17_matches_jansson)
+{
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, gc_ck_base_seed() + 18, 5);
+    for (long i = 0; i < 50000; i++) {
+        double v = candidate(&g, (int)(i % 5));
+        if (!isfinite(v))
+            continue; /* jansson has no real for them; the writer spells them */
+        char got[32];
+        gc_numfmt_json17(got, v);
+        json_t *j = json_real(v);
+        char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, jansson %s", v, got, want);
+        free(want);
+        json_decref(j);
+    }
+}
+END_TEST
+
 Suite *make_numfmt_suite(void)
 {
     Suite *s = suite_create("numfmt");
     TCase *tc = tcase_create("point");
     tcase_add_test(tc, test_numbers_use_a_point_in_every_locale);
     suite_add_tcase(s, tc);
+    TCase *g = tcase_create("g17");
+    tcase_add_test(g, test_g17_matches_printf);
+    tcase_add_test(g, test_json17_matches_jansson);
+    suite_add_tcase(s, g);
     return s;
 }

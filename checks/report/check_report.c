@@ -2,7 +2,9 @@
  * check_report.c -- the writers: a gradient wrong in one element by 1% is
  * named in the text, JSON and JUnit outputs; JSON is valid, round-trips
  * every double bit for bit and writes NaN/Inf as strings; JUnit XML is
- * well-formed and escaped (parsed back by xmllint, a real XML parser); a
+ * well-formed and escaped (parsed back by xmllint, a real XML parser); the
+ * streaming JSON writer writes jansson's dump of the same report byte for
+ * byte; a
  * vacuous tensor is flagged in every format; the same report gives the same
  * bytes.
  */
@@ -259,6 +261,137 @@ START_TEST(test_nonfinite_as_strings_and_xml_escaped)
 }
 END_TEST
 
+/* The layout the JSON writer promises: jansson's dump of the whole report
+ * built as a tree (the writer's own code before it streamed), as a string
+ * to compare with. */
+static json_t *jnum(double v)
+{
+    if (isnan(v))
+        return json_string("nan");
+    if (isinf(v))
+        return json_string(v > 0 ? "inf" : "-inf");
+    return json_real(v);
+}
+
+static char *jansson_dump(const gc_report *r)
+{
+    const gc_check_opts *o = &r->opts;
+    json_t *root = json_object(), *tensors = json_array(), *rows = json_array();
+    json_object_set_new(root, "gradcheck", json_string(GC_VERSION));
+    json_object_set_new(root, "options", json_pack("{s:s, s:o, s:o, s:o, s:b, s:i, s:I, s:b, s:b, s:s, s:b}",
+        "method", gc_method_name(o->method), "eps", jnum(o->eps), "rtol", jnum(o->rtol),
+        "atol", jnum(o->atol), "inputs", o->inputs, "sample", o->sample,
+        "seed", (json_int_t)o->seed, "strict_kinks", o->strict_kinks, "adaptive", o->adaptive,
+        "engine", gc_engine_name(o->engine), "screen", o->screen));
+    json_object_set_new(root, "loss", jnum(r->loss));
+    for (int t = 0; t < r->ntensors; t++) {
+        const gc_tensor_report *tr = &r->tensors[t];
+        json_t *worst = tr->count > 0 ? json_pack("{s:i, s:i}", "row", r->rows[tr->worst].row,
+                                                  "col", r->rows[tr->worst].col) : json_null();
+        json_array_append_new(tensors, json_pack(
+            "{s:s, s:i, s:i, s:I, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:b, s:b, s:b}", "name",
+            tr->name, "rows", tr->rows, "cols", tr->cols, "checked", (json_int_t)tr->count,
+            "pass", tr->npass, "kink", tr->nkink, "fail", tr->nfail, "max_rel_err",
+            jnum(tr->max_rel), "median_rel_err", jnum(tr->median_rel), "worst", worst,
+            "norm_ratio", jnum(tr->norm_ratio), "vacuous", tr->vacuous, "sampled", tr->sampled,
+            "screened", tr->screened));
+    }
+    json_object_set_new(root, "tensors", tensors);
+    for (size_t k = 0; k < r->nrows; k++) {
+        const gc_row *w = &r->rows[k];
+        json_t *j = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:o}", "tensor",
+                              r->tensors[w->tensor].name, "row", w->row, "col", w->col,
+                              "analytic", jnum(w->analytic), "numeric", jnum(w->numeric),
+                              "abs_err", jnum(w->abs_err), "rel_err", jnum(w->rel_err));
+        if (!isnan(w->num_err))
+            json_object_set_new(j, "num_err", jnum(w->num_err));
+        if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
+            json_object_set_new(j, "slope_lo", jnum(w->slope_lo));
+            json_object_set_new(j, "slope_hi", jnum(w->slope_hi));
+        }
+        if (w->hook)
+            json_object_set_new(j, "hook", json_true());
+        json_object_set_new(j, "verdict", json_string(gc_verdict_name(w->verdict)));
+        json_array_append_new(rows, j);
+    }
+    json_object_set_new(root, "rows", rows);
+    json_object_set_new(root, "totals", json_pack("{s:I, s:i, s:i, s:i, s:i, s:b, s:I}",
+        "checked", (json_int_t)r->nrows, "pass", r->npass, "kink", r->nkink, "fail", r->nfail,
+        "vacuous", r->nvacuous, "restored", r->restored, "evaluations", (json_int_t)r->nevals));
+    json_object_set_new(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"));
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    ck_assert_ptr_nonnull(s);
+    json_decref(root);
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    ck_assert_ptr_nonnull(t);
+    memcpy(t + n, "\n", 2);
+    return t;
+}
+
+static void same_as_jansson(const gc_report *r, const char *what)
+{
+    char *got = render(gc_report_write_json, r), *want = jansson_dump(r);
+    size_t at = 0;
+    while (got[at] != '\0' && got[at] == want[at])
+        at++;
+    ck_assert_msg(got[at] == want[at], "%s: differs from jansson's dump at byte %zu:\n%.80s\n"
+                  "---\n%.80s", what, at, got + (at > 40 ? at - 40 : 0),
+                  want + (at > 40 ? at - 40 : 0));
+    free(got);
+    free(want);
+}
+
+/* The streaming JSON writer writes what jansson writes for the same
+ * report: a real check (richardson, inputs: num_err present), non-finite
+ * values and an escaped name, awkward doubles (integral, huge, tiny,
+ * subnormal, -0) with slopes and the hook, and an empty report. */
+START_TEST(test_json_layout_is_janssons)
+{
+    gc_net *net = tu_random_net(gc_ck_base_seed() + 11, 1);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.method = GC_METHOD_RICHARDSON;
+    o.inputs = 1;
+    gc_report *rep = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &rep, NULL), GC_OK);
+    same_as_jansson(rep, "a richardson check");
+    gc_report_free(rep);
+    gc_net_free(net);
+
+    gc_report r;
+    gc_tensor_report t;
+    gc_row rows[3];
+    size_t order[3];
+    nonfinite_report(&r, &t, rows, order);
+    same_as_jansson(&r, "non-finite values");
+
+    static const double odd[] = {1.0, -0.0, 1e17, 1e22, 123456789.0, 1e-5, 5e-324, 0.1, -2.5e300,
+                                 1e16, 4.9e-7, 100.0};
+    snprintf(t.name, sizeof t.name, "W\xc3\xa9\\\t1");
+    r.loss = 3.0;
+    r.opts.seed = 18446744073709551615ull;
+    for (int k = 0; k < 3; k++) {
+        rows[k].analytic = odd[4 * k];
+        rows[k].numeric = odd[4 * k + 1];
+        rows[k].abs_err = odd[4 * k + 2];
+        rows[k].rel_err = odd[4 * k + 3];
+        rows[k].slope_lo = k == 1 ? 0.5 : NAN;
+        rows[k].slope_hi = k == 1 ? -7.0 : NAN;
+        rows[k].num_err = k == 2 ? 1e-300 : NAN;
+        rows[k].hook = k == 2;
+        rows[k].verdict = k == 0 ? GC_PASS : k == 1 ? GC_KINK : GC_FAIL;
+    }
+    same_as_jansson(&r, "awkward doubles");
+
+    r.nrows = 0;
+    t.count = 0;
+    same_as_jansson(&r, "no rows");
+    r.ntensors = 0;
+    same_as_jansson(&r, "no tensors");
+}
+END_TEST
+
 /* Two checks of the same network give byte-identical outputs in all three
  * formats: no timestamps, no addresses, deterministic sampling. */
 START_TEST(test_same_report_same_bytes)
@@ -423,6 +556,7 @@ Suite *make_report_suite(void)
     tcase_add_test(tc, test_one_wrong_element_named_in_every_format);
     tcase_add_test(tc, test_json_numbers_round_trip);
     tcase_add_test(tc, test_nonfinite_as_strings_and_xml_escaped);
+    tcase_add_test(tc, test_json_layout_is_janssons);
     tcase_add_test(tc, test_same_report_same_bytes);
     tcase_add_test(tc, test_vacuous_flagged_everywhere);
     tcase_add_test(tc, test_text_layout);

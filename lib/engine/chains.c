@@ -62,6 +62,9 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     int rc = gc_opts_resolve(&o, opts, err);
     if (rc != GC_OK)
         return rc;
+    for (int k = 0; k < net->nlayers; k++) /* a float layer: the whole check is float's */
+        if (net->layers[k]->ops->caps & GC_CAP_FLOAT32)
+            o.precision = GC_PRECISION_FLOAT32;
     gc_target *tg = calloc((size_t)net->ntensors + 1, sizeof *tg);
     if (tg == NULL)
         return gc_error_set(err, GC_ENOMEM, "gc_check_net: out of memory");
@@ -145,11 +148,14 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     rc = gc_opts_resolve(&o, opts, err);
     if (rc != GC_OK)
         return rc;
+    if (layer->ops->caps & GC_CAP_FLOAT32)
+        o.precision = GC_PRECISION_FLOAT32;
     layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
                    gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch)};
     gc_mat *act[2] = {c.X, c.Y};
     gc_target tg[GC_LAYER_MAX_PARAMS + 1];
-    if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL) {
+    if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL ||
+        gc_layer_reserve(layer, batch) != GC_OK) { /* ops->workspace for this batch */
         rc = gc_error_set(err, GC_ENOMEM, "gc_check_layer: out of memory");
     } else {
         layer_data(&c, o.seed);

@@ -125,6 +125,9 @@ void gc_fast_free(gc_fast *f)
         for (int t = 0; t < f->net->ntensors; t++)
             free(f->priv[t]);
     free(f->priv);
+    if (f->layer_copy != NULL)
+        for (int k = 0; k < f->n; k++)
+            free(f->layer_copy[k].work);
     free(f->layer_copy);
     free(f->dirbuf);
     free(f->dbuf);
@@ -201,6 +204,12 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
         f->layer_copy[k] = *net->layers[k];
         if (net->layers[k]->ops->kink != NULL)
             f->any_kink = 1;
+        /* a workspace of its own (ops->workspace): forwards on other
+         * threads write theirs meanwhile */
+        f->layer_copy[k].work = NULL;
+        f->layer_copy[k].work_size = 0;
+        if (gc_layer_reserve(&f->layer_copy[k], B) != GC_OK)
+            goto fail;
     }
     for (int t = 0; t < net->ntensors; t++) {
         f->t_layer[t] = net->tensor_layer[t];

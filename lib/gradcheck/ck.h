@@ -262,6 +262,225 @@ static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, ch
  * 0 .. ncases-1. */
 #define gc_ck_add_layer_loop(tc, name, ncases) tcase_add_loop_test((tc), (name), 0, (ncases))
 
+/* ==== code as it is: function and scalar checks, plugin-shaped loops ====
+ *
+ *   gc_ck_assert_func_gradients(&f, opts)          one gc_check_func
+ *   gc_ck_assert_scalar_gradients(&s, theta, opts) one gc_check_scalar
+ *   GC_CK_FUNC_LOOP_TEST(name, factory, opts)      cases over a function factory
+ *   GC_CK_PLUGIN_LOOP_TEST(name, factory, opts)    cases over a gc_layer_plugin
+ *   GC_CK_ARGS_LOOP_TEST(name, factory, opts)      cases over a gc_layer_factory
+ *
+ * opts is a const gc_check_opts * (NULL: defaults); a loop case copies it
+ * and draws its own seed.  A float32 function (any F32 tensor) or layer
+ * (GC_CAP_FLOAT32) runs at GC_PRECISION_FLOAT32 and nothing else changes. */
+
+/* A function factory: fill f (gc_func_init, gc_func_add) with shapes and
+ * state drawn from rng; f->destroy frees the state.  GC_OK or an error. */
+typedef int (*gc_ck_func_factory)(gc_func *f, gc_pcg32 *rng);
+
+/* 1 when r passes (gc_report_failed is 0); else 0 with "<what>: N of M
+ * elements fail; worst ..." in msg and r's table on log (when not NULL). */
+static inline int gc_ck_report_ok(const gc_report *r, const char *what, char *msg, size_t size,
+                                  FILE *log)
+{
+    if (!gc_report_failed(r)) {
+        msg[0] = '\0';
+        return 1;
+    }
+    char worst[512];
+    gc_ck_worst_row(r, worst, sizeof worst);
+    snprintf(msg, size, "%s (seed %" PRIu64 "): %d of %zu elements fail%s; worst %s%s", what,
+             r->opts.seed, r->nfail, r->nrows, r->restored ? "" : ", values NOT restored", worst,
+             log != NULL ? " (table on stderr)" : "");
+    if (log != NULL) {
+        fprintf(log, "gradient check of %s failed:\n", what);
+        gc_report_write_text(r, log);
+    }
+    return 0;
+}
+
+/* gc_check_func(f, opts) passes: 1, else 0 with msg (see gc_ck_report_ok). */
+static inline int gc_ck_func_gradients(const gc_func *f, const gc_check_opts *opts, char *msg,
+                                       size_t size, FILE *log)
+{
+    gc_report *r = NULL;
+    gc_error err = {0, {0}};
+    int rc = gc_check_func(f, opts, &r, &err);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "gc_check_func: %s (%s)", gc_strerror(rc), err.msg);
+        return 0;
+    }
+    int ok = gc_ck_report_ok(r, "function", msg, size, log);
+    gc_report_free(r);
+    return ok;
+}
+
+/* gc_check_scalar(s, theta, opts) passes: 1, else 0 with msg. */
+static inline int gc_ck_scalar_gradients(const gc_scalar *s, const void *theta,
+                                         const gc_check_opts *opts, char *msg, size_t size,
+                                         FILE *log)
+{
+    gc_report *r = NULL;
+    gc_error err = {0, {0}};
+    int rc = gc_check_scalar(s, theta, opts, &r, &err);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "gc_check_scalar: %s (%s)", gc_strerror(rc), err.msg);
+        return 0;
+    }
+    int ok = gc_ck_report_ok(r, "scalar function", msg, size, log);
+    gc_report_free(r);
+    return ok;
+}
+
+/* The options of loop case i: opts (NULL: defaults) with a 63-bit seed
+ * drawn from rng, as the gradcheck command's --seed. */
+static inline gc_check_opts gc_ck_case_opts(const gc_check_opts *opts, gc_pcg32 *rng)
+{
+    gc_check_opts o;
+    if (opts != NULL)
+        o = *opts;
+    else
+        gc_check_opts_init(&o);
+    o.seed = ((uint64_t)gc_pcg32_next(rng) << 32 | gc_pcg32_next(rng)) >> 1;
+    return o;
+}
+
+/* Case i over a function factory: PCG32(GC_SEED, i), the factory, the
+ * check; f->destroy afterwards.  1 on pass, else 0 with msg naming GC_SEED
+ * and i. */
+static inline int gc_ck_func_case(gc_ck_func_factory factory, const gc_check_opts *opts, int i,
+                                  char *msg, size_t size, FILE *log)
+{
+    uint64_t base = gc_ck_base_seed();
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, base, (uint64_t)i);
+    gc_func f;
+    gc_func_init(&f, NULL, NULL, NULL);
+    int rc = factory(&f, &rng);
+    char inner[1024];
+    int ok = 0;
+    if (rc != GC_OK) {
+        snprintf(inner, sizeof inner, "the factory returned %s", gc_strerror(rc));
+    } else {
+        gc_check_opts o = gc_ck_case_opts(opts, &rng);
+        ok = gc_ck_func_gradients(&f, &o, inner, sizeof inner, log);
+    }
+    gc_func_destroy(&f);
+    if (!ok)
+        snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: %s", base, i, inner);
+    else
+        msg[0] = '\0';
+    return ok;
+}
+
+/* The layer check of l (owned: freed here) at batch, with opts (float32
+ * when l declares GC_CAP_FLOAT32, as gc_check_layer does). */
+static inline int gc_ck_built_layer(gc_layer *l, int batch, gc_check_opts o, char *msg,
+                                    size_t size, FILE *log)
+{
+    int ok = gc_ck_layer_gradients(l, batch, &o, msg, size, log);
+    gc_layer_free(l);
+    return ok;
+}
+
+/* Case i over a plugin factory (gc_layer_plugin, <gradcheck/layer.h>): in
+ * and out drawn in 1..GC_CK_MAX_BATCH, and out = in when the factory cannot
+ * build in != out (an elementwise layer); batch drawn; 1 on pass. */
+static inline int gc_ck_plugin_case(gc_layer_plugin factory, const gc_check_opts *opts, int i,
+                                    char *msg, size_t size, FILE *log)
+{
+    uint64_t base = gc_ck_base_seed();
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, base, (uint64_t)i);
+    int in = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int out = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    gc_check_opts o = gc_ck_case_opts(opts, &rng);
+    gc_layer *l = factory(in, out, &rng);
+    if (l == NULL && out != in)
+        l = factory(in, out = in, &rng);
+    char inner[1024];
+    int ok = 0;
+    if (l == NULL)
+        snprintf(inner, sizeof inner, "the factory returned NULL for in=%d out=%d", in, out);
+    else
+        ok = gc_ck_built_layer(l, batch, o, inner, sizeof inner, log);
+    if (!ok)
+        snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: %s", base, i, inner);
+    else
+        msg[0] = '\0';
+    return ok;
+}
+
+/* Case i over a gc_layer_factory: as gc_ck_plugin_case, with args holding
+ * in, out and rng and no hyper-parameters (the factory's defaults). */
+static inline int gc_ck_args_case(gc_layer_factory factory, const gc_check_opts *opts, int i,
+                                  char *msg, size_t size, FILE *log)
+{
+    uint64_t base = gc_ck_base_seed();
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, base, (uint64_t)i);
+    gc_layer_args a;
+    gc_layer_args_init(&a, 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH),
+                       1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH), &rng);
+    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    gc_check_opts o = gc_ck_case_opts(opts, &rng);
+    gc_layer *l = factory(&a);
+    if (l == NULL && a.out != a.in) {
+        a.out = a.in;
+        l = factory(&a);
+    }
+    char inner[1024];
+    int ok = 0;
+    if (l == NULL)
+        snprintf(inner, sizeof inner, "the factory returned NULL for in=%d out=%d", a.in, a.out);
+    else
+        ok = gc_ck_built_layer(l, batch, o, inner, sizeof inner, log);
+    if (!ok)
+        snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: %s", base, i, inner);
+    else
+        msg[0] = '\0';
+    return ok;
+}
+
+/* Check assertion: gc_check_func of f passes (f a gc_func *). */
+#define gc_ck_assert_func_gradients(f, opts)                                              \
+    do {                                                                                  \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = gc_ck_func_gradients((f), (opts), gc_ck_msg_, sizeof gc_ck_msg_,  \
+                                             stderr);                                     \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
+
+/* Check assertion: gc_check_scalar of s at theta passes. */
+#define gc_ck_assert_scalar_gradients(s, theta, opts)                                     \
+    do {                                                                                  \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = gc_ck_scalar_gradients((s), (theta), (opts), gc_ck_msg_,          \
+                                               sizeof gc_ck_msg_, stderr);                \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
+
+/* Define a Check loop test `name` whose case _i runs CASE(factory, opts,
+ * _i, ...); register any of them with gc_ck_add_layer_loop. */
+#define GC_CK_CASE_LOOP_TEST_(name, casefn, factory, opts)                                \
+    START_TEST(name)                                                                      \
+    {                                                                                     \
+        char gc_ck_msg_[1536];                                                            \
+        int gc_ck_ok_ = casefn((factory), (opts), _i, gc_ck_msg_, sizeof gc_ck_msg_,      \
+                               stderr);                                                   \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    }                                                                                     \
+    END_TEST
+#define GC_CK_FUNC_LOOP_TEST(name, factory, opts)                                         \
+    GC_CK_CASE_LOOP_TEST_(name, gc_ck_func_case, factory, opts)
+#define GC_CK_PLUGIN_LOOP_TEST(name, factory, opts)                                       \
+    GC_CK_CASE_LOOP_TEST_(name, gc_ck_plugin_case, factory, opts)
+#define GC_CK_ARGS_LOOP_TEST(name, factory, opts)                                         \
+    GC_CK_CASE_LOOP_TEST_(name, gc_ck_args_case, factory, opts)
+
+/* ==== end of the function and scalar checks ==== */
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,7 +55,12 @@ enum {
      * any shape of X (they read X->rows, X->cols), in == out, no parameters. */
     GC_CAP_ELEMENTWISE = 1u << 0,
     /* Y = W X + b with param[0] = W (out x in) and param[1] = b (out x 1). */
-    GC_CAP_AFFINE = 1u << 1
+    GC_CAP_AFFINE = 1u << 1,
+    /* The layer computes in float: its parameters hold float values (as
+     * doubles) and its forward rounds what it reads to float.  gc_check_layer
+     * and gc_check_net (any layer of the network) then run at
+     * GC_PRECISION_FLOAT32; no engine shortcut depends on it. */
+    GC_CAP_FLOAT32 = 1u << 2
 };
 
 typedef struct gc_layer_ops {
@@ -77,17 +82,32 @@ typedef struct gc_layer_ops {
     int (*kink)(const gc_layer *l, const gc_mat *Xlo, const gc_mat *Xhi);
     /* Optional: release l->priv.  Parameters are freed by gc_layer_free. */
     void (*destroy)(gc_layer *l);
+    /* Optional: the bytes of per-call workspace forward and backward use for
+     * a batch of `batch` columns (float copies of X, mean/rstd or attention
+     * weights that forward caches for the backward of the same X).  Whoever
+     * runs the layer reserves it first (gc_layer_reserve: the network at
+     * gc_net_set_data, the layer check, the fast engine for each of its
+     * threads), so forward and backward need not allocate; forward may
+     * write l->work, backward reads what the last forward of the same X
+     * left there.  NULL: no workspace (l->work stays NULL). */
+    size_t (*workspace)(const gc_layer *l, int batch);
 } gc_layer_ops;
 
-#define GC_LAYER_MAX_PARAMS 4
+#define GC_LAYER_MAX_PARAMS 32
 
 struct gc_layer {
     const gc_layer_ops *ops; /* not owned (usually static) */
     int in, out;             /* rows of X and of Y, >= 1 */
-    int nparams;             /* 0 .. GC_LAYER_MAX_PARAMS */
+    int nparams;             /* 0 .. GC_LAYER_MAX_PARAMS (16 and more: a transformer
+                              * block's dozen tensors fit in one layer) */
     gc_tensor param[GC_LAYER_MAX_PARAMS];
     double alpha;            /* hyper-parameter (leaky_relu, elu); else 0 */
     void *priv;              /* the layer's own state; freed by ops->destroy */
+    void *dl;                /* a plugin's shared object (gc_layer_load), closed by
+                              * gc_layer_free after everything else; else NULL */
+    void *work;              /* ops->workspace's bytes (gc_layer_reserve), zeroed
+                              * when reserved, owned; NULL when none */
+    size_t work_size;        /* bytes at work */
 };
 
 /* A new layer with no parameters, or NULL (bad sizes, NULL ops or a NULL
@@ -99,6 +119,11 @@ gc_layer *gc_layer_new(const gc_layer_ops *ops, int in, int out);
  * the network appends its number).  Returns its index or a negative
  * GC_E... code (too many parameters, bad size, name too long, no memory). */
 int gc_layer_add_param(gc_layer *l, const char *name, int rows, int cols);
+
+/* Make l->work hold ops->workspace(l, batch) bytes (kept when already as
+ * large; zero-filled when grown).  GC_OK (also for a layer without a
+ * workspace), GC_EINVAL (NULL, batch < 1), GC_ENOMEM. */
+int gc_layer_reserve(gc_layer *l, int batch);
 
 /* Free the layer, its parameters, and call ops->destroy.  NULL is a no-op. */
 void gc_layer_free(gc_layer *l);
@@ -118,8 +143,83 @@ void gc_layer_free(gc_layer *l);
  * (in != out) and elementwise ones.  The plugin may call any gc_ function:
  * the command exports the whole library.  examples/swish.c (swish_plugin)
  * and examples/scale.c (scale_plugin) are complete plugins.  (Unlike
- * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.) */
+ * <gradcheck/ck.h>'s gc_ck_layer_factory, the caller picks the shape.)  A
+ * factory that needs named hyper-parameters has the second signature,
+ * gc_layer_factory, below. */
 typedef gc_layer *(*gc_layer_plugin)(int in, int out, gc_pcg32 *rng);
+
+/* ---- hyper-parameters: the second plugin factory ---------------------- */
+
+/* Most named hyper-parameters one layer is given. */
+#define GC_LAYER_MAX_ARGS 16
+
+/* A named hyper-parameter (T, C, NH, alpha...): a number, which a factory
+ * reads as an int or a double. */
+typedef struct gc_layer_arg {
+    char name[GC_NAME_MAX]; /* NUL-terminated, 1..15 chars */
+    double value;           /* finite */
+} gc_layer_arg;
+
+/* What a gc_layer_factory is given.  The readers below mark what they read,
+ * so the caller can refuse a hyper-parameter no factory read (a typo). */
+typedef struct gc_layer_args {
+    int in, out;          /* as gc_layer_plugin's (out = in unless --out) */
+    gc_pcg32 *rng;        /* seeded from --seed; draw parameters from it */
+    int n;                /* 0 .. GC_LAYER_MAX_ARGS */
+    gc_layer_arg arg[GC_LAYER_MAX_ARGS];
+    unsigned read;        /* bit k: arg[k] was read */
+    unsigned notint;      /* bit k: read as an int but not an integer in int's range */
+} gc_layer_args;
+
+/* The second factory signature: `gc_layer *SYMBOL(gc_layer_args *args)`.
+ * A shared object declares that SYMBOL has it with GC_LAYER_FACTORY(SYMBOL)
+ * beside the definition (it exports SYMBOL_gc_args); the gradcheck command
+ * then passes --set's hyper-parameters (`--set T=4,C=8,NH=2`), and a
+ * network file's plugin layer its other number keys, through args.  A
+ * factory without the declaration is called as a gc_layer_plugin. */
+typedef gc_layer *(*gc_layer_factory)(gc_layer_args *args);
+#define GC_LAYER_FACTORY(symbol)                                                           \
+    extern const int symbol##_gc_args; /* external linkage in C++ too */                 \
+    const int symbol##_gc_args = 1
+
+/* Empty args for in, out and rng. */
+void gc_layer_args_init(gc_layer_args *a, int in, int out, gc_pcg32 *rng);
+
+/* Set (or replace) a hyper-parameter.  GC_OK, or GC_EINVAL (NULL, a name
+ * not 1..15 chars of [A-Za-z0-9_], a value not finite, GC_LAYER_MAX_ARGS
+ * already set). */
+int gc_layer_args_set(gc_layer_args *a, const char *name, double value);
+
+/* Parse "NAME=NUMBER[,NAME=NUMBER...]" into a (as gc_layer_args_set).
+ * GC_OK, or GC_EINVAL with err naming the item ("'NH=two': expected
+ * NAME=NUMBER"). */
+int gc_layer_args_parse(gc_layer_args *a, const char *list, gc_error *err);
+
+/* The hyper-parameter `name` (marked read), or dflt when it was not given.
+ * gc_layer_args_int marks a value that is no integer in int's range (the
+ * caller reports it) and returns dflt for it. */
+double gc_layer_args_get(gc_layer_args *a, const char *name, double dflt);
+int gc_layer_args_int(gc_layer_args *a, const char *name, int dflt);
+
+/* GC_OK when every hyper-parameter was read, as an integer where read as
+ * one; else GC_EINVAL with err naming the first that was not ("NHX: no
+ * such hyper-parameter" / "NH: expected an integer, got 2.5"). */
+int gc_layer_args_check(const gc_layer_args *a, gc_error *err);
+
+/* Load a plugin layer: dlopen `lib` (a path without '/' is a file in the
+ * current directory, never a search of the library path), find `symbol`
+ * and call it -- as a gc_layer_factory with args when the object declares
+ * GC_LAYER_FACTORY(symbol) (afterwards every hyper-parameter must have been
+ * read: gc_layer_args_check), else as a gc_layer_plugin with args->in,
+ * args->out and args->rng (args->n must then be 0).  The layer returned is
+ * checked (the shape asked for, forward and backward, at most
+ * GC_LAYER_MAX_PARAMS parameters with storage) and carries the object in
+ * l->dl, so gc_layer_free unloads it last.  GC_OK with *out set; GC_EIO (it
+ * would not load), GC_EINVAL (no symbol, NULL or a malformed layer,
+ * hyper-parameters refused) with a one-line err ("libx.so: no symbol
+ * 'f'", "factory returned NULL for in=3 out=3"). */
+int gc_layer_load(const char *lib, const char *symbol, gc_layer_args *args, gc_layer **out,
+                  gc_error *err);
 
 /* ---- built-in layers -------------------------------------------------- */
 

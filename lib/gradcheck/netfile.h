@@ -24,6 +24,20 @@
  *   when it comes first); a dense layer's "in" must equal that width.
  * - "W" and "b" may be omitted: they are then drawn from the caller's
  *   generator (see gc_net_load).
+ * - "weights" (optional) names a numpy .npz archive, relative to the
+ *   file's folder (gc_net_load_string: to the current directory) unless
+ *   absolute, holding W1, b1, W2, b2, ... (the k-th dense layer's W shaped
+ *   (out, in), b shaped (out,)) and, when the document has no "x" / "y",
+ *   x (B, in) and y (B, out).  Members are float64 '<f8' or float32 '<f4'
+ *   (widened exactly) in C order, stored or deflated.  A tensor both in
+ *   the document and in the archive, an array no tensor takes, a wrong
+ *   shape ("layers[0].W: W1 in model.npz: expected shape (4, 3), got
+ *   (3, 4)", GC_ESHAPE), a non-finite value (GC_ERANGE), another dtype,
+ *   byte order or Fortran order, a damaged or unreadable archive are
+ *   errors, each reported at PATH "weights" or at the tensor's path.
+ * - Any W, b, x or y may instead be {"npy": "FILE.npy"}: one numpy .npy
+ *   file (np.save), relative as above, with the same shapes and rules
+ *   ("layers[0].W: W1.npy: expected shape (4, 3), got (3, 4)").
  * - "loss" is one of bce, bce_logits, mse, softmax_ce.  Targets must suit the
  *   loss: bce and bce_logits want every value in [0, 1]; softmax_ce wants
  *   every example to be a distribution (values >= 0 summing to 1 within
@@ -39,10 +53,11 @@
  * where LABEL is the path or label given and PATH a JSON path.  The messages
  * are a stable interface (the CLI prints them and tests assert them).  Only
  * the first problem is reported, looking in this order: JSON syntax, the
- * top-level keys (unknown, then missing), loss, x, layers in order (type,
- * keys, in/out, W, b, alpha), y, then y against the loss.
+ * top-level keys (unknown, then missing), loss, the weights archive, x,
+ * layers in order (type, keys, in/out, W, b, alpha), y, the archive's
+ * unused arrays, then y against the loss.
  *
- * Status codes: GC_EIO the file cannot be opened or read; GC_EPARSE syntax,
+ * Status codes: GC_EIO the file (or its archive) cannot be opened or read; GC_EPARSE syntax,
  * types, keys, counts within the file; GC_ESHAPE widths that do not chain (a
  * dense "in" unlike the width before it, y unlike x or the output width);
  * GC_ERANGE a value the loss cannot take, a size beyond the format's

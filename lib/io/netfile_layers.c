@@ -5,6 +5,7 @@
  * are copied once the whole network exists, see netfile_load.c).
  */
 #include "io/netfile_parse.h"
+#include "io/plugin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,11 +52,18 @@ static int parse_dense(gc_nf_ctx *c, const char *path, const json_t *lj, int *wi
     g->W = json_object_get(lj, "W");
     g->b = json_object_get(lj, "b");
     gc_nf_path_key(p, sizeof p, path, "W");
-    if (g->W != NULL && (rc = gc_nf_check_rows(c, p, g->W, (size_t)outw, (size_t)in)) != GC_OK)
+    if (gc_nf_is_npy(g->W))
+        rc = gc_nf_npy_tensor(c, p, g->W, 2, (size_t)outw, (size_t)in, &g->Wf, &g->Wn);
+    else if (g->W != NULL)
+        rc = gc_nf_check_rows(c, p, g->W, (size_t)outw, (size_t)in);
+    if (rc != GC_OK)
         return rc;
     gc_nf_path_key(p, sizeof p, path, "b");
-    if (g->b != NULL &&
-        (rc = gc_nf_check_numbers(c, p, g->b, (size_t)outw, "value", "values", "")) != GC_OK)
+    if (gc_nf_is_npy(g->b))
+        rc = gc_nf_npy_tensor(c, p, g->b, 1, (size_t)outw, 0, &g->bf, &g->bn);
+    else if (g->b != NULL)
+        rc = gc_nf_check_numbers(c, p, g->b, (size_t)outw, "value", "values", "");
+    if (rc != GC_OK)
         return rc;
     /* W and b, and the layer's output for every example */
     rc = gc_nf_spend(c, path, (long long)in * outw + outw + (long long)outw * c->batch);
@@ -83,8 +91,9 @@ static int parse_activation(gc_nf_ctx *c, const char *path, const json_t *lj,
                 strcat(list, ", ");
             strcat(list, gc_act_name((gc_act)a));
         }
-        return gc_nf_fail(c, GC_EPARSE, p, "expected \"dense\" or an activation (%s), got %s",
-                          list, gc_nf_describe(got, sizeof got, tj));
+        return gc_nf_fail(c, GC_EPARSE, p,
+                          "expected \"dense\", \"plugin\" or an activation (%s), got %s", list,
+                          gc_nf_describe(got, sizeof got, tj));
     }
     int has_alpha = act == GC_ACT_LEAKY_RELU || act == GC_ACT_ELU;
     int rc = gc_nf_check_keys(c, path, lj, has_alpha ? ALPHA_KEYS : ACT_KEYS, "alpha",
@@ -103,6 +112,25 @@ static int parse_activation(gc_nf_ctx *c, const char *path, const json_t *lj,
     if (*out == NULL)
         return gc_nf_fail(c, GC_ENOMEM, path, "out of memory");
     return GC_OK;
+}
+
+/* A plugin layer (io/plugin.h).  Its factory allocates it, so its elements
+ * are counted once it exists: they still bound everything after it. */
+static int parse_plugin(gc_nf_ctx *c, const char *path, const json_t *lj, int *width,
+                        gc_layer **out)
+{
+    int rc = gc_io_plugin_layer(c->label, c->anchor, path, lj, width, c->rng, out, c->err);
+    if (rc != GC_OK)
+        return rc;
+    long long n = (long long)(*out)->out * c->batch;
+    for (int p = 0; p < (*out)->nparams; p++)
+        n += (long long)(*out)->param[p].rows * (*out)->param[p].cols;
+    rc = gc_nf_spend(c, path, n);
+    if (rc != GC_OK) {
+        gc_layer_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int gc_nf_parse_layer(gc_nf_ctx *c, size_t k, const json_t *lj, int *width, const char *src,
@@ -124,5 +152,7 @@ int gc_nf_parse_layer(gc_nf_ctx *c, size_t k, const json_t *lj, int *width, cons
                           gc_nf_describe(got, sizeof got, tj));
     if (strcmp(json_string_value(tj), "dense") == 0)
         return parse_dense(c, path, lj, width, src, out, g);
+    if (strcmp(json_string_value(tj), "plugin") == 0)
+        return parse_plugin(c, path, lj, width, out);
     return parse_activation(c, path, lj, tj, *width, out);
 }

@@ -15,6 +15,7 @@
  * layers before any is built, each layer's elements before it is built.
  */
 #include "io/netfile_parse.h"
+#include "io/plugin.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const TOP_KEYS[] = {"layers", "loss", "x", "y", NULL};
+static const char *const TOP_KEYS[] = {"layers", "loss", "x", "y", "weights", NULL};
 
 void gc_net_limits_init(gc_net_limits *lim)
 {
@@ -34,8 +35,9 @@ void gc_net_limits_init(gc_net_limits *lim)
     lim->max_elements = GC_NET_MAX_ELEMENTS;
 }
 
-/* The top level: an object with exactly the keys TOP_KEYS and a known
- * loss, into *loss. */
+/* The top level: an object with only the keys TOP_KEYS, all but "weights"
+ * present (x and y may be in the archive it names), and a known loss, into
+ * *loss. */
 static int check_top(const gc_nf_ctx *c, const json_t *root, const gc_loss **loss)
 {
     char got[GC_NF_GOT_MAX];
@@ -45,9 +47,14 @@ static int check_top(const gc_nf_ctx *c, const json_t *root, const gc_loss **los
     int rc = gc_nf_check_keys(c, "", root, TOP_KEYS, NULL, "");
     if (rc != GC_OK)
         return rc;
-    for (size_t i = 0; TOP_KEYS[i] != NULL; i++)
+    int has_weights = json_object_get(root, "weights") != NULL;
+    for (size_t i = 0; TOP_KEYS[i] != NULL; i++) {
+        if (strcmp(TOP_KEYS[i], "weights") == 0 ||
+            (has_weights && (strcmp(TOP_KEYS[i], "x") == 0 || strcmp(TOP_KEYS[i], "y") == 0)))
+            continue;
         if (json_object_get(root, TOP_KEYS[i]) == NULL)
             return gc_nf_fail(c, GC_EPARSE, TOP_KEYS[i], "missing key");
+    }
     const json_t *lossj = json_object_get(root, "loss");
     *loss = json_is_string(lossj) ? gc_loss_by_name(json_string_value(lossj)) : NULL;
     if (*loss == NULL)
@@ -75,12 +82,15 @@ static int check_layer_list(const gc_nf_ctx *c, const json_t *layers, size_t *nl
 }
 
 /* Build every layer into net, in order, from an input of *width units;
- * *width becomes the output width.  gv[k] locates layer k's given W and b;
- * *omitted names the first W or b the file leaves out ("" when none). */
-static int build_layers(gc_nf_ctx *c, const json_t *layers, size_t nl, int *width,
+ * *width becomes the output width.  gv[k] locates layer k's given W and b
+ * (in the document, or in the archive z); *omitted names the first W or b
+ * given nowhere ("" when none). */
+static int build_layers(gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t nl, int *width,
                         gc_net *net, gc_nf_given *gv, char *omitted, size_t size)
 {
     char src[GC_NF_PATH_MAX] = "the width of x";
+    const json_t *layers = json_object_get(root, "layers");
+    int ndense = 0;
     omitted[0] = '\0';
     for (size_t k = 0; k < nl; k++) {
         gc_layer *l;
@@ -92,8 +102,13 @@ static int build_layers(gc_nf_ctx *c, const json_t *layers, size_t nl, int *widt
         if (rc != GC_OK) /* cannot happen after gc_nf_parse_layer's checks */
             return gc_nf_fail(c, rc, NULL, "%s", aerr.msg);
         snprintf(src, sizeof src, "the output width of layers[%zu]", k);
-        if (l->ops == &gc_dense_ops && omitted[0] == '\0' && (gv[k].W == NULL || gv[k].b == NULL))
-            snprintf(omitted, size, "layers[%zu].%s", k, gv[k].W == NULL ? "W" : "b");
+        if (l->ops != &gc_dense_ops)
+            continue;
+        if ((rc = gc_nf_take_dense(c, z, root, k, ++ndense, l, &gv[k])) != GC_OK)
+            return rc;
+        int noW = gv[k].W == NULL && gv[k].Wa == NULL, nob = gv[k].b == NULL && gv[k].ba == NULL;
+        if (omitted[0] == '\0' && (noW || nob))
+            snprintf(omitted, size, "layers[%zu].%s", k, noW ? "W" : "b");
     }
     return GC_OK;
 }
@@ -106,37 +121,62 @@ static int set_params(const gc_nf_ctx *c, gc_net *net, const gc_nf_given *gv,
         if (rng == NULL)
             return gc_nf_fail(c, GC_EINVAL, omitted,
                               "missing key, and no generator to draw it from");
-        if (gc_net_init_params(net, init, rng) != GC_OK)
+        if (gc_io_init_params(net, init, rng) != GC_OK)
             return gc_nf_fail(c, GC_EINVAL, omitted,
                               "missing key, and init %d is no gc_init to draw it by", (int)init);
     }
     for (int k = 0; k < net->nlayers; k++) {
         gc_layer *l = net->layers[k];
-        if (gv[k].W != NULL)
-            gc_nf_copy_rows(l->param[0].value, gv[k].W, (size_t)l->out, (size_t)l->in);
-        if (gv[k].b != NULL)
-            gc_nf_copy_numbers(l->param[1].value, gv[k].b, (size_t)l->out);
+        const gc_nf_given *g = &gv[k];
+        if (g->W != NULL && g->Wn == NULL)
+            gc_nf_copy_rows(l->param[0].value, g->W, (size_t)l->out, (size_t)l->in);
+        if (g->b != NULL && g->bn == NULL)
+            gc_nf_copy_numbers(l->param[1].value, g->b, (size_t)l->out);
+        const gc_npz_member *W = g->Wn != NULL ? g->Wn : g->Wa, *b = g->bn != NULL ? g->bn : g->ba;
+        if (W != NULL)
+            gc_weights_copy(W, l->param[0].value, 0);
+        if (b != NULL)
+            gc_weights_copy(b, l->param[1].value, 0);
     }
     return GC_OK;
+}
+
+/* y, shaped by x and the network's output, and nothing of the archive z
+ * left unused; then the targets the loss can take. */
+static int read_targets(gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t nl, int width,
+                        const gc_mat *X, const gc_loss *loss, gc_mat **T)
+{
+    char p[GC_NF_PATH_MAX];
+    snprintf(p, sizeof p, " (the output width of layers[%zu])", nl - 1);
+    int rc = gc_nf_examples(c, z, root, "y", width, (size_t)X->cols, p, T);
+    if (rc != GC_OK)
+        return rc;
+    const char *unused = gc_weights_unused(z);
+    if (unused != NULL)
+        return gc_nf_fail(c, GC_EPARSE, "weights", "%s: array '%s' names no tensor of this "
+                          "network (W1, b1, ... by dense layer, x, y)",
+                          json_string_value(json_object_get(root, "weights")), unused);
+    return gc_nf_check_targets(c, loss, *T);
 }
 
 /* The network the document describes, with its data; or NULL, err set. */
 static gc_net *load_doc(gc_nf_ctx *c, const json_t *root, gc_init init, gc_pcg32 *rng)
 {
-    char p[GC_NF_PATH_MAX], omitted[GC_NF_PATH_MAX];
+    char omitted[GC_NF_PATH_MAX];
     const gc_loss *loss = NULL;
     gc_net *net = NULL;
     gc_mat *X = NULL, *T = NULL;
     gc_nf_given *gv = NULL;
-    const json_t *layers = json_object_get(root, "layers");
+    gc_npz *z = NULL;
     size_t nl = 0;
-    /* x fixes the input width and the batch; its copy in the cache counts */
-    if (check_top(c, root, &loss) != GC_OK ||
-        gc_nf_parse_examples(c, "x", json_object_get(root, "x"), 0, 0, "", &X) != GC_OK)
+    if (check_top(c, root, &loss) != GC_OK || gc_nf_open_weights(c, root, &z) != GC_OK)
         return NULL;
+    /* x fixes the input width and the batch; its copy in the cache counts */
+    if (gc_nf_examples(c, z, root, "x", 0, 0, "", &X) != GC_OK)
+        goto fail;
     c->batch = X->cols;
     if (gc_nf_spend(c, "x", (long long)gc_mat_size(X)) != GC_OK ||
-        check_layer_list(c, layers, &nl) != GC_OK)
+        check_layer_list(c, json_object_get(root, "layers"), &nl) != GC_OK)
         goto fail;
     net = gc_net_new(loss);
     gv = calloc(nl, sizeof *gv);
@@ -145,13 +185,8 @@ static gc_net *load_doc(gc_nf_ctx *c, const json_t *root, gc_init init, gc_pcg32
         goto fail;
     }
     int width = X->rows;
-    if (build_layers(c, layers, nl, &width, net, gv, omitted, sizeof omitted) != GC_OK)
-        goto fail;
-    /* y, shaped by x and the network's output */
-    snprintf(p, sizeof p, " (the output width of layers[%zu])", nl - 1);
-    if (gc_nf_parse_examples(c, "y", json_object_get(root, "y"), width, (size_t)X->cols, p, &T)
-            != GC_OK ||
-        gc_nf_check_targets(c, loss, T) != GC_OK ||
+    if (build_layers(c, z, root, nl, &width, net, gv, omitted, sizeof omitted) != GC_OK ||
+        read_targets(c, z, root, nl, width, X, loss, &T) != GC_OK ||
         set_params(c, net, gv, omitted, init, rng) != GC_OK)
         goto fail;
     gc_error derr = {0};
@@ -162,12 +197,14 @@ static gc_net *load_doc(gc_nf_ctx *c, const json_t *root, gc_init init, gc_pcg32
     }
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    gc_nf_given_free(gv, nl);
+    gc_npz_free(z);
     return net;
 fail:
     gc_mat_free(X);
     gc_mat_free(T);
-    free(gv);
+    gc_nf_given_free(gv, nl);
+    gc_npz_free(z);
     gc_net_free(net);
     return NULL;
 }
@@ -233,10 +270,13 @@ static gc_net *load_text(gc_nf_ctx *c, const char *text, size_t len, gc_init ini
     return net;
 }
 
-/* The context of one load: label, err, and lim or the defaults. */
-static gc_nf_ctx make_ctx(const char *label, const gc_net_limits *lim, gc_error *err)
+/* The context of one load: label, the file relative names are anchored
+ * at (NULL: the current directory), the plugins' generator, err, and lim
+ * or the defaults. */
+static gc_nf_ctx make_ctx(const char *label, const char *anchor, gc_pcg32 *rng,
+                          const gc_net_limits *lim, gc_error *err)
 {
-    gc_nf_ctx c = {.label = label, .err = err};
+    gc_nf_ctx c = {.label = label, .anchor = anchor, .rng = rng, .err = err};
     if (lim != NULL)
         c.lim = *lim;
     else
@@ -248,7 +288,7 @@ gc_net *gc_net_load_buffer(const char *text, size_t len, const char *label,
                            const gc_net_limits *lim, gc_init init, gc_pcg32 *rng,
                            gc_error *err)
 {
-    gc_nf_ctx c = make_ctx(label != NULL ? label : "<string>", lim, err);
+    gc_nf_ctx c = make_ctx(label != NULL ? label : "<string>", NULL, rng, lim, err);
     if (text == NULL) {
         gc_nf_fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
@@ -318,7 +358,7 @@ static int read_all(FILE *f, long long max, char **out, size_t *len)
 gc_net *gc_net_load_limited(const char *path, const gc_net_limits *lim, gc_init init,
                             gc_pcg32 *rng, gc_error *err)
 {
-    gc_nf_ctx c = make_ctx(path != NULL ? path : "<null>", lim, err);
+    gc_nf_ctx c = make_ctx(path != NULL ? path : "<null>", path, rng, lim, err);
     if (path == NULL) {
         gc_nf_fail(&c, GC_EINVAL, NULL, "no file name given");
         return NULL;

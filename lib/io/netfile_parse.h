@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "gradcheck/netfile.h"
+#include "io/weights.h"
 
 /* Size limits of one tensor, whatever gc_net_limits says: 1e6 units per
  * layer and 1e8 weights per matrix keep every index and product in range
@@ -28,6 +29,9 @@
 typedef struct gc_nf_ctx {
     const char *label;   /* file name or caller's label, first in every message */
     gc_error *err;       /* may be NULL */
+    const char *anchor;  /* the file whose directory "weights", {"npy": ...} and plugin
+                          * libraries are relative to (NULL: the current directory) */
+    gc_pcg32 *rng;       /* plugin layers' factories draw from it; may be NULL */
     gc_net_limits lim;   /* the limits in force */
     int batch;           /* examples in x, once x is read; 0 before */
     long long elements;  /* elements the network will hold, counted so far */
@@ -98,9 +102,13 @@ int gc_nf_spend(gc_nf_ctx *c, const char *path, long long n);
 
 /* ---- layers (netfile_layers.c) ----------------------------------------- */
 
-/* Where a layer's given parameters are in the document (NULL: omitted). */
+/* Where a layer's given parameters are: in the document (numbers, or a
+ * {"npy": FILE} whose array is Wn / bn in the owned file Wf / bf), or in the
+ * "weights" archive, Wa / ba (NULL: omitted). */
 typedef struct gc_nf_given {
     const json_t *W, *b;
+    const gc_npz_member *Wa, *ba, *Wn, *bn;
+    gc_npz *Wf, *bf;
 } gc_nf_given;
 
 /* Validate layers[k] (object lj) whose input width is *width (its source
@@ -108,5 +116,55 @@ typedef struct gc_nf_given {
  * *width. */
 int gc_nf_parse_layer(gc_nf_ctx *c, size_t k, const json_t *lj, int *width, const char *src,
                       gc_layer **out, gc_nf_given *g);
+
+/* ---- binary weights (netfile_weights.c) -------------------------------- */
+
+/* v is a {"npy": ...} object (any other value is numbers, or wrong as such). */
+int gc_nf_is_npy(const json_t *v);
+
+/* A tensor given as {"npy": FILE} at path, shaped d0 (x d1; 0: any size):
+ * *f the file opened (owned, also on failure), *m its array, checked. */
+int gc_nf_npy_tensor(const gc_nf_ctx *c, const char *path, const json_t *v, int ndim, size_t d0,
+                     size_t d1, gc_npz **f, const gc_npz_member **m);
+
+/* Open the archive the root's "weights" names (none: *z NULL). */
+int gc_nf_open_weights(const gc_nf_ctx *c, const json_t *root, gc_npz **z);
+
+/* x or y: from the document, else from the archive z, else missing. */
+int gc_nf_examples(gc_nf_ctx *c, gc_npz *z, const json_t *root, const char *name, int width,
+                   size_t nexamples, const char *width_why, gc_mat **out);
+
+/* A dense layer's W and b from the archive, as W<n> and b<n> (n counts the
+ * dense layers from 1, as the report names them). */
+int gc_nf_take_dense(const gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t k, int n,
+                     const gc_layer *l, gc_nf_given *g);
+
+/* Free gv[0 .. n) and their files, then gv.  NULL is a no-op. */
+void gc_nf_given_free(gc_nf_given *gv, size_t n);
+
+/* ---- binary weights (netfile_weights.c) -------------------------------- */
+
+/* v is a {"npy": ...} object (any other value is numbers, or wrong as such). */
+int gc_nf_is_npy(const json_t *v);
+
+/* A tensor given as {"npy": FILE} at path, shaped d0 (x d1; 0: any size):
+ * *f the file opened (owned, also on failure), *m its array, checked. */
+int gc_nf_npy_tensor(const gc_nf_ctx *c, const char *path, const json_t *v, int ndim, size_t d0,
+                     size_t d1, gc_npz **f, const gc_npz_member **m);
+
+/* Open the archive the root's "weights" names (none: *z NULL). */
+int gc_nf_open_weights(const gc_nf_ctx *c, const json_t *root, gc_npz **z);
+
+/* x or y: from the document, else from the archive z, else missing. */
+int gc_nf_examples(gc_nf_ctx *c, gc_npz *z, const json_t *root, const char *name, int width,
+                   size_t nexamples, const char *width_why, gc_mat **out);
+
+/* A dense layer's W and b from the archive, as W<n> and b<n> (n counts the
+ * dense layers from 1, as the report names them). */
+int gc_nf_take_dense(const gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t k, int n,
+                     const gc_layer *l, gc_nf_given *g);
+
+/* Free gv[0 .. n) and their files, then gv.  NULL is a no-op. */
+void gc_nf_given_free(gc_nf_given *gv, size_t n);
 
 #endif

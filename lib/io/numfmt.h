@@ -17,4 +17,13 @@ void gc_numfmt_point(char *buf, const char *dp);
  * where 1 writes "1e+02".  NaN and Inf print as %g does.  Returns buf. */
 const char *gc_numfmt_shortest(char *buf, size_t size, double v, int min_prec);
 
+/* Write v into buf as snprintf(buf, 32, "%.17g", v) does in the C locale
+ * (a '.' point, in any locale), byte for byte, faster; returns the length. */
+int gc_numfmt_g17(char buf[32], double v);
+
+/* v as jansson writes a finite json_real at JSON_REAL_PRECISION(17): the
+ * "%.17g" text with ".0" after an integral value and the exponent without
+ * '+' or leading zeros ("1e-5", "1e17", "3.0").  Returns the length. */
+int gc_numfmt_json17(char buf[32], double v);
+
 #endif

@@ -261,6 +261,9 @@ int gc_net_set_data(gc_net *net, const gc_mat *X, const gc_mat *T, gc_error *err
         if (tmp.act[k] == NULL || tmp.dact[k] == NULL)
             goto fail;
     }
+    for (int k = 0; k < n; k++) /* ops->workspace: sized for B before any forward */
+        if (gc_layer_reserve(net->layers[k], B) != GC_OK)
+            goto fail;
     gc_mat_copy(tmp.act[0], X);
     free_data(net);
     net->act = tmp.act;

@@ -1,5 +1,5 @@
 /*
- * write_json.c -- the report as one JSON object (jansson).
+ * write_json.c -- the report as one JSON object, written row by row.
  *
  * Numbers are written with 17 significant digits, so a double read back is
  * bit-identical.  JSON has no NaN or Infinity: such values are written as
@@ -7,148 +7,446 @@
  * the method estimates it (richardson); slope_lo and slope_hi on kink and
  * fail rows when computed; hook when a layer's kink hook fired.  The
  * schema is in README.md.
+ *
+ * The layout is jansson's json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+ * JSON_REAL_PRECISION(17)) of the whole object, byte for byte, but nothing
+ * is built: a tree of 100,000 rows took 130 MB and ten times the check's
+ * time.  jansson still escapes every string (each once, before the first
+ * byte is written, so a string it refuses -- invalid UTF-8 -- fails the
+ * call with nothing written); numbers go through gc_numfmt_json17, which
+ * writes jansson's text of a real.
  */
 #include "gradcheck/report.h"
+#include "core/threads.h"
+#include "io/numfmt.h"
+#include "report/json.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-static json_t *num(double v)
+/* One object's text is built in a buffer, then written: the largest, a
+ * tensor's, is 16 short fields and a name of GC_NAME_MAX bytes escaped as
+ * \u00XX at worst. */
+#define OBJ_MAX 2048
+_Static_assert(6 * GC_NAME_MAX + 1200 < OBJ_MAX, "a tensor's object fits OBJ_MAX");
+
+/* s as jansson writes a JSON string (quoted and escaped): owned, NULL when
+ * jansson refuses it or memory runs out. */
+static char *quoted(const char *s)
+{
+    json_t *j = json_string(s);
+    char *q = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    return q;
+}
+
+/* A number as jansson writes json_real at precision 17 (the non-finite
+ * ones as strings, as the schema says).  Returns the end. */
+static char *num(char *p, double v)
+{
+    if (isnan(v))
+        return p + sprintf(p, "\"nan\"");
+    if (isinf(v))
+        return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
+    return p + gc_numfmt_json17(p, v);
+}
+
+/* An object being built: its text so far, the indentation of its members,
+ * and whether a member was written (the next one needs a comma). */
+typedef struct obj {
+    char *p;
+    int ind;
+    int any;
+} obj;
+
+static char *spaces(char *p, int n)
+{
+    memset(p, ' ', (size_t)n);
+    return p + n;
+}
+
+/* Opens a member: ",\n", the indentation, "\"k\": " (k a literal: its
+ * length known at compile time). */
+#define key(o, k) key_(o, k, sizeof k - 1)
+
+static char *key_(obj *o, const char *k, size_t n)
+{
+    char *p = o->p;
+    if (o->any)
+        *p++ = ',';
+    o->any = 1;
+    *p++ = '\n';
+    memcpy(p, "        ", 8); /* ind <= 8: a fixed-size copy */
+    p += o->ind;
+    *p++ = '"';
+    memcpy(p, k, n);
+    p += n;
+    memcpy(p, "\": ", 3);
+    return p + 3;
+}
+
+static void m_raw_(obj *o, const char *k, size_t kn, const char *text)
+{
+    char *p = key_(o, k, kn);
+    size_t n = strlen(text);
+    memcpy(p, text, n);
+    o->p = p + n;
+}
+
+static void m_num_(obj *o, const char *k, size_t kn, double v)
+{
+    o->p = num(key_(o, k, kn), v);
+}
+
+/* v in decimal, as "%lld" writes it (two per row: no printf). */
+static char *integer(char *p, long long v)
+{
+    char d[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        d[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n > 0)
+        *p++ = d[--n];
+    return p;
+}
+
+static void m_int_(obj *o, const char *k, size_t kn, long long v)
+{
+    o->p = integer(key_(o, k, kn), v);
+}
+
+static void m_bool_(obj *o, const char *k, size_t kn, int v)
+{
+    m_raw_(o, k, kn, v ? "true" : "false");
+}
+
+#define m_raw(o, k, v) m_raw_(o, k, sizeof k - 1, v)
+#define m_num(o, k, v) m_num_(o, k, sizeof k - 1, v)
+#define m_int(o, k, v) m_int_(o, k, sizeof k - 1, v)
+#define m_bool(o, k, v) m_bool_(o, k, sizeof k - 1, v)
+
+/* "{" at indentation ind - 2 (the caller wrote that); members at ind. */
+static obj open_obj(char *p, int ind)
+{
+    *p++ = '{';
+    return (obj){p, ind, 0};
+}
+
+/* "\n", the indentation of the object's own line, "}". */
+static char *close_obj(obj *o)
+{
+    char *p = o->p;
+    *p++ = '\n';
+    p = spaces(p, o->ind - 2);
+    *p++ = '}';
+    return p;
+}
+
+/* The strings of the report, escaped once. */
+typedef struct names {
+    char *version, *method, *engine, *overall;
+    char *verdict[4]; /* pass, kink, fail, and "?" for any other value */
+    char **tensor;    /* one per tensor */
+    int ntensors;
+} names;
+
+static void names_free(names *s)
+{
+    free(s->version);
+    free(s->method);
+    free(s->engine);
+    free(s->overall);
+    for (int v = 0; v < 4; v++)
+        free(s->verdict[v]);
+    for (int t = 0; s->tensor != NULL && t < s->ntensors; t++)
+        free(s->tensor[t]);
+    free(s->tensor);
+}
+
+static int names_init(names *s, const gc_report *r)
+{
+    static const gc_verdict vs[4] = {GC_PASS, GC_KINK, GC_FAIL, (gc_verdict)-1};
+    memset(s, 0, sizeof *s);
+    s->version = quoted(GC_VERSION);
+    s->method = quoted(gc_method_name(r->opts.method));
+    s->engine = quoted(gc_engine_name(r->opts.engine));
+    s->overall = quoted(gc_report_failed(r) ? "fail" : "pass");
+    int ok = s->version && s->method && s->engine && s->overall;
+    for (int v = 0; v < 4; v++)
+        ok = (s->verdict[v] = quoted(gc_verdict_name(vs[v]))) != NULL && ok;
+    s->tensor = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *s->tensor);
+    ok = ok && s->tensor != NULL;
+    s->ntensors = s->tensor != NULL ? r->ntensors : 0;
+    for (int t = 0; ok && t < r->ntensors; t++)
+        ok = (s->tensor[t] = quoted(r->tensors[t].name)) != NULL;
+    return ok ? GC_OK : GC_ENOMEM;
+}
+
+static const char *verdict_of(const names *s, gc_verdict v)
+{
+    switch (v) {
+    case GC_PASS: return s->verdict[0];
+    case GC_KINK: return s->verdict[1];
+    case GC_FAIL: return s->verdict[2];
+    default: return s->verdict[3];
+    }
+}
+
+/* Writes the n bytes of buf[0 .. end) unless an earlier write failed. */
+static void emit(FILE *f, const char *buf, const char *end, int *rc)
+{
+    size_t n = (size_t)(end - buf);
+    if (*rc == GC_OK && fwrite(buf, 1, n, f) != n)
+        *rc = GC_EIO;
+}
+
+/* The head of the top object up to "tensors": its opening "[". */
+static char *head(char *p, const gc_report *r, const names *s)
+{
+    const gc_check_opts *c = &r->opts;
+    obj top = open_obj(p, 2);
+    m_raw(&top, "gradcheck", s->version);
+    obj o = open_obj(key(&top, "options"), 4);
+    m_raw(&o, "method", s->method);
+    m_num(&o, "eps", c->eps);
+    m_num(&o, "rtol", c->rtol);
+    m_num(&o, "atol", c->atol);
+    m_bool(&o, "inputs", c->inputs);
+    m_int(&o, "sample", c->sample);
+    m_int(&o, "seed", (long long)c->seed);
+    m_bool(&o, "strict_kinks", c->strict_kinks);
+    m_bool(&o, "adaptive", c->adaptive);
+    m_raw(&o, "engine", s->engine);
+    m_bool(&o, "screen", c->screen);
+    top.p = close_obj(&o);
+    m_num(&top, "loss", r->loss);
+    p = key(&top, "tensors");
+    *p++ = '[';
+    return p;
+}
+
+/* One tensor's object, its "{" at indentation 4. */
+static char *tensor(char *p, const gc_report *r, int t, const names *s)
+{
+    const gc_tensor_report *tr = &r->tensors[t];
+    obj o = open_obj(p, 6);
+    m_raw(&o, "name", s->tensor[t]);
+    m_int(&o, "rows", tr->rows);
+    m_int(&o, "cols", tr->cols);
+    m_int(&o, "checked", (long long)tr->count);
+    m_int(&o, "pass", tr->npass);
+    m_int(&o, "kink", tr->nkink);
+    m_int(&o, "fail", tr->nfail);
+    m_num(&o, "max_rel_err", tr->max_rel);
+    m_num(&o, "median_rel_err", tr->median_rel);
+    if (tr->count > 0) {
+        obj w = open_obj(key(&o, "worst"), 8);
+        m_int(&w, "row", r->rows[tr->worst].row);
+        m_int(&w, "col", r->rows[tr->worst].col);
+        o.p = close_obj(&w);
+    } else {
+        m_raw(&o, "worst", "null");
+    }
+    m_num(&o, "norm_ratio", tr->norm_ratio);
+    m_bool(&o, "vacuous", tr->vacuous);
+    m_bool(&o, "sampled", tr->sampled);
+    m_bool(&o, "screened", tr->screened);
+    return close_obj(&o);
+}
+
+/* One row's object, its "{" at indentation 4. */
+static char *row(char *p, const gc_row *w, const names *s)
+{
+    obj o = open_obj(p, 6);
+    m_raw(&o, "tensor", s->tensor[w->tensor]);
+    m_int(&o, "row", w->row);
+    m_int(&o, "col", w->col);
+    m_num(&o, "analytic", w->analytic);
+    m_num(&o, "numeric", w->numeric);
+    m_num(&o, "abs_err", w->abs_err);
+    m_num(&o, "rel_err", w->rel_err);
+    if (!isnan(w->num_err))
+        m_num(&o, "num_err", w->num_err);
+    if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
+        m_num(&o, "slope_lo", w->slope_lo);
+        m_num(&o, "slope_hi", w->slope_hi);
+    }
+    if (w->hook)
+        m_raw(&o, "hook", "true");
+    m_raw(&o, "verdict", verdict_of(s, w->verdict));
+    return close_obj(&o);
+}
+
+/* The tail of the top object from "totals" to "verdict" (not closed). */
+static char *tail(char *p, const gc_report *r, const names *s)
+{
+    obj top = {p, 2, 1};
+    obj o = open_obj(key(&top, "totals"), 4);
+    m_int(&o, "checked", (long long)r->nrows);
+    m_int(&o, "pass", r->npass);
+    m_int(&o, "kink", r->nkink);
+    m_int(&o, "fail", r->nfail);
+    m_int(&o, "vacuous", r->nvacuous);
+    m_bool(&o, "restored", r->restored);
+    m_int(&o, "evaluations", (long long)r->nevals);
+    top.p = close_obj(&o);
+    m_raw(&top, "verdict", s->overall);
+    return top.p;
+}
+
+/* extra's members at the top level: ",\n  \"key\": " and jansson's dump of
+ * the value with every line break followed by the 2 spaces of depth 1 (a
+ * dump has no raw line break inside a string: jansson escapes them). */
+static int members(FILE *f, const json_t *extra, int *rc)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)extra, k, v) {
+        char *key = quoted(k);
+        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                       JSON_REAL_PRECISION(17));
+        if (key == NULL || text == NULL) {
+            free(key);
+            free(text);
+            return GC_ENOMEM;
+        }
+        if (*rc == GC_OK && fprintf(f, ",\n  %s: ", key) < 0)
+            *rc = GC_EIO;
+        for (const char *t = text; *t != '\0' && *rc == GC_OK; t++)
+            if ((*t == '\n' ? fputs("\n  ", f) : fputc(*t, f)) == EOF)
+                *rc = GC_EIO;
+        free(key);
+        free(text);
+    }
+    return GC_OK;
+}
+
+/* An element of an array at indentation 4: ",\n    " before all but the
+ * first, "\n    " before that. */
+static char *element(char *p, size_t k)
+{
+    if (k > 0)
+        *p++ = ',';
+    *p++ = '\n';
+    return spaces(p, 4);
+}
+
+/* The end of an array of n elements at indentation 2. */
+static char *close_array(char *p, size_t n)
+{
+    if (n > 0) {
+        *p++ = '\n';
+        p = spaces(p, 2);
+    }
+    *p++ = ']';
+    return p;
+}
+
+/* Rows are formatted in blocks of BLOCK, as many blocks at a time as the
+ * report's threads, in parallel, then written in order: the text of 400,000
+ * numbers costs more than the check that produced them, and memory stays
+ * at one buffer per thread whatever the number of rows. */
+#define BLOCK 2048
+
+typedef struct rows_job {
+    const gc_report *r;
+    const names *s;
+    size_t first; /* the round's first row */
+    char **buf;   /* one buffer of BLOCK * OBJ_MAX bytes per block of the round */
+    size_t *len;  /* the text of each */
+} rows_job;
+
+static void format_block(void *ctx, int tid, size_t b)
+{
+    (void)tid;
+    rows_job *j = ctx;
+    size_t lo = j->first + b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
+    char *p = j->buf[b];
+    for (size_t k = lo; k < hi; k++)
+        p = row(element(p, k), &j->r->rows[k], j->s);
+    j->len[b] = (size_t)(p - j->buf[b]);
+}
+
+static int write_rows(const gc_report *r, const names *s, FILE *f)
+{
+    size_t nblocks = (r->nrows + BLOCK - 1) / BLOCK;
+    int nt = gc_threads_resolve(r->opts.threads);
+    size_t per = nblocks < (size_t)nt ? (nblocks > 0 ? nblocks : 1) : (size_t)nt;
+    char *bufs[64];
+    size_t lens[64];
+    if (per > 64)
+        per = 64;
+    int rc = GC_OK;
+    size_t got = 0;
+    for (; got < per && rc == GC_OK; got++)
+        if ((bufs[got] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
+            rc = GC_ENOMEM;
+    rows_job j = {r, s, 0, bufs, lens};
+    for (size_t b = 0; b < nblocks && rc == GC_OK; b += per) {
+        size_t n = nblocks - b < per ? nblocks - b : per;
+        j.first = b * BLOCK;
+        gc_threads_for((int)n, n, 1, format_block, &j); /* complete even if a thread failed */
+        for (size_t k = 0; k < n; k++)
+            emit(f, bufs[k], bufs[k] + lens[k], &rc);
+    }
+    for (size_t k = 0; k < got; k++)
+        free(bufs[k]);
+    return rc;
+}
+
+int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const json_t *extra)
+{
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    names s;
+    int rc = names_init(&s, r);
+    if (rc == GC_OK && verdict != NULL) {
+        free(s.overall);
+        rc = (s.overall = quoted(verdict)) != NULL ? GC_OK : GC_ENOMEM;
+    }
+    if (rc != GC_OK) {
+        names_free(&s);
+        return rc;
+    }
+    char buf[OBJ_MAX];
+    emit(f, buf, head(buf, r, &s), &rc);
+    for (int t = 0; t < r->ntensors; t++) {
+        char *p = element(buf, (size_t)t);
+        emit(f, buf, tensor(p, r, t, &s), &rc);
+    }
+    char *p = close_array(buf, (size_t)r->ntensors);
+    obj top = {p, 2, 1};
+    p = key(&top, "rows");
+    *p++ = '[';
+    emit(f, buf, p, &rc);
+    if (rc == GC_OK)
+        rc = write_rows(r, &s, f);
+    p = close_array(buf, r->nrows);
+    emit(f, buf, tail(p, r, &s), &rc);
+    names_free(&s);
+    if (rc == GC_OK && extra != NULL && members(f, extra, &rc) != GC_OK)
+        rc = GC_ENOMEM;
+    if (rc == GC_OK && (fputs("\n}\n", f) == EOF || fflush(f) != 0 || ferror(f)))
+        rc = GC_EIO;
+    return rc;
+}
+
+int gc_report_write_json(const gc_report *r, FILE *f)
+{
+    return gc_report_json_write(r, f, NULL, NULL);
+}
+
+json_t *gc_report_json_num(double v)
 {
     if (isnan(v))
         return json_string("nan");
     if (isinf(v))
         return json_string(v > 0 ? "inf" : "-inf");
     return json_real(v);
-}
-
-/* json_object_set_new that remembers a failure instead of checking each. */
-static void put(json_t *obj, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(obj, key, v) != 0)
-        *bad = 1;
-}
-
-static json_t *options(const gc_check_opts *o, int *bad)
-{
-    json_t *j = json_object();
-    if (j == NULL) {
-        *bad = 1;
-        return NULL;
-    }
-    put(j, "method", json_string(gc_method_name(o->method)), bad);
-    put(j, "eps", num(o->eps), bad);
-    put(j, "rtol", num(o->rtol), bad);
-    put(j, "atol", num(o->atol), bad);
-    put(j, "inputs", json_boolean(o->inputs), bad);
-    put(j, "sample", json_integer(o->sample), bad);
-    put(j, "seed", json_integer((json_int_t)o->seed), bad);
-    put(j, "strict_kinks", json_boolean(o->strict_kinks), bad);
-    put(j, "adaptive", json_boolean(o->adaptive), bad);
-    put(j, "engine", json_string(gc_engine_name(o->engine)), bad);
-    put(j, "screen", json_boolean(o->screen), bad);
-    return j;
-}
-
-static json_t *tensor(const gc_report *r, const gc_tensor_report *tr, int *bad)
-{
-    json_t *j = json_object(), *w = json_object();
-    if (j == NULL || w == NULL) {
-        json_decref(j);
-        json_decref(w);
-        *bad = 1;
-        return NULL;
-    }
-    put(j, "name", json_string(tr->name), bad);
-    put(j, "rows", json_integer(tr->rows), bad);
-    put(j, "cols", json_integer(tr->cols), bad);
-    put(j, "checked", json_integer((json_int_t)tr->count), bad);
-    put(j, "pass", json_integer(tr->npass), bad);
-    put(j, "kink", json_integer(tr->nkink), bad);
-    put(j, "fail", json_integer(tr->nfail), bad);
-    put(j, "max_rel_err", num(tr->max_rel), bad);
-    put(j, "median_rel_err", num(tr->median_rel), bad);
-    if (tr->count > 0) {
-        put(w, "row", json_integer(r->rows[tr->worst].row), bad);
-        put(w, "col", json_integer(r->rows[tr->worst].col), bad);
-        put(j, "worst", w, bad);
-    } else {
-        json_decref(w);
-        put(j, "worst", json_null(), bad);
-    }
-    put(j, "norm_ratio", num(tr->norm_ratio), bad);
-    put(j, "vacuous", json_boolean(tr->vacuous), bad);
-    put(j, "sampled", json_boolean(tr->sampled), bad);
-    put(j, "screened", json_boolean(tr->screened), bad);
-    return j;
-}
-
-static json_t *row(const gc_report *r, const gc_row *w, int *bad)
-{
-    json_t *j = json_object();
-    if (j == NULL) {
-        *bad = 1;
-        return NULL;
-    }
-    put(j, "tensor", json_string(r->tensors[w->tensor].name), bad);
-    put(j, "row", json_integer(w->row), bad);
-    put(j, "col", json_integer(w->col), bad);
-    put(j, "analytic", num(w->analytic), bad);
-    put(j, "numeric", num(w->numeric), bad);
-    put(j, "abs_err", num(w->abs_err), bad);
-    put(j, "rel_err", num(w->rel_err), bad);
-    if (!isnan(w->num_err))
-        put(j, "num_err", num(w->num_err), bad);
-    if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
-        put(j, "slope_lo", num(w->slope_lo), bad);
-        put(j, "slope_hi", num(w->slope_hi), bad);
-    }
-    if (w->hook)
-        put(j, "hook", json_true(), bad);
-    put(j, "verdict", json_string(gc_verdict_name(w->verdict)), bad);
-    return j;
-}
-
-int gc_report_write_json(const gc_report *r, FILE *f)
-{
-    if (r == NULL || f == NULL)
-        return GC_EINVAL;
-    int bad = 0;
-    json_t *root = json_object(), *tensors = json_array(), *rows = json_array(),
-           *totals = json_object();
-    if (root == NULL || tensors == NULL || rows == NULL || totals == NULL) {
-        json_decref(root);
-        json_decref(tensors);
-        json_decref(rows);
-        json_decref(totals);
-        return GC_ENOMEM;
-    }
-    put(root, "gradcheck", json_string(GC_VERSION), &bad);
-    put(root, "options", options(&r->opts, &bad), &bad);
-    put(root, "loss", num(r->loss), &bad);
-    for (int t = 0; t < r->ntensors; t++)
-        if (json_array_append_new(tensors, tensor(r, &r->tensors[t], &bad)) != 0)
-            bad = 1;
-    put(root, "tensors", tensors, &bad);
-    for (size_t k = 0; k < r->nrows; k++)
-        if (json_array_append_new(rows, row(r, &r->rows[k], &bad)) != 0)
-            bad = 1;
-    put(root, "rows", rows, &bad);
-    put(totals, "checked", json_integer((json_int_t)r->nrows), &bad);
-    put(totals, "pass", json_integer(r->npass), &bad);
-    put(totals, "kink", json_integer(r->nkink), &bad);
-    put(totals, "fail", json_integer(r->nfail), &bad);
-    put(totals, "vacuous", json_integer(r->nvacuous), &bad);
-    put(totals, "restored", json_boolean(r->restored), &bad);
-    put(totals, "evaluations", json_integer((json_int_t)r->nevals), &bad);
-    put(root, "totals", totals, &bad);
-    put(root, "verdict", json_string(gc_report_failed(r) ? "fail" : "pass"), &bad);
-    int rc = GC_OK;
-    if (bad)
-        rc = GC_ENOMEM;
-    else if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) != 0 ||
-             fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f))
-        rc = GC_EIO;
-    json_decref(root);
-    return rc;
 }

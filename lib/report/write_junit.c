@@ -9,6 +9,7 @@
  */
 #include "gradcheck/report.h"
 #include "io/numfmt.h"
+#include "report/junit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,13 @@
 
 /* The shortest %.Ng (N = 1..17) that reads back as the same double:
  * "1e-06" rather than "9.9999999999999995e-07", and still exact. */
-static const char *shortest(char buf[32], double v)
+const char *gc_junit_shortest(char buf[32], double v)
 {
     return gc_numfmt_shortest(buf, 32, v, 1);
 }
 
 /* v as "%.3e" with a '.' point: the summaries' short form. */
-static const char *e3(char buf[32], double v)
+const char *gc_junit_e3(char buf[32], double v)
 {
     snprintf(buf, 32, "%.3e", v);
     gc_numfmt_point(buf, NULL);
@@ -32,7 +33,7 @@ static const char *e3(char buf[32], double v)
 
 /* Text and attribute values: the five XML entities, and '?' for control
  * characters, which XML 1.0 cannot carry even as references. */
-static void esc(FILE *f, const char *s)
+void gc_junit_esc(FILE *f, const char *s)
 {
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
@@ -54,82 +55,96 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
     return tr->nfail > 0 || (r->opts.strict_kinks && tr->nkink > 0);
 }
 
-int gc_report_write_junit(const gc_report *r, FILE *f)
+void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped)
 {
-    if (r == NULL || f == NULL)
-        return GC_EINVAL;
-    int tests = r->ntensors + (r->restored ? 0 : 1), failures = r->restored ? 0 : 1, skipped = 0;
+    *tests = r->ntensors + (r->restored ? 0 : 1);
+    *failures = r->restored ? 0 : 1;
+    *skipped = 0;
     for (int t = 0; t < r->ntensors; t++) {
         if (tensor_failed(r, &r->tensors[t]))
-            failures++;
+            (*failures)++;
         else if (r->tensors[t].vacuous)
-            skipped++;
+            (*skipped)++;
     }
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", tests,
-            failures, skipped);
+}
+
+/* The failing tensor's <failure>: a summary, then its kink and fail
+ * elements, worst first. */
+static void tensor_failure(const gc_report *r, int t, FILE *f)
+{
+    const gc_tensor_report *tr = &r->tensors[t];
+    char msg[256], bm[32];
+    snprintf(msg, sizeof msg, "%s: %d fail, %d kink of %zu elements; max rel_err %s at (%d,%d)",
+             tr->name, tr->nfail, tr->nkink, tr->count, gc_junit_e3(bm, tr->max_rel),
+             r->rows[tr->worst].row, r->rows[tr->worst].col);
+    fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
+    gc_junit_esc(f, msg);
+    fprintf(f, "\">");
+    int listed = 0;
+    for (size_t k = 0; k < r->nrows && listed < LIST_MAX; k++) {
+        const gc_row *w = &r->rows[r->order[k]];
+        if (w->tensor != t || w->verdict == GC_PASS)
+            continue;
+        char line[384], ba[32], bn[32], be[32], br[32];
+        snprintf(line, sizeof line, "%s(%d,%d): analytic=%s numeric=%s abs_err=%s rel_err=%s %s",
+                 tr->name, w->row, w->col, gc_junit_shortest(ba, w->analytic),
+                 gc_junit_shortest(bn, w->numeric), gc_junit_e3(be, w->abs_err),
+                 gc_junit_e3(br, w->rel_err), gc_verdict_name(w->verdict));
+        gc_junit_esc(f, line);
+        fputc('\n', f); /* newlines are kept literally in element text */
+        listed++;
+    }
+    fprintf(f, "</failure>\n    </testcase>\n");
+}
+
+void gc_junit_suite(const gc_report *r, FILE *f)
+{
+    int tests, failures, skipped;
+    gc_junit_counts(r, &tests, &failures, &skipped);
     fprintf(f, "  <testsuite name=\"gradcheck\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
                "skipped=\"%d\">\n", tests, failures, skipped);
     fprintf(f, "    <properties>\n");
     fprintf(f, "      <property name=\"method\" value=\"%s\"/>\n", gc_method_name(r->opts.method));
     char b[32];
-    fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n", shortest(b, r->opts.eps));
-    fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", shortest(b, r->opts.rtol));
-    fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", shortest(b, r->opts.atol));
+    fprintf(f, "      <property name=\"eps\" value=\"%s\"/>\n", gc_junit_shortest(b, r->opts.eps));
+    fprintf(f, "      <property name=\"rtol\" value=\"%s\"/>\n", gc_junit_shortest(b, r->opts.rtol));
+    fprintf(f, "      <property name=\"atol\" value=\"%s\"/>\n", gc_junit_shortest(b, r->opts.atol));
     fprintf(f, "      <property name=\"seed\" value=\"%llu\"/>\n",
             (unsigned long long)r->opts.seed);
-    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", shortest(b, r->loss));
+    fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", gc_junit_shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"");
-        esc(f, tr->name);
-        if (tensor_failed(r, tr)) {
-            char msg[256], bm[32];
-            snprintf(msg, sizeof msg,
-                     "%s: %d fail, %d kink of %zu elements; max rel_err %s at (%d,%d)",
-                     tr->name, tr->nfail, tr->nkink, tr->count, e3(bm, tr->max_rel),
-                     r->rows[tr->worst].row, r->rows[tr->worst].col);
-            fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
-            esc(f, msg);
-            fprintf(f, "\">");
-            int listed = 0;
-            for (size_t k = 0; k < r->nrows && listed < LIST_MAX; k++) {
-                const gc_row *w = &r->rows[r->order[k]];
-                if (w->tensor != t || w->verdict == GC_PASS)
-                    continue;
-                char line[384], ba[32], bn[32], be[32], br[32];
-                snprintf(line, sizeof line,
-                         "%s(%d,%d): analytic=%s numeric=%s abs_err=%s rel_err=%s %s\n",
-                         tr->name, w->row, w->col, shortest(ba, w->analytic),
-                         shortest(bn, w->numeric), e3(be, w->abs_err), e3(br, w->rel_err),
-                         gc_verdict_name(w->verdict));
-                for (const char *s = line; *s; s++) {
-                    /* newlines are kept literally in element text */
-                    if (*s == '\n')
-                        fputc('\n', f);
-                    else {
-                        char one[2] = {*s, '\0'};
-                        esc(f, one);
-                    }
-                }
-                listed++;
-            }
-            fprintf(f, "</failure>\n    </testcase>\n");
-        } else if (tr->vacuous) {
+        gc_junit_esc(f, tr->name);
+        if (tensor_failed(r, tr))
+            tensor_failure(r, t, f);
+        else if (tr->vacuous)
             fprintf(f, "\">\n      <skipped message=\"vacuous: every |analytic| and |numeric| "
                        "&lt;= atol; nothing was verified\"/>\n    </testcase>\n");
-        } else {
+        else
             fprintf(f, "\"/>\n");
-        }
     }
     if (!r->restored)
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"restored\">\n      <failure "
                    "type=\"restore\" message=\"parameters not bit-identical after the check\"/>\n"
                    "    </testcase>\n");
-    fprintf(f, "  </testsuite>\n</testsuites>\n");
+    fprintf(f, "  </testsuite>\n");
+}
+
+int gc_report_write_junit(const gc_report *r, FILE *f)
+{
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    int tests, failures, skipped;
+    gc_junit_counts(r, &tests, &failures, &skipped);
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", tests,
+            failures, skipped);
+    gc_junit_suite(r, f);
+    fprintf(f, "</testsuites>\n");
     /* flushed so that a failed write shows now, whatever f's buffering */
     return fflush(f) != 0 || ferror(f) ? GC_EIO : GC_OK;
 }

@@ -1,0 +1,191 @@
+/*
+ * check_cli_plugin.c -- plugins with hyper-parameters, as a user runs them:
+ * `--layer LIB.so:FACTORY --set T=2,NH=2` (examples/attention_plugin.c, a
+ * gc_layer_factory with a workspace), its planted bug refuted, every misuse
+ * of --set one line and exit 2, and {"type": "plugin"} layers inside a
+ * network file, their library found beside the file.
+ *
+ * The attention plugin computes in float unless --set f64=1; the float
+ * runs need the engine's float32 numerics and are registered with
+ * GC_CK_FLOAT32 (see checks/examples/check_block.c).
+ */
+#include <check.h>
+#include <gradcheck.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_run.h"
+
+/* GC_BIN's directory + "/examples/" + name, into buf. */
+static const char *example_so(char *buf, size_t size, const char *name)
+{
+    const char *bin = gc_bin();
+    const char *slash = strrchr(bin, '/');
+    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
+    snprintf(buf, size, "%.*s/examples/%s", dirlen, slash != NULL ? bin : ".", name);
+    return buf;
+}
+
+static const char *attn(char *buf, size_t size, const char *symbol)
+{
+    char so[512];
+    snprintf(buf, size, "%s:%s", example_so(so, sizeof so, "libattention_plugin.so"), symbol);
+    return buf;
+}
+
+/* in 24 = T 2 x 3C with C 4, out 8 = T C; the double twin: every element
+ * of x within tolerance, reported under the plugin's shape. */
+START_TEST(test_plugin_set_passes)
+{
+    char dir[256], sp[600];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    const char *args[] = {"--layer", attn(sp, sizeof sp, "attention_plugin"), "--in", "24",
+                          "--out", "8", "--batch", "2", "--set", "T=2,NH=2", "--set", "f64=1",
+                          NULL};
+    run_ok(dir, args, 0, &r);
+    ck_assert_msg(has_table_row(r.out, "x", "24x2"), "no x 24x2 row in:\n%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The same layer with its largest dX element 1e-3 too large: refuted. */
+START_TEST(test_plugin_planted_refuted)
+{
+    char dir[256], sp[600];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    const char *args[] = {"--layer", attn(sp, sizeof sp, "attention_plugin_planted"), "--in",
+                          "24", "--out", "8", "--batch", "2", "--set", "T=2,NH=2,f64=1", NULL};
+    run_ok(dir, args, 1, &r);
+    ck_assert_msg(strstr(r.out, "fail") != NULL, "no fail in:\n%s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+typedef struct set_misuse {
+    const char *layer; /* "attn" for the attention plugin, else as given */
+    const char *set;
+    const char *expect;
+} set_misuse;
+
+static const set_misuse set_misuses[] = {
+    {"attn", "T=2,NHX=2", "NHX: no such hyper-parameter"},
+    {"attn", "T=2.5", "T: expected an integer, got 2.5"},
+    {"attn", "NH=two", "--set: 'NH=two': expected NAME=NUMBER"},
+    {"attn", "=3", "--set: '=3': expected NAME=NUMBER"},
+    {"swish", "T=2", "swish_plugin takes no hyper-parameters"},
+    {"dense", "T=2", "--set: applies to plugin layers"},
+};
+
+START_TEST(test_plugin_set_misuse)
+{
+    const set_misuse *m = &set_misuses[_i];
+    char dir[256], sp[600], so[512];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    const char *layer = strcmp(m->layer, "attn") == 0 ? attn(sp, sizeof sp, "attention_plugin")
+                        : strcmp(m->layer, "swish") == 0
+                            ? (snprintf(sp, sizeof sp, "%s:swish_plugin",
+                                        example_so(so, sizeof so, "libswish.so")),
+                               sp)
+                            : m->layer;
+    const char *args[] = {"--layer", layer, "--in", "24", "--out", "8", "--set", m->set, NULL};
+    const char *dense_args[] = {"--layer", layer, "--in", "3", "--set", m->set, NULL};
+    const char *swish_args[] = {"--layer", layer, "--in", "3", "--set", m->set, NULL};
+    run_gc(dir, strcmp(m->layer, "attn") == 0 ? args
+                : strcmp(m->layer, "dense") == 0 ? dense_args : swish_args, &r);
+    ck_assert_msg(r.status == 2, "--set %s: exit %d, stderr %s", m->set, r.status, r.err);
+    ck_assert_msg(one_error_line(r.err), "not one line: %s", r.err);
+    ck_assert_msg(strstr(r.err, m->expect) != NULL, "stderr '%s' lacks '%s'", r.err, m->expect);
+    ck_assert_msg(r.out_len == 0, "stdout: %s", r.out);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* A network file with a plugin layer between dense layers: "lib" names a
+ * file beside the network file (a link in the test's directory, while the
+ * command runs from elsewhere), hyper-parameters are the other keys. */
+START_TEST(test_plugin_in_net_file)
+{
+    char dir[256], so[512], link[300], net[300];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(link, sizeof link, "%s/libattn.so", dir);
+    ck_assert_int_eq(symlink(example_so(so, sizeof so, "libattention_plugin.so"), link), 0);
+    snprintf(net, sizeof net, "%s/net.json", dir);
+    spit(net, "{\"layers\": [{\"type\": \"dense\", \"in\": 2, \"out\": 12},\n"
+              "  {\"type\": \"plugin\", \"lib\": \"libattn.so\", \"factory\": \"attention_plugin\",\n"
+              "   \"out\": 4, \"T\": 2, \"NH\": 2, \"f64\": 1},\n"
+              "  {\"type\": \"dense\", \"in\": 4, \"out\": 1}, {\"type\": \"sigmoid\"}],\n"
+              " \"loss\": \"bce\", \"x\": [[0.5, -0.3], [0.1, 0.9]], \"y\": [[1], [0]]}\n");
+    const char *args[] = {"--net", net, "--engine", "reference", NULL};
+    run_ok(dir, args, 0, &r);
+    ck_assert_msg(has_table_row(r.out, "W1", "12x2"), "no W1 12x2 row in:\n%s", r.out);
+    ck_assert_msg(has_table_row(r.out, "W2", "1x4"), "no W2 1x4 row in:\n%s", r.out);
+    result_free(&r);
+    /* the fast engine, whose threads each reserve their own workspace */
+    const char *fast[] = {"--net", net, "--engine", "fast", "--threads", "2", NULL};
+    run_ok(dir, fast, 0, &r);
+    result_free(&r);
+    /* a key that is no number, and a library that is not there */
+    spit(net, "{\"layers\": [{\"type\": \"plugin\", \"lib\": \"libattn.so\", \"factory\": "
+              "\"attention_plugin\", \"T\": \"two\"}], \"loss\": \"mse\", \"x\": [[1, 2, 3, 4, 5, "
+              "6]], \"y\": [[1, 2]]}");
+    const char *bad[] = {"--net", net, NULL};
+    run_gc(dir, bad, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "layers[0].T: expected a number") != NULL, "%s", r.err);
+    result_free(&r);
+    spit(net, "{\"layers\": [{\"type\": \"plugin\", \"lib\": \"nothere.so\", \"factory\": \"f\"}],"
+              " \"loss\": \"mse\", \"x\": [[1]], \"y\": [[1]]}");
+    run_gc(dir, bad, &r);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "layers[0]: ") != NULL && one_error_line(r.err), "%s", r.err);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+#ifdef GC_CK_FLOAT32
+/* The float plugin with --precision float32 and nothing else. */
+START_TEST(test_plugin_float32_verdicts)
+{
+    char dir[256], sp[600];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    const char *ok[] = {"--layer", attn(sp, sizeof sp, "attention_plugin"), "--in", "24", "--out",
+                        "8", "--batch", "2", "--set", "T=2,NH=2", NULL};
+    run_ok(dir, ok, 0, &r);
+    result_free(&r);
+    const char *bad[] = {"--layer", attn(sp, sizeof sp, "attention_plugin_planted"), "--in",
+                         "24", "--out", "8", "--batch", "2", "--set", "T=2,NH=2", NULL};
+    run_ok(dir, bad, 1, &r);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+#endif
+
+Suite *make_cli_plugin_suite(void)
+{
+    Suite *s = suite_create("cli_plugin");
+    TCase *tc = tcase_create("cli_plugin");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_plugin_set_passes);
+    tcase_add_test(tc, test_plugin_planted_refuted);
+    tcase_add_loop_test(tc, test_plugin_set_misuse, 0,
+                        (int)(sizeof set_misuses / sizeof set_misuses[0]));
+    tcase_add_test(tc, test_plugin_in_net_file);
+#ifdef GC_CK_FLOAT32
+    tcase_add_test(tc, test_plugin_float32_verdicts);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}

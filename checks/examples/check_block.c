@@ -1,0 +1,200 @@
+/*
+ * check_block.c -- examples/block.c's transformer-block layers checked as
+ * they are, through gc_check_func with default options: each layer over
+ * random shapes (B, T, C, heads, vocabulary), and each layer's planted bugs
+ * (examples/block_mutants.c, and a 1e-3 relative error in one element)
+ * refuted.
+ *
+ * The double twins run at float64 precision.  The float32 code runs with
+ * opts.precision = GC_PRECISION_FLOAT32 (set by gc_check_func from the F32
+ * tensors) and nothing else: those tests need the engine's float32
+ * numerics (steps and bands derived from float rounding) and are
+ * registered when the build defines GC_CK_FLOAT32 (make EXTRA_CFLAGS=
+ * -DGC_CK_FLOAT32 test); without it they are compiled, not run.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <gradcheck/ck.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "block.h"
+#include "block_mutants.h"
+
+/* Cases per loop test: GC_CASES, default 20. */
+static int block_cases(void)
+{
+    const char *s = getenv("GC_CASES");
+    int n = s != NULL ? atoi(s) : 0;
+    return n > 0 ? n : 20;
+}
+
+/* ---- shared glue ---------------------------------------------------------- */
+
+/* Every layer's sizes; C = NH * hs so that attention can split it. */
+typedef struct shape {
+    int B, T, C, NH, OC, V, maxT;
+} shape;
+
+/* Draw a shape (B, T >= lo), start f with its callbacks and the shape as
+ * ctx (freed by f->destroy).  NULL when out of memory. */
+static shape *shape_new(gc_func *f, gc_pcg32 *rng, gc_func_fn fwd, gc_func_fn bwd, int lo)
+{
+    shape *s = malloc(sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->B = lo + (int)gc_pcg32_bounded(rng, 4 - (uint32_t)lo);
+    s->T = lo + (int)gc_pcg32_bounded(rng, 5 - (uint32_t)lo);
+    s->NH = 1 + (int)gc_pcg32_bounded(rng, 3);
+    s->C = s->NH * (1 + (int)gc_pcg32_bounded(rng, 3));
+    if (s->C < 2)
+        s->C = 2 * s->NH; /* a layernorm over one channel has no gradient to check */
+    s->OC = 1 + (int)gc_pcg32_bounded(rng, 6);
+    s->V = 2 + (int)gc_pcg32_bounded(rng, 6);
+    s->maxT = s->T + (int)gc_pcg32_bounded(rng, 2);
+    gc_func_init(f, fwd, bwd, s);
+    f->destroy = free;
+    return s;
+}
+
+/* Planted bug: the largest-magnitude element of gradient d[k] times
+ * (1 + 1e-3). */
+static void plant(gc_func_call *c, int k, gc_dtype dt)
+{
+    size_t n = gc_func_numel(&c->f->t[k]), w = 0;
+    for (size_t i = 1; i < n; i++) {
+        double a = dt == GC_DTYPE_F32 ? ((float *)c->d[k])[i] : ((double *)c->d[k])[i];
+        double b = dt == GC_DTYPE_F32 ? ((float *)c->d[k])[w] : ((double *)c->d[k])[w];
+        if (fabs(a) > fabs(b))
+            w = i;
+    }
+    if (dt == GC_DTYPE_F32)
+        ((float *)c->d[k])[w] *= 1.0f + 1e-3f;
+    else
+        ((double *)c->d[k])[w] *= 1.0 + 1e-3;
+}
+
+typedef struct layer_case {
+    const char *name;
+    gc_ck_func_factory ok, mutant, planted;
+} layer_case;
+
+#define DT GC_DTYPE_F32
+#define FN(name) name
+#include "block_glue.h"
+#include "bug_glue.h"
+#undef DT
+#undef FN
+
+#define DT GC_DTYPE_F64
+#define FN(name) name##_f64
+#include "block_glue.h"
+#include "bug_glue.h"
+#undef DT
+#undef FN
+
+#define NLAYERS ((int)(sizeof layer_cases / sizeof layer_cases[0]))
+
+/* ---- correct layers pass --------------------------------------------------- */
+
+/* Loop index i = layer * cases + case, so one loop test covers every layer
+ * and a failure names both. */
+static void check_correct(const layer_case *table, int i)
+{
+    int n = block_cases();
+    char msg[1536];
+    int ok = gc_ck_func_case(table[i / n].ok, NULL, i % n, msg, sizeof msg, stderr);
+    ck_assert_msg(ok, "%s: %s", table[i / n].name, msg);
+}
+
+START_TEST(test_block_f64_layers_pass)
+{
+    check_correct(layer_cases_f64, _i);
+}
+END_TEST
+
+START_TEST(test_block_f32_layers_pass)
+{
+    check_correct(layer_cases, _i);
+}
+END_TEST
+
+/* ---- planted bugs are refuted ---------------------------------------------- */
+
+/* Case i of layer `l`'s bug `which` (0 the mutant, 1 the 1e-3 element):
+ * the check runs and refutes at least one element. */
+static void check_refuted(const layer_case *table, int i)
+{
+    int n = block_cases(), l = i / (2 * n), which = i / n % 2, k = i % n;
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, gc_ck_base_seed(), (uint64_t)k);
+    gc_func f;
+    gc_func_init(&f, NULL, NULL, NULL);
+    ck_assert_int_eq((which ? table[l].planted : table[l].mutant)(&f, &rng), GC_OK);
+    gc_check_opts o = gc_ck_case_opts(NULL, &rng);
+    gc_report *r = NULL;
+    gc_error err = {0, {0}};
+    int rc = gc_check_func(&f, &o, &r, &err);
+    gc_func_destroy(&f);
+    ck_assert_msg(rc == GC_OK, "%s: %s", table[l].name, err.msg);
+    ck_assert_msg(r->nfail > 0, "GC_SEED=%llu case %d: %s's %s survived (%zu elements, seed %llu)",
+                  (unsigned long long)gc_ck_base_seed(), k, table[l].name,
+                  which ? "1e-3 element" : "mutant", r->nrows, (unsigned long long)o.seed);
+    gc_report_free(r);
+}
+
+START_TEST(test_block_f64_bugs_refuted)
+{
+    check_refuted(layer_cases_f64, _i);
+}
+END_TEST
+
+START_TEST(test_block_f32_bugs_refuted)
+{
+    check_refuted(layer_cases, _i);
+}
+END_TEST
+
+/* ---- the float code is checked at float precision ------------------------- */
+
+START_TEST(test_block_f32_runs_at_float32)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 1, 2);
+    gc_func f;
+    ck_assert_int_eq(re_ok(&f, &rng), GC_OK);
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_func(&f, NULL, &r, NULL), GC_OK);
+    ck_assert_int_eq(r->opts.precision, GC_PRECISION_FLOAT32);
+    gc_report_free(r);
+    gc_func_destroy(&f);
+    ck_assert_int_eq(re_ok_f64(&f, &rng), GC_OK);
+    ck_assert_int_eq(gc_check_func(&f, NULL, &r, NULL), GC_OK);
+    ck_assert_int_eq(r->opts.precision, GC_PRECISION_FLOAT64);
+    gc_report_free(r);
+    gc_func_destroy(&f);
+}
+END_TEST
+
+Suite *make_block_suite(void)
+{
+    Suite *s = suite_create("block");
+    TCase *tc = tcase_create("f64");
+    int n = block_cases();
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_block_f64_layers_pass, 0, NLAYERS * n);
+    tcase_add_loop_test(tc, test_block_f64_bugs_refuted, 0, 2 * NLAYERS * n);
+    tcase_add_test(tc, test_block_f32_runs_at_float32);
+    suite_add_tcase(s, tc);
+    TCase *t32 = tcase_create("f32");
+    tcase_set_timeout(t32, 120);
+#ifdef GC_CK_FLOAT32
+    tcase_add_loop_test(t32, test_block_f32_layers_pass, 0, NLAYERS * n);
+    tcase_add_loop_test(t32, test_block_f32_bugs_refuted, 0, 2 * NLAYERS * n);
+#else
+    (void)test_block_f32_layers_pass;
+    (void)test_block_f32_bugs_refuted;
+#endif
+    suite_add_tcase(s, t32);
+    return s;
+}

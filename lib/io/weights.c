@@ -1,0 +1,102 @@
+/*
+ * weights.c -- the arrays a network file takes from its .npz: found by
+ * name, checked for shape and finiteness as the JSON path checks its
+ * numbers, copied into the network's tensors.
+ */
+#include "io/weights.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A .npy (a one-member archive) or a .npz, by the name's ending. */
+static gc_npz *read_any(const char *path, char *why)
+{
+    size_t n = strlen(path);
+    return n >= 4 && strcmp(path + n - 4, ".npy") == 0 ? gc_npz_read_npy(path, why)
+                                                       : gc_npz_read(path, why);
+}
+
+gc_npz *gc_weights_open(const char *anchor, const char *name, char *why)
+{
+    const char *slash = anchor != NULL ? strrchr(anchor, '/') : NULL;
+    if (name[0] == '/' || slash == NULL)
+        return read_any(name, why);
+    size_t dn = (size_t)(slash - anchor) + 1, nn = strlen(name);
+    char *path = malloc(dn + nn + 1);
+    if (path == NULL) {
+        snprintf(why, GC_NPY_WHY, "out of memory");
+        return NULL;
+    }
+    memcpy(path, anchor, dn);
+    memcpy(path + dn, name, nn + 1);
+    gc_npz *z = read_any(path, why);
+    free(path);
+    return z;
+}
+
+static void shape_want(char *buf, size_t n, int ndim, const size_t want[2])
+{
+    char d[2][24];
+    for (int k = 0; k < ndim; k++)
+        if (want[k] > 0)
+            snprintf(d[k], sizeof d[k], "%zu", want[k]);
+        else
+            snprintf(d[k], sizeof d[k], "any");
+    if (ndim == 1)
+        snprintf(buf, n, "(%s,)", d[0]);
+    else
+        snprintf(buf, n, "(%s, %s)", d[0], d[1]);
+}
+
+int gc_weights_take(gc_npz *z, const char *name, int ndim, const size_t want[2],
+                    const gc_npz_member **out, char *why)
+{
+    gc_npz_member *m = gc_npz_find(z, name);
+    *out = NULL;
+    if (m == NULL)
+        return 0;
+    m->used = 1;
+    const gc_npy *a = &m->a;
+    int ok = a->ndim == ndim;
+    for (int k = 0; ok && k < ndim; k++)
+        ok = a->shape[k] > 0 && (want[k] == 0 || a->shape[k] == want[k]);
+    if (!ok) {
+        char w[56], g[96];
+        shape_want(w, sizeof w, ndim, want);
+        gc_npy_shape_str(a, g, sizeof g);
+        snprintf(why, GC_NPY_WHY, "expected shape %s, got %.80s", w, g);
+        return -1;
+    }
+    for (size_t i = 0; i < a->count; i++) {
+        double v = gc_npy_get(a, i);
+        if (!isfinite(v)) {
+            if (ndim == 1)
+                snprintf(why, GC_NPY_WHY, "element [%zu] is %g: expected finite numbers", i, v);
+            else
+                snprintf(why, GC_NPY_WHY, "element [%zu, %zu] is %g: expected finite numbers",
+                         i / a->shape[1], i % a->shape[1], v);
+            return -2;
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+void gc_weights_copy(const gc_npz_member *m, double *dst, int transpose)
+{
+    const gc_npy *a = &m->a;
+    size_t rows = a->shape[0], cols = a->ndim == 2 ? a->shape[1] : 1;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            dst[transpose ? j * rows + i : i * cols + j] = gc_npy_get(a, i * cols + j);
+}
+
+const char *gc_weights_unused(const gc_npz *z)
+{
+    for (int k = 0; z != NULL && k < z->n; k++)
+        if (!z->m[k].used)
+            return z->m[k].name;
+    return NULL;
+}
