@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "cli_run.h"
+#include "testutil.h"
 
 /* x 2x1; dense 2->2; sigmoid; dense 2->1; sigmoid; loss bce.  Elements as
  * gc_net_limits counts them (parameters, then every layer's output per
@@ -253,6 +254,33 @@ START_TEST(test_limits_many_layers_linear)
 }
 END_TEST
 
+/* A weights file is bounded too (every element the element limit allows,
+ * as float64, and 1 MiB for headers): /dev/zero is read no further than
+ * that, and a small archive that would inflate past it is refused before
+ * inflating. */
+START_TEST(test_limits_weights_files)
+{
+    char doc[512], want[512];
+    gc_net_limits lim;
+    gc_net_limits_init(&lim);
+    lim.max_elements = 1000; /* 8,000 + 1,048,576 bytes of weights */
+    snprintf(doc, sizeof doc, "{\"layers\": [{\"type\": \"dense\", \"in\": 1, \"out\": 1}], "
+             "\"loss\": \"mse\", \"weights\": \"%s\"}", "/dev/zero");
+    gc_error err = {0};
+    ck_assert_ptr_null(load(doc, strlen(doc), &lim, &err));
+    ck_assert_int_eq(err.code, GC_ELIMIT);
+    ck_assert_str_eq(err.msg, "t.json: weights: /dev/zero: larger than the limit of 1056576 "
+                     "bytes (max_elements)");
+    snprintf(doc, sizeof doc, "{\"layers\": [{\"type\": \"dense\", \"in\": 1, \"out\": 1}], "
+             "\"loss\": \"mse\", \"weights\": \"%s/bad/inflates_50mb.npz\"}", tu_fixtures());
+    ck_assert_ptr_null(load(doc, strlen(doc), &lim, &err));
+    ck_assert_int_eq(err.code, GC_ELIMIT);
+    snprintf(want, sizeof want, "t.json: weights: %s/bad/inflates_50mb.npz: W1.npy: inflates "
+             "past the limit of 1056576 bytes (max_elements)", tu_fixtures());
+    ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
 /* Every message is one line: jansson's excerpt of a string holding a raw
  * newline (an input the fuzzer found) and a label with one are shown with
  * '?' for each control byte. */
@@ -280,6 +308,7 @@ Suite *make_netfile_limits_suite(void)
     tcase_add_test(tc, test_limits_endless_and_large_inputs);
     tcase_add_test(tc, test_limits_nul_byte_placed);
     tcase_add_test(tc, test_limits_out_of_memory_while_parsing);
+    tcase_add_test(tc, test_limits_weights_files);
     tcase_add_test(tc, test_messages_are_one_line);
     suite_add_tcase(s, tc);
     /* 1e5 layers: under a second of CPU, over 40 s when construction was

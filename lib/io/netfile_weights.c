@@ -6,9 +6,29 @@
  */
 #include "io/netfile_parse.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The bytes a weights file may hold or inflate to: every element the
+ * element limit allows as a float64, and 1 MiB for headers and the zip's
+ * own records. */
+static size_t weights_max(const gc_nf_ctx *c)
+{
+    long long e = c->lim.max_elements;
+    if (e < 0 || (unsigned long long)e > (SIZE_MAX - (1u << 20)) / 8)
+        return SIZE_MAX;
+    return (size_t)e * 8 + (1u << 20);
+}
+
+/* The status of a gc_weights_open failure, by its reason. */
+static int open_code(const char *why)
+{
+    if (strncmp(why, "cannot ", 7) == 0)
+        return GC_EIO;
+    return strstr(why, "(max_elements)") != NULL ? GC_ELIMIT : GC_EPARSE;
+}
 
 int gc_nf_is_npy(const json_t *v)
 {
@@ -27,9 +47,8 @@ int gc_nf_npy_tensor(const gc_nf_ctx *c, const char *path, const json_t *v, int 
         return gc_nf_fail(c, GC_EPARSE, path, "expected {\"npy\": \"FILE.npy\"}, got %s",
                           gc_nf_describe(got, sizeof got, json_object_size(v) != 1 ? v : nj));
     const char *name = json_string_value(nj);
-    if ((*f = gc_weights_open(c->anchor, name, why)) == NULL)
-        return gc_nf_fail(c, strncmp(why, "cannot ", 7) == 0 ? GC_EIO : GC_EPARSE, path,
-                          "%s: %s", name, why);
+    if ((*f = gc_weights_open(c->anchor, name, weights_max(c), why)) == NULL)
+        return gc_nf_fail(c, open_code(why), path, "%s: %s", name, why);
     const size_t want[2] = {d0, d1};
     int rc = gc_weights_take(*f, "", ndim, want, m, why);
     if (rc != 0)
@@ -49,10 +68,9 @@ int gc_nf_open_weights(const gc_nf_ctx *c, const json_t *root, gc_npz **z)
         return gc_nf_fail(c, GC_EPARSE, "weights", "expected the name of a .npz file (a .npy "
                           "goes in place of one tensor: {\"npy\": FILE}), got %s",
                           gc_nf_describe(got, sizeof got, wj));
-    *z = gc_weights_open(c->anchor, json_string_value(wj), why);
+    *z = gc_weights_open(c->anchor, json_string_value(wj), weights_max(c), why);
     if (*z == NULL)
-        return gc_nf_fail(c, strncmp(why, "cannot ", 7) == 0 ? GC_EIO : GC_EPARSE, "weights",
-                          "%s: %s", json_string_value(wj), why);
+        return gc_nf_fail(c, open_code(why), "weights", "%s: %s", json_string_value(wj), why);
     return GC_OK;
 }
 
