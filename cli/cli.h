@@ -28,9 +28,10 @@ typedef struct cli_opts {
                              * (in, out and rng are filled by cli_layer_open) */
     const char *act;        /* --act; "sigmoid" by default */
     const char *loss;       /* --loss; "bce" by default */
-    int batch;              /* --batch; 1 by default */
+    int batch;              /* --batch; 1 by default, 2 with --layer */
     int act_set, loss_set, batch_set; /* given explicitly (they need --arch) */
     int in_set, out_set, width_set, init_set, engine_set, threads_set;
+    const char *layer_only_set; /* the last of --no-hygiene, --nondet-tol given */
     uint64_t seed;          /* --seed; also check.seed */
     gc_init init;           /* --init */
     gc_check_opts check;    /* method, eps, tolerances, ...; params below */
@@ -40,6 +41,12 @@ typedef struct cli_opts {
     const char *output;     /* --output FILE, or NULL for stdout */
     const char *expect;     /* --expect FILE, or NULL */
     int quiet;              /* --quiet */
+    int explain;            /* --explain: the walkthrough before the table */
+    int sweep;              /* --sweep (or --sweep-element): the h-curve */
+    gc_element *sweep_elems;/* --sweep-element, nsweep_elems of them; owned (free) */
+    int nsweep_elems;
+    gc_sweep_opts sweep_opts; /* --sweep-range, --sweep-points, --sweep-error */
+    const char *plot;       /* --plot FILE (.png or .svg), or NULL */
     gc_net_limits limits;   /* --max-input-bytes, --max-layers, --max-elements */
     const char *net_limit_set; /* the first --max-input-bytes/--max-layers given, or NULL */
     int elements_set;       /* --max-elements given */
@@ -50,8 +57,8 @@ typedef struct cli_opts {
 } cli_opts;
 
 /* Parse argv into *o (defaults first).  Returns 0, or 2 with a one-line
- * message (no "gradcheck: " prefix, no newline) in msg.  On success the
- * caller frees o->params. */
+ * message (no "gradcheck: " prefix, no newline) in msg.  Either way the
+ * caller frees o->params and o->sweep_elems. */
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 
 /* Make msg one line: every control byte (a newline in an argument or a
@@ -98,6 +105,37 @@ int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg,
  * -1 with a one-line message (a tensor missing from e, a shape, I/O). */
 int cli_expect_report(const gc_expect *e, const gc_report *rep, const cli_opts *o, FILE *f,
                       int *failed, char *msg, size_t size);
+
+/* ---- --explain: the classic notes' walkthrough ------------------------- */
+
+/* Write the walkthrough of a checked network to f: parameters and data, the
+ * forward pass layer by layer (z1 = W1 x + b1, a1 = sigmoid(z1), ...), the
+ * cache, the backward pass (dz2, dW2, db2, dz1, dW1, db1, ...), and the
+ * report's worst element worked through by hand.  net holds the check's
+ * unperturbed cache and backprop's gradients (gc_check_net leaves them so);
+ * r is that check's report.  Matrices of more than a few elements are
+ * summarised by shape and norm.  0, or -1 with msg set. */
+int cli_explain(FILE *f, gc_net *net, const gc_report *r, char *msg, size_t size);
+
+/* ---- --sweep and --plot ------------------------------------------------ */
+
+/* The elements to sweep: o->sweep_elems when given (each checked against
+ * net: -1 with msg naming the flag), else the report's worst few and the
+ * worst of each tensor.  *out is owned by the caller (free). */
+int cli_sweep_elements(const cli_opts *o, const gc_net *net, const gc_report *r,
+                       gc_element **out, int *n, char *msg, size_t size);
+
+/* 0 when gnuplot is on PATH, else -1 with msg saying how to get it. */
+int cli_plot_available(char *msg, size_t size);
+
+/* The h-curve of a sweep (log-log, the three methods, slope guides, the
+ * best steps and the check's step `chosen` marked) as a PNG or SVG at
+ * path, by its extension, written atomically.  0, or -1 with msg set. */
+int cli_plot_sweep(const char *path, const gc_sweep *s, double chosen, char *msg, size_t size);
+
+/* Per tensor, each checked element's rel_err on a log axis with the
+ * tolerance line, coloured by verdict.  0, or -1 with msg set. */
+int cli_plot_check(const char *path, const gc_report *r, char *msg, size_t size);
 
 /* ---- progress bar on stderr --------------------------------------------- */
 

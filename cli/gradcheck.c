@@ -2,14 +2,16 @@
  * gradcheck.c -- the gradcheck command: flags in, report out, no math here.
  *
  * Order of work, chosen so that every input error is found before anything
- * reaches stdout: parse and check every flag (opts.c), create the --output
- * temporary file (an unwritable path fails now, not after the check), build
- * the network (--net file or --arch), check the --param names against it,
- * run the check, and only then write the report.  With --layer the one
+ * reaches stdout: parse and check every flag (opts.c), make sure gnuplot is
+ * there for --plot (plot.c), create the --output temporary file (an
+ * unwritable path fails now, not after the check), build the network (--net
+ * file or --arch), check the --param and --sweep-element names against it,
+ * run the check, then the sweep (sweep.c) and the picture, and only then
+ * write the walkthrough (explain.c), the report or the sweep.  With --layer the one
  * layer (a built-in, or a plugin's factory: layer.c) takes the network's
  * place and gc_check_layer runs instead of gc_check_net.  Any error is one line
- * "gradcheck: ..." on stderr and exit status 2; otherwise the status is 1
- * when the report says a gradient failed (gc_report_failed), else 0.
+ * "gradcheck: ..." on stderr and exit status 2; otherwise the status is the
+ * report's (gc_report_status): 0 confirmed, 1 refuted, 3 undecided.
  *
  * The one --seed seeds the generator that draws the network (parameters,
  * data) and is passed to the check as opts.seed (sampling, screens), and the
@@ -157,16 +159,75 @@ static int write_report(const gc_report *r, cli_format format, FILE *f)
     return gc_report_write_text(r, f);
 }
 
+static int write_sweep(const gc_sweep *s, cli_format format, FILE *f)
+{
+    switch (format) {
+    case CLI_JSON: return gc_sweep_write_json(s, f);
+    case CLI_JUNIT: return gc_sweep_write_junit(s, f);
+    case CLI_TEXT: break;
+    }
+    return gc_sweep_write_text(s, f);
+}
+
 /* The message of a report that could not be written, errno e's reason in
  * it ("--output: r.json: writing the report failed: No space left on
  * device"). */
-static void write_failed(const cli_opts *o, int e, char *msg, size_t size)
+static void write_failed(const cli_opts *o, const char *what, int e, char *msg, size_t size)
 {
     const char *reason = strerror(e != 0 ? e : EIO);
     if (o->output != NULL && strcmp(o->output, "-") != 0)
-        snprintf(msg, size, "--output: %s: writing the report failed: %s", o->output, reason);
+        snprintf(msg, size, "--output: %s: writing the %s failed: %s", o->output, what, reason);
     else
-        snprintf(msg, size, "stdout: writing the report failed: %s", reason);
+        snprintf(msg, size, "stdout: writing the %s failed: %s", what, reason);
+}
+
+/* What goes to f (stdout or --output; NULL under --quiet: nothing), after
+ * the walkthrough with --explain: the sweep with --sweep, the report and the
+ * comparison with --expect, else the report.  *failed may be raised by the
+ * comparison, which runs even when nothing is written.  0, or -1 with msg
+ * set. */
+static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r, const gc_sweep *sw,
+                const gc_expect *expect, int *failed, char *msg, size_t size)
+{
+    if (f != NULL && o->explain && cli_explain(f, net, r, msg, size) != 0)
+        return -1;
+    if (expect != NULL)
+        return cli_expect_report(expect, r, o, f, failed, msg, size);
+    if (f == NULL)
+        return 0;
+    int rc = sw != NULL ? write_sweep(sw, o->format, f) : write_report(r, o->format, f);
+    if (rc != GC_OK || fflush(f) != 0) {
+        write_failed(o, sw != NULL ? "sweep" : "report", errno, msg, size);
+        return -1;
+    }
+    return 0;
+}
+
+/* --sweep: the elements (named, or picked from the report) and their
+ * curves.  0, or -1 with msg set. */
+static int run_sweep(const cli_opts *o, gc_net *net, const gc_report *r, gc_sweep **sw,
+                     char *msg, size_t size)
+{
+    gc_element *elems = NULL;
+    int n = 0;
+    gc_error err = {0};
+    if (cli_sweep_elements(o, net, r, &elems, &n, msg, size) != 0)
+        return -1;
+    int rc = gc_sweep_net(net, elems, n, &o->sweep_opts, sw, &err);
+    free(elems);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "--sweep: %s", err.msg[0] != '\0' ? err.msg : gc_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int plot(const cli_opts *o, const gc_report *r, const gc_sweep *sw, char *msg,
+                size_t size)
+{
+    if (sw != NULL)
+        return cli_plot_sweep(o->plot, sw, r->opts.eps, msg, size);
+    return cli_plot_check(o->plot, r, msg, size);
 }
 
 /* The check itself, as a job for cli_contain: build the network or the
@@ -179,6 +240,7 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
+    gc_sweep *sw = NULL;
     gc_expect *expect = NULL;
     gc_error err = {0};
     cli_progress bar;
@@ -194,6 +256,14 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
     }
     if (check_params(net, cl.layer, o, msg, size) != 0)
         goto done;
+    /* Named sweep elements are checked now, before the work. */
+    if (o->nsweep_elems > 0) {
+        gc_element *named = NULL;
+        int nn = 0;
+        if (cli_sweep_elements(o, net, NULL, &named, &nn, msg, size) != 0)
+            goto done;
+        free(named);
+    }
     if (o->expect != NULL && cli_expect_prepare(net, o, &expect, msg, size) != 0)
         goto done;
     /* --quiet means nothing but errors on stderr: no bar either. */
@@ -205,20 +275,19 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
         snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
         goto done;
     }
+    if (o->sweep && run_sweep(o, net, rep, &sw, msg, size) != 0)
+        goto done;
+    /* The picture before the report, so that a failed plot leaves no
+     * report presented as if the run were whole. */
+    if (o->plot != NULL && plot(o, rep, sw, msg, size) != 0)
+        goto done;
     int failed = gc_report_failed(rep);
-    if (expect != NULL) {
-        if (cli_expect_report(expect, rep, o, out, &failed, msg, size) != 0)
-            goto done;
-    } else if (out != NULL && write_report(rep, o->format, out) != GC_OK) {
-        write_failed(o, errno, msg, size);
+    if (emit(out, o, net, rep, sw, expect, &failed, msg, size) != 0)
         goto done;
-    }
-    if (out != NULL && fflush(out) != 0) {
-        write_failed(o, errno, msg, size);
-        goto done;
-    }
-    status = failed ? 1 : 0;
+    /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
+    status = failed ? 1 : (int)gc_report_status(rep);
 done:
+    gc_sweep_free(sw);
     gc_report_free(rep);
     gc_expect_free(expect);
     gc_net_free(net);
@@ -236,7 +305,7 @@ static int contained_check(cli_opts *o, FILE *dest, char *msg, size_t size)
                              size);
     if (status != 2 && dest != NULL && len > 0 &&
         (fwrite(bytes, 1, len, dest) != len || fflush(dest) != 0)) {
-        write_failed(o, errno, msg, size);
+        write_failed(o, "report", errno, msg, size);
         status = 2;
     }
     free(bytes);
@@ -275,6 +344,8 @@ int main(int argc, char **argv)
         goto done;
     }
     cli_signal_install();
+    if (o.plot != NULL && cli_plot_available(msg, sizeof msg) != 0)
+        goto fail;
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
     FILE *dest = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
@@ -283,6 +354,10 @@ int main(int argc, char **argv)
                                      : check_job(&o, NULL, dest, msg, sizeof msg);
     if (status == 2)
         goto fail;
+    if (o.output == NULL && dest != NULL && fflush(dest) != 0) {
+        write_failed(&o, "report", errno, msg, sizeof msg);
+        goto fail;
+    }
     if (o.output != NULL && cli_out_commit(&out, msg, sizeof msg) != 0)
         goto fail;
     goto done;
@@ -294,5 +369,6 @@ fail:
 done:
     cli_out_abort(&out);
     free(o.params);
+    free(o.sweep_elems);
     return status;
 }

@@ -14,13 +14,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
-    OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS, OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT
+    OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS, OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT,
+    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS,
+    OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
+    OPT_SWEEP_ERROR, OPT_PLOT
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +43,7 @@ static const struct option long_opts[] = {
     {"inputs", no_argument, NULL, OPT_INPUTS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"strict-kinks", no_argument, NULL, OPT_STRICT_KINKS},
+    {"allow-vacuous", no_argument, NULL, OPT_ALLOW_VACUOUS},
     {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -56,6 +61,16 @@ static const struct option long_opts[] = {
     {"max-elements", required_argument, NULL, OPT_MAX_ELEMENTS},
     {"no-fork", no_argument, NULL, OPT_NO_FORK},
     {"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
+    {"mutate", required_argument, NULL, OPT_MUTATE},
+    {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
+    {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"sweep", no_argument, NULL, OPT_SWEEP},
+    {"sweep-element", required_argument, NULL, OPT_SWEEP_ELEMENT},
+    {"sweep-range", required_argument, NULL, OPT_SWEEP_RANGE},
+    {"sweep-points", required_argument, NULL, OPT_SWEEP_POINTS},
+    {"sweep-error", required_argument, NULL, OPT_SWEEP_ERROR},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -205,6 +220,41 @@ static const char *precision_at(int i)
     return i >= 0 && i < COUNT(names) ? names[i] : NULL;
 }
 
+/* --sweep-error: index 1 is relative (gc_sweep_opts.relative). */
+static const char *const error_names[] = {"abs", "rel"};
+
+static const char *error_at(int i)
+{
+    return i >= 0 && i < COUNT(error_names) ? error_names[i] : NULL;
+}
+
+/* --no-hygiene (every check) or --no-hygiene=NAME[,NAME...]. */
+static int parse_no_hygiene(const char *s, unsigned *off, char *msg, size_t size)
+{
+    if (s == NULL) {
+        *off = GC_HYGIENE_ALL;
+        return 0;
+    }
+    char name[32];
+    for (const char *p = s;; p++) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        if (n >= sizeof name || gc_hygiene_from_name(name, &bit) != GC_OK) {
+            char list[128] = "";
+            for (int i = 0; i < GC_HYGIENE_COUNT; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         gc_hygiene_name(i));
+            return fail(msg, size, "--no-hygiene: unknown check '%.*s' (expected %s)", (int)n,
+                        p, list);
+        }
+        *off |= bit;
+        p += n;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
 /* The largest limit a flag may set: 2^53, beyond any file or memory. */
 #define LIMIT_MAX (1LL << 53)
 
@@ -246,6 +296,9 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
         return fail(msg, size, "--layer: give the layer's input width, --in N (or --width N)");
     if (!o->out_set && !o->width_set)
         o->out = o->in;
+    /* Batch 2 unless said: one example hides every bug that mixes examples. */
+    if (!o->batch_set)
+        o->batch = 2;
     /* A plugin's factory draws its own parameters; only a built-in dense
      * is drawn per --init. */
     if (o->args.n > 0 && strchr(o->layer, ':') == NULL)
@@ -271,6 +324,53 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
+/* --sweep-range MAX:MIN, both positive, MAX > MIN. */
+static int parse_range(const char *s, gc_sweep_opts *so, char *msg, size_t size)
+{
+    const char *colon = strchr(s, ':');
+    char hi[64];
+    if (colon == NULL || (size_t)(colon - s) >= sizeof hi)
+        return fail(msg, size, "--sweep-range: expected MAX:MIN such as 1e-1:1e-12, got '%s'", s);
+    memcpy(hi, s, (size_t)(colon - s));
+    hi[colon - s] = '\0';
+    double a, b;
+    if (parse_double("--sweep-range", hi, 1, &a, msg, size) != 0 ||
+        parse_double("--sweep-range", colon + 1, 1, &b, msg, size) != 0)
+        return 2;
+    if (!(a > b))
+        return fail(msg, size, "--sweep-range: MAX must exceed MIN, got '%s'", s);
+    so->eps_max = a;
+    so->eps_min = b;
+    return 0;
+}
+
+/* --plot FILE: a .png or .svg name (case aside), the picture's format. */
+static int parse_plot(const char *s, char *msg, size_t size)
+{
+    const char *dot = strrchr(s, '.');
+    if (dot == NULL || (strcasecmp(dot, ".png") != 0 && strcasecmp(dot, ".svg") != 0))
+        return fail(msg, size, "--plot: expected a file name ending in .png or .svg, got '%s'",
+                    s);
+    return 0;
+}
+
+/* What --explain, --sweep and --plot need of the rest of the command line. */
+static int teaching_flags(const cli_opts *o, const char *sweep_flag, char *msg, size_t size)
+{
+    if (sweep_flag != NULL && !o->sweep)
+        return fail(msg, size, "%s: applies to --sweep only", sweep_flag);
+    const char *flag = o->explain ? "--explain" : o->sweep ? "--sweep" : NULL;
+    if (flag != NULL && o->layer != NULL)
+        return fail(msg, size, "%s: applies to a network (--net or --arch), not --layer", flag);
+    if (o->explain && o->sweep)
+        return fail(msg, size, "--explain and --sweep: give one (the walkthrough or the h-curve)");
+    if (o->expect != NULL && o->sweep)
+        return fail(msg, size, "--expect and --sweep: give one (the comparison or the h-curve)");
+    if (o->explain && o->format != CLI_TEXT)
+        return fail(msg, size, "--explain: prints a text walkthrough: it takes --format text");
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 {
     memset(o, 0, sizeof *o);
@@ -279,21 +379,25 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->loss = "bce";
     o->batch = 1;
     o->seed = o->check.seed;
-    o->init = GC_INIT_UNIFORM;
+    o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
     gc_net_limits_init(&o->limits);
     o->plugin_timeout = CLI_PLUGIN_TIMEOUT;
-    /* At most one --param per argument, plus the terminating NULL. */
+    gc_sweep_opts_init(&o->sweep_opts);
+    /* At most one --param (and one --sweep-element) per argument, plus the
+     * terminating NULL. */
     o->params = calloc((size_t)argc + 1, sizeof *o->params);
-    if (o->params == NULL)
+    o->sweep_elems = calloc((size_t)argc + 1, sizeof *o->sweep_elems);
+    if (o->params == NULL || o->sweep_elems == NULL)
         return fail(msg, size, "out of memory");
 
     /* 0, not 1: glibc then also resets its position inside a cluster of
      * short options ("-qh"), so a second parse starts clean */
     optind = 0;
     opterr = 0;
-    int c, rc = 0, v = 0;
+    int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
+    const char *sweep_flag = NULL; /* the last --sweep-range/-points/-error given */
     while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_NET: o->net_path = optarg; break;
@@ -338,8 +442,14 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
                 o->check.method = (gc_method)v;
             break;
         case OPT_EPS: rc = parse_double("--eps", optarg, 1, &o->check.eps, msg, size); break;
-        case OPT_RTOL: rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size); break;
-        case OPT_ATOL: rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size); break;
+        case OPT_RTOL:
+            rc = parse_double("--rtol", optarg, 0, &o->check.rtol, msg, size);
+            tol_set |= 1;
+            break;
+        case OPT_ATOL:
+            rc = parse_double("--atol", optarg, 0, &o->check.atol, msg, size);
+            tol_set |= 2;
+            break;
         case OPT_PARAM:
             if (optarg[0] == '\0' || strlen(optarg) >= GC_NAME_MAX)
                 rc = fail(msg, size, "--param: expected a tensor name such as W1, got '%s'",
@@ -353,6 +463,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->check.sample = (int)n;
             break;
         case OPT_STRICT_KINKS: o->check.strict_kinks = 1; break;
+        case OPT_ALLOW_VACUOUS: o->check.allow_vacuous = 1; break;
         case OPT_ADAPTIVE: o->check.adaptive = 1; break;
         case OPT_ENGINE:
             rc = parse_choice("--engine", optarg, engine_at, &v, msg, size);
@@ -402,6 +513,45 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             o->plugin_timeout = (int)n;
             o->plugin_flag_set = "--plugin-timeout";
             break;
+        case OPT_MUTATE:
+            rc = parse_int("--mutate", optarg, 1, 100000, &n, msg, size);
+            o->check.mutate = (int)n;
+            break;
+        case OPT_NO_HYGIENE:
+            rc = parse_no_hygiene(optarg, &o->check.no_hygiene, msg, size);
+            o->layer_only_set = "--no-hygiene";
+            break;
+        case OPT_NONDET_TOL:
+            rc = parse_double("--nondet-tol", optarg, 0, &o->check.nondet_tol, msg, size);
+            o->layer_only_set = "--nondet-tol";
+            break;
+        case OPT_EXPLAIN: o->explain = 1; break;
+        case OPT_SWEEP: o->sweep = 1; break;
+        case OPT_SWEEP_ELEMENT:
+            if (gc_element_parse(optarg, &o->sweep_elems[o->nsweep_elems]) != GC_OK)
+                rc = fail(msg, size, "--sweep-element: expected TENSOR[ROW,COL] such as "
+                          "W1[0,1], got '%s'", optarg);
+            o->nsweep_elems++;
+            o->sweep = 1;
+            break;
+        case OPT_SWEEP_RANGE:
+            rc = parse_range(optarg, &o->sweep_opts, msg, size);
+            sweep_flag = "--sweep-range";
+            break;
+        case OPT_SWEEP_POINTS:
+            sweep_flag = "--sweep-points";
+            rc = parse_int("--sweep-points", optarg, 2, GC_SWEEP_MAX_POINTS, &n, msg, size);
+            o->sweep_opts.points = (int)n;
+            break;
+        case OPT_SWEEP_ERROR:
+            sweep_flag = "--sweep-error";
+            rc = parse_choice("--sweep-error", optarg, error_at, &v, msg, size);
+            o->sweep_opts.relative = v;
+            break;
+        case OPT_PLOT:
+            rc = parse_plot(optarg, msg, size);
+            o->plot = optarg;
+            break;
         case 'o':
             if (optarg[0] == '\0')
                 rc = fail(msg, size, "--output: expected a file name, got ''");
@@ -430,6 +580,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     }
     if (rc != 0)
         return rc;
+    /* float32's own tolerances unless given (its step comes with eps 0) */
+    if (o->check.precision == GC_PRECISION_FLOAT32) {
+        if (!(tol_set & 1))
+            o->check.rtol = GC_DEFAULT_RTOL_FLOAT32;
+        if (!(tol_set & 2))
+            o->check.atol = GC_DEFAULT_ATOL_FLOAT32;
+    }
     if (o->help || o->version)
         return 0;
     if (optind < argc)
@@ -439,6 +596,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if ((rc = teaching_flags(o, sweep_flag, msg, size)) != 0)
+        return rc;
     if (o->expect != NULL && o->layer != NULL)
         return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
                     "--layer");
@@ -455,7 +614,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     {
         const char *flag = o->in_set ? "--in" : o->out_set ? "--out"
                          : o->width_set ? "--width" : o->args.n > 0 ? "--set" : NULL;
-        if (flag != NULL)
+        if (flag != NULL || (flag = o->layer_only_set) != NULL)
             return fail(msg, size, "%s: applies to --layer only", flag);
     }
     if (o->net_path != NULL) {
@@ -464,6 +623,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
         if (flag != NULL)
             return fail(msg, size, "%s: applies to --arch only (a --net file says it itself)", flag);
     }
+    /* The walkthrough explains the plain method: the reference engine's
+     * numbers are the ones a reader can redo by hand. */
+    if (o->explain && !o->engine_set && !o->check.screen)
+        o->check.engine = GC_ENGINE_REFERENCE;
+    o->sweep_opts.rtol = o->check.rtol;
+    o->sweep_opts.atol = o->check.atol;
     o->check.seed = o->seed;
     o->check.params = o->nparams > 0 ? o->params : NULL;
     return 0;
@@ -492,6 +657,9 @@ void cli_usage(FILE *f)
     short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
     short_g(rtol, sizeof rtol, d.rtol);
     short_g(atol, sizeof atol, d.atol);
+    char smax[32], smin[32];
+    short_g(smax, sizeof smax, GC_SWEEP_EPS_MAX);
+    short_g(smin, sizeof smin, GC_SWEEP_EPS_MIN);
     fprintf(f,
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
@@ -507,9 +675,12 @@ void cli_usage(FILE *f)
 "                      layer, comma-separated: identity, sigmoid, tanh, relu,\n"
 "                      leaky_relu, elu, softplus, gelu, softmax [sigmoid]\n"
 "  --loss LOSS         bce, bce_logits, mse or softmax_ce [bce]\n"
-"  --batch B           examples in the random batch, 1 or more [1]\n"
+"  --batch B           examples in the random batch, 1 or more [1; 2 with --layer]\n"
 "  --seed S            PCG32 seed of parameters, data and sampling [%llu]\n"
-"  --init INIT         uniform, xavier or he, for parameters drawn [uniform]\n"
+"  --init INIT         uniform, xavier, he or auto, for parameters drawn: auto\n"
+"                      is he before relu-like activations, else xavier, with\n"
+"                      small nonzero biases; uniform is the classic U[0, 1)\n"
+"                      [auto]\n"
 "  With --arch, the inputs x are N(0, 1) and the targets valid for the loss\n"
 "  (0/1 for bce and bce_logits, one-hot for softmax_ce, N(0, 1) for mse), all\n"
 "  drawn from the seed: the same command line gives the same report.\n"
@@ -542,6 +713,14 @@ void cli_usage(FILE *f)
 "  --max-elements N    most elements a --net or --arch network holds:\n"
 "                      parameters, and every layer's input and output for\n"
 "                      each example (about 16 bytes each) [%lld]\n"
+"  Then the hygiene checks: backward into NaN-filled outputs (overwrite),\n"
+"  twice with equal results (reentrant), a second call adding the same\n"
+"  gradient again (accumulate), the check again at other parameters\n"
+"  (second-point) and, after --batch 1, at batch 3 (batch).\n"
+"  --no-hygiene[=LIST]\n"
+"                      skip them all, or the ones named (comma-separated)\n"
+"                      [all run]\n"
+"  --nondet-tol T      reentrant: allow |difference| <= T, >= 0 [0: equal]\n"
 "\n"
 "Check:\n"
 "  --method M          central, forward or richardson [%s]\n"
@@ -554,12 +733,43 @@ void cli_usage(FILE *f)
 "  --sample N          check N elements of every tensor (all of a smaller one)\n"
 "                      [every element]\n"
 "  --strict-kinks      count kinks (non-differentiable points) as failures [off]\n"
+"  --allow-vacuous     a vacuous tensor (zeros compared with zeros) does not\n"
+"                      make the exit status 3 [off]\n"
 "  --adaptive          pass band from each element's own error estimate [off]\n"
 "  --engine E          reference or fast [%s]\n"
 "  --threads N         threads for the fast engine, 0 = all cores [%d]\n"
 "  --screen            random-direction screen of each tensor first [off]\n"
 "  --precision P       float64 or float32: the element type the code under test\n"
-"                      computes in (a layer may declare float32) [float64]\n"
+"                      computes in (a layer may declare float32); float32\n"
+"                      perturbs by floats, steps 2^-8 max(1, |θ|), rtol 3e-4,\n"
+"                      atol 1e-6 and a band floor of 6.1e-5 max|a| per tensor\n"
+"                      unless given [float64]\n"
+"  --mutate N          inject N synthetic faults into backward's results (of\n"
+"                      the layer, or of the network layer holding the tensor),\n"
+"                      one check each, and report per tensor how many the\n"
+"                      check refutes and which survive [off]\n"
+"\n"
+"Teaching (--explain and --sweep need a network):\n"
+"  --explain           before the table, the classic notes' walkthrough: the\n"
+"                      forward pass (z1 = W1 x + b1, a1 = sigmoid(z1), ...), the\n"
+"                      cache, the backward pass (dz2, dW2, db2, dz1, ...) and\n"
+"                      the worst element's finite difference by hand; runs\n"
+"                      the reference engine unless --engine or --screen\n"
+"                      says otherwise [off]\n"
+"  --sweep             the h-curve instead of the report: the error of\n"
+"                      forward, central and richardson differences at each\n"
+"                      step, the best step of each beside the theory's, for\n"
+"                      the 3 worst elements and the worst of each tensor;\n"
+"                      the exit status stays the check's\n"
+"  --sweep-element T[R,C]\n"
+"                      sweep this element instead (W1[0,1], x[0,0]); repeat\n"
+"                      for more; implies --sweep\n"
+"  --sweep-range MAX:MIN  steps from MAX down to MIN [%s:%s]\n"
+"  --sweep-points N    log-spaced steps in the range, 2 to %d [%d]\n"
+"  --sweep-error E     rel (|a-n|/max(|a|,|n|)) or abs (|a-n|) [rel]\n"
+"  --plot FILE         a picture, PNG or SVG by FILE's extension, drawn by\n"
+"                      gnuplot: with --sweep the h-curve, else each tensor's\n"
+"                      rel_err with the tolerance line\n"
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
@@ -579,11 +789,16 @@ void cli_usage(FILE *f)
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
 "\n"
-"Exit status: 0 every gradient passed, 1 a gradient failed (with --expect:\n"
-"or the tool's loss or a gradient disagrees), 2 usage or input error (one\n"
-"line on stderr), 128 + N ended by signal N (SIGINT, SIGTERM, SIGHUP: an\n"
-"--output file is left as it was).\n",
+"Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
+"(a fail, a kink under --strict-kinks, or parameters not restored), a hygiene\n"
+"check failed, or with --expect the tool's loss or a gradient disagrees; 3\n"
+"nothing refuted but an element undecided (the finite difference can neither\n"
+"confirm nor refute it: its reason is in the report) or a tensor vacuous\n"
+"(unless --allow-vacuous); 2 usage or input error (one line on stderr);\n"
+"128 + N ended by signal N (SIGINT, SIGTERM, SIGHUP: an --output file is left\n"
+"as it was).\n",
             (unsigned long long)d.seed, CLI_PLUGIN_TIMEOUT, lim.max_bytes, lim.max_layers,
             lim.max_elements, gc_method_name(d.method), eps, eps_r, rtol, atol,
-            gc_engine_name(d.engine), d.threads);
+            gc_engine_name(d.engine), d.threads, smax, smin, GC_SWEEP_MAX_POINTS,
+            GC_SWEEP_POINTS);
 }

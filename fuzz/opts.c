@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(kinds == 1, "accepted with no network, or more than one");
     }
     free(o.params);
+    free(o.sweep_elems);
     free(text);
     return 0;
 }

@@ -74,7 +74,7 @@ static const struct {
     {NULL, {"--arch", "2-1", "--loss", "hinge"}, "--loss: unknown loss 'hinge'"},
     {NULL, {"--arch", "2-1", "--method", "backward"}, "--method: expected one of central, forward, richardson, got 'backward'"},
     {NULL, {"--arch", "2-1", "--format", "xml"}, "--format: expected one of text, json, junit, got 'xml'"},
-    {NULL, {"--arch", "2-1", "--init", "glorot"}, "--init: expected one of uniform, xavier, he, got 'glorot'"},
+    {NULL, {"--arch", "2-1", "--init", "glorot"}, "--init: expected one of uniform, xavier, he, auto, got 'glorot'"},
     {NULL, {"--arch", "2-1", "--engine", "turbo"}, "--engine: expected one of reference, fast, got 'turbo'"},
     {NULL, {"--arch", "2-2-1", "--param", "W9"}, "--param: no tensor 'W9' in this network (it has W1 b1 W2 b2 x)"},
     {NULL, {"--arch", "2-2-1", "--param", "W1", "--param", "X"}, "--param: no tensor 'X' in this network"},
@@ -393,16 +393,21 @@ END_TEST
  * central differences carry O(eps^2) truncation and O(u/eps) rounding error
  * (about 1e-10 relative here), so some of the 9 elements must fail: exit 1.
  * --quiet keeps stdout empty and the status the same. */
-START_TEST(test_cli_failure_exits_1)
+/* A band of 0 (rtol 0, atol 0) is narrower than any finite difference's
+ * error bound: no element can be confirmed, and a correct gradient is never
+ * refuted: exit 3, every element undecided.  (Exit 1 for a refuted
+ * gradient: the broken plugin, check_cli_layer.c.) */
+START_TEST(test_cli_undecided_exits_3)
 {
     char dir[256];
     result a, q;
     tmpdir_make(dir, sizeof dir);
     const char *args[] = {"--arch", "2-2-1", "--rtol", "0", "--atol", "0", NULL};
     const char *quiet[] = {"--arch", "2-2-1", "--rtol", "0", "--atol", "0", "--quiet", NULL};
-    run_ok(dir, args, 1, &a);
-    ck_assert_msg(strstr(a.out, "fail") != NULL, "exit 1 but no fail in:\n%s", a.out);
-    run_ok(dir, quiet, 1, &q);
+    run_ok(dir, args, 3, &a);
+    ck_assert_msg(strstr(a.out, "undecided") != NULL, "exit 3 but no undecided in:\n%s", a.out);
+    ck_assert_msg(strstr(a.out, " 0 fail") != NULL, "a fail in:\n%s", a.out);
+    run_ok(dir, quiet, 3, &q);
     ck_assert_msg(q.out_len == 0, "--quiet but stdout has: %s", q.out);
     result_free(&a);
     result_free(&q);
@@ -412,7 +417,8 @@ END_TEST
 
 static const char *const all_flags[] = {
     "--net", "--arch", "--act", "--loss", "--batch", "--seed", "--init", "--method", "--eps",
-    "--rtol", "--atol", "--param", "--inputs", "--sample", "--strict-kinks", "--adaptive",
+    "--rtol", "--atol", "--param", "--inputs", "--sample", "--strict-kinks", "--allow-vacuous",
+    "--adaptive",
     "--engine", "--threads", "--screen", "--format", "--output", "--quiet", "--help",
     "--version"};
 
@@ -617,7 +623,7 @@ Suite *make_cli_suite(void)
     tcase_add_test(tc, test_cli_output_file_matches_stdout);
     tcase_add_test(tc, test_cli_failed_run_keeps_output_file);
     tcase_add_test(tc, test_cli_same_seed_same_bytes);
-    tcase_add_test(tc, test_cli_failure_exits_1);
+    tcase_add_test(tc, test_cli_undecided_exits_3);
     tcase_add_test(tc, test_cli_help_and_version);
     tcase_add_loop_test(tc, test_cli_flags_accepted, 0,
                         (int)(sizeof accepted / sizeof accepted[0]));

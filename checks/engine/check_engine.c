@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <gradcheck.h>
+#include <gradcheck/ck.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,18 +310,36 @@ static gc_net *nanny_net(double w, double alpha)
     return net;
 }
 
-/* NaN in L(θ-ε) (w = 0: L(-ε) is NaN) and NaN in the analytic value both
- * give fail, never pass; the report still restores w. */
+/* NaN in L(θ-ε) (w = 0: L(-ε) is NaN) is no verdict at ε: the escalation
+ * measures one-sided away from it (θ, θ + h) and confirms the correct
+ * gradient; NaN in the analytic value with a finite loss is a fail, never
+ * a pass; the report still restores w. */
 START_TEST(test_nan_is_fail)
 {
     gc_report *r = NULL;
     gc_net *net = nanny_net(0.0, 0.0);
     ck_assert_int_eq(gc_check_net(net, NULL, &r, NULL), GC_OK);
-    ck_assert_int_eq(r->rows[0].verdict, GC_FAIL);
-    ck_assert_int_eq(r->nfail, 1);
-    ck_assert(gc_report_failed(r));
+    ck_assert_int_eq(r->rows[0].verdict, GC_PASS);
+    ck_assert(r->rows[0].escalated);
+    ck_assert(isfinite(r->rows[0].numeric));
+    ck_assert_int_eq(r->nfail, 0);
     ck_assert(net->tensors[0]->value[0] == 0.0 && r->restored);
     gc_report_free(r);
+    gc_net_free(net);
+
+    net = nanny_net(-1.0, 0.0); /* L(θ) itself is NaN: nothing can be measured */
+    ck_assert_int_eq(gc_check_net(net, NULL, &r, NULL), GC_OK);
+    ck_assert_int_eq(r->rows[0].verdict, GC_UNDECIDED);
+    ck_assert_int_eq(r->rows[0].reason, GC_REASON_LOSS_NONFINITE);
+    ck_assert_int_eq(gc_report_status(r), GC_STATUS_UNDECIDED);
+    ck_assert_int_eq(r->nreason[GC_REASON_LOSS_NONFINITE], 1);
+    gc_report_free(r);
+    /* the Check helper fails on it, saying undecided and why, not "fail" */
+    char msg[1536];
+    ck_assert_int_eq(gc_ck_net_gradients(net, NULL, msg, sizeof msg, NULL), 0);
+    ck_assert_msg(strstr(msg, "undecided") != NULL && strstr(msg, "loss not finite at θ") != NULL &&
+                      strstr(msg, "elements fail") == NULL,
+                  "%s", msg);
     gc_net_free(net);
 
     net = nanny_net(0.7, 1.0); /* finite loss, NaN analytic */

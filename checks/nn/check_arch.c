@@ -193,6 +193,34 @@ START_TEST(test_from_arch_same_seed_same_bits)
 }
 END_TEST
 
+/* AUTO: he weights before a relu (W1 is drawn first, so its bits are HE's
+ * with the same seed), xavier before a sigmoid (|W2| <= sqrt(6 / (50 + 3))),
+ * and biases U(-1/sqrt(in), 1/sqrt(in)), drawn, not zero. */
+START_TEST(test_from_arch_auto_init)
+{
+    gc_net *a = build("4-50-3", "relu,sigmoid", "mse", 2, GC_INIT_AUTO, 9);
+    gc_net *h = build("4-50-3", "relu,sigmoid", "mse", 2, GC_INIT_HE, 9);
+    /* tensors: W1 b1 W2 b2 */
+    const gc_tensor *W1 = a->tensors[0], *b1 = a->tensors[1];
+    const gc_tensor *W2 = a->tensors[2], *b2 = a->tensors[3];
+    ck_assert_int_eq(a->ntensors, 4);
+    ck_assert_mem_eq(W1->value, h->tensors[0]->value, 200 * sizeof(double));
+    double a2 = sqrt(6.0 / 53.0);
+    for (int i = 0; i < 150; i++)
+        ck_assert_msg(fabs(W2->value[i]) <= a2, "W2[%d] = %g beyond xavier's %g", i, W2->value[i], a2);
+    int nonzero = 0;
+    for (int i = 0; i < 50; i++) {
+        ck_assert_msg(fabs(b1->value[i]) <= 0.5, "b1[%d] = %g beyond 1/sqrt(4)", i, b1->value[i]);
+        nonzero += b1->value[i] != 0.0;
+    }
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fabs(b2->value[i]) <= 1.0 / sqrt(50.0), "b2[%d] = %g", i, b2->value[i]);
+    ck_assert_int_eq(nonzero, 50);
+    gc_net_free(a);
+    gc_net_free(h);
+}
+END_TEST
+
 /* Targets are valid for their loss: one-hot columns for softmax_ce, 0/1 for
  * bce_logits (both kinds seen over 64 draws: P(all equal) = 2^-63), finite
  * for mse; and the loss takes them (gc_net_set_data ran check_target). */
@@ -296,8 +324,8 @@ END_TEST
 
 START_TEST(test_init_names_round_trip)
 {
-    static const gc_init all[] = {GC_INIT_UNIFORM, GC_INIT_XAVIER, GC_INIT_HE};
-    for (int i = 0; i < 3; i++) {
+    static const gc_init all[] = {GC_INIT_UNIFORM, GC_INIT_XAVIER, GC_INIT_HE, GC_INIT_AUTO};
+    for (int i = 0; i < 4; i++) {
         gc_init back = (gc_init)-1;
         const char *name = gc_init_name(all[i]);
         ck_assert_ptr_nonnull(name);
@@ -305,6 +333,7 @@ START_TEST(test_init_names_round_trip)
         ck_assert_int_eq(back, all[i]);
     }
     ck_assert_str_eq(gc_init_name(GC_INIT_XAVIER), "xavier");
+    ck_assert_str_eq(gc_init_name(GC_INIT_AUTO), "auto");
     ck_assert_ptr_null(gc_init_name((gc_init)42));
     ck_assert_int_eq(gc_init_from_name("glorot", NULL), GC_EINVAL);
 }
@@ -325,6 +354,7 @@ Suite *make_arch_suite(void)
     tcase_add_test(tc, test_from_arch_shapes_and_names);
     tcase_add_test(tc, test_from_arch_draw_order);
     tcase_add_test(tc, test_from_arch_same_seed_same_bits);
+    tcase_add_test(tc, test_from_arch_auto_init);
     tcase_add_test(tc, test_from_arch_targets_valid);
     tcase_add_loop_test(tc, test_from_arch_errors, 0,
                         (int)(sizeof bad_builds / sizeof bad_builds[0]));

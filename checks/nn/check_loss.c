@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <gradcheck.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -188,6 +189,57 @@ START_TEST(test_loss_by_name)
 }
 END_TEST
 
+/* The error of a loss scales with the loss, not with its logits: two
+ * logits 1000 and 990, target the first, L = log1p(e^-10) exactly; written
+ * as z - lse (lse ~ 1000, whose ulp is 1.1e-13) it would be off by ~2e-9
+ * relative.  bce_logits at z = 30, t = 1 is log1p(e^-30) ~ 9.4e-14. */
+START_TEST(test_losses_accurate_at_large_logits)
+{
+    gc_mat *P = gc_mat_new(2, 1), *T = gc_mat_new(2, 1);
+    P->data[0] = 1000.0;
+    P->data[1] = 990.0;
+    T->data[0] = 1.0;
+    T->data[1] = 0.0;
+    double L = gc_loss_softmax_ce.value(P, T), want = log1p(exp(-10.0));
+    ck_assert_msg(tu_rel_err(L, want) <= 4 * DBL_EPSILON, "softmax_ce %.17g, want %.17g", L, want);
+    gc_mat *z = gc_mat_new(1, 1), *t = gc_mat_new(1, 1);
+    z->data[0] = 30.0;
+    t->data[0] = 1.0;
+    L = gc_loss_bce_logits.value(z, t);
+    want = log1p(exp(-30.0));
+    ck_assert_msg(tu_rel_err(L, want) <= 4 * DBL_EPSILON, "bce_logits %.17g, want %.17g", L, want);
+    gc_mat_free(P);
+    gc_mat_free(T);
+    gc_mat_free(z);
+    gc_mat_free(t);
+}
+END_TEST
+
+/* A mean over 10^6 elements is as exact as over one: mse against a
+ * double-double sum (Knuth's TwoSum per term: the total is exact to ~u^2,
+ * on any FPU and under valgrind, which has no 80-bit long double) within 4
+ * ulps.  A plain double sum of these 10^6 terms is off by ~1e-13 relative. */
+START_TEST(test_mse_mean_compensated)
+{
+    enum { N = 1000000 };
+    gc_mat *P = gc_mat_new(1, N), *T = gc_mat_new(1, N);
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 11u, 3u);
+    double hi = 0.0, lo = 0.0;
+    for (int i = 0; i < N; i++) {
+        P->data[i] = gc_pcg32_normal(&rng);
+        T->data[i] = 0.0;
+        double x = P->data[i] * P->data[i], t = hi + x, z = t - hi;
+        lo += (hi - (t - z)) + (x - z);
+        hi = t;
+    }
+    double want = (hi + lo) / N, L = gc_loss_mse.value(P, T);
+    ck_assert_msg(tu_rel_err(L, want) <= 4 * DBL_EPSILON, "mse %.17g, want %.17g", L, want);
+    gc_mat_free(P);
+    gc_mat_free(T);
+}
+END_TEST
+
 Suite *make_loss_suite(void)
 {
     Suite *s = suite_create("loss");
@@ -197,6 +249,8 @@ Suite *make_loss_suite(void)
     tcase_add_test(tc, test_bce_saturated_is_not_finite);
     tcase_add_loop_test(tc, test_check_target, 0, (int)(sizeof target_cases / sizeof target_cases[0]));
     tcase_add_test(tc, test_loss_by_name);
+    tcase_add_test(tc, test_losses_accurate_at_large_logits);
+    tcase_add_test(tc, test_mse_mean_compensated);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -29,7 +29,8 @@
  *             failure);
  *   restored  every parameter and input bit-identical after the check;
  *   json      two checks of the same seed write byte-identical JSON;
- *   layer     gc_check_layer passes every built-in layer at random shapes.
+ *   layer     gc_check_layer passes every built-in layer at random shapes,
+ *             every hygiene check included.
  */
 #include <check.h>
 #include <gradcheck/netfile.h>
@@ -453,6 +454,52 @@ static void run_case(const char *name, props_fn prop, props_kind kind, int index
                  name, index, base, c.seed, why, cmd, steps, scmd, swhy);
 }
 
+/* Networks outside the admissibility conditions (props.h), drawn on
+ * purpose: at the defaults a correct backprop is never refuted -- every
+ * element pass, kink or undecided, what is undecided carries a reason --
+ * and the fast engine gives the reference engine's verdict and reason on
+ * every element (the rows a rounding difference could decide, and every
+ * refined or escalated one, are the reference's). */
+START_TEST(test_inadmissible_never_fail)
+{
+    props_case c;
+    uint64_t base = gc_ck_base_seed();
+    props_kind kind = _i % 2 ? PROPS_KINKED : PROPS_SMOOTH;
+    ck_assert_msg(props_case_draw_inadmissible(&c, base, _i, kind) > 0,
+                  "case %d: no inadmissible draw (GC_SEED=%" PRIu64 ")", _i, base);
+    char cmd[512], why[1024], adm[256];
+    props_case_command(&c, "--inputs", cmd, sizeof cmd);
+    props_case_admissible(&c, adm, sizeof adm);
+    gc_report *r[2] = {NULL, NULL};
+    for (int e = 0; e < 2; e++) {
+        gc_net *net = props_case_build(&c, NULL);
+        ck_assert(net != NULL);
+        gc_check_opts o;
+        default_opts(&o, &c);
+        o.engine = e ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+        ck_assert_int_eq(gc_check_net(net, &o, &r[e], NULL), GC_OK);
+        gc_net_free(net);
+        int bad = worst_bad(r[e], 1, why, sizeof why);
+        ck_assert_msg(!bad && r[e]->restored, "case %d (GC_SEED=%" PRIu64 "), inadmissible "
+                      "(%s), %s engine: %s\n  reproduce: %s", _i, base, adm,
+                      gc_engine_name(o.engine), why, cmd);
+    }
+    ck_assert_uint_eq(r[0]->nrows, r[1]->nrows);
+    for (size_t k = 0; k < r[0]->nrows; k++) {
+        const gc_row *a = &r[0]->rows[k], *b = &r[1]->rows[k];
+        ck_assert_msg(a->verdict != GC_UNDECIDED || a->reason != GC_REASON_NONE,
+                      "case %d: an undecided row without a reason: %s", _i, cmd);
+        ck_assert_msg(a->verdict == b->verdict && a->reason == b->reason,
+                      "case %d: %s[%d][%d]: reference %s (%s), fast %s (%s): %s", _i,
+                      r[0]->tensors[a->tensor].name, a->row, a->col,
+                      gc_verdict_name(a->verdict), gc_reason_name(a->reason),
+                      gc_verdict_name(b->verdict), gc_reason_name(b->reason), cmd);
+    }
+    gc_report_free(r[0]);
+    gc_report_free(r[1]);
+}
+END_TEST
+
 START_TEST(test_central_smooth)
 {
     run_case("central", prop_central, PROPS_SMOOTH, _i, "--inputs");
@@ -568,8 +615,16 @@ START_TEST(test_layer_check_builtins)
     char why[1024];
     int bad = worst_bad(r, kinks_ok, why, sizeof why);
     int restored = r->restored;
+    char hygiene[320] = "";
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++)
+        if (r->hygiene->check[i].status == GC_HYGIENE_FAIL)
+            snprintf(hygiene, sizeof hygiene, "%s: %s", gc_hygiene_name(i),
+                     r->hygiene->check[i].detail);
+    ck_assert_msg(r->hygiene != NULL, "layer check of %s: no hygiene report", lname);
     gc_report_free(r);
     gc_layer_free(l);
+    ck_assert_msg(hygiene[0] == '\0', "layer check of %s flagged by hygiene (GC_SEED=%" PRIu64
+                  ", case %d): %s", lname, base, _i, hygiene);
     /* No command line checks a lone layer: name the C call and the seed. */
     ck_assert_msg(!bad,
                   "layer check of %s fails (GC_SEED=%" PRIu64 ", case %d): %s\n"
@@ -764,6 +819,7 @@ Suite *make_props_suite(void)
     tcase_add_test(tc, test_cases_are_well_formed);
     tcase_add_test(tc, test_admissible_rejects);
     tcase_add_loop_test(tc, test_central_smooth, 0, n);
+    tcase_add_loop_test(tc, test_inadmissible_never_fail, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_kinked_pass_or_kink, 0, (n + 1) / 2);
     tcase_add_loop_test(tc, test_central_reference_engine, 0, (n + 3) / 4);
     tcase_add_loop_test(tc, test_kink_forced, 0, (n + 1) / 2);

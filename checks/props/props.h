@@ -51,9 +51,12 @@ typedef struct props_case {
 } props_case;
 
 /*
- * Admissible cases: the properties claim "a correct backprop passes the
- * check", which finite differences in double can only deliver on a
- * well-conditioned network.  The conditions, and why (u = 2^-53, eps 1e-6,
+ * Admissible cases: the properties claim "a correct backprop is confirmed
+ * (passes)", which finite differences in double can only deliver on a
+ * well-conditioned network.  Outside these conditions a correct backprop
+ * must still never be refuted, but may come out undecided: they are the
+ * statement of where undecided is expected (test_inadmissible_never_fail
+ * draws such networks on purpose).  The conditions, and why (u = 2^-53, eps 1e-6,
  * atol 1e-8; the numeric derivative's roundoff is ~u S / eps for a loss
  * computed from terms of size S):
  *   - |L| <= PROPS_MAX_LOSS (10): u 10 / 1e-6 ~ 1e-9, a factor 10 below
@@ -77,8 +80,8 @@ typedef struct props_case {
  *     perturbing one parameter then crosses several kinks exactly at θ and
  *     backprop's relu'(0) convention can give a value outside the one-sided
  *     slopes at every scale: not a subgradient of L, and the engine says
- *     fail on purpose (lib/engine/row.c, refine; checks/engine/check_kink.c,
- *     test_exact_kinks_autodiff_convention_is_fail).  elu (alpha 1) is
+ *     undecided, "kink at θ" (lib/engine/row.c, refine; checks/engine/
+ *     check_kink.c, test_exact_kinks_autodiff_convention_is_undecided).  elu (alpha 1) is
  *     C1 but its second derivative jumps at 0: a central difference
  *     straddling 0 is only first-order accurate (error ~ eps |dL/dy| / 4);
  *   - at most one relu / leaky_relu input within PROPS_NEAR_KINK_RELU
@@ -114,6 +117,12 @@ typedef struct props_case {
  * of draws it took, 0 when none of PROPS_MAX_REDRAWS was admissible.
  * Deterministic in (base, index, kind). */
 int props_case_draw(props_case *c, uint64_t base, int index, props_kind kind);
+
+/* Draw as props_case_draw, from streams of its own, until a case builds
+ * and is NOT admissible: the networks where a double finite difference
+ * cannot confirm a correct gradient, which must come out pass, kink or
+ * undecided -- never fail.  Returns the draws it took, 0 when none. */
+int props_case_draw_inadmissible(props_case *c, uint64_t base, int index, props_kind kind);
 
 /* Nonzero when c is admissible (above); otherwise why (may be NULL) says
  * which condition fails. */

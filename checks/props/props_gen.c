@@ -113,6 +113,23 @@ int props_case_draw(props_case *c, uint64_t base, int index, props_kind kind)
     return 0;
 }
 
+int props_case_draw_inadmissible(props_case *c, uint64_t base, int index, props_kind kind)
+{
+    gc_pcg32 rng;
+    /* streams apart from props_case_draw's 3 index + kind */
+    gc_pcg32_seed(&rng, base, 0x1aad0000ull + 3u * (uint64_t)index + (uint64_t)kind);
+    for (int tries = 1; tries <= PROPS_MAX_REDRAWS; tries++) {
+        draw_once(c, &rng, kind);
+        gc_error err = {0};
+        gc_net *net = props_case_build(c, &err);
+        int ok = net != NULL && !props_case_admissible(c, NULL, 0);
+        gc_net_free(net);
+        if (ok)
+            return tries;
+    }
+    return 0;
+}
+
 int props_case_admissible(const props_case *c, char *why, size_t size)
 {
     char dummy[8];

@@ -3,6 +3,7 @@
  * gc_check_chain: a network (every parameter tensor, then the input "x"),
  * and one layer under L = sum(R .* layer(X)).
  */
+#include "engine/hygiene.h"
 #include "engine/run.h"
 #include "engine/fast.h"
 
@@ -73,9 +74,15 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     target_of_input(&tg[net->ntensors], net->act[0], net->dact[0]);
     const gc_chain ch = {.nlayers = net->nlayers, .layers = net->layers, .act = net->act,
                          .loss_from = net_loss_from, .prepare = net_prepare,
-                         .leave_clean = net_leave_clean, .ctx = net, .net = net};
+                         .leave_clean = net_leave_clean, .ctx = net, .net = net,
+                         .dact = net->dact};
     rc = gc_check_chain(&ch, tg, net->ntensors + 1, o.inputs, &o, "gc_check_net", out, err);
     free(tg);
+    if (rc == GC_OK && o.mutate > 0 && (rc = gc_mutation_run_net(net, &o, *out)) != GC_OK) {
+        gc_report_free(*out); /* mutation testing: engine/hygiene.h */
+        *out = NULL;
+        gc_error_set(err, rc, "gc_check_net: out of memory");
+    }
     return rc;
 }
 
@@ -84,6 +91,7 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
 typedef struct layer_ctx {
     gc_layer *layer;
     gc_mat *X, *Y, *R, *dX;
+    uint64_t seed; /* a stochastic layer's draws replay from it */
 } layer_ctx;
 
 /* L = sum over elements of R .* layer(X): linear in Y, so dL/dY = R. */
@@ -91,6 +99,7 @@ static double layer_loss_from(void *ctx, int k)
 {
     layer_ctx *c = ctx;
     (void)k; /* one layer: always recompute it */
+    gc_replay_reseed(c->layer, c->seed);
     c->layer->ops->forward(c->layer, c->Y, c->X);
     double L = 0.0;
     size_t n = gc_mat_size(c->Y);
@@ -151,8 +160,10 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     if (layer->ops->caps & GC_CAP_FLOAT32)
         o.precision = GC_PRECISION_FLOAT32;
     layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
-                   gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch)};
-    gc_mat *act[2] = {c.X, c.Y};
+                   gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch), o.seed};
+    gc_pcg32 replay, *user_rng = layer->rng;
+    layer->rng = &replay;
+    gc_mat *act[2] = {c.X, c.Y}, *dact[2] = {c.dX, c.R};
     gc_target tg[GC_LAYER_MAX_PARAMS + 1];
     if (c.X == NULL || c.Y == NULL || c.R == NULL || c.dX == NULL ||
         gc_layer_reserve(layer, batch) != GC_OK) { /* ops->workspace for this batch */
@@ -164,10 +175,13 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
         target_of_input(&tg[layer->nparams], c.X, c.dX);
         const gc_chain ch = {.nlayers = 1, .layers = &c.layer, .act = act,
                              .loss_from = layer_loss_from, .prepare = layer_prepare,
-                             .ctx = &c};
+                             .ctx = &c, .dact = dact};
         rc = gc_check_chain(&ch, tg, layer->nparams + 1, o.params == NULL, &o,
                             "gc_check_layer", out, err);
+        if (rc == GC_OK)
+            rc = gc_beyond_layer(layer, batch, &o, c.X, c.R, out, err);
     }
+    layer->rng = user_rng;
     gc_mat_free(c.X);
     gc_mat_free(c.Y);
     gc_mat_free(c.R);

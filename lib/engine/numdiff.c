@@ -8,26 +8,50 @@
 #include <float.h>
 #include <math.h>
 
-double gc_fd_slope_noise(double lm, double L0, double lp, double h)
+double gc_fd_unit(const gc_check_opts *o)
 {
-    return 4.0 * DBL_EPSILON * (fabs(lm) + 2.0 * fabs(L0) + fabs(lp)) / h;
+    return o->precision == GC_PRECISION_FLOAT32 ? 0x1p-24 : 0x1p-53;
+}
+
+double gc_fd_step(const gc_check_opts *o, double x0)
+{
+    return o->precision == GC_PRECISION_FLOAT32 ? o->eps * fmax(1.0, fabs(x0)) : o->eps;
+}
+
+double gc_fd_floor(const gc_check_opts *o, double grad_scale)
+{
+    if (o->precision != GC_PRECISION_FLOAT32 || !isfinite(grad_scale))
+        return 0.0;
+    return GC_FLOAT32_FLOOR_C * 0x1p-24 * grad_scale;
+}
+
+double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
+{
+    double far = fmax(fabs(l1), fabs(l2)) - fabs(c->L0);
+    return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
+}
+
+double gc_fd_moved(const gc_check_opts *o, double x0, double h)
+{
+    double x = x0 + h;
+    return o->precision == GC_PRECISION_FLOAT32 ? (double)(float)x : x;
 }
 
 /* Central difference on [θ-h, θ+h] with the steps actually taken: x0 ± h
  * is rounded, and dividing by the rounded step (xp - xm, exact here) rather
  * than 2h removes an error of ulp(x0)/h relative.  `query`: the two sides
- * are also those of a kink-hook query. */
+ * are also those of a kink-hook query.  *bad gets bit 1 (low) or 2 (high)
+ * for a side whose loss is not finite. */
 static double central_at(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0, double h,
-                         int query, double *lm_out, double *lp_out, int *finite)
+                         int query, double *lm_out, double *lp_out, int *bad)
 {
-    double xm = x0 - h, xp = x0 + h;
+    double xm = gc_fd_moved(c->o, x0, -h), xp = gc_fd_moved(c->o, x0, h);
     double lm = gc_eval_loss(c->ev, t, i, xm);
     if (query)
         gc_eval_mark_low(c->ev, t->layer);
     double lp = gc_eval_loss(c->ev, t, i, xp);
     gc_eval_restore(c->ev, t, i, x0);
-    if (!isfinite(lm) || !isfinite(lp))
-        *finite = 0;
+    *bad = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
     *lm_out = lm;
     *lp_out = lp;
     return (lp - lm) / (xp - xm);
@@ -35,12 +59,13 @@ static double central_at(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
 
 /* The two one-sided slopes and their roundoff bound from L(θ-ε), L(θ),
  * L(θ+ε).  On a smooth L, s+ - s- = ε L″ + O(ε³); across a kink, O(1). */
-static void slopes(gc_fd_point *p, double x0, double eps, double L0, double lm, double lp)
+static void slopes(const gc_fd_ctx *c, gc_fd_point *p, double x0, double eps, double lm,
+                   double lp)
 {
-    double xm = x0 - eps, xp = x0 + eps;
-    p->slope_lo = (L0 - lm) / (x0 - xm);
-    p->slope_hi = (lp - L0) / (xp - x0);
-    p->noise = gc_fd_slope_noise(lm, L0, lp, eps);
+    double xm = gc_fd_moved(c->o, x0, -eps), xp = gc_fd_moved(c->o, x0, eps);
+    p->slope_lo = (c->L0 - lm) / (x0 - xm);
+    p->slope_hi = (lp - c->L0) / (xp - x0);
+    p->noise = 2.0 * gc_fd_delta(c, lm, lp) / (xp - x0);
 }
 
 /*
@@ -101,26 +126,27 @@ double gc_richardson_weight(int levels)
 }
 
 /* Roundoff bound of the extrapolated value Σ c_i D(h_i): each D(h_i) =
- * (L+ - L-)/(2h_i) carries the losses' rounding, taken as one DBL_EPSILON
- * (2 ulps) of each: DBL_EPSILON (|L+| + |L-|) / (2 h_i). */
-static double richardson_roundoff(const double *Lm, const double *Lp, const double *step, int n)
+ * (L+ - L-)/(xp - xm) carries 2δ of rounding over its step. */
+static double richardson_roundoff(const gc_fd_ctx *c, const double *Lm, const double *Lp,
+                                  const double *step, int n)
 {
     double bound = 0.0;
     for (int i = 0; i < n; i++)
-        bound += fabs(richardson_coef(i, n)) * DBL_EPSILON * (fabs(Lp[i]) + fabs(Lm[i])) /
-                 step[i];
+        bound += fabs(richardson_coef(i, n)) * 2.0 * gc_fd_delta(c, Lm[i], Lp[i]) / step[i];
     return bound;
 }
 
+/* Forward: (L(θ+ε) - L0) / ε, its bound the roundoff 2δ/ε alone until
+ * gc_fd_slopes adds the truncation it cannot see from two losses. */
 static void forward_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
                             gc_fd_point *p)
 {
-    double xp = x0 + c->o->eps;
+    double xp = gc_fd_moved(c->o, x0, p->step);
     double lp = gc_eval_loss(c->ev, t, i, xp);
     gc_eval_restore(c->ev, t, i, x0);
-    if (!isfinite(lp))
-        p->finite = 0;
+    p->bad_side = isfinite(lp) ? 0 : 2;
     p->numeric = (lp - c->L0) / (xp - x0);
+    p->bound = 2.0 * gc_fd_delta(c, lp, c->L0) / (xp - x0);
 }
 
 static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
@@ -128,32 +154,49 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
 {
     double D[GC_RICHARDSON_LEVELS], Lm[GC_RICHARDSON_LEVELS], Lp[GC_RICHARDSON_LEVELS];
     double step[GC_RICHARDSON_LEVELS];
-    double h = c->o->eps;
+    double h = p->step;
     for (int lvl = 0; lvl < GC_RICHARDSON_LEVELS; lvl++, h *= 0.5) {
-        D[lvl] = central_at(c, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &p->finite);
-        step[lvl] = (x0 + h) - (x0 - h);
+        int bad;
+        D[lvl] = central_at(c, t, i, x0, h, lvl == 0, &Lm[lvl], &Lp[lvl], &bad);
+        p->bad_side |= bad;
+        step[lvl] = gc_fd_moved(c->o, x0, h) - gc_fd_moved(c->o, x0, -h);
         if (lvl == 0)
             p->hook = gc_eval_kink_hook(c->ev, t->layer);
     }
     double trunc;
     p->numeric = gc_richardson(D, GC_RICHARDSON_LEVELS, &trunc);
-    double rnd = richardson_roundoff(Lm, Lp, step, GC_RICHARDSON_LEVELS);
-    p->num_err = trunc > rnd ? trunc : rnd;
-    if (isnan(trunc) || isnan(rnd))
-        p->num_err = NAN;
-    slopes(p, x0, c->o->eps, c->L0, Lm[0], Lp[0]);
+    p->trunc_est = trunc;
+    p->bound = trunc + richardson_roundoff(c, Lm, Lp, step, GC_RICHARDSON_LEVELS);
+    slopes(c, p, x0, p->step, Lm[0], Lp[0]);
+}
+
+/* Central: the roundoff 2δ over the step, and the truncation ε²|L‴|/6
+ * estimated as ε |s+ - s-| = ε² |L″|: it takes |L‴| <= 6 |L″| near θ, a
+ * curvature that changes on a scale of one unit of θ; at ε = 1e-6 either is
+ * ~1e-12 |L″| and the roundoff decides. */
+static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
+                            gc_fd_point *p)
+{
+    double lm, lp;
+    p->numeric = central_at(c, t, i, x0, p->step, 1, &lm, &lp, &p->bad_side);
+    p->hook = gc_eval_kink_hook(c->ev, t->layer);
+    slopes(c, p, x0, p->step, lm, lp);
+    double step = gc_fd_moved(c->o, x0, p->step) - gc_fd_moved(c->o, x0, -p->step);
+    p->bound = 2.0 * gc_fd_delta(c, lm, lp) / step +
+               0.5 * step * fabs(p->slope_hi - p->slope_lo);
 }
 
 void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)
 {
     const double x0 = t->value[i];
-    double lm, lp;
-    p->num_err = NAN;
+    p->bound = p->trunc_est = NAN;
     p->slope_lo = p->slope_hi = NAN;
     p->noise = 0.0;
     p->hook = 0;
-    p->refined = 0;
-    p->finite = isfinite(c->L0) ? 1 : 0;
+    p->refined = p->escalated = 0;
+    p->bad_side = 0;
+    p->step = gc_fd_step(c->o, x0);
+    p->floor = gc_fd_floor(c->o, t->grad_scale);
     switch (c->o->method) {
     case GC_METHOD_FORWARD:
         forward_element(c, t, i, x0, p);
@@ -163,11 +206,12 @@ void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point
         break;
     case GC_METHOD_CENTRAL:
     default:
-        p->numeric = central_at(c, t, i, x0, c->o->eps, 1, &lm, &lp, &p->finite);
-        p->hook = gc_eval_kink_hook(c->ev, t->layer);
-        slopes(p, x0, c->o->eps, c->L0, lm, lp);
+        central_element(c, t, i, x0, p);
         break;
     }
+    p->finite = isfinite(c->L0) && p->bad_side == 0;
+    if (!p->finite)
+        p->bound = NAN;
     gc_eval_restore(c->ev, t, i, x0);
 }
 
@@ -175,7 +219,13 @@ void gc_fd_slopes(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point 
 {
     const double x0 = t->value[i];
     double lm, lp;
-    (void)central_at(c, t, i, x0, c->o->eps, 1, &lm, &lp, &p->finite);
+    int bad;
+    (void)central_at(c, t, i, x0, p->step, 1, &lm, &lp, &bad);
+    p->bad_side |= bad;
     p->hook = gc_eval_kink_hook(c->ev, t->layer);
-    slopes(p, x0, c->o->eps, c->L0, lm, lp);
+    slopes(c, p, x0, p->step, lm, lp);
+    p->bound += 0.5 * fabs(p->slope_hi - p->slope_lo);
+    p->finite = isfinite(c->L0) && p->bad_side == 0;
+    if (!p->finite)
+        p->bound = NAN;
 }

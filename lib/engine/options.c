@@ -26,6 +26,16 @@ void gc_check_opts_init(gc_check_opts *opts)
     opts->engine = GC_ENGINE_FAST;
 }
 
+void gc_check_opts_float32(gc_check_opts *opts)
+{
+    if (opts == NULL)
+        return;
+    opts->precision = GC_PRECISION_FLOAT32;
+    opts->eps = 0.0;
+    opts->rtol = GC_DEFAULT_RTOL_FLOAT32;
+    opts->atol = GC_DEFAULT_ATOL_FLOAT32;
+}
+
 int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
 {
     if (in == NULL)
@@ -37,8 +47,11 @@ int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "unknown method %d", (int)o->method);
     if (!(o->eps >= 0.0) || !isfinite(o->eps))
         return gc_error_set(err, GC_EINVAL, "eps must be a finite number >= 0, got %g", o->eps);
+    if (o->precision != GC_PRECISION_FLOAT64 && o->precision != GC_PRECISION_FLOAT32)
+        return gc_error_set(err, GC_EINVAL, "unknown precision %d", (int)o->precision);
     if (o->eps == 0.0)
-        o->eps = gc_method_default_eps(o->method);
+        o->eps = o->precision == GC_PRECISION_FLOAT32 ? GC_DEFAULT_EPS_FLOAT32
+                                                       : gc_method_default_eps(o->method);
     if (!(o->rtol >= 0.0) || !isfinite(o->rtol))
         return gc_error_set(err, GC_EINVAL, "rtol must be a finite number >= 0, got %g", o->rtol);
     if (!(o->atol >= 0.0) || !isfinite(o->atol))
@@ -47,6 +60,9 @@ int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "sample must be >= 0, got %d", o->sample);
     if (o->engine != GC_ENGINE_REFERENCE && o->engine != GC_ENGINE_FAST)
         return gc_error_set(err, GC_EINVAL, "unknown engine %d", (int)o->engine);
+    if (o->mutate < 0 || !(o->nondet_tol >= 0.0) || !isfinite(o->nondet_tol))
+        return gc_error_set(err, GC_EINVAL, "mutate must be >= 0 and nondet_tol a finite "
+                            "number >= 0, got %d and %g", o->mutate, o->nondet_tol);
     if (o->threads < 0)
         return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
                             o->threads);

@@ -32,16 +32,16 @@ static void parallel_row(void *ctx, int tid, size_t k)
     parallel_job *j = ctx;
     gc_run *run = j->run;
     const gc_check_opts *o = &run->o;
-    const gc_fd_ctx c = {j->ev[tid], o, run->L0};
+    const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale};
     gc_row *row = &run->r->rows[k];
     gc_fd_point p;
     /* located here, not before: the first write to each page of the rows is
      * a page fault, and these run in parallel */
     gc_plan_locate(row, k, run->r, run->tg, run->elem);
-    gc_row_decide(&c, run->tg, row, &p);
-    /* a refined verdict rests on slopes at steps down to ε/16^4, which the
-     * box of gc_verdict_stable does not cover: always the reference's */
-    if (p.refined || !gc_verdict_stable(row->analytic, &p, o, j->bound))
+    gc_row_decide(&c, run->tg, row, &p, 1);
+    /* a row undecided at ε is refined or escalated at steps the box of
+     * gc_verdict_stable does not cover: always by the reference */
+    if (!gc_verdict_stable(row->analytic, &p, o, j->bound))
         j->recheck[k] = 1;
     run->ranks[k].rel = row->rel_err;
     run->ranks[k].idx = k;
@@ -109,11 +109,11 @@ static gc_eval **new_evaluators(const gc_net *net, int n)
  * element's layer on, then the cache made clean for the next. */
 static void recheck_rows(gc_run *run, const unsigned char *recheck)
 {
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0};
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale};
     for (size_t k = 0; k < run->r->nrows; k++) {
         if (!recheck[k])
             continue;
-        gc_row_decide(&c, run->tg, &run->r->rows[k], NULL);
+        gc_row_decide(&c, run->tg, &run->r->rows[k], NULL, 0);
         run->ch->loss_from(run->ch->ctx, run->tg[run->r->rows[k].tensor].layer);
         run->ranks[k].rel = run->r->rows[k].rel_err;
     }

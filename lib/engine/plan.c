@@ -7,6 +7,7 @@
 #include "engine/plan.h"
 #include "report/summary.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +196,31 @@ int gc_values_restored(const gc_target *tg, int n, const double *snap)
         off += gc_target_size(&tg[t]);
     }
     return ok;
+}
+
+double gc_chain_loss_scale(const gc_chain *ch, double L0)
+{
+    double S = fabs(L0);
+    for (int k = 1; ch->dact != NULL && k <= ch->nlayers; k++) {
+        const gc_mat *y = ch->act[k], *dy = ch->dact[k];
+        size_t n = gc_mat_size(y);
+        for (size_t e = 0; e < n; e++) {
+            double term = fabs(y->data[e] * dy->data[e]);
+            S += isnan(term) ? INFINITY : term;
+        }
+    }
+    return isnan(S) ? INFINITY : S;
+}
+
+void gc_targets_grad_scale(gc_target *tg, int n)
+{
+    for (int t = 0; t < n; t++) {
+        double m = 0.0;
+        for (size_t i = 0; i < gc_target_size(&tg[t]); i++) {
+            double g = fabs(tg[t].grad[i]);
+            if (!(g <= m))
+                m = isnan(m) ? m : g;
+        }
+        tg[t].grad_scale = m;
+    }
 }

@@ -30,7 +30,16 @@ typedef struct gc_chain {
     void (*leave_clean)(void *ctx);
     void *ctx;
     const gc_net *net; /* the network, else NULL (no sparse-change evaluator) */
+    /* After prepare: dL/dy of every value y the loss is computed from, as
+     * pairs act[k] (k >= 1) and dact[k]; NULL: only |L| (see
+     * gc_chain_loss_scale). */
+    gc_mat **dact;
 } gc_chain;
+
+/* The loss's rounding sensitivity S = |L0| + Σ_{k >= 1} Σ |act[k] dact[k]|
+ * (engine/numdiff.h: what one rounding of every value moves L by); Inf
+ * where a product is not finite (a saturated probability's 1/(1-p)). */
+double gc_chain_loss_scale(const gc_chain *ch, double L0);
 
 /* One tensor to check: `value` is perturbed in place by the reference
  * evaluator, `grad` holds the analytic gradient (same shape), layer `layer`
@@ -42,7 +51,11 @@ typedef struct gc_target {
     const double *grad;
     int layer;
     int net_index; /* its index in net->tensors, GC_FAST_INPUT for the input "x" */
+    double grad_scale; /* max |grad| (NaN first), set after the chain's prepare */
 } gc_target;
+
+/* Every target's grad_scale from its current grad. */
+void gc_targets_grad_scale(gc_target *tg, int n);
 
 static inline size_t gc_target_size(const gc_target *t)
 {

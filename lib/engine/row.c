@@ -1,9 +1,11 @@
 /*
  * row.c -- one row of the report: the element's numbers (numdiff.c), the
- * verdict (verdict.c), and the kink probing that may revise a fail: the
- * slopes forward lacks, and refinement at finer one-sided steps.
+ * verdict (verdict.c), and what may revise an undecided one: the slopes
+ * forward lacks, the refinement of a kinked element at finer one-sided
+ * steps, and the escalation (escalate.c) of one that noise left undecided.
  */
 #include "engine/row.h"
+#include "engine/escalate.h"
 #include "engine/verdict.h"
 
 #include <math.h>
@@ -13,66 +15,104 @@
 
 /*
  * Refinement of a kinked element that a does not fit at step ε: the
- * one-sided slopes again at h = ε/16, ε/256, ... (REFINE_LEVELS); kink as
- * soon as a fits them (widened as at ε), fail when no level is left.
- * Why: several kinks inside [θ-ε, θ+ε] on both sides of θ average the
- * slopes at ε with the outer pieces' slopes, while the derivative at θ is a
- * property of arbitrarily small neighbourhoods.  A level is tried only while
- * the slopes' roundoff bound stays within 4 tol, so a fit means |a - s| <=
- * ~5 tol at worst; a kink exactly at θ keeps its slopes at every scale and
- * stays a fail (checks/engine/check_kink.c, test_exact_kinks_autodiff_
- * convention_is_fail).  Every loss is counted in nevals.
+ * one-sided slopes (and the kink hooks) again at h = ε/16, ε/256, ...
+ * (REFINE_LEVELS).  Kink as soon as a fits them (widened as at ε).  When
+ * no level is left: fail if the finest level tried is smooth (no hook, the
+ * slopes agree) and its central difference refutes a beyond band + bound;
+ * else undecided "kink at θ".  Why: several kinks inside [θ-ε, θ+ε] on both
+ * sides of θ average the slopes at ε with the outer pieces' slopes, while
+ * the derivative at θ is a property of arbitrarily small neighbourhoods --
+ * and only the finest scale may refute, since a coarser one can look smooth
+ * with kinks hidden inside it.  A kink exactly at θ keeps its slopes at
+ * every scale, and there a is no one-sided derivative: the relu'(0)
+ * convention, which finite differences can neither confirm nor refute.  A
+ * level is tried only while the slopes' roundoff bound stays within 4 tol,
+ * so a fit means |a - s| <= ~5 tol at worst.  Every loss is counted in
+ * nevals.
  */
 static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
-                         gc_fd_point *p)
+                         gc_fd_point *p, gc_reason *why)
 {
     const gc_check_opts *o = c->o;
     const double x0 = t->value[i], L0 = c->L0;
     const double tolmag = fmax(fmax(fabs(a), fabs(p->slope_lo)), fabs(p->slope_hi));
     const double tol = o->rtol * tolmag > o->atol ? o->rtol * tolmag : o->atol;
-    double h = o->eps;
+    double h = p->step, n = NAN, B = NAN;
+    int smooth = 0;
     p->refined = 1;
+    *why = GC_REASON_KINK_AT_THETA;
     for (int lvl = 1; lvl <= REFINE_LEVELS; lvl++) {
         h /= REFINE_FACTOR;
-        const double xm = x0 - h, xp = x0 + h;
+        const double xm = gc_fd_moved(o, x0, -h), xp = gc_fd_moved(o, x0, h);
         /* the roundoff at h, sized by the losses at ε (within O(ε) of these) */
-        if (!(p->noise * o->eps / h <= 4.0 * tol) || xm == x0 || xp == x0)
+        if (!(p->noise * p->step / h <= 4.0 * tol) || xm == x0 || xp == x0)
             break;
         const double lm = gc_eval_loss(c->ev, t, i, xm);
+        gc_eval_mark_low(c->ev, t->layer);
         const double lp = gc_eval_loss(c->ev, t, i, xp);
+        const int hook = gc_eval_kink_hook(c->ev, t->layer);
         gc_eval_restore(c->ev, t, i, x0);
         if (!isfinite(lm) || !isfinite(lp))
             break;
         const double slo = (L0 - lm) / (x0 - xm), shi = (lp - L0) / (xp - x0);
+        const double delta = gc_fd_delta(c, lm, lp);
         int fits;
-        (void)gc_slopes_kinked(a, slo, shi, gc_fd_slope_noise(lm, L0, lp, h), h, 0, o, &fits);
-        if (fits)
+        smooth = !gc_slopes_kinked(a, slo, shi, 2.0 * delta / (xp - x0), h, hook, o, &fits);
+        if (fits) {
+            *why = GC_REASON_NONE;
             return GC_KINK;
+        }
+        n = (lp - lm) / (xp - xm);
+        B = 2.0 * delta / (xp - xm) + 0.5 * (xp - xm) * fabs(shi - slo);
     }
-    return GC_FAIL;
+    gc_reason r;
+    if (smooth && gc_decide(a, n, B, gc_band(a, n, NAN, p->floor, o), &r) == GC_FAIL) {
+        p->numeric = n;
+        p->bound = B;
+        *why = GC_REASON_NONE;
+        return GC_FAIL;
+    }
+    return GC_UNDECIDED;
 }
 
-void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out)
+void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out,
+                   int at_eps_only)
 {
     const gc_target *t = &tg[row->tensor];
+    const double a = row->analytic;
     size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
     gc_fd_point p;
+    gc_reason why;
     gc_fd_element(c, t, i, &p);
-    gc_verdict v = gc_judge(row->analytic, &p, c->o);
-    if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD) {
+    gc_verdict v = gc_judge(a, &p, c->o, &why);
+    if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p.finite) {
         gc_fd_slopes(c, t, i, &p);
-        v = gc_judge(row->analytic, &p, c->o);
+        v = gc_judge(a, &p, c->o, &why);
     }
-    if (v == GC_FAIL && gc_refinable(row->analytic, &p, c->o))
-        v = refine(c, t, i, row->analytic, &p);
+    /* float32's step (u^(1/3) |θ|) is large enough that the truncation
+     * estimate ε|s+ - s-| can miss a fast-changing curvature: a refutation
+     * at ε is only a reason to measure again */
+    if (v == GC_FAIL && c->o->precision == GC_PRECISION_FLOAT32 && isfinite(a)) {
+        v = GC_UNDECIDED;
+        why = GC_REASON_NOISE;
+    }
+    if (v == GC_UNDECIDED && !at_eps_only) {
+        if (why == GC_REASON_KINK_AT_THETA)
+            v = refine(c, t, i, a, &p, &why);
+        else
+            v = gc_escalate(c, t, i, a, &p, &why);
+    }
     row->numeric = p.numeric;
-    row->abs_err = fabs(row->analytic - p.numeric);
-    row->rel_err = gc_rel_error(row->analytic, p.numeric);
-    row->num_err = p.num_err;
+    row->abs_err = fabs(a - p.numeric);
+    row->rel_err = gc_rel_error(a, p.numeric);
+    row->num_err = p.bound;
+    row->band = gc_band(a, p.numeric, p.escalated ? NAN : p.trunc_est, p.floor, c->o);
     row->slope_lo = p.slope_lo;
     row->slope_hi = p.slope_hi;
     row->hook = p.hook;
     row->verdict = v;
+    row->reason = v == GC_UNDECIDED ? why : GC_REASON_NONE;
+    row->escalated = p.escalated;
     if (out != NULL)
         *out = p;
 }

@@ -1,6 +1,6 @@
 /*
  * engine/row.h -- one row of the report (private): an element's numbers,
- * its verdict, and the kink probing that may revise it.
+ * its verdict, the kink refinement and the escalation that may revise it.
  */
 #ifndef GC_ENGINE_ROW_H
 #define GC_ENGINE_ROW_H
@@ -8,7 +8,10 @@
 #include "engine/numdiff.h"
 
 /* Fill row's numbers and verdict (row->tensor, row, col and analytic set);
- * *out (may be NULL) gets the numbers the verdict came from. */
-void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out);
+ * *out (may be NULL) gets the numbers the verdict came from.  `at_eps_only`:
+ * stop after step ε (a row left undecided there is refined or escalated by
+ * the caller's own gc_row_decide later). */
+void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out,
+                   int at_eps_only);
 
 #endif

@@ -107,12 +107,12 @@ static int rows_in_layer_order(gc_run *run)
     }
     for (size_t k = 0; k < r->nrows; k++)
         gc_plan_locate(&r->rows[k], k, r, run->tg, run->elem);
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0};
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale};
     size_t done = 0;
     for (int q = 0; q < run->n; q++) {
         const gc_tensor_report *tr = &r->tensors[order[q]];
         for (size_t k = 0; k < tr->count; k++) {
-            gc_row_decide(&c, run->tg, &r->rows[tr->first + k], NULL);
+            gc_row_decide(&c, run->tg, &r->rows[tr->first + k], NULL, 0);
             if (run->o.progress != NULL)
                 run->o.progress(run->o.progress_ctx, ++done, r->nrows);
         }
@@ -168,6 +168,8 @@ int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_defau
     memcpy(all, tg, (size_t)nall * sizeof *all);
     gc_run run = {.ch = ch, .o = *o, .tg = tg, .nevals = 1};
     run.L0 = ch->prepare(ch->ctx);
+    run.scale = gc_chain_loss_scale(ch, run.L0);
+    gc_targets_grad_scale(tg, nall);
     run.n = gc_plan_select(tg, nall, o, want_x_default);
     run.reference = gc_eval_reference_new(ch);
     rc = run.reference == NULL ? GC_ENOMEM : run_steps(&run);

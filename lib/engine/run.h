@@ -13,6 +13,7 @@ typedef struct gc_run {
     const gc_chain *ch;
     gc_check_opts o;         /* resolved */
     double L0;               /* the unperturbed loss */
+    double scale;            /* its rounding sensitivity (gc_fd_ctx.scale) */
     const gc_target *tg;     /* n selected targets */
     int n;
     gc_eval *reference;      /* the reference evaluator over ch */

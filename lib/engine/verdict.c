@@ -1,10 +1,17 @@
 /*
- * verdict.c -- the pass/fail rule: pass, kink or fail from an element's
- * numbers alone.  Every comparison is written so that NaN fails.
+ * verdict.c -- the three-valued rule: pass, kink, fail or undecided from an
+ * element's numbers alone.  Every comparison is written so that NaN does not
+ * pass: a NaN a is refuted, a NaN loss leaves the element undecided.
  */
 #include "engine/verdict.h"
 
 #include <math.h>
+
+/* The larger; NaN when b is NaN (callers test for NaN first where it matters). */
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
 
 static double max3(double a, double b, double c)
 {
@@ -25,6 +32,17 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o)
     if (!isfinite(a) || !isfinite(n))
         return 0;
     return fabs(a - n) <= o->atol || gc_rel_error(a, n) <= o->rtol;
+}
+
+double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
+{
+    const double mag = max2(fabs(a), fabs(n));
+    double band = max2(max2(o->atol, floor), o->rtol * mag);
+    if (o->adaptive && !isnan(est)) {
+        double tight = max3(GC_ADAPTIVE_C * est, GC_ADAPTIVE_RTOL_FLOOR * mag, o->atol);
+        band = band < tight ? band : tight;
+    }
+    return band;
 }
 
 /*
@@ -50,83 +68,91 @@ int gc_slopes_kinked(double a, double slo, double shi, double noise, double h, i
     return hook || (hi - lo) > smooth;
 }
 
+gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why)
+{
+    const double d = fabs(a - n);
+    *why = GC_REASON_NONE;
+    if (d <= band && B <= band)
+        return GC_PASS;
+    if (d > band + B)
+        return GC_FAIL;
+    *why = fabs(n) <= B ? GC_REASON_FLAT : GC_REASON_NOISE;
+    return GC_UNDECIDED;
+}
+
 /*
- * 1. A NaN or Inf anywhere (a, n, or a loss) is fail.
- * 2. pass within tolerance (adaptive: abs_err within the band of check.h).
- * 3. kink when the loss is not differentiable in [θ-ε, θ+ε] and a is a valid
- *    subgradient there.
- * 4. fail otherwise: a wrong gradient next to a kink is still wrong (finer
- *    steps may still make it a kink: gc_refinable).
+ * 1. A loss not finite: undecided (at θ: nothing can be measured; at θ±ε:
+ *    the escalation tries one-sided steps away from it).
+ * 2. a NaN or Inf with finite losses: fail.
+ * 3. pass when |a - n| <= band and the bound B <= band.
+ * 4. kink when the loss is not differentiable in [θ-ε, θ+ε] and a is a
+ *    valid subgradient there; kinked and a fits no slope: undecided "kink
+ *    at θ" until the refinement at finer steps says more.
+ * 5. fail when |a - n| > band + B: the difference refutes a.
+ * 6. undecided otherwise (the escalation measures again).
  */
-gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o)
+gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why)
 {
     const double n = p->numeric;
-    if (!p->finite || !isfinite(a) || !isfinite(n))
-        return GC_FAIL;
-    const double abs_err = fabs(a - n);
-    const double mag = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
-    int pass = gc_within_tolerance(a, n, o);
-    if (pass && o->adaptive && !isnan(p->num_err)) {
-        double band = max3(GC_ADAPTIVE_C * p->num_err, GC_ADAPTIVE_RTOL_FLOOR * mag, o->atol);
-        double cap = o->rtol * mag > o->atol ? o->rtol * mag : o->atol;
-        if (band > cap)
-            band = cap;
-        pass = abs_err <= band;
+    *why = GC_REASON_NONE;
+    if (!p->finite || !isfinite(n)) {
+        *why = p->bad_side == 0 && !isfinite(n) ? GC_REASON_NOISE
+               : p->bad_side == 0               ? GC_REASON_LOSS_NONFINITE
+                                                : GC_REASON_LOSS_NONFINITE_NEAR;
+        return GC_UNDECIDED;
     }
-    if (pass)
+    if (!isfinite(a))
+        return GC_FAIL;
+    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
+    if (fabs(a - n) <= band && p->bound <= band)
         return GC_PASS;
     int fits;
-    const int kinked = gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, o->eps, p->hook,
-                                        o, &fits);
-    return kinked && fits ? GC_KINK : GC_FAIL;
-}
-
-int gc_refinable(double a, const gc_fd_point *p, const gc_check_opts *o)
-{
-    int fits;
-    return p->finite && isfinite(a) && isfinite(p->numeric) &&
-           gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, o->eps, p->hook, o,
-                            &fits) &&
-           !fits;
+    if (gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, p->step, p->hook, o, &fits)) {
+        if (fits)
+            return GC_KINK;
+        *why = GC_REASON_KINK_AT_THETA;
+        return GC_UNDECIDED;
+    }
+    return gc_decide(a, n, p->bound, band, why);
 }
 
 /*
- * gc_judge passes iff |a - n| <= band, band = max(atol, rtol max(|a|, |n|))
- * (adaptive: never wider, at least min(max(C num_err, FLOOR mag, atol),
- * that)).  Over n' in [n - b, n + b] the distance ranges over [|a - n| - b,
- * |a - n| + b] and the band over [band_min, band_max]: a pass is stable when
- * |a - n| + b <= band_min, a non-pass when |a - n| - b > band_max.  Between
- * kink and fail the slopes decide monotonically (a lower lo and a higher hi
- * widen both the kink test and the subgradient range): the two extreme
- * corners suffice.
+ * The verdict depends on n, the bound B and the slopes, each monotonically
+ * (a larger distance |a - n| or bound only moves pass -> undecided -> fail;
+ * a lower lo and a higher hi widen both the kink test and the subgradient
+ * range): the corners of the box suffice.  Only final verdicts at ε can be
+ * stable; an undecided one goes on to refinement or escalation, which
+ * always run with the reference (lib/engine/parallel.c).
  */
 int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, double b)
 {
-    const double n = p->numeric;
-    if (!p->finite || !isfinite(a) || !isfinite(n) || !isfinite(b))
+    gc_reason why;
+    const gc_verdict v = gc_judge(a, p, o, &why);
+    if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
         return 0;
-    const double d = fabs(a - n);
-    const double mag_lo = fmax(fabs(a), fabs(n) - b), mag_hi = fmax(fabs(a), fabs(n) + b);
-    double band_min = fmax(o->atol, o->rtol * mag_lo);
-    const double band_max = fmax(o->atol, o->rtol * mag_hi);
-    if (o->adaptive && !isnan(p->num_err)) {
-        double ne = fmax(0.0, p->num_err - b);
-        double adaptive_min = max3(GC_ADAPTIVE_C * ne, GC_ADAPTIVE_RTOL_FLOOR * mag_lo, o->atol);
-        band_min = fmin(adaptive_min, band_min);
+    if (v == GC_PASS) {
+        /* the worst corner in closed form: the farthest n, the narrowest
+         * band, the largest bound (a pass is decided before the kink test) */
+        const double n = p->numeric, d = fabs(a - n);
+        const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
+        const double band_min = gc_band(a, n_in, p->trunc_est, p->floor, o);
+        const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+        return d + b <= band_min && B_max <= band_min;
     }
-    const gc_verdict v = gc_judge(a, p, o);
-    if (v == GC_PASS)
-        return d + b <= band_min;
-    if (!(d - b > band_max))
-        return 0;
-    for (int s = -1; s <= 1; s += 2) {
-        gc_fd_point q = *p;
-        if (!isnan(q.slope_lo)) {
-            q.slope_lo += s * b;
-            q.slope_hi -= s * b;
-        }
-        if (gc_judge(a, &q, o) != v)
-            return 0;
-    }
+    for (int sn = -1; sn <= 1; sn += 2)
+        for (int ss = -1; ss <= 1; ss += 2)
+            for (int sb = -1; sb <= 1; sb += 2) {
+                gc_fd_point q = *p;
+                q.numeric += sn * b;
+                /* B's losses differ by ulps (1e-9 relative covers them);
+                 * its truncation share moves with the slopes by 2bε */
+                q.bound = fmax(0.0, q.bound * (1.0 + sb * 1e-9) + sb * 2.0 * b * p->step);
+                if (!isnan(q.slope_lo)) {
+                    q.slope_lo += ss * b;
+                    q.slope_hi -= ss * b;
+                }
+                if (gc_judge(a, &q, o, &why) != v)
+                    return 0;
+            }
     return 1;
 }

@@ -76,7 +76,8 @@ gc_net *gc_net_from_arch(const char *arch, const char *acts, const char *loss,
 int gc_arch_command(char *buf, size_t size, const char *arch, const char *acts,
                     const char *loss, int batch, uint64_t seed, gc_init init);
 
-/* Name of an init as the command spells it ("uniform", "xavier", "he"); NULL
+/* Name of an init as the command spells it ("uniform", "xavier", "he",
+ * "auto"); NULL
  * for an invalid value. */
 const char *gc_init_name(gc_init init);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "gradcheck/base.h"
+#include "gradcheck/hygiene.h"
 #include "gradcheck/layer.h"
 #include "gradcheck/net.h"
 
@@ -33,7 +34,34 @@ typedef enum gc_engine {
     GC_ENGINE_FAST       /* propagate the perturbation's sparse change */
 } gc_engine;
 
-typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL } gc_verdict;
+/* One element's verdict.  pass: the finite difference confirms a (within the
+ * band, and its own error bound within the band too); kink: the loss is not
+ * differentiable near θ and a is one of its one-sided slopes; fail: the
+ * finite difference refutes a (|a - n| beyond band + bound, on a loss smooth
+ * at the scale that decided); undecided: neither, after escalation (the row's
+ * reason says why).  GC_UNDECIDED is last so that older code still compiles. */
+typedef enum gc_verdict { GC_PASS, GC_KINK, GC_FAIL, GC_UNDECIDED } gc_verdict;
+
+/* Why an element is undecided (GC_REASON_NONE for every other verdict). */
+typedef enum gc_reason {
+    GC_REASON_NONE,
+    GC_REASON_LOSS_NONFINITE,      /* the loss is not finite at θ */
+    GC_REASON_LOSS_NONFINITE_NEAR, /* not finite at θ ± h, on both sides, at every step tried */
+    GC_REASON_NOISE,               /* the difference's error bound stays above the band */
+    GC_REASON_FLAT,                /* the loss did not change beyond its rounding: flat or
+                                    * saturated, the gradient at roundoff level */
+    GC_REASON_KINK_AT_THETA,       /* kinked at every scale tried, a fits no one-sided slope:
+                                    * a kink at θ itself (relu'(0) convention?) */
+    GC_NREASONS
+} gc_reason;
+
+/* What a whole report shows, as the command's exit status spells it. */
+typedef enum gc_status {
+    GC_STATUS_CONFIRMED = 0, /* every element confirmed (kinks allowed) */
+    GC_STATUS_REFUTED = 1,   /* a fail, a kink under strict_kinks, or values not restored */
+    GC_STATUS_UNDECIDED = 3  /* nothing refuted, but an element undecided or a tensor
+                              * vacuous (unless allow_vacuous) */
+} gc_status;
 
 /* The report of a check (<gradcheck/report.h>). */
 typedef struct gc_report gc_report;
@@ -82,6 +110,35 @@ typedef enum gc_precision {
  * the analytic value, else a fail (lib/engine/row.c, refine). */
 #define GC_KINK_CURVATURE 100.0
 
+/*
+ * float32 defaults (opts.precision GC_PRECISION_FLOAT32; gc_check_opts_float32
+ * sets them, the command's --precision float32 too), u = 2^-24:
+ * eps 2^-8, relative: the step at θ is eps max(1, |θ|), since float's
+ *   rounding of θ is relative to |θ|.  A central difference errs by about
+ *   κ u S / h (roundoff, S the loss's rounding sensitivity, κ = 4) plus
+ *   h² |L‴| / 6 (truncation); the sum is smallest near h = (3 κ u S /
+ *   |L‴|)^(1/3) ≈ u^(1/3) = 3.9e-3 for S and L‴ of order one; 2^-8 is that,
+ *   and exact in float.  The perturbed value is the float nearest θ ± h and
+ *   the difference divides by the two floats' distance, never by 2h.
+ * rtol 3e-4: a third of the smallest bug to refute (1e-3 relative): such a
+ *   bug is refuted where its 1e-3 |a| exceeds 3e-4 |a| plus the bound, the
+ *   roundoff κ u S / h ≈ 6e-5 S at the default step (less after escalation).
+ * atol 1e-6 (16 u); and the band's absolute floor per tensor:
+ *   GC_FLOAT32_FLOOR_C u max|a| = 6.1e-5 max|a| over the tensor's rows: a
+ *   float backward computes each element as a sum of m float products,
+ *   off by up to γ_m Σ|terms| ≈ m u Σ|terms|, and for an element that
+ *   cancels Σ|terms| is of the size of the tensor's largest elements; C =
+ *   1024 covers reductions of up to 1024 terms.  So a cancelled element is
+ *   judged against what the float backward can resolve, not against its
+ *   own size (the numeric side's float rounding is in its bound already).
+ *   A 1e-3 bug is refuted in every element with |a| >~ 0.07 max|a| (and
+ *   its bound below 7e-4 |a|).
+ */
+#define GC_DEFAULT_EPS_FLOAT32 0x1p-8
+#define GC_DEFAULT_RTOL_FLOAT32 3e-4
+#define GC_DEFAULT_ATOL_FLOAT32 1e-6
+#define GC_FLOAT32_FLOOR_C 1024.0
+
 /* Options of a check.  Start from gc_check_opts_init. */
 typedef struct gc_check_opts {
     gc_method method;
@@ -114,6 +171,8 @@ typedef struct gc_check_opts {
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     gc_precision precision;   /* default GC_PRECISION_FLOAT64 */
+    int allow_vacuous;        /* nonzero: a vacuous tensor (zeros compared with zeros)
+                               * does not make the status undecided */
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly
@@ -122,6 +181,14 @@ typedef struct gc_check_opts {
      * The report's copy of opts has it NULL. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* ---- beyond one call (<gradcheck/hygiene.h>): hygiene in gc_check_layer,
+     * mutation in gc_check_layer and gc_check_net ---- */
+    unsigned no_hygiene;      /* GC_HYGIENE_... bits of the checks to skip; 0 (the
+                               * default): every hygiene check runs */
+    double nondet_tol;        /* reentrant: largest |a - b| allowed between two
+                               * backward calls, >= 0; 0: equal values */
+    int mutate;               /* N > 0: inject N synthetic faults into backward's
+                               * results and count those the check refutes; 0 off */
 } gc_check_opts;
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
@@ -129,7 +196,11 @@ typedef struct gc_check_opts {
  * screen. */
 void gc_check_opts_init(gc_check_opts *opts);
 
-/* The step method m uses when opts->eps is 0. */
+/* Set opts for float32 code: precision GC_PRECISION_FLOAT32, eps 0 (the
+ * float32 default), rtol and atol the float32 defaults; the rest kept. */
+void gc_check_opts_float32(gc_check_opts *opts);
+
+/* The step method m uses when opts->eps is 0 (float64). */
 double gc_method_default_eps(gc_method m);
 
 /* Check every (selected) parameter of net, and its input when opts->inputs
@@ -137,14 +208,21 @@ double gc_method_default_eps(gc_method m);
  * new report (free with gc_report_free).  GC_EINVAL for an unknown tensor
  * name (err says "unknown tensor 'W9'").  Afterwards every parameter and
  * input is bit-identical (report->restored says it was verified), the cache
- * holds the unperturbed forward pass and the gradients backprop's. */
+ * holds the unperturbed forward pass and the gradients backprop's.
+ * With opts->mutate > 0, also the mutation run of <gradcheck/hygiene.h>
+ * (report->mutation); afterwards cache and gradients are as said. */
 int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_error *err);
 
 /* The layer check: L = sum(R .* layer(X)) with X (in x batch, U[-1, 1)) and
  * R (out x batch, U[-1, 1)) drawn from PCG32(opts->seed), so dL/dY = R;
  * checks the layer's parameter gradients (base names "W", "b") and its input
  * gradient "x" (opts->params NULL: all of them).  The layer's parameters keep
- * their values; its gradients are overwritten.  No network needed. */
+ * their values; its gradients are overwritten.  No network needed.
+ * Then, unless opts->no_hygiene turns them off, the hygiene checks of
+ * <gradcheck/hygiene.h> (report->hygiene) and, when opts->mutate > 0, the
+ * mutation run (report->mutation).  A stochastic layer (layer->rng, see
+ * <gradcheck/layer.h>) gets a generator reseeded identically before every
+ * forward call, so that every perturbation sees the same draws. */
 int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
                    gc_report **out, gc_error *err);
 

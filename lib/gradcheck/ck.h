@@ -44,7 +44,7 @@
  *      defines a test function with the factory compiled in (one per
  *      factory, no table, no global).  Case i seeds a PCG32 from GC_SEED
  *      (environment, default GC_CK_DEFAULT_SEED) and i, calls the factory,
- *      draws a batch in 1..8 and the check's seed, and asserts as above; a
+ *      draws a batch in 2..8 and the check's seed, and asserts as above; a
  *      failure names GC_SEED and i: running the suite again with that
  *      GC_SEED (e.g. GC_SEED=7 CK_RUN_SUITE=mine ./build/check_gradcheck)
  *      repeats case i exactly.
@@ -52,8 +52,21 @@
  *   3. gc_ck_assert_net_gradients(net, &opts): the same for a whole network
  *      with data (gc_check_net), e.g. your layer between built-ins.
  *
+ *   4. gc_ck_assert_layer_mutation(l, batch, opts, 50, 0.8): mutation
+ *      testing (<gradcheck/hygiene.h>): 50 synthetic faults injected into
+ *      backward's results; every tensor must refute at least 80% of its own.
+ *
+ * Hygiene: the layer checks above include the hygiene checks of
+ * <gradcheck/hygiene.h> (NaN-filled outputs, backward twice, accumulation,
+ * a second parameter point, batch 3 when batch is 1); a failed one fails
+ * the assertion and the message names it.  opts->no_hygiene turns them off.
+ *
  * Kinks: a layer with a kink hook (relu-like) may get kink verdicts near
  * its kink; they do not fail the assertion unless opts->strict_kinks.
+ * Undecided: an element the finite differences can neither confirm nor
+ * refute (or a vacuous tensor, unless opts->allow_vacuous) fails the
+ * assertion too, with a message that says "undecided" and the reason, never
+ * "wrong gradient".
  */
 #ifndef GRADCHECK_CK_H
 #define GRADCHECK_CK_H
@@ -107,25 +120,61 @@ static inline void gc_ck_fill_normal(gc_layer *l, gc_pcg32 *rng)
 }
 
 /* The worst failing row of r as "W[1][0]: analytic=... numeric=... rel=...
- * (fail)" into msg; "" when none. */
+ * (fail)" into msg; when nothing is refuted, the worst undecided row as
+ * "... (undecided: <reason>)"; "" when none. */
 static inline void gc_ck_worst_row(const gc_report *r, char *msg, size_t size)
 {
     const gc_row *w = NULL;
+    int undecided = gc_report_failed(r) == 0;
     msg[0] = '\0';
     for (size_t i = 0; i < r->nrows; i++) {
         const gc_row *row = &r->rows[i];
-        int bad = row->verdict == GC_FAIL || (row->verdict == GC_KINK && r->opts.strict_kinks);
+        int bad = undecided ? row->verdict == GC_UNDECIDED
+                            : row->verdict == GC_FAIL ||
+                                  (row->verdict == GC_KINK && r->opts.strict_kinks);
         if (bad && (w == NULL || !(row->rel_err <= w->rel_err)))
             w = row;
     }
     if (w != NULL)
-        snprintf(msg, size, "%s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g (%s)",
+        snprintf(msg, size, "%s[%d][%d]: analytic=%.17g numeric=%.17g rel=%.3g bound=%.3g (%s%s%s)",
                  r->tensors[w->tensor].name, w->row, w->col, w->analytic, w->numeric,
-                 w->rel_err, gc_verdict_name(w->verdict));
+                 w->rel_err, w->num_err, gc_verdict_name(w->verdict), undecided ? ": " : "",
+                 undecided ? gc_reason_text(w->reason) : "");
+    else if (undecided && r->nvacuous > 0)
+        snprintf(msg, size, "%d vacuous tensor%s (zeros compared with zeros; allow_vacuous "
+                 "accepts them)", r->nvacuous, r->nvacuous == 1 ? "" : "s");
+}
+
+/* The one-line summary of a report that is not confirmed: "N of M elements
+ * fail" (refuted: a wrong gradient) or "undecided: N of M elements" (the
+ * finite differences could neither confirm nor refute). */
+static inline void gc_ck_status_line(const gc_report *r, char *msg, size_t size)
+{
+    if (gc_report_status(r) == GC_STATUS_REFUTED)
+        snprintf(msg, size, "%d of %zu elements fail%s", r->nfail, r->nrows,
+                 r->restored ? "" : ", parameters NOT restored");
+    else
+        snprintf(msg, size, "undecided (not a wrong gradient: the check could not decide): "
+                 "%d of %zu elements", r->nundecided, r->nrows);
+}
+
+/* The first failed hygiene check of r as "hygiene 'batch' fails: ..."
+ * into msg; "" when none failed (or none ran). */
+static inline void gc_ck_hygiene_failure(const gc_report *r, char *msg, size_t size)
+{
+    msg[0] = '\0';
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++)
+        if (r->hygiene->check[i].status == GC_HYGIENE_FAIL) {
+            snprintf(msg, size, "; hygiene '%s' fails: %s", gc_hygiene_name(i),
+                     r->hygiene->check[i].detail);
+            return;
+        }
 }
 
 /* Run the layer check on l with `batch` examples and opts (NULL: defaults).
- * Returns 1 when it passes (gc_report_failed is 0); else 0, with a one-line
+ * Returns 1 when every element is confirmed (gc_report_status is
+ * GC_STATUS_CONFIRMED); else 0 -- refuted ("N of M elements fail") or
+ * undecided ("undecided: ..." with the reason: not a wrong gradient) -- with a one-line
  * summary (layer type, shape, seed, worst element) in msg and, when log is
  * not NULL, the report's text table written to log.  No Check needed. */
 static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_opts *opts,
@@ -144,18 +193,19 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
         snprintf(msg, size, "layer '%s': gc_check_layer: %s (%s)", type, gc_strerror(rc), err.msg);
         return 0;
     }
-    int ok = !gc_report_failed(r);
+    int ok = gc_report_status(r) == GC_STATUS_CONFIRMED;
     if (!ok) {
-        char worst[512];
+        char worst[512], line[160], hygiene[320];
         gc_ck_worst_row(r, worst, sizeof worst);
+        gc_ck_status_line(r, line, sizeof line);
+        gc_ck_hygiene_failure(r, hygiene, sizeof hygiene);
         snprintf(msg, size,
-                 "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %d of %zu elements "
-                 "fail%s; worst %s%s",
-                 type, l->in, l->out, batch, o.seed, r->nfail, r->nrows,
-                 r->restored ? "" : ", parameters NOT restored", worst,
+                 "layer '%s' (in %d, out %d, batch %d, seed %" PRIu64 "): %s; worst %s%s%s",
+                 type, l->in, l->out, batch, o.seed, line, worst[0] ? worst : "(none)", hygiene,
                  log != NULL ? " (table on stderr)" : "");
         if (log != NULL) {
-            fprintf(log, "gradient check of layer '%s' failed:\n", type);
+            fprintf(log, "gradient check of layer '%s' %s:\n", type,
+                    gc_report_failed(r) ? "failed" : "undecided");
             gc_report_write_text(r, log);
         }
     } else {
@@ -166,8 +216,9 @@ static inline int gc_ck_layer_gradients(gc_layer *l, int batch, const gc_check_o
 }
 
 /* Case i of a randomized loop over `factory`: seeds a PCG32 with
- * (GC_SEED, i), builds the layer, draws batch (1..GC_CK_MAX_BATCH) and the
- * check's seed, and runs gc_ck_layer_gradients with default options.
+ * (GC_SEED, i), builds the layer, draws batch (2..GC_CK_MAX_BATCH: a batch
+ * of one hides every bug that mixes up examples) and the check's seed, and
+ * runs gc_ck_layer_gradients with default options (hygiene included).
  * Returns 1 on pass; else 0 with msg naming GC_SEED and i. */
 static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg, size_t size,
                                    FILE *log)
@@ -180,7 +231,7 @@ static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg
         snprintf(msg, size, "GC_SEED=%" PRIu64 " case %d: the factory returned NULL", base, i);
         return 0;
     }
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o;
     gc_check_opts_init(&o);
     /* 63 bits, as the gradcheck command's --seed. */
@@ -195,6 +246,55 @@ static inline int gc_ck_layer_case(gc_ck_layer_factory factory, int i, char *msg
     return ok;
 }
 
+/* Mutation testing of l (see <gradcheck/hygiene.h>): the layer check with
+ * `nfaults` synthetic faults injected into backward's results, at batch
+ * and opts (NULL: defaults).  Returns 1 when the check itself passes and
+ * refutes at least min_rate (0..1) of the faults in EVERY tensor; else 0
+ * with msg naming the weakest tensor and a surviving fault.  It tells a
+ * layer's author that a pass at these settings would have caught a bug. */
+static inline int gc_ck_layer_mutation(gc_layer *l, int batch, const gc_check_opts *opts,
+                                       int nfaults, double min_rate, char *msg, size_t size)
+{
+    gc_check_opts o;
+    if (opts != NULL)
+        o = *opts;
+    else
+        gc_check_opts_init(&o);
+    o.mutate = nfaults;
+    gc_report *r = NULL;
+    gc_error err = {0, {0}};
+    if (gc_check_layer(l, batch, &o, &r, &err) != GC_OK) {
+        snprintf(msg, size, "gc_check_layer: %s", err.msg);
+        return 0;
+    }
+    int ok = !gc_report_failed(r) && r->mutation != NULL && !r->mutation->baseline_failed;
+    snprintf(msg, size, "%s", ok ? "" : "the check fails without faults");
+    for (int t = 0; ok && t < r->ntensors; t++) {
+        const gc_mutation_tensor *mt = &r->mutation->tensors[t];
+        if (mt->nfaults == 0 || !((double)mt->nkilled < min_rate * mt->nfaults))
+            continue;
+        const gc_fault *f = r->mutation->faults;
+        while (f->tensor != t || f->killed)
+            f++;
+        snprintf(msg, size, "layer '%s' (seed %" PRIu64 "): %s refutes %d of %d faults "
+                 "(< %.0f%%), e.g. %s at (%d,%d) delta %g survives",
+                 l->ops->type, o.seed, r->tensors[t].name, mt->nkilled, mt->nfaults,
+                 100.0 * min_rate, gc_fault_kind_name(f->kind), f->row, f->col, f->delta);
+        ok = 0;
+    }
+    gc_report_free(r);
+    return ok;
+}
+
+/* Check assertion: gc_ck_layer_mutation(l, batch, opts, nfaults, min_rate). */
+#define gc_ck_assert_layer_mutation(l, batch, opts, nfaults, min_rate)                    \
+    do {                                                                                  \
+        char gc_ck_msg_[1024];                                                            \
+        int gc_ck_ok_ = gc_ck_layer_mutation((l), (batch), (opts), (nfaults), (min_rate), \
+                                             gc_ck_msg_, sizeof gc_ck_msg_);              \
+        ck_assert_msg(gc_ck_ok_, "%s", gc_ck_msg_);                                       \
+    } while (0)
+
 /* Run gc_check_net on net (with data set) and opts (NULL: defaults).
  * Returns 1 when it passes; else 0 with a one-line summary in msg and the
  * text table written to log (when not NULL). */
@@ -208,15 +308,16 @@ static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, ch
         snprintf(msg, size, "gc_check_net: %s (%s)", gc_strerror(rc), err.msg);
         return 0;
     }
-    int ok = !gc_report_failed(r);
+    int ok = gc_report_status(r) == GC_STATUS_CONFIRMED;
     if (!ok) {
-        char worst[512];
+        char worst[512], line[160];
         gc_ck_worst_row(r, worst, sizeof worst);
-        snprintf(msg, size, "network check: %d of %zu elements fail%s; worst %s%s", r->nfail,
-                 r->nrows, r->restored ? "" : ", parameters NOT restored", worst,
+        gc_ck_status_line(r, line, sizeof line);
+        snprintf(msg, size, "network check: %s; worst %s%s", line, worst,
                  log != NULL ? " (table on stderr)" : "");
         if (log != NULL) {
-            fprintf(log, "gradient check of a network failed:\n");
+            fprintf(log, "gradient check of a network %s:\n",
+                    gc_report_failed(r) ? "failed" : "undecided");
             gc_report_write_text(r, log);
         }
     } else {
@@ -385,7 +486,8 @@ static inline int gc_ck_built_layer(gc_layer *l, int batch, gc_check_opts o, cha
 
 /* Case i over a plugin factory (gc_layer_plugin, <gradcheck/layer.h>): in
  * and out drawn in 1..GC_CK_MAX_BATCH, and out = in when the factory cannot
- * build in != out (an elementwise layer); batch drawn; 1 on pass. */
+ * build in != out (an elementwise layer); batch drawn in 2..GC_CK_MAX_BATCH
+ * (one example hides every bug that mixes examples); 1 on pass. */
 static inline int gc_ck_plugin_case(gc_layer_plugin factory, const gc_check_opts *opts, int i,
                                     char *msg, size_t size, FILE *log)
 {
@@ -394,7 +496,7 @@ static inline int gc_ck_plugin_case(gc_layer_plugin factory, const gc_check_opts
     gc_pcg32_seed(&rng, base, (uint64_t)i);
     int in = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
     int out = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o = gc_ck_case_opts(opts, &rng);
     gc_layer *l = factory(in, out, &rng);
     if (l == NULL && out != in)
@@ -423,7 +525,7 @@ static inline int gc_ck_args_case(gc_layer_factory factory, const gc_check_opts 
     gc_layer_args a;
     gc_layer_args_init(&a, 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH),
                        1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH), &rng);
-    int batch = 1 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH);
+    int batch = 2 + (int)gc_pcg32_bounded(&rng, GC_CK_MAX_BATCH - 1);
     gc_check_opts o = gc_ck_case_opts(opts, &rng);
     gc_layer *l = factory(&a);
     if (l == NULL && a.out != a.in) {

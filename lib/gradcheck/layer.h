@@ -108,6 +108,19 @@ struct gc_layer {
     void *work;              /* ops->workspace's bytes (gc_layer_reserve), zeroed
                               * when reserved, owned; NULL when none */
     size_t work_size;        /* bytes at work */
+    /* ---- stochastic layers: randomness the caller replays -------------
+     * A layer that draws random numbers in forward (dropout) draws them
+     * from rng and from nothing else.  Whoever runs the layer owns the
+     * generator and may reseed it identically before each forward call:
+     * gc_check_layer does, so that every perturbed forward draws the same
+     * mask as the unperturbed one (seed replay).  backward must not draw:
+     * it reuses what forward kept in priv (the mask, or the generator state
+     * forward started from), since it belongs to the last forward call.
+     * NULL (the default from gc_layer_new, and in a network) means no
+     * randomness: a dropout layer is then the identity, as at inference.
+     * forward may write through priv although the layer is const: priv's
+     * memory is the layer's workspace, not its parameters. */
+    gc_pcg32 *rng;           /* not owned; NULL: deterministic */
 };
 
 /* A new layer with no parameters, or NULL (bad sizes, NULL ops or a NULL

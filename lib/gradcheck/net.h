@@ -26,7 +26,13 @@ extern "C" {
 typedef enum gc_init {
     GC_INIT_UNIFORM, /* every value U[0, 1), as np.random.rand in the classic */
     GC_INIT_XAVIER,  /* weights U(-a, a), a = sqrt(6 / (in + out)); biases 0 */
-    GC_INIT_HE       /* weights N(0, 2 / in); biases 0 */
+    GC_INIT_HE,      /* weights N(0, 2 / in); biases 0 */
+    /* Per dense layer, for the activation that follows it: HE weights before
+     * relu, leaky_relu and elu, XAVIER weights before anything else (so wide
+     * layers do not saturate a sigmoid); biases U(-1/sqrt(in), 1/sqrt(in)) as
+     * PyTorch's nn.Linear draws them (nonzero, so that relu pre-activations
+     * do not sit exactly on their kink).  The command's default. */
+    GC_INIT_AUTO
 } gc_init;
 /* For XAVIER and HE, in an affine layer (GC_CAP_AFFINE) param[0] is the
  * weight with the layer's in and out and param[1] the bias; in any other

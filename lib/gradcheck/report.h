@@ -24,14 +24,20 @@ typedef struct gc_row {
     double numeric;        /* from finite differences */
     double abs_err;        /* |a - n| */
     double rel_err;        /* |a - n| / max(|a|, |n|); 0 when both are 0 */
-    double num_err;        /* estimate of the numeric derivative's own error
-                            * (richardson: the larger of the table's truncation
-                            * estimate and a roundoff bound), else NaN */
+    double num_err;        /* the numeric derivative's error bound B: roundoff
+                            * (the losses' rounding over the step) plus
+                            * truncation (central, forward: from the slopes;
+                            * richardson: the tableau's estimate); NaN when a
+                            * loss used is not finite */
+    double band;           /* the pass band max(atol, rtol max(|a|, |n|)) it
+                            * was judged with (adaptive: tightened) */
     double slope_lo;       /* (L(θ) - L(θ-ε)) / ε when computed, else NaN
                             * (at ε even when a finer step decided a kink) */
     double slope_hi;       /* (L(θ+ε) - L(θ)) / ε when computed, else NaN */
     int hook;              /* a layer's kink hook fired between θ-ε and θ+ε */
     gc_verdict verdict;
+    gc_reason reason;      /* why undecided, else GC_REASON_NONE */
+    int escalated;         /* not decided at ε: measured again (Ridders' steps) */
 } gc_row;
 
 /* Summary of one tensor. */
@@ -40,6 +46,16 @@ typedef struct gc_tensor_report {
     int rows, cols;
     size_t first, count;    /* its rows are report->rows[first .. first+count) */
     int npass, nkink, nfail;
+    int nundecided;         /* by reason: nreason[] */
+    int nreason[GC_NREASONS];
+    int nweak;              /* passed only through atol: rel_err > rtol */
+    int nescalated;         /* rows measured again beyond ε */
+    double grad_scale;      /* max |analytic| over its rows (NaN first): a flat or
+                             * saturated tensor shows as a tiny scale */
+    /* Sensitivity as run: per element (band + B + |a - n|) / |a|, the smallest
+     * relative error of a that the check would have refuted there (Inf where
+     * a is 0 or B unknown); its median and its worst (largest) over the rows. */
+    double sens_median, sens_worst;
     double max_rel;         /* NaN when an element is NaN */
     double median_rel;      /* NaN sorts above everything */
     size_t worst;           /* index in report->rows of the largest rel_err (NaN first) */
@@ -59,16 +75,38 @@ struct gc_report {
     size_t nrows;
     gc_row *rows;
     int npass, nkink, nfail;  /* over all rows */
+    int nundecided;           /* over all rows, by reason in nreason[] */
+    int nreason[GC_NREASONS];
+    int nweak, nescalated;    /* over all rows, as per tensor */
     int nvacuous;             /* tensors flagged vacuous */
     int restored;             /* 1: every parameter bit-identical afterwards */
     unsigned long long nevals;/* loss evaluations used */
     size_t *order;            /* nrows indices into rows, largest rel_err first
                                * (NaN first), ties by index: the writers' "worst" */
+    /* ---- beyond one call (<gradcheck/hygiene.h>); owned by the report ---- */
+    gc_hygiene_report *hygiene;   /* NULL when no hygiene check ran (networks) */
+    gc_mutation_report *mutation; /* NULL unless opts.mutate > 0 */
 };
 
-/* Nonzero when the report must make a CI job fail: any fail verdict, a kink
- * under strict_kinks, or a parameter not restored.  NULL gives 1. */
+/* Nonzero when the report refutes the gradient or must fail a CI job: any
+ * fail verdict, a kink under strict_kinks, a parameter not restored, or a
+ * failed hygiene check.  NULL gives 1.  An undecided element does not count
+ * here: see gc_report_status. */
 int gc_report_failed(const gc_report *r);
+
+/* GC_STATUS_REFUTED when gc_report_failed; else GC_STATUS_UNDECIDED when an
+ * element is undecided or (unless opts.allow_vacuous) a tensor is vacuous;
+ * else GC_STATUS_CONFIRMED.  NULL gives GC_STATUS_REFUTED.  The values are
+ * the command's exit statuses (0, 1, 3). */
+gc_status gc_report_status(const gc_report *r);
+
+/* The reason's sentence, e.g. "loss not finite at θ"; "" for GC_REASON_NONE,
+ * "?" for a value out of range. */
+const char *gc_reason_text(gc_reason why);
+
+/* Its short name for the machine formats: "none", "loss_nonfinite",
+ * "loss_nonfinite_near", "noise", "flat", "kink_at_theta"; else "?". */
+const char *gc_reason_name(gc_reason why);
 
 /* Free a report.  NULL is a no-op. */
 void gc_report_free(gc_report *r);
@@ -92,7 +130,7 @@ int gc_report_write_json(const gc_report *r, FILE *f);
  * GC_EINVAL when r or f is NULL. */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
-const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail"; else "?" */
+const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail", "undecided"; else "?" */
 
 #ifdef __cplusplus
 }

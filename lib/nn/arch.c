@@ -249,7 +249,7 @@ int gc_arch_command(char *buf, size_t size, const char *arch, const char *acts,
                     arch, acts, loss, batch, seed, iname);
 }
 
-static const char *const init_names[] = {"uniform", "xavier", "he"};
+static const char *const init_names[] = {"uniform", "xavier", "he", "auto"};
 
 const char *gc_init_name(gc_init init)
 {

@@ -6,6 +6,13 @@
  * from there gives the same number: bce, bce_logits and mse average over all
  * N = out * B elements; softmax_ce sums over the units of a column and
  * averages over the B columns.  Each gradient is derived beside its loss.
+ *
+ * Every value is written so that its rounding error scales with the loss
+ * itself, not with the size of the numbers it is made of: the sums over
+ * elements are compensated (a mean over 10^6 examples is as exact as over
+ * one), and no term is a difference of two large numbers that cancel.  A
+ * finite difference of the loss divides that error by ε: a loss known to
+ * u|L| is what makes a central difference good to u|L|/ε.
  */
 #include "gradcheck/layer.h"
 #include "nn/sigmoid.h"
@@ -13,6 +20,27 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+
+/* A compensated sum (Neumaier's variant of Kahan's): the error of the total
+ * is about 2u |total| plus n u^2 sum |x|, instead of n u sum |x|. */
+typedef struct ksum {
+    double s, c;
+} ksum;
+
+static void ksum_add(ksum *k, double x)
+{
+    double t = k->s + x;
+    if (fabs(k->s) >= fabs(x))
+        k->c += (k->s - t) + x;
+    else
+        k->c += (x - t) + k->s;
+    k->s = t;
+}
+
+static double ksum_total(const ksum *k)
+{
+    return k->s + k->c;
+}
 
 /* Every t in [0, 1] (NaN fails the test as written). */
 static int require_unit_interval(const gc_mat *T, gc_error *err)
@@ -35,12 +63,12 @@ static int require_unit_interval(const gc_mat *T, gc_error *err)
 static double bce_value(const gc_mat *P, const gc_mat *T)
 {
     size_t n = gc_mat_size(P);
-    double s = 0.0;
+    ksum s = {0.0, 0.0};
     for (size_t i = 0; i < n; i++) {
         double p = P->data[i], t = T->data[i];
-        s += t * log(p) + (1.0 - t) * log1p(-p);
+        ksum_add(&s, t * log(p) + (1.0 - t) * log1p(-p));
     }
-    return -s / (double)n;
+    return -ksum_total(&s) / (double)n;
 }
 
 /* dL/dp = -(1/N) (t / p - (1 - t) / (1 - p)) = (p - t) / (p (1 - p)) / N. */
@@ -58,17 +86,18 @@ const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, require_unit_interval};
 /* ---- bce on logits ------------------------------------------------------ */
 
 /* With p = sigma(z): -(t log p + (1 - t) log(1 - p)) = log(1 + e^z) - t z
- * = max(z, 0) - z t + log1p(e^-|z|): no exp of a positive number, finite for
- * logits of any finite size. */
+ * = max(z, 0) - z t + log1p(e^-|z|), and max(z, 0) - z t is z (1 - t) for
+ * z > 0, -z t otherwise: no exp of a positive number (finite for logits of
+ * any finite size) and no cancellation of z against z t. */
 static double bce_logits_value(const gc_mat *P, const gc_mat *T)
 {
     size_t n = gc_mat_size(P);
-    double s = 0.0;
+    ksum s = {0.0, 0.0};
     for (size_t i = 0; i < n; i++) {
         double z = P->data[i], t = T->data[i];
-        s += fmax(z, 0.0) - z * t + log1p(exp(-fabs(z)));
+        ksum_add(&s, (z > 0.0 ? z * (1.0 - t) : -z * t) + log1p(exp(-fabs(z))));
     }
-    return s / (double)n;
+    return ksum_total(&s) / (double)n;
 }
 
 /* d/dz (log(1 + e^z) - t z) = sigma(z) - t; divided by N. */
@@ -88,12 +117,12 @@ const gc_loss gc_loss_bce_logits = {"bce_logits", bce_logits_value, bce_logits_g
 static double mse_value(const gc_mat *P, const gc_mat *T)
 {
     size_t n = gc_mat_size(P);
-    double s = 0.0;
+    ksum s = {0.0, 0.0};
     for (size_t i = 0; i < n; i++) {
         double d = P->data[i] - T->data[i];
-        s += d * d;
+        ksum_add(&s, d * d);
     }
-    return s / (double)n;
+    return ksum_total(&s) / (double)n;
 }
 
 /* dL/dp = 2 (p - t) / N. */
@@ -119,33 +148,50 @@ const gc_loss gc_loss_mse = {"mse", mse_value, mse_grad, mse_check_target};
 
 /* ---- softmax cross-entropy on logits ------------------------------------- */
 
-/* log sum_i e^(z_i) of column c, as m + log sum_i e^(z_i - m) with m the
- * column max: every exp argument is <= 0 and one of them is 0. */
-static double column_lse(const gc_mat *Z, int c)
+/* Column c's log-sum-exp as m + log1p(r): m the column's max (at row k)
+ * and r = sum_{i != k} e^(z_i - m), every exp argument <= 0.  Keeping the
+ * 1 of row k out of r lets log1p resolve a tiny r that 1 + r would lose. */
+static double column_max(const gc_mat *Z, int c, int *k)
 {
-    double m = GC_AT(Z, 0, c);
+    *k = 0;
     for (int i = 1; i < Z->rows; i++)
-        m = fmax(m, GC_AT(Z, i, c));
-    double s = 0.0;
-    for (int i = 0; i < Z->rows; i++)
-        s += exp(GC_AT(Z, i, c) - m);
-    return m + log(s);
+        if (GC_AT(Z, i, c) > GC_AT(Z, *k, c))
+            *k = i;
+    return GC_AT(Z, *k, c);
 }
 
-/* L = (1/B) sum_c -sum_i t_ic (z_ic - lse_c), log softmax written as
- * z - lse so that it stays finite for logits of +-1e3. */
+static double column_rest(const gc_mat *Z, int c, int k, double m)
+{
+    double r = 0.0;
+    for (int i = 0; i < Z->rows; i++)
+        if (i != k)
+            r += exp(GC_AT(Z, i, c) - m);
+    return r;
+}
+
+/* L = (1/B) sum_c -sum_i t_ic (z_ic - lse_c)
+ *   = (1/B) sum_c [ sum_i t_ic (m_c - z_ic) + (sum_i t_ic) log1p(r_c) ]:
+ * every m - z >= 0, so nothing of the size of the logits cancels and the
+ * error scales with the loss (logits of +-1e3 included). */
 static double softmax_ce_value(const gc_mat *P, const gc_mat *T)
 {
-    double s = 0.0;
+    ksum s = {0.0, 0.0};
     for (int c = 0; c < P->cols; c++) {
-        double lse = column_lse(P, c);
-        for (int i = 0; i < P->rows; i++)
-            s -= GC_AT(T, i, c) * (GC_AT(P, i, c) - lse);
+        int k;
+        double m = column_max(P, c, &k);
+        double st = 0.0;
+        for (int i = 0; i < P->rows; i++) {
+            double t = GC_AT(T, i, c);
+            st += t;
+            if (t != 0.0)
+                ksum_add(&s, t * (m - GC_AT(P, i, c)));
+        }
+        ksum_add(&s, st * log1p(column_rest(P, c, k, m)));
     }
-    return s / (double)P->cols;
+    return ksum_total(&s) / (double)P->cols;
 }
 
-/* d lse / dz_j = softmax(z)_j, so for one column
+/* d lse / dz_j = softmax(z)_j = e^(z_j - m) / (1 + r), so for one column
  *   dL/dz_j = -t_j + softmax(z)_j sum_i t_i,
  * divided by B.  (sum_i t_i = 1 for a valid target; kept general so the
  * gradient matches the value for any T.) */
@@ -153,12 +199,14 @@ static void softmax_ce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
 {
     double B = (double)P->cols;
     for (int c = 0; c < P->cols; c++) {
-        double lse = column_lse(P, c);
+        int k;
+        double m = column_max(P, c, &k);
+        double s = 1.0 + column_rest(P, c, k, m);
         double st = 0.0;
         for (int i = 0; i < P->rows; i++)
             st += GC_AT(T, i, c);
         for (int i = 0; i < P->rows; i++)
-            GC_AT(dP, i, c) = (exp(GC_AT(P, i, c) - lse) * st - GC_AT(T, i, c)) / B;
+            GC_AT(dP, i, c) = (exp(GC_AT(P, i, c) - m) / s * st - GC_AT(T, i, c)) / B;
     }
 }
 

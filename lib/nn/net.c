@@ -277,15 +277,44 @@ fail:
     return gc_error_set(err, GC_ENOMEM, "out of memory sizing the cache for %d examples", B);
 }
 
+/* AUTO's choice for the weights of layer k: HE when the next layer is a
+ * relu-like activation (its kink at 0 halves the variance), else XAVIER. */
+static gc_init auto_init(const gc_net *net, int k)
+{
+    static const char *const relu_like[] = {"relu", "leaky_relu", "elu"};
+    if (k + 1 < net->nlayers)
+        for (size_t i = 0; i < sizeof relu_like / sizeof relu_like[0]; i++)
+            if (strcmp(net->layers[k + 1]->ops->type, relu_like[i]) == 0)
+                return GC_INIT_HE;
+    return GC_INIT_XAVIER;
+}
+
+/* One value of a tensor with these fans, drawn as `init` says. */
+static double draw_value(gc_init init, int is_bias, double fan_in, double fan_out,
+                         gc_pcg32 *rng)
+{
+    switch (init) {
+    case GC_INIT_UNIFORM:
+        return gc_pcg32_uniform(rng);
+    case GC_INIT_XAVIER:
+        return is_bias ? 0.0 : sqrt(6.0 / (fan_in + fan_out)) * (2.0 * gc_pcg32_uniform(rng) - 1.0);
+    case GC_INIT_HE:
+        return is_bias ? 0.0 : sqrt(2.0 / fan_in) * gc_pcg32_normal(rng);
+    case GC_INIT_AUTO:
+        break;
+    }
+    return (2.0 * gc_pcg32_uniform(rng) - 1.0) / sqrt(fan_in); /* AUTO's bias */
+}
+
 int gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
 {
-    /* checked before any draw: the switch below would leave every value
-     * unchanged for an unknown init, silently */
-    if (net == NULL || rng == NULL ||
-        (init != GC_INIT_UNIFORM && init != GC_INIT_XAVIER && init != GC_INIT_HE))
+    /* checked before any draw: an unknown init would leave every value
+     * unchanged, silently */
+    if (net == NULL || rng == NULL || (int)init < GC_INIT_UNIFORM || init > GC_INIT_AUTO)
         return GC_EINVAL;
     for (int k = 0; k < net->nlayers; k++) {
         gc_layer *l = net->layers[k];
+        gc_init weights = init == GC_INIT_AUTO ? auto_init(net, k) : init;
         for (int p = 0; p < l->nparams; p++) {
             gc_tensor *t = &l->param[p];
             size_t n = (size_t)t->rows * (size_t)t->cols;
@@ -295,21 +324,9 @@ int gc_net_init_params(gc_net *net, gc_init init, gc_pcg32 *rng)
             /* Fans: an affine W maps in -> out; another tensor rows x cols. */
             double fan_in = (l->ops->caps & GC_CAP_AFFINE) ? l->in : t->cols;
             double fan_out = (l->ops->caps & GC_CAP_AFFINE) ? l->out : t->rows;
-            for (size_t i = 0; i < n; i++) {
-                switch (init) {
-                case GC_INIT_UNIFORM:
-                    t->value[i] = gc_pcg32_uniform(rng);
-                    break;
-                case GC_INIT_XAVIER: {
-                    double a = sqrt(6.0 / (fan_in + fan_out));
-                    t->value[i] = is_bias ? 0.0 : a * (2.0 * gc_pcg32_uniform(rng) - 1.0);
-                    break;
-                }
-                case GC_INIT_HE:
-                    t->value[i] = is_bias ? 0.0 : sqrt(2.0 / fan_in) * gc_pcg32_normal(rng);
-                    break;
-                }
-            }
+            gc_init how = is_bias && init == GC_INIT_AUTO ? GC_INIT_AUTO : weights;
+            for (size_t i = 0; i < n; i++)
+                t->value[i] = draw_value(how, is_bias, fan_in, fan_out, rng);
         }
     }
     return GC_OK;

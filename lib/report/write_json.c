@@ -3,9 +3,10 @@
  *
  * Numbers are written with 17 significant digits, so a double read back is
  * bit-identical.  JSON has no NaN or Infinity: such values are written as
- * the strings "nan", "inf" and "-inf".  Optional row fields: num_err when
- * the method estimates it (richardson); slope_lo and slope_hi on kink and
- * fail rows when computed; hook when a layer's kink hook fired.  The
+ * the strings "nan", "inf" and "-inf".  Every row has num_err (the error
+ * bound) and band; optional row fields: reason on undecided rows, escalated
+ * when true; slope_lo and slope_hi on non-pass rows when computed; hook
+ * when a layer's kink hook fired.  The
  * schema is in README.md.
  *
  * The layout is jansson's json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -26,11 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One object's text is built in a buffer, then written: the largest, a
- * tensor's, is 16 short fields and a name of GC_NAME_MAX bytes escaped as
- * \u00XX at worst. */
+/* One object's text is built in a buffer, then written: a row's in
+ * OBJ_MAX (its ~16 short fields), the head's and a tensor's in TENSOR_MAX
+ * (a tensor's 23 short fields, its reasons' object and a name of
+ * GC_NAME_MAX bytes escaped as \u00XX at worst). */
 #define OBJ_MAX 2048
-_Static_assert(6 * GC_NAME_MAX + 1200 < OBJ_MAX, "a tensor's object fits OBJ_MAX");
+#define TENSOR_MAX 4096
+_Static_assert(6 * GC_NAME_MAX + 2400 < TENSOR_MAX, "a tensor's object fits TENSOR_MAX");
 
 /* s as jansson writes a JSON string (quoted and escaped): owned, NULL when
  * jansson refuses it or memory runs out. */
@@ -151,10 +154,78 @@ static char *close_obj(obj *o)
 /* The strings of the report, escaped once. */
 typedef struct names {
     char *version, *method, *engine, *overall;
-    char *verdict[4]; /* pass, kink, fail, and "?" for any other value */
+    char *verdict[5]; /* pass, kink, fail, undecided, and "?" for any other value */
     char **tensor;    /* one per tensor */
     int ntensors;
 } names;
+
+/* The report's overall verdict as the schema spells it. */
+static const char *status_name(gc_status st)
+{
+    return st == GC_STATUS_CONFIRMED ? "pass" : st == GC_STATUS_REFUTED ? "fail" : "undecided";
+}
+
+/* "\"noise\"" for a reason: its name is a plain identifier, quoted as is. */
+static void m_reason(obj *o, const char *name, long long n)
+{
+    char *p = o->p;
+    if (o->any)
+        *p++ = ',';
+    o->any = 1;
+    *p++ = '\n';
+    p = spaces(p, o->ind);
+    p += sprintf(p, "\"%s\": ", name);
+    o->p = integer(p, n);
+}
+
+/* {"noise": 3, ...}: the reasons with a nonzero count, at indentation ind. */
+static char *reasons(char *p, const int *n, int ind)
+{
+    obj o = open_obj(p, ind);
+    for (int w = 1; w < GC_NREASONS; w++)
+        if (n[w] > 0)
+            m_reason(&o, gc_reason_name((gc_reason)w), n[w]);
+    if (!o.any) {
+        *o.p++ = '}';
+        return o.p;
+    }
+    return close_obj(&o);
+}
+
+/* A tensor's coverage: what its verdicts rest on. */
+static void tensor_coverage(obj *o, const gc_tensor_report *tr)
+{
+    m_int(o, "undecided", tr->nundecided);
+    o->p = reasons(key(o, "undecided_by_reason"), tr->nreason, o->ind + 2);
+    m_int(o, "weak", tr->nweak);
+    m_int(o, "escalated", tr->nescalated);
+    m_num(o, "grad_scale", tr->grad_scale);
+    m_num(o, "sensitivity_median", tr->sens_median);
+    m_num(o, "sensitivity_worst", tr->sens_worst);
+}
+
+/* A row's bound and band, and its reason and escalation when set. */
+static void row_bound(obj *o, const gc_row *w)
+{
+    m_num(o, "num_err", w->num_err);
+    m_num(o, "band", w->band);
+    if (w->verdict == GC_UNDECIDED) {
+        char q[64];
+        snprintf(q, sizeof q, "\"%s\"", gc_reason_name(w->reason));
+        m_raw(o, "reason", q);
+    }
+    if (w->escalated)
+        m_raw(o, "escalated", "true");
+}
+
+/* The totals' coverage. */
+static void totals_coverage(obj *o, const gc_report *r)
+{
+    m_int(o, "undecided", r->nundecided);
+    o->p = reasons(key(o, "undecided_by_reason"), r->nreason, o->ind + 2);
+    m_int(o, "weak", r->nweak);
+    m_int(o, "escalated", r->nescalated);
+}
 
 static void names_free(names *s)
 {
@@ -162,7 +233,7 @@ static void names_free(names *s)
     free(s->method);
     free(s->engine);
     free(s->overall);
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < 5; v++)
         free(s->verdict[v]);
     for (int t = 0; s->tensor != NULL && t < s->ntensors; t++)
         free(s->tensor[t]);
@@ -171,14 +242,14 @@ static void names_free(names *s)
 
 static int names_init(names *s, const gc_report *r)
 {
-    static const gc_verdict vs[4] = {GC_PASS, GC_KINK, GC_FAIL, (gc_verdict)-1};
+    static const gc_verdict vs[5] = {GC_PASS, GC_KINK, GC_FAIL, GC_UNDECIDED, (gc_verdict)-1};
     memset(s, 0, sizeof *s);
     s->version = quoted(GC_VERSION);
     s->method = quoted(gc_method_name(r->opts.method));
     s->engine = quoted(gc_engine_name(r->opts.engine));
-    s->overall = quoted(gc_report_failed(r) ? "fail" : "pass");
+    s->overall = quoted(status_name(gc_report_status(r)));
     int ok = s->version && s->method && s->engine && s->overall;
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < 5; v++)
         ok = (s->verdict[v] = quoted(gc_verdict_name(vs[v]))) != NULL && ok;
     s->tensor = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *s->tensor);
     ok = ok && s->tensor != NULL;
@@ -194,7 +265,8 @@ static const char *verdict_of(const names *s, gc_verdict v)
     case GC_PASS: return s->verdict[0];
     case GC_KINK: return s->verdict[1];
     case GC_FAIL: return s->verdict[2];
-    default: return s->verdict[3];
+    case GC_UNDECIDED: return s->verdict[3];
+    default: return s->verdict[4];
     }
 }
 
@@ -224,6 +296,8 @@ static char *head(char *p, const gc_report *r, const names *s)
     m_bool(&o, "adaptive", c->adaptive);
     m_raw(&o, "engine", s->engine);
     m_bool(&o, "screen", c->screen);
+    m_bool(&o, "allow_vacuous", c->allow_vacuous);
+    m_raw(&o, "precision", c->precision == GC_PRECISION_FLOAT32 ? "\"float32\"" : "\"float64\"");
     top.p = close_obj(&o);
     m_num(&top, "loss", r->loss);
     p = key(&top, "tensors");
@@ -243,6 +317,7 @@ static char *tensor(char *p, const gc_report *r, int t, const names *s)
     m_int(&o, "pass", tr->npass);
     m_int(&o, "kink", tr->nkink);
     m_int(&o, "fail", tr->nfail);
+    tensor_coverage(&o, tr);
     m_num(&o, "max_rel_err", tr->max_rel);
     m_num(&o, "median_rel_err", tr->median_rel);
     if (tr->count > 0) {
@@ -271,8 +346,7 @@ static char *row(char *p, const gc_row *w, const names *s)
     m_num(&o, "numeric", w->numeric);
     m_num(&o, "abs_err", w->abs_err);
     m_num(&o, "rel_err", w->rel_err);
-    if (!isnan(w->num_err))
-        m_num(&o, "num_err", w->num_err);
+    row_bound(&o, w);
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
         m_num(&o, "slope_lo", w->slope_lo);
         m_num(&o, "slope_hi", w->slope_hi);
@@ -292,11 +366,13 @@ static char *tail(char *p, const gc_report *r, const names *s)
     m_int(&o, "pass", r->npass);
     m_int(&o, "kink", r->nkink);
     m_int(&o, "fail", r->nfail);
+    totals_coverage(&o, r);
     m_int(&o, "vacuous", r->nvacuous);
     m_bool(&o, "restored", r->restored);
     m_int(&o, "evaluations", (long long)r->nevals);
     top.p = close_obj(&o);
     m_raw(&top, "verdict", s->overall);
+    m_int(&top, "status", (long long)gc_report_status(r));
     return top.p;
 }
 
@@ -414,7 +490,7 @@ int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const
         names_free(&s);
         return rc;
     }
-    char buf[OBJ_MAX];
+    char buf[TENSOR_MAX];
     emit(f, buf, head(buf, r, &s), &rc);
     for (int t = 0; t < r->ntensors; t++) {
         char *p = element(buf, (size_t)t);
@@ -437,9 +513,123 @@ int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const
     return rc;
 }
 
+/* json_object_set_new that remembers a failure instead of checking each. */
+static void put(json_t *obj, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(obj, key, v) != 0)
+        *bad = 1;
+}
+
+/* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ---- */
+
+static json_t *hygiene(const gc_report *r, int *bad)
+{
+    json_t *j = json_object();
+    if (j == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    for (int i = 0; i < GC_HYGIENE_COUNT; i++) {
+        json_t *c = json_object();
+        if (c == NULL) {
+            *bad = 1;
+            continue;
+        }
+        put(c, "status", json_string(gc_hygiene_status_name(r->hygiene->check[i].status)), bad);
+        put(c, "detail", json_string(r->hygiene->check[i].detail), bad);
+        put(j, gc_hygiene_name(i), c, bad);
+    }
+    put(j, "nondet_tol", gc_report_json_num(r->opts.nondet_tol), bad);
+    put(j, "failed", json_integer(r->hygiene->nfail), bad);
+    return j;
+}
+
+static json_t *fault(const gc_report *r, const gc_fault *ft, int *bad)
+{
+    json_t *j = json_object();
+    if (j == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    put(j, "tensor", json_string(r->tensors[ft->tensor].name), bad);
+    put(j, "kind", json_string(gc_fault_kind_name(ft->kind)), bad);
+    if (ft->row >= 0) {
+        put(j, "row", json_integer(ft->row), bad);
+        put(j, "col", json_integer(ft->col), bad);
+    }
+    if (ft->kind == GC_FAULT_SWAP) {
+        put(j, "row2", json_integer(ft->row2), bad);
+        put(j, "col2", json_integer(ft->col2), bad);
+    }
+    if (ft->kind == GC_FAULT_SCALE)
+        put(j, "delta", gc_report_json_num(ft->delta), bad);
+    put(j, "noop", json_boolean(ft->noop), bad);
+    put(j, "refuted", json_boolean(ft->killed), bad);
+    return j;
+}
+
+static json_t *mutation(const gc_report *r, int *bad)
+{
+    const gc_mutation_report *m = r->mutation;
+    json_t *j = json_object(), *tensors = json_array(), *faults = json_array(),
+           *survive = json_array();
+    if (j == NULL || tensors == NULL || faults == NULL || survive == NULL) {
+        json_decref(j);
+        json_decref(tensors);
+        json_decref(faults);
+        json_decref(survive);
+        *bad = 1;
+        return NULL;
+    }
+    put(j, "requested", json_integer(m->requested), bad);
+    put(j, "baseline_failed", json_boolean(m->baseline_failed), bad);
+    put(j, "faults", json_integer(m->nfaults), bad);
+    put(j, "refuted", json_integer(m->nkilled), bad);
+    for (int t = 0; t < m->ntensors; t++) {
+        json_t *o = json_object();
+        if (o == NULL) {
+            *bad = 1;
+            continue;
+        }
+        put(o, "name", json_string(r->tensors[t].name), bad);
+        put(o, "faults", json_integer(m->tensors[t].nfaults), bad);
+        put(o, "refuted", json_integer(m->tensors[t].nkilled), bad);
+        put(o, "min_delta_refuted",
+            isnan(m->tensors[t].min_delta) ? json_null() : gc_report_json_num(m->tensors[t].min_delta), bad);
+        if (json_array_append_new(tensors, o) != 0)
+            *bad = 1;
+        if (m->tensors[t].nkilled < m->tensors[t].nfaults &&
+            json_array_append_new(survive, json_string(r->tensors[t].name)) != 0)
+            *bad = 1;
+    }
+    put(j, "tensors", tensors, bad);
+    put(j, "survive_in", survive, bad);
+    for (int k = 0; k < m->nfaults; k++)
+        if (json_array_append_new(faults, fault(r, &m->faults[k], bad)) != 0)
+            *bad = 1;
+    put(j, "fault_list", faults, bad);
+    return j;
+}
+
+/* The layer check's hygiene and mutation results as members after
+ * "verdict" (<gradcheck/hygiene.h>); none for a report without them. */
 int gc_report_write_json(const gc_report *r, FILE *f)
 {
-    return gc_report_json_write(r, f, NULL, NULL);
+    if (r == NULL || f == NULL)
+        return GC_EINVAL;
+    if (r->hygiene == NULL && r->mutation == NULL)
+        return gc_report_json_write(r, f, NULL, NULL);
+    int bad = 0;
+    json_t *extra = json_object();
+    if (extra == NULL)
+        return GC_ENOMEM;
+    if (r->hygiene != NULL)
+        put(extra, "hygiene", hygiene(r, &bad), &bad);
+    if (r->mutation != NULL)
+        put(extra, "mutation", mutation(r, &bad), &bad);
+    int rc = bad ? GC_ENOMEM : gc_report_json_write(r, f, NULL, extra);
+    json_decref(extra);
+    return rc;
 }
 
 json_t *gc_report_json_num(double v)
@@ -449,4 +639,10 @@ json_t *gc_report_json_num(double v)
     if (isinf(v))
         return json_string(v > 0 ? "inf" : "-inf");
     return json_real(v);
+}
+
+void gc_report_json_put(json_t *obj, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(obj, key, v) != 0)
+        *bad = 1;
 }

@@ -2,8 +2,9 @@
  * write_junit.c -- the report as JUnit XML for CI dashboards: one testcase
  * per tensor.  A tensor with a failing element (or a kink under strict
  * kinks) carries a <failure> whose message summarises it and whose text
- * lists its kink and fail elements, worst first (up to 10); a vacuous one
- * carries <skipped>, since comparing zeros with zeros verified nothing.  A
+ * lists its kink and fail elements, worst first (up to 10); an undecided
+ * one (nothing refuted, something undecided) and a vacuous one carry
+ * <skipped> with the reason, since neither verified its elements.  A
  * report whose parameters were not restored gets one more failing testcase,
  * "restored".  No timestamps or durations, so one report gives one output.
  */
@@ -55,6 +56,95 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
     return tr->nfail > 0 || (r->opts.strict_kinks && tr->nkink > 0);
 }
 
+/* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ----
+ * One testcase per hygiene check (classname gradcheck.hygiene: a <failure>
+ * when it failed, <skipped> when it did not run) and one per tensor of a
+ * mutation run (classname gradcheck.mutation: surviving faults measure the
+ * check, not the layer, so they are <system-out>, never a failure). */
+
+static void beyond_counts(const gc_report *r, int *tests, int *failures, int *skipped)
+{
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++) {
+        (*tests)++;
+        *failures += r->hygiene->check[i].status == GC_HYGIENE_FAIL;
+        *skipped += r->hygiene->check[i].status == GC_HYGIENE_SKIPPED;
+    }
+    if (r->mutation != NULL)
+        *tests += r->mutation->ntensors;
+}
+
+static void hygiene_cases(const gc_report *r, FILE *f)
+{
+    for (int i = 0; r->hygiene != NULL && i < GC_HYGIENE_COUNT; i++) {
+        const gc_hygiene_result *h = &r->hygiene->check[i];
+        fprintf(f, "    <testcase classname=\"gradcheck.hygiene\" name=\"%s\"",
+                gc_hygiene_name(i));
+        if (h->status == GC_HYGIENE_PASS) {
+            fprintf(f, "/>\n");
+            continue;
+        }
+        fprintf(f, ">\n      <%s%s message=\"", h->status == GC_HYGIENE_FAIL ? "failure" : "skipped",
+                h->status == GC_HYGIENE_FAIL ? " type=\"hygiene\"" : "");
+        gc_junit_esc(f, h->detail);
+        fprintf(f, "\"/>\n    </testcase>\n");
+    }
+}
+
+static void mutation_cases(const gc_report *r, FILE *f)
+{
+    const gc_mutation_report *m = r->mutation;
+    for (int t = 0; m != NULL && t < m->ntensors; t++) {
+        fprintf(f, "    <testcase classname=\"gradcheck.mutation\" name=\"");
+        gc_junit_esc(f, r->tensors[t].name);
+        fprintf(f, "\">\n      <system-out>");
+        if (m->baseline_failed)
+            fprintf(f, "not run: the check fails without faults");
+        else
+            fprintf(f, "refuted %d of %d synthetic faults", m->tensors[t].nkilled,
+                    m->tensors[t].nfaults);
+        for (int k = 0; k < m->nfaults; k++) {
+            const gc_fault *ft = &m->faults[k];
+            char b[32];
+            if (ft->tensor != t || ft->killed)
+                continue;
+            fprintf(f, "&#10;survived: %s", gc_fault_kind_name(ft->kind));
+            if (ft->row >= 0)
+                fprintf(f, " (%d,%d)", ft->row, ft->col);
+            if (ft->kind == GC_FAULT_SCALE)
+                fprintf(f, " delta %s", gc_junit_shortest(b, ft->delta));
+            if (ft->noop)
+                fprintf(f, " (gradient all zero)");
+        }
+        fprintf(f, "</system-out>\n    </testcase>\n");
+    }
+}
+
+static void beyond_cases(const gc_report *r, FILE *f)
+{
+    hygiene_cases(r, f);
+    mutation_cases(r, f);
+}
+
+/* An undecided tensor (nothing refuted, an element undecided) is a
+ * <skipped> whose message names its reasons: not a failure (no element is
+ * refuted), not a pass (some were not shown); the exit status 3 is what a
+ * CI job gates on. */
+static void skipped_undecided(FILE *f, const gc_tensor_report *tr)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof msg, "undecided: %d of %zu elements", tr->nundecided, tr->count);
+    const char *sep = ": ";
+    for (int w = 1; w < GC_NREASONS && n > 0 && (size_t)n < sizeof msg; w++)
+        if (tr->nreason[w] > 0) {
+            n += snprintf(msg + n, sizeof msg - (size_t)n, "%s%d %s", sep, tr->nreason[w],
+                          gc_reason_text((gc_reason)w));
+            sep = "; ";
+        }
+    fprintf(f, "\">\n      <skipped message=\"");
+    gc_junit_esc(f, msg);
+    fprintf(f, "\"/>\n    </testcase>\n");
+}
+
 void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped)
 {
     *tests = r->ntensors + (r->restored ? 0 : 1);
@@ -63,9 +153,10 @@ void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped
     for (int t = 0; t < r->ntensors; t++) {
         if (tensor_failed(r, &r->tensors[t]))
             (*failures)++;
-        else if (r->tensors[t].vacuous)
+        else if (r->tensors[t].vacuous || r->tensors[t].nundecided > 0)
             (*skipped)++;
     }
+    beyond_counts(r, tests, failures, skipped);
 }
 
 /* The failing tensor's <failure>: a summary, then its kink and fail
@@ -121,6 +212,8 @@ void gc_junit_suite(const gc_report *r, FILE *f)
         gc_junit_esc(f, tr->name);
         if (tensor_failed(r, tr))
             tensor_failure(r, t, f);
+        else if (tr->nundecided > 0)
+            skipped_undecided(f, tr);
         else if (tr->vacuous)
             fprintf(f, "\">\n      <skipped message=\"vacuous: every |analytic| and |numeric| "
                        "&lt;= atol; nothing was verified\"/>\n    </testcase>\n");
@@ -131,6 +224,7 @@ void gc_junit_suite(const gc_report *r, FILE *f)
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"restored\">\n      <failure "
                    "type=\"restore\" message=\"parameters not bit-identical after the check\"/>\n"
                    "    </testcase>\n");
+    beyond_cases(r, f);
     fprintf(f, "  </testsuite>\n");
 }
 
