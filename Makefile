@@ -11,6 +11,7 @@
 #   make plots        the README's pictures in build/plots/ (installs gnuplot-nox)
 #   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out)
 #   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
+#   make fuzz         libFuzzer harnesses of fuzz/ (FUZZ_SECONDS each; installs clang)
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
 # before anything is built when a quick probe (pkg-config for Check,
@@ -99,7 +100,7 @@ LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
 LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
 .PHONY: all check test check-export demo sanitize valgrind bench false-alarms plots install \
-        uninstall installcheck clean mpi mpi-deps FORCE
+        uninstall installcheck clean mpi mpi-deps fuzz fuzz-build fuzz-smoke fuzz-coverage FORCE
 
 all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
@@ -241,6 +242,7 @@ $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC)) $(LI
 
 check: test check-export
 	@$(MAKE) --no-print-directory installcheck
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # scripts/gradcheck-export's tests: the numpy path always; scikit-learn and
 # PyTorch when Debian's python3-sklearn and python3-torch are installed
@@ -256,8 +258,13 @@ test: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN) $(if $(MPI_FOUND),$(MPI_BIN)
 demo: $(EXAMPLES)
 	$(abspath $(BUILD)/examples/classic)
 
+# Every suite, and every gradcheck process the suites spawn (GC_BIN is the
+# instrumented build/san/gradcheck), under ASan (leaks included) and UBSan;
+# any report ends the process with an error, which fails its test.
 sanitize:
-	$(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
+	ASAN_OPTIONS=detect_leaks=1:$${ASAN_OPTIONS:-} \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:$${UBSAN_OPTIONS:-} \
+	    $(MAKE) BUILD=build/san EXTRA_CFLAGS="$(SANFLAGS)" test
 
 valgrind: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 	CK_FORK=no GC_CASES=$${GC_CASES:-40} GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) \
@@ -346,6 +353,77 @@ uninstall:
 # uninstall: no file may be left behind.
 installcheck:
 	+@./scripts/installcheck
+
+# ---- fuzzing: libFuzzer harnesses, one per fuzz/NAME.c -----------------
+# Each has a committed seed corpus fuzz/corpus/NAME/ and dictionary
+# fuzz/NAME.dict; what a run discovers goes to build/fuzz/corpus/NAME/.
+# `make fuzz` installs clang when it is missing and runs every harness for
+# FUZZ_SECONDS; `make check` runs each for FUZZ_SMOKE_SECONDS when clang
+# with libFuzzer is already there (and says so when it is not).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_COV_DIR := $(BUILD)/fuzz-cov
+FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZERS      := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+FUZZ_PROBE    = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+                | $(FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+# Objects kept, not removed as intermediates: a second run relinks nothing.
+.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) \
+            $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c $(wildcard fuzz/*.c))
+
+fuzz-build: $(FUZZERS)
+
+# One harness: $(1) name, $(2) seconds.
+fuzz_run = mkdir -p $(FUZZ_DIR)/corpus/$(1) && \
+    $(FUZZ_DIR)/fuzz_$(1) -dict=fuzz/$(1).dict -max_total_time=$(2) -print_final_stats=1 \
+        -artifact_prefix=$(FUZZ_DIR)/$(1)- $(FUZZ_DIR)/corpus/$(1) fuzz/corpus/$(1)
+
+fuzz:
+	./scripts/install-deps fuzz
+	$(MAKE) --no-print-directory fuzz-build
+	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n),$(FUZZ_SECONDS)) &&) true
+
+# Line coverage of what the corpora reach (llvm-cov, from clang's package):
+# every harness rebuilt with coverage mapping, run once over its corpora.
+FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
+FUZZ_COV_SRC_opts := cli/opts.c
+
+$(FUZZ_COV_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+
+$(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+	$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+
+fuzz-coverage: $(patsubst %,$(FUZZ_COV_DIR)/fuzz_%,$(FUZZ_NAMES))
+	$(foreach n,$(FUZZ_NAMES),mkdir -p $(FUZZ_DIR)/corpus/$(n) && \
+	    LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/$(n).profraw $(FUZZ_COV_DIR)/fuzz_$(n) -runs=0 \
+	        $(FUZZ_DIR)/corpus/$(n) fuzz/corpus/$(n) 2>/dev/null && \
+	    llvm-profdata merge -o $(FUZZ_COV_DIR)/$(n).profdata $(FUZZ_COV_DIR)/$(n).profraw && \
+	    llvm-cov report $(FUZZ_COV_DIR)/fuzz_$(n) -instr-profile=$(FUZZ_COV_DIR)/$(n).profdata \
+	        $(FUZZ_COV_SRC_$(n)) &&) true
+
+fuzz-smoke:
+	@if $(FUZZ_PROBE); then \
+	    $(MAKE) --no-print-directory fuzz-build >/dev/null && \
+	    $(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n),$(FUZZ_SMOKE_SECONDS)) 2>$(FUZZ_DIR)/smoke-$(n).log && \
+	        echo "fuzz-smoke: $(n): $$(grep -o 'stat::number_of_executed_units: [0-9]*' $(FUZZ_DIR)/smoke-$(n).log | cut -d' ' -f2) inputs, no finding" &&) true; \
+	else echo "fuzz-smoke: skipped: no clang with libFuzzer ($(FUZZ_CC); make fuzz installs it)"; fi
 
 FORCE:
 

@@ -8,6 +8,13 @@
 
 #include <gradcheck.h>
 #include <stdio.h>
+#include <sys/types.h>
+
+#include "io/atomic.h"
+
+/* --plugin-timeout's default, in seconds: far beyond any layer check
+ * that finishes (a plugin that loops forever is stopped after it). */
+#define CLI_PLUGIN_TIMEOUT 600
 
 typedef enum cli_format { CLI_TEXT, CLI_JSON, CLI_JUNIT } cli_format;
 
@@ -40,6 +47,12 @@ typedef struct cli_opts {
     int nsweep_elems;
     gc_sweep_opts sweep_opts; /* --sweep-range, --sweep-points, --sweep-error */
     const char *plot;       /* --plot FILE (.png or .svg), or NULL */
+    gc_net_limits limits;   /* --max-input-bytes, --max-layers, --max-elements */
+    const char *net_limit_set; /* the first --max-input-bytes/--max-layers given, or NULL */
+    int elements_set;       /* --max-elements given */
+    int no_fork;            /* --no-fork: a plugin runs in this process */
+    int plugin_timeout;     /* --plugin-timeout seconds, 0 = none */
+    const char *plugin_flag_set; /* --no-fork or --plugin-timeout if given, or NULL */
     int help, version;      /* --help / --version: print and exit 0 */
 } cli_opts;
 
@@ -47,6 +60,10 @@ typedef struct cli_opts {
  * message (no "gradcheck: " prefix, no newline) in msg.  Either way the
  * caller frees o->params and o->sweep_elems. */
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
+
+/* Make msg one line: every control byte (a newline in an argument or a
+ * file name echoed into it) becomes '?'. */
+void cli_one_line(char *msg);
 
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
@@ -75,13 +92,21 @@ int cli_merge(int argc, char **argv);
 
 /* The layer to check (a plugin's carries its shared object, l->dl). */
 typedef struct cli_layer {
-    gc_layer *layer; /* owned */
+    gc_layer *layer;       /* owned; a plugin's carries its shared object (l->dl) */
+    volatile char *phase;  /* set to the CLI_PHASE_... being run, or NULL */
+    gc_layer_ops watched;  /* the plugin's ops, wrapped (cli_layer_watch) */
 } cli_layer;
+
+/* Nonzero when o->layer names a plugin (LIB.so:FACTORY), not a built-in. */
+int cli_layer_is_plugin(const cli_opts *o);
 
 /* Build o->layer: a built-in name (dense or an activation), or
  * LIB.so:FACTORY loaded by gc_layer_load with (o->in, o->out, rng seeded
- * from o->seed, o->args).  0, or -1 with a one-line message in msg; either
- * way call cli_layer_close. */
+ * from o->seed, o->args), which checks it against what it declares (shape,
+ * parameters, an affine layer's W and b).  When cl->phase is set (before
+ * the call), it says FACTORY while the object loads and its factory runs.
+ * 0, or -1 with a one-line message in msg; either way call
+ * cli_layer_close. */
 int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size);
 
 /* Free the layer (and so unload a plugin's object).  Safe on a zeroed one. */
@@ -148,24 +173,64 @@ void cli_progress_start(cli_progress *p, gc_check_opts *opts, int enable);
 /* Erase the bar, if one was drawn. */
 void cli_progress_end(cli_progress *p);
 
-/* ---- atomic output file ---------------------------------------------- */
+/* ---- --output FILE --------------------------------------------------- */
 
-/* A report being written to a temporary file beside its destination. */
+/* The report's destination: FILE through gc_atomic, or stdout for "-". */
 typedef struct cli_out {
-    const char *dest;   /* the --output path */
-    char *tmp;          /* temporary path in the same directory (owned) */
-    FILE *f;            /* open on tmp */
+    gc_atomic a;        /* unused for "-" */
+    FILE *f;            /* where to write the report: a.f or stdout */
 } cli_out;
 
-/* Create the temporary file beside dest.  0, or -1 with msg set. */
+/* Prepare dest ("-": stdout).  0, or -1 with msg set ("--output: ..."). */
 int cli_out_open(cli_out *o, const char *dest, char *msg, size_t size);
 
-/* Flush, close and rename the temporary file onto dest.  0, or -1 with msg
- * set (the temporary file is removed). */
+/* Flush the report into place (rename a temporary file over dest).  0, or
+ * -1 with msg set, the reason included (the temporary file is removed). */
 int cli_out_commit(cli_out *o, char *msg, size_t size);
 
 /* Close and remove the temporary file (after an error).  Safe to call on a
  * zeroed or committed cli_out. */
 void cli_out_abort(cli_out *o);
+
+/* ---- signals (signals.c) --------------------------------------------- */
+
+/* Catch SIGINT, SIGTERM and SIGHUP: remove the temporary file published by
+ * cli_signal_tmp, kill the child published by cli_signal_child, and exit
+ * with 128 + the signal's number, as a shell reports a process it killed. */
+void cli_signal_install(void);
+
+/* Publish the temporary file to remove (NULL: none).  Call with the
+ * signals blocked (output.c does). */
+void cli_signal_tmp(const char *path);
+
+/* Publish the child to kill (0: none). */
+void cli_signal_child(pid_t pid);
+
+/* Restore the default dispositions (in a child). */
+void cli_signal_reset(void);
+
+/* ---- a plugin's check in a child (contain.c) ---------------------------- */
+
+/* What the contained code is doing, as the phase byte it sets. */
+enum { CLI_PHASE_FACTORY = 'F', CLI_PHASE_FORWARD = 'f',
+       CLI_PHASE_BACKWARD = 'b', CLI_PHASE_KINK = 'k', CLI_PHASE_DESTROY = 'd',
+       CLI_PHASE_CHECK = 'c' };
+
+/* A job: sets *phase as it goes, writes its output to out, puts a one-line
+ * message in msg on an error, and returns the exit status (0, 1 or 2). */
+typedef int (*cli_job)(void *ctx, volatile char *phase, FILE *out, char *msg, size_t size);
+
+/* Run job in a forked child (unless no_fork) and return its status, its
+ * output in a new buffer *out (*len bytes; free it) and its message.  A
+ * child killed by a signal, one that ends without a result or that runs past
+ * timeout seconds (0: no limit) is status 2 with msg "plugin crashed in
+ * PHASE: SIGSEGV" (or "... timed out ...").  When what the job does cannot
+ * be contained (fork, pipe fail) it is status 2 with the reason. */
+int cli_contain(cli_job job, void *ctx, int no_fork, int timeout, char **out, size_t *len,
+                char *msg, size_t size);
+
+/* Wrap cl's layer ops so that every call sets *phase (forward, backward,
+ * kink, destroy) before calling the plugin's own.  For contain.c's child. */
+void cli_layer_watch(cli_layer *cl, volatile char *phase);
 
 #endif

@@ -19,6 +19,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,18 @@ static int write_sweep(const gc_sweep *s, cli_format format, FILE *f)
     case CLI_TEXT: break;
     }
     return gc_sweep_write_text(s, f);
+}
+
+/* The message of a report that could not be written, errno e's reason in
+ * it ("--output: r.json: writing the report failed: No space left on
+ * device"). */
+static void write_failed(const cli_opts *o, const char *what, int e, char *msg, size_t size)
+{
+    const char *reason = strerror(e != 0 ? e : EIO);
+    if (o->output != NULL && strcmp(o->output, "-") != 0)
+        snprintf(msg, size, "--output: %s: writing the %s failed: %s", o->output, what, reason);
+    else
+        snprintf(msg, size, "stdout: writing the %s failed: %s", what, reason);
 }
 
 /* What goes to f (stdout or --output; NULL under --quiet: nothing), after
@@ -49,12 +62,8 @@ static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r, con
     if (f == NULL)
         return 0;
     int rc = sw != NULL ? write_sweep(sw, o->format, f) : cli_write_report(r, o->format, f);
-    if (rc != GC_OK) {
-        const char *what = sw != NULL ? "sweep" : "report";
-        if (o->output != NULL)
-            snprintf(msg, size, "--output: %s: writing the %s failed", o->output, what);
-        else
-            snprintf(msg, size, "stdout: writing the %s failed", what);
+    if (rc != GC_OK || fflush(f) != 0) {
+        write_failed(o, sw != NULL ? "sweep" : "report", errno, msg, size);
         return -1;
     }
     return 0;
@@ -87,18 +96,109 @@ static int plot(const cli_opts *o, const gc_report *r, const gc_sweep *sw, char 
     return cli_plot_check(o->plot, r, msg, size);
 }
 
-int main(int argc, char **argv)
+/* The check itself, as a job for cli_contain: build the network or the
+ * layer, check the --param names, run, and write the report to out (NULL:
+ * nowhere, --quiet).  Returns the exit status: 0 pass, 1 a gradient
+ * failed, 2 an error (msg set).  phase (may be NULL) follows a plugin. */
+static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size_t size)
 {
-    char msg[MSG_MAX] = "";
-    cli_opts o;
-    cli_out out = {0};
-    cli_progress bar;
+    cli_opts *o = ctx;
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
     gc_sweep *sw = NULL;
     gc_expect *expect = NULL;
     gc_error err = {0};
+    cli_progress bar;
+    int status = 2;
+    cl.phase = phase;
+    if (o->layer != NULL) {
+        if (cli_layer_open(&cl, o, msg, size) != 0)
+            goto done;
+        if (cli_layer_is_plugin(o))
+            cli_layer_watch(&cl, phase);
+    } else if ((net = cli_build_net(o, msg, size)) == NULL) {
+        goto done;
+    }
+    if (cli_check_params(net, cl.layer, o, msg, size) != 0)
+        goto done;
+    /* Named sweep elements are checked now, before the work. */
+    if (o->nsweep_elems > 0) {
+        gc_element *named = NULL;
+        int nn = 0;
+        if (cli_sweep_elements(o, net, NULL, &named, &nn, msg, size) != 0)
+            goto done;
+        free(named);
+    }
+    if (o->expect != NULL && cli_expect_prepare(net, o, &expect, msg, size) != 0)
+        goto done;
+    /* --quiet means nothing but errors on stderr: no bar either. */
+    cli_progress_start(&bar, &o->check, !o->quiet);
+    int rc = net != NULL ? gc_check_net(net, &o->check, &rep, &err)
+                         : gc_check_layer(cl.layer, o->batch, &o->check, &rep, &err);
+    cli_progress_end(&bar);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+        goto done;
+    }
+    if (o->sweep && run_sweep(o, net, rep, &sw, msg, size) != 0)
+        goto done;
+    /* The picture before the report, so that a failed plot leaves no
+     * report presented as if the run were whole. */
+    if (o->plot != NULL && plot(o, rep, sw, msg, size) != 0)
+        goto done;
+    int failed = gc_report_failed(rep);
+    if (emit(out, o, net, rep, sw, expect, &failed, msg, size) != 0)
+        goto done;
+    /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
+    status = failed ? 1 : (int)gc_report_status(rep);
+done:
+    gc_sweep_free(sw);
+    gc_report_free(rep);
+    gc_expect_free(expect);
+    gc_net_free(net);
+    cli_layer_close(&cl);
+    return status;
+}
+
+/* A plugin's check, contained (contain.c): its report comes back as bytes,
+ * written here to dest (NULL: --quiet). */
+static int contained_check(cli_opts *o, FILE *dest, char *msg, size_t size)
+{
+    char *bytes = NULL;
+    size_t len = 0;
+    int status = cli_contain(check_job, o, o->no_fork, o->plugin_timeout, &bytes, &len, msg,
+                             size);
+    if (status != 2 && dest != NULL && len > 0 &&
+        (fwrite(bytes, 1, len, dest) != len || fflush(dest) != 0)) {
+        write_failed(o, "report", errno, msg, size);
+        status = 2;
+    }
+    free(bytes);
+    return status;
+}
+
+/* --help or --version on stdout; a text lost to a full disk or a closed
+ * pipe is an error. */
+static int help_or_version(const cli_opts *o, char *msg, size_t size)
+{
+    if (o->help)
+        cli_usage(stdout);
+    else
+        printf("gradcheck %s\n", GC_VERSION);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        snprintf(msg, size, "stdout: writing the %s failed: %s", o->help ? "help" : "version",
+                 strerror(errno != 0 ? errno : EIO));
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char msg[MSG_MAX] = "";
+    cli_opts o;
+    cli_out out = {0};
     int status = 2;
 
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
@@ -106,84 +206,36 @@ int main(int argc, char **argv)
     if (cli_parse(argc, argv, &o, msg, sizeof msg) != 0)
         goto fail;
     if (o.help || o.version) {
-        if (o.help)
-            cli_usage(stdout);
-        else
-            printf("gradcheck %s\n", GC_VERSION);
-        /* a help text lost to a full disk or a closed pipe is an error */
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            snprintf(msg, sizeof msg, "stdout: writing the %s failed",
-                     o.help ? "help" : "version");
+        status = help_or_version(&o, msg, sizeof msg);
+        if (status != 0)
             goto fail;
-        }
-        status = 0;
         goto done;
     }
+    cli_signal_install();
     if (o.plot != NULL && cli_plot_available(msg, sizeof msg) != 0)
         goto fail;
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
-    if (o.layer != NULL) {
-        if (cli_layer_open(&cl, &o, msg, sizeof msg) != 0)
-            goto fail;
-    } else {
-        net = cli_build_net(&o, msg, sizeof msg);
-        if (net == NULL)
-            goto fail;
-    }
-    if (cli_check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
+    FILE *dest = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
+    /* a plugin is a user's code: contained; the rest is the library's */
+    status = cli_layer_is_plugin(&o) ? contained_check(&o, dest, msg, sizeof msg)
+                                     : check_job(&o, NULL, dest, msg, sizeof msg);
+    if (status == 2)
         goto fail;
-    /* Named sweep elements are checked now, before the work. */
-    if (o.nsweep_elems > 0) {
-        gc_element *named = NULL;
-        int nn = 0;
-        if (cli_sweep_elements(&o, net, NULL, &named, &nn, msg, sizeof msg) != 0)
-            goto fail;
-        free(named);
-    }
-    if (o.expect != NULL && cli_expect_prepare(net, &o, &expect, msg, sizeof msg) != 0)
-        goto fail;
-    /* --quiet means nothing but errors on stderr: no bar either. */
-    cli_progress_start(&bar, &o.check, !o.quiet);
-    int rc = net != NULL ? gc_check_net(net, &o.check, &rep, &err)
-                         : gc_check_layer(cl.layer, o.batch, &o.check, &rep, &err);
-    cli_progress_end(&bar);
-    if (rc != GC_OK) {
-        snprintf(msg, sizeof msg, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+    if (o.output == NULL && dest != NULL && fflush(dest) != 0) {
+        write_failed(&o, "report", errno, msg, sizeof msg);
         goto fail;
     }
-
-    if (o.sweep && run_sweep(&o, net, rep, &sw, msg, sizeof msg) != 0)
+    if (o.output != NULL && cli_out_commit(&out, msg, sizeof msg) != 0)
         goto fail;
-    /* The picture before the report, so that a failed plot leaves no
-     * report presented as if the run were whole. */
-    if (o.plot != NULL && plot(&o, rep, sw, msg, sizeof msg) != 0)
-        goto fail;
-    int failed = gc_report_failed(rep);
-    FILE *f = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
-    if (emit(f, &o, net, rep, sw, expect, &failed, msg, sizeof msg) != 0)
-        goto fail;
-    if (o.output != NULL) {
-        if (cli_out_commit(&out, msg, sizeof msg) != 0)
-            goto fail;
-    } else if (f != NULL && fflush(stdout) != 0) {
-        snprintf(msg, sizeof msg, "stdout: writing the %s failed", sw != NULL ? "sweep" : "report");
-        goto fail;
-    }
-    /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
-    status = failed ? 1 : (int)gc_report_status(rep);
     goto done;
 
 fail:
+    cli_one_line(msg);
     fprintf(stderr, "gradcheck: %s\n", msg);
     status = 2;
 done:
     cli_out_abort(&out);
-    gc_sweep_free(sw);
-    gc_report_free(rep);
-    gc_expect_free(expect);
-    gc_net_free(net);
-    cli_layer_close(&cl);
     free(o.params);
     free(o.sweep_elems);
     return status;

@@ -9,7 +9,12 @@
  * parameters) is seeded from --seed as the network builders seed theirs, so
  * the same command line builds the same layer.  The layer check itself
  * draws X and R from check.seed (gc_check_layer).  A plugin layer carries
- * its shared object (l->dl): gc_layer_free unloads it last.
+ * its shared object (l->dl): gc_layer_free unloads it last.  What a
+ * factory returns is checked against what the layer declares before the
+ * engine trusts it (gc_layer_load); faults beyond that (a tensor whose
+ * storage is smaller than it claims) are contained by running the plugin
+ * in a child (contain.c), where cli_layer_watch's wrappers say which call
+ * was running.
  */
 #include "cli.h"
 
@@ -72,6 +77,12 @@ static int builtin(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
+static void set_phase(cli_layer *cl, char phase)
+{
+    if (cl->phase != NULL)
+        *cl->phase = phase;
+}
+
 /* LIB.so:FACTORY through gc_layer_load, with --in, --out, --set and a
  * generator seeded from --seed. */
 static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg, size_t size)
@@ -94,7 +105,9 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
     a.out = o->out;
     a.rng = &rng;
     gc_error err = {0, {0}};
+    set_phase(cl, CLI_PHASE_FACTORY); /* the object's constructors, then its factory */
     int rc = gc_layer_load(lib, symbol, &a, &cl->layer, &err);
+    set_phase(cl, CLI_PHASE_CHECK);
     free(lib);
     if (rc != GC_OK) {
         snprintf(msg, size, "--layer: %s", err.msg);
@@ -103,9 +116,16 @@ static int plugin(cli_layer *cl, const cli_opts *o, const char *colon, char *msg
     return 0;
 }
 
+int cli_layer_is_plugin(const cli_opts *o)
+{
+    return o->layer != NULL && strrchr(o->layer, ':') != NULL;
+}
+
 int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
 {
+    volatile char *phase = cl->phase;
     memset(cl, 0, sizeof *cl);
+    cl->phase = phase;
     const char *colon = strrchr(o->layer, ':');
     if (colon != NULL)
         return plugin(cl, o, colon, msg, size);
@@ -114,6 +134,57 @@ int cli_layer_open(cli_layer *cl, const cli_opts *o, char *msg, size_t size)
         return -1;
     }
     return builtin(cl, o, msg, size);
+}
+
+/* ---- watching a plugin's calls ----------------------------------------- */
+
+/* The plugin's own ops and the phase byte, for the wrappers below: one
+ * watched layer per process (the child that contain.c forks). */
+static const gc_layer_ops *watched_ops;
+static volatile char *watched_phase;
+
+static void watch_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    *watched_phase = CLI_PHASE_FORWARD;
+    watched_ops->forward(l, Y, X);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+static void watch_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                           const gc_mat *dY)
+{
+    *watched_phase = CLI_PHASE_BACKWARD;
+    watched_ops->backward(l, dX, X, Y, dY);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+static int watch_kink(const gc_layer *l, const gc_mat *Xlo, const gc_mat *Xhi)
+{
+    *watched_phase = CLI_PHASE_KINK;
+    int r = watched_ops->kink(l, Xlo, Xhi);
+    *watched_phase = CLI_PHASE_CHECK;
+    return r;
+}
+
+static void watch_destroy(gc_layer *l)
+{
+    *watched_phase = CLI_PHASE_DESTROY;
+    watched_ops->destroy(l);
+    *watched_phase = CLI_PHASE_CHECK;
+}
+
+void cli_layer_watch(cli_layer *cl, volatile char *phase)
+{
+    if (cl->layer == NULL || phase == NULL)
+        return;
+    watched_ops = cl->layer->ops;
+    watched_phase = phase;
+    cl->watched = *watched_ops;
+    cl->watched.forward = watch_forward;
+    cl->watched.backward = watch_backward;
+    cl->watched.kink = watched_ops->kink != NULL ? watch_kink : NULL;
+    cl->watched.destroy = watched_ops->destroy != NULL ? watch_destroy : NULL;
+    cl->layer->ops = &cl->watched;
 }
 
 void cli_layer_close(cli_layer *cl)

@@ -245,7 +245,7 @@ static int setup(job *j, int argc, char **argv, int rank, rank_status *me)
     if (rank == ROOT && j->o.output != NULL) {
         if (cli_out_open(&j->out, j->o.output, me->msg, sizeof me->msg) != 0)
             return 2;
-        tmp_path = j->out.tmp;
+        tmp_path = j->out.a.tmp;
     }
     if (j->o.layer != NULL) {
         if (cli_layer_open(&j->cl, &j->o, me->msg, sizeof me->msg) != 0)

@@ -21,6 +21,7 @@ enum {
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
+    OPT_MAX_INPUT_BYTES, OPT_MAX_LAYERS, OPT_MAX_ELEMENTS, OPT_NO_FORK, OPT_PLUGIN_TIMEOUT,
     OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS,
     OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
     OPT_SWEEP_ERROR, OPT_PLOT,
@@ -57,6 +58,11 @@ static const struct option long_opts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"set", required_argument, NULL, OPT_SET},
     {"precision", required_argument, NULL, OPT_PRECISION},
+    {"max-input-bytes", required_argument, NULL, OPT_MAX_INPUT_BYTES},
+    {"max-layers", required_argument, NULL, OPT_MAX_LAYERS},
+    {"max-elements", required_argument, NULL, OPT_MAX_ELEMENTS},
+    {"no-fork", no_argument, NULL, OPT_NO_FORK},
+    {"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
     {"mutate", required_argument, NULL, OPT_MUTATE},
     {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
     {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
@@ -90,7 +96,15 @@ static int fail(char *msg, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, size, fmt, ap);
     va_end(ap);
+    cli_one_line(msg);
     return 2;
+}
+
+void cli_one_line(char *msg)
+{
+    for (; *msg != '\0'; msg++)
+        if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+            *msg = '?';
 }
 
 /* A finite double, the whole string, > 0 (positive) or >= 0. */
@@ -255,6 +269,24 @@ static int parse_no_hygiene(const char *s, unsigned *off, char *msg, size_t size
     }
 }
 
+/* The largest limit a flag may set: 2^53, beyond any file or memory. */
+#define LIMIT_MAX (1LL << 53)
+
+/* The flags that apply to one kind of check only, given elsewhere: a
+ * silently ignored flag would be a lie, so each is an error. */
+static int scope_flags(const cli_opts *o, char *msg, size_t size)
+{
+    if (o->net_limit_set != NULL && o->net_path == NULL)
+        return fail(msg, size, "%s: applies to --net only (a limit on network files)",
+                    o->net_limit_set);
+    if (o->elements_set && o->net_path == NULL && o->arch == NULL)
+        return fail(msg, size, "--max-elements: applies to --net and --arch only");
+    if (o->plugin_flag_set != NULL && (o->layer == NULL || strchr(o->layer, ':') == NULL))
+        return fail(msg, size, "%s: applies to --layer LIB.so:FACTORY only (a plugin)",
+                    o->plugin_flag_set);
+    return 0;
+}
+
 /* The flags of a --layer check, once every flag is read.  A layer check has
  * no loss and no activations of its own (L = sum(R .* layer(X))), and
  * gc_check_layer always runs the reference engine: those flags would be
@@ -363,6 +395,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->seed = o->check.seed;
     o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
+    gc_net_limits_init(&o->limits);
+    o->plugin_timeout = CLI_PLUGIN_TIMEOUT;
     gc_sweep_opts_init(&o->sweep_opts);
     /* At most one --param (and one --sweep-element) per argument, plus the
      * terminating NULL. */
@@ -371,7 +405,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->params == NULL || o->sweep_elems == NULL)
         return fail(msg, size, "out of memory");
 
-    optind = 1;
+    /* 0, not 1: glibc then also resets its position inside a cluster of
+     * short options ("-qh"), so a second parse starts clean */
+    optind = 0;
     opterr = 0;
     int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
@@ -471,6 +507,26 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
                 o->format = (cli_format)v;
+            break;
+        case OPT_MAX_INPUT_BYTES:
+            rc = parse_int("--max-input-bytes", optarg, 0, LIMIT_MAX, &o->limits.max_bytes, msg,
+                           size);
+            o->net_limit_set = o->net_limit_set ? o->net_limit_set : "--max-input-bytes";
+            break;
+        case OPT_MAX_LAYERS:
+            rc = parse_int("--max-layers", optarg, 1, LIMIT_MAX, &o->limits.max_layers, msg, size);
+            o->net_limit_set = o->net_limit_set ? o->net_limit_set : "--max-layers";
+            break;
+        case OPT_MAX_ELEMENTS:
+            rc = parse_int("--max-elements", optarg, 1, LIMIT_MAX, &o->limits.max_elements, msg,
+                           size);
+            o->elements_set = 1;
+            break;
+        case OPT_NO_FORK: o->no_fork = 1; o->plugin_flag_set = "--no-fork"; break;
+        case OPT_PLUGIN_TIMEOUT:
+            rc = parse_int("--plugin-timeout", optarg, 0, 86400, &n, msg, size);
+            o->plugin_timeout = (int)n;
+            o->plugin_flag_set = "--plugin-timeout";
             break;
         case OPT_MUTATE:
             rc = parse_int("--mutate", optarg, 1, 100000, &n, msg, size);
@@ -574,6 +630,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->expect != NULL && o->check.screen)
         return fail(msg, size, "--expect: compares every checked element, and --screen checks "
                     "no element of a tensor its screen passes");
+    if ((rc = scope_flags(o, msg, size)) != 0)
+        return rc;
     if (o->layer != NULL)
         return layer_flags(o, msg, size);
     if (o->net_path == NULL && o->arch == NULL)
@@ -618,7 +676,9 @@ void cli_usage(FILE *f)
 {
     gc_check_opts d;
     char eps[32], eps_r[32], rtol[32], atol[32];
+    gc_net_limits lim;
     gc_check_opts_init(&d);
+    gc_net_limits_init(&lim);
     short_g(eps, sizeof eps, gc_method_default_eps(GC_METHOD_CENTRAL));
     short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
     short_g(rtol, sizeof rtol, d.rtol);
@@ -669,6 +729,17 @@ void cli_usage(FILE *f)
 "  The check is L = sum(R .* layer(X)), X (N x B) and R (M x B) drawn\n"
 "  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
 "  checked (--param selects), always with the reference engine.\n"
+"  A plugin runs in a child process: a crash or a hang in it is exit 2 and\n"
+"  one line naming the call (\"plugin crashed in backward: SIGSEGV\").\n"
+"  --plugin-timeout S  stop a plugin's check after S seconds, 0 = never [%d]\n"
+"  --no-fork           run the plugin in this process (for gdb, valgrind)\n"
+"\n"
+"Limits (a file cannot make gradcheck allocate without bound):\n"
+"  --max-input-bytes N largest --net file read, in bytes [%lld]\n"
+"  --max-layers N      most layers in a --net file [%lld]\n"
+"  --max-elements N    most elements a --net or --arch network holds:\n"
+"                      parameters, and every layer's input and output for\n"
+"                      each example (about 16 bytes each) [%lld]\n"
 "  Then the hygiene checks: backward into NaN-filled outputs (overwrite),\n"
 "  twice with equal results (reentrant), a second call adding the same\n"
 "  gradient again (accumulate), the check again at other parameters\n"
@@ -732,7 +803,11 @@ void cli_usage(FILE *f)
 "\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
-"  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+"  -o, --output FILE   write the report to FILE instead of stdout: a regular\n"
+"                      file is replaced atomically (mode and owner kept; a\n"
+"                      symbolic link's target, not the link), a device or\n"
+"                      FIFO written directly, '-' is stdout; a file you may\n"
+"                      not write or with several hard links is refused\n"
 "  --expect FILE       another tool's loss and gradients at these weights\n"
 "                      (JSON: {\"tool\", \"dtype\", \"loss\", \"grad\": {\"W1\": ...}}),\n"
 "                      compared element by element with gradcheck's backprop\n"
@@ -755,8 +830,11 @@ void cli_usage(FILE *f)
 "check failed, or with --expect the tool's loss or a gradient disagrees; 3\n"
 "nothing refuted but an element undecided (the finite difference can neither\n"
 "confirm nor refute it: its reason is in the report) or a tensor vacuous\n"
-"(unless --allow-vacuous); 2 usage or input error (one line on stderr).\n",
-            (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
+"(unless --allow-vacuous); 2 usage or input error (one line on stderr);\n"
+"128 + N ended by signal N (SIGINT, SIGTERM, SIGHUP: an --output file is left\n"
+"as it was).\n",
+            (unsigned long long)d.seed, CLI_PLUGIN_TIMEOUT, lim.max_bytes, lim.max_layers,
+            lim.max_elements, gc_method_name(d.method), eps, eps_r, rtol, atol,
             gc_engine_name(d.engine), d.threads, smax, smin, GC_SWEEP_MAX_POINTS,
             GC_SWEEP_POINTS);
 }

@@ -164,7 +164,8 @@ static int draw(const char *path, int w, int h, script_body body, const void *da
     }
     fclose(lf);
     lf = NULL;
-    terminal(sf, path, pic.tmp, w, h);
+    /* gnuplot writes the temporary file (or, for a device or FIFO, the path) */
+    terminal(sf, path, pic.a.tmp != NULL ? pic.a.tmp : path, w, h);
     body(sf, data);
     if (fflush(sf) != 0 || ferror(sf)) {
         snprintf(msg, size, "--plot: writing the gnuplot script failed");

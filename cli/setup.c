@@ -21,6 +21,45 @@ static void flag_message(char *msg, size_t size, const char *lib_msg)
     snprintf(msg, size, "%s", lib_msg);
 }
 
+/* The library names a limit by its gc_net_limits field; the user set it by
+ * a flag: "(max_layers)" becomes "(raise it with --max-layers N)". */
+static void limit_message(char *msg, size_t size, const char *lib_msg)
+{
+    static const char *const fields[][2] = {{"(max_bytes)", "--max-input-bytes"},
+                                            {"(max_layers)", "--max-layers"},
+                                            {"(max_elements)", "--max-elements"}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *at = strstr(lib_msg, fields[i][0]);
+        if (at != NULL) {
+            snprintf(msg, size, "%.*s(raise it with %s N)%s", (int)(at - lib_msg), lib_msg,
+                     fields[i][1], at + strlen(fields[i][0]));
+            return;
+        }
+    }
+    snprintf(msg, size, "%s", lib_msg);
+}
+
+/* The elements an --arch network holds (parameters, and every layer's
+ * input and output per example, as gc_net_limits counts them), checked
+ * against --max-elements before anything is allocated. */
+static int arch_elements_ok(const cli_opts *o, char *msg, size_t size)
+{
+    int widths[GC_ARCH_MAX_LAYERS + 1], n = 0;
+    gc_error err = {0};
+    if (gc_arch_parse(o->arch, widths, GC_ARCH_MAX_LAYERS + 1, &n, &err) != GC_OK)
+        return 1; /* gc_net_from_arch reports it, with its message */
+    /* each dense layer and its activation: W, b, two outputs per example */
+    long long total = (long long)widths[0] * o->batch;
+    for (int k = 1; k < n; k++)
+        total += (long long)widths[k - 1] * widths[k] + widths[k] + 2LL * widths[k] * o->batch;
+    if (total <= o->limits.max_elements)
+        return 1;
+    snprintf(msg, size, "--arch: the network would hold %lld elements (parameters, "
+             "activations, data), more than the limit of %lld (raise it with --max-elements N)",
+             total, o->limits.max_elements);
+    return 0;
+}
+
 gc_net *cli_build_net(const cli_opts *o, char *msg, size_t size)
 {
     gc_pcg32 rng;
@@ -28,10 +67,12 @@ gc_net *cli_build_net(const cli_opts *o, char *msg, size_t size)
     gc_net *net;
     gc_arch_seed_rng(&rng, o->seed);
     if (o->net_path != NULL) {
-        net = gc_net_load(o->net_path, o->init, &rng, &err);
+        net = gc_net_load_limited(o->net_path, &o->limits, o->init, &rng, &err);
         if (net == NULL)
-            snprintf(msg, size, "%s", err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
+            limit_message(msg, size, err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));
     } else {
+        if (!arch_elements_ok(o, msg, size))
+            return NULL;
         net = gc_net_from_arch(o->arch, o->act, o->loss, o->batch, o->init, &rng, &err);
         if (net == NULL)
             flag_message(msg, size, err.msg[0] != '\0' ? err.msg : gc_strerror(err.code));

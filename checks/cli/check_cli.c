@@ -129,6 +129,26 @@ static const struct {
     {ONE_DENSE("", "", "[[1, 2]]", "[[1]]"), {"--net", "@NET"}, "net.json: loss: missing key"},
     {"{\"layers\": [{\"type\": \"conv\", \"in\": 2, \"out\": 1}], \"loss\": \"mse\", \"x\": [[1, 2]], \"y\": [[1]]}",
      {"--net", "@NET"}, "net.json: layers[0].type: expected \"dense\", \"plugin\" or an activation"},
+    /* limits: one line naming the limit and the flag that raises it */
+    {NULL, {"--net", "/dev/zero"},
+     "gradcheck: /dev/zero: more than the limit of 67108864 bytes (raise it with --max-input-bytes N)"},
+    {NET_OK, {"--net", "@NET", "--max-input-bytes", "100"},
+     "net.json: more than the limit of 100 bytes (raise it with --max-input-bytes N)"},
+    {NET_OK, {"--net", "@NET", "--max-layers", "3"},
+     "net.json: layers: 4 layers, more than the limit of 3 (raise it with --max-layers N)"},
+    {NET_OK, {"--net", "@NET", "--max-elements", "9"},
+     "net.json: layers[0]: the network would hold 10 elements (parameters, activations, data), "
+     "more than the limit of 9 (raise it with --max-elements N)"},
+    {NULL, {"--arch", "1000-1000000-1000"},
+     "gradcheck: --arch: the network would hold 2003004000 elements (parameters, activations, "
+     "data), more than the limit of 50000000 (raise it with --max-elements N)"},
+    {NULL, {"--arch", "2-1", "--max-layers", "5"}, "gradcheck: --max-layers: applies to --net only"},
+    {NULL, {"--layer", "relu", "--in", "2", "--max-elements", "5"},
+     "gradcheck: --max-elements: applies to --net and --arch only"},
+    {NULL, {"--net", "x.json", "--max-layers", "0"},
+     "gradcheck: --max-layers: expected an integer from 1 to 9007199254740992, got '0'"},
+    /* an argument holding a newline is echoed as '?': one line (a fuzz finding) */
+    {NULL, {"--arch", "2-1", "a\nb"}, "gradcheck: unexpected argument 'a?b'"},
 };
 
 #define NBAD ((int)(sizeof bad / sizeof bad[0]))

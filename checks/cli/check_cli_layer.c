@@ -5,7 +5,10 @@
  * plugin with a planted bug exits 1 naming the tensor and the element, the
  * built-in layers check by name, and every misuse (no such file, no such
  * symbol, a factory that returns NULL or the wrong shape, conflicting flags)
- * exits 2 with one line on stderr and nothing on stdout.
+ * exits 2 with one line on stderr and nothing on stdout.  A plugin's check
+ * runs in a child process: a crash, an abort or an endless loop in any of
+ * its calls is exit 2 and one line naming the call, an --output file is
+ * left as it was, and --no-fork runs it in the command's own process.
  *
  * The plugins are found beside the binary: GC_BIN's directory holds
  * examples/libswish.so, examples/libscale.so (make all) and
@@ -219,6 +222,11 @@ static const struct {
     {{"--layer", "@EX/examples/libscale.so:scale_plugin", "--in", "2", "--init", "he"},
      "gradcheck: --init: applies to built-in layers only"},
     {{"--layer", "dense", "--in", "2", "--param", "W1"}, "--param: no tensor 'W1' in this layer (it has W b x)"},
+    {{"--arch", "2-1", "--no-fork"}, "gradcheck: --no-fork: applies to --layer LIB.so:FACTORY only"},
+    {{"--layer", "relu", "--in", "2", "--plugin-timeout", "3"},
+     "gradcheck: --plugin-timeout: applies to --layer LIB.so:FACTORY only"},
+    {{"--layer", "@EX/examples/libscale.so:scale_plugin", "--in", "2", "--plugin-timeout", "-1"},
+     "gradcheck: --plugin-timeout: expected an integer from 0 to 86400, got '-1'"},
     /* the temporary output file, made before the layer, is removed again */
     {{"--layer", "@DIR/nope.so:f", "--in", "4", "--output", "@DIR/r.txt"}, "nope.so: cannot open"},
 };
@@ -277,6 +285,126 @@ START_TEST(test_layer_help)
 }
 END_TEST
 
+/* ---- faults contained ---------------------------------------------------- */
+
+/* Plugins of checks/plugins/broken.c that crash, hang or break what they
+ * declare; each run must end with exit 2, nothing on stdout and one line.
+ * want is a format of the two numbers the limit on parameters gives (one
+ * past it, and it).  Where the line may name any call and signal (a tensor
+ * claiming more rows than it has is read past its end by whoever comes
+ * first, and under AddressSanitizer the read is caught as an abort). */
+static const struct {
+    const char *symbol;
+    const char *extra[4];
+    const char *want;
+} contained[] = {
+    {"broken_overclaim_plugin", {NULL}, "gradcheck: --layer: plugin crashed in "},
+    {"broken_segv_backward_plugin", {NULL}, "gradcheck: --layer: plugin crashed in backward: SIGSEGV"},
+    {"broken_abort_forward_plugin", {NULL}, "gradcheck: --layer: plugin crashed in forward: SIGABRT"},
+    {"broken_segv_factory_plugin", {NULL}, "gradcheck: --layer: plugin crashed in the factory: SIGSEGV"},
+    {"broken_loop_backward_plugin", {"--plugin-timeout", "1"},
+     "gradcheck: --layer: plugin timed out in backward after 1 s (--plugin-timeout)"},
+    {"broken_toomany_plugin", {NULL}, "--layer: factory returned a layer with %d parameters (0 to %d)"},
+    /* in the command's process: under make sanitize a leak of the four
+     * parameters it did add fails the run */
+    {"broken_toomany_plugin", {"--no-fork"},
+     "--layer: factory returned a layer with %d parameters (0 to %d)"},
+    {"broken_affine_plugin", {"--out", "2"},
+     "--layer: factory returned an affine layer (GC_CAP_AFFINE) whose parameters are not "
+     "W (2 x 3) and b (2 x 1)"},
+    {"broken_elementwise_plugin", {NULL},
+     "--layer: factory returned an elementwise layer (GC_CAP_ELEMENTWISE) with in=3 out=3 and "
+     "2 parameters"},
+};
+
+#define NCONTAINED ((int)(sizeof contained / sizeof contained[0]))
+
+/* Sanitizer options for a run that crashes on purpose: AddressSanitizer
+ * (make sanitize) leaves SIGSEGV to the process, aborts where it would
+ * exit, and writes its own reports to a file in dir, so stderr holds only
+ * the command's line.  Without sanitizers the variable is unused. */
+static void crash_env(const char *dir)
+{
+    char opts[400];
+    snprintf(opts, sizeof opts, "handle_segv=0:abort_on_error=1:log_path=%s/asan", dir);
+    setenv("ASAN_OPTIONS", opts, 1);
+}
+
+START_TEST(test_layer_faults_contained)
+{
+    char dir[256], sp[600], path[300];
+    const char *args[16];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.txt", dir);
+    spit(path, "old report\n");
+    int n = 0;
+    args[n++] = "--layer";
+    args[n++] = spec(sp, sizeof sp, "checks/plugins/libbroken.so", contained[_i].symbol);
+    args[n++] = "--in";
+    args[n++] = "3";
+    for (int k = 0; k < 4 && contained[_i].extra[k] != NULL; k++)
+        args[n++] = contained[_i].extra[k];
+    args[n++] = "-o";
+    args[n++] = path;
+    args[n] = NULL;
+    char *saved = getenv("ASAN_OPTIONS") != NULL ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    crash_env(dir);
+    run_gc(dir, args, &r);
+    if (saved != NULL)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
+    char want[512]; /* "%d": the parameter limit, one past it */
+    snprintf(want, sizeof want, contained[_i].want, GC_LAYER_MAX_PARAMS + 1, GC_LAYER_MAX_PARAMS);
+    assert_rejected(&r, args, want, _i);
+    char *file = slurp(path, NULL);
+    ck_assert_msg(strcmp(file, "old report\n") == 0, "row %d: --output file changed: %s", _i,
+                  file);
+    free(file);
+    /* no temporary file left (an AddressSanitizer log would be apart) */
+    ck_assert_msg(tmpdir_count_named(dir, ".tmp-") == 0, "row %d: a temporary file is left",
+                  _i);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* --no-fork runs the plugin in the command's own process: the same report,
+ * byte for byte, from a good plugin, and a crash in it is the command's
+ * (killed by SIGSEGV, status 128 + 11), which is what gdb wants to see. */
+START_TEST(test_layer_no_fork)
+{
+    char dir[256], sp[600], bad[600];
+    result a, b, c;
+    tmpdir_make(dir, sizeof dir);
+    spec(sp, sizeof sp, "examples/libscale.so", "scale_plugin");
+    const char *forked[] = {"--layer", sp, "--in", "3", "--format", "json", NULL};
+    const char *here[] = {"--layer", sp, "--in", "3", "--format", "json", "--no-fork", NULL};
+    run_ok(dir, forked, 0, &a);
+    run_ok(dir, here, 0, &b);
+    ck_assert_msg(a.out_len == b.out_len && memcmp(a.out, b.out, a.out_len) == 0,
+                  "--no-fork changed the report:\n%s\n---\n%s", a.out, b.out);
+    spec(bad, sizeof bad, "checks/plugins/libbroken.so", "broken_segv_backward_plugin");
+    const char *crash[] = {"--layer", bad, "--in", "3", "--no-fork", NULL};
+    char *saved = getenv("ASAN_OPTIONS") != NULL ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    crash_env(dir);
+    run_gc(dir, crash, &c);
+    if (saved != NULL)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
+    ck_assert_msg(c.status == 128 + 11, "--no-fork crash: exit %d, want 139; stderr: %s",
+                  c.status, c.err);
+    result_free(&a);
+    result_free(&b);
+    result_free(&c);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 Suite *make_cli_layer_suite(void)
 {
     Suite *s = suite_create("cli_layer");
@@ -290,6 +418,8 @@ Suite *make_cli_layer_suite(void)
     tcase_add_test(tc, test_layer_builtin_dense);
     tcase_add_loop_test(tc, test_layer_bad_input, 0, NBAD);
     tcase_add_test(tc, test_layer_help);
+    tcase_add_loop_test(tc, test_layer_faults_contained, 0, NCONTAINED);
+    tcase_add_test(tc, test_layer_no_fork);
     suite_add_tcase(s, tc);
     return s;
 }

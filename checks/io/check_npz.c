@@ -19,6 +19,7 @@
  *   arrays, perhaps renamed (the CRC-32 catches a flip in the data).
  */
 #include <check.h>
+#include <stdint.h>
 #include <gradcheck.h>
 #include <gradcheck/netfile.h>
 #include <stdio.h>
@@ -231,13 +232,13 @@ START_TEST(test_npz_damaged)
 {
     char src[1024], path[64], why[GC_NPY_WHY];
     snprintf(src, sizeof src, "%s/npz/f64z.npz", tu_fixtures());
-    gc_npz *good = gc_npz_read(src, why);
+    gc_npz *good = gc_npz_read(src, SIZE_MAX, why);
     ck_assert_msg(good != NULL, "%s", why);
     const unsigned char *img = good->file;
     size_t len = good->len;
     for (size_t n = 0; n < len; n++) {
         spill(path, img, n);
-        gc_npz *z = gc_npz_read(path, why);
+        gc_npz *z = gc_npz_read(path, SIZE_MAX, why);
         unlink(path);
         ck_assert_msg(z == NULL, "truncated to %zu of %zu bytes: read", n, len);
     }
@@ -251,7 +252,7 @@ START_TEST(test_npz_damaged)
         size_t at = gc_pcg32_next(&g) % len;
         bad[at] ^= (unsigned char)(1u << (gc_pcg32_next(&g) % 8));
         spill(path, bad, len);
-        gc_npz *z = gc_npz_read(path, why);
+        gc_npz *z = gc_npz_read(path, SIZE_MAX, why);
         unlink(path);
         if (z == NULL)
             refused++;

@@ -136,6 +136,18 @@ int tmpdir_count(const char *dir)
     return n;
 }
 
+int tmpdir_count_named(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        n += strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return n;
+}
+
 void tmpdir_remove(const char *dir)
 {
     DIR *d = opendir(dir);

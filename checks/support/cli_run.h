@@ -51,6 +51,9 @@ void tmpdir_make(char *dir, size_t size);
 /* Entries of dir, "." and ".." aside. */
 int tmpdir_count(const char *dir);
 
+/* Entries of dir whose name contains part (".tmp-": temporary files). */
+int tmpdir_count_named(const char *dir, const char *part);
+
 /* Remove every file in dir, then dir (the tests make no subdirectories). */
 void tmpdir_remove(const char *dir);
 

@@ -16,6 +16,7 @@ const char *gc_strerror(int code)
     case GC_EIO: return "input/output error";
     case GC_EPARSE: return "malformed network file";
     case GC_ERANGE: return "value out of range";
+    case GC_ELIMIT: return "beyond a configured limit";
     default: return "unknown error";
     }
 }

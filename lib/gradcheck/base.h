@@ -25,7 +25,8 @@ enum {
     GC_ESHAPE = -3,  /* matrix shapes do not chain */
     GC_EIO = -4,     /* file could not be read or written */
     GC_EPARSE = -5,  /* malformed network file */
-    GC_ERANGE = -6   /* NaN, Inf or out-of-range value */
+    GC_ERANGE = -6,  /* NaN, Inf or out-of-range value */
+    GC_ELIMIT = -7   /* input beyond a configured limit (see gc_net_limits) */
 };
 
 #define GC_ERROR_MAX 512

@@ -60,9 +60,20 @@
  * Status codes: GC_EIO the file (or its archive) cannot be opened or read; GC_EPARSE syntax,
  * types, keys, counts within the file; GC_ESHAPE widths that do not chain (a
  * dense "in" unlike the width before it, y unlike x or the output width);
- * GC_ERANGE a value the loss cannot take, a size beyond the limits (1e6
- * units per layer, 1e8 weights per matrix); GC_EINVAL a needed generator
- * missing; GC_ENOMEM.
+ * GC_ERANGE a value the loss cannot take, a size beyond the format's
+ * limits (1e6 units per layer, 1e8 weights per matrix); GC_ELIMIT a file
+ * beyond the caller's gc_net_limits (its message names the field:
+ * "(max_layers)"); GC_EINVAL a needed generator missing; GC_ENOMEM (out of
+ * memory, also while parsing the JSON).  A NUL byte in the text is a syntax
+ * error at its line and column.
+ *
+ * Limits: a file cannot make the library allocate without bound.  Its size,
+ * its number of layers and the elements the network will hold (parameters,
+ * every layer's output for each example, the input x) are each checked
+ * against gc_net_limits before the memory they guard is allocated, so a
+ * refused file fails at once and in little memory.  The defaults are far
+ * beyond what a finite-difference check can afford (each element checked
+ * costs a forward pass); raise them to load bigger files.
  */
 #ifndef GRADCHECK_NETFILE_H
 #define GRADCHECK_NETFILE_H
@@ -77,6 +88,22 @@
 extern "C" {
 #endif
 
+/* Default limits: 64 MiB of text (jansson needs about 30 bytes of memory
+ * per byte of JSON), 10,000 layers, 5e7 elements (about 800 MB as values and
+ * gradients or activations and their gradients). */
+#define GC_NET_MAX_BYTES (64LL << 20)
+#define GC_NET_MAX_LAYERS 10000LL
+#define GC_NET_MAX_ELEMENTS 50000000LL
+
+typedef struct gc_net_limits {
+    long long max_bytes;    /* bytes of text, >= 0 */
+    long long max_layers;   /* entries of "layers", >= 1 */
+    long long max_elements; /* parameters + layer outputs x examples + inputs x examples */
+} gc_net_limits;
+
+/* Fill *lim with the defaults above.  NULL is a no-op. */
+void gc_net_limits_init(gc_net_limits *lim);
+
 /* Load the network file at `path` into a new network with its data set
  * (gc_net_set_data).  When any W or b is omitted, every parameter of the
  * network is first drawn from rng by gc_net_init_params(net, init, rng) and
@@ -86,6 +113,18 @@ extern "C" {
  * GC_EINVAL).  Returns an owned network (free with gc_net_free), or NULL
  * with err set (codes as above). */
 gc_net *gc_net_load(const char *path, gc_init init, gc_pcg32 *rng, gc_error *err);
+
+/* As gc_net_load within the limits *lim (NULL: the defaults, as
+ * gc_net_load).  A file over max_bytes is refused after reading at most
+ * max_bytes + 1 bytes of it (a device or pipe such as /dev/zero included). */
+gc_net *gc_net_load_limited(const char *path, const gc_net_limits *lim, gc_init init,
+                            gc_pcg32 *rng, gc_error *err);
+
+/* As gc_net_load_limited, from len bytes of text (NUL bytes in it are
+ * errors); `label` stands in for the file name (NULL: "<string>"). */
+gc_net *gc_net_load_buffer(const char *text, size_t len, const char *label,
+                           const gc_net_limits *lim, gc_init init, gc_pcg32 *rng,
+                           gc_error *err);
 
 /* As gc_net_load, from the NUL-terminated text `json`; `label` stands in for
  * the file name in messages (NULL: "<string>"). */
@@ -102,7 +141,11 @@ int gc_net_write_json(const gc_net *net, FILE *f, gc_error *err);
 
 /* Save net to `path` atomically: write a temporary file in the same
  * directory, flush it to disk, then rename it over `path`, so `path` holds
- * either the old or the complete new file.  Errors as gc_net_write_json. */
+ * either the old or the complete new file; an existing file keeps its mode
+ * and owner, a symbolic link is followed and its target replaced, a
+ * character device or FIFO is written in place; a directory, a file the
+ * process may not write or one with several hard links is refused
+ * (GC_EIO, "PATH: reason").  Errors otherwise as gc_net_write_json. */
 int gc_net_save(const gc_net *net, const char *path, gc_error *err);
 
 #ifdef __cplusplus

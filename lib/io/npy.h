@@ -54,12 +54,15 @@ typedef struct gc_npz {
 /* Read the archive at path.  A new archive (free with gc_npz_free), or NULL
  * with the reason in why (GC_NPY_WHY bytes): cannot open or read, not a zip,
  * a member that is no .npy or no valid one ("W1.npy: big-endian ..."), a
- * CRC mismatch, out of memory. */
-gc_npz *gc_npz_read(const char *path, char *why);
+ * CRC mismatch, out of memory, a file over max bytes or members inflating
+ * to more than max in all (why then starts "larger than the limit" or says
+ * "inflates past the limit", and names max_elements, the limit max comes
+ * from). */
+gc_npz *gc_npz_read(const char *path, size_t max, char *why);
 
 /* The .npy file at path as an archive of one member named "" (no zip).
  * NULL with the reason in why, as gc_npz_read. */
-gc_npz *gc_npz_read_npy(const char *path, char *why);
+gc_npz *gc_npz_read_npy(const char *path, size_t max, char *why);
 
 /* The member called name, or NULL. */
 gc_npz_member *gc_npz_find(gc_npz *z, const char *name);

@@ -33,8 +33,9 @@ static uint64_t rd64(const unsigned char *p)
     return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
-/* The whole file, or NULL with why set. */
-static unsigned char *slurp(const char *path, size_t *len, char *why)
+/* The whole file, at most max bytes of it (a device such as /dev/zero is
+ * read no further than max + 1), or NULL with why set. */
+static unsigned char *slurp(const char *path, size_t max, size_t *len, char *why)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -45,7 +46,7 @@ static unsigned char *slurp(const char *path, size_t *len, char *why)
     unsigned char *buf = malloc(cap);
     while (buf != NULL) {
         n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || ferror(f))
+        if (n < cap || ferror(f) || n > max)
             break;
         unsigned char *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
         if (nb == NULL) {
@@ -58,6 +59,11 @@ static unsigned char *slurp(const char *path, size_t *len, char *why)
     }
     int e = errno, failed = ferror(f);
     fclose(f);
+    if (buf != NULL && !failed && n > max) {
+        free(buf);
+        snprintf(why, GC_NPY_WHY, "larger than the limit of %zu bytes (max_elements)", max);
+        return NULL;
+    }
     if (buf == NULL || failed) {
         free(buf);
         snprintf(why, GC_NPY_WHY, failed ? "cannot read: %s" : "out of memory",
@@ -133,8 +139,10 @@ static unsigned char *inflate_all(const unsigned char *src, size_t n, size_t usi
 }
 
 /* Member k of the directory at *cd: name, data (stored or inflated), its
- * array.  Advances *cd. */
-static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, char *why)
+ * array.  Advances *cd.  *budget is what inflating may still allocate: an
+ * archive's sizes are its own say-so, and deflate expands up to 1032:1. */
+static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, size_t *budget,
+                  char *why)
 {
     const unsigned char *c = *cd, *end = z->file + z->len;
     if (end - c < 46 || rd32(c) != 0x02014b50u)
@@ -159,7 +167,11 @@ static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, char *w
     if (data > z->len || z->len - data < csize)
         return snprintf(why, GC_NPY_WHY, "%s.npy: corrupt zip: truncated", m->name), -1;
     const unsigned char *bytes = z->file + data;
+    if (method == 8 && usize > *budget)
+        return snprintf(why, GC_NPY_WHY, "%s.npy: inflates past the limit of %zu bytes "
+                        "(max_elements)", m->name, *budget), -1;
     if (method == 8) {
+        *budget -= (size_t)usize;
         m->inflated = inflate_all(bytes, (size_t)csize, (size_t)usize);
         if (m->inflated == NULL)
             return snprintf(why, GC_NPY_WHY, "%s.npy: cannot inflate", m->name), -1;
@@ -176,10 +188,11 @@ static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, char *w
     return 0;
 }
 
-gc_npz *gc_npz_read(const char *path, char *why)
+gc_npz *gc_npz_read(const char *path, size_t max, char *why)
 {
     gc_npz *z = calloc(1, sizeof *z);
-    if (z == NULL || (z->file = slurp(path, &z->len, why)) == NULL) {
+    size_t budget = max;
+    if (z == NULL || (z->file = slurp(path, max, &z->len, why)) == NULL) {
         if (z == NULL)
             snprintf(why, GC_NPY_WHY, "out of memory");
         free(z);
@@ -209,7 +222,7 @@ gc_npz *gc_npz_read(const char *path, char *why)
     const unsigned char *cd = z->file + cdoff;
     for (unsigned k = 0; k < n; k++) {
         z->n = (int)k + 1;
-        if (member(z, &cd, &z->m[k], why) != 0) {
+        if (member(z, &cd, &z->m[k], &budget, why) != 0) {
             gc_npz_free(z);
             return NULL;
         }
@@ -233,7 +246,7 @@ gc_npz *gc_npz_read(const char *path, char *why)
     return z;
 }
 
-gc_npz *gc_npz_read_npy(const char *path, char *why)
+gc_npz *gc_npz_read_npy(const char *path, size_t max, char *why)
 {
     gc_npz *z = calloc(1, sizeof *z);
     if (z != NULL)
@@ -243,7 +256,7 @@ gc_npz *gc_npz_read_npy(const char *path, char *why)
         gc_npz_free(z);
         return NULL;
     }
-    if ((z->file = slurp(path, &z->len, why)) == NULL) {
+    if ((z->file = slurp(path, max, &z->len, why)) == NULL) {
         gc_npz_free(z);
         return NULL;
     }

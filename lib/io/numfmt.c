@@ -8,6 +8,8 @@
 #include "io/numfmt.h"
 
 #include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void gc_numfmt_point(char *buf, const char *dp)
@@ -21,4 +23,21 @@ void gc_numfmt_point(char *buf, const char *dp)
         if (p != NULL)
             *p = '.';
     }
+}
+
+/* Printing 17 significant digits always round-trips a double; fewer often
+ * do and read better (0.1, not 0.10000000000000001).  The bits are
+ * compared, not the values, so -0.0 is never written as "0".  snprintf and
+ * strtod agree on the locale's decimal point, so the search holds in any
+ * locale; the point is made '.' after it. */
+const char *gc_numfmt_shortest(char *buf, size_t size, double v, int min_prec)
+{
+    for (int prec = min_prec < 1 ? 1 : min_prec; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        double back = strtod(buf, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0)
+            break;
+    }
+    gc_numfmt_point(buf, NULL);
+    return buf;
 }

@@ -4,10 +4,18 @@
 #ifndef GC_IO_NUMFMT_H
 #define GC_IO_NUMFMT_H
 
+#include <stddef.h>
+
 /* Replace the decimal point dp (NULL: the current locale's, localeconv) in
  * buf, a number printed by %g / %e, by '.': machine formats (JSON, JUnit)
  * need the same text in every locale. */
 void gc_numfmt_point(char *buf, const char *dp);
+
+/* v as the shortest "%.Pg", P from min_prec up to 17, that strtod reads
+ * back to the same bits (17 always does), with a '.' point in any locale.
+ * A larger min_prec keeps plain notation longer: 15 writes 100 as "100"
+ * where 1 writes "1e+02".  NaN and Inf print as %g does.  Returns buf. */
+const char *gc_numfmt_shortest(char *buf, size_t size, double v, int min_prec);
 
 /* Write v into buf as snprintf(buf, 32, "%.17g", v) does in the C locale
  * (a '.' point, in any locale), byte for byte, faster; returns the length. */

@@ -15,8 +15,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the capability bits promise about the shapes: an elementwise layer
+ * maps n -> n with no parameters; an affine layer has exactly W (out x in)
+ * and b (out x 1), which the engine indexes as such. */
+static int caps_ok(const gc_layer *l, gc_error *err)
+{
+    unsigned caps = l->ops->caps;
+    if ((caps & GC_CAP_ELEMENTWISE) && (l->in != l->out || l->nparams != 0))
+        return gc_error_set(err, GC_EINVAL, "factory returned an elementwise layer "
+                            "(GC_CAP_ELEMENTWISE) with in=%d out=%d and %d parameters (want "
+                            "in = out, no parameters)", l->in, l->out, l->nparams);
+    const gc_tensor *W = &l->param[0], *b = &l->param[1];
+    if ((caps & GC_CAP_AFFINE) && (l->nparams != 2 || W->rows != l->out || W->cols != l->in ||
+                                   b->rows != l->out || b->cols != 1))
+        return gc_error_set(err, GC_EINVAL, "factory returned an affine layer (GC_CAP_AFFINE) "
+                            "whose parameters are not W (%d x %d) and b (%d x 1)", l->out, l->in,
+                            l->out);
+    return GC_OK;
+}
+
 /* What a factory returned is usable: the shape asked for, ops with forward
- * and backward, parameters with storage.  Else err says what is wrong. */
+ * and backward, parameters with storage, the shapes its capabilities
+ * promise.  Else err says what is wrong. */
 static int layer_ok(const gc_layer *l, int in, int out, gc_error *err)
 {
     if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL)
@@ -35,17 +55,20 @@ static int layer_ok(const gc_layer *l, int in, int out, gc_error *err)
             return gc_error_set(err, GC_EINVAL, "factory returned a malformed parameter %d "
                                 "(use gc_layer_add_param)", p);
     }
-    return GC_OK;
+    return caps_ok(l, err);
 }
 
 /* Free a layer that failed layer_ok: its ops may be unusable, so not
- * through ops->destroy, and not past param[]. */
+ * through ops->destroy, and not past param[]: its GC_LAYER_MAX_PARAMS
+ * slots are the only ones that can hold storage, and are freed. */
 static void discard(gc_layer *l)
 {
     if (l->ops == NULL || l->ops->forward == NULL || l->ops->backward == NULL)
         l->ops = NULL;
-    if (l->nparams < 0 || l->nparams > GC_LAYER_MAX_PARAMS)
+    if (l->nparams < 0)
         l->nparams = 0;
+    if (l->nparams > GC_LAYER_MAX_PARAMS)
+        l->nparams = GC_LAYER_MAX_PARAMS;
     l->dl = NULL;
     gc_layer_free(l);
 }

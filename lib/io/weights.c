@@ -11,18 +11,18 @@
 #include <string.h>
 
 /* A .npy (a one-member archive) or a .npz, by the name's ending. */
-static gc_npz *read_any(const char *path, char *why)
+static gc_npz *read_any(const char *path, size_t max, char *why)
 {
     size_t n = strlen(path);
-    return n >= 4 && strcmp(path + n - 4, ".npy") == 0 ? gc_npz_read_npy(path, why)
-                                                       : gc_npz_read(path, why);
+    return n >= 4 && strcmp(path + n - 4, ".npy") == 0 ? gc_npz_read_npy(path, max, why)
+                                                       : gc_npz_read(path, max, why);
 }
 
-gc_npz *gc_weights_open(const char *anchor, const char *name, char *why)
+gc_npz *gc_weights_open(const char *anchor, const char *name, size_t max, char *why)
 {
     const char *slash = anchor != NULL ? strrchr(anchor, '/') : NULL;
     if (name[0] == '/' || slash == NULL)
-        return read_any(name, why);
+        return read_any(name, max, why);
     size_t dn = (size_t)(slash - anchor) + 1, nn = strlen(name);
     char *path = malloc(dn + nn + 1);
     if (path == NULL) {
@@ -31,7 +31,7 @@ gc_npz *gc_weights_open(const char *anchor, const char *name, char *why)
     }
     memcpy(path, anchor, dn);
     memcpy(path + dn, name, nn + 1);
-    gc_npz *z = read_any(path, why);
+    gc_npz *z = read_any(path, max, why);
     free(path);
     return z;
 }

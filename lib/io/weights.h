@@ -11,9 +11,10 @@
 
 /* The archive `name` (a name ending in ".npy": that one array, as a member
  * named ""), relative to the directory of `anchor` (a file path; NULL or
- * one without '/': the current directory) unless absolute.  NULL with the
- * reason in why (GC_NPY_WHY bytes). */
-gc_npz *gc_weights_open(const char *anchor, const char *name, char *why);
+ * one without '/': the current directory) unless absolute, of at most max
+ * bytes read or inflated (gc_npz_read).  NULL with the reason in why
+ * (GC_NPY_WHY bytes). */
+gc_npz *gc_weights_open(const char *anchor, const char *name, size_t max, char *why);
 
 /* Member `name` for a tensor of ndim (1 or 2) dimensions shaped want[0]
  * (x want[1]); a 0 in want takes any size there.  *out = the member, or NULL

@@ -15,6 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What gc_net_add keeps between calls: the capacities of the growing
+ * arrays (doubled when full, so n appends cost O(n)) and how many layers of
+ * each type the network has (for numbering, without rescanning them). */
+typedef struct type_count {
+    const char *type; /* a layer's ops->type: not owned */
+    int count;
+} type_count;
+
+struct gc_net_index {
+    int cap_layers, cap_tensors; /* allocated entries of layers, and of tensors/tensor_layer */
+    int ntypes, cap_types;
+    type_count *types;
+};
+
 gc_net *gc_net_new(const gc_loss *loss)
 {
     if (loss == NULL)
@@ -52,7 +66,90 @@ void gc_net_free(gc_net *net)
     free(net->layers);
     free(net->tensors);
     free(net->tensor_layer);
+    if (net->index != NULL)
+        free(net->index->types);
+    free(net->index);
     free(net);
+}
+
+/* The entry of `type` in the index, added (count 0) when new; NULL when out
+ * of memory. */
+static type_count *type_entry(struct gc_net_index *ix, const char *type)
+{
+    for (int i = 0; i < ix->ntypes; i++)
+        if (strcmp(ix->types[i].type, type) == 0)
+            return &ix->types[i];
+    if (ix->ntypes == ix->cap_types) {
+        int cap = ix->cap_types > 0 ? 2 * ix->cap_types : 8;
+        type_count *t = realloc(ix->types, (size_t)cap * sizeof *t);
+        if (t == NULL)
+            return NULL;
+        ix->types = t;
+        ix->cap_types = cap;
+    }
+    ix->types[ix->ntypes] = (type_count){type, 0};
+    return &ix->types[ix->ntypes++];
+}
+
+/* net's index, made on first use: a network built by hand has its arrays
+ * exactly full, and its layers are counted once. */
+static struct gc_net_index *index_of(gc_net *net)
+{
+    if (net->index != NULL)
+        return net->index;
+    struct gc_net_index *ix = calloc(1, sizeof *ix);
+    if (ix == NULL)
+        return NULL;
+    ix->cap_layers = net->nlayers;
+    ix->cap_tensors = net->ntensors;
+    for (int k = 0; k < net->nlayers; k++) {
+        type_count *t = type_entry(ix, net->layers[k]->ops->type);
+        if (t == NULL) {
+            free(ix->types);
+            free(ix);
+            return NULL;
+        }
+        t->count++;
+    }
+    net->index = ix;
+    return ix;
+}
+
+/* Room for one more layer and `more` more tensors: the arrays doubled when
+ * full.  GC_OK or GC_ENOMEM (nothing changed that matters: the extra room
+ * is kept). */
+static int grow(gc_net *net, struct gc_net_index *ix, int more)
+{
+    if (net->nlayers == ix->cap_layers) {
+        int cap = ix->cap_layers > 0 ? 2 * ix->cap_layers : 4;
+        gc_layer **layers = realloc(net->layers, (size_t)cap * sizeof *layers);
+        if (layers == NULL)
+            return GC_ENOMEM;
+        net->layers = layers;
+        ix->cap_layers = cap;
+    }
+    if (net->ntensors + more > ix->cap_tensors || net->tensors == NULL) {
+        int cap = ix->cap_tensors > 0 ? 2 * ix->cap_tensors : 8;
+        while (cap < net->ntensors + more)
+            cap *= 2;
+        gc_tensor **tensors = realloc(net->tensors, (size_t)cap * sizeof *tensors);
+        if (tensors == NULL)
+            return GC_ENOMEM;
+        net->tensors = tensors;
+        int *tl = realloc(net->tensor_layer, (size_t)cap * sizeof *tl);
+        if (tl == NULL)
+            return GC_ENOMEM; /* tensors has the larger size: harmless */
+        net->tensor_layer = tl;
+        ix->cap_tensors = cap;
+    }
+    return GC_OK;
+}
+
+/* Refuse `layer` as layers[k] with code and message, freeing it. */
+static int refuse(gc_layer *layer, int rc)
+{
+    gc_layer_free(layer);
+    return rc;
 }
 
 int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err)
@@ -66,52 +163,31 @@ int gc_net_add(gc_net *net, gc_layer *layer, gc_error *err)
     if (layer->nparams < 0 || layer->nparams > GC_LAYER_MAX_PARAMS) {
         int rc = gc_error_set(err, GC_EINVAL, "layers[%d]: %d parameters (0 to %d)", k,
                               layer->nparams, GC_LAYER_MAX_PARAMS);
-        layer->nparams = 0; /* gc_layer_free must not walk past param[] either */
-        gc_layer_free(layer);
-        return rc;
+        /* param[] has GC_LAYER_MAX_PARAMS slots, the only ones that can hold
+         * storage: gc_layer_free frees those and walks no further */
+        layer->nparams = layer->nparams < 0 ? 0 : GC_LAYER_MAX_PARAMS;
+        return refuse(layer, rc);
     }
-    if (k > 0 && layer->in != net->layers[k - 1]->out) {
-        int rc = gc_error_set(err, GC_ESHAPE, "layers[%d]: expected in = %d, got %d", k,
-                              net->layers[k - 1]->out, layer->in);
-        gc_layer_free(layer);
-        return rc;
-    }
+    if (k > 0 && layer->in != net->layers[k - 1]->out)
+        return refuse(layer, gc_error_set(err, GC_ESHAPE, "layers[%d]: expected in = %d, got %d",
+                                          k, net->layers[k - 1]->out, layer->in));
+    struct gc_net_index *ix = index_of(net);
+    type_count *type = ix != NULL ? type_entry(ix, layer->ops->type) : NULL;
+    if (type == NULL || grow(net, ix, layer->nparams) != GC_OK)
+        return refuse(layer, gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k));
     /* Number: this is the n-th layer of its type (counting from 1). */
-    int n = 1;
-    for (int i = 0; i < k; i++)
-        if (strcmp(net->layers[i]->ops->type, layer->ops->type) == 0)
-            n++;
+    int n = type->count + 1;
     char names[GC_LAYER_MAX_PARAMS][GC_NAME_MAX];
     for (int p = 0; p < layer->nparams; p++) {
         int len = snprintf(names[p], GC_NAME_MAX, "%s%d", layer->param[p].name, n);
-        if (len < 0 || len >= GC_NAME_MAX) {
-            int rc = gc_error_set(err, GC_EINVAL, "layers[%d]: parameter name \"%s%d\" is too long",
-                                  k, layer->param[p].name, n);
-            gc_layer_free(layer);
-            return rc;
-        }
+        if (len < 0 || len >= GC_NAME_MAX)
+            return refuse(layer, gc_error_set(err, GC_EINVAL,
+                                              "layers[%d]: parameter name \"%s%d\" is too long",
+                                              k, layer->param[p].name, n));
     }
-    gc_layer **layers = realloc(net->layers, (size_t)(k + 1) * sizeof *layers);
-    if (layers == NULL) {
-        gc_layer_free(layer);
-        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
-    }
-    net->layers = layers;
-    int nt = net->ntensors + layer->nparams;
-    gc_tensor **tensors = realloc(net->tensors, (size_t)(nt > 0 ? nt : 1) * sizeof *tensors);
-    if (tensors == NULL) {
-        gc_layer_free(layer);
-        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
-    }
-    net->tensors = tensors;
-    int *tl = realloc(net->tensor_layer, (size_t)(nt > 0 ? nt : 1) * sizeof *tl);
-    if (tl == NULL) {
-        gc_layer_free(layer);
-        return gc_error_set(err, GC_ENOMEM, "layers[%d]: out of memory", k);
-    }
-    net->tensor_layer = tl;
     /* The cache was sized for the old layer list: drop it (set data again). */
     free_data(net);
+    type->count = n;
     for (int p = 0; p < layer->nparams; p++) {
         memcpy(layer->param[p].name, names[p], GC_NAME_MAX);
         net->tensors[net->ntensors] = &layer->param[p];

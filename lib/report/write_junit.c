@@ -18,18 +18,10 @@
 #define LIST_MAX 10
 
 /* The shortest %.Ng (N = 1..17) that reads back as the same double:
- * "1e-06" rather than "9.9999999999999995e-07", and still exact.  snprintf
- * and strtod agree on the locale's decimal point, so the search holds in
- * any locale; the point is made '.' after it. */
+ * "1e-06" rather than "9.9999999999999995e-07", and still exact. */
 const char *gc_junit_shortest(char buf[32], double v)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    } /* NaN never compares equal: "%.17g" gives "nan" */
-    gc_numfmt_point(buf, NULL);
-    return buf;
+    return gc_numfmt_shortest(buf, 32, v, 1);
 }
 
 /* v as "%.3e" with a '.' point: the summaries' short form. */
