@@ -6,6 +6,7 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make plots        the README's pictures in build/plots/ (installs gnuplot-nox)
 #   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out)
 #   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
 #
@@ -57,6 +58,10 @@ EXLIB_SRC  := $(filter-out $(EXMAIN_SRC),$(wildcard examples/*.c))
 # layers) build/checks/plugins/libNAME.so.
 EXPLUG_SRC := $(shell grep -l '^gc_layer \*[a-z0-9_]*_plugin(\(int in, int out, gc_pcg32 \*rng\|gc_layer_args \*args\))$$' $(EXLIB_SRC))
 TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
+# Every layer mutant (loss mutants are no layer) is also built as a plugin,
+# build/mutants/libNAME.so with the factory mutant_plugin, so that a real
+# bug can be checked from the command line.
+MUTPLUG_SRC := $(shell grep -L 'GC_MUTANT_LOSS' $(MUTANT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -78,15 +83,16 @@ CHECKER := $(BUILD)/check_gradcheck
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
 TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
+MUTANT_PLUGINS := $(patsubst fixtures/mutants/%.c,$(BUILD)/mutants/lib%.so,$(MUTPLUG_SRC))
 SUITES_H := $(BUILD)/gen/suites.h
 MUTANTS_H := $(BUILD)/gen/mutant_list.h
 LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
 LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
-.PHONY: all check test check-export demo sanitize valgrind bench false-alarms install uninstall \
-        installcheck clean FORCE
+.PHONY: all check test check-export demo sanitize valgrind bench false-alarms plots install \
+        uninstall installcheck clean FORCE
 
-all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS)
+all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
 # Include rules per folder: the library sees only lib/ (and jansson, zlib); the
 # command sees the public headers; only the tests see Check, the examples
@@ -153,6 +159,14 @@ $(BUILD)/checks/plugins/lib%.so: $(BUILD)/pic/checks/plugins/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared $^ -o $@ -lm
 
+# (No -MMD here, two sources make one object: the public headers are its
+# prerequisites, so a changed struct rebuilds every mutant plugin.)
+$(BUILD)/mutants/lib%.so: fixtures/mutants/%.c fixtures/mutants/plugin/mutant_plugin.c \
+                          fixtures/mutants/mutants.h lib/gradcheck.h $(wildcard lib/gradcheck/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -fPIC -shared -Ifixtures/mutants \
+	    -DGC_MUTANT_SYM=gc_mutant_$* $(filter %.c,$^) -o $@ -lm
+
 # The example programs' objects are built by a pattern rule: keep them, so a
 # second make relinks nothing.
 .SECONDARY: $(call obj,$(EXMAIN_SRC))
@@ -182,7 +196,8 @@ $(MUTANTS_H): $(MUTANT_SRC) FORCE
 	    | sed 's/const gc_mutant gc_mutant_\([a-z0-9_]*\) =/GC_MUTANT(\1)/' | sort > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o: $(MUTANTS_H)
+$(BUILD)/checks/engine/check_mutants.o $(BUILD)/checks/engine/check_fast.o \
+    $(BUILD)/checks/cli/check_teaching.o: $(MUTANTS_H)
 
 $(LMUTANTS_H): $(LMUT_SRC) FORCE
 	@mkdir -p $(dir $@)
@@ -235,6 +250,21 @@ $(BUILD)/bench/false_alarms: bench/false_alarms.c $(LIB)
 
 false-alarms: $(BUILD)/bench/false_alarms
 	$(BUILD)/bench/false_alarms $(FA_N) $(FA_SEED) $(FA_KIND)
+
+# The pictures of the README's "Learn" section, drawn by gradcheck --plot
+# (gnuplot-nox is installed first when missing).  The mutant's check fails
+# on purpose: exit status 1 is its expected answer.
+PLOTS := $(BUILD)/plots
+plots: all
+	@command -v gnuplot >/dev/null || ./scripts/install-deps --plot
+	@mkdir -p $(PLOTS)
+	$(BIN) --arch 2-2-1 --act sigmoid --loss bce --seed 1 --sweep-element 'W1[0,1]' \
+	    --plot $(PLOTS)/h-curve.png -q
+	$(BIN) --arch 2-2-1 --act sigmoid --loss bce --seed 1 --sweep --plot $(PLOTS)/h-curves.svg -q
+	$(BIN) --arch 3-4-2 --act tanh,sigmoid --batch 3 --seed 1 --plot $(PLOTS)/rel-err.png -q
+	$(BIN) --layer $(BUILD)/mutants/libsigmoid_preact.so:mutant_plugin --in 3 --batch 2 \
+	    --plot $(PLOTS)/mutant.png -q; test $$? -eq 1
+	@ls $(PLOTS)
 
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.  A program

@@ -34,12 +34,18 @@ typedef struct cli_opts {
     const char *output;     /* --output FILE, or NULL for stdout */
     const char *expect;     /* --expect FILE, or NULL */
     int quiet;              /* --quiet */
+    int explain;            /* --explain: the walkthrough before the table */
+    int sweep;              /* --sweep (or --sweep-element): the h-curve */
+    gc_element *sweep_elems;/* --sweep-element, nsweep_elems of them; owned (free) */
+    int nsweep_elems;
+    gc_sweep_opts sweep_opts; /* --sweep-range, --sweep-points, --sweep-error */
+    const char *plot;       /* --plot FILE (.png or .svg), or NULL */
     int help, version;      /* --help / --version: print and exit 0 */
 } cli_opts;
 
 /* Parse argv into *o (defaults first).  Returns 0, or 2 with a one-line
- * message (no "gradcheck: " prefix, no newline) in msg.  On success the
- * caller frees o->params. */
+ * message (no "gradcheck: " prefix, no newline) in msg.  Either way the
+ * caller frees o->params and o->sweep_elems. */
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 
 /* The --help text, with the defaults. */
@@ -74,6 +80,37 @@ int cli_expect_prepare(const gc_net *net, cli_opts *o, gc_expect **e, char *msg,
  * -1 with a one-line message (a tensor missing from e, a shape, I/O). */
 int cli_expect_report(const gc_expect *e, const gc_report *rep, const cli_opts *o, FILE *f,
                       int *failed, char *msg, size_t size);
+
+/* ---- --explain: the classic notes' walkthrough ------------------------- */
+
+/* Write the walkthrough of a checked network to f: parameters and data, the
+ * forward pass layer by layer (z1 = W1 x + b1, a1 = sigmoid(z1), ...), the
+ * cache, the backward pass (dz2, dW2, db2, dz1, dW1, db1, ...), and the
+ * report's worst element worked through by hand.  net holds the check's
+ * unperturbed cache and backprop's gradients (gc_check_net leaves them so);
+ * r is that check's report.  Matrices of more than a few elements are
+ * summarised by shape and norm.  0, or -1 with msg set. */
+int cli_explain(FILE *f, gc_net *net, const gc_report *r, char *msg, size_t size);
+
+/* ---- --sweep and --plot ------------------------------------------------ */
+
+/* The elements to sweep: o->sweep_elems when given (each checked against
+ * net: -1 with msg naming the flag), else the report's worst few and the
+ * worst of each tensor.  *out is owned by the caller (free). */
+int cli_sweep_elements(const cli_opts *o, const gc_net *net, const gc_report *r,
+                       gc_element **out, int *n, char *msg, size_t size);
+
+/* 0 when gnuplot is on PATH, else -1 with msg saying how to get it. */
+int cli_plot_available(char *msg, size_t size);
+
+/* The h-curve of a sweep (log-log, the three methods, slope guides, the
+ * best steps and the check's step `chosen` marked) as a PNG or SVG at
+ * path, by its extension, written atomically.  0, or -1 with msg set. */
+int cli_plot_sweep(const char *path, const gc_sweep *s, double chosen, char *msg, size_t size);
+
+/* Per tensor, each checked element's rel_err on a log axis with the
+ * tolerance line, coloured by verdict.  0, or -1 with msg set. */
+int cli_plot_check(const char *path, const gc_report *r, char *msg, size_t size);
 
 /* ---- progress bar on stderr --------------------------------------------- */
 

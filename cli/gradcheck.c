@@ -2,10 +2,12 @@
  * gradcheck.c -- the gradcheck command: flags in, report out, no math here.
  *
  * Order of work, chosen so that every input error is found before anything
- * reaches stdout: parse and check every flag (opts.c), create the --output
- * temporary file (an unwritable path fails now, not after the check), build
- * the network (--net file or --arch), check the --param names against it,
- * run the check, and only then write the report.  With --layer the one
+ * reaches stdout: parse and check every flag (opts.c), make sure gnuplot is
+ * there for --plot (plot.c), create the --output temporary file (an
+ * unwritable path fails now, not after the check), build the network (--net
+ * file or --arch), check the --param and --sweep-element names against it,
+ * run the check, then the sweep (sweep.c) and the picture, and only then
+ * write the walkthrough (explain.c), the report or the sweep.  With --layer the one
  * layer (a built-in, or a plugin's factory: layer.c) takes the network's
  * place and gc_check_layer runs instead of gc_check_net.  Any error is one line
  * "gradcheck: ..." on stderr and exit status 2; otherwise the status is the
@@ -115,6 +117,69 @@ static int write_report(const gc_report *r, cli_format format, FILE *f)
     return gc_report_write_text(r, f);
 }
 
+static int write_sweep(const gc_sweep *s, cli_format format, FILE *f)
+{
+    switch (format) {
+    case CLI_JSON: return gc_sweep_write_json(s, f);
+    case CLI_JUNIT: return gc_sweep_write_junit(s, f);
+    case CLI_TEXT: break;
+    }
+    return gc_sweep_write_text(s, f);
+}
+
+/* What goes to f (stdout or --output; NULL under --quiet: nothing), after
+ * the walkthrough with --explain: the sweep with --sweep, the report and the
+ * comparison with --expect, else the report.  *failed may be raised by the
+ * comparison, which runs even when nothing is written.  0, or -1 with msg
+ * set. */
+static int emit(FILE *f, const cli_opts *o, gc_net *net, const gc_report *r, const gc_sweep *sw,
+                const gc_expect *expect, int *failed, char *msg, size_t size)
+{
+    if (f != NULL && o->explain && cli_explain(f, net, r, msg, size) != 0)
+        return -1;
+    if (expect != NULL)
+        return cli_expect_report(expect, r, o, f, failed, msg, size);
+    if (f == NULL)
+        return 0;
+    int rc = sw != NULL ? write_sweep(sw, o->format, f) : write_report(r, o->format, f);
+    if (rc != GC_OK) {
+        const char *what = sw != NULL ? "sweep" : "report";
+        if (o->output != NULL)
+            snprintf(msg, size, "--output: %s: writing the %s failed", o->output, what);
+        else
+            snprintf(msg, size, "stdout: writing the %s failed", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* --sweep: the elements (named, or picked from the report) and their
+ * curves.  0, or -1 with msg set. */
+static int run_sweep(const cli_opts *o, gc_net *net, const gc_report *r, gc_sweep **sw,
+                     char *msg, size_t size)
+{
+    gc_element *elems = NULL;
+    int n = 0;
+    gc_error err = {0};
+    if (cli_sweep_elements(o, net, r, &elems, &n, msg, size) != 0)
+        return -1;
+    int rc = gc_sweep_net(net, elems, n, &o->sweep_opts, sw, &err);
+    free(elems);
+    if (rc != GC_OK) {
+        snprintf(msg, size, "--sweep: %s", err.msg[0] != '\0' ? err.msg : gc_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int plot(const cli_opts *o, const gc_report *r, const gc_sweep *sw, char *msg,
+                size_t size)
+{
+    if (sw != NULL)
+        return cli_plot_sweep(o->plot, sw, r->opts.eps, msg, size);
+    return cli_plot_check(o->plot, r, msg, size);
+}
+
 int main(int argc, char **argv)
 {
     char msg[MSG_MAX] = "";
@@ -124,6 +189,7 @@ int main(int argc, char **argv)
     gc_net *net = NULL;
     cli_layer cl = {0};
     gc_report *rep = NULL;
+    gc_sweep *sw = NULL;
     gc_expect *expect = NULL;
     gc_error err = {0};
     int status = 2;
@@ -144,6 +210,8 @@ int main(int argc, char **argv)
         status = 0;
         goto done;
     }
+    if (o.plot != NULL && cli_plot_available(msg, sizeof msg) != 0)
+        goto fail;
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;
     if (o.layer != NULL) {
@@ -156,6 +224,14 @@ int main(int argc, char **argv)
     }
     if (check_params(net, cl.layer, &o, msg, sizeof msg) != 0)
         goto fail;
+    /* Named sweep elements are checked now, before the work. */
+    if (o.nsweep_elems > 0) {
+        gc_element *named = NULL;
+        int nn = 0;
+        if (cli_sweep_elements(&o, net, NULL, &named, &nn, msg, sizeof msg) != 0)
+            goto fail;
+        free(named);
+    }
     if (o.expect != NULL && cli_expect_prepare(net, &o, &expect, msg, sizeof msg) != 0)
         goto fail;
     /* --quiet means nothing but errors on stderr: no bar either. */
@@ -168,23 +244,21 @@ int main(int argc, char **argv)
         goto fail;
     }
 
+    if (o.sweep && run_sweep(&o, net, rep, &sw, msg, sizeof msg) != 0)
+        goto fail;
+    /* The picture before the report, so that a failed plot leaves no
+     * report presented as if the run were whole. */
+    if (o.plot != NULL && plot(&o, rep, sw, msg, sizeof msg) != 0)
+        goto fail;
     int failed = gc_report_failed(rep);
     FILE *f = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
-    if (expect != NULL) {
-        if (cli_expect_report(expect, rep, &o, f, &failed, msg, sizeof msg) != 0)
-            goto fail;
-    } else if (f != NULL && write_report(rep, o.format, f) != GC_OK) {
-        if (o.output != NULL)
-            snprintf(msg, sizeof msg, "--output: %s: writing the report failed", o.output);
-        else
-            snprintf(msg, sizeof msg, "stdout: writing the report failed");
+    if (emit(f, &o, net, rep, sw, expect, &failed, msg, sizeof msg) != 0)
         goto fail;
-    }
     if (o.output != NULL) {
         if (cli_out_commit(&out, msg, sizeof msg) != 0)
             goto fail;
     } else if (f != NULL && fflush(stdout) != 0) {
-        snprintf(msg, sizeof msg, "stdout: writing the report failed");
+        snprintf(msg, sizeof msg, "stdout: writing the %s failed", sw != NULL ? "sweep" : "report");
         goto fail;
     }
     /* refuted (or, with --expect, a disagreement) 1; else the report's 0 or 3 */
@@ -196,10 +270,12 @@ fail:
     status = 2;
 done:
     cli_out_abort(&out);
+    gc_sweep_free(sw);
     gc_report_free(rep);
     gc_expect_free(expect);
     gc_net_free(net);
     cli_layer_close(&cl);
     free(o.params);
+    free(o.sweep_elems);
     return status;
 }

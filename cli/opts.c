@@ -14,13 +14,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
     OPT_NET = 256, OPT_ARCH, OPT_ACT, OPT_LOSS, OPT_BATCH, OPT_SEED, OPT_INIT,
     OPT_METHOD, OPT_EPS, OPT_RTOL, OPT_ATOL, OPT_PARAM, OPT_INPUTS, OPT_SAMPLE,
     OPT_STRICT_KINKS, OPT_ADAPTIVE, OPT_ENGINE, OPT_THREADS, OPT_SCREEN,
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
-    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS
+    OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS,
+    OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
+    OPT_SWEEP_ERROR, OPT_PLOT
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +58,13 @@ static const struct option long_opts[] = {
     {"mutate", required_argument, NULL, OPT_MUTATE},
     {"no-hygiene", optional_argument, NULL, OPT_NO_HYGIENE},
     {"nondet-tol", required_argument, NULL, OPT_NONDET_TOL},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"sweep", no_argument, NULL, OPT_SWEEP},
+    {"sweep-element", required_argument, NULL, OPT_SWEEP_ELEMENT},
+    {"sweep-range", required_argument, NULL, OPT_SWEEP_RANGE},
+    {"sweep-points", required_argument, NULL, OPT_SWEEP_POINTS},
+    {"sweep-error", required_argument, NULL, OPT_SWEEP_ERROR},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -196,6 +206,14 @@ static const char *precision_at(int i)
     return i >= 0 && i < COUNT(names) ? names[i] : NULL;
 }
 
+/* --sweep-error: index 1 is relative (gc_sweep_opts.relative). */
+static const char *const error_names[] = {"abs", "rel"};
+
+static const char *error_at(int i)
+{
+    return i >= 0 && i < COUNT(error_names) ? error_names[i] : NULL;
+}
+
 /* --no-hygiene (every check) or --no-hygiene=NAME[,NAME...]. */
 static int parse_no_hygiene(const char *s, unsigned *off, char *msg, size_t size)
 {
@@ -274,6 +292,53 @@ static int layer_flags(cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
+/* --sweep-range MAX:MIN, both positive, MAX > MIN. */
+static int parse_range(const char *s, gc_sweep_opts *so, char *msg, size_t size)
+{
+    const char *colon = strchr(s, ':');
+    char hi[64];
+    if (colon == NULL || (size_t)(colon - s) >= sizeof hi)
+        return fail(msg, size, "--sweep-range: expected MAX:MIN such as 1e-1:1e-12, got '%s'", s);
+    memcpy(hi, s, (size_t)(colon - s));
+    hi[colon - s] = '\0';
+    double a, b;
+    if (parse_double("--sweep-range", hi, 1, &a, msg, size) != 0 ||
+        parse_double("--sweep-range", colon + 1, 1, &b, msg, size) != 0)
+        return 2;
+    if (!(a > b))
+        return fail(msg, size, "--sweep-range: MAX must exceed MIN, got '%s'", s);
+    so->eps_max = a;
+    so->eps_min = b;
+    return 0;
+}
+
+/* --plot FILE: a .png or .svg name (case aside), the picture's format. */
+static int parse_plot(const char *s, char *msg, size_t size)
+{
+    const char *dot = strrchr(s, '.');
+    if (dot == NULL || (strcasecmp(dot, ".png") != 0 && strcasecmp(dot, ".svg") != 0))
+        return fail(msg, size, "--plot: expected a file name ending in .png or .svg, got '%s'",
+                    s);
+    return 0;
+}
+
+/* What --explain, --sweep and --plot need of the rest of the command line. */
+static int teaching_flags(const cli_opts *o, const char *sweep_flag, char *msg, size_t size)
+{
+    if (sweep_flag != NULL && !o->sweep)
+        return fail(msg, size, "%s: applies to --sweep only", sweep_flag);
+    const char *flag = o->explain ? "--explain" : o->sweep ? "--sweep" : NULL;
+    if (flag != NULL && o->layer != NULL)
+        return fail(msg, size, "%s: applies to a network (--net or --arch), not --layer", flag);
+    if (o->explain && o->sweep)
+        return fail(msg, size, "--explain and --sweep: give one (the walkthrough or the h-curve)");
+    if (o->expect != NULL && o->sweep)
+        return fail(msg, size, "--expect and --sweep: give one (the comparison or the h-curve)");
+    if (o->explain && o->format != CLI_TEXT)
+        return fail(msg, size, "--explain: prints a text walkthrough: it takes --format text");
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
 {
     memset(o, 0, sizeof *o);
@@ -284,15 +349,19 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     o->seed = o->check.seed;
     o->init = GC_INIT_AUTO;
     o->format = CLI_TEXT;
-    /* At most one --param per argument, plus the terminating NULL. */
+    gc_sweep_opts_init(&o->sweep_opts);
+    /* At most one --param (and one --sweep-element) per argument, plus the
+     * terminating NULL. */
     o->params = calloc((size_t)argc + 1, sizeof *o->params);
-    if (o->params == NULL)
+    o->sweep_elems = calloc((size_t)argc + 1, sizeof *o->sweep_elems);
+    if (o->params == NULL || o->sweep_elems == NULL)
         return fail(msg, size, "out of memory");
 
     optind = 1;
     opterr = 0;
     int c, rc = 0, v = 0, tol_set = 0;
     long long n = 0;
+    const char *sweep_flag = NULL; /* the last --sweep-range/-points/-error given */
     while (rc == 0 && (c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_NET: o->net_path = optarg; break;
@@ -400,6 +469,33 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             rc = parse_double("--nondet-tol", optarg, 0, &o->check.nondet_tol, msg, size);
             o->layer_only_set = "--nondet-tol";
             break;
+        case OPT_EXPLAIN: o->explain = 1; break;
+        case OPT_SWEEP: o->sweep = 1; break;
+        case OPT_SWEEP_ELEMENT:
+            if (gc_element_parse(optarg, &o->sweep_elems[o->nsweep_elems]) != GC_OK)
+                rc = fail(msg, size, "--sweep-element: expected TENSOR[ROW,COL] such as "
+                          "W1[0,1], got '%s'", optarg);
+            o->nsweep_elems++;
+            o->sweep = 1;
+            break;
+        case OPT_SWEEP_RANGE:
+            rc = parse_range(optarg, &o->sweep_opts, msg, size);
+            sweep_flag = "--sweep-range";
+            break;
+        case OPT_SWEEP_POINTS:
+            sweep_flag = "--sweep-points";
+            rc = parse_int("--sweep-points", optarg, 2, GC_SWEEP_MAX_POINTS, &n, msg, size);
+            o->sweep_opts.points = (int)n;
+            break;
+        case OPT_SWEEP_ERROR:
+            sweep_flag = "--sweep-error";
+            rc = parse_choice("--sweep-error", optarg, error_at, &v, msg, size);
+            o->sweep_opts.relative = v;
+            break;
+        case OPT_PLOT:
+            rc = parse_plot(optarg, msg, size);
+            o->plot = optarg;
+            break;
         case 'o':
             if (optarg[0] == '\0')
                 rc = fail(msg, size, "--output: expected a file name, got ''");
@@ -444,6 +540,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->layer != NULL && (o->net_path != NULL || o->arch != NULL))
         return fail(msg, size, "--layer and %s: check one layer or one network, not both",
                     o->net_path != NULL ? "--net" : "--arch");
+    if ((rc = teaching_flags(o, sweep_flag, msg, size)) != 0)
+        return rc;
     if (o->expect != NULL && o->layer != NULL)
         return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
                     "--layer");
@@ -467,6 +565,12 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
         if (flag != NULL)
             return fail(msg, size, "%s: applies to --arch only (a --net file says it itself)", flag);
     }
+    /* The walkthrough explains the plain method: the reference engine's
+     * numbers are the ones a reader can redo by hand. */
+    if (o->explain && !o->engine_set && !o->check.screen)
+        o->check.engine = GC_ENGINE_REFERENCE;
+    o->sweep_opts.rtol = o->check.rtol;
+    o->sweep_opts.atol = o->check.atol;
     o->check.seed = o->seed;
     o->check.params = o->nparams > 0 ? o->params : NULL;
     return 0;
@@ -493,6 +597,9 @@ void cli_usage(FILE *f)
     short_g(eps_r, sizeof eps_r, gc_method_default_eps(GC_METHOD_RICHARDSON));
     short_g(rtol, sizeof rtol, d.rtol);
     short_g(atol, sizeof atol, d.atol);
+    char smax[32], smin[32];
+    short_g(smax, sizeof smax, GC_SWEEP_EPS_MAX);
+    short_g(smin, sizeof smin, GC_SWEEP_EPS_MIN);
     fprintf(f,
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
@@ -571,6 +678,28 @@ void cli_usage(FILE *f)
 "                      one check each, and report per tensor how many the\n"
 "                      check refutes and which survive [off]\n"
 "\n"
+"Teaching (--explain and --sweep need a network):\n"
+"  --explain           before the table, the classic notes' walkthrough: the\n"
+"                      forward pass (z1 = W1 x + b1, a1 = sigmoid(z1), ...), the\n"
+"                      cache, the backward pass (dz2, dW2, db2, dz1, ...) and\n"
+"                      the worst element's finite difference by hand; runs\n"
+"                      the reference engine unless --engine or --screen\n"
+"                      says otherwise [off]\n"
+"  --sweep             the h-curve instead of the report: the error of\n"
+"                      forward, central and richardson differences at each\n"
+"                      step, the best step of each beside the theory's, for\n"
+"                      the 3 worst elements and the worst of each tensor;\n"
+"                      the exit status stays the check's\n"
+"  --sweep-element T[R,C]\n"
+"                      sweep this element instead (W1[0,1], x[0,0]); repeat\n"
+"                      for more; implies --sweep\n"
+"  --sweep-range MAX:MIN  steps from MAX down to MIN [%s:%s]\n"
+"  --sweep-points N    log-spaced steps in the range, 2 to %d [%d]\n"
+"  --sweep-error E     rel (|a-n|/max(|a|,|n|)) or abs (|a-n|) [rel]\n"
+"  --plot FILE         a picture, PNG or SVG by FILE's extension, drawn by\n"
+"                      gnuplot: with --sweep the h-curve, else each tensor's\n"
+"                      rel_err with the tolerance line\n"
+"\n"
 "Output:\n"
 "  --format F          text, json or junit [text]\n"
 "  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
@@ -592,5 +721,6 @@ void cli_usage(FILE *f)
 "confirm nor refute it: its reason is in the report) or a tensor vacuous\n"
 "(unless --allow-vacuous); 2 usage or input error (one line on stderr).\n",
             (unsigned long long)d.seed, gc_method_name(d.method), eps, eps_r, rtol, atol,
-            gc_engine_name(d.engine), d.threads);
+            gc_engine_name(d.engine), d.threads, smax, smin, GC_SWEEP_MAX_POINTS,
+            GC_SWEEP_POINTS);
 }

@@ -21,6 +21,7 @@
 #include "gradcheck/net.h"
 #include "gradcheck/check.h"
 #include "gradcheck/report.h"
+#include "gradcheck/sweep.h"
 #include "gradcheck/func.h"
 #include "gradcheck/netfile.h"
 #include "gradcheck/arch.h"

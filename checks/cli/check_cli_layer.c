@@ -20,16 +20,6 @@
 
 #include "cli_run.h"
 
-/* GC_BIN's directory + "/" + rel, into buf. */
-static const char *beside_bin(char *buf, size_t size, const char *rel)
-{
-    const char *bin = gc_bin();
-    const char *slash = strrchr(bin, '/');
-    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
-    snprintf(buf, size, "%.*s/%s", dirlen, slash != NULL ? bin : ".", rel);
-    return buf;
-}
-
 /* "DIR/examples/libNAME.so:SYMBOL" and the like. */
 static const char *spec(char *buf, size_t size, const char *rel, const char *symbol)
 {

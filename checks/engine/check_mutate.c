@@ -259,15 +259,6 @@ END_TEST
 
 /* ---- the command -------------------------------------------------------------- */
 
-static const char *beside_bin(char *buf, size_t size, const char *rel)
-{
-    const char *bin = gc_bin();
-    const char *slash = strrchr(bin, '/');
-    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
-    snprintf(buf, size, "%.*s/%s", dirlen, slash != NULL ? bin : ".", rel);
-    return buf;
-}
-
 /* --mutate 50 on every built-in layer and example plugin at default
  * settings: a per-tensor table whose faults add up to 50, in JSON too. */
 START_TEST(test_cli_mutate_every_layer)

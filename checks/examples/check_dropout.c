@@ -62,15 +62,6 @@ START_TEST(test_dropout_mask)
 }
 END_TEST
 
-static const char *beside_bin(char *buf, size_t size, const char *rel)
-{
-    const char *bin = gc_bin();
-    const char *slash = strrchr(bin, '/');
-    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
-    snprintf(buf, size, "%.*s/%s", dirlen, slash != NULL ? bin : ".", rel);
-    return buf;
-}
-
 START_TEST(test_dropout_cli)
 {
     char dir[256], good[600], bad[600];

@@ -86,6 +86,15 @@ const char *gc_bin(void)
 }
 
 /* gradcheck with args (NULL-terminated, without argv[0]). */
+const char *beside_bin(char *buf, size_t size, const char *rel)
+{
+    const char *bin = gc_bin();
+    const char *slash = strrchr(bin, '/');
+    int dirlen = slash != NULL ? (int)(slash - bin) : 1;
+    snprintf(buf, size, "%.*s/%s", dirlen, slash != NULL ? bin : ".", rel);
+    return buf;
+}
+
 void run_gc(const char *dir, const char *const *args, result *r)
 {
     const char *argv[CLI_RUN_MAX_ARGS + 2];

@@ -35,6 +35,10 @@ void run_prog(const char *dir, const char *prog, const char *const *args, result
  * was built beside (GC_DEFAULT_BIN, an absolute path from the Makefile). */
 const char *gc_bin(void);
 
+/* GC_BIN's directory + "/" + rel into buf (the plugins and mutants built
+ * beside the binary, in build/ as in build/san/); returns buf. */
+const char *beside_bin(char *buf, size_t size, const char *rel);
+
 /* gradcheck with args (NULL-terminated, without argv[0]). */
 void run_gc(const char *dir, const char *const *args, result *r);
 

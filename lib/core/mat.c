@@ -8,6 +8,7 @@
 #include "gradcheck/mat.h"
 #include "gradcheck/base.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +73,24 @@ size_t gc_mat_size(const gc_mat *m)
     if (m == NULL)
         return 0;
     return (size_t)m->rows * (size_t)m->cols;
+}
+
+/* Scaled so that no square overflows or underflows: ||m|| = s sqrt(sum (x/s)^2)
+ * with s the largest |x|. */
+double gc_mat_norm(const gc_mat *m)
+{
+    size_t n = gc_mat_size(m);
+    double s = 0.0, sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(m->data[i]);
+        if (isnan(a))
+            return NAN;
+        if (a > s)
+            s = a;
+    }
+    if (s == 0.0 || isinf(s))
+        return s;
+    for (size_t i = 0; i < n; i++)
+        sum += (m->data[i] / s) * (m->data[i] / s);
+    return s * sqrt(sum);
 }

@@ -42,6 +42,10 @@ void gc_mat_fill(gc_mat *m, double v);
 /* Number of elements (rows * cols); 0 for NULL. */
 size_t gc_mat_size(const gc_mat *m);
 
+/* The Frobenius norm sqrt(sum of squares), computed without overflow; 0 for
+ * NULL, NaN when an element is NaN, Inf when one is infinite. */
+double gc_mat_norm(const gc_mat *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,4 +21,9 @@ int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const
  * "-inf".  NULL when memory ran out. */
 json_t *gc_report_json_num(double v);
 
+/* json_object_set_new(obj, key, v) that sets *bad instead of failing (v
+ * NULL, from an allocation that failed, included): a writer builds its
+ * whole tree and checks once. */
+void gc_report_json_put(json_t *obj, const char *key, json_t *v, int *bad);
+
 #endif

@@ -145,12 +145,6 @@ int gc_expect_write_text(const gc_expect_report *x, const gc_report *r, FILE *f)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-static void put(json_t *obj, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(obj, key, v) != 0)
-        *bad = 1;
-}
-
 static void append(json_t *arr, json_t *v, int *bad)
 {
     if (v == NULL || json_array_append_new(arr, v) != 0)
@@ -160,11 +154,11 @@ static void append(json_t *arr, json_t *v, int *bad)
 static json_t *json_loss(const gc_expect_report *x, int *bad)
 {
     json_t *j = json_object();
-    put(j, "tool", gc_report_json_num(x->loss_tool), bad);
-    put(j, "gradcheck", gc_report_json_num(x->loss_gc), bad);
-    put(j, "rel_err", gc_report_json_num(x->loss_rel), bad);
-    put(j, "rtol", gc_report_json_num(x->loss_rtol), bad);
-    put(j, "agree", json_boolean(x->loss_ok), bad);
+    gc_report_json_put(j, "tool", gc_report_json_num(x->loss_tool), bad);
+    gc_report_json_put(j, "gradcheck", gc_report_json_num(x->loss_gc), bad);
+    gc_report_json_put(j, "rel_err", gc_report_json_num(x->loss_rel), bad);
+    gc_report_json_put(j, "rtol", gc_report_json_num(x->loss_rtol), bad);
+    gc_report_json_put(j, "agree", json_boolean(x->loss_ok), bad);
     return j;
 }
 
@@ -172,39 +166,39 @@ static json_t *json_tensor(const gc_expect_report *x, const gc_expect_tensor_rep
                            int *bad)
 {
     json_t *j = json_object();
-    put(j, "name", json_string(xt->name), bad);
-    put(j, "rows", json_integer(xt->rows), bad);
-    put(j, "cols", json_integer(xt->cols), bad);
-    put(j, "compared", json_integer((json_int_t)xt->count), bad);
-    put(j, "tool_vs_numeric_disagree", json_integer(xt->tool_fail), bad);
-    put(j, "analytic_vs_numeric_fail", json_integer(xt->gc_fail), bad);
-    put(j, "max_rel_tool_numeric", gc_report_json_num(xt->max_rel_tn), bad);
-    put(j, "max_rel_tool_analytic", gc_report_json_num(xt->max_rel_ta), bad);
+    gc_report_json_put(j, "name", json_string(xt->name), bad);
+    gc_report_json_put(j, "rows", json_integer(xt->rows), bad);
+    gc_report_json_put(j, "cols", json_integer(xt->cols), bad);
+    gc_report_json_put(j, "compared", json_integer((json_int_t)xt->count), bad);
+    gc_report_json_put(j, "tool_vs_numeric_disagree", json_integer(xt->tool_fail), bad);
+    gc_report_json_put(j, "analytic_vs_numeric_fail", json_integer(xt->gc_fail), bad);
+    gc_report_json_put(j, "max_rel_tool_numeric", gc_report_json_num(xt->max_rel_tn), bad);
+    gc_report_json_put(j, "max_rel_tool_analytic", gc_report_json_num(xt->max_rel_ta), bad);
     if (xt->count > 0) {
         json_t *w = json_object();
-        put(w, "row", json_integer(x->rows[xt->worst_tn].row), bad);
-        put(w, "col", json_integer(x->rows[xt->worst_tn].col), bad);
-        put(j, "worst", w, bad);
+        gc_report_json_put(w, "row", json_integer(x->rows[xt->worst_tn].row), bad);
+        gc_report_json_put(w, "col", json_integer(x->rows[xt->worst_tn].col), bad);
+        gc_report_json_put(j, "worst", w, bad);
     } else {
-        put(j, "worst", json_null(), bad);
+        gc_report_json_put(j, "worst", json_null(), bad);
     }
-    put(j, "blame", json_string(gc_expect_blame_name(xt->blame)), bad);
+    gc_report_json_put(j, "blame", json_string(gc_expect_blame_name(xt->blame)), bad);
     return j;
 }
 
 static json_t *json_row(const gc_expect_report *x, const gc_expect_row *w, int *bad)
 {
     json_t *j = json_object();
-    put(j, "tensor", json_string(x->tensors[w->tensor].name), bad);
-    put(j, "row", json_integer(w->row), bad);
-    put(j, "col", json_integer(w->col), bad);
-    put(j, "tool", gc_report_json_num(w->tool), bad);
-    put(j, "analytic", gc_report_json_num(w->analytic), bad);
-    put(j, "numeric", gc_report_json_num(w->numeric), bad);
-    put(j, "rel_tool_numeric", gc_report_json_num(w->rel_tn), bad);
-    put(j, "rel_tool_analytic", gc_report_json_num(w->rel_ta), bad);
-    put(j, "tool_agrees", json_boolean(w->tool_ok), bad);
-    put(j, "verdict", json_string(gc_verdict_name(w->verdict)), bad);
+    gc_report_json_put(j, "tensor", json_string(x->tensors[w->tensor].name), bad);
+    gc_report_json_put(j, "row", json_integer(w->row), bad);
+    gc_report_json_put(j, "col", json_integer(w->col), bad);
+    gc_report_json_put(j, "tool", gc_report_json_num(w->tool), bad);
+    gc_report_json_put(j, "analytic", gc_report_json_num(w->analytic), bad);
+    gc_report_json_put(j, "numeric", gc_report_json_num(w->numeric), bad);
+    gc_report_json_put(j, "rel_tool_numeric", gc_report_json_num(w->rel_tn), bad);
+    gc_report_json_put(j, "rel_tool_analytic", gc_report_json_num(w->rel_ta), bad);
+    gc_report_json_put(j, "tool_agrees", json_boolean(w->tool_ok), bad);
+    gc_report_json_put(j, "verdict", json_string(gc_verdict_name(w->verdict)), bad);
     return j;
 }
 
@@ -212,25 +206,25 @@ static json_t *json_expect(const gc_expect_report *x, const gc_report *r, int *b
 {
     json_t *j = json_object(), *tensors = json_array(), *rows = json_array(),
            *notes = json_array(), *unchecked = json_array();
-    put(j, "tool", json_string(x->tool), bad);
-    put(j, "dtype", json_string("float64"), bad);
+    gc_report_json_put(j, "tool", json_string(x->tool), bad);
+    gc_report_json_put(j, "dtype", json_string("float64"), bad);
     for (int i = 0; i < x->nnotes; i++)
         append(notes, json_string(x->notes[i]), bad);
-    put(j, "notes", notes, bad);
-    put(j, "loss", json_loss(x, bad), bad);
-    put(j, "rtol", gc_report_json_num(x->rtol), bad);
-    put(j, "atol", gc_report_json_num(x->atol), bad);
+    gc_report_json_put(j, "notes", notes, bad);
+    gc_report_json_put(j, "loss", json_loss(x, bad), bad);
+    gc_report_json_put(j, "rtol", gc_report_json_num(x->rtol), bad);
+    gc_report_json_put(j, "atol", gc_report_json_num(x->atol), bad);
     for (int t = 0; t < x->ntensors; t++)
         append(tensors, json_tensor(x, &x->tensors[t], bad), bad);
-    put(j, "tensors", tensors, bad);
+    gc_report_json_put(j, "tensors", tensors, bad);
     for (size_t k = 0; k < x->nrows; k++)
         if (bad_row(&x->rows[k]))
             append(rows, json_row(x, &x->rows[k], bad), bad);
-    put(j, "rows", rows, bad);
+    gc_report_json_put(j, "rows", rows, bad);
     for (int i = 0; i < x->nunchecked; i++)
         append(unchecked, json_string(x->unchecked[i]), bad);
-    put(j, "unchecked", unchecked, bad);
-    put(j, "verdict", json_string(gc_expect_failed(x, r) ? "fail" : "pass"), bad);
+    gc_report_json_put(j, "unchecked", unchecked, bad);
+    gc_report_json_put(j, "verdict", json_string(gc_expect_failed(x, r) ? "fail" : "pass"), bad);
     return j;
 }
 
@@ -242,7 +236,7 @@ int gc_expect_write_json(const gc_expect_report *x, const gc_report *r, FILE *f)
     if (extra == NULL)
         return GC_ENOMEM;
     int bad = 0;
-    put(extra, "expect", json_expect(x, r, &bad), &bad);
+    gc_report_json_put(extra, "expect", json_expect(x, r, &bad), &bad);
     int rc = bad ? GC_ENOMEM
                  : gc_report_json_write(r, f, gc_expect_failed(x, r) ? "fail" : "pass", extra);
     json_decref(extra);

@@ -640,3 +640,9 @@ json_t *gc_report_json_num(double v)
         return json_string(v > 0 ? "inf" : "-inf");
     return json_real(v);
 }
+
+void gc_report_json_put(json_t *obj, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(obj, key, v) != 0)
+        *bad = 1;
+}
