@@ -9,7 +9,7 @@
  * runs are checked with --precision float32 and nothing else.  That the
  * correct one passes (exit 0) at seed 1 is registered with GC_CK_FLOAT32
  * only (make EXTRA_CFLAGS=-DGC_CK_FLOAT32 test): its float roundoff bound
- * leaves elements undecided there (docs/measurements.md, float32).
+ * leaves elements undecided there (docs/measurements.md).
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -195,7 +195,7 @@ END_TEST
  * --precision float32 and nothing else: correct passes (exit 0), the
  * planted 1e-3 bug is refuted.  Registered with GC_CK_FLOAT32 only: at
  * seed 1 three elements stay undecided (exit 3), their bound just above
- * the band (docs/measurements.md, float32). */
+ * the band (docs/measurements.md). */
 START_TEST(test_plugin_float32_verdicts)
 {
     char dir[256], sp[600];
