@@ -6,6 +6,8 @@
 #   make sanitize     the suite under AddressSanitizer + UBSan
 #   make valgrind     the suite under valgrind (CK_FORK=no)
 #   make bench        timings, as ratios measured side by side
+#   make mpi          build/gradcheck-mpi, the command across MPI ranks (Open
+#                     MPI, installed by scripts/install-deps mpi when missing)
 #   make plots        the README's pictures in build/plots/ (installs gnuplot-nox)
 #   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out)
 #   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
@@ -41,7 +43,8 @@ ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
 LIB_SRC    := $(wildcard lib/*/*.c)
-CLI_SRC    := $(wildcard cli/*.c)
+CLI_SRC    := $(filter-out cli/mpi%.c,$(wildcard cli/*.c))
+MPI_SRC    := $(wildcard cli/mpi*.c)
 CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
 CHECK_SRC  := $(filter-out checks/plugins/%,$(CHECK_SRC))
 MUTANT_SRC := $(wildcard fixtures/mutants/*.c)
@@ -68,7 +71,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 # Where the tests find the command and the fixtures when GC_BIN and
 # GC_FIXTURES are not set: this tree's, by absolute path, so a suite runs the
 # same from any directory.
-TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' 
+TEST_PATHS = -DGC_DEFAULT_BIN='"$(abspath $(BUILD))/gradcheck"' -DGC_DEFAULT_FIXTURES='"$(abspath fixtures)"' \
+             -DGC_DEFAULT_MPI_BIN='"$(abspath $(BUILD))/gradcheck-mpi"' 
 
 LIB     := $(BUILD)/libgradcheck.a
 # The shared library: libgradcheck.so.VERSION, its soname libgradcheck.so.0
@@ -80,6 +84,11 @@ SHLIB   := $(BUILD)/libgradcheck.so.$(VERSION)
 SHLINKS := $(BUILD)/$(SONAME) $(BUILD)/libgradcheck.so
 BIN     := $(BUILD)/gradcheck
 CHECKER := $(BUILD)/check_gradcheck
+MPI_BIN := $(BUILD)/gradcheck-mpi
+MPICC   ?= mpicc
+# make check builds and tests gradcheck-mpi when Open MPI is installed (its
+# suite says it skipped otherwise); only make mpi installs it.
+MPI_FOUND := $(shell command -v $(MPICC) 2>/dev/null)
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
 TEST_PLUGINS := $(patsubst checks/plugins/%.c,$(BUILD)/checks/plugins/lib%.so,$(TSTPLUG_SRC))
@@ -90,7 +99,7 @@ LMUTANTS_H := $(BUILD)/gen/layer_mutant_list.h
 LMUT_PLUGIN := $(BUILD)/fixtures/liblayermutants.so
 
 .PHONY: all check test check-export demo sanitize valgrind bench false-alarms plots install \
-        uninstall installcheck clean FORCE
+        uninstall installcheck clean mpi mpi-deps FORCE
 
 all: $(LIB) $(SHLIB) $(SHLINKS) $(BIN) $(EXAMPLES) $(PLUGINS) $(MUTANT_PLUGINS)
 
@@ -134,6 +143,23 @@ $(SHLINKS): $(SHLIB)
 # command and exported, so a --layer plugin may call any of them.
 $(BIN): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
+	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
+
+# gradcheck-mpi: the command's objects but its main (cli/gradcheck.c), and
+# cli/mpi*.c compiled by mpicc; linked as the command is.
+mpi: mpi-deps
+	@$(MAKE) --no-print-directory $(MPI_BIN)
+
+mpi-deps:
+	@command -v $(MPICC) >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1 || ./scripts/install-deps mpi
+
+$(BUILD)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(patsubst %.c,$(BUILD)/mpi/%.o,$(MPI_SRC)) \
+            $(call obj,$(filter-out cli/gradcheck.c,$(CLI_SRC))) $(LIB)
+	$(MPICC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
 	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
 
 # Position-independent objects for the plugins, apart from the others.
@@ -223,8 +249,9 @@ check-export: $(BIN)
 	GC_BIN=$(abspath $(BIN)) /usr/bin/python3 checks/scripts/test_gradcheck_export.py
 
 # The Check suites alone (make check adds the install test).
-test: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
-	GC_BIN=$(abspath $(BIN)) GC_FIXTURES=$(abspath fixtures) $(abspath $(CHECKER))
+test: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN) $(if $(MPI_FOUND),$(MPI_BIN))
+	GC_BIN=$(abspath $(BIN)) GC_MPI_BIN=$(abspath $(MPI_BIN)) GC_FIXTURES=$(abspath fixtures) \
+	    $(abspath $(CHECKER))
 
 demo: $(EXAMPLES)
 	$(abspath $(BUILD)/examples/classic)
@@ -239,6 +266,7 @@ valgrind: all $(CHECKER) $(TEST_PLUGINS) $(LMUT_PLUGIN)
 
 bench: all
 	./bench/run
+	./bench/mpi
 
 # How often a correct network is called wrong: FA_N random --arch networks
 # drawn from FA_SEED (FA_KIND=relu: relu and leaky_relu only).

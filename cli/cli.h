@@ -51,6 +51,26 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size);
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
 
+/* ---- setup.c: steps every command shares ------------------------------ */
+
+/* The network of --net or --arch, drawn from o->seed; NULL with a one-line
+ * message in msg ("--arch: ..." for a flag's value). */
+gc_net *cli_build_net(const cli_opts *o, char *msg, size_t size);
+
+/* Every --param must name a tensor of net (or of layer, when net is NULL)
+ * or "x"; duplicates are dropped from o->params.  0, or -1 with msg set. */
+int cli_check_params(const gc_net *net, const gc_layer *layer, cli_opts *o, char *msg,
+                     size_t size);
+
+/* The report in that format; the writer's status. */
+int cli_write_report(const gc_report *r, cli_format format, FILE *f);
+
+/* ---- merge.c: gradcheck merge ------------------------------------------ */
+
+/* `gradcheck merge [--format F] [-o FILE] [-q] A.json ...` with argv[0]
+ * "merge": the exit status (0, 1, 3 as gradcheck's; 2 with one line on stderr). */
+int cli_merge(int argc, char **argv);
+
 /* ---- --layer: one layer, built in or loaded --------------------------- */
 
 /* The layer to check (a plugin's carries its shared object, l->dl). */

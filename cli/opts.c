@@ -23,7 +23,8 @@ enum {
     OPT_FORMAT, OPT_LAYER, OPT_IN, OPT_OUT, OPT_WIDTH, OPT_EXPECT, OPT_SET, OPT_PRECISION,
     OPT_MUTATE, OPT_NO_HYGIENE, OPT_NONDET_TOL, OPT_ALLOW_VACUOUS,
     OPT_EXPLAIN, OPT_SWEEP, OPT_SWEEP_ELEMENT, OPT_SWEEP_RANGE, OPT_SWEEP_POINTS,
-    OPT_SWEEP_ERROR, OPT_PLOT
+    OPT_SWEEP_ERROR, OPT_PLOT,
+    OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"screen", no_argument, NULL, OPT_SCREEN},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"layer", required_argument, NULL, OPT_LAYER},
     {"in", required_argument, NULL, OPT_IN},
@@ -111,6 +113,18 @@ static int parse_double(const char *flag, const char *s, int positive, double *o
     if (positive ? !(v > 0.0) : !(v >= 0.0))
         return fail(msg, size, "%s: expected %s, got '%s'", flag, what, s);
     *out = v;
+    return 0;
+}
+
+/* --shard K/N: 1 <= K <= N <= 1000000. */
+static int parse_shard(const char *s, gc_check_opts *c, char *msg, size_t size)
+{
+    int k, n, used = 0;
+    if (sscanf(s, "%d/%d%n", &k, &n, &used) != 2 || s[used] != '\0' || !isdigit((unsigned char)s[0]) ||
+        n < 1 || n > 1000000 || k < 1 || k > n)
+        return fail(msg, size, "--shard: expected K/N with 1 <= K <= N (as 2/3), got '%s'", s);
+    c->shard = k;
+    c->nshards = n;
     return 0;
 }
 
@@ -452,6 +466,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
             if (rc == 0)
                 o->check.precision = (gc_precision)v;
             break;
+        case OPT_SHARD: rc = parse_shard(optarg, &o->check, msg, size); break;
         case OPT_FORMAT:
             rc = parse_choice("--format", optarg, format_at, &v, msg, size);
             if (rc == 0)
@@ -545,6 +560,17 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *msg, size_t size)
     if (o->expect != NULL && o->layer != NULL)
         return fail(msg, size, "--expect: applies to a network (--net or --arch), not to "
                     "--layer");
+    if (o->check.nshards > 0 && (o->explain || o->sweep || o->plot != NULL))
+        return fail(msg, size, "--shard: not with %s (it reads the whole check)",
+                    o->explain ? "--explain" : o->sweep ? "--sweep" : "--plot");
+    if (o->check.nshards > 0 && o->check.mutate > 0)
+        return fail(msg, size, "--shard: not with --mutate (a mutation run is not split)");
+    if (o->check.nshards > 0 && o->layer != NULL && o->check.no_hygiene != GC_HYGIENE_ALL)
+        return fail(msg, size, "--shard: with --layer give --no-hygiene (the hygiene checks "
+                    "are one run, not split)");
+    if (o->expect != NULL && o->check.nshards > 0)
+        return fail(msg, size, "--expect: compares the whole check, and --shard checks one "
+                    "part of it");
     if (o->expect != NULL && o->check.screen)
         return fail(msg, size, "--expect: compares every checked element, and --screen checks "
                     "no element of a tensor its screen passes");
@@ -604,6 +630,7 @@ void cli_usage(FILE *f)
 "Usage: gradcheck --net FILE.json [options]\n"
 "       gradcheck --arch 2-2-1 [--act sigmoid[,tanh,...]] [--loss bce] [--batch B] [options]\n"
 "       gradcheck --layer LIB.so:FACTORY|NAME --in N [--out M] [--batch B] [options]\n"
+"       gradcheck merge [--format F] [-o FILE] [-q] SHARD.json ...\n"
 "\n"
 "Check a network's backprop gradients against finite differences, element by\n"
 "element, and report per-parameter relative errors.\n"
@@ -677,6 +704,9 @@ void cli_usage(FILE *f)
 "                      the layer, or of the network layer holding the tensor),\n"
 "                      one check each, and report per tensor how many the\n"
 "                      check refutes and which survive [off]\n"
+"  --shard K/N         check only the K-th of N parts of about equal cost (for\n"
+"                      CI matrices and job arrays); gradcheck merge of all N\n"
+"                      parts' JSON gives the whole report [the whole check]\n"
 "\n"
 "Teaching (--explain and --sweep need a network):\n"
 "  --explain           before the table, the classic notes' walkthrough: the\n"
@@ -713,6 +743,12 @@ void cli_usage(FILE *f)
 "                      terminal, the check takes over a second and not --quiet)\n"
 "  -h, --help          this help, then exit\n"
 "  -V, --version       the version, then exit\n"
+"\n"
+"gradcheck merge [--format F] [-o FILE] [-q] A.json B.json ...\n"
+"                      the whole report from the JSON reports of every --shard\n"
+"                      K/N of one check (any order): the bytes the unsplit check\n"
+"                      prints; refuses parts of other networks, options or\n"
+"                      seeds, and missing or repeated parts (exit 2)\n"
 "\n"
 "Exit status: 0 every element confirmed (kinks allowed); 1 a gradient refuted\n"
 "(a fail, a kink under --strict-kinks, or parameters not restored), a hygiene\n"

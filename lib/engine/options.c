@@ -84,6 +84,10 @@ int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, int code_float32,
     if (o->threads < 0)
         return gc_error_set(err, GC_EINVAL, "threads must be >= 0 (0: all cores), got %d",
                             o->threads);
+    if (o->nshards < 0 || (o->nshards == 0 && o->shard != 0) ||
+        (o->nshards > 0 && (o->shard < 1 || o->shard > o->nshards)))
+        return gc_error_set(err, GC_EINVAL, "shard must be 1 to nshards (or both 0), got %d/%d",
+                            o->shard, o->nshards);
     return GC_OK;
 }
 

@@ -96,10 +96,10 @@ static void sample_indices(size_t *idx, size_t n, size_t k, gc_pcg32 *rng)
 }
 
 int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
-                     size_t **elem)
+                     const size_t *skip, size_t **elem)
 {
     size_t maxsize = 1;
-    int sampled = 0;
+    int sampled = skip != NULL; /* a part starts a tensor anywhere */
     *elem = NULL;
     for (int t = 0; t < r->ntensors; t++) {
         size_t size = gc_target_size(&tg[t]);
@@ -124,8 +124,9 @@ int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opt
         size_t size = gc_target_size(&tg[t]), want = wanted(size, o);
         if (want < size)
             sample_indices(idx, size, want, &rng);
+        size_t from = skip != NULL ? skip[t] : 0;
         for (size_t k = 0; k < tr->count; k++)
-            el[tr->first + k] = want < size ? idx[k] : k;
+            el[tr->first + k] = want < size ? idx[from + k] : from + k;
     }
     free(idx);
     *elem = el;

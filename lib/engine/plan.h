@@ -87,11 +87,13 @@ size_t gc_plan_layout(gc_report *r, const gc_target *tg, int n, const gc_check_o
 
 /* The elements of sampled tensors: *elem (r->nrows) gets row k's element in
  * its tensor, NULL when no tensor is sampled (row k is element k - first).
+ * skip (NULL: none): a part of a split check (engine/shard.h), whose rows of
+ * tensor t start at its row skip[t]; *elem is then always made.
  * One generator for all tensors in report order; a screened tensor still
  * draws, so the others get the same elements with or without the screen.
  * GC_OK or GC_ENOMEM. */
 int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
-                     size_t **elem);
+                     const size_t *skip, size_t **elem);
 
 /* Row k's tensor, element and analytic value (elem as gc_plan_elements). */
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,

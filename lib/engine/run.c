@@ -14,6 +14,7 @@
 #include "engine/run.h"
 #include "engine/row.h"
 #include "engine/screen.h"
+#include "engine/shard.h"
 #include "report/summary.h"
 
 #include <math.h>
@@ -82,18 +83,25 @@ static int screen_step(gc_run *run)
     return GC_OK;
 }
 
-/* Rows for every tensor and the arrays sized by them. */
-static int layout_step(gc_run *run)
+/* Rows for every tensor (a split check's part: its share of them) and the
+ * arrays sized by them. */
+static int layout_step(gc_run *run, int sparse)
 {
     gc_report *r = run->r;
-    r->nrows = gc_plan_layout(r, run->tg, run->n, &run->o, run->screened);
+    r->nrows = r->shard_total = gc_plan_layout(r, run->tg, run->n, &run->o, run->screened);
+    if (run->o.nshards > 0) {
+        run->skip = calloc(run->n > 0 ? (size_t)run->n : 1, sizeof *run->skip);
+        if (run->skip == NULL ||
+            gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
+            return GC_ENOMEM;
+    }
     size_t room = r->nrows > 0 ? r->nrows : 1;
     r->rows = calloc(room, sizeof *r->rows);
     r->order = calloc(room, sizeof *r->order);
     run->ranks = malloc(room * sizeof *run->ranks);
     if (r->rows == NULL || r->order == NULL || run->ranks == NULL)
         return GC_ENOMEM;
-    return gc_plan_elements(r, run->tg, &run->o, &run->elem);
+    return gc_plan_elements(r, run->tg, &run->o, run->skip, &run->elem);
 }
 
 /* Every row with the reference evaluator, last-read layer first. */
@@ -131,9 +139,13 @@ static int run_steps(gc_run *run)
         return GC_ENOMEM;
     int rc = run->r->opts.screen ? screen_step(run) : GC_OK;
     if (rc == GC_OK)
-        rc = layout_step(run);
+        rc = layout_step(run, sparse);
+    /* what the parts of a split check share, and what their rows cost */
+    run->r->hash = gc_shard_hash(run->tg, run->n, run->L0);
+    unsigned long long before = run->nevals + run->reference->nevals;
     if (rc == GC_OK)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
+    run->r->nevals_rows = run->nevals + run->reference->nevals - before;
     if (rc == GC_OK)
         gc_report_summarize(run->r, run->ranks, sparse, run->scratch);
     return rc;
@@ -146,6 +158,7 @@ static void run_free(gc_run *run)
     gc_eval_free(run->reference);
     free(run->screened);
     free(run->elem);
+    free(run->skip);
     free(run->ranks);
     free(run->scratch);
 }

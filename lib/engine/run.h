@@ -20,6 +20,8 @@ typedef struct gc_run {
     gc_report *r;            /* being filled */
     int *screened;           /* n: the screen passed target t */
     size_t *elem;            /* r->nrows, or NULL (see gc_plan_elements) */
+    size_t *skip;            /* n, a part of a split check only: its first row
+                              * of each tensor (engine/shard.h), else NULL */
     gc_rank *ranks;          /* r->nrows: {rel_err, k} */
     gc_rank *scratch;        /* r->nrows or NULL: the sort's scratch, pre-touched */
     unsigned long long nevals;

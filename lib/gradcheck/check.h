@@ -173,6 +173,12 @@ typedef struct gc_check_opts {
     gc_precision precision;   /* default GC_PRECISION_FLOAT64 */
     int allow_vacuous;        /* nonzero: a vacuous tensor (zeros compared with zeros)
                                * does not make the status undecided */
+    /* A part of a split check: check only part `shard` (1 .. nshards) of
+     * nshards, one contiguous run of the rows (in report order) of about
+     * 1/nshards of the modelled cost (lib/engine/shard.c).  0 and 0: every
+     * row.  The parts' rows, in part order, are the whole check's rows,
+     * bit for bit; gc_report_merge puts them together. */
+    int shard, nshards;
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly
@@ -195,6 +201,12 @@ typedef struct gc_check_opts {
  * parameters, no inputs, no sampling, seed 1, fast engine, all cores, no
  * screen. */
 void gc_check_opts_init(gc_check_opts *opts);
+
+/* The name of the first option ("eps", "seed", ...) in which a and b
+ * differ as far as a report depends on them, or NULL when none does:
+ * threads, params, progress and the shard are not compared.  Parts of a
+ * split check must agree (gc_report_merge, gradcheck-mpi). */
+const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b);
 
 /* Set opts for float32 code: precision GC_PRECISION_FLOAT32, eps 0 (the
  * float32 default), rtol and atol the float32 defaults; the rest kept. */

@@ -86,6 +86,15 @@ struct gc_report {
     /* ---- beyond one call (<gradcheck/hygiene.h>); owned by the report ---- */
     gc_hygiene_report *hygiene;   /* NULL when no hygiene check ran (networks) */
     gc_mutation_report *mutation; /* NULL unless opts.mutate > 0 */
+    /* A part of a split check (opts.nshards > 0; else first 0, total nrows):
+     * its rows are rows [shard_first, shard_first + nrows) of shard_total. */
+    size_t shard_first, shard_total;
+    unsigned long long nevals_rows; /* of nevals, those the rows took; the
+                               * rest (unperturbed pass, screen, final pass)
+                               * every part of a split check repeats */
+    uint64_t hash;            /* FNV-1a of the unperturbed loss and every
+                               * checked tensor's name, shape, values and
+                               * analytic gradient: parts of one check agree */
 };
 
 /* Nonzero when the report refutes the gradient or must fail a CI job: any
@@ -110,6 +119,36 @@ const char *gc_reason_name(gc_reason why);
 
 /* Free a report.  NULL is a no-op. */
 void gc_report_free(gc_report *r);
+
+/* ---- a report from rows: split checks put back together ----------------- */
+
+/* Rebuild r's layout and summaries from its rows: each tensor's first and
+ * count (rows must be grouped by tensor, in tensor order), verdict counts,
+ * max and median rel_err, worst element, norm ratio, vacuous and sampled
+ * flags, the totals and the worst-first order (r->order, reallocated).  A
+ * screened tensor keeps its summary and must have no rows.  The engine's
+ * own summaries, so the same rows give the same report.  GC_OK, GC_ENOMEM,
+ * or GC_EINVAL (NULL, rows out of tensor order). */
+int gc_report_rebuild(gc_report *r);
+
+/* A report read back from the JSON gc_report_write_json wrote at path:
+ * options, loss, tensors, rows (every number bit-identical), totals, and a
+ * part's "shard" object; the summaries rebuilt from the rows (a screened
+ * tensor's read).  *out gets a new report.  GC_EIO (unreadable), GC_EPARSE
+ * (err: "FILE: rows[3]: expected verdict pass, kink or fail"), GC_ENOMEM. */
+int gc_report_read_json(const char *path, gc_report **out, gc_error *err);
+
+/* The whole check from its parts: parts[0 .. n) are the n reports of a check
+ * split n ways (opts.nshards == n), any order, each part once.  *out gets a
+ * new report (free with gc_report_free) equal to the one a single check
+ * would give: the rows put together in part order, summaries rebuilt,
+ * restored only when every part restored, evaluations counted once for what
+ * every part repeats.  GC_EINVAL (err says which, *bad the part's index, or
+ * -1) when the parts differ in network (hash, loss, tensors), options or
+ * seed, a part is missing, given twice, or its rows do not tile the whole;
+ * GC_ENOMEM. */
+int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *bad,
+                    gc_error *err);
 
 /* ---- writers: read a report, compute nothing --------------------------- */
 

@@ -299,6 +299,19 @@ static char *head(char *p, const gc_report *r, const names *s)
     m_bool(&o, "allow_vacuous", c->allow_vacuous);
     m_raw(&o, "precision", c->precision == GC_PRECISION_FLOAT32 ? "\"float32\"" : "\"float64\"");
     top.p = close_obj(&o);
+    if (c->nshards > 0) { /* a part of a split check: which, and what merging needs */
+        char hash[32];
+        snprintf(hash, sizeof hash, "\"%016llx\"", (unsigned long long)r->hash);
+        obj sh = open_obj(key(&top, "shard"), 4);
+        m_int(&sh, "index", c->shard);
+        m_int(&sh, "count", c->nshards);
+        m_int(&sh, "first", (long long)r->shard_first);
+        m_int(&sh, "rows", (long long)r->nrows);
+        m_int(&sh, "total", (long long)r->shard_total);
+        m_raw(&sh, "hash", hash);
+        m_int(&sh, "evaluations_rows", (long long)r->nevals_rows);
+        top.p = close_obj(&sh);
+    }
     m_num(&top, "loss", r->loss);
     p = key(&top, "tensors");
     *p++ = '[';

@@ -64,6 +64,13 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
     return tr->nfail > 0 || (r->opts.strict_kinks && tr->nkink > 0);
 }
 
+/* A shard lists the tensors it checked elements of (and shard 1 the
+ * screened ones), so that all shards' testcases cover each element once. */
+static int listed_here(const gc_report *r, const gc_tensor_report *tr)
+{
+    return r->opts.nshards == 0 || tr->count > 0 || (tr->screened && r->opts.shard == 1);
+}
+
 /* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ----
  * One testcase per hygiene check (classname gradcheck.hygiene: a <failure>
  * when it failed, <skipped> when it did not run) and one per tensor of a
@@ -155,10 +162,13 @@ static void skipped_undecided(FILE *f, const gc_tensor_report *tr)
 
 void gc_junit_counts(const gc_report *r, int *tests, int *failures, int *skipped)
 {
-    *tests = r->ntensors + (r->restored ? 0 : 1);
+    *tests = r->restored ? 0 : 1;
     *failures = r->restored ? 0 : 1;
     *skipped = 0;
     for (int t = 0; t < r->ntensors; t++) {
+        if (!listed_here(r, &r->tensors[t]))
+            continue;
+        (*tests)++;
         if (tensor_failed(r, &r->tensors[t]))
             (*failures)++;
         else if (r->tensors[t].vacuous || r->tensors[t].nundecided > 0)
@@ -200,8 +210,11 @@ void gc_junit_suite(const gc_report *r, FILE *f)
 {
     int tests, failures, skipped;
     gc_junit_counts(r, &tests, &failures, &skipped);
-    fprintf(f, "  <testsuite name=\"gradcheck\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
-               "skipped=\"%d\">\n", tests, failures, skipped);
+    char suite[64] = "gradcheck";
+    if (r->opts.nshards > 0)
+        snprintf(suite, sizeof suite, "gradcheck shard %d/%d", r->opts.shard, r->opts.nshards);
+    fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+               "skipped=\"%d\">\n", suite, tests, failures, skipped);
     fprintf(f, "    <properties>\n");
     fprintf(f, "      <property name=\"method\" value=\"%s\"/>\n", gc_method_name(r->opts.method));
     char b[32];
@@ -213,9 +226,15 @@ void gc_junit_suite(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"loss\" value=\"%s\"/>\n", gc_junit_shortest(b, r->loss));
     fprintf(f, "      <property name=\"engine\" value=\"%s\"/>\n", gc_engine_name(r->opts.engine));
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
+    if (r->opts.nshards > 0)
+        fprintf(f, "      <property name=\"shard\" value=\"%d/%d rows [%zu, %zu) of %zu\"/>\n",
+                r->opts.shard, r->opts.nshards, r->shard_first, r->shard_first + r->nrows,
+                r->shard_total);
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
+        if (!listed_here(r, tr))
+            continue;
         fprintf(f, "    <testcase classname=\"gradcheck\" name=\"");
         gc_junit_esc(f, tr->name);
         if (tensor_failed(r, tr))

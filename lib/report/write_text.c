@@ -305,6 +305,11 @@ int gc_report_write_text(const gc_report *r, FILE *f)
     if (o->sample > 0)
         fprintf(f, "sampled: at most %d elements of every tensor (PCG32 seed %llu)\n",
                 o->sample, (unsigned long long)o->seed);
+    if (o->nshards > 0)
+        fprintf(f, "shard %d/%d: rows [%zu, %zu) of %zu, network hash %016llx (the whole "
+                   "report: gradcheck merge of every shard's JSON)\n", o->shard, o->nshards,
+                r->shard_first, r->shard_first + r->nrows, r->shard_total,
+                (unsigned long long)r->hash);
     fputc('\n', f);
     summaries(r, f, nw);
     fputc('\n', f);
