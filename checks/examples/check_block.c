@@ -6,11 +6,9 @@
  * refuted.
  *
  * The double twins run at float64 precision.  The float32 code runs with
- * opts.precision = GC_PRECISION_FLOAT32 (set by gc_check_func from the F32
- * tensors) and nothing else: those tests need the engine's float32
- * numerics (steps and bands derived from float rounding) and are
- * registered when the build defines GC_CK_FLOAT32 (make EXTRA_CFLAGS=
- * -DGC_CK_FLOAT32 test); without it they are compiled, not run.
+ * the options of gc_check_opts_init and nothing else: gc_check_func sees
+ * the F32 tensors and checks at GC_PRECISION_FLOAT32 with the float32
+ * step and tolerances (gradcheck/check.h).
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -95,6 +93,56 @@ typedef struct layer_case {
 
 #define NLAYERS ((int)(sizeof layer_cases / sizeof layer_cases[0]))
 
+/* ---- the measurement (GC_VERBOSE) ------------------------------------------ */
+
+/* With GC_VERBOSE set, one line per case on stderr: the status, the counts,
+ * and the largest |a - n| / B over the elements decided at ε (not
+ * escalated, no kink) and over the escalated ones -- how close the error
+ * came to its bound (docs/measurements.md tallies these lines). */
+static void tally(const char *layer, const char *what, int k, const gc_report *r)
+{
+    if (getenv("GC_VERBOSE") == NULL || r == NULL)
+        return;
+    static const char *const status[] = {"confirmed", "refuted", "?", "undecided"};
+    double at_eps = 0.0, esc = 0.0;
+    int nesc = 0;
+    for (size_t q = 0; q < r->nrows; q++) {
+        const gc_row *w = &r->rows[q];
+        if (w->verdict == GC_KINK || !(w->num_err > 0.0))
+            continue;
+        double ratio = w->abs_err / w->num_err;
+        nesc += w->escalated;
+        if (w->escalated)
+            esc = ratio > esc ? ratio : esc;
+        else
+            at_eps = ratio > at_eps ? ratio : at_eps;
+    }
+    fprintf(stderr, "block-tally %s %s %s seed %llu case %d: %s rows %zu fail %d undecided %d "
+                    "kink %d escalated %d ratio-eps %.3g ratio-esc %.3g\n",
+            r->opts.precision == GC_PRECISION_FLOAT32 ? "f32" : "f64", layer, what,
+            (unsigned long long)gc_ck_base_seed(), k, status[gc_report_status(r)], r->nrows,
+            r->nfail, r->nundecided, r->nkink, nesc, at_eps, esc);
+}
+
+/* Case k of a layer's correct factory again, for the tally. */
+static void tally_correct(const layer_case *c, int k)
+{
+    if (getenv("GC_VERBOSE") == NULL)
+        return;
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, gc_ck_base_seed(), (uint64_t)k);
+    gc_func f;
+    gc_func_init(&f, NULL, NULL, NULL);
+    gc_report *r = NULL;
+    if (c->ok(&f, &rng) == GC_OK) {
+        gc_check_opts o = gc_ck_case_opts(NULL, &rng);
+        if (gc_check_func(&f, &o, &r, NULL) == GC_OK)
+            tally(c->name, "ok", k, r);
+    }
+    gc_report_free(r);
+    gc_func_destroy(&f);
+}
+
 /* ---- correct layers pass --------------------------------------------------- */
 
 /* Loop index i = layer * cases + case, so one loop test covers every layer
@@ -104,6 +152,7 @@ static void check_correct(const layer_case *table, int i)
     int n = block_cases();
     char msg[1536];
     int ok = gc_ck_func_case(table[i / n].ok, NULL, i % n, msg, sizeof msg, stderr);
+    tally_correct(&table[i / n], i % n);
     ck_assert_msg(ok, "%s: %s", table[i / n].name, msg);
 }
 
@@ -137,6 +186,7 @@ static void check_refuted(const layer_case *table, int i)
     int rc = gc_check_func(&f, &o, &r, &err);
     gc_func_destroy(&f);
     ck_assert_msg(rc == GC_OK, "%s: %s", table[l].name, err.msg);
+    tally(table[l].name, which ? "1e-3" : "mutant", k, r);
     ck_assert_msg(r->nfail > 0, "GC_SEED=%llu case %d: %s's %s survived (%zu elements, seed %llu)",
                   (unsigned long long)gc_ck_base_seed(), k, table[l].name,
                   which ? "1e-3 element" : "mutant", r->nrows, (unsigned long long)o.seed);
@@ -166,11 +216,24 @@ START_TEST(test_block_f32_runs_at_float32)
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_func(&f, NULL, &r, NULL), GC_OK);
     ck_assert_int_eq(r->opts.precision, GC_PRECISION_FLOAT32);
+    /* float32's step and tolerances, not float64's left by the defaults */
+    ck_assert(r->opts.eps == GC_DEFAULT_EPS_FLOAT32);
+    ck_assert(r->opts.rtol == GC_DEFAULT_RTOL_FLOAT32);
+    ck_assert(r->opts.atol == GC_DEFAULT_ATOL_FLOAT32);
+    gc_report_free(r);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.rtol = 1e-4; /* a tolerance the caller chose is kept */
+    ck_assert_int_eq(gc_check_func(&f, &o, &r, NULL), GC_OK);
+    ck_assert(r->opts.rtol == 1e-4);
+    ck_assert(r->opts.atol == GC_DEFAULT_ATOL_FLOAT32);
+    ck_assert(r->opts.eps == GC_DEFAULT_EPS_FLOAT32);
     gc_report_free(r);
     gc_func_destroy(&f);
     ck_assert_int_eq(re_ok_f64(&f, &rng), GC_OK);
     ck_assert_int_eq(gc_check_func(&f, NULL, &r, NULL), GC_OK);
     ck_assert_int_eq(r->opts.precision, GC_PRECISION_FLOAT64);
+    ck_assert(r->opts.eps == GC_DEFAULT_EPS && r->opts.rtol == GC_DEFAULT_RTOL);
     gc_report_free(r);
     gc_func_destroy(&f);
 }
@@ -188,13 +251,8 @@ Suite *make_block_suite(void)
     suite_add_tcase(s, tc);
     TCase *t32 = tcase_create("f32");
     tcase_set_timeout(t32, 120);
-#ifdef GC_CK_FLOAT32
     tcase_add_loop_test(t32, test_block_f32_layers_pass, 0, NLAYERS * n);
     tcase_add_loop_test(t32, test_block_f32_bugs_refuted, 0, 2 * NLAYERS * n);
-#else
-    (void)test_block_f32_layers_pass;
-    (void)test_block_f32_bugs_refuted;
-#endif
     suite_add_tcase(s, t32);
     return s;
 }

@@ -59,13 +59,13 @@ int gc_check_net(gc_net *net, const gc_check_opts *opts, gc_report **out, gc_err
     if (net->nlayers < 1 || net->batch < 1)
         return gc_error_set(err, GC_EINVAL, "gc_check_net: %s",
                             net->nlayers < 1 ? "empty network" : "no data (gc_net_set_data)");
+    int code_float32 = 0; /* a float layer: the whole check is float's */
+    for (int k = 0; k < net->nlayers; k++)
+        code_float32 |= (net->layers[k]->ops->caps & GC_CAP_FLOAT32) != 0;
     gc_check_opts o;
-    int rc = gc_opts_resolve(&o, opts, err);
+    int rc = gc_opts_resolve(&o, opts, code_float32, err);
     if (rc != GC_OK)
         return rc;
-    for (int k = 0; k < net->nlayers; k++) /* a float layer: the whole check is float's */
-        if (net->layers[k]->ops->caps & GC_CAP_FLOAT32)
-            o.precision = GC_PRECISION_FLOAT32;
     gc_target *tg = calloc((size_t)net->ntensors + 1, sizeof *tg);
     if (tg == NULL)
         return gc_error_set(err, GC_ENOMEM, "gc_check_net: out of memory");
@@ -154,11 +154,9 @@ int gc_check_layer(gc_layer *layer, int batch, const gc_check_opts *opts,
     if (rc != GC_OK)
         return rc;
     gc_check_opts o;
-    rc = gc_opts_resolve(&o, opts, err);
+    rc = gc_opts_resolve(&o, opts, (layer->ops->caps & GC_CAP_FLOAT32) != 0, err);
     if (rc != GC_OK)
         return rc;
-    if (layer->ops->caps & GC_CAP_FLOAT32)
-        o.precision = GC_PRECISION_FLOAT32;
     layer_ctx c = {layer, gc_mat_new(layer->in, batch), gc_mat_new(layer->out, batch),
                    gc_mat_new(layer->out, batch), gc_mat_new(layer->in, batch), o.seed};
     gc_pcg32 replay, *user_rng = layer->rng;

@@ -36,12 +36,30 @@ void gc_check_opts_float32(gc_check_opts *opts)
     opts->atol = GC_DEFAULT_ATOL_FLOAT32;
 }
 
-int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err)
+/* The code under test computes in float: precision float32, and what
+ * gc_check_opts_init left at float64's defaults (eps 0, rtol, atol) takes
+ * float32's, as the command's --precision float32 does; a tolerance the
+ * caller chose is kept. */
+static void promote_float32(gc_check_opts *o)
+{
+    if (o->precision == GC_PRECISION_FLOAT32)
+        return;
+    o->precision = GC_PRECISION_FLOAT32;
+    if (o->rtol == GC_DEFAULT_RTOL)
+        o->rtol = GC_DEFAULT_RTOL_FLOAT32;
+    if (o->atol == GC_DEFAULT_ATOL)
+        o->atol = GC_DEFAULT_ATOL_FLOAT32;
+}
+
+int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, int code_float32,
+                    gc_error *err)
 {
     if (in == NULL)
         gc_check_opts_init(o);
     else
         *o = *in;
+    if (code_float32 && o->precision == GC_PRECISION_FLOAT64)
+        promote_float32(o);
     if (o->method != GC_METHOD_CENTRAL && o->method != GC_METHOD_FORWARD &&
         o->method != GC_METHOD_RICHARDSON)
         return gc_error_set(err, GC_EINVAL, "unknown method %d", (int)o->method);

@@ -62,8 +62,13 @@ static inline size_t gc_target_size(const gc_target *t)
     return (size_t)t->rows * (size_t)t->cols;
 }
 
-/* *o = *in (NULL: the defaults) with eps resolved; GC_EINVAL names the bad field. */
-int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, gc_error *err);
+/* *o = *in (NULL: the defaults) with eps resolved; GC_EINVAL names the bad
+ * field.  code_float32 nonzero (a GC_CAP_FLOAT32 layer, a float tensor):
+ * the check runs at GC_PRECISION_FLOAT32, and eps 0, rtol and atol at
+ * gc_check_opts_init's float64 defaults take the float32 defaults
+ * (gradcheck/check.h) before eps is resolved. */
+int gc_opts_resolve(gc_check_opts *o, const gc_check_opts *in, int code_float32,
+                    gc_error *err);
 
 /* GC_OK when every name in `names` (NULL: none) is a target's, else GC_EINVAL
  * "unknown tensor 'W9'". */

@@ -129,14 +129,12 @@ int gc_host_check(const gc_layer_ops *ops, void *priv, const host_tensor *t, int
                   gc_report **rep, gc_error *err)
 {
     gc_check_opts o;
-    int rc = gc_opts_resolve(&o, opts, err);
+    int rc = gc_opts_resolve(&o, opts, prec == GC_PRECISION_FLOAT32, err);
     if (rc != GC_OK)
         return rc;
     o.inputs = 0;
     o.engine = GC_ENGINE_REFERENCE;
     o.screen = 0;
-    if (prec == GC_PRECISION_FLOAT32)
-        o.precision = GC_PRECISION_FLOAT32;
     host h = {build_layer(ops, priv, t, nt, out), gc_mat_new(1, 1), gc_mat_new(out, 1),
               gc_mat_new(1, 1), R};
     if (h.layer == NULL || h.X == NULL || h.Y == NULL || h.dX == NULL)

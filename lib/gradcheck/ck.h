@@ -373,7 +373,8 @@ static inline int gc_ck_net_gradients(gc_net *net, const gc_check_opts *opts, ch
  *
  * opts is a const gc_check_opts * (NULL: defaults); a loop case copies it
  * and draws its own seed.  A float32 function (any F32 tensor) or layer
- * (GC_CAP_FLOAT32) runs at GC_PRECISION_FLOAT32 and nothing else changes. */
+ * (GC_CAP_FLOAT32) runs at GC_PRECISION_FLOAT32, with the float32 step and
+ * tolerances where opts left float64's defaults (gradcheck/check.h). */
 
 /* A function factory: fill f (gc_func_init, gc_func_add) with shapes and
  * state drawn from rng; f->destroy frees the state.  GC_OK or an error. */

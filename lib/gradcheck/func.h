@@ -51,7 +51,10 @@
  *
  * Precision: when any input, parameter or output is GC_DTYPE_F32 the check
  * runs with opts->precision = GC_PRECISION_FLOAT32 (the engine's steps and
- * bands for float), whatever opts says; a float tensor is held by the checker
+ * bands for float), whatever opts says, and with the float32 defaults
+ * (gradcheck/check.h) for eps 0 and for rtol and atol left at
+ * gc_check_opts_init's float64 values; a tolerance you set is kept.  A
+ * float tensor is held by the checker
  * as doubles that are exactly floats, and every perturbed value is rounded
  * to float when it is handed to your forward, so the perturbation is the one
  * your code actually sees.

@@ -59,7 +59,9 @@ enum {
     /* The layer computes in float: its parameters hold float values (as
      * doubles) and its forward rounds what it reads to float.  gc_check_layer
      * and gc_check_net (any layer of the network) then run at
-     * GC_PRECISION_FLOAT32; no engine shortcut depends on it. */
+     * GC_PRECISION_FLOAT32, with the float32 step and tolerances where the
+     * options left float64's defaults (check.h); no engine shortcut
+     * depends on it. */
     GC_CAP_FLOAT32 = 1u << 2
 };
 
