@@ -142,29 +142,4 @@ int gc_nf_take_dense(const gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t k
 /* Free gv[0 .. n) and their files, then gv.  NULL is a no-op. */
 void gc_nf_given_free(gc_nf_given *gv, size_t n);
 
-/* ---- binary weights (netfile_weights.c) -------------------------------- */
-
-/* v is a {"npy": ...} object (any other value is numbers, or wrong as such). */
-int gc_nf_is_npy(const json_t *v);
-
-/* A tensor given as {"npy": FILE} at path, shaped d0 (x d1; 0: any size):
- * *f the file opened (owned, also on failure), *m its array, checked. */
-int gc_nf_npy_tensor(const gc_nf_ctx *c, const char *path, const json_t *v, int ndim, size_t d0,
-                     size_t d1, gc_npz **f, const gc_npz_member **m);
-
-/* Open the archive the root's "weights" names (none: *z NULL). */
-int gc_nf_open_weights(const gc_nf_ctx *c, const json_t *root, gc_npz **z);
-
-/* x or y: from the document, else from the archive z, else missing. */
-int gc_nf_examples(gc_nf_ctx *c, gc_npz *z, const json_t *root, const char *name, int width,
-                   size_t nexamples, const char *width_why, gc_mat **out);
-
-/* A dense layer's W and b from the archive, as W<n> and b<n> (n counts the
- * dense layers from 1, as the report names them). */
-int gc_nf_take_dense(const gc_nf_ctx *c, gc_npz *z, const json_t *root, size_t k, int n,
-                     const gc_layer *l, gc_nf_given *g);
-
-/* Free gv[0 .. n) and their files, then gv.  NULL is a no-op. */
-void gc_nf_given_free(gc_nf_given *gv, size_t n);
-
 #endif
