@@ -259,7 +259,10 @@ static gc_net *load_text(gc_nf_ctx *c, const char *text, size_t len, gc_init ini
     }
     if (find_nul(c, text, len) != GC_OK)
         return NULL;
+    /* cleared: when jansson's first allocation fails it returns before it
+     * writes je, and an empty text is what says "out of memory" then */
     json_error_t je;
+    memset(&je, 0, sizeof je);
     json_t *root = json_loadb(text, len, PARSE_FLAGS, &je);
     if (root == NULL) {
         syntax_error(c, &je, len);
