@@ -360,6 +360,102 @@ START_TEST(test_fast_direction_matches_reference)
 }
 END_TEST
 
+/* ---- many perturbations at once (gc_fast_losses) --------------------------- */
+
+/* The batched losses of every element of every batchable tensor of net at
+ * θ ± h for two steps, against gc_fast_loss one at a time: bit for bit
+ * when the loss has no values op (every number before the loss is the same
+ * arithmetic), within GC_LOSS_VALUES_BOUND(rows) u |L| when it has one
+ * (lib/gradcheck/layer.h derives it).  Returns the tensors batched. */
+static int batch_matches_scalar(gc_net *net, const char *what)
+{
+    gc_net_forward(net);
+    gc_fast *f = gc_fast_new(net, 0);
+    ck_assert_ptr_nonnull(f);
+    const int rows = net->act[net->nlayers]->rows;
+    const double u = DBL_EPSILON / 2;
+    int batched = 0;
+    static const double steps[] = {1e-6, -1e-6, 1e-3, -1e-3};
+    const size_t ns = sizeof steps / sizeof steps[0];
+    for (int t = 0; t < net->ntensors; t++) {
+        size_t n = tensor_size(net, t), m = n * ns;
+        size_t *idx = malloc(m * sizeof *idx);
+        double *v = malloc(m * sizeof *v), *out = malloc(m * sizeof *out);
+        for (size_t e = 0; e < n; e++)
+            for (size_t h = 0; h < ns; h++) {
+                idx[e * ns + h] = e;
+                v[e * ns + h] = value_of(net, t, e) + steps[h];
+            }
+        int rc = gc_fast_losses(f, t, idx, v, m, out);
+        ck_assert_int_eq(rc, gc_fast_batchable(f, t) ? GC_OK : GC_EINVAL);
+        for (size_t s = 0; rc == GC_OK && s < m; s++) {
+            double ls = gc_fast_loss(f, (int)(s % 2), t, idx[s], v[s]);
+            double bound = GC_LOSS_VALUES_BOUND(rows) * u * fabs(ls);
+            int ok = net->loss->values == NULL ? memcmp(&ls, &out[s], sizeof ls) == 0
+                                               : fabs(out[s] - ls) <= bound ||
+                                                     (isnan(ls) && isnan(out[s]));
+            ck_assert_msg(ok,
+                          "%s: %s[%zu] at θ%+g: batched L=%.17g one at a time L=%.17g, |diff| "
+                          "%.3g > %s %.3g",
+                          what, tensor_name(net, t), idx[s], steps[s % ns], out[s], ls,
+                          fabs(out[s] - ls), net->loss->values == NULL ? "0, bit for bit:" : "bound",
+                          net->loss->values == NULL ? 0.0 : bound);
+        }
+        batched += rc == GC_OK;
+        free(idx);
+        free(v);
+        free(out);
+    }
+    gc_fast_free(f);
+    return batched;
+}
+
+START_TEST(test_fast_losses_match_one_at_a_time)
+{
+    uint64_t seed = base_seed() + (uint64_t)_i;
+    gc_net *net = random_net(seed, GC_ACT_COUNT);
+    char what[96];
+    snprintf(what, sizeof what, "seed %llu (GC_SEED=%llu GC_CASES=1)", (unsigned long long)seed,
+             (unsigned long long)seed);
+    (void)batch_matches_scalar(net, what);
+    gc_net_free(net);
+}
+END_TEST
+
+/* Wider networks: more columns than a block of the loss's vectors, more
+ * perturbations than one pass holds, two and three dense layers, each
+ * loss; every tensor is batchable there. */
+START_TEST(test_fast_losses_wide)
+{
+    static const struct {
+        const char *arch, *acts, *loss;
+        int batch;
+    } nets[] = {
+        {"30-20-12", "sigmoid,identity", "softmax_ce", 1},
+        {"30-20-12", "tanh,identity", "softmax_ce", 3},
+        {"12-9-7-5", "sigmoid,gelu,identity", "softmax_ce", 2},
+        {"12-9-7", "softplus,identity", "mse", 2},
+        {"12-9-1", "tanh,sigmoid", "bce", 3},
+        {"12-1", "identity", "softmax_ce", 2},
+    };
+    for (size_t q = 0; q < sizeof nets / sizeof nets[0]; q++) {
+        gc_pcg32 rng;
+        gc_arch_seed_rng(&rng, base_seed() + q);
+        gc_error err = {0};
+        gc_net *net = gc_net_from_arch(nets[q].arch, nets[q].acts, nets[q].loss, nets[q].batch,
+                                       GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net != NULL, "%s: %s", nets[q].arch, err.msg);
+        char what[128];
+        snprintf(what, sizeof what, "--arch %s --act %s --loss %s --batch %d", nets[q].arch,
+                 nets[q].acts, nets[q].loss, nets[q].batch);
+        int batched = batch_matches_scalar(net, what);
+        ck_assert_msg(batched == net->ntensors, "%s: %d of %d tensors batched", what, batched,
+                      net->ntensors);
+        gc_net_free(net);
+    }
+}
+END_TEST
+
 Suite *make_fast_suite(void)
 {
     Suite *s = suite_create("fast");
@@ -370,5 +466,10 @@ Suite *make_fast_suite(void)
     tcase_add_test(tc, test_fast_kink_matches_reference);
     tcase_add_loop_test(tc, test_fast_direction_matches_reference, 0, ncases(100));
     suite_add_tcase(s, tc);
+    TCase *tb = tcase_create("batch");
+    tcase_set_timeout(tb, 60);
+    tcase_add_loop_test(tb, test_fast_losses_match_one_at_a_time, 0, ncases(100));
+    tcase_add_test(tb, test_fast_losses_wide);
+    suite_add_tcase(s, tb);
     return s;
 }

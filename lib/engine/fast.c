@@ -48,43 +48,12 @@
  * everything it writes is its own, so each thread owns one.
  */
 #include "engine/fast.h"
+#include "engine/fast_internal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What is known about activation k in a slot. */
-enum {
-    CH_NONE, /* equal to the cache net->act[k] */
-    CH_ROW,  /* equal to the cache except row `row`, held in rowv[k] */
-    CH_FULL  /* held whole in full[k] */
-};
-
-typedef struct fast_slot {
-    int *kind;    /* nlayers + 1: CH_... of act[k] */
-    int *row;     /* nlayers + 1: the changed row when kind is CH_ROW */
-    gc_mat *rowv; /* nlayers + 1 row matrices 1 x B, data owned */
-    gc_mat *full; /* nlayers + 1 matrices rows_k x B, data owned */
-} fast_slot;
-
-struct gc_fast {
-    const gc_net *net;
-    int n;                         /* net->nlayers */
-    int B;                         /* net->batch */
-    fast_slot slot[GC_FAST_SLOTS];
-    gc_layer *layer_copy;          /* n shallow copies of the layers, whose
-                                    * param values may point at private copies */
-    double **priv;                 /* ntensors: private value copy for a tensor
-                                    * of a layer without GC_CAP_AFFINE, else NULL */
-    double *dirbuf;                /* max tensor size: θ + h d, or NULL (no screen) */
-    double *dbuf;                  /* B: a row's change, for the rank-1 update */
-    int *t_layer;                  /* ntensors: the layer of tensor t */
-    int *t_param;                  /* ntensors: its index among the layer's params */
-    unsigned char *t_affine;       /* ntensors: uses_affine_update(net, t) */
-    int any_kink;                  /* some layer has a kink hook */
-    unsigned long long nevals;
-};
 
 static int rows_of(const gc_net *net, int k)
 {
@@ -134,6 +103,7 @@ void gc_fast_free(gc_fast *f)
     free(f->t_layer);
     free(f->t_param);
     free(f->t_affine);
+    gc_fast_batch_free(f->batch);
     free(f);
 }
 
@@ -145,7 +115,7 @@ void gc_fast_free(gc_fast *f)
  * sharing).
  */
 #define LINE 64
-static void *line_calloc(size_t n, size_t size)
+void *gc_fast_line_calloc(size_t n, size_t size)
 {
     if (n == 0)
         n = 1;
@@ -163,7 +133,7 @@ static int mat_init(gc_mat *m, int rows, int cols)
 {
     m->rows = rows;
     m->cols = cols;
-    m->data = line_calloc((size_t)rows * (size_t)cols, sizeof(double));
+    m->data = gc_fast_line_calloc((size_t)rows * (size_t)cols, sizeof(double));
     return m->data != NULL;
 }
 
@@ -171,7 +141,7 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
 {
     if (net == NULL || net->batch < 1 || net->nlayers < 1 || net->act == NULL)
         return NULL;
-    gc_fast *f = line_calloc(1, sizeof *f);
+    gc_fast *f = gc_fast_line_calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
     f->net = net;
@@ -180,23 +150,23 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
     int n = f->n, B = f->B;
     for (int s = 0; s < GC_FAST_SLOTS; s++) {
         fast_slot *S = &f->slot[s];
-        S->kind = line_calloc((size_t)n + 1, sizeof *S->kind);
-        S->row = line_calloc((size_t)n + 1, sizeof *S->row);
-        S->rowv = line_calloc((size_t)n + 1, sizeof *S->rowv);
-        S->full = line_calloc((size_t)n + 1, sizeof *S->full);
+        S->kind = gc_fast_line_calloc((size_t)n + 1, sizeof *S->kind);
+        S->row = gc_fast_line_calloc((size_t)n + 1, sizeof *S->row);
+        S->rowv = gc_fast_line_calloc((size_t)n + 1, sizeof *S->rowv);
+        S->full = gc_fast_line_calloc((size_t)n + 1, sizeof *S->full);
         if (S->kind == NULL || S->row == NULL || S->rowv == NULL || S->full == NULL)
             goto fail;
         for (int k = 0; k <= n; k++)
             if (!mat_init(&S->rowv[k], 1, B) || !mat_init(&S->full[k], rows_of(net, k), B))
                 goto fail;
     }
-    f->layer_copy = line_calloc((size_t)n, sizeof *f->layer_copy);
-    f->priv = line_calloc((size_t)net->ntensors, sizeof *f->priv);
-    f->dbuf = line_calloc((size_t)B, sizeof *f->dbuf);
+    f->layer_copy = gc_fast_line_calloc((size_t)n, sizeof *f->layer_copy);
+    f->priv = gc_fast_line_calloc((size_t)net->ntensors, sizeof *f->priv);
+    f->dbuf = gc_fast_line_calloc((size_t)B, sizeof *f->dbuf);
     /* per tensor, what gc_fast_loss asks for every loss */
-    f->t_layer = line_calloc((size_t)net->ntensors, sizeof *f->t_layer);
-    f->t_param = line_calloc((size_t)net->ntensors, sizeof *f->t_param);
-    f->t_affine = line_calloc((size_t)net->ntensors, sizeof *f->t_affine);
+    f->t_layer = gc_fast_line_calloc((size_t)net->ntensors, sizeof *f->t_layer);
+    f->t_param = gc_fast_line_calloc((size_t)net->ntensors, sizeof *f->t_param);
+    f->t_affine = gc_fast_line_calloc((size_t)net->ntensors, sizeof *f->t_affine);
     if (f->layer_copy == NULL || f->priv == NULL || f->dbuf == NULL || f->t_layer == NULL ||
         f->t_param == NULL || f->t_affine == NULL)
         goto fail;
@@ -227,15 +197,18 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
         /* A layer without GC_CAP_AFFINE is recomputed with the element set in
          * a private copy of its tensor: the shared one is never written, so
          * other threads may read it meanwhile. */
-        f->priv[t] = line_calloc(size, sizeof(double));
+        f->priv[t] = gc_fast_line_calloc(size, sizeof(double));
         if (f->priv[t] == NULL)
             goto fail;
         memcpy(f->priv[t], tn->value, size * sizeof(double));
         f->layer_copy[net->tensor_layer[t]].param[param_index(net, t)].value = f->priv[t];
     }
+    f->batch = gc_fast_batch_new(f);
+    if (f->batch == NULL)
+        goto fail;
     if (!directions)
         return f;
-    f->dirbuf = line_calloc(maxsize, sizeof *f->dirbuf);
+    f->dirbuf = gc_fast_line_calloc(maxsize, sizeof *f->dirbuf);
     if (f->dirbuf == NULL)
         goto fail;
     return f;

@@ -49,6 +49,21 @@ double gc_fast_loss(gc_fast *f, int s, int t, size_t idx, double v);
  * with `directions`). */
 double gc_fast_loss_dir(gc_fast *f, int s, int t, const double *d, double h);
 
+/* Nonzero when gc_fast_losses takes tensor t: a parameter (W or b) of a
+ * GC_CAP_AFFINE layer, followed only by GC_CAP_ELEMENTWISE and
+ * GC_CAP_AFFINE layers without kink hooks or workspace (the layers whose
+ * forward may run on many perturbations side by side as one wide batch). */
+int gc_fast_batchable(const gc_fast *f, int t);
+
+/* out[s] = the loss with element idx[s] of tensor t set to v[s], for s < n:
+ * what gc_fast_loss returns, computed for many perturbations at once, the
+ * variants side by side as columns.  Every number before the loss is
+ * gc_fast_loss's bit for bit; the loss is too when it has no values op,
+ * and within GC_LOSS_VALUES_BOUND(rows) u |L| of it when it has one (its
+ * vector exps).  Leaves the slots alone.  GC_OK, or GC_EINVAL when t is
+ * not gc_fast_batchable. */
+int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t n, double *out);
+
 /* After gc_fast_loss of the same (t, idx) into slots a and b: nonzero when a
  * layer's kink hook fires between the two perturbed passes, each layer asked
  * about its input in slot a (as Xlo) and in slot b (as Xhi) -- exactly the

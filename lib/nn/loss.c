@@ -16,6 +16,7 @@
  */
 #include "gradcheck/layer.h"
 #include "nn/sigmoid.h"
+#include "nn/vmath.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -81,7 +82,7 @@ static void bce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
     }
 }
 
-const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, require_unit_interval};
+const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, require_unit_interval, NULL};
 
 /* ---- bce on logits ------------------------------------------------------ */
 
@@ -109,7 +110,7 @@ static void bce_logits_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
 }
 
 const gc_loss gc_loss_bce_logits = {"bce_logits", bce_logits_value, bce_logits_grad,
-                                    require_unit_interval};
+                                    require_unit_interval, NULL};
 
 /* ---- mean squared error -------------------------------------------------- */
 
@@ -144,7 +145,7 @@ static int mse_check_target(const gc_mat *T, gc_error *err)
     return GC_OK;
 }
 
-const gc_loss gc_loss_mse = {"mse", mse_value, mse_grad, mse_check_target};
+const gc_loss gc_loss_mse = {"mse", mse_value, mse_grad, mse_check_target, NULL};
 
 /* ---- softmax cross-entropy on logits ------------------------------------- */
 
@@ -191,6 +192,62 @@ static double softmax_ce_value(const gc_mat *P, const gc_mat *T)
     return ksum_total(&s) / (double)P->cols;
 }
 
+/* Columns per block of softmax_ce_values: its per-column state on the stack. */
+#define VBLOCK 64
+
+/* softmax_ce_value of every variant (gc_loss.values): the same sums in the
+ * same order, each column's max, its rest r and its terms as in
+ * softmax_ce_value, with the exps of a row of a block of columns and the
+ * log1p's of the block's r through libmvec (nn/vmath.h).  The terms of row
+ * k, the max, are computed and not added, as the scalar form skips them. */
+static void softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
+{
+    const int rows = P->rows, B = T->cols, N = P->cols;
+    ksum s = {0.0, 0.0};
+    for (int c0 = 0; c0 < N; c0 += VBLOCK) {
+        const int w = N - c0 < VBLOCK ? N - c0 : VBLOCK;
+        double m[VBLOCK], r[VBLOCK], e[VBLOCK];
+        int k[VBLOCK];
+        for (int q = 0; q < w; q++) {
+            k[q] = 0;
+            m[q] = GC_AT(P, 0, c0 + q);
+            r[q] = 0.0;
+        }
+        for (int i = 1; i < rows; i++) {
+            const double *z = &GC_AT(P, i, c0);
+            for (int q = 0; q < w; q++)
+                if (z[q] > m[q]) {
+                    m[q] = z[q];
+                    k[q] = i;
+                }
+        }
+        for (int i = 0; i < rows; i++) {
+            const double *z = &GC_AT(P, i, c0);
+            for (int q = 0; q < w; q++)
+                e[q] = z[q] - m[q];
+            gc_vexp(e, e, (size_t)w);
+            for (int q = 0; q < w; q++)
+                r[q] += i == k[q] ? 0.0 : e[q];
+        }
+        gc_vlog1p(r, r, (size_t)w);
+        for (int q = 0; q < w; q++) {
+            const int col = c0 + q, c = col % B;
+            if (c == 0)
+                s = (ksum){0.0, 0.0};
+            double st = 0.0;
+            for (int i = 0; i < rows; i++) {
+                double t = GC_AT(T, i, c);
+                st += t;
+                if (t != 0.0)
+                    ksum_add(&s, t * (m[q] - GC_AT(P, i, col)));
+            }
+            ksum_add(&s, st * r[q]);
+            if (c == B - 1)
+                L[col / B] = ksum_total(&s) / (double)B;
+        }
+    }
+}
+
 /* d lse / dz_j = softmax(z)_j = e^(z_j - m) / (1 + r), so for one column
  *   dL/dz_j = -t_j + softmax(z)_j sum_i t_i,
  * divided by B.  (sum_i t_i = 1 for a valid target; kept general so the
@@ -231,7 +288,7 @@ static int softmax_ce_check_target(const gc_mat *T, gc_error *err)
 }
 
 const gc_loss gc_loss_softmax_ce = {"softmax_ce", softmax_ce_value, softmax_ce_grad,
-                                    softmax_ce_check_target};
+                                    softmax_ce_check_target, softmax_ce_values};
 
 const gc_loss *gc_loss_by_name(const char *name)
 {

@@ -1,0 +1,237 @@
+/*
+ * fast_batch.c -- the sparse-change evaluator for many perturbations of one
+ * tensor at once (gc_fast_losses).
+ *
+ * Perturbation s of an affine layer's W[j][k] or b[j] changes one row j_s
+ * of that layer's output (fast.c).  Side by side, q perturbations' changed
+ * rows are one 1 x qB row: an elementwise layer's forward runs on it once;
+ * the next affine layer's rank-1 updates Z + W[:, j_s] (A'_s - A_s) fill an
+ * out x qB matrix, column block s for perturbation s; from there every
+ * layer's forward runs on the qB columns as one wide batch (an affine or
+ * elementwise layer's columns are independent), and the loss takes the q
+ * variants at once through its values op (its exps as vectors), or one by
+ * one through value().  Each arithmetic operation is the one gc_fast_loss
+ * performs, in the same order, so everything but the loss's elementary
+ * functions is bit for bit the same.
+ */
+#include "engine/fast_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Doubles of batch buffers per evaluator: two row buffers and two full
+ * matrices of the widest layer, qB columns each, within a core's L2. */
+#define BATCH_BUDGET (1u << 17)
+/* Perturbations per pass at most (the rows a thread takes at a time, two
+ * sides each, fit in a few passes). */
+#define BATCH_MAX 512
+
+typedef struct fast_batch {
+    int cap;          /* perturbations per pass, >= 1 */
+    int cols;         /* cap * B */
+    double *row[2];   /* 1 x cols: the changed rows, before and after a layer */
+    double *full[2];  /* maxrows x cols: a dense change, input and output of a layer */
+    int *j;           /* cap: perturbation s's changed row */
+    double *d;        /* B: one perturbation's change of a row */
+    double *pv;       /* rows_n x B: one variant, for a loss without values */
+    unsigned char *ok;/* ntensors: gc_fast_batchable */
+} fast_batch;
+
+static int rows_at(const gc_net *net, int k)
+{
+    return k == 0 ? net->layers[0]->in : net->layers[k - 1]->out;
+}
+
+/* Layers p+1 .. n-1 all elementwise or affine, with no kink hook to ask
+ * and no workspace sized for B columns only. */
+static int tail_batchable(const gc_fast *f, int p)
+{
+    for (int k = p + 1; k < f->n; k++) {
+        const gc_layer_ops *ops = f->layer_copy[k].ops;
+        if (!(ops->caps & (GC_CAP_ELEMENTWISE | GC_CAP_AFFINE)) || ops->kink != NULL ||
+            ops->workspace != NULL)
+            return 0;
+    }
+    return 1;
+}
+
+void gc_fast_batch_free(fast_batch *b)
+{
+    if (b == NULL)
+        return;
+    for (int i = 0; i < 2; i++) {
+        free(b->row[i]);
+        free(b->full[i]);
+    }
+    free(b->j);
+    free(b->d);
+    free(b->pv);
+    free(b->ok);
+    free(b);
+}
+
+fast_batch *gc_fast_batch_new(const gc_fast *f)
+{
+    const gc_net *net = f->net;
+    fast_batch *b = gc_fast_line_calloc(1, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    int maxrows = 1;
+    for (int k = 1; k <= f->n; k++)
+        if (rows_at(net, k) > maxrows)
+            maxrows = rows_at(net, k);
+    size_t per = 2 * ((size_t)maxrows + 1) * (size_t)f->B;
+    size_t cap = BATCH_BUDGET / per;
+    b->cap = cap < 1 ? 1 : cap > BATCH_MAX ? BATCH_MAX : (int)cap;
+    b->cols = b->cap * f->B;
+    for (int i = 0; i < 2; i++) {
+        b->row[i] = gc_fast_line_calloc((size_t)b->cols, sizeof(double));
+        b->full[i] = gc_fast_line_calloc((size_t)maxrows * (size_t)b->cols, sizeof(double));
+    }
+    b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
+    b->d = gc_fast_line_calloc((size_t)f->B, sizeof *b->d);
+    b->pv = gc_fast_line_calloc(gc_mat_size(net->act[f->n]), sizeof *b->pv);
+    b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
+    if (b->row[0] == NULL || b->row[1] == NULL || b->full[0] == NULL || b->full[1] == NULL ||
+        b->j == NULL || b->d == NULL || b->pv == NULL || b->ok == NULL) {
+        gc_fast_batch_free(b);
+        return NULL;
+    }
+    for (int t = 0; t < net->ntensors; t++)
+        b->ok[t] = f->t_affine[t] && tail_batchable(f, f->t_layer[t]);
+    return b;
+}
+
+int gc_fast_batchable(const gc_fast *f, int t)
+{
+    return t >= 0 && t < f->net->ntensors && f->batch->ok[t];
+}
+
+/* The changed rows of layer p's output: perturbation s sets element idx[s]
+ * of W (pi 0) or b to v[s], as gc_fast_loss computes its row. */
+static void changed_rows(const gc_fast *f, fast_batch *b, int t, const size_t *idx,
+                         const double *v, int q)
+{
+    const gc_net *net = f->net;
+    const int p = f->t_layer[t], pi = f->t_param[t], B = f->B;
+    const size_t in = (size_t)net->layers[p]->in;
+    const double *theta = net->tensors[t]->value;
+    for (int s = 0; s < q; s++) {
+        /* δ = v - θ, exactly the perturbation the reference applies */
+        const double delta = v[s] - theta[idx[s]];
+        const int j = pi == 0 ? (int)(idx[s] / in) : (int)idx[s];
+        const double *z = &GC_AT(net->act[p + 1], j, 0);
+        double *r = b->row[0] + (size_t)s * (size_t)B;
+        b->j[s] = j;
+        if (pi == 0) {
+            const double *x = &GC_AT(net->act[p], (int)(idx[s] % in), 0);
+            for (int c = 0; c < B; c++)
+                r[c] = z[c] + delta * x[c];
+        } else {
+            for (int c = 0; c < B; c++)
+                r[c] = z[c] + delta;
+        }
+    }
+}
+
+/* Affine layer k after changed rows xr (perturbation s's row j_s of its
+ * input): Z'_s = Z + W[:, j_s] (X'_s[j_s, :] - X[j_s, :]) into Zn, out x qB. */
+static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
+{
+    const gc_net *net = f->net;
+    const gc_layer *l = &f->layer_copy[k];
+    const double *W = l->param[0].value;
+    const size_t in = (size_t)l->in, qB = (size_t)q * (size_t)f->B;
+    const int B = f->B;
+    for (int s = 0; s < q; s++) {
+        const int j = b->j[s];
+        const double *xc = &GC_AT(net->act[k], j, 0), *x = xr + (size_t)s * (size_t)B;
+        for (int c = 0; c < B; c++)
+            b->d[c] = x[c] - xc[c];
+        if (B == 1) {
+            const double d = b->d[0], *Wj = W + j, *z = net->act[k + 1]->data;
+            for (int i = 0; i < l->out; i++)
+                Zn[(size_t)i * qB + (size_t)s] = z[i] + Wj[(size_t)i * in] * d;
+            continue;
+        }
+        for (int i = 0; i < l->out; i++) {
+            const double w = W[(size_t)i * in + (size_t)j];
+            const double *z = &GC_AT(net->act[k + 1], i, 0);
+            double *zn = Zn + (size_t)i * qB + (size_t)s * (size_t)B;
+            for (int c = 0; c < B; c++)
+                zn[c] = z[c] + w * b->d[c];
+        }
+    }
+}
+
+/* The output when the change is still one row per perturbation: the cache
+ * with row j_s replaced, side by side, into P (rows x qB). */
+static void widen_rows(const gc_fast *f, fast_batch *b, const double *xr, double *P, int q)
+{
+    const gc_mat *A = f->net->act[f->n];
+    const size_t B = (size_t)f->B, qB = (size_t)q * B;
+    for (int i = 0; i < A->rows; i++)
+        for (int s = 0; s < q; s++)
+            memcpy(P + (size_t)i * qB + (size_t)s * B, &GC_AT(A, i, 0), B * sizeof *P);
+    for (int s = 0; s < q; s++)
+        memcpy(P + (size_t)b->j[s] * qB + (size_t)s * B, xr + (size_t)s * B, B * sizeof *P);
+}
+
+/* The q losses of the output P (rows x qB). */
+static void batch_loss(const gc_fast *f, fast_batch *b, double *P, int q, double *out)
+{
+    const gc_net *net = f->net;
+    const int rows = net->act[f->n]->rows, B = f->B;
+    gc_mat Pm = {rows, q * B, P};
+    if (net->loss->values != NULL) {
+        net->loss->values(out, &Pm, net->T);
+        return;
+    }
+    gc_mat V = {rows, B, b->pv};
+    for (int s = 0; s < q; s++) {
+        for (int i = 0; i < rows; i++)
+            memcpy(&GC_AT(&V, i, 0), &GC_AT(&Pm, i, s * B), (size_t)B * sizeof *P);
+        out[s] = net->loss->value(&V, net->T);
+    }
+}
+
+/* One pass of q <= cap perturbations, layer by layer as propagate() walks. */
+static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v,
+                       int q, double *out)
+{
+    const int qB = q * f->B;
+    int ri = 0, fi = 0, rows_changed = 1;
+    changed_rows(f, b, t, idx, v, q);
+    for (int k = f->t_layer[t] + 1; k < f->n; k++) {
+        const gc_layer *l = &f->layer_copy[k];
+        if (rows_changed && (l->ops->caps & GC_CAP_ELEMENTWISE)) {
+            /* only the changed rows change */
+            gc_mat X = {1, qB, b->row[ri]}, Y = {1, qB, b->row[1 - ri]};
+            l->ops->forward(l, &Y, &X);
+            ri = 1 - ri;
+        } else if (rows_changed) {
+            rank1(f, b, k, b->row[ri], b->full[fi], q);
+            rows_changed = 0;
+        } else {
+            gc_mat X = {l->in, qB, b->full[fi]}, Y = {l->out, qB, b->full[1 - fi]};
+            l->ops->forward(l, &Y, &X);
+            fi = 1 - fi;
+        }
+    }
+    if (rows_changed)
+        widen_rows(f, b, b->row[ri], b->full[fi], q);
+    batch_loss(f, b, b->full[fi], q, out);
+}
+
+int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t n, double *out)
+{
+    if (!gc_fast_batchable(f, t))
+        return GC_EINVAL;
+    fast_batch *b = f->batch;
+    for (size_t s0 = 0; s0 < n; s0 += (size_t)b->cap) {
+        int q = n - s0 < (size_t)b->cap ? (int)(n - s0) : b->cap;
+        batch_pass(f, b, t, idx + s0, v + s0, q, out + s0);
+    }
+    f->nevals += n;
+    return GC_OK;
+}

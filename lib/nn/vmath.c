@@ -1,0 +1,133 @@
+/*
+ * vmath.c -- exp and log1p over arrays (nn/vmath.h): glibc's libmvec
+ * (linked through libm, whose linker script names it) at the widest width
+ * the CPU has, chosen at run time, so one build runs on any x86-64 and uses
+ * AVX-512 where it is; elsewhere (another architecture or C library) libm's
+ * scalar functions.
+ */
+#include "nn/vmath.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GLIBC__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#define HAVE_MVEC 1
+#include <immintrin.h>
+
+/* libmvec's entry points (the vector function ABI: b = SSE2, d = AVX2,
+ * e = AVX-512; N = unmasked; the lane count; v = one vector argument). */
+__m128d _ZGVbN2v_exp(__m128d x);
+__m256d _ZGVdN4v_exp(__m256d x);
+__m512d _ZGVeN8v_exp(__m512d x);
+__m128d _ZGVbN2v_log1p(__m128d x);
+__m256d _ZGVdN4v_log1p(__m256d x);
+__m512d _ZGVeN8v_log1p(__m512d x);
+
+/* One function over n elements, W lanes at a time; the last partial vector
+ * is padded with zeros in a local copy, so every element goes through the
+ * vector function. */
+#define VLOOP(name, attr, W, vtype, load, store, fn)                                    \
+    attr static void name(double *y, const double *x, size_t n)                         \
+    {                                                                                    \
+        size_t i = 0;                                                                    \
+        for (; i + W <= n; i += W)                                                       \
+            store(y + i, fn(load(x + i)));                                               \
+        if (i < n) {                                                                     \
+            double t[W] = {0.0};                                                         \
+            memcpy(t, x + i, (n - i) * sizeof *t);                                       \
+            store(t, fn(load(t)));                                                       \
+            memcpy(y + i, t, (n - i) * sizeof *t);                                       \
+        }                                                                                \
+    }
+
+#define SSE2_ATTR
+#define AVX2_ATTR __attribute__((target("avx2,fma")))
+#define AVX512_ATTR __attribute__((target("avx512f")))
+VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, _ZGVbN2v_exp)
+VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
+VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
+VLOOP(log1p_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, _ZGVbN2v_log1p)
+VLOOP(log1p_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_log1p)
+VLOOP(log1p_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_log1p)
+#endif
+
+int gc_vmath_available(gc_vmath_level level)
+{
+    switch (level) {
+    case GC_VMATH_SCALAR:
+        return 1;
+#ifdef HAVE_MVEC
+    case GC_VMATH_SSE2:
+        return 1;
+    case GC_VMATH_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case GC_VMATH_AVX512:
+        return __builtin_cpu_supports("avx512f");
+#endif
+    default:
+        return 0;
+    }
+}
+
+gc_vmath_level gc_vmath_best(void)
+{
+    for (int l = GC_VMATH_LEVELS - 1; l > GC_VMATH_SCALAR; l--)
+        if (gc_vmath_available((gc_vmath_level)l))
+            return (gc_vmath_level)l;
+    return GC_VMATH_SCALAR;
+}
+
+void gc_vexp_at(gc_vmath_level level, double *y, const double *x, size_t n)
+{
+    if (!gc_vmath_available(level))
+        level = GC_VMATH_SCALAR;
+    switch (level) {
+#ifdef HAVE_MVEC
+    case GC_VMATH_AVX512:
+        exp_avx512(y, x, n);
+        return;
+    case GC_VMATH_AVX2:
+        exp_avx2(y, x, n);
+        return;
+    case GC_VMATH_SSE2:
+        exp_sse2(y, x, n);
+        return;
+#endif
+    default:
+        for (size_t i = 0; i < n; i++)
+            y[i] = exp(x[i]);
+    }
+}
+
+void gc_vlog1p_at(gc_vmath_level level, double *y, const double *x, size_t n)
+{
+    if (!gc_vmath_available(level))
+        level = GC_VMATH_SCALAR;
+    switch (level) {
+#ifdef HAVE_MVEC
+    case GC_VMATH_AVX512:
+        log1p_avx512(y, x, n);
+        return;
+    case GC_VMATH_AVX2:
+        log1p_avx2(y, x, n);
+        return;
+    case GC_VMATH_SSE2:
+        log1p_sse2(y, x, n);
+        return;
+#endif
+    default:
+        for (size_t i = 0; i < n; i++)
+            y[i] = log1p(x[i]);
+    }
+}
+
+void gc_vexp(double *y, const double *x, size_t n)
+{
+    gc_vexp_at(gc_vmath_best(), y, x, n);
+}
+
+void gc_vlog1p(double *y, const double *x, size_t n)
+{
+    gc_vlog1p_at(gc_vmath_best(), y, x, n);
+}

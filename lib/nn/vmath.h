@@ -1,0 +1,45 @@
+/*
+ * nn/vmath.h -- exp and log1p over arrays, through glibc's vector math
+ * library libmvec (private).
+ *
+ * libmvec's stated accuracy is 4 ulp for every function (glibc manual,
+ * "Errors in Math Functions"); libm's scalar exp and log1p are within a few
+ * ulps too.  Every element goes through the same vector function whatever
+ * its place in the array (the tail is padded), so a value never depends on
+ * how many neighbours it was computed with.  Special values are libm's: NaN
+ * gives NaN, exp(-Inf) = 0, log1p(-1) = -Inf.
+ */
+#ifndef GC_NN_VMATH_H
+#define GC_NN_VMATH_H
+
+#include <stddef.h>
+
+/* The implementations, widest first; the ones this machine's CPU lacks are
+ * never chosen by gc_vmath_best. */
+typedef enum gc_vmath_level {
+    GC_VMATH_SCALAR, /* libm, one element at a time */
+    GC_VMATH_SSE2,   /* libmvec, 2 lanes (every x86-64) */
+    GC_VMATH_AVX2,   /* libmvec, 4 lanes (AVX2 and FMA) */
+    GC_VMATH_AVX512, /* libmvec, 8 lanes (AVX-512F) */
+    GC_VMATH_LEVELS
+} gc_vmath_level;
+
+/* Stated accuracy of every level, in ulps of the exact result. */
+#define GC_VMATH_ULPS 4.0
+
+/* The widest level this build and this CPU support (checked at run time). */
+gc_vmath_level gc_vmath_best(void);
+
+/* Nonzero when level can run here. */
+int gc_vmath_available(gc_vmath_level level);
+
+/* y[i] = exp(x[i]) / log1p(x[i]) for i < n at gc_vmath_best(); y may be x. */
+void gc_vexp(double *y, const double *x, size_t n);
+void gc_vlog1p(double *y, const double *x, size_t n);
+
+/* The same at a given level (an unavailable one runs the scalar level):
+ * for the tests that compare the levels. */
+void gc_vexp_at(gc_vmath_level level, double *y, const double *x, size_t n);
+void gc_vlog1p_at(gc_vmath_level level, double *y, const double *x, size_t n);
+
+#endif
