@@ -50,6 +50,19 @@ static double loss_along(gc_eval *ev, const gc_target *t, const double *d, doubl
     return gc_fast_loss_dir(se->fast, se->slot, t->net_index, d, h);
 }
 
+static int batchable(gc_eval *ev, const gc_target *t)
+{
+    return gc_fast_batchable(((sparse_eval *)ev)->fast, t->net_index);
+}
+
+/* gc_fast_losses: within GC_LOSS_VALUES_BOUND(rows) u |L| of loss_at's
+ * values (bit for bit for a loss without a values op). */
+static void losses(gc_eval *ev, const gc_target *t, const size_t *idx, const double *v, size_t n,
+                   double *out)
+{
+    (void)gc_fast_losses(((sparse_eval *)ev)->fast, t->net_index, idx, v, n, out);
+}
+
 static void sparse_free(gc_eval *ev)
 {
     sparse_eval *se = (sparse_eval *)ev;
@@ -64,6 +77,8 @@ static const gc_eval_ops sparse_ops = {
     .kink_hook = kink_hook,
     .loss_along = loss_along,
     .free = sparse_free,
+    .batchable = batchable,
+    .losses = losses,
 };
 
 gc_eval *gc_eval_sparse_new(const gc_net *net, int directions)

@@ -9,8 +9,9 @@
  *   sparse    (eval_sparse.c)     propagates only what changed (fast.c),
  *                                 never writing the parameters.
  * Besides single losses it answers the kink-hook query between the two
- * sides of a step (θ-h, then θ+h) and, for the screen, the loss along a
- * direction.  An evaluator belongs to one thread.
+ * sides of a step (θ-h, then θ+h), for the screen, the loss along a
+ * direction, and (the sparse one, for the tensors it can) the losses of
+ * many perturbations of one tensor at once.  An evaluator belongs to one thread.
  */
 #ifndef GC_ENGINE_EVALUATOR_H
 #define GC_ENGINE_EVALUATOR_H
@@ -34,6 +35,14 @@ typedef struct gc_eval_ops {
     /* L at θ_t + h d for the whole tensor t; NULL: this evaluator cannot screen. */
     double (*loss_along)(gc_eval *ev, const gc_target *t, const double *d, double h);
     void (*free)(gc_eval *ev);
+    /* Optional (NULL: one loss at a time only): nonzero when `losses` takes
+     * tensor t. */
+    int (*batchable)(gc_eval *ev, const gc_target *t);
+    /* out[s] = loss_at(t, idx[s], v[s]) for s < n, computed together, each
+     * within the rounding its implementation states (eval_sparse.c); the
+     * elements keep their values.  Only for a tensor `batchable` takes. */
+    void (*losses)(gc_eval *ev, const gc_target *t, const size_t *idx, const double *v, size_t n,
+                   double *out);
 } gc_eval_ops;
 
 /* The common head of every evaluator. */
@@ -67,6 +76,19 @@ static inline double gc_eval_loss_along(gc_eval *ev, const gc_target *t, const d
 {
     ev->nevals++;
     return ev->ops->loss_along(ev, t, d, h);
+}
+
+static inline int gc_eval_batchable(gc_eval *ev, const gc_target *t)
+{
+    return ev->ops->batchable != NULL && ev->ops->batchable(ev, t);
+}
+
+/* The losses of n perturbations of t at once (gc_eval_batchable(ev, t)). */
+static inline void gc_eval_losses(gc_eval *ev, const gc_target *t, const size_t *idx,
+                                  const double *v, size_t n, double *out)
+{
+    ev->nevals += n;
+    ev->ops->losses(ev, t, idx, v, n, out);
 }
 
 static inline void gc_eval_restore(gc_eval *ev, const gc_target *t, size_t i, double x0)

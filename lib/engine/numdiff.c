@@ -170,25 +170,35 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
     slopes(c, p, x0, p->step, Lm[0], Lp[0]);
 }
 
-/* Central: the roundoff 2δ over the step, and the truncation ε²|L‴|/6
- * estimated as ε |s+ - s-| = ε² |L″|: it takes |L‴| <= 6 |L″| near θ, a
- * curvature that changes on a scale of one unit of θ; at ε = 1e-6 either is
- * ~1e-12 |L″| and the roundoff decides. */
-static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
-                            gc_fd_point *p)
+/* Central from L(θ-ε) = lm and L(θ+ε) = lp: the roundoff 2δ over the
+ * step, and the truncation ε²|L‴|/6 estimated as ε |s+ - s-| = ε² |L″|:
+ * it takes |L‴| <= 6 |L″| near θ, a curvature that changes on a scale of
+ * one unit of θ; at ε = 1e-6 either is ~1e-12 |L″| and the roundoff
+ * decides. */
+static void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm, double lp)
 {
-    double lm, lp;
-    p->numeric = central_at(c, t, i, x0, p->step, 1, &lm, &lp, &p->bad_side);
-    p->hook = gc_eval_kink_hook(c->ev, t->layer);
+    const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
+    p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
+    p->numeric = (lp - lm) / (xp - xm);
     slopes(c, p, x0, p->step, lm, lp);
-    double step = gc_fd_moved(c->o, x0, p->step) - gc_fd_moved(c->o, x0, -p->step);
+    const double step = xp - xm;
     p->bound = 2.0 * gc_fd_delta(c, lm, lp) / step +
                0.5 * step * fabs(p->slope_hi - p->slope_lo);
 }
 
-void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)
+static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
+                            gc_fd_point *p)
 {
-    const double x0 = t->value[i];
+    double lm, lp;
+    int bad;
+    (void)central_at(c, t, i, x0, p->step, 1, &lm, &lp, &bad);
+    p->hook = gc_eval_kink_hook(c->ev, t->layer);
+    central_from(c, p, x0, lm, lp);
+}
+
+/* Every field as before the first loss. */
+static void point_start(const gc_fd_ctx *c, const gc_target *t, double x0, gc_fd_point *p)
+{
     p->bound = p->trunc_est = NAN;
     p->slope_lo = p->slope_hi = NAN;
     p->noise = 0.0;
@@ -197,6 +207,20 @@ void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point
     p->bad_side = 0;
     p->step = gc_fd_step(c->o, x0);
     p->floor = gc_fd_floor(c->o, t->grad_scale);
+}
+
+/* finite, and the bound NaN where a loss is not. */
+static void point_finish(const gc_fd_ctx *c, gc_fd_point *p)
+{
+    p->finite = isfinite(c->L0) && p->bad_side == 0;
+    if (!p->finite)
+        p->bound = NAN;
+}
+
+void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)
+{
+    const double x0 = t->value[i];
+    point_start(c, t, x0, p);
     switch (c->o->method) {
     case GC_METHOD_FORWARD:
         forward_element(c, t, i, x0, p);
@@ -209,10 +233,18 @@ void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point
         central_element(c, t, i, x0, p);
         break;
     }
-    p->finite = isfinite(c->L0) && p->bad_side == 0;
-    if (!p->finite)
-        p->bound = NAN;
+    point_finish(c, p);
     gc_eval_restore(c->ev, t, i, x0);
+}
+
+void gc_fd_central_given(const gc_fd_ctx *c, const gc_target *t, size_t i, double lm, double lp,
+                         int hook, gc_fd_point *p)
+{
+    const double x0 = t->value[i];
+    point_start(c, t, x0, p);
+    p->hook = hook;
+    central_from(c, p, x0, lm, lp);
+    point_finish(c, p);
 }
 
 void gc_fd_slopes(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)

@@ -72,6 +72,13 @@ double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2);
  * see gc_fd_slopes).  Restores the element's bits. */
 void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p);
 
+/* What gc_fd_element gives for the central method, from losses computed
+ * elsewhere: lm = L(θ-ε) and lp = L(θ+ε) at the points gc_fd_moved gives
+ * (for the step gc_fd_step), hook the kink hooks' answer between them.
+ * Asks c->ev nothing. */
+void gc_fd_central_given(const gc_fd_ctx *c, const gc_target *t, size_t i, double lm, double lp,
+                         int hook, gc_fd_point *p);
+
 /* The slopes, their noise and the hook at ε, from L(θ-ε) and L(θ+ε) again:
  * what forward lacks when its plain comparison did not pass; forward's
  * bound gains its truncation |s+ - s-| / 2. */

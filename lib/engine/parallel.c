@@ -6,6 +6,7 @@
  */
 #include "engine/run.h"
 #include "engine/fast.h"
+#include "engine/numdiff.h"
 #include "engine/row.h"
 #include "engine/verdict.h"
 #include "core/threads.h"
@@ -18,14 +19,80 @@
  * few enough to balance rows of different cost. */
 #define CHUNK 256
 
+/* One thread's losses at ε for a run of rows, from one batch call: rows
+ * [lo, hi) are located and their L(θ-ε), L(θ+ε) are L[2 (k - lo)] and
+ * L[2 (k - lo) + 1]. */
+typedef struct row_batch {
+    size_t lo, hi;
+    size_t idx[2 * CHUNK]; /* the element of each perturbation */
+    double v[2 * CHUNK];   /* its value */
+    double L[2 * CHUNK];   /* its loss */
+} row_batch;
+
 typedef struct parallel_job {
     gc_run *run;
     gc_eval **ev;           /* nthreads: each thread's evaluator */
+    row_batch **batch;      /* nthreads, or NULL: no batch for this method/precision */
     unsigned char *recheck; /* nrows: 1 where a rounding difference could decide */
     double bound;           /* that difference in the numbers behind a verdict */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
+
+/* The rows from k to the end of its chunk that share k's tensor, located,
+ * with their losses at θ ± ε from one call of the evaluator, when it can
+ * batch that tensor; else an empty run at k. */
+static void fill_batch(parallel_job *j, int tid, size_t k)
+{
+    gc_run *run = j->run;
+    row_batch *b = j->batch[tid];
+    size_t end = (k / CHUNK + 1) * CHUNK;
+    if (end > run->r->nrows)
+        end = run->r->nrows;
+    b->lo = b->hi = k;
+    gc_row *row = &run->r->rows[k];
+    gc_plan_locate(row, k, run->r, run->tg, run->elem);
+    const int tensor = row->tensor;
+    const gc_target *t = &run->tg[tensor];
+    if (!gc_eval_batchable(j->ev[tid], t))
+        return;
+    size_t m = 0;
+    for (size_t q = k; q < end; q++, m++) {
+        row = &run->r->rows[q];
+        if (q > k)
+            gc_plan_locate(row, q, run->r, run->tg, run->elem);
+        if (row->tensor != tensor)
+            break;
+        const size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
+        const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
+        b->idx[2 * m] = b->idx[2 * m + 1] = i;
+        b->v[2 * m] = gc_fd_moved(&run->o, x0, -h);
+        b->v[2 * m + 1] = gc_fd_moved(&run->o, x0, h);
+    }
+    gc_eval_losses(j->ev[tid], t, b->idx, b->v, 2 * m, b->L);
+    b->hi = k + m;
+}
+
+/* Row k's numbers at ε: from its thread's batch when it can, else one
+ * loss at a time.  A batched tensor's layers have no kink hook to ask. */
+static void row_at_eps(parallel_job *j, int tid, size_t k, const gc_fd_ctx *c, gc_fd_point *p)
+{
+    gc_run *run = j->run;
+    gc_row *row = &run->r->rows[k];
+    row_batch *b = j->batch != NULL ? j->batch[tid] : NULL;
+    if (b != NULL && !(k >= b->lo && k < b->hi))
+        fill_batch(j, tid, k);
+    if (b == NULL || !(k >= b->lo && k < b->hi)) {
+        if (b == NULL)
+            gc_plan_locate(row, k, run->r, run->tg, run->elem);
+        gc_row_decide(c, run->tg, row, p, 1);
+        return;
+    }
+    const gc_target *t = &run->tg[row->tensor];
+    const size_t m = k - b->lo;
+    gc_fd_central_given(c, t, b->idx[2 * m], b->L[2 * m], b->L[2 * m + 1], 0, p);
+    gc_row_decide_from(c, run->tg, row, p, 1);
+}
 
 static void parallel_row(void *ctx, int tid, size_t k)
 {
@@ -37,8 +104,7 @@ static void parallel_row(void *ctx, int tid, size_t k)
     gc_fd_point p;
     /* located here, not before: the first write to each page of the rows is
      * a page fault, and these run in parallel */
-    gc_plan_locate(row, k, run->r, run->tg, run->elem);
-    gc_row_decide(&c, run->tg, row, &p, 1);
+    row_at_eps(j, tid, k, &c, &p);
     /* a row undecided at ε is refined or escalated at steps the box of
      * gc_verdict_stable does not cover: always by the reference */
     if (!gc_verdict_stable(row->analytic, &p, o, j->bound))
@@ -119,6 +185,35 @@ static void recheck_rows(gc_run *run, const unsigned char *recheck)
     }
 }
 
+static void free_batches(row_batch **b, int n)
+{
+    if (b == NULL)
+        return;
+    for (int t = 0; t < n; t++)
+        free(b[t]);
+    free(b);
+}
+
+/* Each thread's batch (a cache line of its own), for central differences
+ * at ε in float64: what gc_fd_central_given computes.  *b NULL: none. */
+static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
+{
+    *b = NULL;
+    if (o->method != GC_METHOD_CENTRAL || o->precision != GC_PRECISION_FLOAT64)
+        return GC_OK;
+    row_batch **rb = calloc((size_t)n, sizeof *rb);
+    for (int t = 0; rb != NULL && t < n; t++) {
+        rb[t] = aligned_alloc(64, (sizeof **rb + 63) / 64 * 64);
+        if (rb[t] == NULL) {
+            free_batches(rb, n);
+            return GC_ENOMEM;
+        }
+        rb[t]->lo = rb[t]->hi = 0;
+    }
+    *b = rb;
+    return rb == NULL ? GC_ENOMEM : GC_OK;
+}
+
 int gc_run_rows_parallel(gc_run *run)
 {
     size_t total = run->r->nrows;
@@ -127,15 +222,18 @@ int gc_run_rows_parallel(gc_run *run)
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
     run->scratch = malloc((total > 0 ? total : 1) * sizeof *run->scratch);
-    if (job.ev == NULL || job.recheck == NULL || run->scratch == NULL ||
+    int rc = new_batches(&run->o, nthreads, &job.batch);
+    if (job.ev == NULL || job.recheck == NULL || run->scratch == NULL || rc != GC_OK ||
         pthread_mutex_init(&job.lock, NULL) != 0) {
         free_evaluators(job.ev, nthreads, &run->nevals);
+        free_batches(job.batch, nthreads);
         free(job.recheck);
         return GC_ENOMEM;
     }
     gc_threads_for(nthreads, total, CHUNK, parallel_row, &job);
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
+    free_batches(job.batch, nthreads);
     recheck_rows(run, job.recheck);
     free(job.recheck);
     return GC_OK;

@@ -79,11 +79,21 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
                    int at_eps_only)
 {
     const gc_target *t = &tg[row->tensor];
+    gc_fd_point p;
+    gc_fd_element(c, t, (size_t)row->row * (size_t)t->cols + (size_t)row->col, &p);
+    gc_row_decide_from(c, tg, row, &p, at_eps_only);
+    if (out != NULL)
+        *out = p;
+}
+
+void gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *pt,
+                        int at_eps_only)
+{
+    const gc_target *t = &tg[row->tensor];
     const double a = row->analytic;
     size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
-    gc_fd_point p;
+    gc_fd_point p = *pt;
     gc_reason why;
-    gc_fd_element(c, t, i, &p);
     gc_verdict v = gc_judge(a, &p, c->o, &why);
     if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p.finite) {
         gc_fd_slopes(c, t, i, &p);
@@ -113,6 +123,5 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
     row->verdict = v;
     row->reason = v == GC_UNDECIDED ? why : GC_REASON_NONE;
     row->escalated = p.escalated;
-    if (out != NULL)
-        *out = p;
+    *pt = p;
 }

@@ -14,4 +14,10 @@
 void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out,
                    int at_eps_only);
 
+/* gc_row_decide from the numbers at ε already in *p (gc_fd_element or
+ * gc_fd_central_given of the row's element), which get the numbers the
+ * verdict came from. */
+void gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *p,
+                        int at_eps_only);
+
 #endif
