@@ -195,55 +195,120 @@ static double softmax_ce_value(const gc_mat *P, const gc_mat *T)
 /* Columns per block of softmax_ce_values: its per-column state on the stack. */
 #define VBLOCK 64
 
-/* softmax_ce_value of every variant (gc_loss.values): the same sums in the
- * same order, each column's max, its rest r and its terms as in
- * softmax_ce_value, with the exps of a row of a block of columns and the
- * log1p's of the block's r through libmvec (nn/vmath.h).  The terms of row
- * k, the max, are computed and not added, as the scalar form skips them. */
+/* Each block's loops in a version per x86-64 vector width, chosen at load
+ * time (the compiler vectorises their fixed-length loops); one elsewhere. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VCLONES
+#endif
+
+/* One step of ksum_add where `take` (else no step), as selects: what
+ * ksum_add(k, x) does in the lanes where take is set, bit for bit. */
+static inline void ksum_lane(double *s, double *c, double x, int take)
+{
+    double t = *s + x;
+    double e = fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
+    *c = take ? *c + e : *c;
+    *s = take ? t : *s;
+}
+
+/* Row i of P, columns c0 .. c0 + w - 1, into z[0 .. VBLOCK) padded with 0. */
+static inline void block_row(double *z, const gc_mat *P, int i, int c0, int w)
+{
+    memcpy(z, &GC_AT(P, i, c0), (size_t)w * sizeof *z);
+    for (int q = w; q < VBLOCK; q++)
+        z[q] = 0.0;
+}
+
+/* t[q] = T[i][(c0 + q) mod B] for q < VBLOCK: the targets of row i for
+ * the block's columns, in runs of T's row. */
+static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
+{
+    const int B = T->cols;
+    const double *Ti = &GC_AT(T, i, 0);
+    if (B == 1) {
+        for (int q = 0; q < VBLOCK; q++)
+            t[q] = Ti[0];
+        return;
+    }
+    for (int q = 0, c = c0 % B; q < VBLOCK; c = 0) {
+        const int len = B - c < VBLOCK - q ? B - c : VBLOCK - q;
+        memcpy(t + q, Ti + c, (size_t)len * sizeof *t);
+        q += len;
+    }
+}
+
+/*
+ * Columns c0 .. c0 + w - 1 of softmax_ce_value, each column's own sum:
+ * part[q] = the ksum of column c0 + q's terms t_i (m - z_i) (rows with
+ * t_i != 0, in row order) and (sum t) log1p(r), as softmax_ce_value adds
+ * them; the max m, its row k, r = sum_{i != k} e^(z_i - m) likewise.  The
+ * exps of a row of the block and the block's log1p's go through libmvec.
+ */
+VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0, int w)
+{
+    const int rows = P->rows;
+    double z[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
+    double st[VBLOCK], s[VBLOCK], c[VBLOCK];
+    block_row(m, P, 0, c0, w);
+    for (int q = 0; q < VBLOCK; q++) {
+        kd[q] = 0.0; /* the row of the max, as a double: every lane a double */
+        r[q] = st[q] = s[q] = c[q] = 0.0;
+    }
+    for (int i = 1; i < rows; i++) {
+        block_row(z, P, i, c0, w);
+        const double di = (double)i;
+        for (int q = 0; q < VBLOCK; q++) {
+            const int gt = z[q] > m[q];
+            m[q] = gt ? z[q] : m[q];
+            kd[q] = gt ? di : kd[q];
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        block_row(z, P, i, c0, w);
+        const double di = (double)i;
+        block_targets(t, T, i, c0);
+        for (int q = 0; q < VBLOCK; q++)
+            e[q] = z[q] - m[q];
+        gc_vexp(e, e, VBLOCK);
+        for (int q = 0; q < VBLOCK; q++) {
+            r[q] += kd[q] == di ? 0.0 : e[q];
+            st[q] += t[q];
+            ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
+        }
+    }
+    gc_vlog1p(r, r, VBLOCK);
+    for (int q = 0; q < VBLOCK; q++) {
+        ksum_lane(&s[q], &c[q], st[q] * r[q], 1);
+        part[q] = s[q] + c[q];
+    }
+}
+
+/* softmax_ce_value of every variant (gc_loss.values).  B = 1: each column
+ * is a variant and its value is softmax_ce_value's sums in its order; B >
+ * 1: the columns' own sums, then their compensated sum over the B columns
+ * (the scalar form runs one ksum through all of them: the same terms,
+ * each total within 2u of its exact sum). */
 static void softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
 {
-    const int rows = P->rows, B = T->cols, N = P->cols;
-    ksum s = {0.0, 0.0};
+    const int B = T->cols, N = P->cols;
+    double part[VBLOCK];
+    ksum v = {0.0, 0.0};
     for (int c0 = 0; c0 < N; c0 += VBLOCK) {
         const int w = N - c0 < VBLOCK ? N - c0 : VBLOCK;
-        double m[VBLOCK], r[VBLOCK], e[VBLOCK];
-        int k[VBLOCK];
+        softmax_ce_block(part, P, T, c0, w);
         for (int q = 0; q < w; q++) {
-            k[q] = 0;
-            m[q] = GC_AT(P, 0, c0 + q);
-            r[q] = 0.0;
-        }
-        for (int i = 1; i < rows; i++) {
-            const double *z = &GC_AT(P, i, c0);
-            for (int q = 0; q < w; q++)
-                if (z[q] > m[q]) {
-                    m[q] = z[q];
-                    k[q] = i;
-                }
-        }
-        for (int i = 0; i < rows; i++) {
-            const double *z = &GC_AT(P, i, c0);
-            for (int q = 0; q < w; q++)
-                e[q] = z[q] - m[q];
-            gc_vexp(e, e, (size_t)w);
-            for (int q = 0; q < w; q++)
-                r[q] += i == k[q] ? 0.0 : e[q];
-        }
-        gc_vlog1p(r, r, (size_t)w);
-        for (int q = 0; q < w; q++) {
-            const int col = c0 + q, c = col % B;
-            if (c == 0)
-                s = (ksum){0.0, 0.0};
-            double st = 0.0;
-            for (int i = 0; i < rows; i++) {
-                double t = GC_AT(T, i, c);
-                st += t;
-                if (t != 0.0)
-                    ksum_add(&s, t * (m[q] - GC_AT(P, i, col)));
+            const int col = c0 + q, cb = col % B;
+            if (B == 1) {
+                L[col] = part[q] / 1.0;
+                continue;
             }
-            ksum_add(&s, st * r[q]);
-            if (c == B - 1)
-                L[col / B] = ksum_total(&s) / (double)B;
+            if (cb == 0)
+                v = (ksum){0.0, 0.0};
+            ksum_add(&v, part[q]);
+            if (cb == B - 1)
+                L[col / B] = ksum_total(&v) / (double)B;
         }
     }
 }
