@@ -43,6 +43,15 @@ CHECK_LIBS     := $(shell pkg-config --libs check)
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
+# The vector kernels (softmax_ce's values op, the sparse evaluator's batch):
+# the compiler vectorises their selects only when it may compute both sides,
+# which -fno-trapping-math allows.  It changes no value (IEEE results are
+# the same), only whether a floating-point exception flag may be raised, and
+# the library never reads those flags.  Not -ffast-math.
+VECTOR_SRC := lib/nn/loss.c lib/engine/fast_batch.c
+$(foreach f,$(VECTOR_SRC),$(patsubst %.c,$(BUILD)/%.o,$(f)) $(patsubst %.c,$(BUILD)/pic/%.o,$(f))): \
+    ALL_CFLAGS += -fno-trapping-math
+
 LIB_SRC    := $(wildcard lib/*/*.c)
 CLI_SRC    := $(filter-out cli/mpi%.c,$(wildcard cli/*.c))
 MPI_SRC    := $(wildcard cli/mpi*.c)

@@ -15,6 +15,7 @@
  * functions is bit for bit the same.
  */
 #include "engine/fast_internal.h"
+#include "nn/vmath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ typedef struct fast_batch {
     double *row[2];   /* 1 x cols: the changed rows, before and after a layer */
     double *full[2];  /* maxrows x cols: a dense change, input and output of a layer */
     int *j;           /* cap: perturbation s's changed row */
-    double *d;        /* B: one perturbation's change of a row */
+    double *d;        /* max(B, cap): a row's change (B = 1: each perturbation's) */
     double *pv;       /* rows_n x B: one variant, for a loss without values */
     unsigned char *ok;/* ntensors: gc_fast_batchable */
 } fast_batch;
@@ -89,7 +90,7 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
         b->full[i] = gc_fast_line_calloc((size_t)maxrows * (size_t)b->cols, sizeof(double));
     }
     b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
-    b->d = gc_fast_line_calloc((size_t)f->B, sizeof *b->d);
+    b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
     b->pv = gc_fast_line_calloc(gc_mat_size(net->act[f->n]), sizeof *b->pv);
     b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
     if (b->row[0] == NULL || b->row[1] == NULL || b->full[0] == NULL || b->full[1] == NULL ||
@@ -109,7 +110,8 @@ int gc_fast_batchable(const gc_fast *f, int t)
 
 /* y[c] = z[c] + a x[c] for c < n, in runs of 8 that the compiler turns
  * into vector operations (each element the same multiply and add). */
-static inline void axpy(double *y, const double *z, double a, const double *x, int n)
+static inline void axpy(double *restrict y, const double *restrict z, double a,
+                        const double *restrict x, int n)
 {
     int c = 0;
     for (; c + 8 <= n; c += 8)
@@ -119,9 +121,20 @@ static inline void axpy(double *y, const double *z, double a, const double *x, i
         y[c] = z[c] + a * x[c];
 }
 
+/* y[c] = z + a x[c] for c < n, likewise. */
+static inline void axpy1(double *restrict y, double z, double a, const double *restrict x, int n)
+{
+    int c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int l = 0; l < 8; l++)
+            y[c + l] = z + a * x[c + l];
+    for (; c < n; c++)
+        y[c] = z + a * x[c];
+}
+
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
  * of W (pi 0) or b to v[s], as gc_fast_loss computes its row. */
-static void changed_rows(const gc_fast *f, fast_batch *b, int t, const size_t *idx,
+GC_VCLONES static void changed_rows(const gc_fast *f, fast_batch *b, int t, const size_t *idx,
                          const double *v, int q)
 {
     const gc_net *net = f->net;
@@ -144,9 +157,36 @@ static void changed_rows(const gc_fast *f, fast_batch *b, int t, const size_t *i
     }
 }
 
+/* B = 1: every perturbation's change is one number d_s, and
+ * Z'_s[i] = Z[i] + W[i][j_s] d_s, row by row over the perturbations (the
+ * same multiply and add as gc_fast_loss's). */
+GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
+{
+    const gc_layer *l = &f->layer_copy[k];
+    const double *restrict W = l->param[0].value, *restrict xc = f->net->act[k]->data;
+    const double *restrict z = f->net->act[k + 1]->data;
+    const int *restrict js = b->j;
+    double *restrict d = b->d;
+    int same = 1;
+    for (int s = 0; s < q; s++) {
+        d[s] = xr[s] - xc[js[s]];
+        same &= js[s] == js[0];
+    }
+    for (int i = 0; i < l->out; i++) {
+        const double *restrict Wi = W + (size_t)i * (size_t)l->in;
+        double *restrict zn = Zn + (size_t)i * (size_t)q;
+        if (same) { /* one row's elements (W[j][.]): one column of W */
+            axpy1(zn, z[i], Wi[js[0]], d, q);
+            continue;
+        }
+        for (int s = 0; s < q; s++)
+            zn[s] = z[i] + Wi[js[s]] * d[s];
+    }
+}
+
 /* Affine layer k after changed rows xr (perturbation s's row j_s of its
  * input): Z'_s = Z + W[:, j_s] (X'_s[j_s, :] - X[j_s, :]) into Zn, out x qB. */
-static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
+GC_VCLONES static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
 {
     const gc_net *net = f->net;
     const gc_layer *l = &f->layer_copy[k];
@@ -158,12 +198,6 @@ static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, doub
         const double *xc = &GC_AT(net->act[k], j, 0), *x = xr + (size_t)s * (size_t)B;
         for (int c = 0; c < B; c++)
             b->d[c] = x[c] - xc[c];
-        if (B == 1) {
-            const double d = b->d[0], *Wj = W + j, *z = net->act[k + 1]->data;
-            for (int i = 0; i < l->out; i++)
-                Zn[(size_t)i * qB + (size_t)s] = z[i] + Wj[(size_t)i * in] * d;
-            continue;
-        }
         for (int i = 0; i < l->out; i++)
             axpy(Zn + (size_t)i * qB + (size_t)s * (size_t)B, &GC_AT(net->act[k + 1], i, 0),
                  W[(size_t)i * in + (size_t)j], b->d, B);
@@ -216,7 +250,10 @@ static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, cons
             l->ops->forward(l, &Y, &X);
             ri = 1 - ri;
         } else if (rows_changed) {
-            rank1(f, b, k, b->row[ri], b->full[fi], q);
+            if (f->B == 1)
+                rank1_column(f, b, k, b->row[ri], b->full[fi], q);
+            else
+                rank1(f, b, k, b->row[ri], b->full[fi], q);
             rows_changed = 0;
         } else {
             gc_mat X = {l->in, qB, b->full[fi]}, Y = {l->out, qB, b->full[1 - fi]};

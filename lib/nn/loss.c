@@ -195,22 +195,16 @@ static double softmax_ce_value(const gc_mat *P, const gc_mat *T)
 /* Columns per block of softmax_ce_values: its per-column state on the stack. */
 #define VBLOCK 64
 
-/* Each block's loops in a version per x86-64 vector width, chosen at load
- * time (the compiler vectorises their fixed-length loops); one elsewhere. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VCLONES
-#endif
-
-/* One step of ksum_add where `take` (else no step), as selects: what
- * ksum_add(k, x) does in the lanes where take is set, bit for bit. */
+/* One step of ksum_add where `take` (else none), both sides computed and
+ * then selected, so that the compiler can vectorise it: what ksum_add(k,
+ * x) does, bit for bit, in the lanes where take is set. */
 static inline void ksum_lane(double *s, double *c, double x, int take)
 {
-    double t = *s + x;
-    double e = fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
-    *c = take ? *c + e : *c;
-    *s = take ? t : *s;
+    const double s0 = *s, c0 = *c, t = s0 + x;
+    const double big = (s0 - t) + x, small = (x - t) + s0;
+    const double cn = c0 + (fabs(s0) >= fabs(x) ? big : small);
+    *c = take ? cn : c0;
+    *s = take ? t : s0;
 }
 
 /* Row i of P, columns c0 .. c0 + w - 1, into z[0 .. VBLOCK) padded with 0. */
@@ -246,7 +240,7 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
  * them; the max m, its row k, r = sum_{i != k} e^(z_i - m) likewise.  The
  * exps of a row of the block and the block's log1p's go through libmvec.
  */
-VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0, int w)
+GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0, int w)
 {
     const int rows = P->rows;
     double z[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
@@ -260,9 +254,10 @@ VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat
         block_row(z, P, i, c0, w);
         const double di = (double)i;
         for (int q = 0; q < VBLOCK; q++) {
-            const int gt = z[q] > m[q];
-            m[q] = gt ? z[q] : m[q];
-            kd[q] = gt ? di : kd[q];
+            const double zq = z[q], mq = m[q], kq = kd[q];
+            const int gt = zq > mq;
+            m[q] = gt ? zq : mq;
+            kd[q] = gt ? di : kq;
         }
     }
     for (int i = 0; i < rows; i++) {
@@ -273,7 +268,8 @@ VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat
             e[q] = z[q] - m[q];
         gc_vexp(e, e, VBLOCK);
         for (int q = 0; q < VBLOCK; q++) {
-            r[q] += kd[q] == di ? 0.0 : e[q];
+            const double rq = r[q], rn = rq + e[q];
+            r[q] = kd[q] == di ? rq : rn; /* row k's term is not added */
             st[q] += t[q];
             ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
         }

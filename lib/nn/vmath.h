@@ -14,6 +14,15 @@
 
 #include <stddef.h>
 
+/* On a function whose fixed-length loops the compiler vectorises: a version
+ * for each x86-64 vector width, the CPU's chosen when the program loads
+ * (GCC's and Clang's target_clones); elsewhere the one version. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GC_VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GC_VCLONES
+#endif
+
 /* The implementations, widest first; the ones this machine's CPU lacks are
  * never chosen by gc_vmath_best. */
 typedef enum gc_vmath_level {
