@@ -207,12 +207,24 @@ static inline void ksum_lane(double *s, double *c, double x, int take)
     *s = take ? t : s0;
 }
 
-/* Row i of P, columns c0 .. c0 + w - 1, into z[0 .. VBLOCK) padded with 0. */
-static inline void block_row(double *z, const gc_mat *P, int i, int c0, int w)
+/* Row i of P from column c0 on: P itself for a whole block, else its w
+ * columns copied into z[0 .. VBLOCK) and padded with 0. */
+static inline const double *block_row(double *z, const gc_mat *P, int i, int c0, int w)
 {
+    if (w == VBLOCK)
+        return &GC_AT(P, i, c0);
     memcpy(z, &GC_AT(P, i, c0), (size_t)w * sizeof *z);
     for (int q = w; q < VBLOCK; q++)
         z[q] = 0.0;
+    return z;
+}
+
+/* e = z - m over a block (z may be P itself, which e is not). */
+static inline void block_sub(double *restrict e, const double *restrict z,
+                             const double *restrict m)
+{
+    for (int q = 0; q < VBLOCK; q++)
+        e[q] = z[q] - m[q];
 }
 
 /* t[q] = T[i][(c0 + q) mod B] for q < VBLOCK: the targets of row i for
@@ -243,16 +255,15 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
 GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0, int w)
 {
     const int rows = P->rows;
-    double z[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
+    double zb[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
     double st[VBLOCK], s[VBLOCK], c[VBLOCK];
-    block_row(m, P, 0, c0, w);
+    memcpy(m, block_row(zb, P, 0, c0, w), sizeof m);
     for (int q = 0; q < VBLOCK; q++) {
         kd[q] = 0.0; /* the row of the max, as a double: every lane a double */
         r[q] = st[q] = s[q] = c[q] = 0.0;
     }
     for (int i = 1; i < rows; i++) {
-        block_row(z, P, i, c0, w);
-        const double di = (double)i;
+        const double *z = block_row(zb, P, i, c0, w), di = (double)i;
         for (int q = 0; q < VBLOCK; q++) {
             const double zq = z[q], mq = m[q], kq = kd[q];
             const int gt = zq > mq;
@@ -261,18 +272,20 @@ GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_
         }
     }
     for (int i = 0; i < rows; i++) {
-        block_row(z, P, i, c0, w);
-        const double di = (double)i;
+        const double *z = block_row(zb, P, i, c0, w), di = (double)i;
+        /* B = 1: every lane has the same target; a row whose is 0 adds none */
+        const int any = T->cols != 1 || GC_AT(T, i, 0) != 0.0;
         block_targets(t, T, i, c0);
-        for (int q = 0; q < VBLOCK; q++)
-            e[q] = z[q] - m[q];
+        block_sub(e, z, m);
         gc_vexp(e, e, VBLOCK);
         for (int q = 0; q < VBLOCK; q++) {
             const double rq = r[q], rn = rq + e[q];
             r[q] = kd[q] == di ? rq : rn; /* row k's term is not added */
             st[q] += t[q];
-            ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
         }
+        if (any)
+            for (int q = 0; q < VBLOCK; q++)
+                ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
     }
     gc_vlog1p(r, r, VBLOCK);
     for (int q = 0; q < VBLOCK; q++) {
@@ -291,20 +304,23 @@ static void softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
     const int B = T->cols, N = P->cols;
     double part[VBLOCK];
     ksum v = {0.0, 0.0};
+    int cb = 0, var = 0; /* column c0 + q is column cb of variant var */
     for (int c0 = 0; c0 < N; c0 += VBLOCK) {
         const int w = N - c0 < VBLOCK ? N - c0 : VBLOCK;
         softmax_ce_block(part, P, T, c0, w);
+        if (B == 1) {
+            for (int q = 0; q < w; q++)
+                L[c0 + q] = part[q] / 1.0;
+            continue;
+        }
         for (int q = 0; q < w; q++) {
-            const int col = c0 + q, cb = col % B;
-            if (B == 1) {
-                L[col] = part[q] / 1.0;
-                continue;
-            }
             if (cb == 0)
                 v = (ksum){0.0, 0.0};
             ksum_add(&v, part[q]);
-            if (cb == B - 1)
-                L[col / B] = ksum_total(&v) / (double)B;
+            if (++cb == B) {
+                L[var++] = ksum_total(&v) / (double)B;
+                cb = 0;
+            }
         }
     }
 }
