@@ -59,13 +59,19 @@ static double central_at(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
 
 /* The two one-sided slopes and their roundoff bound from L(θ-ε), L(θ),
  * L(θ+ε).  On a smooth L, s+ - s- = ε L″ + O(ε³); across a kink, O(1). */
-static void slopes(const gc_fd_ctx *c, gc_fd_point *p, double x0, double eps, double lm,
-                   double lp)
+static void slopes_at(const gc_fd_ctx *c, gc_fd_point *p, double x0, double xm, double xp,
+                      double lm, double lp)
 {
-    double xm = gc_fd_moved(c->o, x0, -eps), xp = gc_fd_moved(c->o, x0, eps);
     p->slope_lo = (c->L0 - lm) / (x0 - xm);
     p->slope_hi = (lp - c->L0) / (xp - x0);
     p->noise = 2.0 * gc_fd_delta(c, lm, lp) / (xp - x0);
+}
+
+/* The same at θ ± eps. */
+static void slopes(const gc_fd_ctx *c, gc_fd_point *p, double x0, double eps, double lm,
+                   double lp)
+{
+    slopes_at(c, p, x0, gc_fd_moved(c->o, x0, -eps), gc_fd_moved(c->o, x0, eps), lm, lp);
 }
 
 /*
@@ -180,7 +186,7 @@ static void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double l
     const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
     p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
     p->numeric = (lp - lm) / (xp - xm);
-    slopes(c, p, x0, p->step, lm, lp);
+    slopes_at(c, p, x0, xm, xp, lm, lp);
     const double step = xp - xm;
     p->bound = 2.0 * gc_fd_delta(c, lm, lp) / step +
                0.5 * step * fabs(p->slope_hi - p->slope_lo);

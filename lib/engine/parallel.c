@@ -39,6 +39,14 @@ typedef struct parallel_job {
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
 
+/* Rows take their losses at ε from batches for central differences in
+ * float64 (what gc_fd_central_given computes); float32's points and the
+ * other methods' steps keep one loss at a time. */
+static int batched(const gc_check_opts *o)
+{
+    return o->method == GC_METHOD_CENTRAL && o->precision == GC_PRECISION_FLOAT64;
+}
+
 /* The rows from k to the end of its chunk that share k's tensor, located,
  * with their losses at θ ± ε from one call of the evaluator, when it can
  * batch that tensor; else an empty run at k. */
@@ -124,12 +132,18 @@ static void parallel_row(void *ctx, int tid, size_t k)
 
 /* How far the two evaluators' numbers may differ: GC_FAST_TIE_ULPS ulps of
  * max(1, |L|) over the step (times richardson's weight of its smaller
- * steps), 1% for steps not exactly ±ε; at most atol / 4 when atol > 0. */
-static double rounding_bound(const gc_check_opts *o, double L0)
+ * steps), plus, where the losses at ε come from one batch (central,
+ * float64) through the loss's values op, GC_LOSS_VALUES_BOUND(rows) more
+ * (its vector exps, lib/gradcheck/layer.h); 1% for steps not exactly ±ε;
+ * at most atol / 4 when atol > 0. */
+static double rounding_bound(const gc_check_opts *o, const gc_net *net, double L0)
 {
     double weight = o->method == GC_METHOD_RICHARDSON ? gc_richardson_weight(GC_RICHARDSON_LEVELS)
                                                       : 1.0;
-    double bound = 1.01 * weight * GC_FAST_TIE_ULPS * 0x1p-53 * fmax(1.0, fabs(L0)) / o->eps;
+    double ulps = GC_FAST_TIE_ULPS;
+    if (batched(o) && net->loss->values != NULL)
+        ulps += GC_LOSS_VALUES_BOUND(net->act[net->nlayers]->rows);
+    double bound = 1.01 * weight * ulps * 0x1p-53 * fmax(1.0, fabs(L0)) / o->eps;
     if (o->atol > 0.0 && bound > 0.25 * o->atol)
         bound = 0.25 * o->atol;
     return bound;
@@ -194,12 +208,12 @@ static void free_batches(row_batch **b, int n)
     free(b);
 }
 
-/* Each thread's batch (a cache line of its own), for central differences
- * at ε in float64: what gc_fd_central_given computes.  *b NULL: none. */
+/* Each thread's batch (a cache line of its own), when batched(o).  *b
+ * NULL: none. */
 static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
 {
     *b = NULL;
-    if (o->method != GC_METHOD_CENTRAL || o->precision != GC_PRECISION_FLOAT64)
+    if (!batched(o))
         return GC_OK;
     row_batch **rb = calloc((size_t)n, sizeof *rb);
     for (int t = 0; rb != NULL && t < n; t++) {
@@ -218,7 +232,8 @@ int gc_run_rows_parallel(gc_run *run)
 {
     size_t total = run->r->nrows;
     int nthreads = thread_count(&run->o, total);
-    parallel_job job = {.run = run, .bound = rounding_bound(&run->o, run->L0), .done = 0};
+    parallel_job job = {.run = run, .bound = rounding_bound(&run->o, run->ch->net, run->L0),
+                        .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
     run->scratch = malloc((total > 0 ? total : 1) * sizeof *run->scratch);
