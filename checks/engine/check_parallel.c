@@ -15,6 +15,7 @@
 #include "props/props.h"
 #include "rounding_bound.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,18 @@ static size_t engines_agree(const props_case *c, gc_method m, size_t *nsame)
     double eps = ref->opts.eps;
     double w = m == GC_METHOD_CENTRAL ? 1.0 : m == GC_METHOD_FORWARD ? 1.0 : richardson_weight();
     double bound = 1.01 * w * 2.0 * e / eps;
+    /* central rows take batched losses: a values op's vector exps add up
+     * to GC_LOSS_VALUES_BOUND(rows) u |L| to each loss (lib/gradcheck/layer.h),
+     * so (2 of them over the step 2ε) VB u |L| / ε to n, with |L(θ ± ε)| <=
+     * |L0| + ε max|a| to first order (doubled: room for the second) */
+    if (m == GC_METHOD_CENTRAL && net->loss->values != NULL) {
+        double amax = 0.0;
+        for (size_t k = 0; k < ref->nrows; k++)
+            if (isfinite(ref->rows[k].analytic))
+                amax = fmax(amax, fabs(ref->rows[k].analytic));
+        bound += 1.01 * GC_LOSS_VALUES_BOUND(net->act[net->nlayers]->rows) * (DBL_EPSILON / 2) *
+                 (fabs(ref->loss) + 2.0 * eps * amax) / eps;
+    }
     ck_assert_str_eq(gc_engine_name(ref->opts.engine), "reference");
     ck_assert_str_eq(gc_engine_name(fast->opts.engine), "fast");
     ck_assert_msg(ref->nrows == fast->nrows, "%s: %zu rows vs %zu", cmd, ref->nrows, fast->nrows);

@@ -73,8 +73,10 @@ int gc_fast_kink(gc_fast *f, int a, int b);
 /* How far apart the two evaluators' losses are taken to be when deciding
  * which rows are recomputed by the reference (lib/engine/parallel.c): this
  * many ulps of max(1, |L|), above the largest difference seen
- * (docs/measurements.md); the derivative's share of it at most atol / 4,
- * so that small gradients, whose pass band is atol itself, stay fast. */
+ * (docs/measurements.md), plus GC_LOSS_VALUES_BOUND(rows) for losses from
+ * gc_fast_losses through a values op; the derivative's share of it at most
+ * atol / 4, so that small gradients, whose pass band is atol itself, stay
+ * fast. */
 #define GC_FAST_TIE_ULPS 32.0
 
 /* Loss evaluations made through f so far. */
