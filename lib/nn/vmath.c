@@ -17,12 +17,15 @@
 
 /* libmvec's entry points (the vector function ABI: b = SSE2, d = AVX2,
  * e = AVX-512; N = unmasked; the lane count; v = one vector argument). */
-__m128d _ZGVbN2v_exp(__m128d x);
-__m256d _ZGVdN4v_exp(__m256d x);
-__m512d _ZGVeN8v_exp(__m512d x);
-__m128d _ZGVbN2v_log1p(__m128d x);
-__m256d _ZGVdN4v_log1p(__m256d x);
-__m512d _ZGVeN8v_log1p(__m512d x);
+#define SSE2_ATTR
+#define AVX2_ATTR __attribute__((target("avx2,fma")))
+#define AVX512_ATTR __attribute__((target("avx512f")))
+SSE2_ATTR __m128d _ZGVbN2v_exp(__m128d x);
+AVX2_ATTR __m256d _ZGVdN4v_exp(__m256d x);
+AVX512_ATTR __m512d _ZGVeN8v_exp(__m512d x);
+SSE2_ATTR __m128d _ZGVbN2v_log1p(__m128d x);
+AVX2_ATTR __m256d _ZGVdN4v_log1p(__m256d x);
+AVX512_ATTR __m512d _ZGVeN8v_log1p(__m512d x);
 
 /* One function over n elements, W lanes at a time; the last partial vector
  * is padded with zeros in a local copy, so every element goes through the
@@ -41,9 +44,6 @@ __m512d _ZGVeN8v_log1p(__m512d x);
         }                                                                                \
     }
 
-#define SSE2_ATTR
-#define AVX2_ATTR __attribute__((target("avx2,fma")))
-#define AVX512_ATTR __attribute__((target("avx512f")))
 VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, _ZGVbN2v_exp)
 VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
 VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
