@@ -33,7 +33,8 @@ static gc_net *random_net(int q)
                                        "softplus,identity", "sigmoid,tanh,identity"};
     gc_pcg32 rng;
     gc_arch_seed_rng(&rng, 1000 + (uint64_t)q);
-    int a = q % 5, in = 2 + (int)gc_pcg32_bounded(&rng, 40), h = 1 + (int)gc_pcg32_bounded(&rng, 30);
+    int a = q % 5, in = 2 + (int)gc_pcg32_bounded(&rng, 40);
+    int h = 1 + (int)gc_pcg32_bounded(&rng, 30);
     int h2 = 1 + (int)gc_pcg32_bounded(&rng, 20), out = 2 + (int)gc_pcg32_bounded(&rng, 12);
     int B = 1 + (int)gc_pcg32_bounded(&rng, 8);
     char arch[64];

@@ -398,7 +398,8 @@ static int batch_matches_scalar(gc_net *net, const char *what)
                           "%s: %s[%zu] at θ%+g: batched L=%.17g one at a time L=%.17g, |diff| "
                           "%.3g > %s %.3g",
                           what, tensor_name(net, t), idx[s], steps[s % ns], out[s], ls,
-                          fabs(out[s] - ls), net->loss->values == NULL ? "0, bit for bit:" : "bound",
+                          fabs(out[s] - ls),
+                          net->loss->values == NULL ? "0, bit for bit:" : "bound",
                           net->loss->values == NULL ? 0.0 : bound);
         }
         batched += rc == GC_OK;

@@ -43,8 +43,10 @@ static void args(double *x, double lo, double hi)
         x[i] = i < ns ? special[i] : lo + (hi - lo) * (double)i / (double)(N - 1);
 }
 
-static void check_level(gc_vmath_level lvl, void (*vf)(gc_vmath_level, double *, const double *, size_t),
-                        double (*f)(double), const char *name, double lo, double hi)
+typedef void (*vfun)(gc_vmath_level, double *, const double *, size_t);
+
+static void check_level(gc_vmath_level lvl, vfun vf, double (*f)(double), const char *name,
+                        double lo, double hi)
 {
     static double x[N], y[N], one[1];
     args(x, lo, hi);

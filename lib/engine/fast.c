@@ -66,11 +66,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int rows_of(const gc_net *net, int k)
-{
-    return k == 0 ? net->layers[0]->in : net->layers[k - 1]->out;
-}
-
 /* Index of tensor t among its layer's params. */
 static int param_index(const gc_net *net, int t)
 {
@@ -168,7 +163,7 @@ gc_fast *gc_fast_new(const gc_net *net, int directions)
         if (S->kind == NULL || S->row == NULL || S->rowv == NULL || S->full == NULL)
             goto fail;
         for (int k = 0; k <= n; k++)
-            if (!mat_init(&S->rowv[k], 1, B) || !mat_init(&S->full[k], rows_of(net, k), B))
+            if (!mat_init(&S->rowv[k], 1, B) || !mat_init(&S->full[k], gc_fast_rows_of(net, k), B))
                 goto fail;
     }
     f->layer_copy = gc_fast_line_calloc((size_t)n, sizeof *f->layer_copy);

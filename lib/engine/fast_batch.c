@@ -38,11 +38,6 @@ typedef struct fast_batch {
     unsigned char *ok;/* ntensors: gc_fast_batchable */
 } fast_batch;
 
-static int rows_at(const gc_net *net, int k)
-{
-    return k == 0 ? net->layers[0]->in : net->layers[k - 1]->out;
-}
-
 /* Layers p+1 .. n-1 all elementwise or affine, with no kink hook to ask
  * and no workspace sized for B columns only. */
 static int tail_batchable(const gc_fast *f, int p)
@@ -79,8 +74,8 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
         return NULL;
     int maxrows = 1;
     for (int k = 1; k <= f->n; k++)
-        if (rows_at(net, k) > maxrows)
-            maxrows = rows_at(net, k);
+        if (gc_fast_rows_of(net, k) > maxrows)
+            maxrows = gc_fast_rows_of(net, k);
     size_t per = 2 * ((size_t)maxrows + 1) * (size_t)f->B;
     size_t cap = BATCH_BUDGET / per;
     b->cap = cap < 1 ? 1 : cap > BATCH_MAX ? BATCH_MAX : (int)cap;
@@ -160,7 +155,8 @@ GC_VCLONES static void changed_rows(const gc_fast *f, fast_batch *b, int t, cons
 /* B = 1: every perturbation's change is one number d_s, and
  * Z'_s[i] = Z[i] + W[i][j_s] d_s, row by row over the perturbations (the
  * same multiply and add as gc_fast_loss's). */
-GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
+GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, const double *xr,
+                                     double *Zn, int q)
 {
     const gc_layer *l = &f->layer_copy[k];
     const double *restrict W = l->param[0].value, *restrict xc = f->net->act[k]->data;
@@ -186,7 +182,8 @@ GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, cons
 
 /* Affine layer k after changed rows xr (perturbation s's row j_s of its
  * input): Z'_s = Z + W[:, j_s] (X'_s[j_s, :] - X[j_s, :]) into Zn, out x qB. */
-GC_VCLONES static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q)
+GC_VCLONES static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn,
+                             int q)
 {
     const gc_net *net = f->net;
     const gc_layer *l = &f->layer_copy[k];

@@ -46,6 +46,12 @@ struct gc_fast {
 struct fast_batch *gc_fast_batch_new(const gc_fast *f);
 void gc_fast_batch_free(struct fast_batch *b);
 
+/* Rows of activation k: the input's for k = 0, else layer k-1's output's. */
+static inline int gc_fast_rows_of(const gc_net *net, int k)
+{
+    return k == 0 ? net->layers[0]->in : net->layers[k - 1]->out;
+}
+
 /* Zeroed memory of whole cache lines (aligned, size rounded up), or NULL;
  * free() releases it. */
 void *gc_fast_line_calloc(size_t n, size_t size);

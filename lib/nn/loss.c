@@ -255,7 +255,8 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
  * term (row h) is added after the rows, where the scalar form's sum also
  * holds nothing but it.
  */
-GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0, int w)
+GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0,
+                                        int w)
 {
     const int rows = P->rows;
     double zb[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
