@@ -251,22 +251,19 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
  * t_i != 0, in row order) and (sum t) log1p(r), as softmax_ce_value adds
  * them; the max m, its row k, r = sum_{i != k} e^(z_i - m) likewise.  The
  * exps of a row of the block and the block's log1p's go through libmvec.
- * When no column of the block has two targets t_i != 0 (one-hot), its one
- * term (row h) is added after the rows, where the scalar form's sum also
- * holds nothing but it.
  */
 GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0,
                                         int w)
 {
     const int rows = P->rows;
     double zb[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
-    double st[VBLOCK], s[VBLOCK], c[VBLOCK], nz[VBLOCK], hd[VBLOCK], th[VBLOCK];
+    double st[VBLOCK], s[VBLOCK], c[VBLOCK];
     memcpy(m, block_row(zb, P, 0, c0, w), sizeof m);
     for (int q = 0; q < VBLOCK; q++) {
-        kd[q] = hd[q] = 0.0; /* rows as doubles: every lane a double */
-        r[q] = st[q] = s[q] = c[q] = nz[q] = th[q] = 0.0;
+        kd[q] = 0.0; /* the row of the max, as a double: every lane a double */
+        r[q] = st[q] = s[q] = c[q] = 0.0;
     }
-    for (int i = 0; i < rows; i++) {
+    for (int i = 1; i < rows; i++) {
         const double *z = block_row(zb, P, i, c0, w), di = (double)i;
         for (int q = 0; q < VBLOCK; q++) {
             const double zq = z[q], mq = m[q], kq = kd[q];
@@ -274,41 +271,22 @@ GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_
             m[q] = gt ? zq : mq;
             kd[q] = gt ? di : kq;
         }
-        /* the targets: one column (B = 1) the same in every lane */
-        if (T->cols == 1 && GC_AT(T, i, 0) == 0.0)
-            continue;
-        block_targets(t, T, i, c0);
-        for (int q = 0; q < VBLOCK; q++) {
-            const double tq = t[q];
-            const int hot = tq != 0.0;
-            st[q] += tq;
-            nz[q] += hot ? 1.0 : 0.0;
-            hd[q] = hot ? di : hd[q];
-            th[q] = hot ? tq : th[q];
-        }
     }
-    int one_hot = 1;
-    for (int q = 0; q < VBLOCK; q++)
-        one_hot &= nz[q] <= 1.0;
     for (int i = 0; i < rows; i++) {
         const double *z = block_row(zb, P, i, c0, w), di = (double)i;
+        /* B = 1: every lane has the same target; a row whose is 0 adds none */
+        const int any = T->cols != 1 || GC_AT(T, i, 0) != 0.0;
+        block_targets(t, T, i, c0);
         block_sub(e, z, m);
         gc_vexp(e, e, VBLOCK);
         for (int q = 0; q < VBLOCK; q++) {
             const double rq = r[q], rn = rq + e[q];
             r[q] = kd[q] == di ? rq : rn; /* row k's term is not added */
+            st[q] += t[q];
         }
-        if (one_hot || (T->cols == 1 && GC_AT(T, i, 0) == 0.0))
-            continue;
-        block_targets(t, T, i, c0);
-        for (int q = 0; q < VBLOCK; q++)
-            ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
-    }
-    if (one_hot) {
-        for (int q = 0; q < VBLOCK; q++)
-            e[q] = q < w ? GC_AT(P, (int)hd[q], c0 + q) : 0.0; /* z at the target's row */
-        for (int q = 0; q < VBLOCK; q++)
-            ksum_lane(&s[q], &c[q], th[q] * (m[q] - e[q]), nz[q] != 0.0);
+        if (any)
+            for (int q = 0; q < VBLOCK; q++)
+                ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
     }
     gc_vlog1p(r, r, VBLOCK);
     for (int q = 0; q < VBLOCK; q++) {
