@@ -15,7 +15,7 @@
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
 # before anything is built when a quick probe (pkg-config for Check,
-# jansson and zlib, xmllint, valgrind, python3) finds something missing.
+# jansson, zlib and SLEEF, xmllint, valgrind, python3) finds something missing.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -25,7 +25,7 @@ WFLAGS   := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-DEPS_PROBE = pkg-config --exists check jansson zlib && command -v xmllint valgrind python3 >/dev/null \
+DEPS_PROBE = pkg-config --exists check jansson zlib sleef && command -v xmllint valgrind python3 >/dev/null \
     && /usr/bin/python3 -c 'import numpy' 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_FAILED := $(shell $(DEPS_PROBE) 2>/dev/null || ./scripts/install-deps >&2 || echo failed)
@@ -34,9 +34,10 @@ $(error scripts/install-deps failed: install the packages it names, then run mak
 endif
 endif
 
-# the library's own dependencies: jansson (JSON), zlib (deflated .npz)
-LIBDEP_CFLAGS := $(shell pkg-config --cflags jansson zlib)
-LIBDEP_LIBS   := $(shell pkg-config --libs jansson zlib)
+# the library's own dependencies: jansson (JSON), zlib (deflated .npz),
+# SLEEF (vector exp and log1p: lib/nn/vmath.c)
+LIBDEP_CFLAGS := $(shell pkg-config --cflags jansson zlib sleef)
+LIBDEP_LIBS   := $(shell pkg-config --libs jansson zlib sleef)
 CHECK_CFLAGS   := $(shell pkg-config --cflags check)
 CHECK_LIBS     := $(shell pkg-config --libs check)
 
@@ -313,12 +314,12 @@ plots: all
 # Written on every make (FORCE) and replaced when its text changes: it holds
 # PREFIX, which one make may give differently from the last.  A program
 # links the shared library with `pkg-config --libs`; `--static` adds what
-# the static library needs besides (jansson, libm, pthreads).
+# the static library needs besides (jansson, zlib, SLEEF, libm, pthreads).
 $(BUILD)/gradcheck.pc: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	    'Name: gradcheck' 'Description: gradient-checking verification harness' \
-	    'Version: $(VERSION)' 'Requires.private: jansson zlib' 'Cflags: -I$${includedir}' \
+	    'Version: $(VERSION)' 'Requires.private: jansson zlib sleef' 'Cflags: -I$${includedir}' \
 	    'Libs: -L$${libdir} -lgradcheck' 'Libs.private: -lm -pthread' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 

@@ -1,6 +1,6 @@
 /*
  * batchdiff.c -- how far the fast engine's batched losses (gc_fast_losses,
- * softmax_ce's values op with libmvec) are from the same losses one at a
+ * softmax_ce's values op with SLEEF) are from the same losses one at a
  * time (gc_fast_loss, libm) and from the reference's (perturb in place,
  * recompute), over every batchable element at θ ± 1e-6 of N random
  * softmax_ce networks (1 or 2 hidden layers of 1..30 units, sigmoid, tanh,
@@ -10,7 +10,7 @@
  * bench/README.md:
  *
  *   cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Ilib bench/batchdiff.c build/libgradcheck.a \
- *      $(pkg-config --libs jansson zlib) -lm -pthread -o build/batchdiff && build/batchdiff 1000
+ *      $(pkg-config --libs jansson zlib sleef) -lm -pthread -o build/batchdiff && build/batchdiff 1000
  */
 #include <gradcheck.h>
 #include <engine/fast.h>

@@ -291,20 +291,21 @@ typedef struct gc_loss {
      * P is rows x (n B) with variant v in columns v B .. v B + B - 1, T is
      * rows x B (B = T->cols), L has n entries.  Each L[v] is within
      * GC_LOSS_VALUES_BOUND(rows) u |value(P_v, T)| of value (u = 2^-53): the
-     * same sums in the same order, only the elementary functions computed
-     * by a vector library.  Must not allocate. */
+     * same terms, the elementary functions computed by a vector library.
+     * Must not allocate. */
     void (*values)(double *L, const gc_mat *P, const gc_mat *T);
 } gc_loss;
 
 /*
  * The bound of a values op against value, in units of u |L|, for outputs
  * of `rows` units.  softmax_ce's: every exp and log1p of either side is
- * within 4 ulp (<= 8u relative: libmvec's stated accuracy, libm's within
- * it) of the exact value, so the two sides' differ by 16u relative; r, the
- * sum of rows - 1 exps, each side rounded within gamma_(rows-1): (2 rows +
+ * taken within 4 ulp (<= 8u relative) of the exact value (SLEEF states 1.0
+ * ulp for its u10 functions, libm's measure below 1), so the two sides'
+ * differ by 16u relative; r, the sum of rows - 1 exps, each side within
+ * gamma_(rows-1) of its exact sum (the batched one compensated): (2 rows +
  * 14) u r apart; log1p(r) moves by at most that times r / (1 + r) <=
  * log1p(r), plus its own 16u: (2 rows + 30) u; the product with sum t, 2u
- * more; the compensated sum over columns of non-negative terms adds 4u of
+ * more; the compensated sums over columns of non-negative terms add 4u of
  * the total and the mean's division 2u: (2 rows + 38) u L, rounded up to
  * cover the second-order terms.
  */

@@ -247,21 +247,24 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
 
 /*
  * Columns c0 .. c0 + w - 1 of softmax_ce_value, each column's own sum:
- * part[q] = the ksum of column c0 + q's terms t_i (m - z_i) (rows with
- * t_i != 0, in row order) and (sum t) log1p(r), as softmax_ce_value adds
- * them; the max m, its row k, r = sum_{i != k} e^(z_i - m) likewise.  The
- * exps of a row of the block and the block's log1p's go through libmvec.
+ * (ps[q], pc[q]) = the ksum (sum, compensation) of column c0 + q's terms
+ * t_i (m - z_i) (rows with t_i != 0, in row order) and (sum t) log1p(r),
+ * as softmax_ce_value adds them; the max m, its row k, r = sum_{i != k} e^(z_i - m) likewise.  The
+ * exps of a row of the block and the block's log1p's go through SLEEF
+ * (nn/vmath.h), and r's sum is compensated (TwoSum), which makes these
+ * losses no less accurate than the scalar ones although SLEEF's exp is
+ * not correctly rounded.
  */
-GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_mat *T, int c0,
-                                        int w)
+GC_VCLONES static void softmax_ce_block(double *ps, double *pc, const gc_mat *P, const gc_mat *T,
+                                        int c0, int w)
 {
     const int rows = P->rows;
     double zb[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
-    double st[VBLOCK], s[VBLOCK], c[VBLOCK];
+    double st[VBLOCK], s[VBLOCK], c[VBLOCK], rc[VBLOCK];
     memcpy(m, block_row(zb, P, 0, c0, w), sizeof m);
     for (int q = 0; q < VBLOCK; q++) {
         kd[q] = 0.0; /* the row of the max, as a double: every lane a double */
-        r[q] = st[q] = s[q] = c[q] = 0.0;
+        r[q] = rc[q] = st[q] = s[q] = c[q] = 0.0;
     }
     for (int i = 1; i < rows; i++) {
         const double *z = block_row(zb, P, i, c0, w), di = (double)i;
@@ -280,44 +283,51 @@ GC_VCLONES static void softmax_ce_block(double *part, const gc_mat *P, const gc_
         block_sub(e, z, m);
         gc_vexp(e, e, VBLOCK);
         for (int q = 0; q < VBLOCK; q++) {
-            const double rq = r[q], rn = rq + e[q];
-            r[q] = kd[q] == di ? rq : rn; /* row k's term is not added */
+            /* r + e and its rounding error (Knuth's TwoSum), row k's not added */
+            const double rq = r[q], eq = e[q], rn = rq + eq, bp = rn - rq;
+            const double err = (rq - (rn - bp)) + (eq - bp), skip = kd[q] == di;
+            r[q] = skip ? rq : rn;
+            rc[q] += skip ? 0.0 : err;
             st[q] += t[q];
         }
         if (any)
             for (int q = 0; q < VBLOCK; q++)
                 ksum_lane(&s[q], &c[q], t[q] * (m[q] - z[q]), t[q] != 0.0);
     }
+    for (int q = 0; q < VBLOCK; q++)
+        r[q] += rc[q];
     gc_vlog1p(r, r, VBLOCK);
     for (int q = 0; q < VBLOCK; q++) {
         ksum_lane(&s[q], &c[q], st[q] * r[q], 1);
-        part[q] = s[q] + c[q];
+        ps[q] = s[q];
+        pc[q] = c[q];
     }
 }
 
 /* softmax_ce_value of every variant (gc_loss.values).  B = 1: each column
  * is a variant and its value is softmax_ce_value's sums in its order; B >
- * 1: the columns' own sums, then their compensated sum over the B columns
- * (the scalar form runs one ksum through all of them: the same terms,
- * each total within 2u of its exact sum). */
+ * 1: each column's compensated sum, then one over the B columns' sums and
+ * compensations (the scalar form runs one ksum through all the terms: the
+ * same terms, each total within 2u of its exact sum). */
 static void softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
 {
     const int B = T->cols, N = P->cols;
-    double part[VBLOCK];
+    double ps[VBLOCK], pc[VBLOCK];
     ksum v = {0.0, 0.0};
     int cb = 0, var = 0; /* column c0 + q is column cb of variant var */
     for (int c0 = 0; c0 < N; c0 += VBLOCK) {
         const int w = N - c0 < VBLOCK ? N - c0 : VBLOCK;
-        softmax_ce_block(part, P, T, c0, w);
+        softmax_ce_block(ps, pc, P, T, c0, w);
         if (B == 1) {
             for (int q = 0; q < w; q++)
-                L[c0 + q] = part[q] / 1.0;
+                L[c0 + q] = (ps[q] + pc[q]) / 1.0;
             continue;
         }
         for (int q = 0; q < w; q++) {
             if (cb == 0)
                 v = (ksum){0.0, 0.0};
-            ksum_add(&v, part[q]);
+            ksum_add(&v, ps[q]); /* the column's sum and its compensation */
+            ksum_add(&v, pc[q]);
             if (++cb == B) {
                 L[var++] = ksum_total(&v) / (double)B;
                 cb = 0;

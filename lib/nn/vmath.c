@@ -1,8 +1,9 @@
 /*
- * vmath.c -- exp and log1p over arrays (nn/vmath.h): glibc's libmvec
- * (linked through libm, whose linker script names it) at the widest width
- * the CPU has, chosen at run time, so one build runs on any x86-64 and uses
- * AVX-512 where it is; elsewhere (another architecture or C library) libm's
+ * vmath.c -- exp and log1p over arrays (nn/vmath.h): SLEEF's vector
+ * functions of 1.0-ulp accuracy (Debian's libsleef-dev; the u10 variants,
+ * whose mean error is libm's, half of glibc's libmvec's) at the widest
+ * width the CPU has, chosen at run time, so one build runs on any x86-64
+ * and uses AVX-512 where it is; elsewhere (another architecture) libm's
  * scalar functions.
  */
 #include "nn/vmath.h"
@@ -10,22 +11,21 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GLIBC__) && \
-    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
-#define HAVE_MVEC 1
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_VEC 1
 #include <immintrin.h>
 
-/* libmvec's entry points (the vector function ABI: b = SSE2, d = AVX2,
- * e = AVX-512; N = unmasked; the lane count; v = one vector argument). */
-#define SSE2_ATTR
+/* SLEEF's entry points for each instruction set (sleef.h declares them
+ * without the target, which a vector argument's ABI needs). */
+#define SSE2_ATTR __attribute__((target("sse2")))
 #define AVX2_ATTR __attribute__((target("avx2,fma")))
 #define AVX512_ATTR __attribute__((target("avx512f")))
-SSE2_ATTR __m128d _ZGVbN2v_exp(__m128d x);
-AVX2_ATTR __m256d _ZGVdN4v_exp(__m256d x);
-AVX512_ATTR __m512d _ZGVeN8v_exp(__m512d x);
-SSE2_ATTR __m128d _ZGVbN2v_log1p(__m128d x);
-AVX2_ATTR __m256d _ZGVdN4v_log1p(__m256d x);
-AVX512_ATTR __m512d _ZGVeN8v_log1p(__m512d x);
+SSE2_ATTR __m128d Sleef_expd2_u10sse2(__m128d x);
+AVX2_ATTR __m256d Sleef_expd4_u10avx2(__m256d x);
+AVX512_ATTR __m512d Sleef_expd8_u10avx512f(__m512d x);
+SSE2_ATTR __m128d Sleef_log1pd2_u10sse2(__m128d x);
+AVX2_ATTR __m256d Sleef_log1pd4_u10avx2(__m256d x);
+AVX512_ATTR __m512d Sleef_log1pd8_u10avx512f(__m512d x);
 
 /* One function over n elements, W lanes at a time; the last partial vector
  * is padded with zeros in a local copy, so every element goes through the
@@ -44,12 +44,13 @@ AVX512_ATTR __m512d _ZGVeN8v_log1p(__m512d x);
         }                                                                                \
     }
 
-VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, _ZGVbN2v_exp)
-VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
-VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
-VLOOP(log1p_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, _ZGVbN2v_log1p)
-VLOOP(log1p_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_log1p)
-VLOOP(log1p_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_log1p)
+VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, Sleef_expd2_u10sse2)
+VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_expd4_u10avx2)
+VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, Sleef_expd8_u10avx512f)
+VLOOP(log1p_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, Sleef_log1pd2_u10sse2)
+VLOOP(log1p_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_log1pd4_u10avx2)
+VLOOP(log1p_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd,
+      Sleef_log1pd8_u10avx512f)
 #endif
 
 int gc_vmath_available(gc_vmath_level level)
@@ -57,7 +58,7 @@ int gc_vmath_available(gc_vmath_level level)
     switch (level) {
     case GC_VMATH_SCALAR:
         return 1;
-#ifdef HAVE_MVEC
+#ifdef HAVE_VEC
     case GC_VMATH_SSE2:
         return 1;
     case GC_VMATH_AVX2:
@@ -83,7 +84,7 @@ void gc_vexp_at(gc_vmath_level level, double *y, const double *x, size_t n)
     if (!gc_vmath_available(level))
         level = GC_VMATH_SCALAR;
     switch (level) {
-#ifdef HAVE_MVEC
+#ifdef HAVE_VEC
     case GC_VMATH_AVX512:
         exp_avx512(y, x, n);
         return;
@@ -105,7 +106,7 @@ void gc_vlog1p_at(gc_vmath_level level, double *y, const double *x, size_t n)
     if (!gc_vmath_available(level))
         level = GC_VMATH_SCALAR;
     switch (level) {
-#ifdef HAVE_MVEC
+#ifdef HAVE_VEC
     case GC_VMATH_AVX512:
         log1p_avx512(y, x, n);
         return;
