@@ -16,15 +16,11 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *phase_name(char phase)
@@ -71,90 +67,22 @@ static int run_job(cli_job job, void *ctx, volatile char *phase, char **out, siz
     return status;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The child: run the job, send the record, exit. */
 static void child(int fd, cli_job job, void *ctx, volatile char *phase)
 {
     cli_signal_reset();
-    /* a child whose parent is gone (killed by SIGKILL) must not loop on */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     char msg[GC_ERROR_MAX + 128] = "";
     char *out = NULL;
     size_t len = 0;
     unsigned char status = (unsigned char)run_job(job, ctx, phase, &out, &len, msg, sizeof msg);
     uint32_t mlen = (uint32_t)strlen(msg);
     uint64_t olen = len;
-    int bad = write_all(fd, &status, 1) || write_all(fd, &mlen, sizeof mlen) ||
-              write_all(fd, msg, mlen) || write_all(fd, &olen, sizeof olen) ||
-              write_all(fd, out, len);
+    int bad = cli_write_all(fd, &status, 1) || cli_write_all(fd, &mlen, sizeof mlen) ||
+              cli_write_all(fd, msg, mlen) || cli_write_all(fd, &olen, sizeof olen) ||
+              cli_write_all(fd, out, len);
     free(out);
     close(fd);
     exit(bad ? 3 : 0);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Everything the child sends, until it closes the pipe or the deadline
- * passes (*timed_out).  NULL only when memory runs out. */
-static char *read_record(int fd, int timeout, size_t *n, int *timed_out)
-{
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
-    double end = now() + timeout;
-    *n = 0;
-    *timed_out = 0;
-    while (buf != NULL) {
-        int wait_ms = -1;
-        if (timeout > 0) {
-            double left = end - now();
-            if (left <= 0) {
-                *timed_out = 1;
-                break;
-            }
-            wait_ms = (int)(left * 1000) + 1;
-        }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, wait_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            continue; /* the deadline is checked above */
-        if (*n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + *n, cap - *n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        *n += (size_t)got;
-    }
-    return buf;
 }
 
 /* Decode a complete record into status, msg and *out; -1 when incomplete. */
@@ -187,13 +115,10 @@ static int parent(pid_t pid, int fd, int timeout, volatile char *phase, char **o
                   size_t *len, char *msg, size_t size)
 {
     size_t n = 0;
-    int timed_out = 0, ws = 0;
-    char *rec = read_record(fd, timeout, &n, &timed_out);
+    int timed_out = 0;
+    char *rec = cli_read_to_end(fd, timeout, &n, &timed_out);
     close(fd);
-    if (timed_out || rec == NULL)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        continue;
+    cli_child_end end = cli_child_reap(pid, timed_out || rec == NULL);
     cli_signal_child(0);
     int status = -1;
     char sig[32];
@@ -202,12 +127,12 @@ static int parent(pid_t pid, int fd, int timeout, volatile char *phase, char **o
     else if (timed_out)
         snprintf(msg, size, "--layer: plugin timed out in %s after %d s (--plugin-timeout)",
                  phase_name(*phase), timeout);
-    else if (WIFSIGNALED(ws))
+    else if (end.signal != 0)
         snprintf(msg, size, "--layer: plugin crashed in %s: %s", phase_name(*phase),
-                 signal_name(WTERMSIG(ws), sig, sizeof sig));
+                 signal_name(end.signal, sig, sizeof sig));
     else if ((status = decode(rec, n, out, len, msg, size)) < 0)
         snprintf(msg, size, "--layer: plugin exited (status %d) in %s before the check ended",
-                 WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, phase_name(*phase));
+                 end.code, phase_name(*phase));
     free(rec);
     return status < 0 ? 2 : status;
 }
@@ -223,31 +148,25 @@ int cli_contain(cli_job job, void *ctx, int no_fork, int timeout, char **out, si
     }
     volatile char *phase = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                                 -1, 0);
-    int fds[2];
-    if (phase == MAP_FAILED || pipe(fds) != 0) {
+    if (phase == MAP_FAILED) {
         snprintf(msg, size, "--layer: cannot contain the plugin: %s (--no-fork runs it here)",
                  strerror(errno));
-        if (phase != MAP_FAILED)
-            munmap((void *)phase, 1);
         return 2;
     }
     *phase = CLI_PHASE_CHECK;
-    fflush(NULL); /* nothing buffered is written twice */
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        child(fds[1], job, ctx, phase);
-    }
-    close(fds[1]);
+    int fd;
+    const char *failed = "";
+    pid_t pid = cli_child_fork(&fd, &failed);
+    if (pid == 0)
+        child(fd, job, ctx, phase);
     int status;
     if (pid < 0) {
-        snprintf(msg, size, "--layer: cannot contain the plugin: fork: %s (--no-fork runs it "
-                 "here)", strerror(errno));
-        close(fds[0]);
+        snprintf(msg, size, "--layer: cannot contain the plugin: %s: %s (--no-fork runs it "
+                 "here)", failed, strerror(errno));
         status = 2;
     } else {
         cli_signal_child(pid);
-        status = parent(pid, fds[0], timeout, phase, out, len, msg, size);
+        status = parent(pid, fd, timeout, phase, out, len, msg, size);
     }
     munmap((void *)phase, 1);
     return status;
