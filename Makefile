@@ -381,7 +381,7 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 # Objects kept, not removed as intermediates: a second run relinks nothing.
-.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) \
+.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) $(FUZZ_OBJ) \
             $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c $(wildcard fuzz/*.c))
 
 fuzz-build: $(FUZZERS)
@@ -401,6 +401,7 @@ fuzz:
 FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
 FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
 FUZZ_COV_SRC_opts := cli/opts.c
+FUZZ_COV_SRC_weights := lib/io/npy.c lib/io/npz.c lib/io/weights.c lib/io/netfile_weights.c
 
 $(FUZZ_COV_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
