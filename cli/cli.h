@@ -251,11 +251,19 @@ typedef int (*cli_job)(void *ctx, volatile char *phase, FILE *out, char *msg, si
 /* Run job in a forked child (unless no_fork) and return its status, its
  * output in a new buffer *out (*len bytes; free it) and its message.  A
  * child killed by a signal, one that ends without a result or that runs past
- * timeout seconds (0: no limit) is status 2 with msg "plugin crashed in
- * PHASE: SIGSEGV" (or "... timed out ...").  When what the job does cannot
- * be contained (fork, pipe fail) it is status 2 with the reason. */
-int cli_contain(cli_job job, void *ctx, int no_fork, int timeout, char **out, size_t *len,
-                char *msg, size_t size);
+ * timeout seconds (0: no limit) is status 2 with msg "WHERE: plugin crashed
+ * in PHASE: SIGSEGV" (or "... timed out ..."), where is "--layer" or the
+ * network file.  When what the job does cannot be contained (fork, pipe
+ * fail) it is status 2 with the reason. */
+int cli_contain(cli_job job, void *ctx, const char *where, int no_fork, int timeout, char **out,
+                size_t *len, char *msg, size_t size);
+
+/* Whether the network file at path may name a plugin layer, so that its
+ * load and check must be contained: 0 only when it certainly names none (a
+ * regular file of at most max_bytes in which neither "plugin" nor a \u
+ * escape occurs), or when the loader will refuse it before reading a layer
+ * (it cannot be opened, or is larger than max_bytes). */
+int cli_net_may_load_code(const char *path, long long max_bytes);
 
 /* Wrap cl's layer ops so that every call sets *phase (forward, backward,
  * kink, destroy) before calling the plugin's own.  For contain.c's child. */
