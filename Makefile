@@ -379,7 +379,7 @@ FUZZ_PROBE    = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
-	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
@@ -410,7 +410,7 @@ FUZZ_COV_SRC_weights := lib/io/npy.c lib/io/npz.c lib/io/weights.c lib/io/netfil
 $(FUZZ_COV_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
-	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
 
 $(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
 	$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
