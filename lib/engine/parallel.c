@@ -47,9 +47,12 @@ static int batched(const gc_check_opts *o)
     return o->method == GC_METHOD_CENTRAL && o->precision == GC_PRECISION_FLOAT64;
 }
 
-/* The rows from k to the end of its chunk that share k's tensor, located,
- * with their losses at θ ± ε from one call of the evaluator, when it can
- * batch that tensor; else an empty run at k. */
+/* The rows from k to the end of its chunk (gc_threads_for hands a thread
+ * whole chunks of CHUNK rows) that share k's tensor, located, with their
+ * losses at θ ± ε from one call of the evaluator, when it can batch that
+ * tensor; else an empty run at k.  A batch holds only losses, which do not
+ * depend on the batch they came in: the rows are the same at any thread
+ * count. */
 static void fill_batch(parallel_job *j, int tid, size_t k)
 {
     gc_run *run = j->run;
