@@ -27,6 +27,8 @@ typedef struct gc_fd_ctx {
     const gc_check_opts *o; /* resolved options */
     double L0;              /* the unperturbed loss */
     double scale;           /* S: the loss's rounding sensitivity at θ (above) */
+    double delta;           /* float32: δ measured along this element (engine/noise.h)
+                             * in place of κ u S; 0: none */
 } gc_fd_ctx;
 
 /* Everything the verdict needs about one element, from losses alone. */
@@ -64,7 +66,7 @@ double gc_fd_floor(const gc_check_opts *o, double grad_scale);
 double gc_fd_moved(const gc_check_opts *o, double x0, double h);
 
 /* δ for losses l1, l2 (the larger beyond |L0| widens S): the rounding of
- * one loss near θ. */
+ * one loss near θ; c->delta (when > 0) in place of κ u S. */
 double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2);
 
 /* The numerical derivative of element i of t by c->o->method and its bound,
