@@ -132,18 +132,21 @@ static stencil measure_at(const gc_fd_ctx *c, const gc_target *t, size_t i, doub
 /*
  * σ from the measurement at d, else from a second one at GC_NOISE_WIDER d:
  * - found at d: its σ;
- * - exact at both spacings with one slope: exact arithmetic, σ = 0 (the
- *   double sum's rounding is the floor); two exact lines of different
- *   slopes are a quantised L whose steps happened to be equal (each an
- *   integer number of quanta): σ the gap of the two over one wide step;
+ * - exact at both spacings with one slope, which the central difference at
+ *   ε (n_eps) also gives: exact arithmetic, σ = 0 (the double sum's
+ *   rounding is the floor); exact lines of different slopes are a quantised
+ *   L whose steps happened to be equal (each an integer number of quanta),
+ *   or whose rounding at θ ± ε the points did not share: σ the largest gap
+ *   over one wide step;
  * - found at the wider spacing: the larger of the two σ;
  * - else not measured (*measured 0), σ the larger figure seen.
  */
-static double sigma_of(const stencil *a, const stencil *b, double wide, double S, int *measured)
+static double sigma_of(const stencil *a, const stencil *b, double wide, double S, double n_eps,
+                       int *measured)
 {
     *measured = 1;
     if (a->inf == GC_NOISE_EXACT && b->inf == GC_NOISE_EXACT) {
-        double gap = fabs(a->slope - b->slope);
+        double gap = fmax(fabs(a->slope - b->slope), fabs(n_eps - b->slope));
         double tol = 1e-6 * fmax(fabs(a->slope), fabs(b->slope)) + 64.0 * 0x1p-53 * S / wide;
         return gap <= tol ? 0.0 : gap * wide;
     }
@@ -153,7 +156,8 @@ static double sigma_of(const stencil *a, const stencil *b, double wide, double S
     return fmax(a->sigma, b->sigma);
 }
 
-int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_ctx *m)
+int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, double n_eps,
+                     gc_fd_ctx *m)
 {
     *m = *c;
     const double x0 = t->value[i];
@@ -171,7 +175,7 @@ int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_ctx
     }
     stencil b = measure_at(c, t, i, x0, base, GC_NOISE_WIDER * d);
     int measured;
-    double sigma = sigma_of(&a, &b, fabs(GC_NOISE_WIDER * d), c->scale, &measured);
+    double sigma = sigma_of(&a, &b, fabs(GC_NOISE_WIDER * d), c->scale, n_eps, &measured);
     /* not measured: κ u S, unless the differences showed more */
     m->delta = fmax(GC_NOISE_KAPPA * sigma, measured ? floor : gc_fd_delta(c, c->L0, c->L0));
     return 1;

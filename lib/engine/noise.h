@@ -68,9 +68,11 @@ gc_noise_inform gc_noise_table(const double *f, int nf, double *sigma);
  * noise.c's spacing, toward 0), counted in the evaluator's
  * nevals, then the element restored (once more at GC_NOISE_WIDER d when
  * the first is too sparse).  Returns 1 with *m = c and m->delta =
- * GC_NOISE_KAPPA σ (a staircase: σ its sawtooth's; not found: the larger of
+ * GC_NOISE_KAPPA σ (n_eps, the central difference at ε, must agree with an
+ * exact line; a staircase: σ its sawtooth's; not found: the larger of
  * κ u S and GC_NOISE_KAPPA times the largest estimate seen); 0 (float64, a
  * non-finite θ or S, θ's points not floats) with *m = *c. */
-int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_ctx *m);
+int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, double n_eps,
+                     gc_fd_ctx *m);
 
 #endif

@@ -17,7 +17,9 @@
  * u.  A loss whose terms cancel (the layer check's Σ R.*Y) or that divides
  * by a saturated probability (bce at p = 1 - 1e-16) has S far above |L|.
  * KAPPA covers the dot products' accumulation beyond one rounding per value
- * (docs/measurements.md: how often |a - n| exceeds the bound).
+ * (docs/measurements.md: how often |a - n| exceeds the bound).  float32: an
+ * element this δ leaves undecided takes the noise measured along it
+ * instead (gc_fd_ctx.delta, engine/noise.h).
  */
 #define GC_ROUNDOFF_KAPPA 4.0
 

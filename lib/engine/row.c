@@ -109,7 +109,7 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
     gc_fd_ctx measured;
     /* float32 left undecided: judged again with the noise measured along
      * this element in place of the modelled one (engine/noise.h) */
-    if (v == GC_UNDECIDED && !at_eps_only && gc_noise_measure(c, t, i, &measured)) {
+    if (v == GC_UNDECIDED && !at_eps_only && gc_noise_measure(c, t, i, p.numeric, &measured)) {
         c = &measured;
         v = at_eps(c, t, i, a, &p, &why);
     }
