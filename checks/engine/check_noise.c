@@ -26,8 +26,8 @@ static int cmp_double(const void *a, const void *b)
  * the estimate's median is within 20% of σ (the γ_k weights make σ_k² an
  * unbiased estimate of σ² for independent noise), it is found in at least
  * 95% of draws, below σ / 2 in at most 12% and below σ / 4 in at most
- * 1.5%: the lower tail GC_NOISE_KAPPA's margin is sized for (over 20,000
- * draws: 1% below 0.26 σ, 0.1% below 0.13 σ; docs/measurements.md). */
+ * 1.5%: the lower tail GC_NOISE_KAPPA's margin is sized for
+ * (docs/measurements.md, "The measured float32 noise"). */
 START_TEST(test_noise_table_recovers_sigma)
 {
     gc_pcg32 rng;

@@ -65,13 +65,14 @@ gc_noise_inform gc_noise_table(const double *f, int nf, double *sigma);
 
 /* For a float32 check (c->o->precision), measure the noise of L along
  * element i of t: GC_NOISE_POINTS losses at θ - k d, k = 0, 1, ... (d =
- * noise.c's spacing, toward 0), counted in the evaluator's
- * nevals, then the element restored (once more at GC_NOISE_WIDER d when
- * the first is too sparse).  Returns 1 with *m = c and m->delta =
+ * noise.c's spacing, toward 0), counted in the evaluator's nevals, then
+ * the element restored (once more at GC_NOISE_WIDER d when the first did
+ * not find σ).  Returns 1 with *m = c and m->delta =
  * GC_NOISE_KAPPA σ (n_eps, the central difference at ε, must agree with an
  * exact line; a staircase: σ its sawtooth's; not found: the larger of
- * κ u S and GC_NOISE_KAPPA times the largest estimate seen); 0 (float64, a
- * non-finite θ or S, θ's points not floats) with *m = *c. */
+ * κ u S and GC_NOISE_KAPPA times the largest estimate seen, and so when
+ * the points would not be floats); 0 (float64, a non-finite θ or S) with
+ * *m = *c. */
 int gc_noise_measure(const gc_fd_ctx *c, const gc_target *t, size_t i, double n_eps,
                      gc_fd_ctx *m);
 
