@@ -71,24 +71,12 @@ static void middle_keys(uint64_t *keys, size_t c, uint64_t *lo, uint64_t *hi)
         *hi = *lo;
 }
 
-/* Sensitivity's median and worst over the tensor's rows (none: NaN), the
- * median by selection over keys (scratch: room for count of them); by
- * select_kth on the values when one is -0 (a key does not tell -0 from +0,
- * the printed median would). */
-static void tensor_sensitivity(const gc_report *r, gc_tensor_report *tr, uint64_t *keys)
+/* Sensitivity's median from the ascending keys of the tensor's c >= 1
+ * rows (reordered); when one is -0 (exact 0: a key does not tell -0 from
+ * +0, the printed median would), by select_kth on the values (none when
+ * out of memory). */
+static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
 {
-    tr->sens_median = tr->sens_worst = NAN;
-    if (tr->count == 0)
-        return;
-    double worst = 0.0;
-    int exact = 1;
-    for (size_t k = 0; k < tr->count; k++) {
-        double s = sensitivity(&r->rows[tr->first + k]);
-        worst = s > worst ? s : worst;
-        exact &= !(s == 0.0 && signbit(s));
-        keys[k] = ~gc_rank_key(s); /* ascending in s */
-    }
-    tr->sens_worst = worst;
     size_t c = tr->count;
     if (exact) {
         uint64_t lo, hi;
@@ -99,7 +87,7 @@ static void tensor_sensitivity(const gc_report *r, gc_tensor_report *tr, uint64_
     }
     double *v = malloc(c * sizeof *v);
     if (v == NULL)
-        return; /* the worst alone */
+        return;
     for (size_t k = 0; k < c; k++)
         v[k] = sensitivity(&r->rows[tr->first + k]);
     double m = select_kth(v, c, (c - 1) / 2);
@@ -130,29 +118,14 @@ static void count_row(const gc_report *r, gc_tensor_report *tr, const gc_row *ro
         tr->grad_scale = isnan(tr->grad_scale) ? tr->grad_scale : m;
 }
 
-/* Max and median rel_err and the worst row of a tensor with rows: the
- * first of the report order and its middle, by selection over keys (room
- * for count of them).  With a NaN or -0 among them the keys do not say
+/* Median rel_err from the report-order keys of the tensor's c >= 1 rows
+ * (reordered).  With a NaN or -0 among them (exact 0) the keys do not say
  * which of several equal-keyed values sits at a position (the printed
  * median would differ in sign or payload); then gc_rank_summary, by the
- * comparator, on ranks (count of them). */
-static int tensor_rel(gc_report *r, gc_tensor_report *tr, uint64_t *keys)
+ * comparator, which also finds the worst row again. */
+static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
 {
-    size_t c = tr->count, w = 0;
-    int exact = 1;
-    uint64_t best = UINT64_MAX;
-    for (size_t k = 0; k < c; k++) {
-        double x = r->rows[tr->first + k].rel_err;
-        uint64_t key = gc_rank_key(x);
-        exact &= !isnan(x) && !(x == 0.0 && signbit(x));
-        if (key < best || k == 0) { /* equal keys: the earlier row stays */
-            best = key;
-            w = k;
-        }
-        keys[k] = key;
-    }
-    tr->worst = tr->first + w;
-    tr->max_rel = r->rows[tr->worst].rel_err;
+    size_t c = tr->count;
     if (exact) {
         uint64_t lo, hi;
         middle_keys(keys, c, &lo, &hi);
@@ -173,11 +146,15 @@ static int tensor_rel(gc_report *r, gc_tensor_report *tr, uint64_t *keys)
 }
 
 /* One tensor's counts, norm ratio, flags, rel_err statistics and
- * sensitivity; keys has room for its count. */
-static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *keys)
+ * sensitivity, in one pass over its rows (they are read from memory once:
+ * a tensor's rows are larger than the caches); rel and sens have room for
+ * its count of keys. */
+static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, uint64_t *sens)
 {
-    double d2 = 0.0, a2 = 0.0, n2 = 0.0;
-    int vacuous = 1;
+    double d2 = 0.0, a2 = 0.0, n2 = 0.0, sworst = 0.0;
+    int vacuous = 1, rel_exact = 1, sens_exact = 1;
+    uint64_t best = UINT64_MAX;
+    size_t w = 0;
     tr->npass = tr->nkink = tr->nfail = tr->nundecided = tr->nweak = tr->nescalated = 0;
     memset(tr->nreason, 0, sizeof tr->nreason);
     tr->grad_scale = 0.0;
@@ -190,19 +167,33 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *keys)
         n2 += row->numeric * row->numeric;
         if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
             vacuous = 0;
+        double x = row->rel_err, s = sensitivity(row);
+        uint64_t key = gc_rank_key(x);
+        rel_exact &= !isnan(x) && !(x == 0.0 && signbit(x));
+        if (key < best || k == 0) { /* equal keys: the earlier row stays */
+            best = key;
+            w = k;
+        }
+        rel[k] = key;
+        sworst = s > sworst ? s : sworst;
+        sens_exact &= !(s == 0.0 && signbit(s));
+        sens[k] = ~gc_rank_key(s); /* ascending in s */
     }
     double na = sqrt(a2), nn = sqrt(n2);
     tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
     tr->vacuous = tr->count > 0 && vacuous;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
+    tr->sens_median = tr->sens_worst = NAN;
     if (tr->count == 0) {
         tr->worst = tr->first;
         tr->max_rel = tr->median_rel = 0.0;
-    } else if (tensor_rel(r, tr, keys) != GC_OK) {
-        return GC_ENOMEM;
+        return GC_OK;
     }
-    tensor_sensitivity(r, tr, keys);
-    return GC_OK;
+    tr->worst = tr->first + w;
+    tr->max_rel = r->rows[tr->worst].rel_err;
+    tr->sens_worst = sworst;
+    sens_median(r, tr, sens, sens_exact);
+    return rel_median(r, tr, rel, rel_exact);
 }
 
 int gc_report_summarize(gc_report *r)
@@ -211,7 +202,7 @@ int gc_report_summarize(gc_report *r)
     for (int t = 0; t < r->ntensors; t++)
         if (!r->tensors[t].screened && r->tensors[t].count > room)
             room = r->tensors[t].count;
-    uint64_t *keys = malloc(room * sizeof *keys);
+    uint64_t *keys = malloc(2 * room * sizeof *keys);
     if (keys == NULL)
         return GC_ENOMEM;
     free(r->order); /* the order, when asked for, is that of these rows */
@@ -224,7 +215,7 @@ int gc_report_summarize(gc_report *r)
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
             continue;
-        rc = summarize_tensor(r, tr, keys);
+        rc = summarize_tensor(r, tr, keys, keys + room);
         r->npass += tr->npass;
         r->nkink += tr->nkink;
         r->nfail += tr->nfail;
