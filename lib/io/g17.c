@@ -103,20 +103,19 @@ static uint64_t scaled(uint64_t m, int q, int s, int *up)
         19073486328125ull, 95367431640625ull, 476837158203125ull, 2384185791015625ull,
         11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
         1490116119384765625ull, 7450580596923828125ull};
-#if defined(__SIZEOF_INT128__)
-    /* 5^s in 64 bits (v >= 1e-11, most of what a report prints): m 5^s is
-     * one 128-bit product */
+    /* 5^s in 64 bits (v >= 1e-11, most of what a report prints) and v·10^s
+     * = m 5^s / 2^down with 0 < down < 64: one 128-bit product hi:lo, the
+     * bits shifted out all in lo */
     int down = -(q + s);
-    if (s < 28 && down > 0 && down < 128) {
-        __extension__ typedef unsigned __int128 u128;
-        u128 p = (u128)m * pow5[s], n = p >> down;
-        if ((uint64_t)(n >> 64) != 0)
+    if (s < 28 && down > 0 && down < 64) {
+        uint64_t hi, lo = mul_add(m, pow5[s], 0, &hi);
+        if (hi >> down != 0)
             return UINT64_MAX;
-        u128 rest = p - (n << down), half = (u128)1 << (down - 1);
-        *up = rest > half || (rest == half && ((uint64_t)n & 1u));
-        return (uint64_t)n;
+        uint64_t n = hi << (64 - down) | lo >> down;
+        uint64_t rest = lo & ((1ull << down) - 1), half = 1ull << (down - 1);
+        *up = rest > half || (rest == half && (n & 1u));
+        return n;
     }
-#endif
     big x; /* only the limbs in use are ever read */
     x.w[0] = m;
     x.n = 1;
@@ -139,7 +138,7 @@ static uint64_t scaled(uint64_t m, int q, int s, int *up)
  * parallel lanes of one 64-bit word (x 10486 >> 20 is x / 100 for x <
  * 10^4, x 103 >> 10 is x / 10 for x < 100), without a table or a store
  * per pair to read back. */
-static uint64_t eight(uint32_t v)
+static inline uint64_t eight(uint32_t v)
 {
     uint64_t w = (uint64_t)(v / 10000u) | (uint64_t)(v % 10000u) << 32;
     uint64_t hundreds = (w * 10486u >> 20) & 0x0000007f0000007full;
@@ -189,7 +188,9 @@ static int digits17(double v, uint64_t *digits, int *exp10)
      * 0.002 by f(1 + 0.3466(1 - f)): off by one only within 0.2% of a
      * power of ten, where the loop below corrects it */
     double f = (double)(m - (1ull << 52)) / (double)(1ull << 52);
-    int k = (int)floor((e - 1023 + f * (1 + 0.3466 * (1 - f))) * 0.30102999566398120);
+    double l10 = (e - 1023 + f * (1 + 0.3466 * (1 - f))) * 0.30102999566398120;
+    int k = (int)l10;
+    k -= l10 < k; /* floor: (int) truncates towards 0 */
     if (k > 16)
         k = 16; /* v < 1e17 */
     uint64_t n = 0;

@@ -74,7 +74,7 @@ static char *spaces(char *p, int n)
  * length known at compile time). */
 #define key(o, k) key_(o, k, sizeof k - 1)
 
-static char *key_(obj *o, const char *k, size_t n)
+static inline char *key_(obj *o, const char *k, size_t n)
 {
     char *p = o->p;
     if (o->any)
