@@ -194,8 +194,8 @@ static int same_double(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
 }
 
-/* gc_report_worst, gc_rank_first (a range, bad rows only) and
- * gc_report_order give the oracle's order; the rebuilt summaries its worst
+/* gc_report_worst, gc_rank_first (a range, bad rows only), gc_rank_listed
+ * and gc_report_order give the oracle's order; the rebuilt summaries its worst
  * row, max and median rel_err and the median sensitivity. */
 START_TEST(test_selection_matches_sorted_rows)
 {
@@ -223,6 +223,20 @@ START_TEST(test_selection_matches_sorted_rows)
             for (size_t i = 0; i < g; i++)
                 ck_assert_msg(got[i] == want[i].idx, "n=%zu: bad %zu: row %zu, sorted says %zu",
                               n, i, got[i], want[i].idx);
+            /* the text report's two lists, in one pass */
+            size_t top[10], bad[50], nt = 10, nb = 50, nbad = 0;
+            gc_rank_listed(r, top, &nt, bad, &nb, &nbad);
+            m = sorted_ranks(r, 0, n, 0, want);
+            ck_assert_uint_eq(nt, m < 10 ? m : 10);
+            for (size_t i = 0; i < nt; i++)
+                ck_assert_msg(top[i] == want[i].idx, "n=%zu: listed top %zu: row %zu, sorted "
+                              "says %zu", n, i, top[i], want[i].idx);
+            m = sorted_ranks(r, 0, n, 1, want);
+            ck_assert_uint_eq(nbad, m);
+            ck_assert_uint_eq(nb, m < 50 ? m : 50);
+            for (size_t i = 0; i < nb; i++)
+                ck_assert_msg(bad[i] == want[i].idx, "n=%zu: listed bad %zu: row %zu, sorted "
+                              "says %zu", n, i, bad[i], want[i].idx);
             m = sorted_ranks(r, 0, n, 0, want);
             const size_t *order = gc_report_order(r);
             ck_assert_ptr_nonnull(order);

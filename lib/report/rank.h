@@ -83,4 +83,11 @@ void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t *lo, uint64_t *hi);
 size_t gc_rank_first(const gc_report *r, size_t lo, size_t hi, int bad_only, size_t *out,
                      size_t cap, size_t *matched);
 
+/* Both lists of the text report in one pass over r's rows: the first *ntop
+ * rows of the order into top, the first *nbad rows not passed into bad;
+ * *ntop and *nbad get how many were found, *matched how many rows are not
+ * passed. */
+void gc_rank_listed(const gc_report *r, size_t *top, size_t *ntop, size_t *bad, size_t *nbad,
+                    size_t *matched);
+
 #endif

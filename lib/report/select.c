@@ -122,40 +122,83 @@ static void sift_down(const gc_report *r, size_t *h, size_t n, size_t p)
     }
 }
 
+/* A bounded max-heap of row indices (the row latest in the order on top):
+ * the first cap rows offered, in the order, are what it keeps. */
+typedef struct heap {
+    size_t *h, n, cap;
+    uint64_t top; /* the key of h[0] once n > 0 */
+} heap;
+
+/* Rows must be offered in ascending index: a later row with the top's key
+ * comes after it in the order and is not kept. */
+static void offer_slow(const gc_report *r, heap *hp, size_t i, uint64_t k)
+{
+    size_t *h = hp->h;
+    if (hp->n < hp->cap) {
+        size_t c = hp->n++;
+        while (c > 0 && before(key_at(r, h[(c - 1) / 2]), h[(c - 1) / 2], k, i)) {
+            h[c] = h[(c - 1) / 2];
+            c = (c - 1) / 2;
+        }
+        h[c] = i;
+        hp->top = key_at(r, h[0]);
+    } else if (hp->cap > 0 && k < hp->top) {
+        h[0] = i;
+        sift_down(r, h, hp->n, 0);
+        hp->top = key_at(r, h[0]);
+    }
+}
+
+/* Most rows come after the heap's top once it is full: one comparison. */
+static inline void offer(const gc_report *r, heap *hp, size_t i, uint64_t k)
+{
+    if (hp->n < hp->cap || k < hp->top)
+        offer_slow(r, hp, i, k);
+}
+
+/* The heap's rows in the order (heap sort: the latest to the end, one at a
+ * time); returns how many. */
+static size_t sorted(const gc_report *r, heap *hp)
+{
+    for (size_t m = hp->n; m > 1; m--) {
+        size_t t = hp->h[0];
+        hp->h[0] = hp->h[m - 1];
+        hp->h[m - 1] = t;
+        sift_down(r, hp->h, m - 1, 0);
+    }
+    return hp->n;
+}
+
 size_t gc_rank_first(const gc_report *r, size_t lo, size_t hi, int bad_only, size_t *out,
                      size_t cap, size_t *matched)
 {
-    size_t n = 0, seen = 0;
-    uint64_t top = 0; /* the key of out[0], the heap's latest row, once full */
+    heap hp = {out, 0, cap, 0};
+    size_t seen = 0;
     for (size_t i = lo; i < hi; i++) {
         if (bad_only && r->rows[i].verdict == GC_PASS)
             continue;
         seen++;
-        uint64_t k = key_at(r, i);
-        if (n < cap) {
-            /* sift up */
-            size_t c = n++;
-            out[c] = i;
-            while (c > 0 && before(key_at(r, out[(c - 1) / 2]), out[(c - 1) / 2], k, i)) {
-                out[c] = out[(c - 1) / 2];
-                c = (c - 1) / 2;
-            }
-            out[c] = i;
-            top = key_at(r, out[0]);
-        } else if (cap > 0 && k < top) { /* equal keys: the earlier row stays */
-            out[0] = i;
-            sift_down(r, out, n, 0);
-            top = key_at(r, out[0]);
-        }
-    }
-    /* heap sort: the latest to the end, one at a time */
-    for (size_t m = n; m > 1; m--) {
-        size_t t = out[0];
-        out[0] = out[m - 1];
-        out[m - 1] = t;
-        sift_down(r, out, m - 1, 0);
+        offer(r, &hp, i, key_at(r, i));
     }
     if (matched != NULL)
         *matched = seen;
-    return n;
+    return sorted(r, &hp);
+}
+
+void gc_rank_listed(const gc_report *r, size_t *top, size_t *ntop, size_t *bad, size_t *nbad,
+                    size_t *matched)
+{
+    heap ht = {top, 0, *ntop, 0}, hb = {bad, 0, *nbad, 0};
+    size_t seen = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        uint64_t k = key_at(r, i);
+        offer(r, &ht, i, k);
+        if (r->rows[i].verdict != GC_PASS) {
+            seen++;
+            offer(r, &hb, i, k);
+        }
+    }
+    *ntop = sorted(r, &ht);
+    *nbad = sorted(r, &hb);
+    *matched = seen;
 }

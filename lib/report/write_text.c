@@ -130,9 +130,8 @@ static void worst(const gc_report *r, FILE *f, int nw)
     /* The rows listed are the first CAP, in the report order, of the TOP
      * first rows and every row not passed: of those, only the first TOP
      * and the first CAP not passed can be among them. */
-    size_t top[TOP], bad[CAP], nbad = 0;
-    size_t nt = gc_rank_first(r, 0, r->nrows, 0, top, TOP, NULL);
-    size_t nb = gc_rank_first(r, 0, r->nrows, 1, bad, CAP, &nbad);
+    size_t top[TOP], bad[CAP], nt = TOP, nb = CAP, nbad = 0;
+    gc_rank_listed(r, top, &nt, bad, &nb, &nbad);
     size_t i = 0, j = 0, bad_listed = 0;
     while (listed < CAP && (i < nt || j < nb)) {
         size_t k;
