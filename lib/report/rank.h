@@ -59,9 +59,6 @@ static inline int gc_rank_before(const gc_report *r, size_t i, size_t j)
  * sort), else (or when memory runs out) by qsort. */
 void gc_rank_sort(gc_rank *r, size_t n);
 
-/* The same, with buf (n entries, or NULL: allocated) as its scratch. */
-void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf);
-
 /* For n >= 1 ranks with distinct idx, in place and without allocating:
  * *worst and *max_rel of the first in that order, *median the middle value
  * of the sorted order (the mean of the two middle ones for even n, added in

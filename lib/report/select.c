@@ -3,10 +3,10 @@
  * median (two positions of a sorted order) and the first few rows (what a
  * writer lists), each without sorting every row.
  *
- * A check of 100,000 elements takes a few milliseconds once its losses are
- * evaluated as vectors; a sort of every row costs about as much again, and
- * nothing needs the whole order unless a caller asks for it
- * (gc_report_order).  A median is a radix selection over 64-bit keys: a
+ * Nothing needs the whole order unless a caller asks for it
+ * (gc_report_order), and a sort of every row costs as much as the rest of
+ * the per-element bookkeeping together.  A median is a radix selection over
+ * 64-bit keys: a
  * histogram of the top digit, keep only the bucket holding the position,
  * repeat on the next digit -- two passes over the data, then passes over
  * small buckets.  The first rows are a bounded max-heap.

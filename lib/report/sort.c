@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The engine's comparator (also the fallback's). */
 static int rank_cmp(const void *pa, const void *pb)
 {
@@ -55,11 +54,6 @@ static void put_bits(double *p, uint64_t b)
 
 void gc_rank_sort(gc_rank *r, size_t n)
 {
-    gc_rank_sort_buf(r, n, NULL);
-}
-
-void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
-{
     if (n < 2)
         return;
     /* The radix sort is stable, so ties keep the input order: that is the
@@ -70,12 +64,11 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
     gc_rank *tmp = NULL;
     size_t(*count)[BUCKETS] = NULL;
     if (ascending && n >= 64) {
-        tmp = buf != NULL ? buf : malloc(n * sizeof *tmp);
+        tmp = malloc(n * sizeof *tmp);
         count = calloc(NDIGITS, sizeof *count);
     }
     if (tmp == NULL || count == NULL) {
-        if (tmp != buf)
-            free(tmp);
+        free(tmp);
         free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
@@ -127,8 +120,7 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
     else if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
-    if (tmp != buf)
-        free(tmp);
+    free(tmp);
 }
 
 /* Comparator order as "a before b". */
