@@ -9,7 +9,8 @@
 #   make mpi          build/gradcheck-mpi, the command across MPI ranks (Open
 #                     MPI, installed by scripts/install-deps mpi when missing)
 #   make plots        the README's pictures in build/plots/ (installs gnuplot-nox)
-#   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out)
+#   make install      PREFIX=/usr/local DESTDIR=   (make uninstall: the same files out;
+#                     gradcheck-mpi too when Open MPI is there)
 #   make check-export the exporter's tests (numpy; scikit-learn, torch when there)
 #   make fuzz         libFuzzer harnesses of fuzz/ (FUZZ_SECONDS each; installs clang)
 #
@@ -88,7 +89,7 @@ CHECKER := $(BUILD)/check_gradcheck
 MPI_BIN := $(BUILD)/gradcheck-mpi
 MPICC   ?= mpicc
 # make check builds and tests gradcheck-mpi when Open MPI is installed (its
-# suite says it skipped otherwise); only make mpi installs it.
+# suite says it skipped otherwise); only make mpi installs Open MPI.
 MPI_FOUND := $(shell command -v $(MPICC) 2>/dev/null)
 EXAMPLES := $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(EXMAIN_SRC))
 PLUGINS  := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(EXPLUG_SRC))
@@ -316,7 +317,9 @@ $(BUILD)/gradcheck.pc: FORCE
 # What make install puts where; make uninstall removes exactly these (and
 # include/gradcheck, the one directory that is gradcheck's alone, when empty).
 # The Python module is the exporter itself, importable as gradcheck_export
-# (on Debian's sys.path for PREFIX=/usr).
+# (on Debian's sys.path for PREFIX=/usr).  gradcheck-mpi is built and
+# installed when Open MPI is there (as make check builds and tests it), and
+# uninstall removes it whether or not it still is.
 bindir    = $(DESTDIR)$(PREFIX)/bin
 libdir    = $(DESTDIR)$(PREFIX)/lib
 incdir    = $(DESTDIR)$(PREFIX)/include
@@ -328,9 +331,9 @@ INSTALLED = $(bindir)/gradcheck $(bindir)/gradcheck-export $(incdir)/gradcheck.h
     $(patsubst lib/%,$(incdir)/%,$(HEADERS)) $(libdir)/libgradcheck.a \
     $(libdir)/$(notdir $(SHLIB)) $(libdir)/$(SONAME) $(libdir)/libgradcheck.so \
     $(libdir)/pkgconfig/gradcheck.pc $(patsubst man/%,$(man1dir)/%,$(MANPAGES)) \
-    $(pydir)/gradcheck_export.py
+    $(pydir)/gradcheck_export.py $(bindir)/gradcheck-mpi
 
-install: $(LIB) $(SHLIB) $(BIN) $(BUILD)/gradcheck.pc
+install: $(LIB) $(SHLIB) $(BIN) $(BUILD)/gradcheck.pc $(if $(MPI_FOUND),$(MPI_BIN))
 	install -d $(incdir)/gradcheck $(libdir)/pkgconfig $(bindir) $(man1dir) $(pydir)
 	install -m 644 lib/gradcheck.h $(incdir)/
 	install -m 644 $(HEADERS) $(incdir)/gradcheck/
@@ -340,6 +343,7 @@ install: $(LIB) $(SHLIB) $(BIN) $(BUILD)/gradcheck.pc
 	ln -sf $(SONAME) $(libdir)/libgradcheck.so
 	install -m 644 $(BUILD)/gradcheck.pc $(libdir)/pkgconfig/
 	install -m 755 $(BIN) $(bindir)/
+	$(if $(MPI_FOUND),install -m 755 $(MPI_BIN) $(bindir)/)
 	install -m 755 scripts/gradcheck-export $(bindir)/
 	install -m 644 $(MANPAGES) $(man1dir)/
 	install -m 644 scripts/gradcheck-export $(pydir)/gradcheck_export.py
@@ -375,13 +379,13 @@ FUZZ_PROBE    = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
-	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 # Objects kept, not removed as intermediates: a second run relinks nothing.
-.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) \
+.SECONDARY: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(wildcard fuzz/*.c)) $(FUZZ_OBJ) \
             $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c $(wildcard fuzz/*.c))
 
 fuzz-build: $(FUZZERS)
@@ -401,11 +405,12 @@ fuzz:
 FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
 FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
 FUZZ_COV_SRC_opts := cli/opts.c
+FUZZ_COV_SRC_weights := lib/io/npy.c lib/io/npz.c lib/io/weights.c lib/io/netfile_weights.c
 
 $(FUZZ_COV_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
-	    $(JANSSON_CFLAGS) -Icli -c $< -o $@
+	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
 
 $(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
 	$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)

@@ -209,6 +209,34 @@ void cli_signal_child(pid_t pid);
 /* Restore the default dispositions (in a child). */
 void cli_signal_reset(void);
 
+/* ---- a child process over a pipe (child.c) ----------------------------- */
+
+/* How a reaped child ended. */
+typedef struct cli_child_end {
+    int signal; /* the signal that killed it, 0 when it exited */
+    int code;   /* its exit status, -1 when a signal ended it */
+} cli_child_end;
+
+/* Flush stdio, then fork a child with a pipe from it to this process.  In
+ * the child: returns 0, *fd the write end, the child set to die with its
+ * parent (PR_SET_PDEATHSIG).  In the parent: the child's pid, *fd the read
+ * end.  -1 when the pipe or the fork failed (errno set, *failed "pipe" or
+ * "fork", nothing left open). */
+pid_t cli_child_fork(int *fd, const char **failed);
+
+/* Wait for the child (after SIGKILL when kill_first), through EINTR. */
+cli_child_end cli_child_reap(pid_t pid, int kill_first);
+
+/* Write or read all n bytes, through EINTR: 0, or -1 at an error or an
+ * early end of the pipe (the other side died). */
+int cli_write_all(int fd, const void *p, size_t n);
+int cli_read_all(int fd, void *p, size_t n);
+
+/* Everything read from fd until its end or until timeout seconds pass
+ * (0: no limit; *timed_out then 1), *n bytes, in a new buffer (free it).
+ * NULL only when memory runs out. */
+char *cli_read_to_end(int fd, int timeout, size_t *n, int *timed_out);
+
 /* ---- a plugin's check in a child (contain.c) ---------------------------- */
 
 /* What the contained code is doing, as the phase byte it sets. */
@@ -223,11 +251,19 @@ typedef int (*cli_job)(void *ctx, volatile char *phase, FILE *out, char *msg, si
 /* Run job in a forked child (unless no_fork) and return its status, its
  * output in a new buffer *out (*len bytes; free it) and its message.  A
  * child killed by a signal, one that ends without a result or that runs past
- * timeout seconds (0: no limit) is status 2 with msg "plugin crashed in
- * PHASE: SIGSEGV" (or "... timed out ...").  When what the job does cannot
- * be contained (fork, pipe fail) it is status 2 with the reason. */
-int cli_contain(cli_job job, void *ctx, int no_fork, int timeout, char **out, size_t *len,
-                char *msg, size_t size);
+ * timeout seconds (0: no limit) is status 2 with msg "WHERE: plugin crashed
+ * in PHASE: SIGSEGV" (or "... timed out ..."), where is "--layer" or the
+ * network file.  When what the job does cannot be contained (fork, pipe
+ * fail) it is status 2 with the reason. */
+int cli_contain(cli_job job, void *ctx, const char *where, int no_fork, int timeout, char **out,
+                size_t *len, char *msg, size_t size);
+
+/* Whether the network file at path may name a plugin layer, so that its
+ * load and check must be contained: 0 only when it certainly names none (a
+ * regular file of at most max_bytes in which neither "plugin" nor a \u
+ * escape occurs), or when the loader will refuse it before reading a layer
+ * (it cannot be opened, or is larger than max_bytes). */
+int cli_net_may_load_code(const char *path, long long max_bytes);
 
 /* Wrap cl's layer ops so that every call sets *phase (forward, backward,
  * kink, destroy) before calling the plugin's own.  For contain.c's child. */

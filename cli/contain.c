@@ -1,30 +1,31 @@
 /*
  * contain.c -- a plugin's check in a forked child, so that no fault in a
  * user's layer can take the command down with it (as Check's fork mode runs
- * each test).  The child runs the job (factory, check, report rendered to
- * memory) and sends back one record over a pipe:
+ * each test).  The plugin is a --layer LIB.so:FACTORY or a network file's
+ * {"type": "plugin"} layer: that file's whole load and check run contained.
+ * The child runs the job (factory or network load, check, report rendered
+ * to memory) and sends back one record over a pipe (child.c):
  *   status (1 byte), message length (4 bytes) and message, output length
  *   (8 bytes) and output.
  * The parent reads it within the timeout and writes the output itself, so a
  * child that dies leaves nothing half-written.  What the child was doing is
  * a phase byte on a page shared with the parent: the job and the wrapped
- * layer ops (layer.c) set it, so a crash is reported as "--layer: plugin crashed in
- * backward: SIGSEGV".  --no-fork runs the job in this process (for gdb and
- * valgrind), where a fault is the command's.
+ * layer ops (layer.c) set it, so a crash is reported as "--layer: plugin
+ * crashed in backward: SIGSEGV" (a network's plugin layers are not
+ * wrapped: "net.json: plugin crashed in the check: SIGSEGV").  --no-fork
+ * runs the job in this process (for gdb and valgrind), where a fault is the
+ * command's.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, memmem */
 #include "cli.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *phase_name(char phase)
@@ -53,108 +54,42 @@ static const char *signal_name(int sig, char *buf, size_t size)
 }
 
 /* Run the job here, its output into a new buffer. */
-static int run_job(cli_job job, void *ctx, volatile char *phase, char **out, size_t *len,
-                   char *msg, size_t size)
+static int run_job(cli_job job, void *ctx, const char *where, volatile char *phase, char **out,
+                   size_t *len, char *msg, size_t size)
 {
     *out = NULL;
     *len = 0;
     FILE *f = open_memstream(out, len);
     if (f == NULL) {
-        snprintf(msg, size, "--layer: %s", strerror(errno));
+        snprintf(msg, size, "%s: %s", where, strerror(errno));
         return 2;
     }
     int status = job(ctx, phase, f, msg, size);
     if (fclose(f) != 0 && status != 2) {
-        snprintf(msg, size, "--layer: writing the report to memory failed: %s", strerror(errno));
+        snprintf(msg, size, "%s: writing the report to memory failed: %s", where,
+                 strerror(errno));
         status = 2;
     }
     return status;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The child: run the job, send the record, exit. */
-static void child(int fd, cli_job job, void *ctx, volatile char *phase)
+static void child(int fd, cli_job job, void *ctx, const char *where, volatile char *phase)
 {
     cli_signal_reset();
-    /* a child whose parent is gone (killed by SIGKILL) must not loop on */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     char msg[GC_ERROR_MAX + 128] = "";
     char *out = NULL;
     size_t len = 0;
-    unsigned char status = (unsigned char)run_job(job, ctx, phase, &out, &len, msg, sizeof msg);
+    unsigned char status =
+        (unsigned char)run_job(job, ctx, where, phase, &out, &len, msg, sizeof msg);
     uint32_t mlen = (uint32_t)strlen(msg);
     uint64_t olen = len;
-    int bad = write_all(fd, &status, 1) || write_all(fd, &mlen, sizeof mlen) ||
-              write_all(fd, msg, mlen) || write_all(fd, &olen, sizeof olen) ||
-              write_all(fd, out, len);
+    int bad = cli_write_all(fd, &status, 1) || cli_write_all(fd, &mlen, sizeof mlen) ||
+              cli_write_all(fd, msg, mlen) || cli_write_all(fd, &olen, sizeof olen) ||
+              cli_write_all(fd, out, len);
     free(out);
     close(fd);
     exit(bad ? 3 : 0);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Everything the child sends, until it closes the pipe or the deadline
- * passes (*timed_out).  NULL only when memory runs out. */
-static char *read_record(int fd, int timeout, size_t *n, int *timed_out)
-{
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
-    double end = now() + timeout;
-    *n = 0;
-    *timed_out = 0;
-    while (buf != NULL) {
-        int wait_ms = -1;
-        if (timeout > 0) {
-            double left = end - now();
-            if (left <= 0) {
-                *timed_out = 1;
-                break;
-            }
-            wait_ms = (int)(left * 1000) + 1;
-        }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, wait_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            continue; /* the deadline is checked above */
-        if (*n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + *n, cap - *n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        *n += (size_t)got;
-    }
-    return buf;
 }
 
 /* Decode a complete record into status, msg and *out; -1 when incomplete. */
@@ -183,72 +118,105 @@ static int decode(const char *rec, size_t n, char **out, size_t *len, char *msg,
 }
 
 /* The parent's side: read the record, reap the child, judge. */
-static int parent(pid_t pid, int fd, int timeout, volatile char *phase, char **out,
-                  size_t *len, char *msg, size_t size)
+static int parent(pid_t pid, int fd, const char *where, int timeout, volatile char *phase,
+                  char **out, size_t *len, char *msg, size_t size)
 {
     size_t n = 0;
-    int timed_out = 0, ws = 0;
-    char *rec = read_record(fd, timeout, &n, &timed_out);
+    int timed_out = 0;
+    char *rec = cli_read_to_end(fd, timeout, &n, &timed_out);
     close(fd);
-    if (timed_out || rec == NULL)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        continue;
+    cli_child_end end = cli_child_reap(pid, timed_out || rec == NULL);
     cli_signal_child(0);
     int status = -1;
     char sig[32];
     if (rec == NULL)
-        snprintf(msg, size, "--layer: out of memory reading the plugin's report");
+        snprintf(msg, size, "%s: out of memory reading the plugin's report", where);
     else if (timed_out)
-        snprintf(msg, size, "--layer: plugin timed out in %s after %d s (--plugin-timeout)",
+        snprintf(msg, size, "%s: plugin timed out in %s after %d s (--plugin-timeout)", where,
                  phase_name(*phase), timeout);
-    else if (WIFSIGNALED(ws))
-        snprintf(msg, size, "--layer: plugin crashed in %s: %s", phase_name(*phase),
-                 signal_name(WTERMSIG(ws), sig, sizeof sig));
+    else if (end.signal != 0)
+        snprintf(msg, size, "%s: plugin crashed in %s: %s", where, phase_name(*phase),
+                 signal_name(end.signal, sig, sizeof sig));
     else if ((status = decode(rec, n, out, len, msg, size)) < 0)
-        snprintf(msg, size, "--layer: plugin exited (status %d) in %s before the check ended",
-                 WIFEXITED(ws) ? WEXITSTATUS(ws) : -1, phase_name(*phase));
+        snprintf(msg, size, "%s: plugin exited (status %d) in %s before the check ended", where,
+                 end.code, phase_name(*phase));
     free(rec);
     return status < 0 ? 2 : status;
 }
 
-int cli_contain(cli_job job, void *ctx, int no_fork, int timeout, char **out, size_t *len,
-                char *msg, size_t size)
+int cli_contain(cli_job job, void *ctx, const char *where, int no_fork, int timeout, char **out,
+                size_t *len, char *msg, size_t size)
 {
     *out = NULL;
     *len = 0;
     if (no_fork) {
         char phase = CLI_PHASE_CHECK;
-        return run_job(job, ctx, &phase, out, len, msg, size);
+        return run_job(job, ctx, where, &phase, out, len, msg, size);
     }
     volatile char *phase = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                                 -1, 0);
-    int fds[2];
-    if (phase == MAP_FAILED || pipe(fds) != 0) {
-        snprintf(msg, size, "--layer: cannot contain the plugin: %s (--no-fork runs it here)",
+    if (phase == MAP_FAILED) {
+        snprintf(msg, size, "%s: cannot contain the plugin: %s (--no-fork runs it here)", where,
                  strerror(errno));
-        if (phase != MAP_FAILED)
-            munmap((void *)phase, 1);
         return 2;
     }
     *phase = CLI_PHASE_CHECK;
-    fflush(NULL); /* nothing buffered is written twice */
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        child(fds[1], job, ctx, phase);
-    }
-    close(fds[1]);
+    int fd;
+    const char *failed = "";
+    pid_t pid = cli_child_fork(&fd, &failed);
+    if (pid == 0)
+        child(fd, job, ctx, where, phase);
     int status;
     if (pid < 0) {
-        snprintf(msg, size, "--layer: cannot contain the plugin: fork: %s (--no-fork runs it "
-                 "here)", strerror(errno));
-        close(fds[0]);
+        snprintf(msg, size, "%s: cannot contain the plugin: %s: %s (--no-fork runs it here)",
+                 where, failed, strerror(errno));
         status = 2;
     } else {
         cli_signal_child(pid);
-        status = parent(pid, fds[0], timeout, phase, out, len, msg, size);
+        status = parent(pid, fd, where, timeout, phase, out, len, msg, size);
     }
     munmap((void *)phase, 1);
     return status;
+}
+
+/* Whether a window of text holds "plugin" or the start of a \u escape
+ * (through which JSON can spell any letter of it). */
+static int may_name_plugin(const char *p, size_t n)
+{
+    return memmem(p, n, "plugin", 6) != NULL || memmem(p, n, "\\u", 2) != NULL;
+}
+
+int cli_net_may_load_code(const char *path, long long max_bytes)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f == NULL)
+        return 0; /* the loader says why, before any plugin */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f); /* a pipe is read once: by the loader, contained */
+        return 1;
+    }
+    if (max_bytes >= 0 && st.st_size > max_bytes) {
+        fclose(f); /* refused for its size before a layer is read */
+        return 0;
+    }
+    enum { KEEP = 5 }; /* "plugin" less one: a word split between reads */
+    char buf[(1 << 16) + KEEP];
+    size_t keep = 0;
+    int found = 0;
+    for (;;) {
+        size_t n = fread(buf + keep, 1, sizeof buf - keep, f);
+        if (n == 0)
+            break;
+        size_t have = keep + n;
+        if (may_name_plugin(buf, have)) {
+            found = 1;
+            break;
+        }
+        keep = have < KEEP ? have : KEEP;
+        memmove(buf, buf + have - keep, keep);
+    }
+    found |= ferror(f) != 0; /* unread text may name one */
+    fclose(f);
+    return found;
 }

@@ -117,8 +117,15 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
             goto done;
         if (cli_layer_is_plugin(o))
             cli_layer_watch(&cl, phase);
-    } else if ((net = cli_build_net(o, msg, size)) == NULL) {
-        goto done;
+    } else {
+        /* a network file's plugin layers run their factories as it loads */
+        if (phase != NULL)
+            *phase = CLI_PHASE_FACTORY;
+        net = cli_build_net(o, msg, size);
+        if (phase != NULL)
+            *phase = CLI_PHASE_CHECK;
+        if (net == NULL)
+            goto done;
     }
     if (cli_check_params(net, cl.layer, o, msg, size) != 0)
         goto done;
@@ -167,8 +174,9 @@ static int contained_check(cli_opts *o, FILE *dest, char *msg, size_t size)
 {
     char *bytes = NULL;
     size_t len = 0;
-    int status = cli_contain(check_job, o, o->no_fork, o->plugin_timeout, &bytes, &len, msg,
-                             size);
+    const char *where = o->layer != NULL ? "--layer" : o->net_path;
+    int status = cli_contain(check_job, o, where, o->no_fork, o->plugin_timeout, &bytes, &len,
+                             msg, size);
     if (status != 2 && dest != NULL && len > 0 &&
         (fwrite(bytes, 1, len, dest) != len || fflush(dest) != 0)) {
         write_failed(o, "report", errno, msg, size);
@@ -218,8 +226,10 @@ int main(int argc, char **argv)
         goto fail;
     FILE *dest = o.output != NULL ? out.f : o.quiet ? NULL : stdout;
     /* a plugin is a user's code: contained; the rest is the library's */
-    status = cli_layer_is_plugin(&o) ? contained_check(&o, dest, msg, sizeof msg)
-                                     : check_job(&o, NULL, dest, msg, sizeof msg);
+    int contain = cli_layer_is_plugin(&o) ||
+                  (o.net_path != NULL && cli_net_may_load_code(o.net_path, o.limits.max_bytes));
+    status = contain ? contained_check(&o, dest, msg, sizeof msg)
+                     : check_job(&o, NULL, dest, msg, sizeof msg);
     if (status == 2)
         goto fail;
     if (o.output == NULL && dest != NULL && fflush(dest) != 0) {

@@ -1,5 +1,6 @@
 /*
- * mpi_part.c -- one rank's part of the check, run in a child process.
+ * mpi_part.c -- one rank's part of the check, run in a child process
+ * (forked, piped and reaped by child.c).
  *
  * mpirun stops the whole job, with its own message and exit status, as soon
  * as one rank's process dies.  So the check itself -- where a user's layer
@@ -14,12 +15,9 @@
  */
 #include "mpi.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* The check in this process: 0 with *rep and me's numbers, or 2 with msg. */
@@ -46,40 +44,8 @@ static int check_here(gc_net *net, gc_layer *layer, const cli_opts *o, gc_report
     return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* 0 when all n bytes arrived, -1 at an early end (the child died). */
-static int read_all(int fd, void *p, size_t n)
-{
-    char *b = p;
-    while (n > 0) {
-        ssize_t r = read(fd, b, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        b += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 static void child_main(gc_net *net, gc_layer *layer, const cli_opts *o, int fd)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
     /* MPI's handlers print a backtrace for these; the rank says it once */
     static const int fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
@@ -88,23 +54,23 @@ static void child_main(gc_net *net, gc_layer *layer, const cli_opts *o, int fd)
     memset(&me, 0, sizeof me);
     gc_report *rep = NULL;
     me.status = check_here(net, layer, o, &rep, &me);
-    int bad = write_all(fd, &me, sizeof me) != 0;
+    int bad = cli_write_all(fd, &me, sizeof me) != 0;
     if (!bad && me.status == 0)
-        bad = write_all(fd, rep, sizeof *rep) != 0 ||
-              write_all(fd, rep->tensors, (size_t)rep->ntensors * sizeof *rep->tensors) != 0 ||
-              write_all(fd, rep->rows, rep->nrows * sizeof *rep->rows) != 0;
+        bad = cli_write_all(fd, rep, sizeof *rep) != 0 ||
+              cli_write_all(fd, rep->tensors, (size_t)rep->ntensors * sizeof *rep->tensors) != 0 ||
+              cli_write_all(fd, rep->rows, rep->nrows * sizeof *rep->rows) != 0;
     _exit(bad ? 2 : 0);
 }
 
 /* The child's report from the pipe: 0, or -1 when it ended early. */
 static int receive(int fd, gc_report **rep, rank_status *me)
 {
-    if (read_all(fd, me, sizeof *me) != 0)
+    if (cli_read_all(fd, me, sizeof *me) != 0)
         return -1;
     if (me->status != 0)
         return 0;
     gc_report *r = malloc(sizeof *r);
-    if (r == NULL || read_all(fd, r, sizeof *r) != 0) {
+    if (r == NULL || cli_read_all(fd, r, sizeof *r) != 0) {
         free(r);
         return -1;
     }
@@ -115,8 +81,8 @@ static int receive(int fd, gc_report **rep, rank_status *me)
     r->hygiene = NULL; /* the child's pointers: split checks run none */
     r->mutation = NULL;
     if (r->tensors == NULL || r->rows == NULL ||
-        read_all(fd, r->tensors, nt * sizeof *r->tensors) != 0 ||
-        read_all(fd, r->rows, r->nrows * sizeof *r->rows) != 0) {
+        cli_read_all(fd, r->tensors, nt * sizeof *r->tensors) != 0 ||
+        cli_read_all(fd, r->rows, r->nrows * sizeof *r->rows) != 0) {
         gc_report_free(r);
         return -1;
     }
@@ -127,38 +93,29 @@ static int receive(int fd, gc_report **rep, rank_status *me)
 void cli_mpi_check_part(gc_net *net, gc_layer *layer, const cli_opts *o, gc_report **rep,
                         rank_status *me, volatile long *child)
 {
-    int fds[2];
-    pid_t pid = -1;
-    fflush(NULL); /* nothing buffered is written twice */
-    if (pipe(fds) == 0 && (pid = fork()) < 0) {
-        close(fds[0]);
-        close(fds[1]);
-    }
+    int fd;
+    const char *failed;
+    pid_t pid = cli_child_fork(&fd, &failed);
     if (pid < 0) {
         me->status = check_here(net, layer, o, rep, me);
         return;
     }
-    if (pid == 0) {
-        close(fds[0]);
-        child_main(net, layer, o, fds[1]);
-    }
+    if (pid == 0)
+        child_main(net, layer, o, fd);
     *child = pid;
-    close(fds[1]);
-    int got = receive(fds[0], rep, me);
-    close(fds[0]);
-    int ws = 0;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
+    int got = receive(fd, rep, me);
+    close(fd);
+    cli_child_end end = cli_child_reap(pid, 0);
     *child = 0;
-    if (got == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+    if (got == 0 && end.code == 0)
         return;
     gc_report_free(*rep);
     *rep = NULL;
     me->status = 2;
-    if (WIFSIGNALED(ws))
+    if (end.signal != 0)
         snprintf(me->msg, sizeof me->msg, "the check died: %s (signal %d); no report",
-                 strsignal(WTERMSIG(ws)), WTERMSIG(ws));
+                 strsignal(end.signal), end.signal);
     else if (got != 0)
         snprintf(me->msg, sizeof me->msg, "the check ended before sending its rows (exit %d)",
-                 WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+                 end.code);
 }

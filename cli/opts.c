@@ -281,8 +281,9 @@ static int scope_flags(const cli_opts *o, char *msg, size_t size)
                     o->net_limit_set);
     if (o->elements_set && o->net_path == NULL && o->arch == NULL)
         return fail(msg, size, "--max-elements: applies to --net and --arch only");
-    if (o->plugin_flag_set != NULL && (o->layer == NULL || strchr(o->layer, ':') == NULL))
-        return fail(msg, size, "%s: applies to --layer LIB.so:FACTORY only (a plugin)",
+    if (o->plugin_flag_set != NULL && o->net_path == NULL &&
+        (o->layer == NULL || strchr(o->layer, ':') == NULL))
+        return fail(msg, size, "%s: applies to --layer LIB.so:FACTORY and --net only (plugins)",
                     o->plugin_flag_set);
     return 0;
 }
@@ -730,7 +731,8 @@ void cli_usage(FILE *f)
 "  U[-1, 1) from the seed: every parameter tensor and the input x are\n"
 "  checked (--param selects), always with the reference engine.\n"
 "  A plugin runs in a child process: a crash or a hang in it is exit 2 and\n"
-"  one line naming the call (\"plugin crashed in backward: SIGSEGV\").\n"
+"  one line naming the call (\"plugin crashed in backward: SIGSEGV\"); so\n"
+"  does the load and check of a --net file that names a plugin layer.\n"
 "  --plugin-timeout S  stop a plugin's check after S seconds, 0 = never [%d]\n"
 "  --no-fork           run the plugin in this process (for gdb, valgrind)\n"
 "\n"

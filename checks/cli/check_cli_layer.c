@@ -222,9 +222,10 @@ static const struct {
     {{"--layer", "@EX/examples/libscale.so:scale_plugin", "--in", "2", "--init", "he"},
      "gradcheck: --init: applies to built-in layers only"},
     {{"--layer", "dense", "--in", "2", "--param", "W1"}, "--param: no tensor 'W1' in this layer (it has W b x)"},
-    {{"--arch", "2-1", "--no-fork"}, "gradcheck: --no-fork: applies to --layer LIB.so:FACTORY only"},
+    {{"--arch", "2-1", "--no-fork"},
+     "gradcheck: --no-fork: applies to --layer LIB.so:FACTORY and --net only (plugins)"},
     {{"--layer", "relu", "--in", "2", "--plugin-timeout", "3"},
-     "gradcheck: --plugin-timeout: applies to --layer LIB.so:FACTORY only"},
+     "gradcheck: --plugin-timeout: applies to --layer LIB.so:FACTORY and --net only (plugins)"},
     {{"--layer", "@EX/examples/libscale.so:scale_plugin", "--in", "2", "--plugin-timeout", "-1"},
      "gradcheck: --plugin-timeout: expected an integer from 0 to 86400, got '-1'"},
     /* the temporary output file, made before the layer, is removed again */
@@ -319,17 +320,6 @@ static const struct {
 
 #define NCONTAINED ((int)(sizeof contained / sizeof contained[0]))
 
-/* Sanitizer options for a run that crashes on purpose: AddressSanitizer
- * (make sanitize) leaves SIGSEGV to the process, aborts where it would
- * exit, and writes its own reports to a file in dir, so stderr holds only
- * the command's line.  Without sanitizers the variable is unused. */
-static void crash_env(const char *dir)
-{
-    char opts[400];
-    snprintf(opts, sizeof opts, "handle_segv=0:abort_on_error=1:log_path=%s/asan", dir);
-    setenv("ASAN_OPTIONS", opts, 1);
-}
-
 START_TEST(test_layer_faults_contained)
 {
     char dir[256], sp[600], path[300];
@@ -348,24 +338,11 @@ START_TEST(test_layer_faults_contained)
     args[n++] = "-o";
     args[n++] = path;
     args[n] = NULL;
-    char *saved = getenv("ASAN_OPTIONS") != NULL ? strdup(getenv("ASAN_OPTIONS")) : NULL;
-    crash_env(dir);
-    run_gc(dir, args, &r);
-    if (saved != NULL)
-        setenv("ASAN_OPTIONS", saved, 1);
-    else
-        unsetenv("ASAN_OPTIONS");
-    free(saved);
+    run_gc_crashing(dir, args, &r);
     char want[512]; /* "%d": the parameter limit, one past it */
     snprintf(want, sizeof want, contained[_i].want, GC_LAYER_MAX_PARAMS + 1, GC_LAYER_MAX_PARAMS);
     assert_rejected(&r, args, want, _i);
-    char *file = slurp(path, NULL);
-    ck_assert_msg(strcmp(file, "old report\n") == 0, "row %d: --output file changed: %s", _i,
-                  file);
-    free(file);
-    /* no temporary file left (an AddressSanitizer log would be apart) */
-    ck_assert_msg(tmpdir_count_named(dir, ".tmp-") == 0, "row %d: a temporary file is left",
-                  _i);
+    assert_output_kept(dir, path, "old report\n", _i);
     result_free(&r);
     tmpdir_remove(dir);
 }
@@ -388,14 +365,7 @@ START_TEST(test_layer_no_fork)
                   "--no-fork changed the report:\n%s\n---\n%s", a.out, b.out);
     spec(bad, sizeof bad, "checks/plugins/libbroken.so", "broken_segv_backward_plugin");
     const char *crash[] = {"--layer", bad, "--in", "3", "--no-fork", NULL};
-    char *saved = getenv("ASAN_OPTIONS") != NULL ? strdup(getenv("ASAN_OPTIONS")) : NULL;
-    crash_env(dir);
-    run_gc(dir, crash, &c);
-    if (saved != NULL)
-        setenv("ASAN_OPTIONS", saved, 1);
-    else
-        unsetenv("ASAN_OPTIONS");
-    free(saved);
+    run_gc_crashing(dir, crash, &c);
     ck_assert_msg(c.status == 128 + 11, "--no-fork crash: exit %d, want 139; stderr: %s",
                   c.status, c.err);
     result_free(&a);

@@ -3,7 +3,8 @@
  * `--layer LIB.so:FACTORY --set T=2,NH=2` (examples/attention_plugin.c, a
  * gc_layer_factory with a workspace), its planted bug refuted, every misuse
  * of --set one line and exit 2, and {"type": "plugin"} layers inside a
- * network file, their library found beside the file.
+ * network file, their library found beside the file, their crashes
+ * contained as a --layer plugin's.
  *
  * The attention plugin computes in float unless --set f64=1; its float
  * runs are checked with --precision float32 and nothing else.  That the
@@ -111,17 +112,27 @@ START_TEST(test_plugin_set_misuse)
 }
 END_TEST
 
+/* A fresh directory in dir with a link name in it to the shared object
+ * so, and the path of a network file beside it in net. */
+static void net_dir(char *dir, size_t dsize, const char *so, const char *name, char *net,
+                    size_t nsize)
+{
+    char link[300];
+    tmpdir_make(dir, dsize);
+    snprintf(link, sizeof link, "%s/%s", dir, name);
+    ck_assert_int_eq(symlink(so, link), 0);
+    snprintf(net, nsize, "%s/net.json", dir);
+}
+
 /* A network file with a plugin layer between dense layers: "lib" names a
  * file beside the network file (a link in the test's directory, while the
  * command runs from elsewhere), hyper-parameters are the other keys. */
 START_TEST(test_plugin_in_net_file)
 {
-    char dir[256], so[512], link[300], net[300];
+    char dir[256], so[512], net[300];
     result r;
-    tmpdir_make(dir, sizeof dir);
-    snprintf(link, sizeof link, "%s/libattn.so", dir);
-    ck_assert_int_eq(symlink(example_so(so, sizeof so, "libattention_plugin.so"), link), 0);
-    snprintf(net, sizeof net, "%s/net.json", dir);
+    net_dir(dir, sizeof dir, example_so(so, sizeof so, "libattention_plugin.so"), "libattn.so",
+            net, sizeof net);
     spit(net, "{\"layers\": [{\"type\": \"dense\", \"in\": 2, \"out\": 12},\n"
               "  {\"type\": \"plugin\", \"lib\": \"libattn.so\", \"factory\": \"attention_plugin\",\n"
               "   \"out\": 4, \"T\": 2, \"NH\": 2, \"f64\": 1},\n"
@@ -151,6 +162,68 @@ START_TEST(test_plugin_in_net_file)
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "layers[0]: ") != NULL && one_error_line(r.err), "%s", r.err);
     result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* A network file whose plugin layer crashes: its load and check run
+ * contained, as a --layer plugin's, so the fault is one line naming the
+ * file and the call, exit 2, the -o file as it was and no temporary file
+ * left.  The last row spells "plugin" (type and factory) with JSON's \u
+ * escapes only, which the command's decision to contain must not miss. */
+static const struct {
+    const char *type, *factory, *want;
+} net_faults[] = {
+    {"plugin", "broken_segv_backward_plugin", "/net.json: plugin crashed in the check: SIGSEGV"},
+    {"plugin", "broken_abort_forward_plugin", "/net.json: plugin crashed in the check: SIGABRT"},
+    {"plugin", "broken_segv_factory_plugin", "/net.json: plugin crashed in the factory: SIGSEGV"},
+    {"plu\\u0067in", "broken_segv_backward_pl\\u0075gin",
+     "/net.json: plugin crashed in the check: SIGSEGV"},
+};
+
+START_TEST(test_plugin_in_net_file_contained)
+{
+    char dir[256], so[512], net[300], path[300], text[600];
+    result r;
+    net_dir(dir, sizeof dir, beside_bin(so, sizeof so, "checks/plugins/libbroken.so"), "libb.so",
+            net, sizeof net);
+    snprintf(text, sizeof text,
+             "{\"layers\": [{\"type\": \"dense\", \"in\": 3, \"out\": 3},\n"
+             "  {\"type\": \"%s\", \"lib\": \"libb.so\", \"factory\": \"%s\"}],\n"
+             " \"loss\": \"mse\", \"x\": [[0.5, -0.3, 0.2]], \"y\": [[1, 0, 0.5]]}\n",
+             net_faults[_i].type, net_faults[_i].factory);
+    spit(net, text);
+    snprintf(path, sizeof path, "%s/r.txt", dir);
+    spit(path, "old report\n");
+    const char *args[] = {"--net", net, "-o", path, NULL};
+    run_gc_crashing(dir, args, &r);
+    assert_rejected(&r, args, net_faults[_i].want, _i);
+    assert_output_kept(dir, path, "old report\n", _i);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* --no-fork applies to a network file with a plugin layer: the same
+ * report, byte for byte, as the contained run. */
+START_TEST(test_plugin_in_net_file_no_fork)
+{
+    char dir[256], so[512], net[300];
+    result a, b;
+    net_dir(dir, sizeof dir, example_so(so, sizeof so, "libattention_plugin.so"), "libattn.so",
+            net, sizeof net);
+    spit(net, "{\"layers\": [{\"type\": \"plugin\", \"lib\": \"libattn.so\", \"factory\": "
+              "\"attention_plugin\", \"out\": 4, \"T\": 2, \"NH\": 2, \"f64\": 1}],\n"
+              " \"loss\": \"mse\", \"x\": [[0.5, -0.3, 0.1, 0.9, 0.2, -0.7, 0.4, 0.3, -0.1, "
+              "0.6, 0.8, -0.5]], \"y\": [[1, 0, 0.5, -0.5]]}\n");
+    const char *forked[] = {"--net", net, "--format", "json", NULL};
+    const char *here[] = {"--net", net, "--format", "json", "--no-fork", NULL};
+    run_ok(dir, forked, 0, &a);
+    run_ok(dir, here, 0, &b);
+    ck_assert_msg(a.out_len > 0 && a.out_len == b.out_len && memcmp(a.out, b.out, a.out_len) == 0,
+                  "--no-fork changed the report:\n%s\n---\n%s", a.out, b.out);
+    result_free(&a);
+    result_free(&b);
     tmpdir_remove(dir);
 }
 END_TEST
@@ -234,6 +307,9 @@ Suite *make_cli_plugin_suite(void)
     tcase_add_loop_test(tc, test_plugin_set_misuse, 0,
                         (int)(sizeof set_misuses / sizeof set_misuses[0]));
     tcase_add_test(tc, test_plugin_in_net_file);
+    tcase_add_loop_test(tc, test_plugin_in_net_file_contained, 0,
+                        (int)(sizeof net_faults / sizeof net_faults[0]));
+    tcase_add_test(tc, test_plugin_in_net_file_no_fork);
     tcase_add_test(tc, test_plugin_float32_never_refuted);
 #ifdef GC_CK_FLOAT32
     tcase_add_test(tc, test_plugin_float32_verdicts);

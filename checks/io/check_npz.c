@@ -16,7 +16,9 @@
  *   scalar, and the malformed ones numpy never writes;
  * - damaged archives: every truncation of a deflated one is refused, and
  *   after any one flipped byte it is either refused or reads back the same
- *   arrays, perhaps renamed (the CRC-32 catches a flip in the data).
+ *   arrays, perhaps renamed (the CRC-32 catches a flip in the data);
+ * - a control byte (newline, NUL, DEL) in a header string or a member's
+ *   name is refused with a one-line reason (found by fuzz/weights.c).
  */
 #include <check.h>
 #include <stdint.h>
@@ -202,6 +204,28 @@ START_TEST(test_npy_headers)
 }
 END_TEST
 
+/* A control byte inside a header string: a newline in a key would make
+ * the message naming it two lines; a NUL would end the key early ('descr'
+ * followed by NUL and more read as 'descr').  Both are refused as no dict. */
+START_TEST(test_npy_header_control_bytes)
+{
+    unsigned char buf[512];
+    char why[GC_NPY_WHY];
+    gc_npy a;
+    size_t n = image(buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), "
+                             "'a\nb': 1}", 16);
+    ck_assert_msg(gc_npy_parse(buf, n, &a, why) != 0, "a key with a newline parsed");
+    ck_assert_str_eq(why, "header is no dict of 'descr', 'fortran_order' and 'shape'");
+    n = image(buf, 1, "{'descr#x': '<f8', 'descr': '<f8', 'fortran_order': False, "
+                      "'shape': (2,), }", 16);
+    unsigned char *hash = memchr(buf, '#', n);
+    ck_assert_ptr_nonnull(hash);
+    *hash = '\0';
+    ck_assert_msg(gc_npy_parse(buf, n, &a, why) != 0, "a key with a NUL read as 'descr'");
+    ck_assert_str_eq(why, "header is no dict of 'descr', 'fortran_order' and 'shape'");
+}
+END_TEST
+
 /* Write n bytes to a new temporary file; its path in path (free nothing). */
 static void spill(char path[64], const unsigned char *b, size_t n)
 {
@@ -227,6 +251,38 @@ static int same_arrays(const gc_npz *a, const gc_npz *b)
     }
     return 1;
 }
+
+/* A member whose name (in the central directory, the one the reader
+ * takes) holds a control byte: refused, the name shown with '?' in a
+ * one-line reason.  A NUL would otherwise cut the name short ("W" for
+ * "W<NUL>.npy"), a newline split the message naming it. */
+START_TEST(test_npz_member_name_control_bytes)
+{
+    char src[1024], path[64], why[GC_NPY_WHY];
+    snprintf(src, sizeof src, "%s/npz/f64.npz", tu_fixtures());
+    gc_npz *good = gc_npz_read(src, SIZE_MAX, why);
+    ck_assert_msg(good != NULL, "%s", why);
+    static const unsigned char bytes[] = {'\n', '\0', 0x7f};
+    for (size_t k = 0; k < sizeof bytes; k++) {
+        unsigned char *img = malloc(good->len);
+        ck_assert_ptr_nonnull(img);
+        memcpy(img, good->file, good->len);
+        unsigned char *cd = NULL;
+        for (size_t at = 0; at + 52 <= good->len && cd == NULL; at++)
+            if (memcmp(img + at, "PK\1\2", 4) == 0 && memcmp(img + at + 46, "W1.npy", 6) == 0)
+                cd = img + at;
+        ck_assert_msg(cd != NULL, "no central directory entry for W1.npy in %s", src);
+        cd[46 + 1] = bytes[k]; /* "W1.npy" becomes "W?.npy" */
+        spill(path, img, good->len);
+        gc_npz *z = gc_npz_read(path, SIZE_MAX, why);
+        unlink(path);
+        ck_assert_msg(z == NULL, "a member named W\\x%02x.npy read", bytes[k]);
+        ck_assert_str_eq(why, "member 'W?.npy' is no NAME.npy");
+        free(img);
+    }
+    gc_npz_free(good);
+}
+END_TEST
 
 START_TEST(test_npz_damaged)
 {
@@ -275,6 +331,8 @@ Suite *make_npz_suite(void)
     tcase_add_test(tc, test_npz_bad_files);
     tcase_add_test(tc, test_npy_headers);
     tcase_add_test(tc, test_npz_damaged);
+    tcase_add_test(tc, test_npy_header_control_bytes);
+    tcase_add_test(tc, test_npz_member_name_control_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -108,6 +108,20 @@ void run_gc(const char *dir, const char *const *args, result *r)
     run_prog(dir, gc_bin(), argv, r);
 }
 
+void run_gc_crashing(const char *dir, const char *const *args, result *r)
+{
+    char opts[400];
+    char *saved = getenv("ASAN_OPTIONS") != NULL ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    snprintf(opts, sizeof opts, "handle_segv=0:abort_on_error=1:log_path=%s/asan", dir);
+    setenv("ASAN_OPTIONS", opts, 1);
+    run_gc(dir, args, r);
+    if (saved != NULL)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
+}
+
 void result_free(result *r)
 {
     free(r->out);
@@ -218,6 +232,16 @@ void assert_rejected(const result *r, const char *const *args, const char *want,
                   row, r->err);
     ck_assert_msg(strstr(r->err, want) != NULL, "row %d: stderr [%s] lacks [%s]", row, r->err,
                   want);
+}
+
+void assert_output_kept(const char *dir, const char *path, const char *old, int row)
+{
+    char *file = slurp(path, NULL);
+    ck_assert_msg(strcmp(file, old) == 0, "row %d: %s changed: %s", row, path, file);
+    free(file);
+    /* (an AddressSanitizer log in dir is no temporary file) */
+    ck_assert_msg(tmpdir_count_named(dir, ".tmp-") == 0, "row %d: a temporary file is left in %s",
+                  row, dir);
 }
 
 /* Run gradcheck with args and assert the exit status and an empty stderr. */

@@ -42,6 +42,13 @@ const char *beside_bin(char *buf, size_t size, const char *rel);
 /* gradcheck with args (NULL-terminated, without argv[0]). */
 void run_gc(const char *dir, const char *const *args, result *r);
 
+/* As run_gc, for a run whose plugin crashes on purpose: AddressSanitizer
+ * (make sanitize) is told to leave SIGSEGV to the process, to abort where
+ * it would exit, and to log to a file in dir, so that stderr holds only the
+ * command's own line; ASAN_OPTIONS is restored after.  Without sanitizers
+ * the variable is unused. */
+void run_gc_crashing(const char *dir, const char *const *args, result *r);
+
 /* Free r's captured output. */
 void result_free(result *r);
 
@@ -75,6 +82,10 @@ void json_eq(const char *dir, const char *path, const char *expr, const char *wa
  * stdout, exactly one "gradcheck: ..." line on stderr and it contains want.
  * args are the ones run (for the messages), row the table row. */
 void assert_rejected(const result *r, const char *const *args, const char *want, int row);
+
+/* After a refused run: the file at path still holds old, and dir no
+ * temporary file of the atomic write (".tmp-"). */
+void assert_output_kept(const char *dir, const char *path, const char *old, int row);
 
 /* Run gradcheck with args and assert the exit status and an empty stderr. */
 void run_ok(const char *dir, const char *const *args, int want_status, result *r);

@@ -32,7 +32,9 @@ static const char *expect(const char *p, const char *end, const char *text)
     return (size_t)(end - p) >= n && memcmp(p, text, n) == 0 ? p + n : NULL;
 }
 
-/* A quoted string ('...' or "...") into out (n bytes); NULL when none. */
+/* A quoted string ('...' or "...") into out (n bytes); NULL when none.  A
+ * control byte (a NUL, a newline) inside is no string numpy writes, and
+ * would cut a comparison short or split a message. */
 static const char *quoted(const char *p, const char *end, char *out, size_t n)
 {
     p = skip(p, end);
@@ -41,6 +43,8 @@ static const char *quoted(const char *p, const char *end, char *out, size_t n)
     char q = *p++;
     size_t k = 0;
     while (p < end && *p != q) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return NULL;
         if (k + 1 < n)
             out[k++] = *p;
         p++;

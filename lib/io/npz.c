@@ -109,6 +109,28 @@ static void zip64_sizes(const unsigned char *x, size_t n, uint64_t *usize, uint6
     }
 }
 
+/* Whether name[0 .. n) holds a control byte (a NUL, a newline): no
+ * tensor has such a name, and every message that names a member must stay
+ * one line. */
+static int has_control(const char *name, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* name[0 .. n) for a message, into out (41 bytes): at most 40 bytes, a
+ * control byte shown as '?'. */
+static const char *show(const char *name, size_t n, char out[41])
+{
+    size_t k = n < 40 ? n : 40;
+    for (size_t i = 0; i < k; i++)
+        out[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+    out[k] = '\0';
+    return out;
+}
+
 /* Inflate the raw deflate stream src[0 .. n) into a new buffer of exactly
  * usize bytes; NULL when it does not give exactly that. */
 static unsigned char *inflate_all(const unsigned char *src, size_t n, size_t usize)
@@ -156,9 +178,12 @@ static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, size_t 
     zip64_sizes(c + 46 + nlen, xlen, &usize, &csize, &off);
     *cd = c + 46 + nlen + xlen + clen;
     const char *name = (const char *)c + 46;
-    if (nlen < 5 || nlen - 4 >= sizeof m->name || memcmp(name + nlen - 4, ".npy", 4) != 0)
-        return snprintf(why, GC_NPY_WHY, "member '%.*s' is no NAME.npy", (int)(nlen < 40 ? nlen : 40),
-                        name), -1;
+    if (nlen < 5 || nlen - 4 >= sizeof m->name || memcmp(name + nlen - 4, ".npy", 4) != 0 ||
+        has_control(name, nlen)) {
+        char shown[41];
+        return snprintf(why, GC_NPY_WHY, "member '%s' is no NAME.npy", show(name, nlen, shown)),
+               -1;
+    }
     memcpy(m->name, name, nlen - 4);
     m->name[nlen - 4] = '\0';
     if (off > z->len || z->len - off < 30 || rd32(z->file + off) != 0x04034b50u)
