@@ -7,10 +7,8 @@
  * contained as a --layer plugin's.
  *
  * The attention plugin computes in float unless --set f64=1; its float
- * runs are checked with --precision float32 and nothing else.  That the
- * correct one passes (exit 0) at seed 1 is registered with GC_CK_FLOAT32
- * only (make EXTRA_CFLAGS=-DGC_CK_FLOAT32 test): its float roundoff bound
- * leaves elements undecided there (docs/measurements.md).
+ * runs are checked with --precision float32 and nothing else: the correct
+ * one passes (exit 0), the planted bug is refuted.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -263,12 +261,9 @@ START_TEST(test_plugin_float32_never_refuted)
 }
 END_TEST
 
-#ifdef GC_CK_FLOAT32
 /* The float plugin (it declares GC_CAP_FLOAT32) with no flags, and with
  * --precision float32 and nothing else: correct passes (exit 0), the
- * planted 1e-3 bug is refuted.  Registered with GC_CK_FLOAT32 only: at
- * seed 1 three elements stay undecided (exit 3), their bound just above
- * the band (docs/measurements.md). */
+ * planted 1e-3 bug is refuted. */
 START_TEST(test_plugin_float32_verdicts)
 {
     char dir[256], sp[600];
@@ -295,7 +290,6 @@ START_TEST(test_plugin_float32_verdicts)
     tmpdir_remove(dir);
 }
 END_TEST
-#endif
 
 Suite *make_cli_plugin_suite(void)
 {
@@ -311,9 +305,7 @@ Suite *make_cli_plugin_suite(void)
                         (int)(sizeof net_faults / sizeof net_faults[0]));
     tcase_add_test(tc, test_plugin_in_net_file_no_fork);
     tcase_add_test(tc, test_plugin_float32_never_refuted);
-#ifdef GC_CK_FLOAT32
     tcase_add_test(tc, test_plugin_float32_verdicts);
-#endif
     suite_add_tcase(s, tc);
     return s;
 }

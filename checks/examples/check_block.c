@@ -124,23 +124,65 @@ static void tally(const char *layer, const char *what, int k, const gc_report *r
             r->nfail, r->nundecided, r->nkink, nesc, at_eps, esc);
 }
 
-/* Case k of a layer's correct factory again, for the tally. */
-static void tally_correct(const layer_case *c, int k)
+/* Case k of factory `ok` checked (NULL on failure). */
+static gc_report *correct_report(gc_ck_func_factory ok, int k)
 {
-    if (getenv("GC_VERBOSE") == NULL)
-        return;
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, gc_ck_base_seed(), (uint64_t)k);
     gc_func f;
     gc_func_init(&f, NULL, NULL, NULL);
     gc_report *r = NULL;
-    if (c->ok(&f, &rng) == GC_OK) {
+    if (ok(&f, &rng) == GC_OK) {
         gc_check_opts o = gc_ck_case_opts(NULL, &rng);
-        if (gc_check_func(&f, &o, &r, NULL) == GC_OK)
-            tally(c->name, "ok", k, r);
+        if (gc_check_func(&f, &o, &r, NULL) != GC_OK)
+            r = NULL;
+    }
+    gc_func_destroy(&f);
+    return r;
+}
+
+/* The float code's numeric against the double twin's analytic value at the
+ * same case (the same shape and draws, the float tensors rounded): the
+ * largest |n - a64| / B over the rows decided at ε and over the escalated
+ * ones -- how close the numeric's own error came to its bound. */
+static void tally_true(const char *layer, int k, const gc_report *r, const gc_report *r64)
+{
+    if (r64 == NULL || r64->nrows != r->nrows)
+        return;
+    double at_eps = 0.0, esc = 0.0;
+    for (size_t q = 0; q < r->nrows; q++) {
+        const gc_row *w = &r->rows[q];
+        if (w->verdict == GC_KINK || !(w->num_err > 0.0))
+            continue;
+        /* the twin's point and constants are the float code's rounded: its
+         * derivative may differ by a few u of the tensor's scale */
+        double twin = 64.0 * 0x1p-24 * r->tensors[w->tensor].grad_scale;
+        double ratio = fmax(0.0, fabs(w->numeric - r64->rows[q].analytic) - twin) / w->num_err;
+        if (w->escalated)
+            esc = ratio > esc ? ratio : esc;
+        else
+            at_eps = ratio > at_eps ? ratio : at_eps;
+    }
+    fprintf(stderr, "block-true %s seed %llu case %d: true-eps %.3g true-esc %.3g\n", layer,
+            (unsigned long long)gc_ck_base_seed(), k, at_eps, esc);
+}
+
+/* Case k of a layer's correct factory again, for the tally (float32: and
+ * its double twin's, for the true error). */
+static void tally_correct(const layer_case *table, int l, int k)
+{
+    if (getenv("GC_VERBOSE") == NULL)
+        return;
+    gc_report *r = correct_report(table[l].ok, k);
+    if (r != NULL) {
+        tally(table[l].name, "ok", k, r);
+        if (table == layer_cases) {
+            gc_report *r64 = correct_report(layer_cases_f64[l].ok, k);
+            tally_true(table[l].name, k, r, r64);
+            gc_report_free(r64);
+        }
     }
     gc_report_free(r);
-    gc_func_destroy(&f);
 }
 
 /* ---- correct layers pass --------------------------------------------------- */
@@ -152,7 +194,7 @@ static void check_correct(const layer_case *table, int i)
     int n = block_cases();
     char msg[1536];
     int ok = gc_ck_func_case(table[i / n].ok, NULL, i % n, msg, sizeof msg, stderr);
-    tally_correct(&table[i / n], i % n);
+    tally_correct(table, i / n, i % n);
     ck_assert_msg(ok, "%s: %s", table[i / n].name, msg);
 }
 

@@ -28,6 +28,8 @@ double gc_fd_floor(const gc_check_opts *o, double grad_scale)
 double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
 {
     double far = fmax(fabs(l1), fabs(l2)) - fabs(c->L0);
+    if (c->delta > 0.0)
+        return c->delta + GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (far > 0.0 ? far : 0.0);
     return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
 }
 

@@ -17,7 +17,9 @@
  * u.  A loss whose terms cancel (the layer check's Σ R.*Y) or that divides
  * by a saturated probability (bce at p = 1 - 1e-16) has S far above |L|.
  * KAPPA covers the dot products' accumulation beyond one rounding per value
- * (docs/measurements.md: how often |a - n| exceeds the bound).
+ * (docs/measurements.md: how often |a - n| exceeds the bound).  float32: an
+ * element this δ leaves undecided takes the noise measured along it
+ * instead (gc_fd_ctx.delta, engine/noise.h).
  */
 #define GC_ROUNDOFF_KAPPA 4.0
 
@@ -27,6 +29,8 @@ typedef struct gc_fd_ctx {
     const gc_check_opts *o; /* resolved options */
     double L0;              /* the unperturbed loss */
     double scale;           /* S: the loss's rounding sensitivity at θ (above) */
+    double delta;           /* float32: δ measured along this element (engine/noise.h)
+                             * in place of κ u S; 0: none */
 } gc_fd_ctx;
 
 /* Everything the verdict needs about one element, from losses alone. */
@@ -64,7 +68,7 @@ double gc_fd_floor(const gc_check_opts *o, double grad_scale);
 double gc_fd_moved(const gc_check_opts *o, double x0, double h);
 
 /* δ for losses l1, l2 (the larger beyond |L0| widens S): the rounding of
- * one loss near θ. */
+ * one loss near θ; c->delta (when > 0) in place of κ u S. */
 double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2);
 
 /* The numerical derivative of element i of t by c->o->method and its bound,

@@ -32,7 +32,7 @@ static void parallel_row(void *ctx, int tid, size_t k)
     parallel_job *j = ctx;
     gc_run *run = j->run;
     const gc_check_opts *o = &run->o;
-    const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale};
+    const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale, 0.0};
     gc_row *row = &run->r->rows[k];
     gc_fd_point p;
     /* located here, not before: the first write to each page of the rows is
@@ -104,7 +104,7 @@ static gc_eval **new_evaluators(const gc_net *net, int n)
  * element's layer on, then the cache made clean for the next. */
 static void recheck_rows(gc_run *run, const unsigned char *recheck)
 {
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale};
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
     for (size_t k = 0; k < run->r->nrows; k++) {
         if (!recheck[k])
             continue;

@@ -6,6 +6,7 @@
  */
 #include "engine/row.h"
 #include "engine/escalate.h"
+#include "engine/noise.h"
 #include "engine/verdict.h"
 
 #include <math.h>
@@ -75,6 +76,27 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     return GC_UNDECIDED;
 }
 
+/* The verdict at ε alone: the element's numbers, forward's slopes when its
+ * plain comparison did not pass, and float32's refutation deferred. */
+static gc_verdict at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
+                         gc_fd_point *p, gc_reason *why)
+{
+    gc_fd_element(c, t, i, p);
+    gc_verdict v = gc_judge(a, p, c->o, why);
+    if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p->finite) {
+        gc_fd_slopes(c, t, i, p);
+        v = gc_judge(a, p, c->o, why);
+    }
+    /* float32's step (u^(1/3) |θ|) is large enough that the truncation
+     * estimate ε|s+ - s-| can miss a fast-changing curvature: a refutation
+     * at ε is only a reason to measure again */
+    if (v == GC_FAIL && c->o->precision == GC_PRECISION_FLOAT32 && isfinite(a)) {
+        v = GC_UNDECIDED;
+        *why = GC_REASON_NOISE;
+    }
+    return v;
+}
+
 void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out,
                    int at_eps_only)
 {
@@ -83,18 +105,13 @@ void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_p
     size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
     gc_fd_point p;
     gc_reason why;
-    gc_fd_element(c, t, i, &p);
-    gc_verdict v = gc_judge(a, &p, c->o, &why);
-    if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p.finite) {
-        gc_fd_slopes(c, t, i, &p);
-        v = gc_judge(a, &p, c->o, &why);
-    }
-    /* float32's step (u^(1/3) |θ|) is large enough that the truncation
-     * estimate ε|s+ - s-| can miss a fast-changing curvature: a refutation
-     * at ε is only a reason to measure again */
-    if (v == GC_FAIL && c->o->precision == GC_PRECISION_FLOAT32 && isfinite(a)) {
-        v = GC_UNDECIDED;
-        why = GC_REASON_NOISE;
+    gc_verdict v = at_eps(c, t, i, a, &p, &why);
+    gc_fd_ctx measured;
+    /* float32 left undecided: judged again with the noise measured along
+     * this element in place of the modelled one (engine/noise.h) */
+    if (v == GC_UNDECIDED && !at_eps_only && gc_noise_measure(c, t, i, p.numeric, &measured)) {
+        c = &measured;
+        v = at_eps(c, t, i, a, &p, &why);
     }
     if (v == GC_UNDECIDED && !at_eps_only) {
         if (why == GC_REASON_KINK_AT_THETA)

@@ -112,7 +112,7 @@ static int rows_in_layer_order(gc_run *run)
     }
     for (size_t k = 0; k < r->nrows; k++)
         gc_plan_locate(&r->rows[k], k, r, run->tg, run->elem);
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale};
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
     size_t done = 0;
     for (int q = 0; q < run->n; q++) {
         const gc_tensor_report *tr = &r->tensors[order[q]];

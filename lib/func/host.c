@@ -116,8 +116,14 @@ static int run_chain(host *h, const host_tensor *t, int nt, const gc_check_opts 
         tg[i].net_index = 0;
     }
     gc_mat *act[2] = {h->X, h->Y};
+    /* float32: the rounding sensitivity is |L| + Σ |R Y| (one rounding of
+     * every float output), as the layer check's, not |L| alone, which a sum
+     * whose terms cancel leaves far below float's noise */
+    gc_mat dY = {h->Y->rows, h->Y->cols, (double *)h->R};
+    gc_mat *dact[2] = {NULL, &dY};
     const gc_chain ch = {.nlayers = 1, .layers = &h->layer, .act = act,
-                         .loss_from = host_loss_from, .prepare = host_prepare, .ctx = h};
+                         .loss_from = host_loss_from, .prepare = host_prepare, .ctx = h,
+                         .dact = o->precision == GC_PRECISION_FLOAT32 ? dact : NULL};
     /* every target is the user's: a tensor named "x" is selected as any other */
     const char *who = strcmp(h->layer->ops->type, "scalar") == 0 ? "gc_check_scalar"
                                                                 : "gc_check_func";

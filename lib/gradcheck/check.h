@@ -120,9 +120,17 @@ typedef enum gc_precision {
  *   |L‴|)^(1/3) ≈ u^(1/3) = 3.9e-3 for S and L‴ of order one; 2^-8 is that,
  *   and exact in float.  The perturbed value is the float nearest θ ± h and
  *   the difference divides by the two floats' distance, never by 2h.
+ * The roundoff of one loss, δ: first the model κ u S (S = |L| + Σ |R Y|
+ *   for the layer and function checks, one rounding of every output); an
+ *   element that leaves undecided is judged again with the noise of L
+ *   measured along it, δ = 8σ, σ from Moré and Wild's ECnoise over 9 floats
+ *   near θ (lib/engine/noise.h): float code rounds as its intermediates'
+ *   sizes dictate (a layernorm's x - mean, amplified by rstd), which no
+ *   model from the outputs captures.  The difference of two losses then
+ *   has standard deviation √2 σ, and 2δ is 11 of them.
  * rtol 3e-4: a third of the smallest bug to refute (1e-3 relative): such a
  *   bug is refuted where its 1e-3 |a| exceeds 3e-4 |a| plus the bound, the
- *   roundoff κ u S / h ≈ 6e-5 S at the default step (less after escalation).
+ *   roundoff 2δ / 2h = 2^8 δ at the default step (less after escalation).
  * atol 1e-6 (16 u); and the band's absolute floor per tensor:
  *   GC_FLOAT32_FLOOR_C u max|a| = 6.1e-5 max|a| over the tensor's rows: a
  *   float backward computes each element as a sum of m float products,
