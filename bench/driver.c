@@ -143,8 +143,9 @@ int main(int argc, char **argv)
         fclose(f);
     }
     if (!quiet) {
-        /* Median rel_err over every checked element (r->order is worst first). */
-        double med = r->nrows > 0 ? r->rows[r->order[r->nrows / 2]].rel_err : 0.0;
+        /* Median rel_err over every checked element (the order is worst first). */
+        const size_t *order = gc_report_order(r);
+        double med = r->nrows > 0 && order != NULL ? r->rows[order[r->nrows / 2]].rel_err : 0.0;
         int screened = 0;
         for (int t = 0; t < r->ntensors; t++)
             screened += r->tensors[t].screened;

@@ -251,7 +251,9 @@ static int worked_element(FILE *f, gc_net *net, const gc_report *r, char *msg, s
 {
     if (r->nrows == 0)
         return 0;
-    const gc_row *w = &r->rows[r->order[0]];
+    size_t worst = 0;
+    gc_report_worst(r, &worst, 1);
+    const gc_row *w = &r->rows[worst];
     gc_element e;
     snprintf(e.tensor, sizeof e.tensor, "%s", r->tensors[w->tensor].name);
     e.row = w->row;

@@ -410,7 +410,7 @@ START_TEST(test_layer_check_catches_wrong_dense)
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_layer(l, 3, NULL, &r, NULL), GC_OK);
     ck_assert_int_eq(r->nfail, 1);
-    const gc_row *w = &r->rows[r->order[0]];
+    const gc_row *w = &r->rows[gc_report_order(r)[0]];
     ck_assert_str_eq(r->tensors[w->tensor].name, "W");
     ck_assert_int_eq(w->row, 1);
     ck_assert_int_eq(w->col, 0);
@@ -540,7 +540,7 @@ START_TEST(test_adaptive_catches_tiny_bug)
     o.adaptive = 1;
     ck_assert_int_eq(gc_check_layer(l, 3, &o, &r, NULL), GC_OK);
     ck_assert_int_eq(r->nfail, 1);
-    w = &r->rows[r->order[0]];
+    w = &r->rows[gc_report_order(r)[0]];
     ck_assert_msg(w->row == 1 && w->col == 0 && w->verdict == GC_FAIL,
                   "worst is W[%d][%d] %s", w->row, w->col, gc_verdict_name(w->verdict));
     gc_report_free(r);

@@ -4,12 +4,15 @@
  * cost of an equal share; the cost model makes earlier layers dearer under
  * the reference engine; and a part's rows are the whole check's rows, bit
  * for bit, whatever the part (the report side: gc_report_merge and
- * gc_report_rebuild give back the whole report's numbers).
+ * gc_report_rebuild give back the whole report's numbers); the hash that
+ * ties parts together sees every bit of what they share.
  */
 #include <check.h>
 #include <gradcheck.h>
 #include <engine/shard.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,7 +113,8 @@ START_TEST(test_shard_parts_merge_to_whole)
     ck_assert_uint_eq(merged->nrows, whole->nrows);
     ck_assert_msg(memcmp(merged->rows, whole->rows, whole->nrows * sizeof *whole->rows) == 0,
                   "merged rows differ");
-    ck_assert_msg(memcmp(merged->order, whole->order, whole->nrows * sizeof *whole->order) == 0,
+    ck_assert_msg(memcmp(gc_report_order(merged), gc_report_order(whole),
+                         whole->nrows * sizeof *whole->order) == 0,
                   "merged order differs");
     ck_assert_msg(memcmp(merged->tensors, whole->tensors,
                          (size_t)whole->ntensors * sizeof *whole->tensors) == 0,
@@ -131,12 +135,72 @@ START_TEST(test_shard_parts_merge_to_whole)
 }
 END_TEST
 
+/* The hash of what parts share: equal inputs give equal hashes; one bit
+ * flipped in any value, gradient or the loss, a name one byte longer or
+ * with another byte, a shape transposed or the tensors swapped give another (every length from
+ * 0 to 40 elements, so each of the hash's steps -- 32-byte blocks, words,
+ * the last bytes -- is exercised). */
+START_TEST(test_shard_hash_sees_every_bit)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 3, 9);
+    for (int len = 0; len <= 40; len++) {
+        double v[2][40], g[2][40];
+        for (int t = 0; t < 2; t++)
+            for (int i = 0; i < len; i++) {
+                v[t][i] = gc_pcg32_uniform(&rng) - 0.5;
+                g[t][i] = gc_pcg32_uniform(&rng);
+            }
+        gc_target tg[2];
+        memset(tg, 0, sizeof tg);
+        for (int t = 0; t < 2; t++) {
+            snprintf(tg[t].name, sizeof tg[t].name, t ? "b1" : "W1");
+            tg[t].rows = len;
+            tg[t].cols = 1;
+            tg[t].value = v[t];
+            tg[t].grad = g[t];
+        }
+        uint64_t h = gc_shard_hash(tg, 2, 1.5);
+        ck_assert_uint_eq(gc_shard_hash(tg, 2, 1.5), h);
+        ck_assert_uint_ne(gc_shard_hash(tg, 2, nextafter(1.5, 2.0)), h);
+        for (int i = 0; i < len; i++)
+            for (int bit = 0; bit < 64; bit += 7) {
+                uint64_t b;
+                double *ps[2] = {&v[i % 2][i], &g[1 - i % 2][i]};
+                for (int w = 0; w < 2; w++) {
+                    memcpy(&b, ps[w], sizeof b);
+                    b ^= 1ull << bit;
+                    memcpy(ps[w], &b, sizeof b);
+                    ck_assert_msg(gc_shard_hash(tg, 2, 1.5) != h, "len %d: bit %d of element %d "
+                                  "(%s) not seen", len, bit, i, w ? "gradient" : "value");
+                    b ^= 1ull << bit;
+                    memcpy(ps[w], &b, sizeof b);
+                }
+            }
+        ck_assert_uint_eq(gc_shard_hash(tg, 2, 1.5), h);
+        snprintf(tg[1].name, sizeof tg[1].name, "b12");
+        ck_assert_uint_ne(gc_shard_hash(tg, 2, 1.5), h);
+        snprintf(tg[1].name, sizeof tg[1].name, "b2");
+        ck_assert_uint_ne(gc_shard_hash(tg, 2, 1.5), h);
+        snprintf(tg[1].name, sizeof tg[1].name, "b1");
+        tg[0].rows = 1;
+        tg[0].cols = len;
+        ck_assert(len == 1 || gc_shard_hash(tg, 2, 1.5) != h);
+        tg[0].rows = len;
+        tg[0].cols = 1;
+        gc_target swapped[2] = {tg[1], tg[0]};
+        ck_assert_uint_ne(gc_shard_hash(swapped, 2, 1.5), h);
+    }
+}
+END_TEST
+
 Suite *make_shard_range_suite(void)
 {
     Suite *s = suite_create("shard_range");
     TCase *tc = tcase_create("range");
     tcase_add_loop_test(tc, test_shard_range_tiles_and_balances, 0, 200);
     tcase_add_test(tc, test_shard_cost_model_orders_layers);
+    tcase_add_test(tc, test_shard_hash_sees_every_bit);
     tcase_add_test(tc, test_shard_parts_merge_to_whole);
     suite_add_tcase(s, tc);
     return s;

@@ -1,12 +1,16 @@
 /*
- * check_sort.c -- the report's worst-first order (lib/report/sort.c): the
- * radix sort and the per-tensor summary against an independent comparator.
+ * check_sort.c -- the report's worst-first order (lib/report/sort.c) and
+ * what needs only part of it (lib/report/select.c): the radix sort, the
+ * selection of a median, the first rows a writer lists and the summaries
+ * rebuilt from rows, each against an independent oracle (qsort).
  */
 #include <check.h>
 #include <gradcheck.h>
 #include <report/rank.h>
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,11 +80,208 @@ START_TEST(test_rank_sort_matches_comparator)
 }
 END_TEST
 
+/* A value of rel_err or sensitivity's parts: NaN, Inf, ±0, ties, negatives
+ * and a wide range of magnitudes. */
+static double awkward(gc_pcg32 *rng, int with_nan)
+{
+    switch (gc_pcg32_bounded(rng, 8)) {
+    case 0: return with_nan ? NAN : 0.5;
+    case 1: return INFINITY;
+    case 2: return gc_pcg32_bounded(rng, 2) ? 0.0 : -0.0;
+    case 3: return 1e-9 * (double)gc_pcg32_bounded(rng, 4); /* ties */
+    case 4: return -gc_pcg32_uniform(rng);
+    default: return ldexp(gc_pcg32_uniform(rng), (int)gc_pcg32_bounded(rng, 200) - 100);
+    }
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/* Positions k and k+1 of the sorted keys, for every k of small arrays and
+ * some of large ones; keys from few distinct values (long runs, straddled
+ * buckets) and from random bits. */
+START_TEST(test_key_select_matches_sorted)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 7, 7);
+    static const size_t sizes[] = {1, 2, 3, 31, 32, 33, 100, 2049, 20000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int kind = 0; kind < 3; kind++) {
+            size_t n = sizes[s];
+            uint64_t *a = malloc(n * sizeof *a), *sorted = malloc(n * sizeof *a),
+                     *work = malloc(n * sizeof *a);
+            for (size_t i = 0; i < n; i++) {
+                uint64_t hi = gc_pcg32_next(&rng), lo = gc_pcg32_next(&rng);
+                a[i] = kind == 0   ? hi << 32 | lo
+                       : kind == 1 ? (uint64_t)gc_pcg32_bounded(&rng, 3) << 40 /* 3 values */
+                                   : gc_rank_key(awkward(&rng, 1));
+            }
+            memcpy(sorted, a, n * sizeof *a);
+            qsort(sorted, n, sizeof *sorted, u64_cmp);
+            size_t step = n > 100 ? n / 37 : 1;
+            for (size_t k = 0; k < n; k += step) {
+                uint64_t lo = 0, hi = 0;
+                memcpy(work, a, n * sizeof *a);
+                gc_key_select(work, n, k, &lo, k + 1 < n ? &hi : NULL);
+                ck_assert_msg(lo == sorted[k], "n=%zu kind %d: position %zu: %016llx, sorted "
+                              "says %016llx", n, kind, k, (unsigned long long)lo,
+                              (unsigned long long)sorted[k]);
+                if (k + 1 < n)
+                    ck_assert_msg(hi == sorted[k + 1], "n=%zu kind %d: position %zu: %016llx, "
+                                  "sorted says %016llx", n, kind, k + 1,
+                                  (unsigned long long)hi, (unsigned long long)sorted[k + 1]);
+            }
+            free(a);
+            free(sorted);
+            free(work);
+        }
+    }
+}
+END_TEST
+
+/* A report of n rows over 3 tensors (rows grouped by tensor), awkward
+ * values, verdicts pass or not at random; summaries not yet computed. */
+static gc_report *random_report(gc_pcg32 *rng, size_t n, int with_nan)
+{
+    gc_report *r = calloc(1, sizeof *r);
+    gc_check_opts_init(&r->opts);
+    r->ntensors = 3;
+    r->tensors = calloc(3, sizeof *r->tensors);
+    r->nrows = n;
+    r->rows = calloc(n > 0 ? n : 1, sizeof *r->rows);
+    for (int t = 0; t < 3; t++) {
+        snprintf(r->tensors[t].name, sizeof r->tensors[t].name, "T%d", t);
+        r->tensors[t].rows = (int)n;
+        r->tensors[t].cols = 1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        gc_row *w = &r->rows[k];
+        w->tensor = k < n / 2 ? 0 : (k < n / 2 + n / 3 ? 1 : 2);
+        w->row = (int)k;
+        w->rel_err = awkward(rng, with_nan);
+        w->analytic = awkward(rng, with_nan);
+        w->band = awkward(rng, with_nan);
+        w->num_err = awkward(rng, with_nan);
+        w->abs_err = awkward(rng, with_nan);
+        w->verdict = gc_pcg32_bounded(rng, 4) == 0 ? GC_FAIL : GC_PASS;
+    }
+    return r;
+}
+
+/* The oracle: rows [lo, hi) of r as ranks sorted by the reference
+ * comparator; returns how many. */
+static size_t sorted_ranks(const gc_report *r, size_t lo, size_t hi, int bad_only, gc_rank *out)
+{
+    size_t n = 0;
+    for (size_t k = lo; k < hi; k++)
+        if (!bad_only || r->rows[k].verdict != GC_PASS)
+            out[n++] = (gc_rank){r->rows[k].rel_err, k};
+    qsort(out, n, sizeof *out, rank_cmp_ref);
+    return n;
+}
+
+static int dbl_cmp(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
+}
+
+/* gc_report_worst, gc_rank_first (a range, bad rows only), gc_rank_listed
+ * and gc_report_order give the oracle's order; the rebuilt summaries its worst
+ * row, max and median rel_err and the median sensitivity. */
+START_TEST(test_selection_matches_sorted_rows)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 11, 3);
+    static const size_t sizes[] = {1, 2, 7, 64, 301, 4000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int with_nan = 0; with_nan < 2; with_nan++) {
+            size_t n = sizes[s];
+            gc_report *r = random_report(&rng, n, with_nan);
+            ck_assert_int_eq(gc_report_rebuild(r), GC_OK);
+            gc_rank *want = malloc(n * sizeof *want);
+            size_t got[60];
+            /* the first 50 of every row, of a range, of its bad rows */
+            size_t m = sorted_ranks(r, 0, n, 0, want), g = gc_report_worst(r, got, 50);
+            ck_assert_uint_eq(g, m < 50 ? m : 50);
+            for (size_t i = 0; i < g; i++)
+                ck_assert_msg(got[i] == want[i].idx, "n=%zu: worst %zu: row %zu, sorted says %zu",
+                              n, i, got[i], want[i].idx);
+            size_t lo = n / 3, hi = n - n / 5, matched = 0;
+            m = sorted_ranks(r, lo, hi, 1, want);
+            g = gc_rank_first(r, lo, hi, 1, got, 10, &matched);
+            ck_assert_uint_eq(matched, m);
+            ck_assert_uint_eq(g, m < 10 ? m : 10);
+            for (size_t i = 0; i < g; i++)
+                ck_assert_msg(got[i] == want[i].idx, "n=%zu: bad %zu: row %zu, sorted says %zu",
+                              n, i, got[i], want[i].idx);
+            /* the text report's two lists, in one pass */
+            size_t top[10], bad[50], nt = 10, nb = 50, nbad = 0;
+            gc_rank_listed(r, top, &nt, bad, &nb, &nbad);
+            m = sorted_ranks(r, 0, n, 0, want);
+            ck_assert_uint_eq(nt, m < 10 ? m : 10);
+            for (size_t i = 0; i < nt; i++)
+                ck_assert_msg(top[i] == want[i].idx, "n=%zu: listed top %zu: row %zu, sorted "
+                              "says %zu", n, i, top[i], want[i].idx);
+            m = sorted_ranks(r, 0, n, 1, want);
+            ck_assert_uint_eq(nbad, m);
+            ck_assert_uint_eq(nb, m < 50 ? m : 50);
+            for (size_t i = 0; i < nb; i++)
+                ck_assert_msg(bad[i] == want[i].idx, "n=%zu: listed bad %zu: row %zu, sorted "
+                              "says %zu", n, i, bad[i], want[i].idx);
+            m = sorted_ranks(r, 0, n, 0, want);
+            const size_t *order = gc_report_order(r);
+            ck_assert_ptr_nonnull(order);
+            ck_assert_ptr_eq(gc_report_order(r), order); /* cached */
+            for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(order[i], want[i].idx);
+            double *sens = malloc(n * sizeof *sens);
+            for (int t = 0; t < 3; t++) {
+                const gc_tensor_report *tr = &r->tensors[t];
+                size_t c = sorted_ranks(r, tr->first, tr->first + tr->count, 0, want);
+                if (c == 0)
+                    continue;
+                double med = c % 2 ? want[c / 2].rel : 0.5 * (want[c / 2 - 1].rel + want[c / 2].rel);
+                ck_assert_msg(tr->worst == want[0].idx && same_double(tr->max_rel, want[0].rel),
+                              "n=%zu %s: worst row %zu, sorted says %zu", n, tr->name, tr->worst,
+                              want[0].idx);
+                ck_assert_msg(same_double(tr->median_rel, med), "n=%zu %s: median %.17g, "
+                              "sorted says %.17g", n, tr->name, tr->median_rel, med);
+                for (size_t k = 0; k < c; k++) {
+                    const gc_row *w = &r->rows[tr->first + k];
+                    double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
+                    sens[k] = isnan(v) ? INFINITY : v;
+                }
+                qsort(sens, c, sizeof *sens, dbl_cmp);
+                /* -0 and +0 compare equal: the oracle says nothing of the sign */
+                double sm = c % 2 ? sens[c / 2] : 0.5 * (sens[c / 2 - 1] + sens[c / 2]);
+                ck_assert_msg(same_double(tr->sens_median, sm) || (sm == 0.0 && tr->sens_median == 0.0),
+                              "n=%zu %s: sensitivity median %.17g, sorted says %.17g", n,
+                              tr->name, tr->sens_median, sm);
+            }
+            free(sens);
+            free(want);
+            gc_report_free(r);
+        }
+    }
+}
+END_TEST
+
 Suite *make_sort_suite(void)
 {
     Suite *s = suite_create("sort");
     TCase *tc = tcase_create("order");
     tcase_add_test(tc, test_rank_sort_matches_comparator);
+    tcase_add_test(tc, test_key_select_matches_sorted);
+    tcase_add_test(tc, test_selection_matches_sorted_rows);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -120,11 +120,6 @@ static void parallel_row(void *ctx, int tid, size_t k)
      * gc_verdict_stable does not cover: always by the reference */
     if (!gc_verdict_stable(row->analytic, &p, o, j->bound))
         j->recheck[k] = 1;
-    run->ranks[k].rel = row->rel_err;
-    run->ranks[k].idx = k;
-    /* first writes (page faults) in parallel: the summary overwrites both */
-    run->scratch[k] = run->ranks[k];
-    run->r->order[k] = k;
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
         pthread_mutex_lock(&j->lock);
@@ -198,7 +193,6 @@ static void recheck_rows(gc_run *run, const unsigned char *recheck)
             continue;
         gc_row_decide(&c, run->tg, &run->r->rows[k], NULL, 0);
         run->ch->loss_from(run->ch->ctx, run->tg[run->r->rows[k].tensor].layer);
-        run->ranks[k].rel = run->r->rows[k].rel_err;
     }
 }
 
@@ -239,9 +233,8 @@ int gc_run_rows_parallel(gc_run *run)
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
-    run->scratch = malloc((total > 0 ? total : 1) * sizeof *run->scratch);
     int rc = new_batches(&run->o, nthreads, &job.batch);
-    if (job.ev == NULL || job.recheck == NULL || run->scratch == NULL || rc != GC_OK ||
+    if (job.ev == NULL || job.recheck == NULL || rc != GC_OK ||
         pthread_mutex_init(&job.lock, NULL) != 0) {
         free_evaluators(job.ev, nthreads, &run->nevals);
         free_batches(job.batch, nthreads);

@@ -95,11 +95,8 @@ static int layout_step(gc_run *run, int sparse)
             gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
             return GC_ENOMEM;
     }
-    size_t room = r->nrows > 0 ? r->nrows : 1;
-    r->rows = calloc(room, sizeof *r->rows);
-    r->order = calloc(room, sizeof *r->order);
-    run->ranks = malloc(room * sizeof *run->ranks);
-    if (r->rows == NULL || r->order == NULL || run->ranks == NULL)
+    r->rows = calloc(r->nrows > 0 ? r->nrows : 1, sizeof *r->rows);
+    if (r->rows == NULL)
         return GC_ENOMEM;
     return gc_plan_elements(r, run->tg, &run->o, run->skip, &run->elem);
 }
@@ -147,7 +144,7 @@ static int run_steps(gc_run *run)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
     if (rc == GC_OK)
-        gc_report_summarize(run->r, run->ranks, sparse, run->scratch);
+        rc = gc_report_summarize(run->r);
     return rc;
 }
 
@@ -159,8 +156,6 @@ static void run_free(gc_run *run)
     free(run->screened);
     free(run->elem);
     free(run->skip);
-    free(run->ranks);
-    free(run->scratch);
 }
 
 int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_default,

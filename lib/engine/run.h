@@ -6,7 +6,6 @@
 #define GC_ENGINE_RUN_H
 
 #include "engine/evaluator.h"
-#include "report/rank.h"
 
 /* The state of one run, shared by its steps. */
 typedef struct gc_run {
@@ -22,14 +21,12 @@ typedef struct gc_run {
     size_t *elem;            /* r->nrows, or NULL (see gc_plan_elements) */
     size_t *skip;            /* n, a part of a split check only: its first row
                               * of each tensor (engine/shard.h), else NULL */
-    gc_rank *ranks;          /* r->nrows: {rel_err, k} */
-    gc_rank *scratch;        /* r->nrows or NULL: the sort's scratch, pre-touched */
     unsigned long long nevals;
 } gc_run;
 
 /* Every row with the sparse-change evaluator on threads: rows whose verdict
  * a rounding difference could change are computed again by run->reference.
- * Fills rows, ranks, scratch and r->order.  GC_OK or GC_ENOMEM. */
+ * Fills the rows.  GC_OK or GC_ENOMEM. */
 int gc_run_rows_parallel(gc_run *run);
 
 /* Check the targets tg[0..nall) of ch (the selection of opts), from the

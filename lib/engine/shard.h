@@ -42,8 +42,9 @@ void gc_shard_range(const double *cost, const size_t *count, int n, int shard, i
 int gc_shard_narrow(gc_report *r, const gc_target *tg, const gc_chain *ch, int sparse,
                     const gc_check_opts *o, size_t *skip);
 
-/* FNV-1a (64 bits) of the unperturbed loss L0 and every target's name,
- * shape, values and analytic gradient: what parts of one check share. */
+/* A 64-bit hash (xxHash64's round over four lanes of words, shard.c) of
+ * the unperturbed loss L0 and every target's name, shape, values and
+ * analytic gradient: what parts of one check share. */
 uint64_t gc_shard_hash(const gc_target *tg, int n, double L0);
 
 #endif

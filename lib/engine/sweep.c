@@ -335,8 +335,14 @@ int gc_sweep_pick(const gc_report *r, int worst, gc_element *out, int max)
     if (r == NULL || out == NULL)
         return 0;
     int n = 0;
-    for (size_t k = 0; k < r->nrows && (int)k < worst && n < max; k++)
-        element_of(r, r->order[k], &out[n++]);
+    size_t want = worst < max ? (size_t)(worst > 0 ? worst : 0) : (size_t)(max > 0 ? max : 0);
+    size_t *first = malloc((want > 0 ? want : 1) * sizeof *first);
+    if (first == NULL)
+        return 0;
+    size_t got = gc_report_worst(r, first, want);
+    for (size_t k = 0; k < got; k++)
+        element_of(r, first[k], &out[n++]);
+    free(first);
     for (int t = 0; t < r->ntensors && n < max; t++) {
         if (r->tensors[t].count == 0)
             continue;

@@ -81,8 +81,8 @@ struct gc_report {
     int nvacuous;             /* tensors flagged vacuous */
     int restored;             /* 1: every parameter bit-identical afterwards */
     unsigned long long nevals;/* loss evaluations used */
-    size_t *order;            /* nrows indices into rows, largest rel_err first
-                               * (NaN first), ties by index: the writers' "worst" */
+    size_t *order;            /* NULL, or the cache gc_report_order filled:
+                               * read the order through gc_report_order */
     /* ---- beyond one call (<gradcheck/hygiene.h>); owned by the report ---- */
     gc_hygiene_report *hygiene;   /* NULL when no hygiene check ran (networks) */
     gc_mutation_report *mutation; /* NULL unless opts.mutate > 0 */
@@ -92,9 +92,11 @@ struct gc_report {
     unsigned long long nevals_rows; /* of nevals, those the rows took; the
                                * rest (unperturbed pass, screen, final pass)
                                * every part of a split check repeats */
-    uint64_t hash;            /* FNV-1a of the unperturbed loss and every
-                               * checked tensor's name, shape, values and
-                               * analytic gradient: parts of one check agree */
+    uint64_t hash;            /* a 64-bit hash of the unperturbed loss and
+                               * every checked tensor's name, shape, values
+                               * and analytic gradient: parts of one check
+                               * agree (its value is this build's: merge
+                               * parts made by one version) */
 };
 
 /* Nonzero when the report refutes the gradient or must fail a CI job: any
@@ -120,15 +122,30 @@ const char *gc_reason_name(gc_reason why);
 /* Free a report.  NULL is a no-op. */
 void gc_report_free(gc_report *r);
 
+/* The report order: r->nrows indices into r->rows, largest rel_err first
+ * (NaN first), ties by smaller index.  Sorted on the first call (every
+ * row, linear time, two arrays of nrows entries) and kept in r->order,
+ * owned by the report: do not free; later calls return it at once.  A
+ * check leaves r->order NULL: only a caller that wants the whole order
+ * pays for it.  Not safe to call on one report from two threads at once
+ * before it is cached.  NULL when r is NULL or memory runs out. */
+const size_t *gc_report_order(gc_report *r);
+
+/* The first n entries of that order (fewer when the report has fewer
+ * rows) into out[0 .. n), without sorting every row and without
+ * allocating: O(nrows log n).  Returns how many.  0 when r or out is
+ * NULL. */
+size_t gc_report_worst(const gc_report *r, size_t *out, size_t n);
+
 /* ---- a report from rows: split checks put back together ----------------- */
 
 /* Rebuild r's layout and summaries from its rows: each tensor's first and
  * count (rows must be grouped by tensor, in tensor order), verdict counts,
  * max and median rel_err, worst element, norm ratio, vacuous and sampled
- * flags, the totals and the worst-first order (r->order, reallocated).  A
- * screened tensor keeps its summary and must have no rows.  The engine's
- * own summaries, so the same rows give the same report.  GC_OK, GC_ENOMEM,
- * or GC_EINVAL (NULL, rows out of tensor order). */
+ * flags and the totals; a cached order (r->order) is dropped.  A screened
+ * tensor keeps its summary and must have no rows.  The engine's own
+ * summaries, so the same rows give the same report.  GC_OK, GC_ENOMEM, or
+ * GC_EINVAL (NULL, rows out of tensor order). */
 int gc_report_rebuild(gc_report *r);
 
 /* A report read back from the JSON gc_report_write_json wrote at path:

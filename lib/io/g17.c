@@ -103,6 +103,19 @@ static uint64_t scaled(uint64_t m, int q, int s, int *up)
         19073486328125ull, 95367431640625ull, 476837158203125ull, 2384185791015625ull,
         11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
         1490116119384765625ull, 7450580596923828125ull};
+    /* 5^s in 64 bits (v >= 1e-11, most of what a report prints) and v·10^s
+     * = m 5^s / 2^down with 0 < down < 64: one 128-bit product hi:lo, the
+     * bits shifted out all in lo */
+    int down = -(q + s);
+    if (s < 28 && down > 0 && down < 64) {
+        uint64_t hi, lo = mul_add(m, pow5[s], 0, &hi);
+        if (hi >> down != 0)
+            return UINT64_MAX;
+        uint64_t n = hi << (64 - down) | lo >> down;
+        uint64_t rest = lo & ((1ull << down) - 1), half = 1ull << (down - 1);
+        *up = rest > half || (rest == half && (n & 1u));
+        return n;
+    }
     big x; /* only the limbs in use are ever read */
     x.w[0] = m;
     x.n = 1;
@@ -120,28 +133,49 @@ static uint64_t scaled(uint64_t m, int q, int s, int *up)
     return r;
 }
 
-/* The 8 decimal digits of v < 10^8, two at a time (two short chains of
- * divisions instead of one of eight). */
-static void eight(char *d, uint32_t v)
+/* The 8 decimal digits of v < 10^8 as 8 ASCII bytes, the first digit in
+ * the lowest: the digits split in halves, quarters and single digits in
+ * parallel lanes of one 64-bit word (x 10486 >> 20 is x / 100 for x <
+ * 10^4, x 103 >> 10 is x / 10 for x < 100), without a table or a store
+ * per pair to read back. */
+static inline uint64_t eight(uint32_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    uint32_t hi = v / 10000u, lo = v % 10000u;
-    memcpy(d, pairs + 2 * (hi / 100u), 2);
-    memcpy(d + 2, pairs + 2 * (hi % 100u), 2);
-    memcpy(d + 4, pairs + 2 * (lo / 100u), 2);
-    memcpy(d + 6, pairs + 2 * (lo % 100u), 2);
+    uint64_t w = (uint64_t)(v / 10000u) | (uint64_t)(v % 10000u) << 32;
+    uint64_t hundreds = (w * 10486u >> 20) & 0x0000007f0000007full;
+    w = hundreds | (w - hundreds * 100u) << 16;
+    uint64_t tens = (w * 103u >> 10) & 0x000f000f000f000full;
+    w = tens | (w - tens * 10u) << 8;
+    return w + 0x3030303030303030ull;
+}
+
+/* The 8 bytes of w at p, the lowest first (one store where bytes are
+ * little-endian). */
+static void put8(char *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &w, sizeof w);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (char)(w >> (8 * i));
+#endif
+}
+
+/* How many of w's 8 digits, from its last (highest byte), are '0'. */
+static int zeros8(uint64_t w)
+{
+    int z = 0;
+    while (z < 8 && (w >> (56 - 8 * z) & 0xffu) == '0')
+        z++;
+    return z;
 }
 
 #define E16 10000000000000000ull
 #define E17 100000000000000000ull
 
-/* The 17 digits d[0..17) and decimal exponent of positive normal v < 1e17,
- * rounded half-even: v ≈ d[0].d[1]...d[16] · 10^*exp10.  0 when v is not
- * covered. */
-static int digits17(double v, char d[17], int *exp10)
+/* The 17 significant digits of positive normal v < 1e17 as the integer
+ * *digits in [10^16, 10^17), rounded half-even, and its decimal exponent:
+ * v ≈ *digits · 10^(*exp10 - 16).  0 when v is not covered. */
+static int digits17(double v, uint64_t *digits, int *exp10)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
@@ -154,7 +188,9 @@ static int digits17(double v, char d[17], int *exp10)
      * 0.002 by f(1 + 0.3466(1 - f)): off by one only within 0.2% of a
      * power of ten, where the loop below corrects it */
     double f = (double)(m - (1ull << 52)) / (double)(1ull << 52);
-    int k = (int)floor((e - 1023 + f * (1 + 0.3466 * (1 - f))) * 0.30102999566398120);
+    double l10 = (e - 1023 + f * (1 + 0.3466 * (1 - f))) * 0.30102999566398120;
+    int k = (int)l10;
+    k -= l10 < k; /* floor: (int) truncates towards 0 */
     if (k > 16)
         k = 16; /* v < 1e17 */
     uint64_t n = 0;
@@ -175,32 +211,40 @@ static int digits17(double v, char d[17], int *exp10)
         n = E16;
         k++;
     }
-    d[0] = (char)('0' + n / E16);
-    n %= E16;
-    eight(d + 1, (uint32_t)(n / 100000000u));
-    eight(d + 9, (uint32_t)(n % 100000000u));
+    *digits = n;
     *exp10 = k;
     return 1;
 }
 
-/* %g's layout of 17 digits at exponent x into out (room for 28 bytes:
- * some copies are of fixed size): fixed for -4 <= x < 17, else
- * d.ddde±XX; trailing zeros of the fraction, and a bare point, dropped.
- * json: jansson's edits of it instead -- ".0" after an integral fixed
- * value, the exponent without '+' and without leading zeros. */
-static int layout(char *out, const char d[17], int x, int json)
+/* %g's layout of the 17 digits n at exponent x into out (room for 28
+ * bytes: the digits are stored 8 at a time, then the pointer moved by
+ * what counts): fixed for -4 <= x < 17, else d.ddde±XX; trailing zeros of
+ * the fraction, and a bare point, dropped.  json: jansson's edits of it
+ * instead -- ".0" after an integral fixed value, the exponent without '+'
+ * and without leading zeros. */
+static int layout(char *out, uint64_t n, int x, int json)
 {
-    int nd = 17;
-    while (nd > 1 && d[nd - 1] == '0')
-        nd--;
+    char first = (char)('0' + n / E16);
+    uint64_t rest = n % E16;
+    uint64_t hi = eight((uint32_t)(rest / 100000000u)), lo = eight((uint32_t)(rest % 100000000u));
+    int zeros = zeros8(lo);
+    if (zeros == 8)
+        zeros += zeros8(hi);
+    int nd = 17 - zeros; /* significant digits, 1 .. 17 */
     char *p = out;
     if (x >= -4 && x < 17) {
-        if (x < 0) { /* fixed-size copies, then the pointer moved by what counts */
+        char d[17];
+        if (x < 0) {
             memcpy(p, "0.000", 5);
             p += 1 - x;
-            memcpy(p, d, 17);
+            *p = first;
+            put8(p + 1, hi);
+            put8(p + 9, lo);
             p += nd;
         } else {
+            d[0] = first;
+            put8(d + 1, hi);
+            put8(d + 9, lo);
             memcpy(p, d, (size_t)x + 1);
             p += x + 1;
             if (nd > x + 1) {
@@ -213,12 +257,11 @@ static int layout(char *out, const char d[17], int x, int json)
             }
         }
     } else {
-        *p++ = d[0];
-        if (nd > 1) {
-            *p++ = '.';
-            memcpy(p, d + 1, 16);
-            p += nd - 1;
-        }
+        p[0] = first;
+        p[1] = '.';
+        put8(p + 2, hi);
+        put8(p + 10, lo);
+        p += nd > 1 ? nd + 1 : 1;
         int ax = x < 0 ? -x : x;
         *p++ = 'e';
         if (x < 0 || !json)
@@ -236,7 +279,7 @@ static int layout(char *out, const char d[17], int x, int json)
 /* The sign, then the layout; 0 when digits17 does not cover v. */
 static int format(char *buf, double v, int json)
 {
-    char d[17];
+    uint64_t n;
     int x;
     char *p = buf;
     double a = v;
@@ -244,9 +287,9 @@ static int format(char *buf, double v, int json)
         *p++ = '-';
         a = -v;
     }
-    if (!digits17(a, d, &x))
+    if (!digits17(a, &n, &x))
         return 0;
-    return (int)(p - buf) + layout(p, d, x, json);
+    return (int)(p - buf) + layout(p, n, x, json);
 }
 
 int gc_numfmt_g17(char buf[32], double v)

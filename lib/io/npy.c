@@ -172,6 +172,14 @@ int gc_npy_parse(const unsigned char *buf, size_t len, gc_npy *a, char *why)
 double gc_npy_get(const gc_npy *a, size_t i)
 {
     const unsigned char *p = a->data + i * (size_t)a->size;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the file's byte order is the machine's: the bytes are the value */
+    if (a->size == 8) {
+        double d;
+        memcpy(&d, p, sizeof d);
+        return d;
+    }
+#endif
     if (a->size == 4) {
         uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                      (uint32_t)p[3] << 24;

@@ -26,16 +26,5 @@ int gc_report_rebuild(gc_report *r)
     }
     if (k != r->nrows)
         return GC_EINVAL; /* a row out of order or naming no tensor */
-    size_t n = r->nrows > 0 ? r->nrows : 1;
-    size_t *order = realloc(r->order, n * sizeof *order);
-    gc_rank *ranks = malloc(n * sizeof *ranks);
-    if (order != NULL)
-        r->order = order;
-    if (order == NULL || ranks == NULL) {
-        free(ranks);
-        return GC_ENOMEM;
-    }
-    gc_report_summarize(r, ranks, 0, NULL);
-    free(ranks);
-    return GC_OK;
+    return gc_report_summarize(r);
 }

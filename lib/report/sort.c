@@ -1,19 +1,16 @@
 /*
- * sort.c -- the report's worst-first order and per-tensor medians in
- * linear time.
+ * sort.c -- the report's worst-first order: every row sorted by rel_err in
+ * linear time, for gc_report_order (the writers and summaries need only
+ * parts of it: select.c).
  *
- * Summarising a report orders every row by rel_err: all rows for the
- * writers' worst-first order, and each tensor's rows for its worst element
- * and median.  The fast engine checks an element in microseconds, so two
- * comparison sorts (qsort with a NaN-aware comparator) would take longer
- * than the check itself.  So:
- *
- *   - the full order is a stable LSD radix sort on the bits of the double:
- *     for x >= 0 IEEE-754 bit patterns order like the values, a sign flip
- *     handles x < 0, every NaN maps to the first key; 11-bit digits (the
- *     counts fit in L1), digits equal in every key skipped;
- *   - a tensor's worst element and median need no full order: a scan and a
- *     quickselect (deterministic pivots) find them in place.
+ * The fast engine checks an element in microseconds, so a comparison sort
+ * (qsort with a NaN-aware comparator) would take longer than the check
+ * itself.  So the order is a stable LSD radix sort on the bits of the
+ * double: for x >= 0 IEEE-754 bit patterns order like the values, a sign
+ * flip handles x < 0, every NaN maps to the first key; 11-bit digits (the
+ * counts fit in L1), digits equal in every key skipped.  A tensor's worst
+ * element and median need no order: gc_rank_summary finds them by a scan
+ * and a quickselect (deterministic pivots) in place.
  *
  * The order is exactly the engine's comparator's: NaN first, then larger
  * rel first, ties by smaller idx.
@@ -37,33 +34,6 @@ static int rank_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
 }
 
-/* A key whose ascending order is the wanted order (NaN, then descending). */
-static uint64_t key_of(double x)
-{
-    if (isnan(x))
-        return 0;
-    if (x == 0.0)
-        x = 0.0; /* -0 sorts as +0 (they compare equal) */
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    /* ascending in the value: flip every bit of a negative, the sign bit of
-     * the rest; complemented for descending.  Never 0: asc is all ones only
-     * for a NaN's bits. */
-    uint64_t asc = (b >> 63) ? ~b : (b | 0x8000000000000000ull);
-    return ~asc;
-}
-
-/* The value whose key_of is k, for every x but NaN and -0 (which map to
- * the keys of their class). */
-static double rel_of(uint64_t k)
-{
-    uint64_t asc = ~k;
-    uint64_t b = (asc >> 63) ? (asc & 0x7fffffffffffffffull) : ~asc;
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
 /* A double's storage as 64 bits, and back (bits that are no number's value
  * only pass through memory, never an arithmetic instruction). */
 static uint64_t get_bits(const double *p)
@@ -84,11 +54,6 @@ static void put_bits(double *p, uint64_t b)
 
 void gc_rank_sort(gc_rank *r, size_t n)
 {
-    gc_rank_sort_buf(r, n, NULL);
-}
-
-void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
-{
     if (n < 2)
         return;
     /* The radix sort is stable, so ties keep the input order: that is the
@@ -99,24 +64,23 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
     gc_rank *tmp = NULL;
     size_t(*count)[BUCKETS] = NULL;
     if (ascending && n >= 64) {
-        tmp = buf != NULL ? buf : malloc(n * sizeof *tmp);
+        tmp = malloc(n * sizeof *tmp);
         count = calloc(NDIGITS, sizeof *count);
     }
     if (tmp == NULL || count == NULL) {
-        if (tmp != buf)
-            free(tmp);
+        free(tmp);
         free(count);
         qsort(r, n, sizeof *r, rank_cmp);
         return;
     }
     /* every digit's histogram in one pass.  Without NaN and -0 (rel_err
-     * has neither unless a gradient is NaN), key_of is one-to-one and
-     * undone by rel_of: each rel is replaced by its key's bits for the
+     * has neither unless a gradient is NaN), gc_rank_key is one-to-one and
+     * undone by gc_rank_rel: each rel is replaced by its key's bits for the
      * passes, which then read it with one load instead of recomputing it. */
     int invertible = 1;
     for (size_t i = 0; i < n; i++) {
         double x = r[i].rel;
-        uint64_t k = key_of(x);
+        uint64_t k = gc_rank_key(x);
         if (isnan(x) || (x == 0.0 && signbit(x)))
             invertible = 0;
         for (int d = 0; d < NDIGITS; d++)
@@ -124,9 +88,9 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
     }
     if (invertible)
         for (size_t i = 0; i < n; i++)
-            put_bits(&r[i].rel, key_of(r[i].rel));
+            put_bits(&r[i].rel, gc_rank_key(r[i].rel));
     gc_rank *src = r, *dst = tmp;
-    uint64_t k0 = invertible ? get_bits(&r[0].rel) : key_of(r[0].rel);
+    uint64_t k0 = invertible ? get_bits(&r[0].rel) : gc_rank_key(r[0].rel);
     for (int d = 0; d < NDIGITS; d++) {
         int shift = d * DIGIT_BITS;
         size_t *c = count[d];
@@ -143,7 +107,7 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
                 dst[c[(get_bits(&src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
         else
             for (size_t i = 0; i < n; i++)
-                dst[c[(key_of(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
+                dst[c[(gc_rank_key(src[i].rel) >> shift) & (BUCKETS - 1)]++] = src[i];
         gc_rank *t = src;
         src = dst;
         dst = t;
@@ -151,13 +115,12 @@ void gc_rank_sort_buf(gc_rank *r, size_t n, gc_rank *buf)
     if (invertible) /* back to rel, into r */
         for (size_t i = 0; i < n; i++) {
             r[i].idx = src[i].idx;
-            r[i].rel = rel_of(get_bits(&src[i].rel));
+            r[i].rel = gc_rank_rel(get_bits(&src[i].rel));
         }
     else if (src != r)
         memcpy(r, src, n * sizeof *r);
     free(count);
-    if (tmp != buf)
-        free(tmp);
+    free(tmp);
 }
 
 /* Comparator order as "a before b". */
@@ -231,4 +194,35 @@ void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, doubl
         m = 0.5 * (r[p].rel + m);
     }
     *median = m;
+}
+
+const size_t *gc_report_order(gc_report *r)
+{
+    if (r == NULL || r->order != NULL)
+        return r != NULL ? r->order : NULL;
+    size_t n = r->nrows > 0 ? r->nrows : 1;
+    size_t *order = malloc(n * sizeof *order);
+    gc_rank *ranks = malloc(n * sizeof *ranks);
+    if (order == NULL || ranks == NULL) {
+        free(order);
+        free(ranks);
+        return NULL;
+    }
+    for (size_t k = 0; k < r->nrows; k++) {
+        ranks[k].rel = r->rows[k].rel_err;
+        ranks[k].idx = k;
+    }
+    gc_rank_sort(ranks, r->nrows);
+    for (size_t k = 0; k < r->nrows; k++)
+        order[k] = ranks[k].idx;
+    free(ranks);
+    r->order = order;
+    return order;
+}
+
+size_t gc_report_worst(const gc_report *r, size_t *out, size_t n)
+{
+    if (r == NULL || out == NULL)
+        return 0;
+    return gc_rank_first(r, 0, r->nrows, 0, out, n, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * summary.c -- a finished report's summaries: per tensor its counts, worst
- * and median rel_err, norm ratio, vacuous and sampled flags; the totals; the
- * worst-first order the writers read.
+ * and median rel_err, sensitivity, norm ratio, vacuous and sampled flags;
+ * the totals.  Medians by selection (report/rank.h), never a sort.
  */
 #include "report/summary.h"
 
@@ -20,41 +20,6 @@ int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
             hi = mid - 1;
     }
     return lo;
-}
-
-/* The worst-first order of every row.  A tensor's rows appear in it in
- * their own worst-first order, so one pass finds each tensor's worst (its
- * first) and median (its middle one, or the mean of the two middle ones)
- * without sorting again.  0 when out of memory (nothing found). */
-static int order_and_ranks(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
-{
-    for (size_t k = 0; k < r->nrows && !filled; k++) {
-        ranks[k].rel = r->rows[k].rel_err;
-        ranks[k].idx = k;
-    }
-    if (r->nrows > 0)
-        gc_rank_sort_buf(ranks, r->nrows, scratch);
-    for (size_t k = 0; k < r->nrows; k++)
-        r->order[k] = ranks[k].idx;
-    size_t *seen = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *seen);
-    if (seen == NULL)
-        return 0;
-    for (size_t k = 0; k < r->nrows; k++) {
-        size_t idx = ranks[k].idx;
-        int t = gc_tensor_of_row(r->tensors, r->ntensors, idx);
-        gc_tensor_report *tr = &r->tensors[t];
-        size_t pos = seen[t]++, c = tr->count;
-        if (pos == 0) {
-            tr->worst = idx;
-            tr->max_rel = ranks[k].rel;
-        }
-        if (pos == (c - 1) / 2)
-            tr->median_rel = ranks[k].rel; /* the middle, or the first of two */
-        else if (c % 2 == 0 && pos == c / 2)
-            tr->median_rel = 0.5 * (tr->median_rel + ranks[k].rel);
-    }
-    free(seen);
-    return 1;
 }
 
 /* The smallest relative error of a that the check would have refuted at
@@ -97,28 +62,38 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
-/* Sensitivity's median and worst over the tensor's rows (none: NaN); the
- * worst alone when out of memory for the median's scratch. */
-static void tensor_sensitivity(const gc_report *r, gc_tensor_report *tr)
+/* The mean of a sorted order's middle values, or its middle one (count c
+ * >= 1): from the keys of the c values, any order (reordered). */
+static void middle_keys(uint64_t *keys, size_t c, uint64_t *lo, uint64_t *hi)
 {
-    tr->sens_median = tr->sens_worst = NAN;
-    if (tr->count == 0)
+    gc_key_select(keys, c, (c - 1) / 2, lo, c % 2 == 0 ? hi : NULL);
+    if (c % 2 != 0)
+        *hi = *lo;
+}
+
+/* Sensitivity's median from the ascending keys of the tensor's c >= 1
+ * rows (reordered); when one is -0 (exact 0: a key does not tell -0 from
+ * +0, the printed median would), by select_kth on the values (none when
+ * out of memory). */
+static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
+{
+    size_t c = tr->count;
+    if (exact) {
+        uint64_t lo, hi;
+        middle_keys(keys, c, &lo, &hi);
+        double a = gc_rank_rel(~lo), b = gc_rank_rel(~hi);
+        tr->sens_median = c % 2 == 0 ? 0.5 * (a + b) : a;
         return;
-    double *v = malloc(tr->count * sizeof *v), worst = 0.0;
-    for (size_t k = 0; k < tr->count; k++) {
-        double s = sensitivity(&r->rows[tr->first + k]);
-        worst = s > worst ? s : worst;
-        if (v != NULL)
-            v[k] = s;
     }
-    tr->sens_worst = worst;
-    if (v != NULL) {
-        size_t c = tr->count;
-        double m = select_kth(v, c, (c - 1) / 2);
-        if (c % 2 == 0)
-            m = 0.5 * (m + select_kth(v, c, c / 2));
-        tr->sens_median = m;
-    }
+    double *v = malloc(c * sizeof *v);
+    if (v == NULL)
+        return;
+    for (size_t k = 0; k < c; k++)
+        v[k] = sensitivity(&r->rows[tr->first + k]);
+    double m = select_kth(v, c, (c - 1) / 2);
+    if (c % 2 == 0)
+        m = 0.5 * (m + select_kth(v, c, c / 2));
+    tr->sens_median = m;
     free(v);
 }
 
@@ -143,12 +118,43 @@ static void count_row(const gc_report *r, gc_tensor_report *tr, const gc_row *ro
         tr->grad_scale = isnan(tr->grad_scale) ? tr->grad_scale : m;
 }
 
-/* One tensor's counts, norm ratio and flags; `ranked` 0: also its worst and
- * median, from ranks (room for its count) in sorted order. */
-static void summarize_tensor(gc_report *r, gc_tensor_report *tr, int ranked, gc_rank *ranks)
+/* Median rel_err from the report-order keys of the tensor's c >= 1 rows
+ * (reordered).  With a NaN or -0 among them (exact 0) the keys do not say
+ * which of several equal-keyed values sits at a position (the printed
+ * median would differ in sign or payload); then gc_rank_summary, by the
+ * comparator, which also finds the worst row again. */
+static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
 {
-    double d2 = 0.0, a2 = 0.0, n2 = 0.0;
-    int vacuous = 1;
+    size_t c = tr->count;
+    if (exact) {
+        uint64_t lo, hi;
+        middle_keys(keys, c, &lo, &hi);
+        double a = gc_rank_rel(lo), b = gc_rank_rel(hi);
+        tr->median_rel = c % 2 == 0 ? 0.5 * (a + b) : a;
+        return GC_OK;
+    }
+    gc_rank *ranks = malloc(c * sizeof *ranks);
+    if (ranks == NULL)
+        return GC_ENOMEM;
+    for (size_t k = 0; k < c; k++) {
+        ranks[k].rel = r->rows[tr->first + k].rel_err;
+        ranks[k].idx = tr->first + k;
+    }
+    gc_rank_summary(ranks, c, &tr->worst, &tr->max_rel, &tr->median_rel);
+    free(ranks);
+    return GC_OK;
+}
+
+/* One tensor's counts, norm ratio, flags, rel_err statistics and
+ * sensitivity, in one pass over its rows (they are read from memory once:
+ * a tensor's rows are larger than the caches); rel and sens have room for
+ * its count of keys. */
+static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, uint64_t *sens)
+{
+    double d2 = 0.0, a2 = 0.0, n2 = 0.0, sworst = 0.0;
+    int vacuous = 1, rel_exact = 1, sens_exact = 1;
+    uint64_t best = UINT64_MAX;
+    size_t w = 0;
     tr->npass = tr->nkink = tr->nfail = tr->nundecided = tr->nweak = tr->nescalated = 0;
     memset(tr->nreason, 0, sizeof tr->nreason);
     tr->grad_scale = 0.0;
@@ -161,37 +167,55 @@ static void summarize_tensor(gc_report *r, gc_tensor_report *tr, int ranked, gc_
         n2 += row->numeric * row->numeric;
         if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
             vacuous = 0;
-        if (!ranked) {
-            ranks[k].rel = row->rel_err;
-            ranks[k].idx = tr->first + k;
+        double x = row->rel_err, s = sensitivity(row);
+        uint64_t key = gc_rank_key(x);
+        rel_exact &= !isnan(x) && !(x == 0.0 && signbit(x));
+        if (key < best || k == 0) { /* equal keys: the earlier row stays */
+            best = key;
+            w = k;
         }
+        rel[k] = key;
+        sworst = s > sworst ? s : sworst;
+        sens_exact &= !(s == 0.0 && signbit(s));
+        sens[k] = ~gc_rank_key(s); /* ascending in s */
     }
     double na = sqrt(a2), nn = sqrt(n2);
     tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
     tr->vacuous = tr->count > 0 && vacuous;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
-    if (tr->count > 0 && !ranked) {
-        /* a NaN element makes max_rel NaN but moves the median only when
-         * half the elements are NaN */
-        gc_rank_summary(ranks, tr->count, &tr->worst, &tr->max_rel, &tr->median_rel);
-    } else if (tr->count == 0) {
+    tr->sens_median = tr->sens_worst = NAN;
+    if (tr->count == 0) {
         tr->worst = tr->first;
         tr->max_rel = tr->median_rel = 0.0;
+        return GC_OK;
     }
-    tensor_sensitivity(r, tr);
+    tr->worst = tr->first + w;
+    tr->max_rel = r->rows[tr->worst].rel_err;
+    tr->sens_worst = sworst;
+    sens_median(r, tr, sens, sens_exact);
+    return rel_median(r, tr, rel, rel_exact);
 }
 
-void gc_report_summarize(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch)
+int gc_report_summarize(gc_report *r)
 {
-    int ranked = order_and_ranks(r, ranks, filled, scratch);
+    size_t room = 1;
+    for (int t = 0; t < r->ntensors; t++)
+        if (!r->tensors[t].screened && r->tensors[t].count > room)
+            room = r->tensors[t].count;
+    uint64_t *keys = malloc(2 * room * sizeof *keys);
+    if (keys == NULL)
+        return GC_ENOMEM;
+    free(r->order); /* the order, when asked for, is that of these rows */
+    r->order = NULL;
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     r->nundecided = r->nweak = r->nescalated = 0;
     memset(r->nreason, 0, sizeof r->nreason);
-    for (int t = 0; t < r->ntensors; t++) {
+    int rc = GC_OK;
+    for (int t = 0; t < r->ntensors && rc == GC_OK; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
             continue;
-        summarize_tensor(r, tr, ranked, ranks);
+        rc = summarize_tensor(r, tr, keys, keys + room);
         r->npass += tr->npass;
         r->nkink += tr->nkink;
         r->nfail += tr->nfail;
@@ -202,4 +226,6 @@ void gc_report_summarize(gc_report *r, gc_rank *ranks, int filled, gc_rank *scra
             r->nreason[w] += tr->nreason[w];
         r->nvacuous += tr->vacuous;
     }
+    free(keys);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * report/summary.h -- a report's summaries per tensor, its totals and its
- * worst-first order (private).
+ * report/summary.h -- a report's summaries per tensor and its totals
+ * (private).
  */
 #ifndef GC_REPORT_SUMMARY_H
 #define GC_REPORT_SUMMARY_H
@@ -15,9 +15,9 @@
  * first with the next).  n >= 1. */
 int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k);
 
-/* Per-tensor statistics, totals and r->order.  ranks has room for r->nrows
- * entries; `filled`: they already hold {rows[k].rel_err, k}; scratch
- * (r->nrows, or NULL) is the sort's. */
-void gc_report_summarize(gc_report *r, gc_rank *ranks, int filled, gc_rank *scratch);
+/* Per-tensor statistics and totals from r's rows (a screened tensor keeps
+ * the screen's); r->order, a cache of another set of rows, is dropped.
+ * GC_OK or GC_ENOMEM. */
+int gc_report_summarize(gc_report *r);
 
 #endif

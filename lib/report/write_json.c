@@ -64,9 +64,11 @@ typedef struct obj {
     int any;
 } obj;
 
+/* n <= 8 spaces: a fixed-size copy, the pointer moved by n (the buffers
+ * have room past any object's text). */
 static char *spaces(char *p, int n)
 {
-    memset(p, ' ', (size_t)n);
+    memcpy(p, "        ", 8);
     return p + n;
 }
 
@@ -74,7 +76,7 @@ static char *spaces(char *p, int n)
  * length known at compile time). */
 #define key(o, k) key_(o, k, sizeof k - 1)
 
-static char *key_(obj *o, const char *k, size_t n)
+static inline char *key_(obj *o, const char *k, size_t n)
 {
     char *p = o->p;
     if (o->any)
@@ -90,36 +92,40 @@ static char *key_(obj *o, const char *k, size_t n)
     return p + 3;
 }
 
-static void m_raw_(obj *o, const char *k, size_t kn, const char *text)
+/* A member whose value is the n bytes of text. */
+static inline void m_text_(obj *o, const char *k, size_t kn, const char *text, size_t n)
 {
     char *p = key_(o, k, kn);
-    size_t n = strlen(text);
     memcpy(p, text, n);
     o->p = p + n;
 }
 
-static void m_num_(obj *o, const char *k, size_t kn, double v)
+static void m_raw_(obj *o, const char *k, size_t kn, const char *text)
+{
+    m_text_(o, k, kn, text, strlen(text));
+}
+
+static inline void m_num_(obj *o, const char *k, size_t kn, double v)
 {
     o->p = num(key_(o, k, kn), v);
 }
 
-/* v in decimal, as "%lld" writes it (two per row: no printf). */
+/* v in decimal, as "%lld" writes it (two per row: no printf): its digits
+ * counted first, then written from the last. */
 static char *integer(char *p, long long v)
 {
-    char d[24];
-    int n = 0;
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do
-        d[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
     if (v < 0)
         *p++ = '-';
-    while (n > 0)
-        *p++ = d[--n];
-    return p;
+    int n = 1;
+    for (unsigned long long t = 10; n < 20 && u >= t; t *= 10)
+        n++;
+    for (char *q = p + n; q > p; u /= 10)
+        *--q = (char)('0' + u % 10);
+    return p + n;
 }
 
-static void m_int_(obj *o, const char *k, size_t kn, long long v)
+static inline void m_int_(obj *o, const char *k, size_t kn, long long v)
 {
     o->p = integer(key_(o, k, kn), v);
 }
@@ -130,6 +136,7 @@ static void m_bool_(obj *o, const char *k, size_t kn, int v)
 }
 
 #define m_raw(o, k, v) m_raw_(o, k, sizeof k - 1, v)
+#define m_text(o, k, v, n) m_text_(o, k, sizeof k - 1, v, n)
 #define m_num(o, k, v) m_num_(o, k, sizeof k - 1, v)
 #define m_int(o, k, v) m_int_(o, k, sizeof k - 1, v)
 #define m_bool(o, k, v) m_bool_(o, k, sizeof k - 1, v)
@@ -155,7 +162,9 @@ static char *close_obj(obj *o)
 typedef struct names {
     char *version, *method, *engine, *overall;
     char *verdict[5]; /* pass, kink, fail, undecided, and "?" for any other value */
+    size_t verdict_len[5];
     char **tensor;    /* one per tensor */
+    size_t *tensor_len;
     int ntensors;
 } names;
 
@@ -238,6 +247,7 @@ static void names_free(names *s)
     for (int t = 0; s->tensor != NULL && t < s->ntensors; t++)
         free(s->tensor[t]);
     free(s->tensor);
+    free(s->tensor_len);
 }
 
 static int names_init(names *s, const gc_report *r)
@@ -249,24 +259,31 @@ static int names_init(names *s, const gc_report *r)
     s->engine = quoted(gc_engine_name(r->opts.engine));
     s->overall = quoted(status_name(gc_report_status(r)));
     int ok = s->version && s->method && s->engine && s->overall;
-    for (int v = 0; v < 5; v++)
+    for (int v = 0; v < 5; v++) {
         ok = (s->verdict[v] = quoted(gc_verdict_name(vs[v]))) != NULL && ok;
-    s->tensor = calloc(r->ntensors > 0 ? (size_t)r->ntensors : 1, sizeof *s->tensor);
-    ok = ok && s->tensor != NULL;
+        s->verdict_len[v] = s->verdict[v] != NULL ? strlen(s->verdict[v]) : 0;
+    }
+    size_t nt = r->ntensors > 0 ? (size_t)r->ntensors : 1;
+    s->tensor = calloc(nt, sizeof *s->tensor);
+    s->tensor_len = calloc(nt, sizeof *s->tensor_len);
+    ok = ok && s->tensor != NULL && s->tensor_len != NULL;
     s->ntensors = s->tensor != NULL ? r->ntensors : 0;
-    for (int t = 0; ok && t < r->ntensors; t++)
+    for (int t = 0; ok && t < r->ntensors; t++) {
         ok = (s->tensor[t] = quoted(r->tensors[t].name)) != NULL;
+        s->tensor_len[t] = ok ? strlen(s->tensor[t]) : 0;
+    }
     return ok ? GC_OK : GC_ENOMEM;
 }
 
-static const char *verdict_of(const names *s, gc_verdict v)
+/* A verdict's index in names.verdict. */
+static int verdict_at(gc_verdict v)
 {
     switch (v) {
-    case GC_PASS: return s->verdict[0];
-    case GC_KINK: return s->verdict[1];
-    case GC_FAIL: return s->verdict[2];
-    case GC_UNDECIDED: return s->verdict[3];
-    default: return s->verdict[4];
+    case GC_PASS: return 0;
+    case GC_KINK: return 1;
+    case GC_FAIL: return 2;
+    case GC_UNDECIDED: return 3;
+    default: return 4;
     }
 }
 
@@ -352,7 +369,7 @@ static char *tensor(char *p, const gc_report *r, int t, const names *s)
 static char *row(char *p, const gc_row *w, const names *s)
 {
     obj o = open_obj(p, 6);
-    m_raw(&o, "tensor", s->tensor[w->tensor]);
+    m_text(&o, "tensor", s->tensor[w->tensor], s->tensor_len[w->tensor]);
     m_int(&o, "row", w->row);
     m_int(&o, "col", w->col);
     m_num(&o, "analytic", w->analytic);
@@ -366,7 +383,8 @@ static char *row(char *p, const gc_row *w, const names *s)
     }
     if (w->hook)
         m_raw(&o, "hook", "true");
-    m_raw(&o, "verdict", verdict_of(s, w->verdict));
+    int v = verdict_at(w->verdict);
+    m_text(&o, "verdict", s->verdict[v], s->verdict_len[v]);
     return close_obj(&o);
 }
 

@@ -11,6 +11,7 @@
 #include "gradcheck/report.h"
 #include "io/numfmt.h"
 #include "report/junit.h"
+#include "report/rank.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -181,11 +182,10 @@ static void tensor_failure(const gc_report *r, int t, FILE *f)
     fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
     gc_junit_esc(f, msg);
     fprintf(f, "\">");
-    int listed = 0;
-    for (size_t k = 0; k < r->nrows && listed < LIST_MAX; k++) {
-        const gc_row *w = &r->rows[r->order[k]];
-        if (w->tensor != t || w->verdict == GC_PASS)
-            continue;
+    size_t list[LIST_MAX];
+    size_t n = gc_rank_first(r, tr->first, tr->first + tr->count, 1, list, LIST_MAX, NULL);
+    for (size_t k = 0; k < n; k++) {
+        const gc_row *w = &r->rows[list[k]];
         char line[384], ba[32], bn[32], be[32], br[32];
         snprintf(line, sizeof line, "%s(%d,%d): analytic=%s numeric=%s abs_err=%s rel_err=%s %s",
                  tr->name, w->row, w->col, gc_junit_shortest(ba, w->analytic),
@@ -193,7 +193,6 @@ static void tensor_failure(const gc_report *r, int t, FILE *f)
                  gc_junit_e3(br, w->rel_err), gc_verdict_name(w->verdict));
         gc_junit_esc(f, line);
         fputc('\n', f); /* newlines are kept literally in element text */
-        listed++;
     }
     fprintf(f, "</failure>\n    </testcase>\n");
 }

@@ -6,6 +6,7 @@
  * digits here; the machine formats (JSON, JUnit) carry all 17.
  */
 #include "gradcheck/report.h"
+#include "report/rank.h"
 
 #include <math.h>
 #include <string.h>
@@ -126,25 +127,27 @@ static void worst(const gc_report *r, FILE *f, int nw)
                "%d rows; bound: the numeric's error bound):\n", CAP);
     fprintf(f, "%-*s  %-11s  %17s  %17s  %10s  %10s  %9s  %-9s  %s\n", nw, "tensor", "element",
             "analytic", "numeric", "abs_err", "rel_err", "bound", "verdict", "hint");
-    /* Past the TOP rows only kinks and fails count: once all of them (the
-     * totals) are seen, the rest passes.  Stopping there spares a walk over
-     * every row in rel_err order -- random access to 8 MB for 100,000. */
-    size_t nbad = (size_t)r->nkink + (size_t)r->nfail + (size_t)r->nundecided, seen_bad = 0;
-    for (size_t k = 0; k < r->nrows; k++) {
-        if (k >= TOP && seen_bad >= nbad)
-            break;
-        const gc_row *row = &r->rows[r->order[k]];
-        int bad = row->verdict != GC_PASS;
-        seen_bad += (size_t)bad;
-        if (k < TOP || bad) {
-            if (listed < CAP) {
-                element(r, row, f, nw);
-                listed++;
-            } else if (bad) {
-                bad_unlisted++;
-            }
+    /* The rows listed are the first CAP, in the report order, of the TOP
+     * first rows and every row not passed: of those, only the first TOP
+     * and the first CAP not passed can be among them. */
+    size_t top[TOP], bad[CAP], nt = TOP, nb = CAP, nbad = 0;
+    gc_rank_listed(r, top, &nt, bad, &nb, &nbad);
+    size_t i = 0, j = 0, bad_listed = 0;
+    while (listed < CAP && (i < nt || j < nb)) {
+        size_t k;
+        if (j == nb || (i < nt && gc_rank_before(r, top[i], bad[j]))) {
+            k = top[i++];
+        } else {
+            k = bad[j++];
+            if (i < nt && top[i] == k)
+                i++; /* in both lists */
         }
+        const gc_row *row = &r->rows[k];
+        bad_listed += row->verdict != GC_PASS;
+        element(r, row, f, nw);
+        listed++;
     }
+    bad_unlisted = nbad - bad_listed;
     if (bad_unlisted > 0)
         fprintf(f, "(%zu more kink, fail or undecided elements not listed: see the JSON output)\n",
                 bad_unlisted);
