@@ -384,14 +384,26 @@ START_TEST(test_json_layout_is_janssons)
     ck_assert_int_eq(gc_check_net(net, &o, &rep, NULL), GC_OK);
     same_as_jansson(rep, "a richardson check");
     gc_report_free(rep);
-    /* undecided rows (a zero band), reasons, escalations, status 3 */
+    gc_net_free(net);
+    /* undecided rows (a zero band), reasons, escalations, status 3.  A
+     * zero band cannot pass, so each row is refuted or undecided; some
+     * networks refute every row, so the first of a few that leaves one
+     * undecided is written */
     o.method = GC_METHOD_CENTRAL;
     o.rtol = o.atol = 0.0;
-    ck_assert_int_eq(gc_check_net(net, &o, &rep, NULL), GC_OK);
-    ck_assert_int_gt(rep->nundecided, 0);
+    rep = NULL;
+    for (int k = 0; k < 16 && rep == NULL; k++) {
+        net = tu_random_net(gc_ck_base_seed() + 11 + (uint64_t)k, 1);
+        ck_assert_int_eq(gc_check_net(net, &o, &rep, NULL), GC_OK);
+        gc_net_free(net);
+        if (rep->nundecided == 0) {
+            gc_report_free(rep);
+            rep = NULL;
+        }
+    }
+    ck_assert_msg(rep != NULL, "no network of 16 left a row undecided at a zero band");
     same_as_jansson(rep, "an undecided check");
     gc_report_free(rep);
-    gc_net_free(net);
 
     gc_report r;
     gc_tensor_report t;
