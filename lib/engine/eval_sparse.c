@@ -7,9 +7,6 @@
 #include "engine/fast.h"
 
 #include <stdlib.h>
-#include <string.h>
-
-#define LINE 64
 
 typedef struct sparse_eval {
     gc_eval base;
@@ -84,11 +81,9 @@ static const gc_eval_ops sparse_ops = {
 gc_eval *gc_eval_sparse_new(const gc_net *net, int directions)
 {
     /* a cache line of its own: each thread writes its slot and count per loss */
-    size_t bytes = (sizeof(sparse_eval) + LINE - 1) / LINE * LINE;
-    sparse_eval *se = aligned_alloc(LINE, bytes);
+    sparse_eval *se = gc_fast_line_calloc(1, sizeof *se);
     if (se == NULL)
         return NULL;
-    memset(se, 0, bytes);
     se->base.ops = &sparse_ops;
     se->fast = gc_fast_new(net, directions);
     if (se->fast == NULL) {

@@ -82,4 +82,9 @@ int gc_fast_kink(gc_fast *f, int a, int b);
 /* Loss evaluations made through f so far. */
 unsigned long long gc_fast_nevals(const gc_fast *f);
 
+/* Zeroed memory of whole cache lines (aligned, size rounded up), or NULL;
+ * free() releases it.  An evaluator's hot state takes lines of its own, so
+ * that threads do not share them (false sharing). */
+void *gc_fast_line_calloc(size_t n, size_t size);
+
 #endif

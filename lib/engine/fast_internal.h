@@ -52,8 +52,4 @@ static inline int gc_fast_rows_of(const gc_net *net, int k)
     return k == 0 ? net->layers[0]->in : net->layers[k - 1]->out;
 }
 
-/* Zeroed memory of whole cache lines (aligned, size rounded up), or NULL;
- * free() releases it. */
-void *gc_fast_line_calloc(size_t n, size_t size);
-
 #endif
