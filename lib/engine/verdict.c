@@ -91,9 +91,12 @@ gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why)
  * 5. fail when |a - n| > band + B: the difference refutes a.
  * 6. undecided otherwise (the escalation measures again).
  */
-gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why)
+gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why,
+                    double *band_out)
 {
     const double n = p->numeric;
+    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
+    *band_out = band;
     *why = GC_REASON_NONE;
     if (!p->finite || !isfinite(n)) {
         *why = p->bad_side == 0 && !isfinite(n) ? GC_REASON_NOISE
@@ -103,7 +106,6 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
     }
     if (!isfinite(a))
         return GC_FAIL;
-    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
     if (fabs(a - n) <= band && p->bound <= band)
         return GC_PASS;
     int fits;
@@ -124,10 +126,11 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
  * stable; an undecided one goes on to refinement or escalation, which
  * always run with the reference (lib/engine/parallel.c).
  */
-int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, double b)
+int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                      double b)
 {
     gc_reason why;
-    const gc_verdict v = gc_judge(a, p, o, &why);
+    double band;
     if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
         return 0;
     if (v == GC_PASS) {
@@ -151,7 +154,7 @@ int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, do
                     q.slope_lo += ss * b;
                     q.slope_hi -= ss * b;
                 }
-                if (gc_judge(a, &q, o, &why) != v)
+                if (gc_judge(a, &q, o, &why, &band) != v)
                     return 0;
             }
     return 1;
