@@ -14,12 +14,18 @@ static inline double larger(double x, double y)
     return x > y || isnan(y) ? x : y;
 }
 
-double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
+/* gc_fd_delta's body, inline in the central difference of every row. */
+static inline double delta_of(const gc_fd_ctx *c, double l1, double l2)
 {
     double far = larger(fabs(l1), fabs(l2)) - fabs(c->L0);
     if (c->delta > 0.0)
         return c->delta + GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (far > 0.0 ? far : 0.0);
     return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
+}
+
+double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
+{
+    return delta_of(c, l1, l2);
 }
 
 /* Central difference on [θ-h, θ+h] with the steps actually taken: x0 ± h
@@ -168,12 +174,13 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
  * it takes |L‴| <= 6 |L″| near θ, a curvature that changes on a scale of
  * one unit of θ; at ε = 1e-6 either is ~1e-12 |L″| and the roundoff
  * decides. */
-static void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm, double lp)
+static inline void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm,
+                                double lp)
 {
     const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
     p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
     p->numeric = (lp - lm) / (xp - xm);
-    const double delta = gc_fd_delta(c, lm, lp);
+    const double delta = delta_of(c, lm, lp);
     slopes_at(c, p, x0, xm, xp, lm, lp, delta);
     const double step = xp - xm;
     p->bound = 2.0 * delta / step +

@@ -79,9 +79,9 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
 /* The verdict at ε alone from the element's numbers in p: forward's slopes
  * when its plain comparison did not pass, and float32's refutation
  * deferred.  *judged: gc_judge's verdict of p as left, *band its band. */
-static gc_verdict judge_at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
-                               gc_fd_point *p, gc_reason *why, gc_verdict *judged,
-                               double *band)
+static inline gc_verdict judge_at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
+                                      gc_fd_point *p, gc_reason *why,
+                                      gc_verdict *judged, double *band)
 {
     gc_verdict v = gc_judge(a, p, c->o, why, band);
     if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p->finite) {

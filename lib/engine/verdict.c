@@ -19,14 +19,6 @@ static double max3(double a, double b, double c)
     return m > c ? m : c;
 }
 
-double gc_rel_error(double a, double n)
-{
-    double d = fabs(a - n), m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
-    if (m == 0.0 && d == 0.0)
-        return 0.0;
-    return d / m;
-}
-
 int gc_within_tolerance(double a, double n, const gc_check_opts *o)
 {
     if (!isfinite(a) || !isfinite(n))
@@ -34,7 +26,9 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o)
     return fabs(a - n) <= o->atol || gc_rel_error(a, n) <= o->rtol;
 }
 
-double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
+/* gc_band's body, inline where the rule needs it at every row. */
+static inline double band_of(double a, double n, double est, double floor,
+                             const gc_check_opts *o)
 {
     const double mag = max2(fabs(a), fabs(n));
     double band = max2(max2(o->atol, floor), o->rtol * mag);
@@ -43,6 +37,11 @@ double gc_band(double a, double n, double est, double floor, const gc_check_opts
         band = band < tight ? band : tight;
     }
     return band;
+}
+
+double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
+{
+    return band_of(a, n, est, floor, o);
 }
 
 /*
@@ -95,7 +94,7 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
                     double *band_out)
 {
     const double n = p->numeric;
-    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
+    const double band = band_of(a, n, p->trunc_est, p->floor, o);
     *band_out = band;
     *why = GC_REASON_NONE;
     if (!p->finite || !isfinite(n)) {
@@ -138,7 +137,7 @@ int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_che
          * band, the largest bound (a pass is decided before the kink test) */
         const double n = p->numeric, d = fabs(a - n);
         const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
-        const double band_min = gc_band(a, n_in, p->trunc_est, p->floor, o);
+        const double band_min = band_of(a, n_in, p->trunc_est, p->floor, o);
         const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
         return d + b <= band_min && B_max <= band_min;
     }

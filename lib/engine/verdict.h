@@ -10,7 +10,13 @@
 #include "engine/numdiff.h"
 
 /* |a - n| / max(|a|, |n|), 0 when both are 0; NaN for NaN or Inf. */
-double gc_rel_error(double a, double n);
+static inline double gc_rel_error(double a, double n)
+{
+    double d = fabs(a - n), m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
+    if (m == 0.0 && d == 0.0)
+        return 0.0;
+    return d / m;
+}
 
 /* The plain rule: a and n finite and |a - n| <= atol or rel_err <= rtol. */
 int gc_within_tolerance(double a, double n, const gc_check_opts *o);
