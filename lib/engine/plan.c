@@ -138,6 +138,7 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
 {
     int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
     size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
+    memset(row, 0, sizeof *row);
     row->tensor = t;
     row->row = (int)(el / (size_t)tg[t].cols);
     row->col = (int)(el % (size_t)tg[t].cols);
@@ -162,6 +163,7 @@ size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r
             cl = el % cols;
         }
         gc_row *row = &rows[q];
+        memset(row, 0, sizeof *row);
         row->tensor = t;
         row->row = (int)rw;
         row->col = (int)cl;

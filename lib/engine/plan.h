@@ -95,7 +95,9 @@ size_t gc_plan_layout(gc_report *r, const gc_target *tg, int n, const gc_check_o
 int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
                      const size_t *skip, size_t **elem);
 
-/* Row k's tensor, element and analytic value (elem as gc_plan_elements). */
+/* Row k's tensor, element and analytic value (elem as gc_plan_elements);
+ * every other byte of *row, padding too, zero: a report's rows are
+ * allocated uninitialised, located first, and compared and sent as bytes. */
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
                     const size_t *elem);
 
