@@ -125,22 +125,13 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
  * stable; an undecided one goes on to refinement or escalation, which
  * always run with the reference (lib/engine/parallel.c).
  */
-int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
-                      double b)
+/* A fail or a kink: gc_judge at each of the box's 8 corners gives v.  Not
+ * inlined: the pass below, every row's case, then needs no stack frame. */
+__attribute__((noinline)) static int corners_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                          double b)
 {
     gc_reason why;
     double band;
-    if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
-        return 0;
-    if (v == GC_PASS) {
-        /* the worst corner in closed form: the farthest n, the narrowest
-         * band, the largest bound (a pass is decided before the kink test) */
-        const double n = p->numeric, d = fabs(a - n);
-        const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
-        const double band_min = band_of(a, n_in, p->trunc_est, p->floor, o);
-        const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
-        return d + b <= band_min && B_max <= band_min;
-    }
     for (int sn = -1; sn <= 1; sn += 2)
         for (int ss = -1; ss <= 1; ss += 2)
             for (int sb = -1; sb <= 1; sb += 2) {
@@ -157,4 +148,20 @@ int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_che
                     return 0;
             }
     return 1;
+}
+
+int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                      double b)
+{
+    if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
+        return 0;
+    if (v != GC_PASS)
+        return corners_stable(a, p, v, o, b);
+    /* the worst corner in closed form: the farthest n, the narrowest band,
+     * the largest bound (a pass is decided before the kink test) */
+    const double n = p->numeric, d = fabs(a - n);
+    const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
+    const double band_min = band_of(a, n_in, p->trunc_est, p->floor, o);
+    const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+    return d + b <= band_min && B_max <= band_min;
 }
