@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -455,55 +456,65 @@ static char *close_array(char *p, size_t n)
     return p;
 }
 
-/* Rows are formatted in blocks of BLOCK, as many blocks at a time as the
- * report's threads, in parallel, then written in order: the text of 400,000
- * numbers costs more than the check that produced them, and memory stays
- * at one buffer per thread whatever the number of rows. */
+/* Rows are formatted in blocks of BLOCK on the report's threads, each
+ * into its own buffer, and each block is written by the thread that
+ * formatted it when its turn comes (blocks are handed out in ascending
+ * order, so the turn always moves on): one block is written while the
+ * next ones are formatted.  The text of 600,000 numbers costs more than
+ * the check that produced them; memory stays at one buffer per thread
+ * whatever the number of rows, and the bytes are those of one thread. */
 #define BLOCK 2048
 
 typedef struct rows_job {
     const gc_report *r;
     const names *s;
-    size_t first; /* the round's first row */
-    char **buf;   /* one buffer of BLOCK * OBJ_MAX bytes per block of the round */
-    size_t *len;  /* the text of each */
+    FILE *f;
+    char **buf;          /* one buffer of BLOCK * OBJ_MAX bytes per thread */
+    pthread_mutex_t lock;
+    pthread_cond_t turn; /* signalled when next moves on */
+    size_t next;         /* the block whose text is written next */
+    int rc;              /* the first write's failure, under lock's turns */
 } rows_job;
 
 static void format_block(void *ctx, int tid, size_t b)
 {
-    (void)tid;
     rows_job *j = ctx;
-    size_t lo = j->first + b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
-    char *p = j->buf[b];
+    size_t lo = b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
+    char *p = j->buf[tid];
     for (size_t k = lo; k < hi; k++)
         p = row(element(p, k), &j->r->rows[k], j->s);
-    j->len[b] = (size_t)(p - j->buf[b]);
+    pthread_mutex_lock(&j->lock);
+    while (j->next != b)
+        pthread_cond_wait(&j->turn, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+    emit(j->f, j->buf[tid], p, &j->rc); /* only the turn's holder writes */
+    pthread_mutex_lock(&j->lock);
+    j->next++;
+    pthread_cond_broadcast(&j->turn);
+    pthread_mutex_unlock(&j->lock);
 }
 
 static int write_rows(const gc_report *r, const names *s, FILE *f)
 {
     size_t nblocks = (r->nrows + BLOCK - 1) / BLOCK;
     int nt = gc_threads_resolve(r->opts.threads);
-    size_t per = nblocks < (size_t)nt ? (nblocks > 0 ? nblocks : 1) : (size_t)nt;
-    char *bufs[64];
-    size_t lens[64];
-    if (per > 64)
-        per = 64;
-    int rc = GC_OK;
-    size_t got = 0;
-    for (; got < per && rc == GC_OK; got++)
-        if ((bufs[got] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
+    if ((size_t)nt > nblocks)
+        nt = nblocks > 0 ? (int)nblocks : 1;
+    rows_job j = {r, s, f, calloc((size_t)nt, sizeof(char *)), PTHREAD_MUTEX_INITIALIZER,
+                  PTHREAD_COND_INITIALIZER, 0, GC_OK};
+    int rc = j.buf != NULL ? GC_OK : GC_ENOMEM;
+    for (int t = 0; t < nt && rc == GC_OK; t++)
+        if ((j.buf[t] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
             rc = GC_ENOMEM;
-    rows_job j = {r, s, 0, bufs, lens};
-    for (size_t b = 0; b < nblocks && rc == GC_OK; b += per) {
-        size_t n = nblocks - b < per ? nblocks - b : per;
-        j.first = b * BLOCK;
-        gc_threads_for((int)n, n, 1, format_block, &j); /* complete even if a thread failed */
-        for (size_t k = 0; k < n; k++)
-            emit(f, bufs[k], bufs[k] + lens[k], &rc);
+    if (rc == GC_OK) {
+        gc_threads_for(nt, nblocks, 1, format_block, &j); /* complete even if a thread failed */
+        rc = j.rc;
     }
-    for (size_t k = 0; k < got; k++)
-        free(bufs[k]);
+    for (int t = 0; j.buf != NULL && t < nt; t++)
+        free(j.buf[t]);
+    free(j.buf);
+    pthread_mutex_destroy(&j.lock);
+    pthread_cond_destroy(&j.turn);
     return rc;
 }
 
