@@ -95,7 +95,10 @@ static int layout_step(gc_run *run, int sparse)
             gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
             return GC_ENOMEM;
     }
-    r->rows = calloc(r->nrows > 0 ? r->nrows : 1, sizeof *r->rows);
+    /* not zeroed: gc_plan_locate and gc_row_decide write every field of
+     * every row (a zeroing pass over all rows costs as much as the rows'
+     * summaries) */
+    r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
     if (r->rows == NULL)
         return GC_ENOMEM;
     return gc_plan_elements(r, run->tg, &run->o, run->skip, &run->elem);

@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
-{
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo + 1) / 2;
-        if (tr[mid].first <= k)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
-}
-
 /* The smallest relative error of a that the check would have refuted at
  * this row: (band + B + |a - n|) / |a|; Inf where a is 0 or B is NaN. */
 static double sensitivity(const gc_row *row)
