@@ -192,7 +192,7 @@ static int floor_log10_pow2(int b)
  * 10^(k0+1) shows as n0 >= 10^17; then the digits are those of n0 / 10,
  * rounded by the last digit and the bits below it.  Returns 0 (nothing
  * set) where it does not apply. */
-static int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+static inline int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
 {
     int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
     if (s < 0 || s > 27 || down < 1 || down > 63)
@@ -266,13 +266,15 @@ static int digits17(double v, uint64_t *digits, int *exp10)
 /* The exponent's digits after "e" and its sign: at least two for %g,
  * one for jansson (whose exponent has no '+' and no leading zero); |x| <=
  * 324.  Stored as one 4-byte word (room past them: see layout). */
-static char *exponent(char *p, int x, int json)
+static inline char *exponent(char *p, int x, int json)
 {
     unsigned ax = (unsigned)(x < 0 ? -x : x);
     *p = x < 0 ? '-' : '+';
     p += x < 0 || !json;
     int len = json ? 1 + (ax >= 10) + (ax >= 100) : 2 + (ax >= 100);
-    uint32_t w = ('0' + ax / 100) | ('0' + ax / 10 % 10) << 8 | ('0' + ax % 10) << 16;
+    /* ax / 100 = ax·41 >> 12 for ax < 1000, r / 10 = r·103 >> 10 for r < 100 */
+    unsigned h = ax * 41 >> 12, r = ax - 100 * h, t = r * 103 >> 10;
+    uint32_t w = ('0' + h) | ('0' + t) << 8 | ('0' + r - 10 * t) << 16;
     w >>= 8 * (3 - len);
     for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
         p[i] = (char)(w >> (8 * i));
@@ -285,7 +287,7 @@ static char *exponent(char *p, int x, int json)
  * the fraction, and a bare point, dropped.  json: jansson's edits of it
  * instead -- ".0" after an integral fixed value, the exponent without '+'
  * and without leading zeros. */
-static int layout(char *out, uint64_t n, int x, int json)
+static inline int layout(char *out, uint64_t n, int x, int json)
 {
     uint64_t top9 = n / 100000000u; /* the first digit and the next 8 */
     uint32_t first = (uint32_t)(top9 / 100000000u);
