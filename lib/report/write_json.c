@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,19 +37,40 @@
 #define TENSOR_MAX 4096
 _Static_assert(6 * GC_NAME_MAX + 2400 < TENSOR_MAX, "a tensor's object fits TENSOR_MAX");
 
-/* s as jansson writes a JSON string (quoted and escaped): owned, NULL when
- * jansson refuses it or memory runs out. */
+/* Readable zero bytes after every quoted string: short ones are copied
+ * with one fixed-size copy (short_text). */
+#define PAD 16
+
+/* s as jansson writes a JSON string (quoted and escaped), with PAD zero
+ * bytes after its NUL: owned, NULL when jansson refuses it or memory runs
+ * out. */
 static char *quoted(const char *s)
 {
     json_t *j = json_string(s);
     char *q = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
     json_decref(j);
-    return q;
+    size_t n = q != NULL ? strlen(q) : 0;
+    char *padded = q != NULL ? realloc(q, n + 1 + PAD) : NULL;
+    if (padded == NULL) {
+        free(q);
+        return NULL;
+    }
+    memset(padded + n + 1, 0, PAD);
+    return padded;
+}
+
+/* The n bytes of t (a quoted string: PAD readable bytes past its end) at
+ * p: a short one by one fixed-size copy (the buffers have room past any
+ * object's text).  Returns the end. */
+static inline char *short_text(char *p, const char *t, size_t n)
+{
+    memcpy(p, t, n <= PAD ? PAD : n);
+    return p + n;
 }
 
 /* A number as jansson writes json_real at precision 17 (the non-finite
  * ones as strings, as the schema says).  Returns the end. */
-static char *num(char *p, double v)
+static inline char *num(char *p, double v)
 {
     if (isnan(v))
         return p + sprintf(p, "\"nan\"");
@@ -111,13 +133,23 @@ static inline void m_num_(obj *o, const char *k, size_t kn, double v)
     o->p = num(key_(o, k, kn), v);
 }
 
-/* v in decimal, as "%lld" writes it (two per row: no printf): its digits
+/* v in decimal, as "%lld" writes it (two per row: no printf): below 1000
+ * (where rows and columns mostly are) digit by digit, else its digits
  * counted first, then written from the last. */
-static char *integer(char *p, long long v)
+static inline char *integer(char *p, long long v)
 {
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    if (v < 0)
-        *p++ = '-';
+    *p = '-';
+    p += v < 0;
+    if (u < 1000) {
+        unsigned x = (unsigned)u, t = x / 10 % 10;
+        uint32_t w = ('0' + x / 100) | ('0' + t) << 8 | ('0' + x % 10) << 16;
+        int skip = x < 10 ? 2 : x < 100 ? 1 : 0; /* the leading zeros */
+        w >>= 8 * skip;
+        for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
+            p[i] = (char)(w >> (8 * i));
+        return p + 3 - skip;
+    }
     int n = 1;
     for (unsigned long long t = 10; n < 20 && u >= t; t *= 10)
         n++;
@@ -137,7 +169,6 @@ static void m_bool_(obj *o, const char *k, size_t kn, int v)
 }
 
 #define m_raw(o, k, v) m_raw_(o, k, sizeof k - 1, v)
-#define m_text(o, k, v, n) m_text_(o, k, sizeof k - 1, v, n)
 #define m_num(o, k, v) m_num_(o, k, sizeof k - 1, v)
 #define m_int(o, k, v) m_int_(o, k, sizeof k - 1, v)
 #define m_bool(o, k, v) m_bool_(o, k, sizeof k - 1, v)
@@ -212,20 +243,6 @@ static void tensor_coverage(obj *o, const gc_tensor_report *tr)
     m_num(o, "grad_scale", tr->grad_scale);
     m_num(o, "sensitivity_median", tr->sens_median);
     m_num(o, "sensitivity_worst", tr->sens_worst);
-}
-
-/* A row's bound and band, and its reason and escalation when set. */
-static void row_bound(obj *o, const gc_row *w)
-{
-    m_num(o, "num_err", w->num_err);
-    m_num(o, "band", w->band);
-    if (w->verdict == GC_UNDECIDED) {
-        char q[64];
-        snprintf(q, sizeof q, "\"%s\"", gc_reason_name(w->reason));
-        m_raw(o, "reason", q);
-    }
-    if (w->escalated)
-        m_raw(o, "escalated", "true");
 }
 
 /* The totals' coverage. */
@@ -366,27 +383,37 @@ static char *tensor(char *p, const gc_report *r, int t, const names *s)
     return close_obj(&o);
 }
 
-/* One row's object, its "{" at indentation 4. */
+/* The literal l at p (its length known at compile time); the end. */
+#define LIT(p, l) (memcpy(p, l, sizeof l - 1), (p) + sizeof l - 1)
+
+/* One row's object, its "{" at indentation 4: every member at indentation
+ * 6, each key with the comma and line break before it one literal (the
+ * layout of open_obj and key with the members known in advance). */
 static char *row(char *p, const gc_row *w, const names *s)
 {
-    obj o = open_obj(p, 6);
-    m_text(&o, "tensor", s->tensor[w->tensor], s->tensor_len[w->tensor]);
-    m_int(&o, "row", w->row);
-    m_int(&o, "col", w->col);
-    m_num(&o, "analytic", w->analytic);
-    m_num(&o, "numeric", w->numeric);
-    m_num(&o, "abs_err", w->abs_err);
-    m_num(&o, "rel_err", w->rel_err);
-    row_bound(&o, w);
+    p = LIT(p, "{\n      \"tensor\": ");
+    p = short_text(p, s->tensor[w->tensor], s->tensor_len[w->tensor]);
+    p = integer(LIT(p, ",\n      \"row\": "), w->row);
+    p = integer(LIT(p, ",\n      \"col\": "), w->col);
+    p = num(LIT(p, ",\n      \"analytic\": "), w->analytic);
+    p = num(LIT(p, ",\n      \"numeric\": "), w->numeric);
+    p = num(LIT(p, ",\n      \"abs_err\": "), w->abs_err);
+    p = num(LIT(p, ",\n      \"rel_err\": "), w->rel_err);
+    p = num(LIT(p, ",\n      \"num_err\": "), w->num_err);
+    p = num(LIT(p, ",\n      \"band\": "), w->band);
+    if (w->verdict == GC_UNDECIDED)
+        p += sprintf(p, ",\n      \"reason\": \"%s\"", gc_reason_name(w->reason));
+    if (w->escalated)
+        p = LIT(p, ",\n      \"escalated\": true");
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
-        m_num(&o, "slope_lo", w->slope_lo);
-        m_num(&o, "slope_hi", w->slope_hi);
+        p = num(LIT(p, ",\n      \"slope_lo\": "), w->slope_lo);
+        p = num(LIT(p, ",\n      \"slope_hi\": "), w->slope_hi);
     }
     if (w->hook)
-        m_raw(&o, "hook", "true");
+        p = LIT(p, ",\n      \"hook\": true");
     int v = verdict_at(w->verdict);
-    m_text(&o, "verdict", s->verdict[v], s->verdict_len[v]);
-    return close_obj(&o);
+    p = short_text(LIT(p, ",\n      \"verdict\": "), s->verdict[v], s->verdict_len[v]);
+    return LIT(p, "\n    }");
 }
 
 /* The tail of the top object from "totals" to "verdict" (not closed). */
