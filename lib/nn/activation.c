@@ -10,9 +10,16 @@
  * Conventions at the kink follow PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha.
  * Numerically stable forms: sigmoid never calls exp of a positive number,
  * softplus is max(x, 0) + log1p(exp(-|x|)), softmax subtracts the column max.
+ *
+ * sigmoid's and softplus' forwards take their exps (and softplus its log1p)
+ * through nn/vmath.h's SLEEF vector functions: an element's value does not
+ * depend on its place in the array or on the array's length, so the
+ * sparse-change evaluator, which runs a forward on the changed rows only,
+ * computes the very bits the reference computes on the whole matrix.
  */
 #include "gradcheck/layer.h"
 #include "nn/sigmoid.h"
+#include "nn/vmath.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -29,8 +36,8 @@ static double identity_f(double x, double a) { (void)a; return x; }
 /* d/dx x = 1. */
 static double identity_d(double x, double y, double a) { (void)x; (void)y; (void)a; return 1.0; }
 
-static double sigmoid_f(double x, double a) { (void)a; return gc_sigmoid(x); }
-/* sigma' = e^-x / (1 + e^-x)^2 = sigma (1 - sigma): from the cached y. */
+/* sigmoid's f is gc_sigmoid_from_exp in sigmoid_forward below.
+ * sigma' = e^-x / (1 + e^-x)^2 = sigma (1 - sigma): from the cached y. */
 static double sigmoid_d(double x, double y, double a) { (void)x; (void)a; return y * (1.0 - y); }
 
 static double tanh_f(double x, double a) { (void)a; return tanh(x); }
@@ -51,10 +58,10 @@ static double elu_f(double x, double a) { return x > 0.0 ? x : a * expm1(x); }
  * sides agree (smooth) only when alpha = 1. */
 static double elu_d(double x, double y, double a) { return x > 0.0 ? 1.0 : y + a; }
 
-/* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): the exp argument is <= 0, so it
- * never overflows (finite at +-800, where the naive form gives Inf). */
-static double softplus_f(double x, double a) { (void)a; return fmax(x, 0.0) + log1p(exp(-fabs(x))); }
-/* d/dx log(1 + e^x) = e^x / (1 + e^x) = sigma(x). */
+/* softplus' f, log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), is in
+ * softplus_forward below: the exp argument is <= 0, so it never overflows
+ * (finite at +-800, where the naive form gives Inf).
+ * d/dx log(1 + e^x) = e^x / (1 + e^x) = sigma(x). */
 static double softplus_d(double x, double y, double a) { (void)y; (void)a; return gc_sigmoid(x); }
 
 /* gelu(x) = x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2. */
@@ -68,14 +75,8 @@ static double gelu_d(double x, double y, double a)
 
 /* ---- elementwise layers ------------------------------------------------ */
 
-/* Y = f(X) and dX = dY (.) f'(X), over all rows * cols elements. */
-#define ELEMENTWISE(name)                                                        \
-    static void name##_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)    \
-    {                                                                            \
-        size_t n = gc_mat_size(X);                                               \
-        for (size_t i = 0; i < n; i++)                                           \
-            Y->data[i] = name##_f(X->data[i], l->alpha);                         \
-    }                                                                            \
+/* dX = dY (.) f'(X), over all rows * cols elements. */
+#define EW_BACKWARD(name)                                                        \
     static void name##_backward(gc_layer *l, gc_mat *dX, const gc_mat *X,        \
                                 const gc_mat *Y, const gc_mat *dY)               \
     {                                                                            \
@@ -86,13 +87,68 @@ static double gelu_d(double x, double y, double a)
             dX->data[i] = dY->data[i] * name##_d(X->data[i], Y->data[i], l->alpha); \
     }
 
+/* Y = f(X) and its backward, over all rows * cols elements. */
+#define ELEMENTWISE(name)                                                        \
+    static void name##_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)    \
+    {                                                                            \
+        size_t n = gc_mat_size(X);                                               \
+        for (size_t i = 0; i < n; i++)                                           \
+            Y->data[i] = name##_f(X->data[i], l->alpha);                         \
+    }                                                                            \
+    EW_BACKWARD(name)
+
+/* Elements per block of the vector exps below: a few KB on the stack, and
+ * Y may be X (each block is read before it is written). */
+#define EXP_BLOCK 256
+
+/* Y = sigma(X): e = exp(-|x|) a block at a time through gc_vexp, then
+ * gc_sigmoid_from_exp.  sigma(+-Inf) = 1, 0 and sigma(NaN) = NaN, as with
+ * libm's exp (SLEEF's special values are libm's). */
+static void sigmoid_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    double e[EXP_BLOCK];
+    size_t n = gc_mat_size(X);
+    for (size_t i0 = 0; i0 < n; i0 += EXP_BLOCK) {
+        size_t m = n - i0 < EXP_BLOCK ? n - i0 : EXP_BLOCK;
+        const double *x = X->data + i0;
+        double *y = Y->data + i0;
+        for (size_t i = 0; i < m; i++)
+            e[i] = -fabs(x[i]);
+        gc_vexp(e, e, m);
+        for (size_t i = 0; i < m; i++)
+            y[i] = gc_sigmoid_from_exp(x[i], e[i]);
+    }
+}
+
+/* Y = max(X, 0) + log1p(exp(-|X|)), both functions a block at a time
+ * through nn/vmath.h: softplus(+Inf) = +Inf, softplus(-Inf) = 0, NaN gives
+ * NaN (fmax(NaN, 0) is 0, but log1p(exp(NaN)) is NaN). */
+static void softplus_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    double e[EXP_BLOCK];
+    size_t n = gc_mat_size(X);
+    for (size_t i0 = 0; i0 < n; i0 += EXP_BLOCK) {
+        size_t m = n - i0 < EXP_BLOCK ? n - i0 : EXP_BLOCK;
+        const double *x = X->data + i0;
+        double *y = Y->data + i0;
+        for (size_t i = 0; i < m; i++)
+            e[i] = -fabs(x[i]);
+        gc_vexp(e, e, m);
+        gc_vlog1p(e, e, m);
+        for (size_t i = 0; i < m; i++)
+            y[i] = fmax(x[i], 0.0) + e[i];
+    }
+}
+
 ELEMENTWISE(identity)
-ELEMENTWISE(sigmoid)
+EW_BACKWARD(sigmoid)
 ELEMENTWISE(tanh)
 ELEMENTWISE(relu)
 ELEMENTWISE(leaky)
 ELEMENTWISE(elu)
-ELEMENTWISE(softplus)
+EW_BACKWARD(softplus)
 ELEMENTWISE(gelu)
 
 /* relu and leaky_relu are not differentiable at 0: report when, for some
