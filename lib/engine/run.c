@@ -95,9 +95,8 @@ static int layout_step(gc_run *run, int sparse)
             gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
             return GC_ENOMEM;
     }
-    /* not zeroed: gc_plan_locate and gc_row_decide write every field of
-     * every row (a zeroing pass over all rows costs as much as the rows'
-     * summaries) */
+    /* not zeroed here: gc_plan_locate writes every byte of a row, in the
+     * pass that computes it, not in a pass of its own over all of them */
     r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
     if (r->rows == NULL)
         return GC_ENOMEM;
