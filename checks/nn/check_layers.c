@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <gradcheck.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -253,6 +254,89 @@ START_TEST(test_activation_derivative_vs_central_difference)
 }
 END_TEST
 
+/* ---- elementwise forwards over arrays ---------------------------------- */
+
+/* Length of the array below: over several of activation.c's 256-element
+ * exp blocks, and no multiple of any vector width (a padded tail). */
+#define NARR 777
+
+/* Arguments: the special ones first (signed zeros, infinities, NaN, the
+ * underflow edges of exp, subnormals), then a sweep over [-50, 50]. */
+static void arr_args(double *x)
+{
+    static const double special[] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 800.0, -800.0, 745.5,
+                                     -745.5, 708.5, -708.5, 40.0, -40.0, 1e-300, -1e-300, 5e-324};
+    const int ns = (int)(sizeof special / sizeof special[0]);
+    for (int i = 0; i < NARR; i++)
+        x[i] = i < ns ? special[i] : -50.0 + 100.0 * (double)i / (double)(NARR - 1);
+}
+
+/* Every elementwise activation gives each element the same bits in an
+ * array of NARR as alone in a 1 x 1 matrix: the sparse-change evaluator
+ * runs a forward on changed rows only and must compute what the reference
+ * computes on the whole matrix (sigmoid and softplus take their exps in
+ * vector blocks; a block-dependent path, e.g. libm on the tail, fails here). */
+START_TEST(test_elementwise_forward_independent_of_position)
+{
+    gc_act act = (gc_act)_i;
+    if (act == GC_ACT_SOFTMAX)
+        return; /* per column, not elementwise */
+    gc_layer *l = gc_activation_new(act, 1, gc_act_default_alpha(act));
+    ck_assert_ptr_nonnull(l);
+    gc_mat *X = gc_mat_new(NARR, 1), *Y = gc_mat_new(1, NARR), *x1 = gc_mat_new(1, 1), *y1 = gc_mat_new(1, 1);
+    arr_args(X->data);
+    l->ops->forward(l, Y, X);
+    for (int i = 0; i < NARR; i++) {
+        x1->data[0] = X->data[i];
+        l->ops->forward(l, y1, x1);
+        ck_assert_msg(memcmp(y1->data, &Y->data[i], sizeof(double)) == 0, "%s(%.17g): %.17g alone, %.17g at %d",
+                      gc_act_name(act), X->data[i], y1->data[0], Y->data[i], i);
+    }
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(x1); gc_mat_free(y1);
+    gc_layer_free(l);
+}
+END_TEST
+
+/* The libm forms the vector forwards replace. */
+static double sigmoid_libm(double x) { return x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
+static double softplus_libm(double x) { return fmax(x, 0.0) + log1p(exp(-fabs(x))); }
+
+/* sigmoid and softplus against libm's forms over the arrays above.  Bound:
+ * each exp and log1p (SLEEF or libm) is within GC_VMATH_ULPS = 4 ulp; in
+ * sigma = n / (1 + e) the error of e passes to 1 + e damped by e / (1 + e),
+ * then the sum, the division and the numerator e: at most 4 + 1 + 1 + 4 =
+ * 10 u relative; softplus: log1p(e) >= e / (1 + e) so e's 4 u stays <= 4 u,
+ * log1p 4 u more, the sum of two non-negatives 1 u: 9 u.  Two
+ * implementations: within 20 u of each other, plus 4 subnormal ulps where
+ * e is subnormal.  Special values exactly libm's: sigma(+-Inf) = 1, 0;
+ * softplus(+-Inf) = +Inf, 0; NaN gives NaN. */
+START_TEST(test_vector_forwards_agree_with_libm)
+{
+    static const struct { gc_act act; double (*f)(double); } cases[] = {
+        {GC_ACT_SIGMOID, sigmoid_libm}, {GC_ACT_SOFTPLUS, softplus_libm}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        gc_layer *l = gc_activation_new(cases[c].act, 1, 0.0);
+        gc_mat *X = gc_mat_new(1, NARR), *Y = gc_mat_new(1, NARR);
+        arr_args(X->data);
+        l->ops->forward(l, Y, X);
+        for (int i = 0; i < NARR; i++) {
+            double x = X->data[i], y = Y->data[i], w = cases[c].f(x);
+            const char *name = gc_act_name(cases[c].act);
+            if (isnan(x) || isinf(x) || isnan(w)) {
+                ck_assert_msg(isnan(w) ? isnan(y) : y == w, "%s(%g) = %.17g, libm %.17g", name, x, y, w);
+                continue;
+            }
+            ck_assert_msg(fabs(y - w) <= 20.0 * (DBL_EPSILON / 2) * fabs(w) + 4.0 * 5e-324,
+                          "%s(%.17g) = %.17g, libm %.17g", name, x, y, w);
+        }
+        ck_assert(Y->data[2] == (cases[c].act == GC_ACT_SIGMOID ? 1.0 : INFINITY));
+        ck_assert(Y->data[3] == 0.0 && isnan(Y->data[4]));
+        gc_mat_free(X); gc_mat_free(Y);
+        gc_layer_free(l);
+    }
+}
+END_TEST
+
 /* ---- softmax ------------------------------------------------------------ */
 
 /* Column 0: logits (log 1, log 2, log 3) give (1/6, 2/6, 3/6).  With dY
@@ -375,6 +459,8 @@ Suite *make_layers_suite(void)
     tcase_add_test(tc, test_dense_forward_backward_by_hand);
     tcase_add_loop_test(tc, test_activation_table, 0, NACT_CASES);
     tcase_add_loop_test(tc, test_activation_derivative_vs_central_difference, 0, GC_ACT_COUNT);
+    tcase_add_loop_test(tc, test_elementwise_forward_independent_of_position, 0, GC_ACT_COUNT);
+    tcase_add_test(tc, test_vector_forwards_agree_with_libm);
     tcase_add_test(tc, test_softmax_by_hand);
     tcase_add_loop_test(tc, test_kink_hook, 0, (int)(sizeof kink_cases / sizeof kink_cases[0]));
     tcase_add_test(tc, test_smooth_activations_have_no_kink_hook);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 static unsigned rd16(const unsigned char *p)
@@ -42,7 +43,14 @@ static unsigned char *slurp(const char *path, size_t max, size_t *len, char *why
         snprintf(why, GC_NPY_WHY, "cannot open: %s", strerror(errno));
         return NULL;
     }
+    /* A regular file's size is known: one buffer of it and one byte more
+     * (to see a file that grew), no doubling and copying; a pipe or device
+     * starts at 64 KiB and doubles. */
+    struct stat st;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (unsigned long long)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
     unsigned char *buf = malloc(cap);
     while (buf != NULL) {
         n += fread(buf + n, 1, cap - n, f);

@@ -50,6 +50,25 @@ static void shape_want(char *buf, size_t n, int ndim, const size_t want[2])
         snprintf(buf, n, "(%s, %s)", d[0], d[1]);
 }
 
+/* Where the elements of a may first be non-finite: 0, or past the leading
+ * float64 elements that are finite (checked 8 bytes at a time, as they lie
+ * in the file; the machine's byte order is the file's). */
+static size_t first_nonfinite(const gc_npy *a)
+{
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (a->size == 8) {
+        for (; i < a->count; i++) {
+            double v;
+            memcpy(&v, a->data + 8 * i, sizeof v);
+            if (!isfinite(v))
+                break;
+        }
+    }
+#endif
+    return i;
+}
+
 int gc_weights_take(gc_npz *z, const char *name, int ndim, const size_t want[2],
                     const gc_npz_member **out, char *why)
 {
@@ -69,7 +88,7 @@ int gc_weights_take(gc_npz *z, const char *name, int ndim, const size_t want[2],
         snprintf(why, GC_NPY_WHY, "expected shape %s, got %.80s", w, g);
         return -1;
     }
-    for (size_t i = 0; i < a->count; i++) {
+    for (size_t i = first_nonfinite(a); i < a->count; i++) {
         double v = gc_npy_get(a, i);
         if (!isfinite(v)) {
             if (ndim == 1)
@@ -88,6 +107,13 @@ void gc_weights_copy(const gc_npz_member *m, double *dst, int transpose)
 {
     const gc_npy *a = &m->a;
     size_t rows = a->shape[0], cols = a->ndim == 2 ? a->shape[1] : 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* float64 in the machine's byte order and layout: the bytes are the values */
+    if (a->size == 8 && (!transpose || cols == 1 || rows == 1)) {
+        memcpy(dst, a->data, rows * cols * sizeof *dst);
+        return;
+    }
+#endif
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
             dst[transpose ? j * rows + i : i * cols + j] = gc_npy_get(a, i * cols + j);

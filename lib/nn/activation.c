@@ -10,9 +10,16 @@
  * Conventions at the kink follow PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha.
  * Numerically stable forms: sigmoid never calls exp of a positive number,
  * softplus is max(x, 0) + log1p(exp(-|x|)), softmax subtracts the column max.
+ *
+ * sigmoid's and softplus' forwards take their exps (and softplus its log1p)
+ * through nn/vmath.h's SLEEF vector functions: an element's value does not
+ * depend on its place in the array or on the array's length, so the
+ * sparse-change evaluator, which runs a forward on the changed rows only,
+ * computes the very bits the reference computes on the whole matrix.
  */
 #include "gradcheck/layer.h"
 #include "nn/sigmoid.h"
+#include "nn/vmath.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -25,12 +32,12 @@
 /* ---- scalar functions and derivatives --------------------------------- */
 /* f(x, alpha) gives y; d(x, y, alpha) gives dy/dx at x (y = f(x) cached). */
 
-static double identity_f(double x, double a) { (void)a; return x; }
+/* identity's f is a copy: identity_forward below. */
 /* d/dx x = 1. */
 static double identity_d(double x, double y, double a) { (void)x; (void)y; (void)a; return 1.0; }
 
-static double sigmoid_f(double x, double a) { (void)a; return gc_sigmoid(x); }
-/* sigma' = e^-x / (1 + e^-x)^2 = sigma (1 - sigma): from the cached y. */
+/* sigmoid's f is gc_sigmoid_from_exp in sigmoid_forward below.
+ * sigma' = e^-x / (1 + e^-x)^2 = sigma (1 - sigma): from the cached y. */
 static double sigmoid_d(double x, double y, double a) { (void)x; (void)a; return y * (1.0 - y); }
 
 static double tanh_f(double x, double a) { (void)a; return tanh(x); }
@@ -51,10 +58,10 @@ static double elu_f(double x, double a) { return x > 0.0 ? x : a * expm1(x); }
  * sides agree (smooth) only when alpha = 1. */
 static double elu_d(double x, double y, double a) { return x > 0.0 ? 1.0 : y + a; }
 
-/* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): the exp argument is <= 0, so it
- * never overflows (finite at +-800, where the naive form gives Inf). */
-static double softplus_f(double x, double a) { (void)a; return fmax(x, 0.0) + log1p(exp(-fabs(x))); }
-/* d/dx log(1 + e^x) = e^x / (1 + e^x) = sigma(x). */
+/* softplus' f, log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), is in
+ * softplus_forward below: the exp argument is <= 0, so it never overflows
+ * (finite at +-800, where the naive form gives Inf).
+ * d/dx log(1 + e^x) = e^x / (1 + e^x) = sigma(x). */
 static double softplus_d(double x, double y, double a) { (void)y; (void)a; return gc_sigmoid(x); }
 
 /* gelu(x) = x Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2. */
@@ -68,14 +75,8 @@ static double gelu_d(double x, double y, double a)
 
 /* ---- elementwise layers ------------------------------------------------ */
 
-/* Y = f(X) and dX = dY (.) f'(X), over all rows * cols elements. */
-#define ELEMENTWISE(name)                                                        \
-    static void name##_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)    \
-    {                                                                            \
-        size_t n = gc_mat_size(X);                                               \
-        for (size_t i = 0; i < n; i++)                                           \
-            Y->data[i] = name##_f(X->data[i], l->alpha);                         \
-    }                                                                            \
+/* dX = dY (.) f'(X), over all rows * cols elements. */
+#define EW_BACKWARD(name)                                                        \
     static void name##_backward(gc_layer *l, gc_mat *dX, const gc_mat *X,        \
                                 const gc_mat *Y, const gc_mat *dY)               \
     {                                                                            \
@@ -86,13 +87,97 @@ static double gelu_d(double x, double y, double a)
             dX->data[i] = dY->data[i] * name##_d(X->data[i], Y->data[i], l->alpha); \
     }
 
-ELEMENTWISE(identity)
-ELEMENTWISE(sigmoid)
+/* Y = f(X) and its backward, over all rows * cols elements. */
+#define ELEMENTWISE(name)                                                        \
+    static void name##_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)    \
+    {                                                                            \
+        size_t n = gc_mat_size(X);                                               \
+        for (size_t i = 0; i < n; i++)                                           \
+            Y->data[i] = name##_f(X->data[i], l->alpha);                         \
+    }                                                                            \
+    EW_BACKWARD(name)
+
+/* Elements per block of the vector exps below: a few KB on the stack.  A
+ * block of the input is copied first, so Y may be X. */
+#define EXP_BLOCK 256
+
+/* The forwards below run a span helper on each block, inlined: called with
+ * the constant EXP_BLOCK its loops have a fixed length over local arrays,
+ * which the compiler vectorises (GC_VCLONES: at the CPU's width); the last,
+ * shorter block runs the same operations one at a time.  Each element's
+ * arithmetic is the same either way (IEEE operations, one SLEEF exp), so
+ * its value does not depend on its place in the array. */
+#define BLOCKWISE(span, Y, X)                                                    \
+    do {                                                                         \
+        double xb_[EXP_BLOCK];                                                   \
+        size_t n_ = gc_mat_size(X);                                              \
+        for (size_t i0_ = 0; i0_ < n_; i0_ += EXP_BLOCK) {                       \
+            size_t m_ = n_ - i0_ < EXP_BLOCK ? n_ - i0_ : EXP_BLOCK;             \
+            memcpy(xb_, (X)->data + i0_, m_ * sizeof *xb_);                      \
+            if (m_ == EXP_BLOCK)                                                 \
+                span((Y)->data + i0_, xb_, EXP_BLOCK);                           \
+            else                                                                 \
+                span((Y)->data + i0_, xb_, m_);                                  \
+        }                                                                        \
+    } while (0)
+
+/* y = sigma(x) over m <= EXP_BLOCK elements: e = exp(-|x|) through gc_vexp,
+ * then gc_sigmoid_from_exp.  sigma(+-Inf) = 1, 0 and sigma(NaN) = NaN, as
+ * with libm's exp (SLEEF's special values are libm's). */
+static inline void sigmoid_span(double *y, const double *x, size_t m)
+{
+    double e[EXP_BLOCK];
+    for (size_t i = 0; i < m; i++)
+        e[i] = -fabs(x[i]);
+    gc_vexp(e, e, m);
+    for (size_t i = 0; i < m; i++)
+        e[i] = gc_sigmoid_from_exp(x[i], e[i]);
+    memcpy(y, e, m * sizeof *y);
+}
+
+GC_VCLONES static void sigmoid_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    BLOCKWISE(sigmoid_span, Y, X);
+}
+
+/* y = max(x, 0) + log1p(exp(-|x|)) over m <= EXP_BLOCK elements, both
+ * functions through nn/vmath.h: softplus(+Inf) = +Inf, softplus(-Inf) = 0,
+ * NaN gives NaN (max(NaN, 0) is 0 here, but log1p(exp(NaN)) is NaN). */
+static inline void softplus_span(double *y, const double *x, size_t m)
+{
+    double e[EXP_BLOCK];
+    for (size_t i = 0; i < m; i++)
+        e[i] = -fabs(x[i]);
+    gc_vexp(e, e, m);
+    gc_vlog1p(e, e, m);
+    for (size_t i = 0; i < m; i++)
+        e[i] = (x[i] > 0.0 ? x[i] : 0.0) + e[i]; /* fmax(x, 0), which does not vectorise */
+    memcpy(y, e, m * sizeof *y);
+}
+
+GC_VCLONES static void softplus_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    BLOCKWISE(softplus_span, Y, X);
+}
+
+/* Y = X, as one memmove: the sparse-change evaluator runs this forward on
+ * every batch of perturbed outputs, where an element-by-element loop that
+ * the compiler cannot vectorise (Y may alias X) cost more than the copy. */
+static void identity_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+{
+    (void)l;
+    if (Y->data != X->data)
+        memmove(Y->data, X->data, gc_mat_size(X) * sizeof *Y->data);
+}
+EW_BACKWARD(identity)
+EW_BACKWARD(sigmoid)
 ELEMENTWISE(tanh)
 ELEMENTWISE(relu)
 ELEMENTWISE(leaky)
 ELEMENTWISE(elu)
-ELEMENTWISE(softplus)
+EW_BACKWARD(softplus)
 ELEMENTWISE(gelu)
 
 /* relu and leaky_relu are not differentiable at 0: report when, for some
