@@ -294,6 +294,22 @@ typedef struct gc_loss {
      * same terms, the elementary functions computed by a vector library.
      * Must not allocate. */
     void (*values)(double *L, const gc_mat *P, const gc_mat *T);
+    /* Optional, all three or none, and only beside values (NULL: the
+     * engines use values): the same losses when the variants are known to
+     * lie near one base output Z (rows x B), such as the unperturbed output
+     * of a network whose parameters the variants perturb.
+     * base_size(rows, B): the bytes of the state that base fills.
+     * base(state, Z, T): from Z and T, what every variant near Z shares
+     * (softmax_ce: Z's exps and log-sum-exp); state holds base_size(Z->rows,
+     * Z->cols) bytes, aligned as malloc's.  values_near(L, P, T, state):
+     * what values(L, P, T) computes, for any P (a variant far from Z, or
+     * with a non-finite element, takes values' arithmetic), within the same
+     * GC_LOSS_VALUES_BOUND(rows) u |value(P_v, T)| of value; T must be the
+     * targets base was given.  Neither allocates; the state is only read by
+     * values_near, so threads may share it. */
+    size_t (*base_size)(int rows, int B);
+    void (*base)(void *state, const gc_mat *Z, const gc_mat *T);
+    void (*values_near)(double *L, const gc_mat *P, const gc_mat *T, const void *state);
 } gc_loss;
 
 /*

@@ -82,7 +82,8 @@ static void bce_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
     }
 }
 
-const gc_loss gc_loss_bce = {"bce", bce_value, bce_grad, require_unit_interval, NULL};
+const gc_loss gc_loss_bce = {.name = "bce", .value = bce_value, .grad = bce_grad,
+                             .check_target = require_unit_interval};
 
 /* ---- bce on logits ------------------------------------------------------ */
 
@@ -109,8 +110,8 @@ static void bce_logits_grad(gc_mat *dP, const gc_mat *P, const gc_mat *T)
         dP->data[i] = (gc_sigmoid(P->data[i]) - T->data[i]) / (double)n;
 }
 
-const gc_loss gc_loss_bce_logits = {"bce_logits", bce_logits_value, bce_logits_grad,
-                                    require_unit_interval, NULL};
+const gc_loss gc_loss_bce_logits = {.name = "bce_logits", .value = bce_logits_value,
+                                    .grad = bce_logits_grad, .check_target = require_unit_interval};
 
 /* ---- mean squared error -------------------------------------------------- */
 
@@ -145,7 +146,8 @@ static int mse_check_target(const gc_mat *T, gc_error *err)
     return GC_OK;
 }
 
-const gc_loss gc_loss_mse = {"mse", mse_value, mse_grad, mse_check_target, NULL};
+const gc_loss gc_loss_mse = {.name = "mse", .value = mse_value, .grad = mse_grad,
+                             .check_target = mse_check_target};
 
 /* ---- softmax cross-entropy on logits ------------------------------------- */
 
@@ -304,35 +306,314 @@ GC_VCLONES static void softmax_ce_block(double *ps, double *pc, const gc_mat *P,
     }
 }
 
-/* softmax_ce_value of every variant (gc_loss.values).  B = 1: each column
- * is a variant and its value is softmax_ce_value's sums in its order; B >
- * 1: each column's compensated sum, then one over the B columns' sums and
- * compensations (the scalar form runs one ksum through all the terms: the
- * same terms, each total within 2u of its exact sum). */
+/* Lanes of the compensated sum over a variant's columns. */
+#define SUM_LANES 8
+
+/* A variant's sum over its B columns, column j in lane j mod SUM_LANES:
+ * each lane s + c, s a running sum by Knuth's TwoSum (exact: every
+ * rounding error goes into c) and c the errors and the columns'
+ * compensations; the lanes combined by TwoSum too (lanes_total).  A
+ * variant wider than a block carries its lanes here.  Its only
+ * roundings are those of c (terms of size u |column|) and of the final
+ * s + c: within 1.1 u of the exact sum of the columns' (sum +
+ * compensation), for columns >= 0, independent lanes where one ksum
+ * would be a chain of B dependent steps. */
+typedef struct var_sum {
+    double s[SUM_LANES], c[SUM_LANES];
+} var_sum;
+
+static inline void two_sum(double *s, double *c, double x)
+{
+    const double t = *s + x, bp = t - *s;
+    *c += (*s - (t - bp)) + (x - bp);
+    *s = t;
+}
+
+/* Columns j0 .. j0 + n - 1 of a variant (j0 a multiple of SUM_LANES) into
+ * the lanes (s, c). */
+static inline void lanes_add(double *restrict s, double *restrict c, const double *restrict ps,
+                             const double *restrict pc, int n)
+{
+    int j = 0;
+    for (; j + SUM_LANES <= n; j += SUM_LANES)
+        for (int l = 0; l < SUM_LANES; l++) {
+            two_sum(&s[l], &c[l], ps[j + l]);
+            c[l] += pc[j + l];
+        }
+    for (int l = 0; j + l < n; l++) {
+        two_sum(&s[l], &c[l], ps[j + l]);
+        c[l] += pc[j + l];
+    }
+}
+
+/* The lanes' total: halves added by TwoSum, their c's plainly. */
+static inline double lanes_total(double *restrict s, double *restrict c)
+{
+    for (int h = SUM_LANES / 2; h >= 1; h /= 2)
+        for (int l = 0; l < h; l++) {
+            two_sum(&s[l], &c[l], s[l + h]);
+            c[l] += c[l + h];
+        }
+    return s[0] + c[0];
+}
+
+/* Columns per block and the block's first lane in its variant, for a
+ * batch of B columns a variant: whole variants (B <= VBLOCK) or VBLOCK
+ * columns of one (B > VBLOCK), so that a block's lanes line up with its
+ * variants. */
+static int block_width(int B, int c0, int N, int *off)
+{
+    *off = B <= VBLOCK ? 0 : c0 % B;
+    int w = B <= VBLOCK ? VBLOCK / B * B : VBLOCK;
+    if (B > VBLOCK && B - *off < w)
+        w = B - *off;
+    return N - c0 < w ? N - c0 : w;
+}
+
+/* Add a block's columns' sums (ps, pc) to the losses L of its variants,
+ * from variant v on (the block at lane off of it).  B = 1: each column is
+ * a variant and its value is softmax_ce_value's sums in its order; B > 1:
+ * var_sum over the B columns, divided by B (the scalar form runs one ksum
+ * through all the terms: the same terms, each total within 2u of its
+ * exact sum). */
+GC_VCLONES static void add_columns(double *L, var_sum *a, const double *ps, const double *pc,
+                                   int w, int B, int off, int v)
+{
+    if (B == 1) {
+        for (int q = 0; q < w; q++)
+            L[v + q] = (ps[q] + pc[q]) / 1.0;
+        return;
+    }
+    for (int q = 0; q < w; v++) {
+        const int n = B - off < w - q ? B - off : w - q;
+        double s[SUM_LANES] = {0.0}, c[SUM_LANES] = {0.0};
+        if (off > 0) { /* B > VBLOCK: the variant's earlier blocks */
+            memcpy(s, a->s, sizeof s);
+            memcpy(c, a->c, sizeof c);
+        }
+        lanes_add(s, c, ps + q, pc + q, n);
+        if (off + n == B) {
+            L[v] = lanes_total(s, c) / (double)B;
+        } else {
+            memcpy(a->s, s, sizeof s);
+            memcpy(a->c, c, sizeof c);
+        }
+        q += n;
+        off = 0;
+    }
+}
+
+/* softmax_ce_value of every variant (gc_loss.values), a block at a time. */
 static void softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
 {
     const int B = T->cols, N = P->cols;
     double ps[VBLOCK], pc[VBLOCK];
-    ksum v = {0.0, 0.0};
-    int cb = 0, var = 0; /* column c0 + q is column cb of variant var */
-    for (int c0 = 0; c0 < N; c0 += VBLOCK) {
-        const int w = N - c0 < VBLOCK ? N - c0 : VBLOCK;
+    var_sum a;
+    for (int c0 = 0, off, w; c0 < N; c0 += w) {
+        w = block_width(B, c0, N, &off);
         softmax_ce_block(ps, pc, P, T, c0, w);
-        if (B == 1) {
-            for (int q = 0; q < w; q++)
-                L[c0 + q] = (ps[q] + pc[q]) / 1.0;
-            continue;
+        add_columns(L, &a, ps, pc, w, B, off, c0 / B);
+    }
+}
+
+/* ---- softmax_ce near a base output (gc_loss.base, values_near) ---------- */
+
+/*
+ * Variant P near the base Z, column by column: k is Z's max row, m' = P_k,
+ * a_i = P_i - m' (the scalar form's exp arguments while k is still a max
+ * of P), b_i = Z_i - Z_k, E_i = e^(b_i), r = sum_{i != k} E_i, and
+ * x_i = a_i - b_i (0 for row k).  Exactly
+ *   r' = sum_{i != k} e^(a_i) = r + sum_i E_i (e^(x_i) - 1),
+ *   log1p(r') = log1p(r) + log1p(y),  y = sum_i E_i (e^(x_i) - 1) / (1 + r),
+ * so with E, log1p(r) and 1 / (1 + r) computed once from Z (libm), a
+ * variant costs a few multiply-adds per logit instead of an exp:
+ *   - |x| <= NEAR_TAU: e^x - 1 = x (1 + x (1/2 + x/6)) to within
+ *     x^4/24 e^|x|; summed, y's error from it is at most
+ *     tau^4/24 e^tau r / (1 + r) <= 2^-56.5 log1p(r) (r / (1 + r) <=
+ *     log1p(r)), a sixth of u of the log-sum-exp;
+ *   - |y| <= (e^tau - 1) r / (1 + r) < 1.001 tau log1p(r), and log1p(y) is
+ *     y (1 - y/2 + y^2/3 - y^3/4) to within |y|^5 / 4 < 2^-67 log1p(r).
+ * A column with some |x| > tau (or NaN: a non-finite logit), or some a > 0
+ * (P's max moved to another row), takes softmax_ce_block's arithmetic.  A
+ * tie (a = 0 at a row other than k) changes nothing: the scalar form
+ * leaves out a different row whose exp is the same 1.  The terms
+ * t_i (m' - P_i) are the scalar form's, summed in row order (for a one-hot
+ * target the same bits as its compensated sum).  The bound this keeps is
+ * derived in lib/gradcheck/layer.h.
+ */
+#ifndef GC_LOSS_NEAR_TAU /* -DGC_LOSS_NEAR_TAU=0x1p-8 builds a mutant check_vmath.c catches */
+#define GC_LOSS_NEAR_TAU 0x1p-13
+#endif
+#ifndef GC_LOSS_NEAR_C3 /* -DGC_LOSS_NEAR_C3=0.2 builds another */
+#define GC_LOSS_NEAR_C3 (1.0 / 6.0)
+#endif
+
+/* The state's header; its arrays of doubles start NEAR_HEAD bytes in. */
+typedef struct near_head {
+    int rows, B, W;
+} near_head;
+#define NEAR_HEAD 64
+
+/* Lanes of each of the state's rows: a block's lane q is base column
+ * q mod B (B <= VBLOCK: blocks of whole variants), or column off + q of
+ * the block's variant (B > VBLOCK: blocks of VBLOCK columns of one). */
+static int near_lanes(int B)
+{
+    return B <= VBLOCK ? VBLOCK : (B + VBLOCK - 1) / VBLOCK * VBLOCK;
+}
+
+/* The arrays, each row W lanes: b, E and t (rows x W each), then l0 =
+ * log1p(r), g = 1 / (1 + r), st = sum t, k (as a double), then tany (rows:
+ * 1 where some target of the row is not 0). */
+enum { NEAR_L0 = 0, NEAR_G, NEAR_ST, NEAR_K, NEAR_LANE_ARRAYS };
+
+static size_t softmax_ce_base_size(int rows, int B)
+{
+    const size_t W = (size_t)near_lanes(B < 1 ? 1 : B), R = rows < 1 ? 1 : (size_t)rows;
+    return NEAR_HEAD + sizeof(double) * ((3 * R + NEAR_LANE_ARRAYS) * W + R);
+}
+
+static void softmax_ce_base(void *state, const gc_mat *Z, const gc_mat *T)
+{
+    near_head *h = state;
+    const int rows = Z->rows, B = Z->cols, W = near_lanes(B);
+    h->rows = rows;
+    h->B = B;
+    h->W = W;
+    double *d = (double *)((char *)state + NEAR_HEAD), *lane = d + 3 * (size_t)rows * W;
+    double *tany = lane + NEAR_LANE_ARRAYS * (size_t)W;
+    for (int i = 0; i < rows; i++)
+        tany[i] = 0.0;
+    for (int q = 0; q < B; q++) {
+        int k;
+        const double m = column_max(Z, q, &k);
+        ksum r = {0.0, 0.0};
+        double st = 0.0;
+        for (int i = 0; i < rows; i++) {
+            const double b = GC_AT(Z, i, q) - m, e = exp(b), t = GC_AT(T, i, q);
+            d[(size_t)i * W + q] = b;
+            d[(size_t)(rows + i) * W + q] = e;
+            d[(size_t)(2 * rows + i) * W + q] = t;
+            if (i != k)
+                ksum_add(&r, e);
+            st += t;
+            if (t != 0.0)
+                tany[i] = 1.0;
         }
-        for (int q = 0; q < w; q++) {
-            if (cb == 0)
-                v = (ksum){0.0, 0.0};
-            ksum_add(&v, ps[q]); /* the column's sum and its compensation */
-            ksum_add(&v, pc[q]);
-            if (++cb == B) {
-                L[var++] = ksum_total(&v) / (double)B;
-                cb = 0;
-            }
+        const double rs = ksum_total(&r);
+        lane[NEAR_L0 * W + q] = log1p(rs);
+        lane[NEAR_G * W + q] = 1.0 / (1.0 + rs);
+        lane[NEAR_ST * W + q] = st;
+        lane[NEAR_K * W + q] = (double)k;
+    }
+    /* lanes B .. W - 1: copies of lane q mod B */
+    for (size_t a = 0; a < 3 * (size_t)rows + NEAR_LANE_ARRAYS; a++)
+        for (int q = B; q < W; q++)
+            d[a * W + (size_t)q] = d[a * W + (size_t)(q % B)];
+}
+
+/* What values_near's blocks read. */
+typedef struct near_in {
+    const gc_mat *P, *T;
+    const double *d; /* the state's arrays */
+    int rows, W;
+} near_in;
+
+/* Lanes near_block takes at a time, all rows: their sums stay in
+ * registers. */
+#define NEAR_GROUP 16
+
+/* Row z of a group: its terms into the lanes' sums acc (of E (e^x - 1))
+ * and, when `targets`, sg (of t (m - z)), and into om, the lanes' largest
+ * max(|x| - tau, a) (> 0: the lane must take softmax_ce_block's
+ * arithmetic); b the row's state (E and t RW doubles on). */
+static inline void near_row(double *restrict acc, double *restrict om, double *restrict sg,
+                            const double *restrict z, const double *restrict m,
+                            const double *restrict b, size_t RW, int targets)
+{
+    const double *E = b + RW, *t = E + RW;
+    for (int l = 0; l < NEAR_GROUP; l++) {
+        const double a = z[l] - m[l], x = a - b[l], v = fabs(x) - GC_LOSS_NEAR_TAU;
+        acc[l] += E[l] * (x * (1.0 + x * (0.5 + x * GC_LOSS_NEAR_C3)));
+        const double va = a > v ? a : v;
+        om[l] = va > om[l] ? va : om[l];
+    }
+    if (targets)
+        for (int l = 0; l < NEAR_GROUP; l++)
+            sg[l] += t[l] * (m[l] - z[l]);
+}
+
+/* Lanes g0 .. g0 + NEAR_GROUP - 1 of a block (those from w on padded):
+ * (ps, pc) as softmax_ce_block's, and bad[q] = 1 where the lane must take
+ * softmax_ce_block's arithmetic.  NaN in x (a non-finite logit, here or in
+ * Z) makes the lane's sum acc NaN, which marks it too. */
+GC_VCLONES static void near_group(double *restrict ps, double *restrict pc, double *restrict bad,
+                                  const near_in *in, int c0, int w, int off, int g0)
+{
+    const int rows = in->rows;
+    const size_t W = (size_t)in->W, RW = (size_t)rows * W, N = (size_t)in->P->cols;
+    const double *d = in->d + off + g0, *lane = d + 3 * RW, *z = in->P->data + c0 + g0;
+    const double *tany = in->d + 3 * RW + NEAR_LANE_ARRAYS * W;
+    double m[NEAR_GROUP], acc[NEAR_GROUP], om[NEAR_GROUP], sg[NEAR_GROUP], zp[NEAR_GROUP];
+    const int n = w - g0 < NEAR_GROUP ? w - g0 : NEAR_GROUP;
+    for (int l = 0; l < NEAR_GROUP; l++) {
+        m[l] = l < n ? z[(size_t)lane[NEAR_K * W + l] * N + (size_t)l] : 0.0;
+        acc[l] = om[l] = sg[l] = 0.0;
+    }
+    if (n == NEAR_GROUP) {
+        for (int i = 0; i < rows; i++)
+            near_row(acc, om, sg, z + (size_t)i * N, m, d + (size_t)i * W, RW, tany[i] != 0.0);
+    } else { /* the block's last lanes: padded */
+        for (int i = 0; i < rows; i++) {
+            for (int l = 0; l < NEAR_GROUP; l++)
+                zp[l] = l < n ? z[(size_t)i * N + (size_t)l] : 0.0;
+            near_row(acc, om, sg, zp, m, d + (size_t)i * W, RW, tany[i] != 0.0);
         }
+    }
+    for (int l = 0; l < NEAR_GROUP; l++) {
+        const double y = acc[l] * lane[NEAR_G * W + l];
+        const double ly = y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
+        double c = 0.0;
+        ksum_lane(&sg[l], &c, lane[NEAR_ST * W + l] * (lane[NEAR_L0 * W + l] + ly), 1);
+        ps[g0 + l] = sg[l];
+        pc[g0 + l] = c;
+        bad[g0 + l] = om[l] <= 0.0 && acc[l] - acc[l] == 0.0 ? 0.0 : 1.0;
+    }
+}
+
+/* One block of values_near: what softmax_ce_block gives, from the state
+ * (its lanes from off on). */
+static void near_block(double *ps, double *pc, const near_in *in, int c0, int w, int off)
+{
+    double bad[VBLOCK];
+    for (int g0 = 0; g0 < w; g0 += NEAR_GROUP)
+        near_group(ps, pc, bad, in, c0, w, off, g0);
+    int nbad = 0;
+    for (int q = 0; q < w; q++)
+        nbad += bad[q] != 0.0;
+    if (nbad == 0)
+        return;
+    double fs[VBLOCK], fc[VBLOCK];
+    softmax_ce_block(fs, fc, in->P, in->T, c0, w);
+    for (int q = 0; q < w; q++)
+        if (bad[q] != 0.0) {
+            ps[q] = fs[q];
+            pc[q] = fc[q];
+        }
+}
+
+/* gc_loss.values_near: softmax_ce_values' blocks, each from the state. */
+static void softmax_ce_values_near(double *L, const gc_mat *P, const gc_mat *T, const void *state)
+{
+    const near_head *h = state;
+    const int B = T->cols, N = P->cols;
+    const near_in in = {P, T, (const double *)((const char *)state + NEAR_HEAD), h->rows, h->W};
+    double ps[VBLOCK], pc[VBLOCK];
+    var_sum a;
+    for (int c0 = 0, off, w; c0 < N; c0 += w) {
+        w = block_width(B, c0, N, &off);
+        near_block(ps, pc, &in, c0, w, off);
+        add_columns(L, &a, ps, pc, w, B, off, c0 / B);
     }
 }
 
@@ -375,8 +656,14 @@ static int softmax_ce_check_target(const gc_mat *T, gc_error *err)
     return GC_OK;
 }
 
-const gc_loss gc_loss_softmax_ce = {"softmax_ce", softmax_ce_value, softmax_ce_grad,
-                                    softmax_ce_check_target, softmax_ce_values};
+const gc_loss gc_loss_softmax_ce = {.name = "softmax_ce",
+                                    .value = softmax_ce_value,
+                                    .grad = softmax_ce_grad,
+                                    .check_target = softmax_ce_check_target,
+                                    .values = softmax_ce_values,
+                                    .base_size = softmax_ce_base_size,
+                                    .base = softmax_ce_base,
+                                    .values_near = softmax_ce_values_near};
 
 const gc_loss *gc_loss_by_name(const char *name)
 {
