@@ -9,8 +9,10 @@
  * out x qB matrix, column block s for perturbation s; from there every
  * layer's forward runs on the qB columns as one wide batch (an affine or
  * elementwise layer's columns are independent), and the loss takes the q
- * variants at once through its values op (its exps as vectors), or one by
- * one through value().  Each arithmetic operation is the one gc_fast_loss
+ * variants at once through its values op (its exps as vectors) or its
+ * values_near op (from a state of the cached output, made once per call),
+ * or one by one through value().  Identity layers are skipped: their
+ * forward is a copy.  Each arithmetic operation is the one gc_fast_loss
  * performs, in the same order, so everything but the loss's elementary
  * functions is bit for bit the same.
  */
