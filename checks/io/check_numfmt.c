@@ -15,6 +15,7 @@
 #include <io/numfmt.h>
 #include <jansson.h>
 
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
@@ -142,6 +143,17 @@ START_TEST(test_g17_matches_printf)
         }
     }
     ck_assert_int_eq(ties, 50000); /* every tie() is one */
+    /* each binade's ends: the decimal exponent is one per binade or changes
+     * inside it once, and g17 estimates it from the binary exponent alone */
+    for (int b = -1074; b <= 1023; b++) {
+        double ends[2] = {ldexp(1.0, b), b < 1023 ? nextafter(ldexp(1.0, b + 1), 0) : DBL_MAX};
+        for (int i = 0; i < 2; i++) {
+            char got[32], want[32];
+            gc_numfmt_g17(got, ends[i]);
+            snprintf(want, sizeof want, "%.17g", ends[i]);
+            ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, printf %s", ends[i], got, want);
+        }
+    }
     const double fixed[] = {0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e17, 1e-5, 1e-4,
                             99999999999999984.0, 0.1, 1.0, -1.0, 1e16, INFINITY, -INFINITY, NAN};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {

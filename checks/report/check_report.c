@@ -438,6 +438,66 @@ START_TEST(test_json_layout_is_janssons)
 }
 END_TEST
 
+/* A report of many rows (several of the writer's blocks, and a partial
+ * last one) is written in order at any thread count: the rows' blocks are
+ * formatted on the threads and written by turns, and the bytes are
+ * jansson's at every count.  A failed write is still GC_EIO when another
+ * thread holds the next block. */
+START_TEST(test_json_rows_in_order_at_any_thread_count)
+{
+    enum { N = 5 * 2048 + 17 };
+    gc_report r;
+    gc_tensor_report t;
+    gc_row three[3];
+    size_t order[3];
+    nonfinite_report(&r, &t, three, order);
+    gc_row *rows = calloc(N, sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, gc_ck_base_seed() + 41, 1);
+    for (int k = 0; k < N; k++) {
+        gc_row *w = &rows[k];
+        w->row = k / 7;
+        w->col = k % 7;
+        w->analytic = (gc_pcg32_uniform(&g) - 0.5) * pow(10, -(k % 9));
+        w->numeric = w->analytic * (1 + 1e-7 * gc_pcg32_uniform(&g));
+        w->abs_err = fabs(w->analytic - w->numeric);
+        w->rel_err = w->abs_err / fabs(w->analytic);
+        w->num_err = 1e-9 * gc_pcg32_uniform(&g);
+        w->band = 1e-7 * fabs(w->analytic);
+        w->slope_lo = w->slope_hi = NAN;
+        w->verdict = k % 101 == 0 ? GC_UNDECIDED : GC_PASS;
+        w->reason = w->verdict == GC_UNDECIDED ? GC_REASON_NOISE : GC_REASON_NONE;
+    }
+    t.rows = N / 7 + 1;
+    t.cols = 7;
+    t.count = N;
+    r.rows = rows;
+    r.nrows = N;
+    r.order = NULL;
+    char *first = NULL;
+    for (int threads = 1; threads <= 4; threads++) {
+        r.opts.threads = threads;
+        char *got = render(gc_report_write_json, &r);
+        if (first == NULL) {
+            first = got;
+            same_as_jansson(&r, "many rows, 1 thread");
+            continue;
+        }
+        ck_assert_msg(strcmp(got, first) == 0, "%d threads: %zu bytes, 1 thread %zu", threads,
+                      strlen(got), strlen(first));
+        free(got);
+    }
+    free(first);
+    r.opts.threads = 3;
+    FILE *f = fopen("/dev/full", "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(gc_report_write_json(&r, f), GC_EIO);
+    fclose(f);
+    free(rows);
+}
+END_TEST
+
 /* Two checks of the same network give byte-identical outputs in all three
  * formats: no timestamps, no addresses, deterministic sampling. */
 START_TEST(test_same_report_same_bytes)
@@ -612,6 +672,7 @@ Suite *make_report_suite(void)
     tcase_add_test(tc, test_nonfinite_as_strings_and_xml_escaped);
     tcase_add_test(tc, test_json_layout_is_janssons);
     tcase_add_test(tc, test_same_report_same_bytes);
+    tcase_add_test(tc, test_json_rows_in_order_at_any_thread_count);
     tcase_add_test(tc, test_vacuous_flagged_everywhere);
     tcase_add_test(tc, test_text_layout);
     tcase_add_test(tc, test_formats_name_the_engine);

@@ -102,14 +102,15 @@ static int u64_cmp(const void *pa, const void *pb)
 
 /* Positions k and k+1 of the sorted keys, for every k of small arrays and
  * some of large ones; keys from few distinct values (long runs, straddled
- * buckets) and from random bits. */
+ * buckets), from random bits and from values of one decade (keys sharing
+ * their top bits); with the bits in which the keys differ given, and not. */
 START_TEST(test_key_select_matches_sorted)
 {
     gc_pcg32 rng;
     gc_pcg32_seed(&rng, 7, 7);
     static const size_t sizes[] = {1, 2, 3, 31, 32, 33, 100, 2049, 20000};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        for (int kind = 0; kind < 3; kind++) {
+        for (int kind = 0; kind < 4; kind++) {
             size_t n = sizes[s];
             uint64_t *a = malloc(n * sizeof *a), *sorted = malloc(n * sizeof *a),
                      *work = malloc(n * sizeof *a);
@@ -117,22 +118,30 @@ START_TEST(test_key_select_matches_sorted)
                 uint64_t hi = gc_pcg32_next(&rng), lo = gc_pcg32_next(&rng);
                 a[i] = kind == 0   ? hi << 32 | lo
                        : kind == 1 ? (uint64_t)gc_pcg32_bounded(&rng, 3) << 40 /* 3 values */
-                                   : gc_rank_key(awkward(&rng, 1));
+                       : kind == 2 ? gc_rank_key(awkward(&rng, 1)) /* then one decade: */
+                                   : gc_rank_key(1e-9 * (1 + 9 * gc_pcg32_uniform(&rng)));
             }
             memcpy(sorted, a, n * sizeof *a);
             qsort(sorted, n, sizeof *sorted, u64_cmp);
+            uint64_t any = 0, all = UINT64_MAX; /* differ: the bits in which keys differ */
+            for (size_t i = 0; i < n; i++) {
+                any |= a[i];
+                all &= a[i];
+            }
             size_t step = n > 100 ? n / 37 : 1;
-            for (size_t k = 0; k < n; k += step) {
+            for (size_t k = 0; k < 2 * n; k += step) {
+                size_t at = k % n; /* each position with differ exact, then unknown */
+                uint64_t differ = k < n ? any ^ all : UINT64_MAX;
                 uint64_t lo = 0, hi = 0;
                 memcpy(work, a, n * sizeof *a);
-                gc_key_select(work, n, k, &lo, k + 1 < n ? &hi : NULL);
-                ck_assert_msg(lo == sorted[k], "n=%zu kind %d: position %zu: %016llx, sorted "
-                              "says %016llx", n, kind, k, (unsigned long long)lo,
-                              (unsigned long long)sorted[k]);
-                if (k + 1 < n)
-                    ck_assert_msg(hi == sorted[k + 1], "n=%zu kind %d: position %zu: %016llx, "
-                                  "sorted says %016llx", n, kind, k + 1,
-                                  (unsigned long long)hi, (unsigned long long)sorted[k + 1]);
+                gc_key_select(work, n, at, differ, &lo, at + 1 < n ? &hi : NULL);
+                ck_assert_msg(lo == sorted[at], "n=%zu kind %d: position %zu: %016llx, sorted "
+                              "says %016llx", n, kind, at, (unsigned long long)lo,
+                              (unsigned long long)sorted[at]);
+                if (at + 1 < n)
+                    ck_assert_msg(hi == sorted[at + 1], "n=%zu kind %d: position %zu: %016llx, "
+                                  "sorted says %016llx", n, kind, at + 1,
+                                  (unsigned long long)hi, (unsigned long long)sorted[at + 1]);
             }
             free(a);
             free(sorted);

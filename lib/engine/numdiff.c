@@ -8,35 +8,24 @@
 #include <float.h>
 #include <math.h>
 
-double gc_fd_unit(const gc_check_opts *o)
+/* fmax without the call: the larger, the other one when one is NaN. */
+static inline double larger(double x, double y)
 {
-    return o->precision == GC_PRECISION_FLOAT32 ? 0x1p-24 : 0x1p-53;
+    return x > y || isnan(y) ? x : y;
 }
 
-double gc_fd_step(const gc_check_opts *o, double x0)
+/* gc_fd_delta's body, inline in the central difference of every row. */
+static inline double delta_of(const gc_fd_ctx *c, double l1, double l2)
 {
-    return o->precision == GC_PRECISION_FLOAT32 ? o->eps * fmax(1.0, fabs(x0)) : o->eps;
-}
-
-double gc_fd_floor(const gc_check_opts *o, double grad_scale)
-{
-    if (o->precision != GC_PRECISION_FLOAT32 || !isfinite(grad_scale))
-        return 0.0;
-    return GC_FLOAT32_FLOOR_C * 0x1p-24 * grad_scale;
-}
-
-double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
-{
-    double far = fmax(fabs(l1), fabs(l2)) - fabs(c->L0);
+    double far = larger(fabs(l1), fabs(l2)) - fabs(c->L0);
     if (c->delta > 0.0)
         return c->delta + GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (far > 0.0 ? far : 0.0);
     return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
 }
 
-double gc_fd_moved(const gc_check_opts *o, double x0, double h)
+double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
 {
-    double x = x0 + h;
-    return o->precision == GC_PRECISION_FLOAT32 ? (double)(float)x : x;
+    return delta_of(c, l1, l2);
 }
 
 /* Central difference on [θ-h, θ+h] with the steps actually taken: x0 ± h
@@ -60,20 +49,22 @@ static double central_at(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
 }
 
 /* The two one-sided slopes and their roundoff bound from L(θ-ε), L(θ),
- * L(θ+ε).  On a smooth L, s+ - s- = ε L″ + O(ε³); across a kink, O(1). */
+ * L(θ+ε), δ = gc_fd_delta(c, lm, lp).  On a smooth L, s+ - s- = ε L″ +
+ * O(ε³); across a kink, O(1). */
 static void slopes_at(const gc_fd_ctx *c, gc_fd_point *p, double x0, double xm, double xp,
-                      double lm, double lp)
+                      double lm, double lp, double delta)
 {
     p->slope_lo = (c->L0 - lm) / (x0 - xm);
     p->slope_hi = (lp - c->L0) / (xp - x0);
-    p->noise = 2.0 * gc_fd_delta(c, lm, lp) / (xp - x0);
+    p->noise = 2.0 * delta / (xp - x0);
 }
 
 /* The same at θ ± eps. */
 static void slopes(const gc_fd_ctx *c, gc_fd_point *p, double x0, double eps, double lm,
                    double lp)
 {
-    slopes_at(c, p, x0, gc_fd_moved(c->o, x0, -eps), gc_fd_moved(c->o, x0, eps), lm, lp);
+    slopes_at(c, p, x0, gc_fd_moved(c->o, x0, -eps), gc_fd_moved(c->o, x0, eps), lm, lp,
+              gc_fd_delta(c, lm, lp));
 }
 
 /*
@@ -183,14 +174,16 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
  * it takes |L‴| <= 6 |L″| near θ, a curvature that changes on a scale of
  * one unit of θ; at ε = 1e-6 either is ~1e-12 |L″| and the roundoff
  * decides. */
-static void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm, double lp)
+static inline void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm,
+                                double lp)
 {
     const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
     p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
     p->numeric = (lp - lm) / (xp - xm);
-    slopes_at(c, p, x0, xm, xp, lm, lp);
+    const double delta = delta_of(c, lm, lp);
+    slopes_at(c, p, x0, xm, xp, lm, lp, delta);
     const double step = xp - xm;
-    p->bound = 2.0 * gc_fd_delta(c, lm, lp) / step +
+    p->bound = 2.0 * delta / step +
                0.5 * step * fabs(p->slope_hi - p->slope_lo);
 }
 

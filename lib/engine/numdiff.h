@@ -8,6 +8,8 @@
 
 #include "engine/evaluator.h"
 
+#include <math.h>
+
 /*
  * The rounding of one loss: δ = GC_ROUNDOFF_KAPPA u S, u the unit roundoff
  * of the code's precision (2^-53 for float64, 2^-24 for float32) and S the
@@ -51,21 +53,36 @@ typedef struct gc_fd_point {
 } gc_fd_point;
 
 /* The unit roundoff of opts->precision. */
-double gc_fd_unit(const gc_check_opts *o);
+static inline double gc_fd_unit(const gc_check_opts *o)
+{
+    return o->precision == GC_PRECISION_FLOAT32 ? 0x1p-24 : 0x1p-53;
+}
 
 /* The step at θ = x0: opts->eps (float64), eps max(1, |x0|) (float32, whose
  * roundoff is relative to |θ|). */
-double gc_fd_step(const gc_check_opts *o, double x0);
+static inline double gc_fd_step(const gc_check_opts *o, double x0)
+{
+    return o->precision == GC_PRECISION_FLOAT32 ? o->eps * fmax(1.0, fabs(x0)) : o->eps;
+}
 
 /* The band's absolute floor for a tensor whose largest |analytic| is
  * grad_scale: 0 for float64; for float32 GC_FLOAT32_FLOOR_C u grad_scale,
  * what a float backward's reductions resolve (check.h). */
-double gc_fd_floor(const gc_check_opts *o, double grad_scale);
+static inline double gc_fd_floor(const gc_check_opts *o, double grad_scale)
+{
+    if (o->precision != GC_PRECISION_FLOAT32 || !isfinite(grad_scale))
+        return 0.0;
+    return GC_FLOAT32_FLOOR_C * 0x1p-24 * grad_scale;
+}
 
 /* θ + h as the code under test sees it: float32 code holds θ in a float,
  * so the point is the float nearest θ + h; a step is always the difference
  * of two such points, never the nominal h. */
-double gc_fd_moved(const gc_check_opts *o, double x0, double h);
+static inline double gc_fd_moved(const gc_check_opts *o, double x0, double h)
+{
+    double x = x0 + h;
+    return o->precision == GC_PRECISION_FLOAT32 ? (double)(float)x : x;
+}
 
 /* δ for losses l1, l2 (the larger beyond |L0| widens S): the rounding of
  * one loss near θ; c->delta (when > 0) in place of κ u S. */

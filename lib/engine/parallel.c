@@ -20,10 +20,11 @@
 #define CHUNK 256
 
 /* One thread's losses at ε for a run of rows, from one batch call: rows
- * [lo, hi) are located and their L(θ-ε), L(θ+ε) are L[2 (k - lo)] and
- * L[2 (k - lo) + 1]. */
+ * [lo, hi) have their L(θ-ε), L(θ+ε) in L[2 (k - lo)] and L[2 (k - lo) + 1];
+ * rows [loc_lo, loc_hi) (which hold [lo, hi)) are located. */
 typedef struct row_batch {
     size_t lo, hi;
+    size_t loc_lo, loc_hi;
     size_t idx[2 * CHUNK]; /* the element of each perturbation */
     double v[2 * CHUNK];   /* its value */
     double L[2 * CHUNK];   /* its loss */
@@ -48,33 +49,30 @@ static int batched(const gc_check_opts *o)
 }
 
 /* The rows from k to the end of its chunk (gc_threads_for hands a thread
- * whole chunks of CHUNK rows) that share k's tensor, located, with their
- * losses at θ ± ε from one call of the evaluator, when it can batch that
- * tensor; else an empty run at k.  A batch holds only losses, which do not
- * depend on the batch they came in: the rows are the same at any thread
- * count. */
+ * whole chunks of CHUNK rows) that share k's tensor, located (unless they
+ * are already), with their losses at θ ± ε from one call of the evaluator,
+ * when it can batch that tensor; else an empty run at k.  A batch holds
+ * only losses, which do not depend on the batch they came in: the rows are
+ * the same at any thread count. */
 static void fill_batch(parallel_job *j, int tid, size_t k)
 {
     gc_run *run = j->run;
     row_batch *b = j->batch[tid];
-    size_t end = (k / CHUNK + 1) * CHUNK;
-    if (end > run->r->nrows)
-        end = run->r->nrows;
+    if (!(k >= b->loc_lo && k < b->loc_hi)) {
+        size_t end = (k / CHUNK + 1) * CHUNK;
+        if (end > run->r->nrows)
+            end = run->r->nrows;
+        b->loc_lo = k;
+        b->loc_hi = gc_plan_locate_run(run->r->rows, k, end, run->r, run->tg, run->elem);
+    }
     b->lo = b->hi = k;
-    gc_row *row = &run->r->rows[k];
-    gc_plan_locate(row, k, run->r, run->tg, run->elem);
-    const int tensor = row->tensor;
-    const gc_target *t = &run->tg[tensor];
+    const gc_target *t = &run->tg[run->r->rows[k].tensor];
     if (!gc_eval_batchable(j->ev[tid], t))
         return;
+    const gc_row *rows = run->r->rows;
     size_t m = 0;
-    for (size_t q = k; q < end; q++, m++) {
-        row = &run->r->rows[q];
-        if (q > k)
-            gc_plan_locate(row, q, run->r, run->tg, run->elem);
-        if (row->tensor != tensor)
-            break;
-        const size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
+    for (size_t q = k; q < b->loc_hi; q++, m++) {
+        const size_t i = (size_t)rows[q].row * (size_t)t->cols + (size_t)rows[q].col;
         const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
         b->idx[2 * m] = b->idx[2 * m + 1] = i;
         b->v[2 * m] = gc_fd_moved(&run->o, x0, -h);
@@ -85,24 +83,24 @@ static void fill_batch(parallel_job *j, int tid, size_t k)
 }
 
 /* Row k's numbers at ε: from its thread's batch when it can, else one
- * loss at a time.  A batched tensor's layers have no kink hook to ask. */
-static void row_at_eps(parallel_job *j, int tid, size_t k, const gc_fd_ctx *c, gc_fd_point *p)
+ * loss at a time.  A batched tensor's layers have no kink hook to ask.
+ * Returns gc_judge's verdict of *p. */
+static gc_verdict row_at_eps(parallel_job *j, int tid, size_t k, const gc_fd_ctx *c,
+                             gc_fd_point *p)
 {
     gc_run *run = j->run;
     gc_row *row = &run->r->rows[k];
     row_batch *b = j->batch != NULL ? j->batch[tid] : NULL;
-    if (b != NULL && !(k >= b->lo && k < b->hi))
+    if (b == NULL)
+        gc_plan_locate(row, k, run->r, run->tg, run->elem);
+    else if (!(k >= b->lo && k < b->hi))
         fill_batch(j, tid, k);
-    if (b == NULL || !(k >= b->lo && k < b->hi)) {
-        if (b == NULL)
-            gc_plan_locate(row, k, run->r, run->tg, run->elem);
-        gc_row_decide(c, run->tg, row, p, 1);
-        return;
-    }
+    if (b == NULL || !(k >= b->lo && k < b->hi))
+        return gc_row_decide(c, run->tg, row, p, 1);
     const gc_target *t = &run->tg[row->tensor];
     const size_t m = k - b->lo;
     gc_fd_central_given(c, t, b->idx[2 * m], b->L[2 * m], b->L[2 * m + 1], 0, p);
-    gc_row_decide_from(c, run->tg, row, p, 1);
+    return gc_row_decide_from(c, run->tg, row, p, 1);
 }
 
 static void parallel_row(void *ctx, int tid, size_t k)
@@ -115,10 +113,10 @@ static void parallel_row(void *ctx, int tid, size_t k)
     gc_fd_point p;
     /* located here, not before: the first write to each page of the rows is
      * a page fault, and these run in parallel */
-    row_at_eps(j, tid, k, &c, &p);
+    const gc_verdict v = row_at_eps(j, tid, k, &c, &p);
     /* a row undecided at ε is refined or escalated at steps the box of
      * gc_verdict_stable does not cover: always by the reference */
-    if (!gc_verdict_stable(row->analytic, &p, o, j->bound))
+    if (!gc_verdict_stable(row->analytic, &p, v, o, j->bound))
         j->recheck[k] = 1;
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
@@ -219,7 +217,7 @@ static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
             free_batches(rb, n);
             return GC_ENOMEM;
         }
-        rb[t]->lo = rb[t]->hi = 0;
+        rb[t]->lo = rb[t]->hi = rb[t]->loc_lo = rb[t]->loc_hi = 0;
     }
     *b = rb;
     return rb == NULL ? GC_ENOMEM : GC_OK;

@@ -138,10 +138,45 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
 {
     int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
     size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
+    memset(row, 0, sizeof *row);
     row->tensor = t;
     row->row = (int)(el / (size_t)tg[t].cols);
     row->col = (int)(el % (size_t)tg[t].cols);
     row->analytic = tg[t].grad[el];
+}
+
+size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
+                          const gc_target *tg, const size_t *elem)
+{
+    const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+    const gc_tensor_report *tr = &r->tensors[t];
+    const size_t cols = (size_t)tg[t].cols;
+    const double *grad = tg[t].grad;
+    if (end > tr->first + tr->count)
+        end = tr->first + tr->count;
+    /* every element: row and column advance by one column at a time */
+    size_t el = k - tr->first, rw = el / cols, cl = el % cols;
+    for (size_t q = k; q < end; q++) {
+        if (elem != NULL) {
+            el = elem[q];
+            rw = el / cols;
+            cl = el % cols;
+        }
+        gc_row *row = &rows[q];
+        memset(row, 0, sizeof *row);
+        row->tensor = t;
+        row->row = (int)rw;
+        row->col = (int)cl;
+        row->analytic = grad[el];
+        if (elem == NULL) {
+            el++;
+            if (++cl == cols) {
+                cl = 0;
+                rw++;
+            }
+        }
+    }
+    return end;
 }
 
 static int by_layer_desc(const void *pa, const void *pb)

@@ -95,9 +95,17 @@ size_t gc_plan_layout(gc_report *r, const gc_target *tg, int n, const gc_check_o
 int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opts *o,
                      const size_t *skip, size_t **elem);
 
-/* Row k's tensor, element and analytic value (elem as gc_plan_elements). */
+/* Row k's tensor, element and analytic value (elem as gc_plan_elements);
+ * every other byte of *row, padding too, zero: a report's rows are
+ * allocated uninitialised, located first, and compared and sent as bytes. */
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
                     const size_t *elem);
+
+/* gc_plan_locate of rows[q] for q from k to the first of end and the end of
+ * row k's tensor (k < end <= r->nrows): one search for all of them.
+ * Returns the row after the last located. */
+size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
+                          const gc_target *tg, const size_t *elem);
 
 /* The targets' indices, last-read layer first (ties in order): after
  * perturbing layer k the cache before k is clean, so an earlier tensor needs

@@ -78,15 +78,17 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
 
 /* The verdict at ε alone from the element's numbers in p: forward's slopes
  * when its plain comparison did not pass, and float32's refutation
- * deferred. */
-static gc_verdict judge_at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
-                               gc_fd_point *p, gc_reason *why)
+ * deferred.  *judged: gc_judge's verdict of p as left, *band its band. */
+static inline gc_verdict judge_at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
+                                      gc_fd_point *p, gc_reason *why,
+                                      gc_verdict *judged, double *band)
 {
-    gc_verdict v = gc_judge(a, p, c->o, why);
+    gc_verdict v = gc_judge(a, p, c->o, why, band);
     if (v != GC_PASS && c->o->method == GC_METHOD_FORWARD && p->finite) {
         gc_fd_slopes(c, t, i, p);
-        v = gc_judge(a, p, c->o, why);
+        v = gc_judge(a, p, c->o, why, band);
     }
+    *judged = v;
     /* float32's step (u^(1/3) |θ|) is large enough that the truncation
      * estimate ε|s+ - s-| can miss a fast-changing curvature: a refutation
      * at ε is only a reason to measure again */
@@ -101,53 +103,74 @@ static gc_verdict judge_at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i,
 static gc_verdict at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
                          gc_fd_point *p, gc_reason *why)
 {
+    gc_verdict judged;
+    double band;
     gc_fd_element(c, t, i, p);
-    return judge_at_eps(c, t, i, a, p, why);
+    return judge_at_eps(c, t, i, a, p, why, &judged, &band);
 }
 
-void gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *out,
-                   int at_eps_only)
+gc_verdict gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
+                         gc_fd_point *out, int at_eps_only)
 {
     const gc_target *t = &tg[row->tensor];
     gc_fd_point p;
     gc_fd_element(c, t, (size_t)row->row * (size_t)t->cols + (size_t)row->col, &p);
-    gc_row_decide_from(c, tg, row, &p, at_eps_only);
+    gc_verdict judged = gc_row_decide_from(c, tg, row, &p, at_eps_only);
     if (out != NULL)
         *out = p;
+    return judged;
 }
 
-void gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *row, gc_fd_point *pt,
-                        int at_eps_only)
+/* An element undecided at ε measured again: float32 judged with the noise
+ * measured along it in place of the modelled one (engine/noise.h), then
+ * the refinement of a kink at θ or the escalation.  Not inlined: the rows
+ * decided at ε, nearly all of them, then take no part of its cost. */
+__attribute__((noinline)) static gc_verdict revise(const gc_fd_ctx *c, const gc_target *t,
+                                                   size_t i, double a, gc_fd_point *p,
+                                                   gc_reason *why)
+{
+    gc_fd_ctx measured;
+    gc_verdict v = GC_UNDECIDED;
+    if (gc_noise_measure(c, t, i, p->numeric, &measured)) {
+        c = &measured;
+        v = at_eps(c, t, i, a, p, why);
+    }
+    if (v == GC_UNDECIDED) {
+        if (*why == GC_REASON_KINK_AT_THETA)
+            v = refine(c, t, i, a, p, why);
+        else
+            v = gc_escalate(c, t, i, a, p, why);
+    }
+    return v;
+}
+
+gc_verdict gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
+                              gc_fd_point *p, int at_eps_only)
 {
     const gc_target *t = &tg[row->tensor];
     const double a = row->analytic;
     size_t i = (size_t)row->row * (size_t)t->cols + (size_t)row->col;
-    gc_fd_point p = *pt;
     gc_reason why;
-    gc_verdict v = judge_at_eps(c, t, i, a, &p, &why);
-    gc_fd_ctx measured;
-    /* float32 left undecided: judged again with the noise measured along
-     * this element in place of the modelled one (engine/noise.h) */
-    if (v == GC_UNDECIDED && !at_eps_only && gc_noise_measure(c, t, i, p.numeric, &measured)) {
-        c = &measured;
-        v = at_eps(c, t, i, a, &p, &why);
-    }
+    gc_verdict judged;
+    double band;
+    gc_verdict v = judge_at_eps(c, t, i, a, p, &why, &judged, &band);
+    /* the band judged with is the row's unless *p is measured again */
     if (v == GC_UNDECIDED && !at_eps_only) {
-        if (why == GC_REASON_KINK_AT_THETA)
-            v = refine(c, t, i, a, &p, &why);
-        else
-            v = gc_escalate(c, t, i, a, &p, &why);
+        v = revise(c, t, i, a, p, &why);
+        band = gc_band(a, p->numeric, p->escalated ? NAN : p->trunc_est, p->floor, c->o);
+    } else if (p->escalated) {
+        band = gc_band(a, p->numeric, NAN, p->floor, c->o);
     }
-    row->numeric = p.numeric;
-    row->abs_err = fabs(a - p.numeric);
-    row->rel_err = gc_rel_error(a, p.numeric);
-    row->num_err = p.bound;
-    row->band = gc_band(a, p.numeric, p.escalated ? NAN : p.trunc_est, p.floor, c->o);
-    row->slope_lo = p.slope_lo;
-    row->slope_hi = p.slope_hi;
-    row->hook = p.hook;
+    row->numeric = p->numeric;
+    row->abs_err = fabs(a - p->numeric);
+    row->rel_err = gc_rel_error(a, p->numeric);
+    row->num_err = p->bound;
+    row->band = band;
+    row->slope_lo = p->slope_lo;
+    row->slope_hi = p->slope_hi;
+    row->hook = p->hook;
     row->verdict = v;
     row->reason = v == GC_UNDECIDED ? why : GC_REASON_NONE;
-    row->escalated = p.escalated;
-    *pt = p;
+    row->escalated = p->escalated;
+    return judged;
 }

@@ -95,7 +95,9 @@ static int layout_step(gc_run *run, int sparse)
             gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
             return GC_ENOMEM;
     }
-    r->rows = calloc(r->nrows > 0 ? r->nrows : 1, sizeof *r->rows);
+    /* not zeroed here: gc_plan_locate writes every byte of a row, in the
+     * pass that computes it, not in a pass of its own over all of them */
+    r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
     if (r->rows == NULL)
         return GC_ENOMEM;
     return gc_plan_elements(r, run->tg, &run->o, run->skip, &run->elem);

@@ -19,14 +19,6 @@ static double max3(double a, double b, double c)
     return m > c ? m : c;
 }
 
-double gc_rel_error(double a, double n)
-{
-    double d = fabs(a - n), m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
-    if (m == 0.0 && d == 0.0)
-        return 0.0;
-    return d / m;
-}
-
 int gc_within_tolerance(double a, double n, const gc_check_opts *o)
 {
     if (!isfinite(a) || !isfinite(n))
@@ -34,7 +26,9 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o)
     return fabs(a - n) <= o->atol || gc_rel_error(a, n) <= o->rtol;
 }
 
-double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
+/* gc_band's body, inline where the rule needs it at every row. */
+static inline double band_of(double a, double n, double est, double floor,
+                             const gc_check_opts *o)
 {
     const double mag = max2(fabs(a), fabs(n));
     double band = max2(max2(o->atol, floor), o->rtol * mag);
@@ -43,6 +37,11 @@ double gc_band(double a, double n, double est, double floor, const gc_check_opts
         band = band < tight ? band : tight;
     }
     return band;
+}
+
+double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
+{
+    return band_of(a, n, est, floor, o);
 }
 
 /*
@@ -91,9 +90,12 @@ gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why)
  * 5. fail when |a - n| > band + B: the difference refutes a.
  * 6. undecided otherwise (the escalation measures again).
  */
-gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why)
+gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why,
+                    double *band_out)
 {
     const double n = p->numeric;
+    const double band = band_of(a, n, p->trunc_est, p->floor, o);
+    *band_out = band;
     *why = GC_REASON_NONE;
     if (!p->finite || !isfinite(n)) {
         *why = p->bad_side == 0 && !isfinite(n) ? GC_REASON_NOISE
@@ -103,7 +105,6 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
     }
     if (!isfinite(a))
         return GC_FAIL;
-    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
     if (fabs(a - n) <= band && p->bound <= band)
         return GC_PASS;
     int fits;
@@ -124,21 +125,13 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
  * stable; an undecided one goes on to refinement or escalation, which
  * always run with the reference (lib/engine/parallel.c).
  */
-int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, double b)
+/* A fail or a kink: gc_judge at each of the box's 8 corners gives v.  Not
+ * inlined: the pass below, every row's case, then needs no stack frame. */
+__attribute__((noinline)) static int corners_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                          double b)
 {
     gc_reason why;
-    const gc_verdict v = gc_judge(a, p, o, &why);
-    if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
-        return 0;
-    if (v == GC_PASS) {
-        /* the worst corner in closed form: the farthest n, the narrowest
-         * band, the largest bound (a pass is decided before the kink test) */
-        const double n = p->numeric, d = fabs(a - n);
-        const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
-        const double band_min = gc_band(a, n_in, p->trunc_est, p->floor, o);
-        const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
-        return d + b <= band_min && B_max <= band_min;
-    }
+    double band;
     for (int sn = -1; sn <= 1; sn += 2)
         for (int ss = -1; ss <= 1; ss += 2)
             for (int sb = -1; sb <= 1; sb += 2) {
@@ -151,8 +144,24 @@ int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, do
                     q.slope_lo += ss * b;
                     q.slope_hi -= ss * b;
                 }
-                if (gc_judge(a, &q, o, &why) != v)
+                if (gc_judge(a, &q, o, &why, &band) != v)
                     return 0;
             }
     return 1;
+}
+
+int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                      double b)
+{
+    if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
+        return 0;
+    if (v != GC_PASS)
+        return corners_stable(a, p, v, o, b);
+    /* the worst corner in closed form: the farthest n, the narrowest band,
+     * the largest bound (a pass is decided before the kink test) */
+    const double n = p->numeric, d = fabs(a - n);
+    const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
+    const double band_min = band_of(a, n_in, p->trunc_est, p->floor, o);
+    const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+    return d + b <= band_min && B_max <= band_min;
 }

@@ -10,7 +10,13 @@
 #include "engine/numdiff.h"
 
 /* |a - n| / max(|a|, |n|), 0 when both are 0; NaN for NaN or Inf. */
-double gc_rel_error(double a, double n);
+static inline double gc_rel_error(double a, double n)
+{
+    double d = fabs(a - n), m = fabs(a) > fabs(n) ? fabs(a) : fabs(n);
+    if (m == 0.0 && d == 0.0)
+        return 0.0;
+    return d / m;
+}
 
 /* The plain rule: a and n finite and |a - n| <= atol or rel_err <= rtol. */
 int gc_within_tolerance(double a, double n, const gc_check_opts *o);
@@ -33,13 +39,17 @@ int gc_slopes_kinked(double a, double slo, double shi, double noise, double h, i
 gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why);
 
 /* The verdict of one element from a (analytic) and p at step ε, *why its
- * reason when undecided.  An undecided verdict is the one before the kink
- * refinement (GC_REASON_KINK_AT_THETA) and the escalation (the others). */
-gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why);
+ * reason when undecided, *band the band it was judged with
+ * (gc_band(a, p->numeric, p->trunc_est, p->floor, o), whatever the
+ * verdict).  An undecided verdict is the one before the kink refinement
+ * (GC_REASON_KINK_AT_THETA) and the escalation (the others). */
+gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_reason *why,
+                    double *band);
 
 /* 1 when every number within b of p's (and its bound within a relative
- * 1e-9) gives gc_judge's verdict, and that verdict is final at ε (pass,
- * kink, or a fail on smooth slopes). */
-int gc_verdict_stable(double a, const gc_fd_point *p, const gc_check_opts *o, double b);
+ * 1e-9) gives v, gc_judge's verdict of (a, p), and that verdict is final at
+ * ε (pass, kink, or a fail on smooth slopes). */
+int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
+                      double b);
 
 #endif

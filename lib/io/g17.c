@@ -1,15 +1,17 @@
 /*
  * g17.c -- printf's "%.17g" of a double, exactly, without printf.
  *
- * A report of 100,000 rows carries 400,000 numbers at 17 digits; glibc's
+ * A report of 100,000 rows carries 600,000 numbers at 17 digits; glibc's
  * printf takes ~0.3 µs for each (a multiple-precision conversion), more
  * than the check itself.  Here the 17 digits are computed exactly in
  * integers: v = m·2^q (m < 2^53) times 10^s = 5^s·2^s is the integer
  * m·5^s shifted by q + s bits, so round-half-even of v·10^s needs one
- * big-integer product (64-bit limbs) and a look at the bits shifted out --
- * the same correctly rounded digits printf gives in the default rounding
- * mode.  Values this path does not cover (zero, subnormals, infinities,
- * NaN, |v| >= 1e17) go to snprintf.
+ * product and a look at the bits shifted out -- the same correctly rounded
+ * digits printf gives in the default rounding mode.  The decimal exponent
+ * comes from the binary one (one of two candidates, told apart by the
+ * product itself); for v >= 1e-11 the product is one 64 x 64-bit multiply,
+ * below that a big integer.  Values this path does not cover (zero,
+ * subnormals, infinities, NaN, |v| >= 1e17) go to snprintf.
  */
 #include "io/numfmt.h"
 
@@ -46,6 +48,15 @@ static uint64_t mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *hi)
     return lo;
 #endif
 }
+
+/* 5^s for s <= 27, the largest power of 5 in 64 bits. */
+static const uint64_t pow5[28] = {
+    1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull,
+    1953125ull, 9765625ull, 48828125ull, 244140625ull, 1220703125ull, 6103515625ull,
+    30517578125ull, 152587890625ull, 762939453125ull, 3814697265625ull,
+    19073486328125ull, 95367431640625ull, 476837158203125ull, 2384185791015625ull,
+    11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+    1490116119384765625ull, 7450580596923828125ull};
 
 static void big_mul(big *x, uint64_t f)
 {
@@ -96,26 +107,6 @@ static uint64_t big_shr64(const big *x, int sh)
  * below 1 is above one half, or exactly one half and the floor odd). */
 static uint64_t scaled(uint64_t m, int q, int s, int *up)
 {
-    static const uint64_t pow5[28] = {
-        1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull,
-        1953125ull, 9765625ull, 48828125ull, 244140625ull, 1220703125ull, 6103515625ull,
-        30517578125ull, 152587890625ull, 762939453125ull, 3814697265625ull,
-        19073486328125ull, 95367431640625ull, 476837158203125ull, 2384185791015625ull,
-        11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
-        1490116119384765625ull, 7450580596923828125ull};
-    /* 5^s in 64 bits (v >= 1e-11, most of what a report prints) and v·10^s
-     * = m 5^s / 2^down with 0 < down < 64: one 128-bit product hi:lo, the
-     * bits shifted out all in lo */
-    int down = -(q + s);
-    if (s < 28 && down > 0 && down < 64) {
-        uint64_t hi, lo = mul_add(m, pow5[s], 0, &hi);
-        if (hi >> down != 0)
-            return UINT64_MAX;
-        uint64_t n = hi << (64 - down) | lo >> down;
-        uint64_t rest = lo & ((1ull << down) - 1), half = 1ull << (down - 1);
-        *up = rest > half || (rest == half && (n & 1u));
-        return n;
-    }
     big x; /* only the limbs in use are ever read */
     x.w[0] = m;
     x.n = 1;
@@ -160,21 +151,77 @@ static void put8(char *p, uint64_t w)
 #endif
 }
 
-/* How many of w's 8 digits, from its last (highest byte), are '0'. */
-static int zeros8(uint64_t w)
+/* How many of the 16 digits hi, lo (as eight writes them: hi the first
+ * eight, each word's first digit in its lowest byte) are '0', counted from
+ * the last: a '0' is a zero byte of the word xor "00000000", the last digit
+ * its highest byte. */
+static int zeros16(uint64_t hi, uint64_t lo)
 {
-    int z = 0;
-    while (z < 8 && (w >> (56 - 8 * z) & 0xffu) == '0')
-        z++;
-    return z;
+    const uint64_t z = 0x3030303030303030ull;
+    uint64_t w = (lo ^ z) != 0 ? lo ^ z : hi ^ z;
+    int base = (lo ^ z) != 0 ? 0 : 8;
+    if (w == 0)
+        return 16;
+#if defined(__GNUC__)
+    return base + __builtin_clzll(w) / 8;
+#else
+    int n = 0;
+    while ((w >> (56 - 8 * n) & 0xffu) == 0)
+        n++;
+    return base + n;
+#endif
 }
 
 #define E16 10000000000000000ull
 #define E17 100000000000000000ull
 
+/* floor(log10 2^b) for |b| <= 1100 as floor(b·78913 / 2^18) (78913 =
+ * floor(2^18 log10 2), exact on that range: Ryu's log10Pow2), the product
+ * offset by 400·2^18 so that the shifted number is never negative (C
+ * leaves the right shift of a negative number implementation-defined). */
+static int floor_log10_pow2(int b)
+{
+    return (int)(((int64_t)b * 78913 + ((int64_t)400 << 18)) >> 18) - 400;
+}
+
+/* The common case of digits17: v = m·2^q, k0 = floor(log10 2^(q+52)), so
+ * 10^k0 <= v < 2·10^(k0+1) and v·10^s (s = 16 - k0) is below 2·10^17.
+ * When 5^s fits 64 bits and the product's binary point falls inside its
+ * low limb, X = m·5^s is one 128-bit product and v·10^s = X / 2^down:
+ * floor n0 = X >> down, the bits shifted out decide the rounding.  v >=
+ * 10^(k0+1) shows as n0 >= 10^17; then the digits are those of n0 / 10,
+ * rounded by the last digit and the bits below it.  Returns 0 (nothing
+ * set) where it does not apply. */
+static inline int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+{
+    int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
+    if (s < 0 || s > 27 || down < 1 || down > 63)
+        return 0;
+    uint64_t hi, lo = mul_add(m, pow5[s], 0, &hi);
+    uint64_t n0 = hi << (64 - down) | lo >> down; /* < 2·10^17: hi >> down is 0 */
+    uint64_t rest = lo & ((1ull << down) - 1), half = 1ull << (down - 1);
+    if (n0 < E17) {
+        n0 += rest > half || (rest == half && (n0 & 1u));
+        if (n0 == E17) { /* rounded up to the next power of ten */
+            n0 = E16;
+            k0++;
+        }
+        *digits = n0;
+        *exp10 = k0;
+        return 1;
+    }
+    uint64_t n = n0 / 10;
+    unsigned r = (unsigned)(n0 - 10 * n);
+    n += r > 5 || (r == 5 && (rest != 0 || (n & 1u))); /* < 2·10^16: no carry out */
+    *digits = n;
+    *exp10 = k0 + 1;
+    return 1;
+}
+
 /* The 17 significant digits of positive normal v < 1e17 as the integer
  * *digits in [10^16, 10^17), rounded half-even, and its decimal exponent:
- * v ≈ *digits · 10^(*exp10 - 16).  0 when v is not covered. */
+ * v ≈ *digits · 10^(*exp10 - 16), for what digits17_fast leaves (a big
+ * integer when 5^s has more than 64 bits).  0 when v is not covered. */
 static int digits17(double v, uint64_t *digits, int *exp10)
 {
     uint64_t bits;
@@ -216,80 +263,90 @@ static int digits17(double v, uint64_t *digits, int *exp10)
     return 1;
 }
 
+/* The exponent's digits after "e" and its sign: at least two for %g,
+ * one for jansson (whose exponent has no '+' and no leading zero); |x| <=
+ * 324.  Stored as one 4-byte word (room past them: see layout). */
+static inline char *exponent(char *p, int x, int json)
+{
+    unsigned ax = (unsigned)(x < 0 ? -x : x);
+    *p = x < 0 ? '-' : '+';
+    p += x < 0 || !json;
+    int len = json ? 1 + (ax >= 10) + (ax >= 100) : 2 + (ax >= 100);
+    /* ax / 100 = ax·41 >> 12 for ax < 1000, r / 10 = r·103 >> 10 for r < 100 */
+    unsigned h = ax * 41 >> 12, r = ax - 100 * h, t = r * 103 >> 10;
+    uint32_t w = ('0' + h) | ('0' + t) << 8 | ('0' + r - 10 * t) << 16;
+    w >>= 8 * (3 - len);
+    for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
+        p[i] = (char)(w >> (8 * i));
+    return p + len;
+}
+
 /* %g's layout of the 17 digits n at exponent x into out (room for 28
  * bytes: the digits are stored 8 at a time, then the pointer moved by
  * what counts): fixed for -4 <= x < 17, else d.ddde±XX; trailing zeros of
  * the fraction, and a bare point, dropped.  json: jansson's edits of it
  * instead -- ".0" after an integral fixed value, the exponent without '+'
  * and without leading zeros. */
-static int layout(char *out, uint64_t n, int x, int json)
+static inline int layout(char *out, uint64_t n, int x, int json)
 {
-    char first = (char)('0' + n / E16);
-    uint64_t rest = n % E16;
-    uint64_t hi = eight((uint32_t)(rest / 100000000u)), lo = eight((uint32_t)(rest % 100000000u));
-    int zeros = zeros8(lo);
-    if (zeros == 8)
-        zeros += zeros8(hi);
-    int nd = 17 - zeros; /* significant digits, 1 .. 17 */
+    uint64_t top9 = n / 100000000u; /* the first digit and the next 8 */
+    uint32_t first = (uint32_t)(top9 / 100000000u);
+    uint64_t hi = eight((uint32_t)(top9 - first * 100000000ull));
+    uint64_t lo = eight((uint32_t)(n - top9 * 100000000u));
+    int nd = 17 - zeros16(hi, lo); /* significant digits, 1 .. 17 */
     char *p = out;
-    if (x >= -4 && x < 17) {
-        char d[17];
-        if (x < 0) {
-            memcpy(p, "0.000", 5);
-            p += 1 - x;
-            *p = first;
-            put8(p + 1, hi);
-            put8(p + 9, lo);
-            p += nd;
-        } else {
-            d[0] = first;
-            put8(d + 1, hi);
-            put8(d + 9, lo);
-            memcpy(p, d, (size_t)x + 1);
-            p += x + 1;
-            if (nd > x + 1) {
-                *p++ = '.';
-                memcpy(p, d + x + 1, (size_t)(nd - x - 1));
-                p += nd - x - 1;
-            } else if (json) {
-                *p++ = '.';
-                *p++ = '0';
-            }
-        }
-    } else {
-        p[0] = first;
+    if (x < -4 || x >= 17) {
+        p[0] = (char)('0' + first);
         p[1] = '.';
         put8(p + 2, hi);
         put8(p + 10, lo);
         p += nd > 1 ? nd + 1 : 1;
-        int ax = x < 0 ? -x : x;
         *p++ = 'e';
-        if (x < 0 || !json)
-            *p++ = x < 0 ? '-' : '+';
-        if (ax >= 100)
-            *p++ = (char)('0' + ax / 100);
-        if (ax >= 10 || !json)
-            *p++ = (char)('0' + ax / 10 % 10);
-        *p++ = (char)('0' + ax % 10);
+        p = exponent(p, x, json);
+    } else if (x < 0) {
+        memcpy(p, "0.000", 5);
+        p += 1 - x;
+        *p = (char)('0' + first);
+        put8(p + 1, hi);
+        put8(p + 9, lo);
+        p += nd;
+    } else {
+        char d[17];
+        d[0] = (char)('0' + first);
+        put8(d + 1, hi);
+        put8(d + 9, lo);
+        memcpy(p, d, (size_t)x + 1);
+        p += x + 1;
+        if (nd > x + 1) {
+            *p++ = '.';
+            memcpy(p, d + x + 1, (size_t)(nd - x - 1));
+            p += nd - x - 1;
+        } else if (json) {
+            *p++ = '.';
+            *p++ = '0';
+        }
     }
     *p = '\0';
     return (int)(p - out);
 }
 
-/* The sign, then the layout; 0 when digits17 does not cover v. */
-static int format(char *buf, double v, int json)
+/* The sign, then the layout; 0 when neither digits17_fast nor digits17
+ * covers v (zero, subnormals, infinities, NaN, |v| >= 1e17). */
+static inline int format(char *buf, double v, int json)
 {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int neg = (int)(bits >> 63), e = (int)(bits >> 52 & 0x7ff);
     uint64_t n;
     int x;
-    char *p = buf;
-    double a = v;
-    if (signbit(v) && !isnan(v)) {
-        *p++ = '-';
-        a = -v;
-    }
-    if (!digits17(a, &n, &x))
+    *buf = '-';
+    char *p = buf + neg;
+    if (e == 0 || e == 0x7ff)
         return 0;
-    return (int)(p - buf) + layout(p, n, x, json);
+    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+    if (!digits17_fast(m, e - 1075, &n, &x) && !digits17(neg ? -v : v, &n, &x))
+        return 0;
+    return neg + layout(p, n, x, json);
 }
 
 int gc_numfmt_g17(char buf[32], double v)

@@ -68,9 +68,12 @@ void gc_rank_summary(gc_rank *r, size_t n, size_t *worst, double *max_rel, doubl
 
 /* The k-th smallest of a[0 .. n) (k < n) in *lo, and when hi is not NULL
  * the (k+1)-th (k + 1 < n) in *hi: what sorting a and reading a[k], a[k+1]
- * gives.  Reorders a; O(n) (a radix selection: each pass keeps only the
+ * gives.  differ has every bit in which two keys differ set (the OR of the
+ * keys xor their AND; any superset, UINT64_MAX when unknown): the digits
+ * start at its highest bit, since keys of similar values share their top
+ * bits.  Reorders a; O(n) (a radix selection: each pass keeps only the
  * bucket that holds position k). */
-void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t *lo, uint64_t *hi);
+void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t differ, uint64_t *lo, uint64_t *hi);
 
 /* The first rows of rows[lo .. hi) in the report order (gc_report_order),
  * only those whose verdict is not pass when bad_only: up to cap of their

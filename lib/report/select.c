@@ -52,12 +52,21 @@ static void straddle(const uint64_t *a, size_t n, int shift, size_t b, uint64_t 
     *hi = mn;
 }
 
-void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t *lo, uint64_t *hi)
+void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t differ, uint64_t *lo, uint64_t *hi)
 {
     size_t count[BUCKETS];
-    /* digits from the top: bits 53..63, 42..52, ..., then 0..10 (its top
-     * bits already equal in every key left) */
-    for (int shift = 64 - DIGIT_BITS; n > SMALL; shift -= DIGIT_BITS) {
+    if (differ == 0) { /* every key the same */
+        *lo = a[0];
+        if (hi != NULL)
+            *hi = a[0];
+        return;
+    }
+    int top = 63; /* the highest bit in which keys differ: the digits start there */
+    while ((differ >> top & 1u) == 0)
+        top--;
+    /* digits from there down: bits top-10..top, then the 11 below, ...,
+     * then 0..10 (its top bits already equal in every key left) */
+    for (int shift = top - (DIGIT_BITS - 1); n > SMALL; shift -= DIGIT_BITS) {
         if (shift < 0)
             shift = 0;
         memset(count, 0, sizeof count);

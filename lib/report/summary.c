@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
-{
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo + 1) / 2;
-        if (tr[mid].first <= k)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
-}
-
 /* The smallest relative error of a that the check would have refuted at
  * this row: (band + B + |a - n|) / |a|; Inf where a is 0 or B is NaN. */
 static double sensitivity(const gc_row *row)
@@ -64,9 +51,9 @@ static double select_kth(double *v, size_t n, size_t k)
 
 /* The mean of a sorted order's middle values, or its middle one (count c
  * >= 1): from the keys of the c values, any order (reordered). */
-static void middle_keys(uint64_t *keys, size_t c, uint64_t *lo, uint64_t *hi)
+static void middle_keys(uint64_t *keys, size_t c, uint64_t differ, uint64_t *lo, uint64_t *hi)
 {
-    gc_key_select(keys, c, (c - 1) / 2, lo, c % 2 == 0 ? hi : NULL);
+    gc_key_select(keys, c, (c - 1) / 2, differ, lo, c % 2 == 0 ? hi : NULL);
     if (c % 2 != 0)
         *hi = *lo;
 }
@@ -75,12 +62,13 @@ static void middle_keys(uint64_t *keys, size_t c, uint64_t *lo, uint64_t *hi)
  * rows (reordered); when one is -0 (exact 0: a key does not tell -0 from
  * +0, the printed median would), by select_kth on the values (none when
  * out of memory). */
-static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
+static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys,
+                        uint64_t differ, int exact)
 {
     size_t c = tr->count;
     if (exact) {
         uint64_t lo, hi;
-        middle_keys(keys, c, &lo, &hi);
+        middle_keys(keys, c, differ, &lo, &hi);
         double a = gc_rank_rel(~lo), b = gc_rank_rel(~hi);
         tr->sens_median = c % 2 == 0 ? 0.5 * (a + b) : a;
         return;
@@ -97,25 +85,45 @@ static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys
     free(v);
 }
 
-/* One row into its tensor's counts. */
-static void count_row(const gc_report *r, gc_tensor_report *tr, const gc_row *row)
+/* A tensor's counts while its rows are read: locals, so that nothing the
+ * loop reads (the rows, the options) is reloaded after each count. */
+typedef struct counts {
+    int npass, nkink, nfail, nundecided, nweak, nescalated;
+    int nreason[GC_NREASONS];
+    double grad_scale;
+} counts;
+
+/* One row into the counts. */
+static inline void count_row(counts *c, const gc_row *row, double rtol)
 {
     switch (row->verdict) {
     case GC_PASS:
-        tr->npass++;
-        tr->nweak += !(row->rel_err <= r->opts.rtol);
+        c->npass++;
+        c->nweak += !(row->rel_err <= rtol);
         break;
-    case GC_KINK: tr->nkink++; break;
+    case GC_KINK: c->nkink++; break;
     case GC_UNDECIDED:
-        tr->nundecided++;
-        tr->nreason[(int)row->reason >= 0 && row->reason < GC_NREASONS ? row->reason : 0]++;
+        c->nundecided++;
+        c->nreason[(int)row->reason >= 0 && row->reason < GC_NREASONS ? row->reason : 0]++;
         break;
-    default: tr->nfail++; break;
+    default: c->nfail++; break;
     }
-    tr->nescalated += row->escalated != 0;
+    c->nescalated += row->escalated != 0;
     double m = fabs(row->analytic);
-    if (!(m <= tr->grad_scale)) /* NaN sticks */
-        tr->grad_scale = isnan(tr->grad_scale) ? tr->grad_scale : m;
+    if (!(m <= c->grad_scale)) /* NaN sticks */
+        c->grad_scale = isnan(c->grad_scale) ? c->grad_scale : m;
+}
+
+static void store_counts(gc_tensor_report *tr, const counts *c)
+{
+    tr->npass = c->npass;
+    tr->nkink = c->nkink;
+    tr->nfail = c->nfail;
+    tr->nundecided = c->nundecided;
+    tr->nweak = c->nweak;
+    tr->nescalated = c->nescalated;
+    memcpy(tr->nreason, c->nreason, sizeof tr->nreason);
+    tr->grad_scale = c->grad_scale;
 }
 
 /* Median rel_err from the report-order keys of the tensor's c >= 1 rows
@@ -123,12 +131,13 @@ static void count_row(const gc_report *r, gc_tensor_report *tr, const gc_row *ro
  * which of several equal-keyed values sits at a position (the printed
  * median would differ in sign or payload); then gc_rank_summary, by the
  * comparator, which also finds the worst row again. */
-static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, int exact)
+static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64_t differ,
+                      int exact)
 {
     size_t c = tr->count;
     if (exact) {
         uint64_t lo, hi;
-        middle_keys(keys, c, &lo, &hi);
+        middle_keys(keys, c, differ, &lo, &hi);
         double a = gc_rank_rel(lo), b = gc_rank_rel(hi);
         tr->median_rel = c % 2 == 0 ? 0.5 * (a + b) : a;
         return GC_OK;
@@ -153,19 +162,22 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, u
 {
     double d2 = 0.0, a2 = 0.0, n2 = 0.0, sworst = 0.0;
     int vacuous = 1, rel_exact = 1, sens_exact = 1;
-    uint64_t best = UINT64_MAX;
+    uint64_t best = UINT64_MAX, rel_or = 0, rel_and = UINT64_MAX;
+    uint64_t sens_or = 0, sens_and = UINT64_MAX; /* or ^ and: the bits in which keys differ */
     size_t w = 0;
-    tr->npass = tr->nkink = tr->nfail = tr->nundecided = tr->nweak = tr->nescalated = 0;
-    memset(tr->nreason, 0, sizeof tr->nreason);
-    tr->grad_scale = 0.0;
-    for (size_t k = 0; k < tr->count; k++) {
-        const gc_row *row = &r->rows[tr->first + k];
-        count_row(r, tr, row);
+    counts c = {0};
+    c.grad_scale = 0.0;
+    const gc_row *rows = r->rows + tr->first;
+    const size_t n = tr->count;
+    const double rtol = r->opts.rtol, atol = r->opts.atol;
+    for (size_t k = 0; k < n; k++) {
+        const gc_row *row = &rows[k];
+        count_row(&c, row, rtol);
         double d = row->analytic - row->numeric;
         d2 += d * d;
         a2 += row->analytic * row->analytic;
         n2 += row->numeric * row->numeric;
-        if (!(fabs(row->analytic) <= r->opts.atol) || !(fabs(row->numeric) <= r->opts.atol))
+        if (!(fabs(row->analytic) <= atol) || !(fabs(row->numeric) <= atol))
             vacuous = 0;
         double x = row->rel_err, s = sensitivity(row);
         uint64_t key = gc_rank_key(x);
@@ -175,10 +187,16 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, u
             w = k;
         }
         rel[k] = key;
+        rel_or |= key;
+        rel_and &= key;
         sworst = s > sworst ? s : sworst;
         sens_exact &= !(s == 0.0 && signbit(s));
-        sens[k] = ~gc_rank_key(s); /* ascending in s */
+        uint64_t skey = ~gc_rank_key(s); /* ascending in s */
+        sens[k] = skey;
+        sens_or |= skey;
+        sens_and &= skey;
     }
+    store_counts(tr, &c);
     double na = sqrt(a2), nn = sqrt(n2);
     tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
     tr->vacuous = tr->count > 0 && vacuous;
@@ -192,8 +210,8 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, u
     tr->worst = tr->first + w;
     tr->max_rel = r->rows[tr->worst].rel_err;
     tr->sens_worst = sworst;
-    sens_median(r, tr, sens, sens_exact);
-    return rel_median(r, tr, rel, rel_exact);
+    sens_median(r, tr, sens, sens_or ^ sens_and, sens_exact);
+    return rel_median(r, tr, rel, rel_or ^ rel_and, rel_exact);
 }
 
 int gc_report_summarize(gc_report *r)

@@ -24,6 +24,8 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,19 +37,40 @@
 #define TENSOR_MAX 4096
 _Static_assert(6 * GC_NAME_MAX + 2400 < TENSOR_MAX, "a tensor's object fits TENSOR_MAX");
 
-/* s as jansson writes a JSON string (quoted and escaped): owned, NULL when
- * jansson refuses it or memory runs out. */
+/* Readable zero bytes after every quoted string: short ones are copied
+ * with one fixed-size copy (short_text). */
+#define PAD 16
+
+/* s as jansson writes a JSON string (quoted and escaped), with PAD zero
+ * bytes after its NUL: owned, NULL when jansson refuses it or memory runs
+ * out. */
 static char *quoted(const char *s)
 {
     json_t *j = json_string(s);
     char *q = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
     json_decref(j);
-    return q;
+    size_t n = q != NULL ? strlen(q) : 0;
+    char *padded = q != NULL ? realloc(q, n + 1 + PAD) : NULL;
+    if (padded == NULL) {
+        free(q);
+        return NULL;
+    }
+    memset(padded + n + 1, 0, PAD);
+    return padded;
+}
+
+/* The n bytes of t (a quoted string: PAD readable bytes past its end) at
+ * p: a short one by one fixed-size copy (the buffers have room past any
+ * object's text).  Returns the end. */
+static inline char *short_text(char *p, const char *t, size_t n)
+{
+    memcpy(p, t, n <= PAD ? PAD : n);
+    return p + n;
 }
 
 /* A number as jansson writes json_real at precision 17 (the non-finite
  * ones as strings, as the schema says).  Returns the end. */
-static char *num(char *p, double v)
+static inline char *num(char *p, double v)
 {
     if (isnan(v))
         return p + sprintf(p, "\"nan\"");
@@ -110,13 +133,23 @@ static inline void m_num_(obj *o, const char *k, size_t kn, double v)
     o->p = num(key_(o, k, kn), v);
 }
 
-/* v in decimal, as "%lld" writes it (two per row: no printf): its digits
+/* v in decimal, as "%lld" writes it (two per row: no printf): below 1000
+ * (where rows and columns mostly are) digit by digit, else its digits
  * counted first, then written from the last. */
-static char *integer(char *p, long long v)
+static inline char *integer(char *p, long long v)
 {
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    if (v < 0)
-        *p++ = '-';
+    *p = '-';
+    p += v < 0;
+    if (u < 1000) {
+        unsigned x = (unsigned)u, t = x / 10 % 10;
+        uint32_t w = ('0' + x / 100) | ('0' + t) << 8 | ('0' + x % 10) << 16;
+        int skip = x < 10 ? 2 : x < 100 ? 1 : 0; /* the leading zeros */
+        w >>= 8 * skip;
+        for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
+            p[i] = (char)(w >> (8 * i));
+        return p + 3 - skip;
+    }
     int n = 1;
     for (unsigned long long t = 10; n < 20 && u >= t; t *= 10)
         n++;
@@ -136,7 +169,6 @@ static void m_bool_(obj *o, const char *k, size_t kn, int v)
 }
 
 #define m_raw(o, k, v) m_raw_(o, k, sizeof k - 1, v)
-#define m_text(o, k, v, n) m_text_(o, k, sizeof k - 1, v, n)
 #define m_num(o, k, v) m_num_(o, k, sizeof k - 1, v)
 #define m_int(o, k, v) m_int_(o, k, sizeof k - 1, v)
 #define m_bool(o, k, v) m_bool_(o, k, sizeof k - 1, v)
@@ -211,20 +243,6 @@ static void tensor_coverage(obj *o, const gc_tensor_report *tr)
     m_num(o, "grad_scale", tr->grad_scale);
     m_num(o, "sensitivity_median", tr->sens_median);
     m_num(o, "sensitivity_worst", tr->sens_worst);
-}
-
-/* A row's bound and band, and its reason and escalation when set. */
-static void row_bound(obj *o, const gc_row *w)
-{
-    m_num(o, "num_err", w->num_err);
-    m_num(o, "band", w->band);
-    if (w->verdict == GC_UNDECIDED) {
-        char q[64];
-        snprintf(q, sizeof q, "\"%s\"", gc_reason_name(w->reason));
-        m_raw(o, "reason", q);
-    }
-    if (w->escalated)
-        m_raw(o, "escalated", "true");
 }
 
 /* The totals' coverage. */
@@ -365,27 +383,37 @@ static char *tensor(char *p, const gc_report *r, int t, const names *s)
     return close_obj(&o);
 }
 
-/* One row's object, its "{" at indentation 4. */
+/* The literal l at p (its length known at compile time); the end. */
+#define LIT(p, l) (memcpy(p, l, sizeof l - 1), (p) + sizeof l - 1)
+
+/* One row's object, its "{" at indentation 4: every member at indentation
+ * 6, each key with the comma and line break before it one literal (the
+ * layout of open_obj and key with the members known in advance). */
 static char *row(char *p, const gc_row *w, const names *s)
 {
-    obj o = open_obj(p, 6);
-    m_text(&o, "tensor", s->tensor[w->tensor], s->tensor_len[w->tensor]);
-    m_int(&o, "row", w->row);
-    m_int(&o, "col", w->col);
-    m_num(&o, "analytic", w->analytic);
-    m_num(&o, "numeric", w->numeric);
-    m_num(&o, "abs_err", w->abs_err);
-    m_num(&o, "rel_err", w->rel_err);
-    row_bound(&o, w);
+    p = LIT(p, "{\n      \"tensor\": ");
+    p = short_text(p, s->tensor[w->tensor], s->tensor_len[w->tensor]);
+    p = integer(LIT(p, ",\n      \"row\": "), w->row);
+    p = integer(LIT(p, ",\n      \"col\": "), w->col);
+    p = num(LIT(p, ",\n      \"analytic\": "), w->analytic);
+    p = num(LIT(p, ",\n      \"numeric\": "), w->numeric);
+    p = num(LIT(p, ",\n      \"abs_err\": "), w->abs_err);
+    p = num(LIT(p, ",\n      \"rel_err\": "), w->rel_err);
+    p = num(LIT(p, ",\n      \"num_err\": "), w->num_err);
+    p = num(LIT(p, ",\n      \"band\": "), w->band);
+    if (w->verdict == GC_UNDECIDED)
+        p += sprintf(p, ",\n      \"reason\": \"%s\"", gc_reason_name(w->reason));
+    if (w->escalated)
+        p = LIT(p, ",\n      \"escalated\": true");
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
-        m_num(&o, "slope_lo", w->slope_lo);
-        m_num(&o, "slope_hi", w->slope_hi);
+        p = num(LIT(p, ",\n      \"slope_lo\": "), w->slope_lo);
+        p = num(LIT(p, ",\n      \"slope_hi\": "), w->slope_hi);
     }
     if (w->hook)
-        m_raw(&o, "hook", "true");
+        p = LIT(p, ",\n      \"hook\": true");
     int v = verdict_at(w->verdict);
-    m_text(&o, "verdict", s->verdict[v], s->verdict_len[v]);
-    return close_obj(&o);
+    p = short_text(LIT(p, ",\n      \"verdict\": "), s->verdict[v], s->verdict_len[v]);
+    return LIT(p, "\n    }");
 }
 
 /* The tail of the top object from "totals" to "verdict" (not closed). */
@@ -455,55 +483,65 @@ static char *close_array(char *p, size_t n)
     return p;
 }
 
-/* Rows are formatted in blocks of BLOCK, as many blocks at a time as the
- * report's threads, in parallel, then written in order: the text of 400,000
- * numbers costs more than the check that produced them, and memory stays
- * at one buffer per thread whatever the number of rows. */
+/* Rows are formatted in blocks of BLOCK on the report's threads, each
+ * into its own buffer, and each block is written by the thread that
+ * formatted it when its turn comes (blocks are handed out in ascending
+ * order, so the turn always moves on): one block is written while the
+ * next ones are formatted.  The text of 600,000 numbers costs more than
+ * the check that produced them; memory stays at one buffer per thread
+ * whatever the number of rows, and the bytes are those of one thread. */
 #define BLOCK 2048
 
 typedef struct rows_job {
     const gc_report *r;
     const names *s;
-    size_t first; /* the round's first row */
-    char **buf;   /* one buffer of BLOCK * OBJ_MAX bytes per block of the round */
-    size_t *len;  /* the text of each */
+    FILE *f;
+    char **buf;          /* one buffer of BLOCK * OBJ_MAX bytes per thread */
+    pthread_mutex_t lock;
+    pthread_cond_t turn; /* signalled when next moves on */
+    size_t next;         /* the block whose text is written next */
+    int rc;              /* the first write's failure, under lock's turns */
 } rows_job;
 
 static void format_block(void *ctx, int tid, size_t b)
 {
-    (void)tid;
     rows_job *j = ctx;
-    size_t lo = j->first + b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
-    char *p = j->buf[b];
+    size_t lo = b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
+    char *p = j->buf[tid];
     for (size_t k = lo; k < hi; k++)
         p = row(element(p, k), &j->r->rows[k], j->s);
-    j->len[b] = (size_t)(p - j->buf[b]);
+    pthread_mutex_lock(&j->lock);
+    while (j->next != b)
+        pthread_cond_wait(&j->turn, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+    emit(j->f, j->buf[tid], p, &j->rc); /* only the turn's holder writes */
+    pthread_mutex_lock(&j->lock);
+    j->next++;
+    pthread_cond_broadcast(&j->turn);
+    pthread_mutex_unlock(&j->lock);
 }
 
 static int write_rows(const gc_report *r, const names *s, FILE *f)
 {
     size_t nblocks = (r->nrows + BLOCK - 1) / BLOCK;
     int nt = gc_threads_resolve(r->opts.threads);
-    size_t per = nblocks < (size_t)nt ? (nblocks > 0 ? nblocks : 1) : (size_t)nt;
-    char *bufs[64];
-    size_t lens[64];
-    if (per > 64)
-        per = 64;
-    int rc = GC_OK;
-    size_t got = 0;
-    for (; got < per && rc == GC_OK; got++)
-        if ((bufs[got] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
+    if ((size_t)nt > nblocks)
+        nt = nblocks > 0 ? (int)nblocks : 1;
+    rows_job j = {r, s, f, calloc((size_t)nt, sizeof(char *)), PTHREAD_MUTEX_INITIALIZER,
+                  PTHREAD_COND_INITIALIZER, 0, GC_OK};
+    int rc = j.buf != NULL ? GC_OK : GC_ENOMEM;
+    for (int t = 0; t < nt && rc == GC_OK; t++)
+        if ((j.buf[t] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
             rc = GC_ENOMEM;
-    rows_job j = {r, s, 0, bufs, lens};
-    for (size_t b = 0; b < nblocks && rc == GC_OK; b += per) {
-        size_t n = nblocks - b < per ? nblocks - b : per;
-        j.first = b * BLOCK;
-        gc_threads_for((int)n, n, 1, format_block, &j); /* complete even if a thread failed */
-        for (size_t k = 0; k < n; k++)
-            emit(f, bufs[k], bufs[k] + lens[k], &rc);
+    if (rc == GC_OK) {
+        gc_threads_for(nt, nblocks, 1, format_block, &j); /* complete even if a thread failed */
+        rc = j.rc;
     }
-    for (size_t k = 0; k < got; k++)
-        free(bufs[k]);
+    for (int t = 0; j.buf != NULL && t < nt; t++)
+        free(j.buf[t]);
+    free(j.buf);
+    pthread_mutex_destroy(&j.lock);
+    pthread_cond_destroy(&j.turn);
     return rc;
 }
 
