@@ -506,10 +506,16 @@ static void softmax_ce_base(void *state, const gc_mat *Z, const gc_mat *T)
         lane[NEAR_ST * W + q] = st;
         lane[NEAR_K * W + q] = (double)k;
     }
-    /* lanes B .. W - 1: copies of lane q mod B */
-    for (size_t a = 0; a < 3 * (size_t)rows + NEAR_LANE_ARRAYS; a++)
-        for (int q = B; q < W; q++)
-            d[a * W + (size_t)q] = d[a * W + (size_t)(q % B)];
+    /* lanes B .. W - 1: copies of lane q mod B (lane q - B is one) */
+    for (size_t a = 0; a < 3 * (size_t)rows + NEAR_LANE_ARRAYS; a++) {
+        double *da = d + a * W;
+        if (B == 1)
+            for (int q = 1; q < W; q++)
+                da[q] = da[0];
+        else
+            for (int q = B; q < W; q++)
+                da[q] = da[q - B];
+    }
 }
 
 /* What values_near's blocks read. */
