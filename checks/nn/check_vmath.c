@@ -152,7 +152,7 @@ START_TEST(test_softmax_ce_values_match_value)
 }
 END_TEST
 
-/* The threshold of values_near's polynomial (lib/nn/loss.c). */
+/* The threshold of values_near's polynomial (lib/nn/softmax_batch.c). */
 #define TAU 0x1p-13
 
 /* Rows of base column c of z (rows x B) with its largest logit (k, the
