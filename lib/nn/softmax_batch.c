@@ -246,10 +246,10 @@ void gc_softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
  *   log1p(r') = log1p(r) + log1p(y),  y = sum_i E_i (e^(x_i) - 1) / (1 + r),
  * so with E, log1p(r) and 1 / (1 + r) computed once from Z (libm), a
  * variant costs a few multiply-adds per logit instead of an exp:
- *   - |x| <= NEAR_TAU: e^x - 1 = x (1 + x (1/2 + x/6)) to within
- *     x^4/24 e^|x|; summed, y's error from it is at most
- *     tau^4/24 e^tau r / (1 + r) <= 2^-56.5 log1p(r) (r / (1 + r) <=
- *     log1p(r)), a sixth of u of the log-sum-exp;
+ *   - |x| <= tau (GC_LOSS_NEAR_TAU = 2^-13): e^x - 1 = x (1 + x (1/2 +
+ *     x/6)) to within x^4/24 e^|x|; summed, y's error from it is at most
+ *     tau^4/24 e^tau r / (1 + r) < 2^-56.5 log1p(r) (r / (1 + r) <=
+ *     log1p(r)), u/12 of the log-sum-exp;
  *   - |y| <= (e^tau - 1) r / (1 + r) < 1.001 tau log1p(r), and log1p(y) is
  *     y (1 - y/2 + y^2/3 - y^3/4) to within |y|^5 / 4 < 2^-67 log1p(r).
  * A column with some |x| > tau (or NaN: a non-finite logit), or some a > 0
