@@ -17,6 +17,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define U (DBL_EPSILON / 2)
@@ -79,16 +80,13 @@ START_TEST(test_vmath_levels_agree_with_libm)
 }
 END_TEST
 
-/* values over n variants of P (rows x B each) against value of each. */
-static void values_match_value(const gc_loss *loss, int rows, int B, int n, const double *p,
-                               const double *t, const char *what)
+/* L[v] against value(P_v) within GC_LOSS_VALUES_BOUND(rows) u |value|, or
+ * the same non-finite value. */
+static void check_variants(const char *op, const double *L, const gc_loss *loss, const gc_mat *P,
+                           const gc_mat *T, int n, const char *what)
 {
-    gc_mat *P = gc_mat_new(rows, n * B), *V = gc_mat_new(rows, B), *T = gc_mat_new(rows, B);
-    memcpy(T->data, t, gc_mat_size(T) * sizeof(double));
-    memcpy(P->data, p, gc_mat_size(P) * sizeof(double));
-    double L[1024];
-    ck_assert_int_le(n, 1024);
-    loss->values(L, P, T);
+    const int rows = P->rows, B = T->cols;
+    gc_mat *V = gc_mat_new(rows, B);
     for (int v = 0; v < n; v++) {
         for (int i = 0; i < rows; i++)
             for (int c = 0; c < B; c++)
@@ -96,12 +94,36 @@ static void values_match_value(const gc_loss *loss, int rows, int B, int n, cons
         double l1 = loss->value(V, T), bound = GC_LOSS_VALUES_BOUND(rows) * U * fabs(l1);
         int ok = isfinite(l1) ? fabs(L[v] - l1) <= bound
                               : (isnan(l1) && isnan(L[v])) || memcmp(&l1, &L[v], sizeof l1) == 0;
-        ck_assert_msg(ok, "%s: variant %d: values %.17g value %.17g, |diff| %.3g > %.3g", what, v,
+        ck_assert_msg(ok, "%s: %s: variant %d: %.17g, value %.17g, |diff| %.3g > %.3g", what, op, v,
                       L[v], l1, fabs(L[v] - l1), bound);
     }
-    gc_mat_free(P);
     gc_mat_free(V);
+}
+
+/* values over n variants of P (rows x B each) against value of each, and
+ * values_near too when z (rows x B) is given, with z as its base. */
+static void values_match_value(const gc_loss *loss, int rows, int B, int n, const double *p,
+                               const double *t, const double *z, const char *what)
+{
+    gc_mat *P = gc_mat_new(rows, n * B), *T = gc_mat_new(rows, B), *Z = gc_mat_new(rows, B);
+    memcpy(T->data, t, gc_mat_size(T) * sizeof(double));
+    memcpy(P->data, p, gc_mat_size(P) * sizeof(double));
+    static double L[4096];
+    ck_assert_int_le(n, 4096);
+    loss->values(L, P, T);
+    check_variants("values", L, loss, P, T, n, what);
+    if (z != NULL) {
+        memcpy(Z->data, z, gc_mat_size(Z) * sizeof(double));
+        void *state = malloc(loss->base_size(rows, B));
+        ck_assert_ptr_nonnull(state);
+        loss->base(state, Z, T);
+        loss->values_near(L, P, T, state);
+        check_variants("values_near", L, loss, P, T, n, what);
+        free(state);
+    }
+    gc_mat_free(P);
     gc_mat_free(T);
+    gc_mat_free(Z);
 }
 
 /* Random logits of every size, more variants than a block, B = 1, 3, 32;
@@ -125,7 +147,81 @@ START_TEST(test_softmax_ce_values_match_value)
             }
             char what[64];
             snprintf(what, sizeof what, "softmax_ce rows %d B %d", rows, B);
-            values_match_value(&gc_loss_softmax_ce, rows, B, n, p, t, what);
+            values_match_value(&gc_loss_softmax_ce, rows, B, n, p, t, NULL, what);
+        }
+}
+END_TEST
+
+/* The threshold of values_near's polynomial (lib/nn/softmax_batch.c). */
+#define TAU 0x1p-13
+
+/* Rows of base column c of z (rows x B) with its largest logit (k, the
+ * first of equals) and the next (j, -1 for one row). */
+static void top_two(const double *z, int rows, int B, int c, int *k, int *j)
+{
+    *k = 0;
+    *j = -1;
+    for (int i = 1; i < rows; i++)
+        if (z[i * B + c] > z[*k * B + c])
+            *k = i;
+    for (int i = 0; i < rows; i++)
+        if (i != *k && (*j < 0 || z[i * B + c] > z[*j * B + c]))
+            *j = i;
+}
+
+/* Variant v of base column c of z (rows x B) into p (rows x n B), by kind
+ * v % 6: moved by 1e-7 (the polynomial), by up to TAU / 2 (|x| up to TAU:
+ * where a wrong coefficient shows), by up to 16 TAU (mostly the full
+ * exps), with the runner-up row raised 1e-9 above the max (the max moved:
+ * within the polynomial's range where the base nearly ties), with it at
+ * exactly the max (a tie), with a NaN or an infinity. */
+static void near_variant(double *p, const double *z, int rows, int B, int n, int v, int c,
+                         gc_pcg32 *rng)
+{
+    static const double scale[] = {1e-7, 0.5 * TAU, 16.0 * TAU, 1e-7, 1e-7, 1e-7};
+    static const double bad[] = {NAN, INFINITY, -INFINITY};
+    const int kind = v % 6, cols = n * B, col = v * B + c;
+    int k, j;
+    top_two(z, rows, B, c, &k, &j);
+    for (int i = 0; i < rows; i++)
+        p[i * cols + col] = z[i * B + c] + scale[kind] * (2.0 * gc_pcg32_uniform(rng) - 1.0);
+    if (kind >= 3 && j >= 0)
+        p[j * cols + col] = p[k * cols + col] + (kind == 3 ? 1e-9 : 0.0);
+    if (kind == 5 && c == 0)
+        p[(int)gc_pcg32_bounded(rng, (uint32_t)rows) * cols + col] = bad[v / 6 % 3];
+}
+
+/* values_near against value: random bases (in every fourth column the
+ * runner-up 1e-9 below the max: a near tie), their variants by every kind
+ * of near_variant, B = 1, 3, 32 and 70 (more than a block of columns),
+ * one-hot and soft targets. */
+START_TEST(test_softmax_ce_values_near_match_value)
+{
+    static const int Bs[] = {1, 3, 32, 70};
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 14, 2);
+    static double p[12 * 4096], z[12 * 70], t[12 * 70];
+    for (size_t q = 0; q < sizeof Bs / sizeof Bs[0]; q++)
+        for (int rows = 1; rows <= 12; rows += rows < 3 ? 1 : 3) {
+            const int B = Bs[q], n = 3000 / B < 4000 / rows ? 3000 / B : 4000 / rows;
+            for (int c = 0; c < B; c++) {
+                for (int i = 0; i < rows; i++)
+                    z[i * B + c] = 3.0 * gc_pcg32_normal(&rng);
+                int k, j;
+                top_two(z, rows, B, c, &k, &j);
+                if (c % 4 == 1 && j >= 0)
+                    z[j * B + c] = z[k * B + c] - 1e-9;
+                int hot = (int)gc_pcg32_bounded(&rng, (uint32_t)rows);
+                double soft = c % 2 ? 0.25 : 0.0;
+                for (int i = 0; i < rows; i++)
+                    t[i * B + c] = rows == 1 ? 1.0 : i == hot ? 1.0 - soft : soft / (rows - 1);
+            }
+            for (int v = 0; v < n; v++)
+                for (int c = 0; c < B; c++)
+                    near_variant(p, z, rows, B, n, v, c, &rng);
+            char what[64];
+            snprintf(what, sizeof what, "softmax_ce near, rows %d B %d", rows, B);
+            values_match_value(&gc_loss_softmax_ce, rows, B, n, p, t, z, what);
         }
 }
 END_TEST
@@ -138,8 +234,20 @@ START_TEST(test_softmax_ce_values_special)
                         -1e3, 1e3, INFINITY, INFINITY, 1e-300, 0.0, -INFINITY, -INFINITY};
     const double t1[] = {1.0, 0.0}, t2[] = {0.0, 1.0};
     /* 2 rows x 8 variants, B = 1 */
-    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t1, "special, t = (1, 0)");
-    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t2, "special, t = (0, 1)");
+    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t1, NULL, "special, t = (1, 0)");
+    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t2, NULL, "special, t = (0, 1)");
+    /* values_near: every variant near no base, and near the first */
+    const double z[] = {0.5, -0.25};
+    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t1, z, "special near (0.5, -0.25)");
+    values_match_value(&gc_loss_softmax_ce, 2, 1, 8, p, t2, p, "special near the first");
+    /* a base with -Inf, +Inf and NaN logits, variants at and near it */
+    const double zs[] = {-INFINITY, 1.0, INFINITY, 0.0, NAN, 0.0};
+    double ps[6 * 4];
+    for (int v = 0; v < 4; v++)
+        for (int i = 0; i < 6; i++)
+            ps[i * 4 + v] = zs[i] + (v == 0 ? 0.0 : 1e-9 * v);
+    const double t6[] = {0.0, 1.0, 0.0, 0.0, 0.0, 0.0};
+    values_match_value(&gc_loss_softmax_ce, 6, 1, 4, ps, t6, zs, "special base (-Inf, 1, Inf, 0, NaN, 0)");
 }
 END_TEST
 
@@ -149,6 +257,7 @@ Suite *make_vmath_suite(void)
     TCase *tc = tcase_create("vmath");
     tcase_add_test(tc, test_vmath_levels_agree_with_libm);
     tcase_add_test(tc, test_softmax_ce_values_match_value);
+    tcase_add_test(tc, test_softmax_ce_values_near_match_value);
     tcase_add_test(tc, test_softmax_ce_values_special);
     suite_add_tcase(s, tc);
     return s;

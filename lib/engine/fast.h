@@ -60,7 +60,9 @@ int gc_fast_batchable(const gc_fast *f, int t);
  * variants side by side as columns.  Every number before the loss is
  * gc_fast_loss's bit for bit; the loss is too when it has no values op,
  * and within GC_LOSS_VALUES_BOUND(rows) u |L| of it when it has one (its
- * vector exps).  Leaves the slots alone.  GC_OK, or GC_EINVAL when t is
+ * vector exps; through values_near, from a base state of the cached
+ * output, when the loss declares it).  Identity layers are skipped (their
+ * forward is a copy).  Leaves the slots alone.  GC_OK, or GC_EINVAL when t is
  * not gc_fast_batchable. */
 int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t n, double *out);
 

@@ -9,8 +9,10 @@
  * out x qB matrix, column block s for perturbation s; from there every
  * layer's forward runs on the qB columns as one wide batch (an affine or
  * elementwise layer's columns are independent), and the loss takes the q
- * variants at once through its values op (its exps as vectors), or one by
- * one through value().  Each arithmetic operation is the one gc_fast_loss
+ * variants at once through its values op (its exps as vectors) or its
+ * values_near op (from a state of the cached output, made once per call),
+ * or one by one through value().  Identity layers are skipped: their
+ * forward is a copy.  Each arithmetic operation is the one gc_fast_loss
  * performs, in the same order, so everything but the loss's elementary
  * functions is bit for bit the same.
  */
@@ -36,6 +38,8 @@ typedef struct fast_batch {
     double *d;        /* max(B, cap): a row's change (B = 1: each perturbation's) */
     double *pv;       /* rows_n x B: one variant, for a loss without values */
     unsigned char *ok;/* ntensors: gc_fast_batchable */
+    unsigned char *skip; /* nlayers: 1 for an identity layer (its forward a copy) */
+    void *lbase;      /* the loss's base state (gc_loss.base), or NULL: no values_near */
 } fast_batch;
 
 /* Layers p+1 .. n-1 all elementwise or affine, with no kink hook to ask
@@ -51,6 +55,13 @@ static int tail_batchable(const gc_fast *f, int p)
     return 1;
 }
 
+/* The loss declares values_near (with values, base_size and base). */
+static int has_near(const gc_loss *loss)
+{
+    return loss->values != NULL && loss->base_size != NULL && loss->base != NULL &&
+           loss->values_near != NULL;
+}
+
 void gc_fast_batch_free(fast_batch *b)
 {
     if (b == NULL)
@@ -63,6 +74,8 @@ void gc_fast_batch_free(fast_batch *b)
     free(b->d);
     free(b->pv);
     free(b->ok);
+    free(b->skip);
+    free(b->lbase);
     free(b);
 }
 
@@ -88,13 +101,22 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
     b->pv = gc_fast_line_calloc(gc_mat_size(net->act[f->n]), sizeof *b->pv);
     b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
+    b->skip = gc_fast_line_calloc((size_t)f->n, 1);
+    if (has_near(net->loss))
+        b->lbase = gc_fast_line_calloc(
+            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols));
     if (b->row[0] == NULL || b->row[1] == NULL || b->full[0] == NULL || b->full[1] == NULL ||
-        b->j == NULL || b->d == NULL || b->pv == NULL || b->ok == NULL) {
+        b->j == NULL || b->d == NULL || b->pv == NULL || b->ok == NULL || b->skip == NULL ||
+        (has_near(net->loss) && b->lbase == NULL)) {
         gc_fast_batch_free(b);
         return NULL;
     }
     for (int t = 0; t < net->ntensors; t++)
         b->ok[t] = f->t_affine[t] && tail_batchable(f, f->t_layer[t]);
+    /* identity's forward copies its input: skipping it is bit for bit the
+     * same (known by its ops, never by a type name) */
+    for (int k = 0; k < f->n; k++)
+        b->skip[k] = f->layer_copy[k].ops == gc_act_ops(GC_ACT_IDENTITY);
     return b;
 }
 
@@ -220,6 +242,10 @@ static void batch_loss(const gc_fast *f, fast_batch *b, double *P, int q, double
     const gc_net *net = f->net;
     const int rows = net->act[f->n]->rows, B = f->B;
     gc_mat Pm = {rows, q * B, P};
+    if (b->lbase != NULL) {
+        net->loss->values_near(out, &Pm, net->T, b->lbase);
+        return;
+    }
     if (net->loss->values != NULL) {
         net->loss->values(out, &Pm, net->T);
         return;
@@ -241,6 +267,8 @@ static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, cons
     changed_rows(f, b, t, idx, v, q);
     for (int k = f->t_layer[t] + 1; k < f->n; k++) {
         const gc_layer *l = &f->layer_copy[k];
+        if (b->skip[k])
+            continue;
         if (rows_changed && (l->ops->caps & GC_CAP_ELEMENTWISE)) {
             /* only the changed rows change */
             gc_mat X = {1, qB, b->row[ri]}, Y = {1, qB, b->row[1 - ri]};
@@ -268,6 +296,8 @@ int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t
     if (!gc_fast_batchable(f, t))
         return GC_EINVAL;
     fast_batch *b = f->batch;
+    if (b->lbase != NULL && n > 0) /* the variants lie near the cached output */
+        f->net->loss->base(b->lbase, f->net->act[f->n], f->net->T);
     for (size_t s0 = 0; s0 < n; s0 += (size_t)b->cap) {
         int q = n - s0 < (size_t)b->cap ? (int)(n - s0) : b->cap;
         batch_pass(f, b, t, idx + s0, v + s0, q, out + s0);

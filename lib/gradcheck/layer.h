@@ -294,6 +294,22 @@ typedef struct gc_loss {
      * same terms, the elementary functions computed by a vector library.
      * Must not allocate. */
     void (*values)(double *L, const gc_mat *P, const gc_mat *T);
+    /* Optional, all three or none, and only beside values (NULL: the
+     * engines use values): the same losses when the variants are known to
+     * lie near one base output Z (rows x B), such as the unperturbed output
+     * of a network whose parameters the variants perturb.
+     * base_size(rows, B): the bytes of the state that base fills.
+     * base(state, Z, T): from Z and T, what every variant near Z shares
+     * (softmax_ce: Z's exps and log-sum-exp); state holds base_size(Z->rows,
+     * Z->cols) bytes, aligned as malloc's.  values_near(L, P, T, state):
+     * what values(L, P, T) computes, for any P (a variant far from Z, or
+     * with a non-finite element, takes values' arithmetic), within the same
+     * GC_LOSS_VALUES_BOUND(rows) u |value(P_v, T)| of value; T must be the
+     * targets base was given.  Neither allocates; the state is only read by
+     * values_near, so threads may share it. */
+    size_t (*base_size)(int rows, int B);
+    void (*base)(void *state, const gc_mat *Z, const gc_mat *T);
+    void (*values_near)(double *L, const gc_mat *P, const gc_mat *T, const void *state);
 } gc_loss;
 
 /*
@@ -308,6 +324,28 @@ typedef struct gc_loss {
  * more; the compensated sums over columns of non-negative terms add 4u of
  * the total and the mean's division 2u: (2 rows + 38) u L, rounded up to
  * cover the second-order terms.
+ *
+ * softmax_ce's values_near keeps the same bound.  A column whose every
+ * |x_i| <= tau = 2^-13 (x_i = a_i - b_i, a_i = P_i - P_k its exponents,
+ * b_i = Z_i - Z_k the base's, k the base's max row, still a max of P) is
+ * log1p(R) with R = sum_{i != k} e^(a_i), exactly log1p(R') + log1p(Y),
+ * R' = sum_{i != k} e^(b_i), Y = sum_i e^(b_i) (e^(x_i) - 1) / (1 + R');
+ * write L' = log1p(R').  The base's exps (libm, 8u), their compensated sum
+ * (2u) and log1p (8u): log1p(R') within 18u L'; 1 / (1 + R') within 12u.
+ * Each term E_i x_i (1 + x_i/2 + x_i^2/6) is within 14u relative plus the
+ * truncation x^4/24 e^|x| of e^(b_i) (e^(x_i) - 1), |x| <= tau; summed
+ * plainly ((rows - 1) u of sum |terms| <= tau' R', tau' = e^tau - 1) and
+ * scaled, y is within ((rows + 26) tau' u + tau^4/24 e^tau) L' of Y
+ * (R' / (1 + R') <= L'), and tau^4/24 = u/12; the quartic for log1p(y)
+ * adds 4u |y| <= 4u tau' L' (its truncation |y|^5 / 5 < 2^-67 L'), the
+ * final sum u.  With L' <= (1 + 2 tau') log1p(R): the new log-sum-exp is
+ * within (19.2 + rows / 8000) u of log1p(R), the scalar one within
+ * (rows + 14) u (rows - 1 exps summed plainly, 8u each, and log1p's 8u).
+ * The terms t_i (m - z_i) are the scalar form's; summed in row order,
+ * plainly ((rows - 2) u: row k's is 0), then the compensated sums as
+ * above: in all (rows (1 + 1/8000) + 41.2) u L <= (2 rows + 40) u L for
+ * rows >= 2 (one row: both 0).  Any other column takes values'
+ * arithmetic.
  */
 #define GC_LOSS_VALUES_BOUND(rows) (2.0 * (double)(rows) + 40.0)
 
