@@ -13,13 +13,14 @@
  *            at those rates, with scalar or vector exp.
  *
  * The work counted, per element, is that of evaluating each loss afresh
- * after the sparse change: 2 loss evaluations, each over B examples of OUT
- * exps and a log (counted as one exp) for softmax_ce, plus, when the
+ * after the sparse change: 2 loss evaluations, each over B examples of
+ * OUT exps and a log (counted as one exp) for softmax_ce, plus, when the
  * element feeds a hidden unit (W1, b1), one sigmoid exp and OUT
  * multiply-adds for the rank-1 change of the logits; an output element
- * (W2, b2) changes one logit: one multiply-add.  Everything else (the dense forward passes done
- * once, bookkeeping, memory) is left out.  A loss that starts from the
- * cached output's exps (softmax_ce's values_near) does less than this.
+ * (W2, b2) changes one logit: one multiply-add.  Everything else (the
+ * dense forward passes done once, bookkeeping, memory) is left out.  A
+ * loss that starts from the cached output's exps (softmax_ce's
+ * values_near) does less than this.
  */
 #include <immintrin.h>
 #include <math.h>
