@@ -210,7 +210,7 @@ static int help_or_version(const cli_opts *o, char *msg, size_t size)
  * archive, a tensor's scratch) is fresh memory the kernel faults in and
  * zeroes page by page.  One process runs one check: blocks up to 32 MiB
  * come from the heap, and freed memory stays there for the next block
- * (784-128-10 from its .npz: 4,009 page faults -> 3,520, bench/README.md). */
+ * (fewer page faults: bench/README.md). */
 static void malloc_for_one_check(void)
 {
 #ifdef __GLIBC__
