@@ -133,16 +133,23 @@ int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opt
     return GC_OK;
 }
 
+/* A located row: every byte zero (padding too: rows are compared and sent
+ * as bytes) but its place and analytic value. */
+static inline void fill_row(gc_row *row, int t, size_t rw, size_t cl, double analytic)
+{
+    memset(row, 0, sizeof *row);
+    row->tensor = t;
+    row->row = (int)rw;
+    row->col = (int)cl;
+    row->analytic = analytic;
+}
+
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
                     const size_t *elem)
 {
     int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
     size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
-    memset(row, 0, sizeof *row);
-    row->tensor = t;
-    row->row = (int)(el / (size_t)tg[t].cols);
-    row->col = (int)(el % (size_t)tg[t].cols);
-    row->analytic = tg[t].grad[el];
+    fill_row(row, t, el / (size_t)tg[t].cols, el % (size_t)tg[t].cols, tg[t].grad[el]);
 }
 
 size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
@@ -162,12 +169,7 @@ size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r
             rw = el / cols;
             cl = el % cols;
         }
-        gc_row *row = &rows[q];
-        memset(row, 0, sizeof *row);
-        row->tensor = t;
-        row->row = (int)rw;
-        row->col = (int)cl;
-        row->analytic = grad[el];
+        fill_row(&rows[q], t, rw, cl, grad[el]);
         if (elem == NULL) {
             el++;
             if (++cl == cols) {
