@@ -246,9 +246,12 @@ $(LMUTANTS_H): $(LMUT_SRC) FORCE
 
 $(BUILD)/checks/engine/check_hygiene.o: $(LMUTANTS_H)
 
+# cli/heap.c, the command's memory policy, is tested in the suite's process.
+$(BUILD)/checks/cli/check_cli_heap.o: CPPFLAGS += -Icli
+
 # -rdynamic: the suites load plugins through the library (network files
 # with plugin layers), and a plugin calls gc_ functions of the program.
-$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC)) $(LIB)
+$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC) cli/heap.c) $(LIB)
 	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
 
 check: test check-export

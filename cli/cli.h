@@ -68,6 +68,14 @@ void cli_one_line(char *msg);
 /* The --help text, with the defaults. */
 void cli_usage(FILE *f);
 
+/* ---- heap.c: the process's memory ------------------------------------- */
+
+/* Set malloc for a process that runs one check: large blocks from the heap
+ * and kept there when freed, the heap's next 30 MiB on transparent huge
+ * pages (where the kernel has them).  Call first, once; returns a block to
+ * free at the end (may be NULL). */
+void *cli_heap_for_one_check(void);
+
 /* ---- setup.c: steps every command shares ------------------------------ */
 
 /* The network of --net or --arch, drawn from o->seed; NULL with a one-line

@@ -22,9 +22,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #define MSG_MAX (GC_ERROR_MAX + 128)
 
@@ -205,31 +202,19 @@ static int help_or_version(const cli_opts *o, char *msg, size_t size)
     return 0;
 }
 
-/* glibc's malloc maps each block over 128 KiB (more once one is freed) on
- * its own pages and unmaps it when freed, so every large array (a weights
- * archive, a tensor's scratch) is fresh memory the kernel faults in and
- * zeroes page by page.  One process runs one check: blocks up to 32 MiB
- * come from the heap, and freed memory stays there for the next block
- * (fewer page faults: bench/README.md). */
-static void malloc_for_one_check(void)
-{
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-#endif
-}
-
 int main(int argc, char **argv)
 {
     char msg[MSG_MAX] = "";
     cli_opts o;
     cli_out out = {0};
     int status = 2;
+    void *below_huge = cli_heap_for_one_check();
 
-    malloc_for_one_check();
-
-    if (argc > 1 && strcmp(argv[1], "merge") == 0)
-        return cli_merge(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+        status = cli_merge(argc - 1, argv + 1);
+        free(below_huge);
+        return status;
+    }
     if (cli_parse(argc, argv, &o, msg, sizeof msg) != 0)
         goto fail;
     if (o.help || o.version) {
@@ -267,5 +252,6 @@ done:
     cli_out_abort(&out);
     free(o.params);
     free(o.sweep_elems);
+    free(below_huge);
     return status;
 }
