@@ -70,10 +70,16 @@ void cli_usage(FILE *f);
 
 /* ---- heap.c: the process's memory ------------------------------------- */
 
+/* The heap's next CLI_HEAP_SMALL bytes on small pages, then the whole huge
+ * pages of the rest of its next CLI_HEAP_HUGE bytes. */
+#define CLI_HEAP_SMALL (256 << 10)
+#define CLI_HEAP_HUGE (30 << 20)
+
 /* Set malloc for a process that runs one check: large blocks from the heap
- * and kept there when freed, the heap's next 30 MiB on transparent huge
- * pages (where the kernel has them).  Call first, once; returns a block to
- * free at the end (may be NULL). */
+ * and kept there when freed; the heap's next CLI_HEAP_SMALL bytes on small
+ * pages, then memory advised for transparent huge pages (where the kernel
+ * has them: the whole 2 MiB pages of the rest of CLI_HEAP_HUGE bytes).
+ * Call first, once; returns a block to free at the end (may be NULL). */
 void *cli_heap_for_one_check(void);
 
 /* ---- setup.c: steps every command shares ------------------------------ */
