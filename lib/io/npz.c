@@ -10,6 +10,7 @@
  * zlib.  Each member's CRC-32 is checked against the directory's.
  */
 #include "io/npy.h"
+#include "io/crc32.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -213,7 +214,7 @@ static int member(gc_npz *z, const unsigned char **cd, gc_npz_member *m, size_t 
         return snprintf(why, GC_NPY_WHY, "%s.npy: zip method %u: expected stored (0) or "
                         "deflated (8)", m->name, method), -1;
     }
-    if (crc32(0L, bytes, (uInt)usize) != crc)
+    if (gc_crc32(bytes, (size_t)usize) != crc)
         return snprintf(why, GC_NPY_WHY, "%s.npy: CRC-32 mismatch (a damaged file)", m->name), -1;
     char what[GC_NPY_WHY];
     if (gc_npy_parse(bytes, (size_t)usize, &m->a, what) != 0)
