@@ -139,8 +139,10 @@ static int run_steps(gc_run *run)
     int rc = run->r->opts.screen ? screen_step(run) : GC_OK;
     if (rc == GC_OK)
         rc = layout_step(run, sparse);
-    /* what the parts of a split check share, and what their rows cost */
-    run->r->hash = gc_shard_hash(run->tg, run->n, run->L0);
+    /* what the parts of a split check share (a whole check has no parts
+     * to compare, and spends no pass over every value and gradient) */
+    if (run->o.nshards > 0)
+        run->r->hash = gc_shard_hash(run->tg, run->n, run->L0);
     unsigned long long before = run->nevals + run->reference->nevals;
     if (rc == GC_OK)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);

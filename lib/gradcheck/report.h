@@ -92,11 +92,13 @@ struct gc_report {
     unsigned long long nevals_rows; /* of nevals, those the rows took; the
                                * rest (unperturbed pass, screen, final pass)
                                * every part of a split check repeats */
-    uint64_t hash;            /* a 64-bit hash of the unperturbed loss and
-                               * every checked tensor's name, shape, values
-                               * and analytic gradient: parts of one check
-                               * agree (its value is this build's: merge
-                               * parts made by one version) */
+    uint64_t hash;            /* a part of a split check (opts.nshards >
+                               * 0): a 64-bit hash of the unperturbed loss
+                               * and every checked tensor's name, shape,
+                               * values and analytic gradient: parts of one
+                               * check agree (its value is this build's:
+                               * merge parts made by one version); 0 in a
+                               * whole check */
 };
 
 /* Nonzero when the report refutes the gradient or must fail a CI job: any
