@@ -37,6 +37,7 @@ static inline void lanes_sum(double *out, size_t ldo, const double *init, const 
             acc[r][l] = init[r];
     for (int k = 0; k < n; k++) {
         const double *v = V + (size_t)k * ldv;
+#pragma GCC unroll 4
         for (int r = 0; r < nr; r++) {
             const double a = A[(size_t)r * ra + (size_t)k * lda];
             for (int l = 0; l < LANES; l++)
@@ -102,16 +103,25 @@ GC_VCLONES static void input_grad(gc_mat *dX, const double *W, const gc_mat *dY,
 /* ---- dW: sums over the columns, lanes over adjacent weights of a row ---- */
 
 /* acc[q][l] += sum_c dy[q ld + c] xt[c][l] over c < nc, ascending, for q <
- * nq (TILE or 1): nq rows of dY side by side, each its own sums. */
+ * nq (TILE or 1): nq rows of dY side by side, each its own sums, carried
+ * in locals (registers) through the block. */
 static inline void rows_times_block(double (*acc)[LANES], const double *dy, size_t ld,
                                     const double (*xt)[LANES], int nc, int nq)
 {
+    double a[TILE][LANES];
+    for (int q = 0; q < nq; q++)
+        for (int l = 0; l < LANES; l++)
+            a[q][l] = acc[q][l];
     for (int c = 0; c < nc; c++)
+#pragma GCC unroll 4
         for (int q = 0; q < nq; q++) {
             const double d = dy[(size_t)q * ld + (size_t)c];
             for (int l = 0; l < LANES; l++)
-                acc[q][l] += d * xt[c][l];
+                a[q][l] += d * xt[c][l];
         }
+    for (int q = 0; q < nq; q++)
+        for (int l = 0; l < LANES; l++)
+            acc[q][l] = a[q][l];
 }
 
 /* dW[i][j0 + l] += sum_c dY[i][c] X[j0 + l][c] (c ascending from 0) for
