@@ -290,15 +290,17 @@ END_TEST
  * check), T3 one run, T4 screened (its summary is the screen's).  Every
  * verdict and reason, escalations, awkward values; planted across runs: the
  * same largest rel_err (Inf) in rows 100 and 20000 of T0 (the first is the
- * worst), and two NaNs of different payload in |a| of T1 (the first is its
- * scale). */
+ * worst), one |a| above atol in T0's third run (T0 is not vacuous, its
+ * other runs are), and two NaNs of different payload in |a| of T1 (the
+ * first is its scale). */
 static gc_report *summary_report(gc_pcg32 *rng, int with_nan)
 {
     static const size_t count[5] = {30000, 12500, 0, 7500, 0};
     size_t n = count[0] + count[1] + count[3];
     gc_report *r = calloc(1, sizeof *r);
     gc_check_opts_init(&r->opts);
-    r->opts.atol = 1e-30; /* |a| and |n| of 0 or 1e-9 below it: some tensors vacuous-free */
+    r->opts.engine = GC_ENGINE_FAST; /* the summaries run on threads only for it */
+    r->opts.atol = 1e-30;
     r->ntensors = 5;
     r->tensors = calloc(5, sizeof *r->tensors);
     r->nrows = n;
@@ -335,6 +337,12 @@ static gc_report *summary_report(gc_pcg32 *rng, int with_nan)
             r->rows[q].rel_err = 0.5;
     }
     r->rows[100].rel_err = r->rows[20000].rel_err = INFINITY;
+    /* T0's |a| and |n| below atol but in row 20000: its runs but one vacuous */
+    for (size_t q = 0; q < count[0]; q++) {
+        r->rows[q].analytic = ldexp(gc_pcg32_uniform(rng), -110);
+        r->rows[q].numeric = -ldexp(gc_pcg32_uniform(rng), -110);
+    }
+    r->rows[20000].analytic = 1.0;
     uint64_t nan1 = 0x7ff8000000000001ull, nan2 = 0xfff8000000000002ull;
     memcpy(&r->rows[30000 + 10].analytic, &nan1, sizeof nan1);
     memcpy(&r->rows[30000 + 9000].analytic, &nan2, sizeof nan2);
@@ -447,6 +455,7 @@ START_TEST(test_summaries_match_one_pass_at_any_thread_count)
         ck_assert_int_eq(r->npass, npass);
     }
     ck_assert_uint_eq(r->tensors[0].worst, 100);
+    ck_assert_int_eq(r->tensors[0].vacuous, 0);
     free(ranks);
     free(sens);
     gc_report_free(r);

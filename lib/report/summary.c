@@ -364,7 +364,9 @@ int gc_report_summarize(gc_report *r)
     r->nundecided = r->nweak = r->nescalated = 0;
     memset(r->nreason, 0, sizeof r->nreason);
     int rc = GC_OK;
-    const int nthreads = gc_threads_resolve(r->opts.threads);
+    /* the threads the check ran its rows on: a reference check runs on one */
+    const int nthreads =
+        r->opts.engine == GC_ENGINE_FAST ? gc_threads_resolve(r->opts.threads) : 1;
     for (int t = 0; t < r->ntensors && rc == GC_OK; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
