@@ -5,9 +5,10 @@
  * Y out x B.  It declares GC_CAP_AFFINE (param[0] = W, param[1] = b) so that
  * faster engines may propagate a perturbation of W, b or X linearly.
  *
- * Every output element is one sum in a fixed order (forward and dX over the
- * rows of W from the first, dW over the columns from the first), and that
- * order is the element's definition: the kernels below compute LANES
+ * Every output element is one sum in a fixed order (forward: b, then over
+ * a row of W from its first weight; dX: over the rows of W from the first;
+ * dW and db: over the batch's columns from the first), and that order is
+ * the element's definition: the kernels below compute LANES
  * elements side by side, each lane exactly the plain loop's sequence of
  * multiplies and adds (-std=c11 does not contract them into fused
  * multiply-adds), so an element's bits do not depend on which kernel, tile
@@ -25,9 +26,9 @@
 
 /* ---- forward and dX: sums over the rows of a matrix, lanes over columns -- */
 
-/* acc[r][l] = init[r] + sum_k A[k][r] V[k][c0 + l] for r < nr (TILE or 1),
- * k from 0 to n - 1: A's column r at a stride of lda, V (n x ldv) row k at
- * V + k ldv; written to out[r ldo + l]. */
+/* out[r ldo + l] = init[r] + sum_k a_r[k] V[k ldv + l], k ascending from 0
+ * to n - 1, for r < nr (TILE or 1) and l < LANES, where a_r[k] = A[r ra +
+ * k lda]: a row of W (forward) or a column of W (dX). */
 static inline void lanes_sum(double *out, size_t ldo, const double *init, const double *A,
                              size_t lda, size_t ra, const double *V, size_t ldv, int n, int nr)
 {
