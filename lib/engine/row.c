@@ -201,11 +201,15 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
                           const size_t *idx, const double *L, double b, unsigned char *recheck)
 {
     const gc_target *t = &tg[rows[0].tensor];
+    /* local copies, which no store to a row can change: the loop reads the
+     * options once, not after every row */
+    const gc_check_opts o = *c->o;
+    const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
     for (size_t q = 0; q < m; q++) {
         gc_fd_point p;
         double band;
-        gc_fd_central_given(c, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
-        if (gc_verdict_pass_final(rows[q].analytic, &p, c->o, b, &band))
+        gc_fd_central_given(&lc, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
+        if (gc_verdict_pass_final(rows[q].analytic, &p, &o, b, &band))
             row_set(&rows[q], &p, band, GC_PASS, GC_REASON_NONE);
         else
             decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
