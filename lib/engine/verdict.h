@@ -23,8 +23,8 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o);
 
 /* The pass band max(atol, floor, rtol max(|a|, |n|)) (floor: gc_fd_floor);
  * adaptive (richardson's tableau estimate est, not NaN): tightened as
- * check.h says.  Each max is "x > y ? x : y" (NaN in y gives y).  Inline:
- * every row's verdict takes one. */
+ * check.h says.  Each max is "x > y ? x : y" (y when either is NaN).
+ * Inline: every row's verdict takes one. */
 static inline double gc_band(double a, double n, double est, double floor,
                              const gc_check_opts *o)
 {
