@@ -115,6 +115,102 @@ START_TEST(test_dense_forward_backward_by_hand)
 }
 END_TEST
 
+/* The plain loops that define each output element of the dense layer (its
+ * order of additions, lib/nn/dense.c): the layer's tiled kernels must give
+ * these bits, whatever tile or vector width computes an element. */
+static void dense_plain(const double *W, const double *b, const gc_mat *X, const gc_mat *dY,
+                        int in, int out, double *Y, double *dW, double *db, double *dX)
+{
+    const int B = X->cols;
+    for (int i = 0; i < out; i++)
+        for (int c = 0; c < B; c++) {
+            double s = b[i];
+            for (int j = 0; j < in; j++)
+                s += W[i * in + j] * GC_AT(X, j, c);
+            Y[i * B + c] = s;
+        }
+    for (int i = 0; i < out; i++) {
+        double sb = 0.0;
+        for (int c = 0; c < B; c++)
+            sb += GC_AT(dY, i, c);
+        db[i] = sb;
+        for (int j = 0; j < in; j++) {
+            double s = 0.0;
+            for (int c = 0; c < B; c++)
+                s += GC_AT(dY, i, c) * GC_AT(X, j, c);
+            dW[i * in + j] = s;
+        }
+    }
+    for (int j = 0; j < in; j++)
+        for (int c = 0; c < B; c++) {
+            double s = 0.0;
+            for (int i = 0; i < out; i++)
+                s += W[i * in + j] * GC_AT(dY, i, c);
+            dX[j * B + c] = s;
+        }
+}
+
+/* Values over 20 binades of both signs, some exact zeros of either sign:
+ * sums of them round differently in any other order. */
+static double spread_value(gc_pcg32 *rng)
+{
+    uint32_t u = gc_pcg32_bounded(rng, 16);
+    if (u == 0)
+        return (gc_pcg32_next(rng) & 1) ? -0.0 : 0.0;
+    return (2.0 * gc_pcg32_uniform(rng) - 1.0) * ldexp(1.0, (int)gc_pcg32_bounded(rng, 20) - 10);
+}
+
+/* Shapes around every tile edge of the kernels: columns side by side (8),
+ * rows per tile (4), rows carried together (32), columns per transposed
+ * block (64), and the plain loops' remainders. */
+static const int dense_shapes[][3] = {
+    {1, 1, 1},  {3, 2, 1},   {9, 5, 1},   {17, 33, 1},  {8, 4, 8},   {7, 3, 7},
+    {9, 5, 9},  {16, 37, 16}, {35, 4, 33}, {8, 32, 64}, {24, 33, 65}, {13, 6, 130},
+    {64, 10, 32}, {784 / 8, 128 / 8, 32},
+};
+#define NDENSE_SHAPES ((int)(sizeof dense_shapes / sizeof dense_shapes[0]))
+
+static void assert_same_bits(const double *got, const double *want, int n, const char *what,
+                             int cols)
+{
+    for (int k = 0; k < n; k++)
+        ck_assert_msg(memcmp(&got[k], &want[k], sizeof got[k]) == 0,
+                      "%s[%d][%d] = %a, the plain sum gives %a", what, k / cols, k % cols,
+                      got[k], want[k]);
+}
+
+START_TEST(test_dense_kernels_match_plain_sums)
+{
+    const int in = dense_shapes[_i][0], out = dense_shapes[_i][1], B = dense_shapes[_i][2];
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 20261202u, (uint64_t)_i);
+    gc_layer *l = gc_dense_new(in, out);
+    gc_mat *X = gc_mat_new(in, B), *Y = gc_mat_new(out, B), *dY = gc_mat_new(out, B);
+    gc_mat *dX = gc_mat_new(in, B);
+    double *want = malloc(sizeof(double) * (size_t)(2 * out * B + out * in + out + in * B));
+    ck_assert(l != NULL && X != NULL && Y != NULL && dY != NULL && dX != NULL && want != NULL);
+    for (int k = 0; k < out * in; k++)
+        l->param[0].value[k] = spread_value(&rng);
+    for (int k = 0; k < out; k++)
+        l->param[1].value[k] = spread_value(&rng);
+    for (int k = 0; k < in * B; k++)
+        X->data[k] = spread_value(&rng);
+    for (int k = 0; k < out * B; k++)
+        dY->data[k] = spread_value(&rng);
+    double *wY = want, *wdW = wY + out * B, *wdb = wdW + out * in, *wdX = wdb + out;
+    dense_plain(l->param[0].value, l->param[1].value, X, dY, in, out, wY, wdW, wdb, wdX);
+    l->ops->forward(l, Y, X);
+    l->ops->backward(l, dX, X, Y, dY); /* grads were zero: dW = the sums */
+    assert_same_bits(Y->data, wY, out * B, "Y", B);
+    assert_same_bits(l->param[0].grad, wdW, out * in, "dW", in);
+    assert_same_bits(l->param[1].grad, wdb, out, "db", 1);
+    assert_same_bits(dX->data, wdX, in * B, "dX", B);
+    free(want);
+    gc_mat_free(X); gc_mat_free(Y); gc_mat_free(dY); gc_mat_free(dX);
+    gc_layer_free(l);
+}
+END_TEST
+
 /* ---- elementwise activations: a table of hand-derived answers ---------- */
 
 /* Standard normal: Phi(1) = 0.8413447460685429 (tables; (1 + erf(1/sqrt 2))/2),
@@ -457,6 +553,7 @@ Suite *make_layers_suite(void)
     TCase *tc = tcase_create("layers");
     tcase_add_test(tc, test_layer_new_and_params);
     tcase_add_test(tc, test_dense_forward_backward_by_hand);
+    tcase_add_loop_test(tc, test_dense_kernels_match_plain_sums, 0, NDENSE_SHAPES);
     tcase_add_loop_test(tc, test_activation_table, 0, NACT_CASES);
     tcase_add_loop_test(tc, test_activation_derivative_vs_central_difference, 0, GC_ACT_COUNT);
     tcase_add_loop_test(tc, test_elementwise_forward_independent_of_position, 0, GC_ACT_COUNT);

@@ -284,6 +284,184 @@ START_TEST(test_selection_matches_sorted_rows)
 }
 END_TEST
 
+/* Rows enough for every tensor but one to be read in several runs by the
+ * summaries' threads (lib/report/summary.c reads 8192 rows at a time),
+ * over five tensors: T0 and T1 several runs, T2 none (a part of a split
+ * check), T3 one run, T4 screened (its summary is the screen's).  Every
+ * verdict and reason, escalations, awkward values; planted across runs: the
+ * same largest rel_err (Inf) in rows 100 and 20000 of T0 (the first is the
+ * worst), one |a| above atol in T0's third run (T0 is not vacuous, its
+ * other runs are), and two NaNs of different payload in |a| of T1 (the
+ * first is its scale). */
+static gc_report *summary_report(gc_pcg32 *rng, int with_nan)
+{
+    static const size_t count[5] = {30000, 12500, 0, 7500, 0};
+    size_t n = count[0] + count[1] + count[3];
+    gc_report *r = calloc(1, sizeof *r);
+    gc_check_opts_init(&r->opts);
+    r->opts.engine = GC_ENGINE_FAST; /* the summaries run on threads only for it */
+    r->opts.atol = 1e-30;
+    r->ntensors = 5;
+    r->tensors = calloc(5, sizeof *r->tensors);
+    r->nrows = n;
+    r->rows = calloc(n, sizeof *r->rows);
+    size_t k = 0;
+    for (int t = 0; t < 5; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        snprintf(tr->name, sizeof tr->name, "T%d", t);
+        tr->rows = 40000;
+        tr->cols = t == 3 ? 1 : 2; /* T3 sampled: 7500 of 40000 */
+        tr->screened = t == 4;
+        tr->max_rel = tr->median_rel = 0.25;
+        for (size_t q = 0; q < count[t]; q++, k++) {
+            gc_row *w = &r->rows[k];
+            w->tensor = t;
+            w->row = (int)q;
+            w->analytic = awkward(rng, with_nan);
+            w->numeric = awkward(rng, with_nan);
+            w->rel_err = awkward(rng, with_nan);
+            w->band = awkward(rng, with_nan);
+            w->num_err = awkward(rng, with_nan);
+            w->abs_err = awkward(rng, with_nan);
+            w->verdict = (gc_verdict)gc_pcg32_bounded(rng, 4);
+            w->reason = w->verdict == GC_UNDECIDED ? (gc_reason)gc_pcg32_bounded(rng, GC_NREASONS)
+                                                   : GC_REASON_NONE;
+            w->escalated = gc_pcg32_bounded(rng, 5) == 0;
+        }
+    }
+    /* T0's rel_errs neither NaN nor -0, whose medians take another path
+     * (gc_rank_summary, which finds the worst again), nor above the planted */
+    for (size_t q = 0; q < count[0]; q++) {
+        double x = r->rows[q].rel_err;
+        if (!(x < INFINITY) || (x == 0.0 && signbit(x)))
+            r->rows[q].rel_err = 0.5;
+    }
+    r->rows[100].rel_err = r->rows[20000].rel_err = INFINITY;
+    /* T0's |a| and |n| below atol but in row 20000: its runs but one vacuous */
+    for (size_t q = 0; q < count[0]; q++) {
+        r->rows[q].analytic = ldexp(gc_pcg32_uniform(rng), -110);
+        r->rows[q].numeric = -ldexp(gc_pcg32_uniform(rng), -110);
+    }
+    r->rows[20000].analytic = 1.0;
+    uint64_t nan1 = 0x7ff8000000000001ull, nan2 = 0xfff8000000000002ull;
+    memcpy(&r->rows[30000 + 10].analytic, &nan1, sizeof nan1);
+    memcpy(&r->rows[30000 + 9000].analytic, &nan2, sizeof nan2);
+    return r;
+}
+
+/* What one plain pass over a tensor's rows in order, and qsort, give: the
+ * oracle for every field gc_report_summarize computes. */
+static void summary_oracle(const gc_report *r, const gc_tensor_report *tr, gc_tensor_report *o)
+{
+    *o = *tr;
+    memset(o->nreason, 0, sizeof o->nreason);
+    o->npass = o->nkink = o->nfail = o->nundecided = o->nweak = o->nescalated = 0;
+    double d2 = 0.0, a2 = 0.0, n2 = 0.0, gs = 0.0;
+    int vacuous = 1;
+    o->sens_worst = 0.0;
+    for (size_t k = tr->first; k < tr->first + tr->count; k++) {
+        const gc_row *w = &r->rows[k];
+        o->npass += w->verdict == GC_PASS;
+        o->nkink += w->verdict == GC_KINK;
+        o->nfail += w->verdict == GC_FAIL;
+        o->nundecided += w->verdict == GC_UNDECIDED;
+        o->nreason[w->reason] += w->verdict == GC_UNDECIDED;
+        o->nweak += w->verdict == GC_PASS && !(w->rel_err <= r->opts.rtol);
+        o->nescalated += w->escalated != 0;
+        if (!isnan(gs) && (isnan(w->analytic) || fabs(w->analytic) > gs))
+            gs = fabs(w->analytic);
+        double d = w->analytic - w->numeric;
+        d2 += d * d;
+        a2 += w->analytic * w->analytic;
+        n2 += w->numeric * w->numeric;
+        vacuous &= fabs(w->analytic) <= r->opts.atol && fabs(w->numeric) <= r->opts.atol;
+        double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
+        v = isnan(v) ? INFINITY : v;
+        o->sens_worst = v > o->sens_worst ? v : o->sens_worst;
+    }
+    o->grad_scale = gs;
+    double na = sqrt(a2), nn = sqrt(n2);
+    o->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
+    o->vacuous = tr->count > 0 && vacuous;
+    o->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
+}
+
+static void assert_same_field(double got, double want, const char *what, int threads, int t)
+{
+    uint64_t g, w;
+    memcpy(&g, &got, sizeof g);
+    memcpy(&w, &want, sizeof w);
+    ck_assert_msg(g == w, "threads %d, T%d: %s = %a (bits %016llx), one pass in order gives %a "
+                  "(%016llx)", threads, t, what, got, (unsigned long long)g, want,
+                  (unsigned long long)w);
+}
+
+/* gc_report_summarize at 1 to 4 threads: every field of every tensor and
+ * the totals the bits of one plain pass over the rows in order (the
+ * medians: qsort's), whichever rows each thread read. */
+START_TEST(test_summaries_match_one_pass_at_any_thread_count)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 20261202u, (uint64_t)_i);
+    gc_report *r = summary_report(&rng, _i);
+    ck_assert_int_eq(gc_report_rebuild(r), GC_OK); /* the layout; summaries at the default */
+    gc_tensor_report want[5];
+    for (int t = 0; t < 5; t++)
+        summary_oracle(r, &r->tensors[t], &want[t]);
+    gc_rank *ranks = malloc(r->nrows * sizeof *ranks);
+    double *sens = malloc(r->nrows * sizeof *sens);
+    for (int threads = 1; threads <= 4; threads++) {
+        r->opts.threads = threads;
+        ck_assert_int_eq(gc_report_rebuild(r), GC_OK);
+        int npass = 0;
+        for (int t = 0; t < 5; t++) {
+            const gc_tensor_report *g = &r->tensors[t], *o = &want[t];
+            if (g->screened) { /* no rows: the screen's summary, untouched */
+                assert_same_field(g->max_rel, 0.25, "a screened max_rel", threads, t);
+                continue;
+            }
+            ck_assert_msg(g->npass == o->npass && g->nkink == o->nkink && g->nfail == o->nfail &&
+                              g->nundecided == o->nundecided && g->nweak == o->nweak &&
+                              g->nescalated == o->nescalated &&
+                              memcmp(g->nreason, o->nreason, sizeof g->nreason) == 0,
+                          "threads %d, T%d: counts differ from one pass", threads, t);
+            ck_assert_msg(g->vacuous == o->vacuous && g->sampled == o->sampled,
+                          "threads %d, T%d: flags", threads, t);
+            npass += g->npass;
+            assert_same_field(g->grad_scale, o->grad_scale, "grad_scale", threads, t);
+            assert_same_field(g->norm_ratio, o->norm_ratio, "norm_ratio", threads, t);
+            if (g->count == 0)
+                continue;
+            assert_same_field(g->sens_worst, o->sens_worst, "sens_worst", threads, t);
+            size_t c = sorted_ranks(r, g->first, g->first + g->count, 0, ranks);
+            double med = c % 2 ? ranks[c / 2].rel : 0.5 * (ranks[c / 2 - 1].rel + ranks[c / 2].rel);
+            ck_assert_msg(g->worst == ranks[0].idx,
+                          "threads %d, T%d: worst row %zu, sorted says %zu", threads, t,
+                          g->worst, ranks[0].idx);
+            ck_assert_msg(same_double(g->max_rel, ranks[0].rel) && same_double(g->median_rel, med),
+                          "threads %d, T%d: max %a median %a, sorted says %a %a", threads, t,
+                          g->max_rel, g->median_rel, ranks[0].rel, med);
+            for (size_t k = 0; k < c; k++) {
+                const gc_row *w = &r->rows[g->first + k];
+                double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
+                sens[k] = isnan(v) ? INFINITY : v;
+            }
+            qsort(sens, c, sizeof *sens, dbl_cmp);
+            double sm = c % 2 ? sens[c / 2] : 0.5 * (sens[c / 2 - 1] + sens[c / 2]);
+            ck_assert_msg(same_double(g->sens_median, sm) || (sm == 0.0 && g->sens_median == 0.0),
+                          "threads %d, T%d: sensitivity median %a, sorted says %a", threads, t,
+                          g->sens_median, sm);
+        }
+        ck_assert_int_eq(r->npass, npass);
+    }
+    ck_assert_uint_eq(r->tensors[0].worst, 100);
+    ck_assert_int_eq(r->tensors[0].vacuous, 0);
+    free(ranks);
+    free(sens);
+    gc_report_free(r);
+}
+END_TEST
+
 Suite *make_sort_suite(void)
 {
     Suite *s = suite_create("sort");
@@ -291,6 +469,7 @@ Suite *make_sort_suite(void)
     tcase_add_test(tc, test_rank_sort_matches_comparator);
     tcase_add_test(tc, test_key_select_matches_sorted);
     tcase_add_test(tc, test_selection_matches_sorted_rows);
+    tcase_add_loop_test(tc, test_summaries_match_one_pass_at_any_thread_count, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -174,8 +174,9 @@ typedef struct gc_check_opts {
     gc_engine engine;         /* default GC_ENGINE_FAST (same verdicts, see README);
                                * gc_check_layer always runs the reference */
     int threads;              /* fast engine: 0 = all cores, < 0 GC_EINVAL; the
-                               * report does not depend on it (the reference
-                               * runs on one) */
+                               * rows, then the summaries of a tensor of many
+                               * rows; the report does not depend on it (the
+                               * reference runs on one) */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     gc_precision precision;   /* default GC_PRECISION_FLOAT64 */

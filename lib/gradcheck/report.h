@@ -146,8 +146,9 @@ size_t gc_report_worst(const gc_report *r, size_t *out, size_t n);
  * max and median rel_err, worst element, norm ratio, vacuous and sampled
  * flags and the totals; a cached order (r->order) is dropped.  A screened
  * tensor keeps its summary and must have no rows.  The engine's own
- * summaries, so the same rows give the same report.  GC_OK, GC_ENOMEM, or
- * GC_EINVAL (NULL, rows out of tensor order). */
+ * summaries, so the same rows give the same report (on r->opts.threads
+ * threads when r->opts.engine is fast, with the same result at any count).
+ * GC_OK, GC_ENOMEM, or GC_EINVAL (NULL, rows out of tensor order). */
 int gc_report_rebuild(gc_report *r);
 
 /* A report read back from the JSON gc_report_write_json wrote at path:

@@ -4,19 +4,70 @@
  * Shapes: X in x B, W out x in, b out x 1 (broadcast over the B columns),
  * Y out x B.  It declares GC_CAP_AFFINE (param[0] = W, param[1] = b) so that
  * faster engines may propagate a perturbation of W, b or X linearly.
+ *
+ * Every output element is one sum in a fixed order (forward: b, then over
+ * a row of W from its first weight; dX: over the rows of W from the first;
+ * dW and db: over the batch's columns from the first), and that order is
+ * the element's definition: the kernels below compute LANES
+ * elements side by side, each lane exactly the plain loop's sequence of
+ * multiplies and adds (-std=c11 does not contract them into fused
+ * multiply-adds), so an element's bits do not depend on which kernel, tile
+ * or vector width computed it.  Their lane loops have a fixed length over
+ * local arrays, which -O2 vectorises at the width GC_VCLONES chose.
  */
 #include "gradcheck/layer.h"
+#include "nn/vmath.h"
 
 #include <stddef.h>
 
-/* Y[i][c] = b[i] + sum_j W[i][j] X[j][c]. */
-static void dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+#define LANES 8 /* elements computed side by side: adjacent columns or weights */
+#define TILE 4  /* rows of W (forward, dX) or of dY (dW) sharing each load */
+#define CB 64   /* columns of X transposed at a time for dW */
+
+/* ---- forward and dX: sums over the rows of a matrix, lanes over columns -- */
+
+/* out[r ldo + l] = init[r] + sum_k a_r[k] V[k ldv + l], k ascending from 0
+ * to n - 1, for r < nr (TILE or 1) and l < LANES, where a_r[k] = A[r ra +
+ * k lda]: a row of W (forward) or a column of W (dX). */
+static inline void lanes_sum(double *out, size_t ldo, const double *init, const double *A,
+                             size_t lda, size_t ra, const double *V, size_t ldv, int n, int nr)
+{
+    double acc[TILE][LANES];
+    for (int r = 0; r < nr; r++)
+        for (int l = 0; l < LANES; l++)
+            acc[r][l] = init[r];
+    for (int k = 0; k < n; k++) {
+        const double *v = V + (size_t)k * ldv;
+#pragma GCC unroll 4
+        for (int r = 0; r < nr; r++) {
+            const double a = A[(size_t)r * ra + (size_t)k * lda];
+            for (int l = 0; l < LANES; l++)
+                acc[r][l] += a * v[l];
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int l = 0; l < LANES; l++)
+            out[(size_t)r * ldo + l] = acc[r][l];
+}
+
+/* Y[i][c] = b[i] + sum_j W[i][j] X[j][c], j ascending. */
+GC_VCLONES static void dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
 {
     const double *W = l->param[0].value;
     const double *b = l->param[1].value;
-    int in = l->in, out = l->out, B = X->cols;
-    for (int i = 0; i < out; i++) {
-        for (int c = 0; c < B; c++) {
+    const int in = l->in, out = l->out, B = X->cols;
+    int c0 = 0;
+    for (; c0 + LANES <= B; c0 += LANES) {
+        int i = 0;
+        for (; i + TILE <= out; i += TILE)
+            lanes_sum(&GC_AT(Y, i, c0), (size_t)B, b + i, W + (size_t)i * in, 1, (size_t)in,
+                      X->data + c0, (size_t)B, in, TILE);
+        for (; i < out; i++)
+            lanes_sum(&GC_AT(Y, i, c0), (size_t)B, b + i, W + (size_t)i * in, 1, (size_t)in,
+                      X->data + c0, (size_t)B, in, 1);
+    }
+    for (int c = c0; c < B; c++) {
+        for (int i = 0; i < out; i++) {
             double s = b[i];
             for (int j = 0; j < in; j++)
                 s += W[(size_t)i * in + j] * GC_AT(X, j, c);
@@ -25,40 +76,123 @@ static void dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
     }
 }
 
-/* With Y = W X + b and dY = dL/dY (out x B):
- *   dL/dW[i][j] = sum_c dY[i][c] X[j][c]   i.e. dW += dY X^T
- *   dL/db[i]    = sum_c dY[i][c]           (b is added to every column)
- *   dL/dX[j][c] = sum_i W[i][j] dY[i][c]   i.e. dX = W^T dY */
-static void dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
-                           const gc_mat *dY)
+/* dX[j][c] = sum_i W[i][j] dY[i][c], i ascending from 0. */
+GC_VCLONES static void input_grad(gc_mat *dX, const double *W, const gc_mat *dY, int in, int out)
 {
-    (void)Y;
-    const double *W = l->param[0].value;
-    double *dW = l->param[0].grad;
-    double *db = l->param[1].grad;
-    int in = l->in, out = l->out, B = X->cols;
-    for (int i = 0; i < out; i++) {
-        double sb = 0.0;
-        for (int c = 0; c < B; c++)
-            sb += GC_AT(dY, i, c);
-        db[i] += sb;
-        for (int j = 0; j < in; j++) {
-            double s = 0.0;
-            for (int c = 0; c < B; c++)
-                s += GC_AT(dY, i, c) * GC_AT(X, j, c);
-            dW[(size_t)i * in + j] += s;
-        }
+    static const double zero[TILE] = {0.0};
+    const int B = dY->cols;
+    int c0 = 0;
+    for (; c0 + LANES <= B; c0 += LANES) {
+        int j = 0;
+        for (; j + TILE <= in; j += TILE)
+            lanes_sum(&GC_AT(dX, j, c0), (size_t)B, zero, W + j, (size_t)in, 1, dY->data + c0,
+                      (size_t)B, out, TILE);
+        for (; j < in; j++)
+            lanes_sum(&GC_AT(dX, j, c0), (size_t)B, zero, W + j, (size_t)in, 1, dY->data + c0,
+                      (size_t)B, out, 1);
     }
-    if (dX == NULL)
-        return;
-    for (int j = 0; j < in; j++) {
-        for (int c = 0; c < B; c++) {
+    for (int c = c0; c < B; c++) {
+        for (int j = 0; j < in; j++) {
             double s = 0.0;
             for (int i = 0; i < out; i++)
                 s += W[(size_t)i * in + j] * GC_AT(dY, i, c);
             GC_AT(dX, j, c) = s;
         }
     }
+}
+
+/* ---- dW: sums over the columns, lanes over adjacent weights of a row ---- */
+
+/* acc[q][l] += sum_c dy[q ld + c] xt[c][l] over c < nc, ascending, for q <
+ * nq (TILE or 1): nq rows of dY side by side, each its own sums, carried
+ * in locals (registers) through the block. */
+static inline void rows_times_block(double (*acc)[LANES], const double *dy, size_t ld,
+                                    const double (*xt)[LANES], int nc, int nq)
+{
+    double a[TILE][LANES];
+    for (int q = 0; q < nq; q++)
+        for (int l = 0; l < LANES; l++)
+            a[q][l] = acc[q][l];
+    for (int c = 0; c < nc; c++)
+#pragma GCC unroll 4
+        for (int q = 0; q < nq; q++) {
+            const double d = dy[(size_t)q * ld + (size_t)c];
+            for (int l = 0; l < LANES; l++)
+                a[q][l] += d * xt[c][l];
+        }
+    for (int q = 0; q < nq; q++)
+        for (int l = 0; l < LANES; l++)
+            acc[q][l] = a[q][l];
+}
+
+/* dW[i][j0 + l] += sum_c dY[i][c] X[j0 + l][c] (c ascending from 0) for
+ * every row i: X's rows j0 .. j0 + LANES - 1 transposed CB columns at a
+ * time, the sums of GROUP rows of dY carried across those blocks. */
+GC_VCLONES static void weight_grad_lanes(double *dW, const gc_mat *dY, const gc_mat *X, int in,
+                                                int out, int j0)
+{
+    enum { GROUP = 32 };
+    const int B = X->cols;
+    double xt[CB][LANES], acc[GROUP][LANES];
+    for (int g = 0; g < out; g += GROUP) {
+        const int ng = out - g < GROUP ? out - g : GROUP;
+        for (int r = 0; r < ng; r++)
+            for (int l = 0; l < LANES; l++)
+                acc[r][l] = 0.0;
+        for (int c0 = 0; c0 < B; c0 += CB) {
+            const int nc = B - c0 < CB ? B - c0 : CB;
+            for (int c = 0; c < nc; c++)
+                for (int l = 0; l < LANES; l++)
+                    xt[c][l] = GC_AT(X, j0 + l, c0 + c);
+            int r = 0;
+            for (; r + TILE <= ng; r += TILE)
+                rows_times_block(acc + r, &GC_AT(dY, g + r, c0), (size_t)B,
+                                 (const double (*)[LANES])xt, nc, TILE);
+            for (; r < ng; r++)
+                rows_times_block(acc + r, &GC_AT(dY, g + r, c0), (size_t)B,
+                                 (const double (*)[LANES])xt, nc, 1);
+        }
+        for (int r = 0; r < ng; r++)
+            for (int l = 0; l < LANES; l++)
+                dW[(size_t)(g + r) * in + j0 + l] += acc[r][l];
+    }
+}
+
+/* dW += dY X^T and db += the rows' sums of dY, each sum over c ascending. */
+static inline void param_grads(double *dW, double *db, const gc_mat *dY, const gc_mat *X,
+                               int in, int out)
+{
+    const int B = X->cols;
+    for (int i = 0; i < out; i++) {
+        double sb = 0.0;
+        for (int c = 0; c < B; c++)
+            sb += GC_AT(dY, i, c);
+        db[i] += sb;
+    }
+    int j0 = 0;
+    for (; j0 + LANES <= in; j0 += LANES)
+        weight_grad_lanes(dW, dY, X, in, out, j0);
+    for (int i = 0; i < out; i++) {
+        for (int j = j0; j < in; j++) {
+            double s = 0.0;
+            for (int c = 0; c < B; c++)
+                s += GC_AT(dY, i, c) * GC_AT(X, j, c);
+            dW[(size_t)i * in + j] += s;
+        }
+    }
+}
+
+/* With Y = W X + b and dY = dL/dY (out x B):
+ *   dL/dW[i][j] = sum_c dY[i][c] X[j][c]   i.e. dW += dY X^T
+ *   dL/db[i]    = sum_c dY[i][c]           (b is added to every column)
+ *   dL/dX[j][c] = sum_i W[i][j] dY[i][c]   i.e. dX = W^T dY */
+GC_VCLONES static void dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                                      const gc_mat *dY)
+{
+    (void)Y;
+    param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out);
+    if (dX != NULL)
+        input_grad(dX, l->param[0].value, dY, l->in, l->out);
 }
 
 const gc_layer_ops gc_dense_ops = {

@@ -4,6 +4,7 @@
  * the totals.  Medians by selection (report/rank.h), never a sort.
  */
 #include "report/summary.h"
+#include "core/threads.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -154,23 +155,33 @@ static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64
     return GC_OK;
 }
 
-/* One tensor's counts, norm ratio, flags, rel_err statistics and
- * sensitivity, in one pass over its rows (they are read from memory once:
- * a tensor's rows are larger than the caches); rel and sens have room for
- * its count of keys. */
-static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, uint64_t *sens)
+/* What one pass over a run of a tensor's rows gathers besides the keys:
+ * nothing in it depends on how the tensor's rows are split into runs (the
+ * runs are merged in order by merge_runs, which keeps each first-found
+ * rule), except the three sums, which are only taken over a whole tensor. */
+typedef struct run_stats {
+    counts c;
+    int vacuous, rel_exact, sens_exact;
+    size_t w;                       /* the first row (in the tensor) of the smallest key */
+    uint64_t best, rel_or, rel_and; /* or ^ and: the bits in which keys differ */
+    uint64_t sens_or, sens_and;
+    double sworst;
+    double d2, a2, n2;              /* sum of (a - n)^2, a^2, n^2 in row order */
+} run_stats;
+
+/* Rows [lo, hi) of a tensor whose rows start at `rows`: their keys into
+ * rel[k] and sens[k] (k within the tensor), the rest into *p. */
+static void read_run(const gc_row *rows, size_t lo, size_t hi, double rtol, double atol,
+                     uint64_t *rel, uint64_t *sens, run_stats *p)
 {
     double d2 = 0.0, a2 = 0.0, n2 = 0.0, sworst = 0.0;
     int vacuous = 1, rel_exact = 1, sens_exact = 1;
     uint64_t best = UINT64_MAX, rel_or = 0, rel_and = UINT64_MAX;
-    uint64_t sens_or = 0, sens_and = UINT64_MAX; /* or ^ and: the bits in which keys differ */
-    size_t w = 0;
+    uint64_t sens_or = 0, sens_and = UINT64_MAX;
+    size_t w = lo;
     counts c = {0};
     c.grad_scale = 0.0;
-    const gc_row *rows = r->rows + tr->first;
-    const size_t n = tr->count;
-    const double rtol = r->opts.rtol, atol = r->opts.atol;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = lo; k < hi; k++) {
         const gc_row *row = &rows[k];
         count_row(&c, row, rtol);
         double d = row->analytic - row->numeric;
@@ -182,7 +193,7 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, u
         double x = row->rel_err, s = sensitivity(row);
         uint64_t key = gc_rank_key(x);
         rel_exact &= !isnan(x) && !(x == 0.0 && signbit(x));
-        if (key < best || k == 0) { /* equal keys: the earlier row stays */
+        if (key < best || k == lo) { /* equal keys: the earlier row stays */
             best = key;
             w = k;
         }
@@ -196,22 +207,146 @@ static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, u
         sens_or |= skey;
         sens_and &= skey;
     }
+    *p = (run_stats){c, vacuous, rel_exact, sens_exact, w, best, rel_or, rel_and,
+                     sens_or, sens_and, sworst, d2, a2, n2};
+}
+
+/* *into followed by the later run *p: the earlier row keeps the smallest
+ * key and the largest sensitivity among equals, a NaN scale its place. */
+static void merge_runs(run_stats *into, const run_stats *p)
+{
+    counts *c = &into->c;
+    c->npass += p->c.npass;
+    c->nkink += p->c.nkink;
+    c->nfail += p->c.nfail;
+    c->nundecided += p->c.nundecided;
+    c->nweak += p->c.nweak;
+    c->nescalated += p->c.nescalated;
+    for (int w = 0; w < GC_NREASONS; w++)
+        c->nreason[w] += p->c.nreason[w];
+    if (!(p->c.grad_scale <= c->grad_scale)) /* NaN sticks */
+        c->grad_scale = isnan(c->grad_scale) ? c->grad_scale : p->c.grad_scale;
+    into->vacuous &= p->vacuous;
+    into->rel_exact &= p->rel_exact;
+    into->sens_exact &= p->sens_exact;
+    if (p->best < into->best) {
+        into->best = p->best;
+        into->w = p->w;
+    }
+    into->rel_or |= p->rel_or;
+    into->rel_and &= p->rel_and;
+    into->sens_or |= p->sens_or;
+    into->sens_and &= p->sens_and;
+    into->sworst = p->sworst > into->sworst ? p->sworst : into->sworst;
+}
+
+/* The tensor's fields from its rows' statistics *p (count >= 1 rows). */
+static void store_stats(const gc_report *r, gc_tensor_report *tr, const run_stats *p)
+{
+    store_counts(tr, &p->c);
+    double na = sqrt(p->a2), nn = sqrt(p->n2);
+    tr->norm_ratio = (na + nn == 0.0 && p->d2 == 0.0) ? 0.0 : sqrt(p->d2) / (na + nn);
+    tr->vacuous = p->vacuous;
+    tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
+    tr->worst = tr->first + p->w;
+    tr->max_rel = r->rows[tr->worst].rel_err;
+    tr->sens_worst = p->sworst;
+}
+
+/* A tensor without rows (a split check's part may hold none of them). */
+static void store_empty(gc_tensor_report *tr)
+{
+    counts c = {0};
+    c.grad_scale = 0.0;
     store_counts(tr, &c);
-    double na = sqrt(a2), nn = sqrt(n2);
-    tr->norm_ratio = (na + nn == 0.0 && d2 == 0.0) ? 0.0 : sqrt(d2) / (na + nn);
-    tr->vacuous = tr->count > 0 && vacuous;
+    tr->norm_ratio = 0.0;
+    tr->vacuous = 0;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
     tr->sens_median = tr->sens_worst = NAN;
-    if (tr->count == 0) {
-        tr->worst = tr->first;
-        tr->max_rel = tr->median_rel = 0.0;
-        return GC_OK;
+    tr->worst = tr->first;
+    tr->max_rel = tr->median_rel = 0.0;
+}
+
+/* Rows of a tensor one thread reads at a time; a tensor of fewer than two
+ * runs is summarised by the calling thread alone. */
+#define RUN_ROWS 8192
+
+/* One tensor summarised on threads: task 0 its sums (they need its rows in
+ * order), task 1 + q its q-th run of RUN_ROWS rows; then its two medians. */
+typedef struct tensor_job {
+    gc_report *r;
+    gc_tensor_report *tr;
+    uint64_t *rel, *sens; /* tr->count keys each */
+    run_stats *runs;      /* one per run; runs[0] also gets the sums */
+    double d2, a2, n2;
+    int rc;               /* the rel_err median's status */
+} tensor_job;
+
+static void read_task(void *ctx, int tid, size_t i)
+{
+    (void)tid;
+    tensor_job *j = ctx;
+    const gc_row *rows = j->r->rows + j->tr->first;
+    const size_t n = j->tr->count;
+    if (i == 0) {
+        double d2 = 0.0, a2 = 0.0, n2 = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            double d = rows[k].analytic - rows[k].numeric;
+            d2 += d * d;
+            a2 += rows[k].analytic * rows[k].analytic;
+            n2 += rows[k].numeric * rows[k].numeric;
+        }
+        j->d2 = d2;
+        j->a2 = a2;
+        j->n2 = n2;
+        return;
     }
-    tr->worst = tr->first + w;
-    tr->max_rel = r->rows[tr->worst].rel_err;
-    tr->sens_worst = sworst;
-    sens_median(r, tr, sens, sens_or ^ sens_and, sens_exact);
-    return rel_median(r, tr, rel, rel_or ^ rel_and, rel_exact);
+    const size_t lo = (i - 1) * RUN_ROWS, hi = n - lo < RUN_ROWS ? n : lo + RUN_ROWS;
+    read_run(rows, lo, hi, j->r->opts.rtol, j->r->opts.atol, j->rel, j->sens, &j->runs[i - 1]);
+}
+
+static void median_task(void *ctx, int tid, size_t i)
+{
+    (void)tid;
+    tensor_job *j = ctx;
+    const run_stats *p = &j->runs[0];
+    if (i == 0)
+        j->rc = rel_median(j->r, j->tr, j->rel, p->rel_or ^ p->rel_and, p->rel_exact);
+    else
+        sens_median(j->r, j->tr, j->sens, p->sens_or ^ p->sens_and, p->sens_exact);
+}
+
+/* One tensor's counts, norm ratio, flags, rel_err statistics and
+ * sensitivity (count >= 1): its rows read once by one thread, or in runs
+ * on nthreads with the sums in one more pass; rel and sens have room for
+ * its count of keys. */
+static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, uint64_t *sens,
+                            int nthreads)
+{
+    const size_t n = tr->count, nruns = (n + RUN_ROWS - 1) / RUN_ROWS;
+    run_stats one, *runs = nthreads > 1 && nruns >= 2 ? malloc(nruns * sizeof *runs) : NULL;
+    tensor_job j = {.r = r, .tr = tr, .rel = rel, .sens = sens, .runs = runs, .rc = GC_OK};
+    if (runs == NULL) { /* one thread, or out of memory: the same statistics */
+        read_run(r->rows + tr->first, 0, n, r->opts.rtol, r->opts.atol, rel, sens, &one);
+        j.runs = &one;
+    } else {
+        gc_threads_for(nthreads, 1 + nruns, 1, read_task, &j);
+        for (size_t q = 1; q < nruns; q++)
+            merge_runs(&runs[0], &runs[q]);
+        runs[0].d2 = j.d2;
+        runs[0].a2 = j.a2;
+        runs[0].n2 = j.n2;
+    }
+    store_stats(r, tr, j.runs);
+    tr->sens_median = NAN;
+    if (runs == NULL) {
+        median_task(&j, 0, 1);
+        median_task(&j, 0, 0);
+    } else {
+        gc_threads_for(nthreads, 2, 1, median_task, &j);
+    }
+    free(runs);
+    return j.rc;
 }
 
 int gc_report_summarize(gc_report *r)
@@ -229,11 +364,17 @@ int gc_report_summarize(gc_report *r)
     r->nundecided = r->nweak = r->nescalated = 0;
     memset(r->nreason, 0, sizeof r->nreason);
     int rc = GC_OK;
+    /* the threads the check ran its rows on: a reference check runs on one */
+    const int nthreads =
+        r->opts.engine == GC_ENGINE_FAST ? gc_threads_resolve(r->opts.threads) : 1;
     for (int t = 0; t < r->ntensors && rc == GC_OK; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
             continue;
-        rc = summarize_tensor(r, tr, keys, keys + room);
+        if (tr->count == 0)
+            store_empty(tr);
+        else
+            rc = summarize_tensor(r, tr, keys, keys + room, nthreads);
         r->npass += tr->npass;
         r->nkink += tr->nkink;
         r->nfail += tr->nfail;
