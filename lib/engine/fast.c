@@ -122,14 +122,20 @@ void gc_fast_free(gc_fast *f)
  * sharing).
  */
 #define LINE 64
-void *gc_fast_line_calloc(size_t n, size_t size)
+void *gc_fast_line_alloc(size_t n, size_t size, size_t *bytes)
 {
     if (n == 0)
         n = 1;
     if (size != 0 && n > (SIZE_MAX - LINE) / size)
         return NULL;
-    size_t bytes = (n * size + LINE - 1) / LINE * LINE;
-    void *p = aligned_alloc(LINE, bytes);
+    *bytes = (n * size + LINE - 1) / LINE * LINE;
+    return aligned_alloc(LINE, *bytes);
+}
+
+void *gc_fast_line_calloc(size_t n, size_t size)
+{
+    size_t bytes;
+    void *p = gc_fast_line_alloc(n, size, &bytes);
     if (p != NULL)
         memset(p, 0, bytes);
     return p;

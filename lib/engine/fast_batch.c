@@ -93,9 +93,13 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     size_t cap = BATCH_BUDGET / per;
     b->cap = cap < 1 ? 1 : cap > BATCH_MAX ? BATCH_MAX : (int)cap;
     b->cols = b->cap * f->B;
+    /* written before they are read (a pass writes every row and column it
+     * reads): not zeroed, so that only the pages a pass uses are touched */
+    size_t unused;
     for (int i = 0; i < 2; i++) {
-        b->row[i] = gc_fast_line_calloc((size_t)b->cols, sizeof(double));
-        b->full[i] = gc_fast_line_calloc((size_t)maxrows * (size_t)b->cols, sizeof(double));
+        b->row[i] = gc_fast_line_alloc((size_t)b->cols, sizeof(double), &unused);
+        b->full[i] = gc_fast_line_alloc((size_t)maxrows * (size_t)b->cols, sizeof(double),
+                                        &unused);
     }
     b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
     b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
@@ -103,8 +107,8 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
     b->skip = gc_fast_line_calloc((size_t)f->n, 1);
     if (has_near(net->loss))
-        b->lbase = gc_fast_line_calloc(
-            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols));
+        b->lbase = gc_fast_line_alloc(
+            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
     if (b->row[0] == NULL || b->row[1] == NULL || b->full[0] == NULL || b->full[1] == NULL ||
         b->j == NULL || b->d == NULL || b->pv == NULL || b->ok == NULL || b->skip == NULL ||
         (has_near(net->loss) && b->lbase == NULL)) {
