@@ -362,11 +362,63 @@ END_TEST
 
 /* ---- many perturbations at once (gc_fast_losses) --------------------------- */
 
+/* Nonzero when gc_fast_losses takes tensor t's losses along lines
+ * (gc_loss.values_line, lib/engine/fast_batch.c): B = 1, a loss with
+ * values_line and values_near, and after t's layer elementwise or identity
+ * layers, one affine layer, then identity layers only. */
+static int takes_lines(const gc_net *net, int t)
+{
+    const gc_loss *loss = net->loss;
+    if (net->batch != 1 || loss->values_line == NULL || loss->values_near == NULL)
+        return 0;
+    int k = net->tensor_layer[t] + 1, affine = 0;
+    for (; k < net->nlayers; k++) {
+        const gc_layer_ops *ops = net->layers[k]->ops;
+        if (ops == gc_act_ops(GC_ACT_IDENTITY))
+            continue;
+        if (affine || !(ops->caps & (GC_CAP_ELEMENTWISE | GC_CAP_AFFINE)))
+            return 0;
+        affine = (ops->caps & GC_CAP_ELEMENTWISE) == 0;
+    }
+    return affine;
+}
+
+/* What the losses along lines may differ from gc_fast_loss's beyond
+ * GC_LOSS_VALUES_BOUND: values_line takes the output P~ = Z~ + w d exactly
+ * (Z~_i = Z_k + fl(Z_i - Z_k), k Z's max row), gc_fast_loss rounds
+ * fl(Z_i + fl(w_i d)).  Up to a common shift (which changes no loss), P~ and
+ * P differ by at most u (|Z_i - Z_k| + |P_i| + |w_i d|) per row, and
+ * |w_i d| <= |P_i| + |Z_i| to first order; for targets summing to 1 the
+ * gradient's entries sum to 0 and their magnitudes to at most 2.  So
+ * 2 u max_i (|Z_i - Z_k| + 2 |P_i| + |Z_i|), with 1% for the second order
+ * and the reference's P (taken here) against the evaluator's. */
+static double line_extra(gc_net *net, int t, size_t idx, double v)
+{
+    const gc_mat *A = net->act[net->nlayers];
+    const int rows = A->rows;
+    double *z = malloc((size_t)rows * sizeof *z), *x = &net->tensors[t]->value[idx];
+    memcpy(z, A->data, (size_t)rows * sizeof *z);
+    const double keep = *x;
+    *x = v;
+    gc_net_forward_from(net, net->tensor_layer[t]);
+    int k = 0;
+    for (int i = 1; i < rows; i++)
+        k = z[i] > z[k] ? i : k;
+    double m = 0.0;
+    for (int i = 0; i < rows; i++)
+        m = fmax(m, fabs(z[i] - z[k]) + 2.0 * fabs(A->data[i]) + fabs(z[i]));
+    *x = keep;
+    gc_net_forward_from(net, net->tensor_layer[t]);
+    free(z);
+    return 1.01 * 2.0 * (DBL_EPSILON / 2) * m;
+}
+
 /* The batched losses of every element of every batchable tensor of net at
  * θ ± h for two steps, against gc_fast_loss one at a time: bit for bit
  * when the loss has no values op (every number before the loss is the same
  * arithmetic), within GC_LOSS_VALUES_BOUND(rows) u |L| when it has one
- * (lib/gradcheck/layer.h derives it).  Returns the tensors batched. */
+ * (lib/gradcheck/layer.h derives it), plus line_extra for the losses
+ * along lines.  Returns the tensors batched. */
 static int batch_matches_scalar(gc_net *net, const char *what)
 {
     gc_net_forward(net);
@@ -391,6 +443,8 @@ static int batch_matches_scalar(gc_net *net, const char *what)
         for (size_t s = 0; rc == GC_OK && s < m; s++) {
             double ls = gc_fast_loss(f, (int)(s % 2), t, idx[s], v[s]);
             double bound = GC_LOSS_VALUES_BOUND(rows) * u * fabs(ls);
+            if (takes_lines(net, t))
+                bound += line_extra(net, t, idx[s], v[s]);
             int ok = net->loss->values == NULL ? memcmp(&ls, &out[s], sizeof ls) == 0
                                                : fabs(out[s] - ls) <= bound ||
                                                      (isnan(ls) && isnan(out[s]));

@@ -1,7 +1,8 @@
 /*
  * nn/loss_internal.h -- what loss.c and softmax_batch.c share (private):
  * the compensated sum, softmax_ce's column max, and softmax_ce's batch
- * forms (gc_loss.values, base_size, base, values_near; softmax_batch.c).
+ * forms (gc_loss.values, base_size, base, values_near, values_line;
+ * softmax_batch.c).
  */
 #ifndef GC_NN_LOSS_INTERNAL_H
 #define GC_NN_LOSS_INTERNAL_H
@@ -49,5 +50,7 @@ void gc_softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T);
 size_t gc_softmax_ce_base_size(int rows, int B);
 void gc_softmax_ce_base(void *state, const gc_mat *Z, const gc_mat *T);
 void gc_softmax_ce_values_near(double *L, const gc_mat *P, const gc_mat *T, const void *state);
+size_t gc_softmax_ce_values_line(double *L, unsigned char *far, const double *w,
+                                 const double *d, size_t n, const void *state);
 
 #endif
