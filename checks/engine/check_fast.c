@@ -511,6 +511,75 @@ START_TEST(test_fast_losses_wide)
 }
 END_TEST
 
+/* The losses of every element of tensor t at θ + h from f, and from a
+ * fresh evaluator of the same network: bit for bit the same. */
+static void losses_as_fresh(gc_fast *f, gc_net *net, int t, double h, const char *what)
+{
+    const size_t n = tensor_size(net, t);
+    size_t *idx = malloc(n * sizeof *idx);
+    double *v = malloc(n * sizeof *v), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t e = 0; e < n; e++) {
+        idx[e] = e;
+        v[e] = value_of(net, t, e) + h;
+    }
+    gc_fast *g = gc_fast_new(net, 0);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(gc_fast_losses(f, t, idx, v, n, a), GC_OK);
+    ck_assert_int_eq(gc_fast_losses(g, t, idx, v, n, b), GC_OK);
+    for (size_t e = 0; e < n; e++)
+        ck_assert_msg(memcmp(&a[e], &b[e], sizeof a[e]) == 0,
+                      "%s: %s[%zu]: %.17g from the evaluator, %.17g from a fresh one", what,
+                      tensor_name(net, t), e, a[e], b[e]);
+    gc_fast_free(g);
+    free(idx);
+    free(v);
+    free(a);
+    free(b);
+}
+
+/* The loss's base state is kept between calls while the cached output and
+ * targets keep their bits: after a parameter changes (and the cache with
+ * it), or the targets do, or both come back, the losses are a fresh
+ * evaluator's. */
+START_TEST(test_fast_losses_follow_the_cache)
+{
+    static const int Bs[] = {1, 3};
+    for (size_t q = 0; q < sizeof Bs / sizeof Bs[0]; q++) {
+        gc_pcg32 rng;
+        gc_arch_seed_rng(&rng, base_seed() + q);
+        gc_error err = {0};
+        gc_net *net = gc_net_from_arch("12-9-5", "sigmoid,identity", "softmax_ce", Bs[q],
+                                       GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net != NULL, "%s", err.msg);
+        gc_net_forward(net);
+        gc_fast *f = gc_fast_new(net, 0);
+        ck_assert_ptr_nonnull(f);
+        char what[64];
+        snprintf(what, sizeof what, "12-9-5 B %d", Bs[q]);
+        double *w2 = &net->tensors[2]->value[3];
+        const double keep = *w2;
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        *w2 = keep + 0.25; /* the cached output moves */
+        gc_net_forward(net);
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        losses_as_fresh(f, net, 1, -1e-6, what);
+        double *T = net->T->data; /* the targets of example 0 move one unit down */
+        const int rows = net->T->rows, B = net->T->cols;
+        int hot = 0;
+        for (int i = 0; i < rows; i++)
+            hot = T[i * B] > T[hot * B] ? i : hot;
+        T[hot * B] = 0.0;
+        T[(hot + 1) % rows * B] = 1.0;
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        *w2 = keep;
+        gc_net_forward(net);
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        gc_fast_free(f);
+        gc_net_free(net);
+    }
+}
+END_TEST
+
 Suite *make_fast_suite(void)
 {
     Suite *s = suite_create("fast");
@@ -525,6 +594,7 @@ Suite *make_fast_suite(void)
     tcase_set_timeout(tb, 60);
     tcase_add_loop_test(tb, test_fast_losses_match_one_at_a_time, 0, ncases(100));
     tcase_add_test(tb, test_fast_losses_wide);
+    tcase_add_test(tb, test_fast_losses_follow_the_cache);
     suite_add_tcase(s, tb);
     return s;
 }
