@@ -10,11 +10,17 @@
  * layer's forward runs on the qB columns as one wide batch (an affine or
  * elementwise layer's columns are independent), and the loss takes the q
  * variants at once through its values op (its exps as vectors) or its
- * values_near op (from a state of the cached output, made once per call),
- * or one by one through value().  Identity layers are skipped: their
- * forward is a copy.  Each arithmetic operation is the one gc_fast_loss
- * performs, in the same order, so everything but the loss's elementary
- * functions is bit for bit the same.
+ * values_near op (from a state of the cached output, made again only when
+ * the cached output or the targets changed), or one by one through
+ * value().  Identity layers are skipped: their forward is a copy.  Each
+ * arithmetic operation is the one gc_fast_loss performs, in the same
+ * order, so everything but the loss's elementary functions is bit for bit
+ * the same; except at B = 1 when the rank-1 layer is the last that
+ * computes: there perturbation s's output is Z + W[:, j_s] d_s, a line
+ * through Z for each changed unit, and a loss with values_line takes the
+ * d_s of one unit at once from coefficients of that line (no output
+ * matrix, no work per logit), the output taken exactly where gc_fast_loss
+ * rounds each update (fast.h).
  */
 #include "engine/fast_internal.h"
 #include "nn/vmath.h"
