@@ -52,6 +52,11 @@ typedef struct fast_batch {
     int keyed;        /* lbase holds the state of zkey and tkey */
     int *line;        /* ntensors: the layer whose output change is a line (line_layer), or -1 */
     double *wcol;     /* rows_n: a column of that layer's W */
+    double *wkey;     /* rows_n: the column lwork's line was made from, bit for bit */
+    int lined;        /* lwork holds the line of wkey through lbase's base (1), or
+                       * that line cannot be taken (-1), or nothing (0) */
+    double *dl;       /* cols: each perturbation's change of the unit, B each */
+    void *lwork;      /* values_line's scratch (base_size bytes) */
     unsigned char *far; /* cap: values_line's far variants */
     double *lt;       /* cap: their losses */
 } fast_batch;
@@ -69,13 +74,13 @@ static int tail_batchable(const gc_fast *f, int p)
     return 1;
 }
 
-/* With B = 1 and a loss that declares values_line beside values_near: the
- * first affine layer after p (reached through elementwise or identity
- * layers) when only identity layers follow it, else -1.  Its output then
- * changes along one line for each changed unit j: Z + W[:, j] d. */
+/* With a loss that declares values_line beside values_near: the first
+ * affine layer after p (reached through elementwise or identity layers)
+ * when only identity layers follow it, else -1.  Its output then changes
+ * along one line for each changed unit j: Z + W[:, j] d, d a row of B. */
 static int line_layer(const gc_fast *f, int p, const unsigned char *skip)
 {
-    if (f->B != 1 || f->net->loss->values_line == NULL)
+    if (f->net->loss->line == NULL || f->net->loss->values_line == NULL)
         return -1;
     int k = p + 1;
     while (k < f->n && (skip[k] || (f->layer_copy[k].ops->caps & GC_CAP_ELEMENTWISE)))
@@ -113,6 +118,9 @@ void gc_fast_batch_free(fast_batch *b)
     free(b->tkey);
     free(b->line);
     free(b->wcol);
+    free(b->wkey);
+    free(b->dl);
+    free(b->lwork);
     free(b->far);
     free(b->lt);
     free(b);
@@ -138,18 +146,23 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     b->skip = gc_fast_line_calloc((size_t)f->n, 1);
     b->line = gc_fast_line_calloc((size_t)net->ntensors, sizeof *b->line);
     b->wcol = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wcol, &unused);
+    b->wkey = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wkey, &unused);
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
     int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
              b->full[1] != NULL && b->j != NULL && b->d != NULL && b->pv != NULL &&
-             b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL &&
+             b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
         b->lbase = gc_fast_line_alloc(
             1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
+        b->lwork = gc_fast_line_alloc(
+            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
+        b->dl = gc_fast_line_alloc((size_t)b->cols, sizeof *b->dl, &unused);
         b->zkey = gc_fast_line_alloc(out, sizeof *b->zkey, &unused);
         b->tkey = gc_fast_line_alloc(out, sizeof *b->tkey, &unused);
-        ok = ok && b->lbase != NULL && b->zkey != NULL && b->tkey != NULL;
+        ok = ok && b->lbase != NULL && b->lwork != NULL && b->dl != NULL && b->zkey != NULL &&
+             b->tkey != NULL;
     }
     return ok;
 }
@@ -335,30 +348,62 @@ static void batch_loss(const gc_fast *f, fast_batch *b, double *P, int q, double
     }
 }
 
-/* B = 1, layer k the last one that computes (line_layer): each changed
- * unit's loss along its line, Z + W[:, j] d_s with rank1_column's
- * d_s = x'_s - x_s, for each run of one j (gc_loss.values_line); the
- * variants it calls far through rank1_column and batch_loss. */
+/* lwork made (gc_loss.line) from column j of layer l's W and the base:
+ * made again only when the column's bits or the base changed since.
+ * Returns 0 when that line cannot be taken. */
+static int line_current(const gc_fast *f, fast_batch *b, const gc_layer *l, int j)
+{
+    const double *W = l->param[0].value;
+    for (int i = 0; i < l->out; i++)
+        b->wcol[i] = W[(size_t)i * (size_t)l->in + (size_t)j];
+    const size_t bytes = (size_t)l->out * sizeof *b->wcol;
+    if (b->lined == 0 || memcmp(b->wcol, b->wkey, bytes) != 0) {
+        b->lined = f->net->loss->line(b->lwork, b->lbase, b->wcol) ? 1 : -1;
+        memcpy(b->wkey, b->wcol, bytes);
+    }
+    return b->lined == 1;
+}
+
+/* Layer k the last one that computes (line_layer): each changed unit's
+ * losses along its line, Z + W[:, j] d_s with rank1's change
+ * d_s = X'_s[j, :] - X[j, :], for each run of one j (gc_loss.values_line);
+ * the variants it calls far through rank1 and batch_loss. */
 static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr, int q,
                         double *out)
 {
     const gc_layer *l = &f->layer_copy[k];
-    const double *W = l->param[0].value, *xc = f->net->act[k]->data;
+    const size_t B = (size_t)f->B;
     size_t nfar = 0;
-    for (int s = 0; s < q; s++)
-        b->d[s] = xr[s] - xc[b->j[s]];
+    const gc_mat *X = f->net->act[k];
+    if (B == 1) { /* one number a perturbation */
+        for (int s = 0; s < q; s++)
+            b->dl[s] = xr[s] - X->data[b->j[s]];
+    } else {
+        for (int s = 0; s < q; s++) {
+            const double *xc = &GC_AT(X, b->j[s], 0), *x = xr + (size_t)s * B;
+            for (size_t c = 0; c < B; c++)
+                b->dl[(size_t)s * B + c] = x[c] - xc[c];
+        }
+    }
     for (int s0 = 0, s1; s0 < q; s0 = s1) {
         const int j = b->j[s0];
         for (s1 = s0 + 1; s1 < q && b->j[s1] == j;)
             s1++;
-        for (int i = 0; i < l->out; i++)
-            b->wcol[i] = W[(size_t)i * (size_t)l->in + (size_t)j];
-        nfar += f->net->loss->values_line(out + s0, b->far + s0, b->wcol, b->d + s0,
-                                          (size_t)(s1 - s0), b->lbase);
+        const size_t n = (size_t)(s1 - s0);
+        if (!line_current(f, b, l, j)) {
+            memset(b->far + s0, 1, n);
+            nfar += n;
+            continue;
+        }
+        nfar += f->net->loss->values_line(out + s0, b->far + s0, b->dl + (size_t)s0 * B, n,
+                                          b->lbase, b->lwork);
     }
     if (nfar == 0)
         return;
-    rank1_column(f, b, k, xr, b->full[0], q);
+    if (f->B == 1)
+        rank1_column(f, b, k, xr, b->full[0], q);
+    else
+        rank1(f, b, k, xr, b->full[0], q);
     batch_loss(f, b, b->full[0], q, b->lt);
     for (int s = 0; s < q; s++)
         if (b->far[s])
@@ -376,6 +421,7 @@ static void base_current(const gc_fast *f, fast_batch *b)
         memcmp(b->tkey, net->T->data, bytes) == 0)
         return;
     net->loss->base(b->lbase, Z, net->T);
+    b->lined = 0; /* a line's coefficients come from the base */
     memcpy(b->zkey, Z->data, bytes);
     memcpy(b->tkey, net->T->data, bytes);
     b->keyed = 1;

@@ -13,8 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Columns per block of softmax_ce_values: its per-column state on the stack. */
-#define VBLOCK 64
 
 /* One step of ksum_add where `take` (else none), both sides computed and
  * then selected, so that the compiler can vectorise it: what ksum_add(k,
@@ -125,57 +123,6 @@ GC_VCLONES static void softmax_ce_block(double *ps, double *pc, const gc_mat *P,
     }
 }
 
-/* Lanes of the compensated sum over a variant's columns. */
-#define SUM_LANES 8
-
-/* A variant's sum over its B columns, column j in lane j mod SUM_LANES:
- * each lane s + c, s a running sum by Knuth's TwoSum (exact: every
- * rounding error goes into c) and c the errors and the columns'
- * compensations; the lanes combined by TwoSum too (lanes_total).  A
- * variant wider than a block carries its lanes here.  Its only
- * roundings are those of c (terms of size u |column|) and of the final
- * s + c: within 1.1 u of the exact sum of the columns' (sum +
- * compensation), for columns >= 0, independent lanes where one ksum
- * would be a chain of B dependent steps. */
-typedef struct var_sum {
-    double s[SUM_LANES], c[SUM_LANES];
-} var_sum;
-
-static inline void two_sum(double *s, double *c, double x)
-{
-    const double t = *s + x, bp = t - *s;
-    *c += (*s - (t - bp)) + (x - bp);
-    *s = t;
-}
-
-/* Columns j0 .. j0 + n - 1 of a variant (j0 a multiple of SUM_LANES) into
- * the lanes (s, c). */
-static inline void lanes_add(double *restrict s, double *restrict c, const double *restrict ps,
-                             const double *restrict pc, int n)
-{
-    int j = 0;
-    for (; j + SUM_LANES <= n; j += SUM_LANES)
-        for (int l = 0; l < SUM_LANES; l++) {
-            two_sum(&s[l], &c[l], ps[j + l]);
-            c[l] += pc[j + l];
-        }
-    for (int l = 0; j + l < n; l++) {
-        two_sum(&s[l], &c[l], ps[j + l]);
-        c[l] += pc[j + l];
-    }
-}
-
-/* The lanes' total: halves added by TwoSum, their c's plainly. */
-static inline double lanes_total(double *restrict s, double *restrict c)
-{
-    for (int h = SUM_LANES / 2; h >= 1; h /= 2)
-        for (int l = 0; l < h; l++) {
-            two_sum(&s[l], &c[l], s[l + h]);
-            c[l] += c[l + h];
-        }
-    return s[0] + c[0];
-}
-
 /* Columns per block and the block's first lane in its variant, for a
  * batch of B columns a variant: whole variants (B <= VBLOCK) or VBLOCK
  * columns of one (B > VBLOCK), so that a block's lanes line up with its
@@ -260,32 +207,6 @@ void gc_softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
  * target the same bits as its compensated sum).  The bound this keeps is
  * derived in lib/gradcheck/layer.h.
  */
-#ifndef GC_LOSS_NEAR_TAU /* -DGC_LOSS_NEAR_TAU=0x1p-8 builds a mutant check_vmath.c catches */
-#define GC_LOSS_NEAR_TAU 0x1p-13
-#endif
-#ifndef GC_LOSS_NEAR_C3 /* -DGC_LOSS_NEAR_C3=0.2 builds another */
-#define GC_LOSS_NEAR_C3 (1.0 / 6.0)
-#endif
-
-/* The state's header; its arrays of doubles start NEAR_HEAD bytes in. */
-typedef struct near_head {
-    int rows, B, W;
-} near_head;
-#define NEAR_HEAD 64
-
-/* Lanes of each of the state's rows: a block's lane q is base column
- * q mod B (B <= VBLOCK: blocks of whole variants), or column off + q of
- * the block's variant (B > VBLOCK: blocks of VBLOCK columns of one). */
-static int near_lanes(int B)
-{
-    return B <= VBLOCK ? VBLOCK : (B + VBLOCK - 1) / VBLOCK * VBLOCK;
-}
-
-/* The arrays, each row W lanes: b, E and t (rows x W each), then l0 =
- * log1p(r), g = 1 / (1 + r), st = sum t, k (as a double), then tany (rows:
- * 1 where some target of the row is not 0). */
-enum { NEAR_L0 = 0, NEAR_G, NEAR_ST, NEAR_K, NEAR_LANE_ARRAYS };
-
 size_t gc_softmax_ce_base_size(int rows, int B)
 {
     const size_t W = (size_t)near_lanes(B < 1 ? 1 : B), R = rows < 1 ? 1 : (size_t)rows;
@@ -440,121 +361,4 @@ void gc_softmax_ce_values_near(double *L, const gc_mat *P, const gc_mat *T, cons
         near_block(ps, pc, &in, c0, w, off);
         add_columns(L, &a, ps, pc, w, B, off, c0 / B);
     }
-}
-
-/* ---- softmax_ce along a line through the base (values_line) ------------ */
-
-/*
- * B = 1, P = Z~ + w d (Z~: Z_k plus the state's b = Z - Z_k): with
- * c_i = w_i - w_k every x_i = c_i d, so e^x - 1's cubic summed over the
- * rows is a cubic in d whose coefficients S_n = sum_i E_i c_i^n (and the
- * terms' sum t_i (m' - P_i) = T0 + d T1, T0 = sum t_i (-b_i),
- * T1 = sum t_i (-c_i)) are shared by every d of the line: a variant costs
- * that cubic, values_near's quartic for log1p(y) and three multiply-adds,
- * with no work per logit.  |x_i| <= tau for every row is
- * |d| max|c_i| <= tau.  The bound is derived in lib/gradcheck/layer.h.
- */
-typedef struct line_coef {
-    double a1, a2, a3; /* y = d (a1 + d (a2 + d a3)), the cubic scaled by g */
-    double t0, t1;     /* the terms' sum T0 + d T1 */
-    double st, l0;     /* sum t and log1p(r) of the base */
-    double cmax;       /* max |c_i| */
-} line_coef;
-
-/* The coefficients of the line through the base along w; 0 when the line
- * cannot be taken (B > 1, fewer than 3 rows, targets not summing to 1, a
- * coefficient not finite: a non-finite logit, weight or base). */
-static int line_coef_of(line_coef *lc, const void *state, const double *w)
-{
-    const near_head *h = state;
-    if (h->B != 1 || h->rows < 3)
-        return 0;
-    const int rows = h->rows;
-    const size_t W = (size_t)h->W;
-    const double *d = (const double *)((const char *)state + NEAR_HEAD);
-    const double *lane = d + 3 * (size_t)rows * W;
-    const int k = (int)lane[NEAR_K * W];
-    const double wk = w[k];
-    double s1 = 0.0, s2 = 0.0, s3 = 0.0, t0 = 0.0, t1 = 0.0, cmax = 0.0;
-    for (int i = 0; i < rows; i++) {
-        const double b = d[(size_t)i * W], E = d[(size_t)(rows + i) * W];
-        const double t = d[(size_t)(2 * rows + i) * W], c = w[i] - wk;
-        const double e1 = E * c, e2 = e1 * c;
-        s1 += e1;
-        s2 += e2;
-        s3 += e2 * c;
-        if (t != 0.0) { /* the scalar form's rows with a target */
-            t0 += t * (0.0 - b);
-            t1 += t * (0.0 - c);
-        }
-        cmax = fabs(c) > cmax ? fabs(c) : cmax;
-    }
-    const double g = lane[NEAR_G * W];
-    lc->a1 = g * s1;
-    lc->a2 = g * (0.5 * s2);
-    lc->a3 = g * (GC_LOSS_NEAR_C3 * s3);
-    lc->t0 = t0;
-    lc->t1 = t1;
-    lc->st = lane[NEAR_ST * W];
-    lc->l0 = lane[NEAR_L0 * W];
-    lc->cmax = cmax;
-    const double all = lc->a1 + lc->a2 + lc->a3 + t0 + t1 + lc->l0 + cmax;
-    return all - all == 0.0 && fabs(lc->st - 1.0) <= 0x1p-40;
-}
-
-/* Variants line_group takes at a time: a fixed length, which the compiler
- * vectorises. */
-#define LINE_GROUP 16
-
-/* The line's losses at d[0 .. LINE_GROUP), and far[v] = 1 where some
- * |x_i| may exceed tau (or d is not finite); returns how many. */
-GC_VCLONES static int line_group(double *restrict L, unsigned char *restrict far,
-                                 const line_coef *lc, const double *restrict d)
-{
-    const double a1 = lc->a1, a2 = lc->a2, a3 = lc->a3, t0 = lc->t0, t1 = lc->t1;
-    const double st = lc->st, l0 = lc->l0, cmax = lc->cmax;
-    double fd[LINE_GROUP];
-    for (int v = 0; v < LINE_GROUP; v++) {
-        const double dv = d[v], y = dv * (a1 + dv * (a2 + dv * a3));
-        const double ly = y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
-        L[v] = (t0 + dv * t1) + st * (l0 + ly);
-        fd[v] = fabs(dv) * cmax <= GC_LOSS_NEAR_TAU ? 0.0 : 1.0;
-    }
-    int nfar = 0;
-    for (int v = 0; v < LINE_GROUP; v++) {
-        far[v] = fd[v] != 0.0;
-        nfar += fd[v] != 0.0;
-    }
-    return nfar;
-}
-
-/* line_group over d[0 .. n), the tail padded. */
-static size_t line_values(double *L, unsigned char *far, const line_coef *lc, const double *d,
-                          size_t n)
-{
-    size_t v = 0, nfar = 0;
-    for (; v + LINE_GROUP <= n; v += LINE_GROUP)
-        nfar += (size_t)line_group(L + v, far + v, lc, d + v);
-    if (v < n) {
-        double dp[LINE_GROUP] = {0.0}, lp[LINE_GROUP];
-        unsigned char fp[LINE_GROUP];
-        memcpy(dp, d + v, (n - v) * sizeof *dp);
-        line_group(lp, fp, lc, dp);
-        memcpy(L + v, lp, (n - v) * sizeof *lp);
-        memcpy(far + v, fp, n - v);
-        for (size_t q = v; q < n; q++)
-            nfar += far[q];
-    }
-    return nfar;
-}
-
-size_t gc_softmax_ce_values_line(double *L, unsigned char *far, const double *w,
-                                 const double *d, size_t n, const void *state)
-{
-    line_coef lc;
-    if (!line_coef_of(&lc, state, w)) {
-        memset(far, 1, n);
-        return n;
-    }
-    return line_values(L, far, &lc, d, n);
 }
