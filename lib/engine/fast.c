@@ -49,9 +49,9 @@
  * as here; a loss with a values op (its batch capability) computes its
  * exps and log1p's with SLEEF's vector functions, not libm's (or, with
  * values_near, from the cached output's exps and a short polynomial of
- * the change, or at B = 1 along the line Z + W[:, j] d of the changed
- * unit j, from a cubic in d whose coefficients that unit's variants share:
- * values_line), and is within GC_LOSS_VALUES_BOUND(rows) u |L| of value()
+ * the change, or along the line Z + W[:, j] d of the changed unit j, from
+ * a cubic in each column's d whose coefficients that unit's variants
+ * share: line, values_line), and is within GC_LOSS_VALUES_BOUND(rows) u |L| of value()
  * (derived in lib/gradcheck/layer.h: (2 rows + 38) u |L| to first order,
  * 60 u |L| for 10 logits).  A batched L is then within e + that bound of
  * the exact value, and the two engines' central differences within

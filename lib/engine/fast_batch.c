@@ -15,12 +15,13 @@
  * value().  Identity layers are skipped: their forward is a copy.  Each
  * arithmetic operation is the one gc_fast_loss performs, in the same
  * order, so everything but the loss's elementary functions is bit for bit
- * the same; except at B = 1 when the rank-1 layer is the last that
- * computes: there perturbation s's output is Z + W[:, j_s] d_s, a line
- * through Z for each changed unit, and a loss with values_line takes the
- * d_s of one unit at once from coefficients of that line (no output
- * matrix, no work per logit), the output taken exactly where gc_fast_loss
- * rounds each update (fast.h).
+ * the same; except when the rank-1 layer is the last that computes: there
+ * perturbation s's output is Z + W[:, j_s] d_s (d_s a row of B), a line
+ * through Z for each changed unit, and a loss with line and values_line
+ * takes the d_s of one unit at once from coefficients of that line, made
+ * once while the unit's column of W and the base keep their bits (no
+ * output matrix, no work per logit), the output taken exactly where
+ * gc_fast_loss rounds each update (fast.h).
  */
 #include "engine/fast_internal.h"
 #include "nn/vmath.h"
