@@ -2,7 +2,8 @@
  * output.c -- --output FILE: the report through the project's one atomic
  * write (lib/io/atomic.h: a regular file replaced atomically with its mode
  * and owner kept, a symbolic link followed, a device or FIFO written in
- * place, an unwritable or hard-linked file refused), or stdout for "-".
+ * place, an unwritable or hard-linked file refused; a report is not
+ * flushed to disk, see there), or stdout for "-".
  * The file is prepared before the check runs, so an unwritable path is an
  * input error found at once.  While a temporary file exists its name is
  * published to the signal handler (gradcheck.c), which removes it.
@@ -35,7 +36,7 @@ int cli_out_open(cli_out *o, const char *dest, char *msg, size_t size)
     gc_error err = {0};
     sigset_t old;
     block(&old);
-    int rc = gc_atomic_open(&o->a, dest, &err);
+    int rc = gc_atomic_open(&o->a, dest, GC_ATOMIC_REPORT, &err);
     if (rc == GC_OK)
         cli_signal_tmp(o->a.tmp);
     sigprocmask(SIG_SETMASK, &old, NULL);

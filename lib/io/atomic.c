@@ -159,9 +159,10 @@ static int open_temp_or_clear(gc_atomic *a, const struct stat *old, gc_error *er
     return rc;
 }
 
-int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err)
+int gc_atomic_open(gc_atomic *a, const char *path, int durable, gc_error *err)
 {
     memset(a, 0, sizeof *a);
+    a->durable = durable == GC_ATOMIC_DURABLE;
     if (path == NULL || path[0] == '\0')
         return gc_error_set(err, GC_EINVAL, "no file name given");
     a->path = dup_str(path);
@@ -220,20 +221,22 @@ int gc_atomic_commit(gc_atomic *a, gc_error *err)
         return gc_error_set(err, GC_EINVAL, "gc_atomic_commit: nothing open");
     }
     /* stdio's buffer first: fsync only reaches what was handed to the
-     * kernel.  A device or FIFO is not synced (fsync fails on most). */
+     * kernel.  A device or FIFO is not synced (fsync fails on most), nor a
+     * file that need not be durable. */
     int e = 0;
     if (ferror(f)) /* a write already failed: errno is still its reason */
         e = errno != 0 ? errno : EIO;
     else if (fflush(f) != 0)
         e = errno;
-    if (e == 0 && a->tmp != NULL && fsync(fileno(f)) != 0)
+    int sync = a->durable && a->tmp != NULL;
+    if (e == 0 && sync && fsync(fileno(f)) != 0)
         e = errno;
     if (fclose(f) != 0 && e == 0)
         e = errno;
     if (e == 0 && a->tmp != NULL) {
         if (rename(a->tmp, a->dest) != 0)
             e = errno;
-        else
+        else if (sync)
             sync_dir(a->dest);
     }
     if (e != 0) {

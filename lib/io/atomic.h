@@ -4,10 +4,17 @@
  *
  * What the path names decides how it is written:
  * - a regular file, or nothing yet: a temporary file in the same directory
- *   (rename stays on one file system, so it is atomic), flushed to disk
- *   (fsync), then renamed over the path, and the directory synced.  A reader
- *   sees the old file or the whole new one, never part; a failed or
- *   interrupted run leaves the old file as it was.  An existing file keeps
+ *   (rename stays on one file system, so it is atomic), then renamed over
+ *   the path.  A reader sees the old file or the whole new one, never part;
+ *   a failed or interrupted run leaves the old file as it was.  Durable
+ *   (GC_ATOMIC_DURABLE): the file is also flushed to disk (fsync) before
+ *   the rename and the directory after it, so that the new file survives a
+ *   crash of the system too.  A report is not durable: the check makes it
+ *   again, and its fsync costs more than the check at 100,000 rows (it waits
+ *   for the disk); a network file is, since it may hold the only copy of its
+ *   weights.  Without fsync a crash of the system (not of the process) can
+ *   leave an empty file at a path that had none; ext4, xfs and btrfs write a
+ *   file renamed over an existing one before the rename is committed.  An existing file keeps
  *   its mode and owner; a new one gets 0666 less the umask, as open(2)
  *   gives.  A file the process may not write (access(2)) is refused, not
  *   replaced; so is a file with more than one hard link, since renaming
@@ -27,21 +34,25 @@
 
 #include "gradcheck/base.h"
 
+enum { GC_ATOMIC_REPORT = 0, GC_ATOMIC_DURABLE = 1 };
+
 typedef struct gc_atomic {
     char *path;  /* the path given (owned copy), for messages */
     char *dest;  /* the file written: path with its links followed (owned) */
     char *tmp;   /* the temporary file beside dest, or NULL when written in place (owned) */
     FILE *f;     /* open for writing: on tmp, or on dest itself */
+    int durable; /* GC_ATOMIC_DURABLE: fsync before the rename (see above) */
 } gc_atomic;
 
-/* Prepare to write `path` (see above): on success a->f is open for writing.
+/* Prepare to write `path` (see above), durable or not (GC_ATOMIC_DURABLE,
+ * GC_ATOMIC_REPORT): on success a->f is open for writing.
  * GC_EIO (err: "PATH: reason") when path cannot be written or is refused;
  * GC_ENOMEM; a failure leaves nothing behind (a is cleared, and
  * gc_atomic_abort on it is a no-op). */
-int gc_atomic_open(gc_atomic *a, const char *path, gc_error *err);
+int gc_atomic_open(gc_atomic *a, const char *path, int durable, gc_error *err);
 
-/* Flush everything written to a->f to the file and, for a temporary file,
- * rename it over dest.  GC_EIO with the reason (a full disk: "PATH: No
+/* Flush everything written to a->f to the file (to the disk too when
+ * durable) and, for a temporary file, rename it over dest.  GC_EIO with the reason (a full disk: "PATH: No
  * space left on device"); the temporary file is then removed and the old
  * file left as it was.  a is closed either way. */
 int gc_atomic_commit(gc_atomic *a, gc_error *err);

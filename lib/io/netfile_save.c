@@ -156,7 +156,7 @@ int gc_net_save(const gc_net *net, const char *path, gc_error *err)
     if (path == NULL)
         return gc_error_set(err, GC_EINVAL, "no file name given");
     gc_atomic a;
-    int rc = gc_atomic_open(&a, path, err);
+    int rc = gc_atomic_open(&a, path, GC_ATOMIC_DURABLE, err);
     if (rc != GC_OK)
         return rc;
     gc_error werr = {0};
