@@ -8,26 +8,6 @@
 #include <float.h>
 #include <math.h>
 
-/* fmax without the call: the larger, the other one when one is NaN. */
-static inline double larger(double x, double y)
-{
-    return x > y || isnan(y) ? x : y;
-}
-
-/* gc_fd_delta's body, inline in the central difference of every row. */
-static inline double delta_of(const gc_fd_ctx *c, double l1, double l2)
-{
-    double far = larger(fabs(l1), fabs(l2)) - fabs(c->L0);
-    if (c->delta > 0.0)
-        return c->delta + GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (far > 0.0 ? far : 0.0);
-    return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
-}
-
-double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
-{
-    return delta_of(c, l1, l2);
-}
-
 /* Central difference on [θ-h, θ+h] with the steps actually taken: x0 ± h
  * is rounded, and dividing by the rounded step (xp - xm, exact here) rather
  * than 2h removes an error of ulp(x0)/h relative.  `query`: the two sides
@@ -48,23 +28,12 @@ static double central_at(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     return (lp - lm) / (xp - xm);
 }
 
-/* The two one-sided slopes and their roundoff bound from L(θ-ε), L(θ),
- * L(θ+ε), δ = gc_fd_delta(c, lm, lp).  On a smooth L, s+ - s- = ε L″ +
- * O(ε³); across a kink, O(1). */
-static void slopes_at(const gc_fd_ctx *c, gc_fd_point *p, double x0, double xm, double xp,
-                      double lm, double lp, double delta)
-{
-    p->slope_lo = (c->L0 - lm) / (x0 - xm);
-    p->slope_hi = (lp - c->L0) / (xp - x0);
-    p->noise = 2.0 * delta / (xp - x0);
-}
-
 /* The same at θ ± eps. */
 static void slopes(const gc_fd_ctx *c, gc_fd_point *p, double x0, double eps, double lm,
                    double lp)
 {
-    slopes_at(c, p, x0, gc_fd_moved(c->o, x0, -eps), gc_fd_moved(c->o, x0, eps), lm, lp,
-              gc_fd_delta(c, lm, lp));
+    gc_fd_slopes_at(c, p, x0, gc_fd_moved(c->o, x0, -eps), gc_fd_moved(c->o, x0, eps), lm, lp,
+                    gc_fd_delta(c, lm, lp));
 }
 
 /*
@@ -169,24 +138,6 @@ static void richardson_element(const gc_fd_ctx *c, const gc_target *t, size_t i,
     slopes(c, p, x0, p->step, Lm[0], Lp[0]);
 }
 
-/* Central from L(θ-ε) = lm and L(θ+ε) = lp: the roundoff 2δ over the
- * step, and the truncation ε²|L‴|/6 estimated as ε |s+ - s-| = ε² |L″|:
- * it takes |L‴| <= 6 |L″| near θ, a curvature that changes on a scale of
- * one unit of θ; at ε = 1e-6 either is ~1e-12 |L″| and the roundoff
- * decides. */
-static inline void central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm,
-                                double lp)
-{
-    const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
-    p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
-    p->numeric = (lp - lm) / (xp - xm);
-    const double delta = delta_of(c, lm, lp);
-    slopes_at(c, p, x0, xm, xp, lm, lp, delta);
-    const double step = xp - xm;
-    p->bound = 2.0 * delta / step +
-               0.5 * step * fabs(p->slope_hi - p->slope_lo);
-}
-
 static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, double x0,
                             gc_fd_point *p)
 {
@@ -194,34 +145,13 @@ static void central_element(const gc_fd_ctx *c, const gc_target *t, size_t i, do
     int bad;
     (void)central_at(c, t, i, x0, p->step, 1, &lm, &lp, &bad);
     p->hook = gc_eval_kink_hook(c->ev, t->layer);
-    central_from(c, p, x0, lm, lp);
-}
-
-/* Every field as before the first loss. */
-static void point_start(const gc_fd_ctx *c, const gc_target *t, double x0, gc_fd_point *p)
-{
-    p->bound = p->trunc_est = NAN;
-    p->slope_lo = p->slope_hi = NAN;
-    p->noise = 0.0;
-    p->hook = 0;
-    p->refined = p->escalated = 0;
-    p->bad_side = 0;
-    p->step = gc_fd_step(c->o, x0);
-    p->floor = gc_fd_floor(c->o, t->grad_scale);
-}
-
-/* finite, and the bound NaN where a loss is not. */
-static void point_finish(const gc_fd_ctx *c, gc_fd_point *p)
-{
-    p->finite = isfinite(c->L0) && p->bad_side == 0;
-    if (!p->finite)
-        p->bound = NAN;
+    gc_fd_central_from(c, p, x0, lm, lp);
 }
 
 void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)
 {
     const double x0 = t->value[i];
-    point_start(c, t, x0, p);
+    gc_fd_point_start(c, t, x0, p);
     switch (c->o->method) {
     case GC_METHOD_FORWARD:
         forward_element(c, t, i, x0, p);
@@ -234,18 +164,8 @@ void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point
         central_element(c, t, i, x0, p);
         break;
     }
-    point_finish(c, p);
+    gc_fd_point_finish(c, p);
     gc_eval_restore(c->ev, t, i, x0);
-}
-
-void gc_fd_central_given(const gc_fd_ctx *c, const gc_target *t, size_t i, double lm, double lp,
-                         int hook, gc_fd_point *p)
-{
-    const double x0 = t->value[i];
-    point_start(c, t, x0, p);
-    p->hook = hook;
-    central_from(c, p, x0, lm, lp);
-    point_finish(c, p);
 }
 
 void gc_fd_slopes(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p)

@@ -85,20 +85,89 @@ static inline double gc_fd_moved(const gc_check_opts *o, double x0, double h)
 }
 
 /* δ for losses l1, l2 (the larger beyond |L0| widens S): the rounding of
- * one loss near θ; c->delta (when > 0) in place of κ u S. */
-double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2);
+ * one loss near θ; c->delta (when > 0) in place of κ u S.  Inline: every
+ * row's central difference takes one. */
+static inline double gc_fd_delta(const gc_fd_ctx *c, double l1, double l2)
+{
+    /* fmax without the call: the larger, the other one when one is NaN */
+    const double f1 = fabs(l1), f2 = fabs(l2);
+    const double far = (f1 > f2 || isnan(f2) ? f1 : f2) - fabs(c->L0);
+    if (c->delta > 0.0)
+        return c->delta + GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (far > 0.0 ? far : 0.0);
+    return GC_ROUNDOFF_KAPPA * gc_fd_unit(c->o) * (c->scale + (far > 0.0 ? far : 0.0));
+}
 
 /* The numerical derivative of element i of t by c->o->method and its bound,
  * with the slopes and hook where the method computes them (forward: not;
  * see gc_fd_slopes).  Restores the element's bits. */
 void gc_fd_element(const gc_fd_ctx *c, const gc_target *t, size_t i, gc_fd_point *p);
 
+/* ---- the central difference from its two losses, inline: each batched
+ * row takes one, and its caller's test of the result then reads no memory */
+
+/* Every field of *p as before the first loss at x0 of t. */
+static inline void gc_fd_point_start(const gc_fd_ctx *c, const gc_target *t, double x0,
+                                     gc_fd_point *p)
+{
+    p->bound = p->trunc_est = NAN;
+    p->slope_lo = p->slope_hi = NAN;
+    p->noise = 0.0;
+    p->hook = 0;
+    p->refined = p->escalated = 0;
+    p->bad_side = 0;
+    p->step = gc_fd_step(c->o, x0);
+    p->floor = gc_fd_floor(c->o, t->grad_scale);
+}
+
+/* p->finite, and the bound NaN where a loss is not finite. */
+static inline void gc_fd_point_finish(const gc_fd_ctx *c, gc_fd_point *p)
+{
+    p->finite = isfinite(c->L0) && p->bad_side == 0;
+    if (!p->finite)
+        p->bound = NAN;
+}
+
+/* The two one-sided slopes and their roundoff bound from L(θ-ε) = lm,
+ * L(θ), L(θ+ε) = lp at the points xm, x0, xp, δ = gc_fd_delta(c, lm, lp).
+ * On a smooth L, s+ - s- = ε L″ + O(ε³); across a kink, O(1). */
+static inline void gc_fd_slopes_at(const gc_fd_ctx *c, gc_fd_point *p, double x0, double xm,
+                                   double xp, double lm, double lp, double delta)
+{
+    p->slope_lo = (c->L0 - lm) / (x0 - xm);
+    p->slope_hi = (lp - c->L0) / (xp - x0);
+    p->noise = 2.0 * delta / (xp - x0);
+}
+
+/* Central from L(θ-ε) = lm and L(θ+ε) = lp: the roundoff 2δ over the
+ * step, and the truncation ε²|L‴|/6 estimated as ε |s+ - s-| = ε² |L″|:
+ * it takes |L‴| <= 6 |L″| near θ, a curvature that changes on a scale of
+ * one unit of θ; at ε = 1e-6 either is ~1e-12 |L″| and the roundoff
+ * decides.  The step is the one taken (xp - xm, exact here), not 2ε. */
+static inline void gc_fd_central_from(const gc_fd_ctx *c, gc_fd_point *p, double x0, double lm,
+                                      double lp)
+{
+    const double xm = gc_fd_moved(c->o, x0, -p->step), xp = gc_fd_moved(c->o, x0, p->step);
+    p->bad_side = (isfinite(lm) ? 0 : 1) | (isfinite(lp) ? 0 : 2);
+    p->numeric = (lp - lm) / (xp - xm);
+    const double delta = gc_fd_delta(c, lm, lp);
+    gc_fd_slopes_at(c, p, x0, xm, xp, lm, lp, delta);
+    const double step = xp - xm;
+    p->bound = 2.0 * delta / step + 0.5 * step * fabs(p->slope_hi - p->slope_lo);
+}
+
 /* What gc_fd_element gives for the central method, from losses computed
  * elsewhere: lm = L(θ-ε) and lp = L(θ+ε) at the points gc_fd_moved gives
  * (for the step gc_fd_step), hook the kink hooks' answer between them.
  * Asks c->ev nothing. */
-void gc_fd_central_given(const gc_fd_ctx *c, const gc_target *t, size_t i, double lm, double lp,
-                         int hook, gc_fd_point *p);
+static inline void gc_fd_central_given(const gc_fd_ctx *c, const gc_target *t, size_t i,
+                                       double lm, double lp, int hook, gc_fd_point *p)
+{
+    const double x0 = t->value[i];
+    gc_fd_point_start(c, t, x0, p);
+    p->hook = hook;
+    gc_fd_central_from(c, p, x0, lm, lp);
+    gc_fd_point_finish(c, p);
+}
 
 /* The slopes, their noise and the hook at ε, from L(θ-ε) and L(θ+ε) again:
  * what forward lacks when its plain comparison did not pass; forward's

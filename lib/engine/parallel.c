@@ -4,6 +4,7 @@
  * evaluators could change is computed again by the reference evaluator, so
  * every verdict is the reference's.
  */
+#define _DEFAULT_SOURCE /* madvise, mincore */
 #include "engine/run.h"
 #include "engine/fast.h"
 #include "engine/numdiff.h"
@@ -13,21 +14,22 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Rows a thread takes at a time: enough to make the shared counter cheap,
  * few enough to balance rows of different cost. */
 #define CHUNK 256
 
-/* One thread's losses at ε for a run of rows, from one batch call: rows
- * [lo, hi) have their L(θ-ε), L(θ+ε) in L[2 (k - lo)] and L[2 (k - lo) + 1];
- * rows [loc_lo, loc_hi) (which hold [lo, hi)) are located. */
+/* One thread's perturbations and losses at ε for a run of rows of one
+ * tensor: perturbation s is element idx[s] set to v[s], its loss L[s];
+ * row q of the run has L(θ-ε), L(θ+ε) in L[2q], L[2q + 1]. */
 typedef struct row_batch {
-    size_t lo, hi;
-    size_t loc_lo, loc_hi;
-    size_t idx[2 * CHUNK]; /* the element of each perturbation */
-    double v[2 * CHUNK];   /* its value */
-    double L[2 * CHUNK];   /* its loss */
+    size_t idx[2 * CHUNK];
+    double v[2 * CHUNK];
+    double L[2 * CHUNK];
 } row_batch;
 
 typedef struct parallel_job {
@@ -36,6 +38,7 @@ typedef struct parallel_job {
     row_batch **batch;      /* nthreads, or NULL: no batch for this method/precision */
     unsigned char *recheck; /* nrows: 1 where a rounding difference could decide */
     double bound;           /* that difference in the numbers behind a verdict */
+    size_t page;            /* > 0: ask for each chunk's pages of rows first (fresh_rows) */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
@@ -48,80 +51,120 @@ static int batched(const gc_check_opts *o)
     return o->method == GC_METHOD_CENTRAL && o->precision == GC_PRECISION_FLOAT64;
 }
 
-/* The rows from k to the end of its chunk (gc_threads_for hands a thread
- * whole chunks of CHUNK rows) that share k's tensor, located (unless they
- * are already), with their losses at θ ± ε from one call of the evaluator,
- * when it can batch that tensor; else an empty run at k.  A batch holds
- * only losses, which do not depend on the batch they came in: the rows are
- * the same at any thread count. */
-static void fill_batch(parallel_job *j, int tid, size_t k)
+/*
+ * The rows of a new process are fresh memory: the kernel maps and zeroes
+ * each page at its first write, one fault apiece.  Asking for a chunk's
+ * pages in one call (MADV_POPULATE_WRITE, Linux 5.14) before writing them
+ * costs less than their faults one by one (bench/README.md), and keeps the
+ * work on the thread that writes the chunk.  Memory a process used before
+ * (its second check) is mapped already and costs only a walk of its page
+ * table to ask about, so two of its pages are probed first (mincore).
+ * Returns the page size to ask with, or 0: do not ask.
+ */
+static size_t fresh_rows(const gc_row *rows, size_t n)
 {
-    gc_run *run = j->run;
-    row_batch *b = j->batch[tid];
-    if (!(k >= b->loc_lo && k < b->loc_hi)) {
-        size_t end = (k / CHUNK + 1) * CHUNK;
-        if (end > run->r->nrows)
-            end = run->r->nrows;
-        b->loc_lo = k;
-        b->loc_hi = gc_plan_locate_run(run->r->rows, k, end, run->r, run->tg, run->elem);
-    }
-    b->lo = b->hi = k;
-    const gc_target *t = &run->tg[run->r->rows[k].tensor];
-    if (!gc_eval_batchable(j->ev[tid], t))
-        return;
-    const gc_row *rows = run->r->rows;
-    size_t m = 0;
-    for (size_t q = k; q < b->loc_hi; q++, m++) {
-        const size_t i = (size_t)rows[q].row * (size_t)t->cols + (size_t)rows[q].col;
-        const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
-        b->idx[2 * m] = b->idx[2 * m + 1] = i;
-        b->v[2 * m] = gc_fd_moved(&run->o, x0, -h);
-        b->v[2 * m + 1] = gc_fd_moved(&run->o, x0, h);
-    }
-    gc_eval_losses(j->ev[tid], t, b->idx, b->v, 2 * m, b->L);
-    b->hi = k + m;
+#ifdef MADV_POPULATE_WRITE
+    const long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || n * sizeof *rows < 16 * (size_t)page)
+        return 0;
+    const uintptr_t mid = (uintptr_t)(rows + n / 2), last = (uintptr_t)(rows + n - 1);
+    unsigned char in_mid = 1, in_last = 1;
+    if (mincore((void *)(mid - mid % (uintptr_t)page), 1, &in_mid) != 0 ||
+        mincore((void *)(last - last % (uintptr_t)page), 1, &in_last) != 0)
+        return 0;
+    return (in_mid & 1) && (in_last & 1) ? 0 : (size_t)page;
+#else
+    (void)rows;
+    (void)n;
+    return 0;
+#endif
 }
 
-/* Row k's numbers at ε: from its thread's batch when it can, else one
- * loss at a time.  A batched tensor's layers have no kink hook to ask.
- * Returns gc_judge's verdict of *p. */
-static gc_verdict row_at_eps(parallel_job *j, int tid, size_t k, const gc_fd_ctx *c,
-                             gc_fd_point *p)
+/* The pages that hold rows [lo, hi) mapped writable; their bytes are not
+ * touched (a page shared with a neighbouring chunk may be written by
+ * another thread meanwhile).  An error (an older kernel) leaves the faults
+ * to the writes. */
+static void ask_for_pages(const gc_row *lo, const gc_row *hi, size_t page)
+{
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t from = (uintptr_t)lo - (uintptr_t)lo % page;
+    (void)madvise((void *)from, (uintptr_t)hi - from, MADV_POPULATE_WRITE);
+#else
+    (void)lo;
+    (void)hi;
+    (void)page;
+#endif
+}
+
+/* Row k (located) alone: its numbers at ε one loss at a time, its verdict. */
+static void one_row(parallel_job *j, const gc_fd_ctx *c, size_t k)
 {
     gc_run *run = j->run;
     gc_row *row = &run->r->rows[k];
-    row_batch *b = j->batch != NULL ? j->batch[tid] : NULL;
-    if (b == NULL)
-        gc_plan_locate(row, k, run->r, run->tg, run->elem);
-    else if (!(k >= b->lo && k < b->hi))
-        fill_batch(j, tid, k);
-    if (b == NULL || !(k >= b->lo && k < b->hi))
-        return gc_row_decide(c, run->tg, row, p, 1);
-    const gc_target *t = &run->tg[row->tensor];
-    const size_t m = k - b->lo;
-    gc_fd_central_given(c, t, b->idx[2 * m], b->L[2 * m], b->L[2 * m + 1], 0, p);
-    return gc_row_decide_from(c, run->tg, row, p, 1);
+    gc_fd_point p;
+    const gc_verdict v = gc_row_decide(c, run->tg, row, &p, 1);
+    /* a row undecided at ε is refined or escalated at steps the box of
+     * gc_verdict_stable does not cover: always by the reference */
+    if (!gc_verdict_stable(row->analytic, &p, v, c->o, j->bound))
+        j->recheck[k] = 1;
 }
 
-static void parallel_row(void *ctx, int tid, size_t k)
+/* Rows [k, end) of one tensor, located, from one batch of the evaluator's
+ * losses when it takes the tensor (a batchable tensor's layers have no
+ * kink hook to ask), else one row at a time.  A batch holds only losses,
+ * which do not depend on the batch they came in: the rows are the same at
+ * any thread count. */
+static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, size_t k, size_t end)
+{
+    gc_run *run = j->run;
+    gc_row *rows = run->r->rows;
+    const gc_target *t = &run->tg[rows[k].tensor];
+    if (!gc_eval_batchable(c->ev, t)) {
+        for (size_t q = k; q < end; q++)
+            one_row(j, c, q);
+        return;
+    }
+    row_batch *b = j->batch[tid];
+    const size_t m = end - k;
+    for (size_t q = 0; q < m; q++) {
+        const size_t i = (size_t)rows[k + q].row * (size_t)t->cols + (size_t)rows[k + q].col;
+        const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
+        b->idx[2 * q] = b->idx[2 * q + 1] = i;
+        b->v[2 * q] = gc_fd_moved(&run->o, x0, -h);
+        b->v[2 * q + 1] = gc_fd_moved(&run->o, x0, h);
+    }
+    gc_eval_losses(c->ev, t, b->idx, b->v, 2 * m, b->L);
+    gc_rows_decide_given(c, run->tg, rows + k, m, b->idx, b->L, j->bound, j->recheck + k);
+}
+
+/* Chunk `ch` of CHUNK rows on thread tid.  Located here, not before: the
+ * first write to each page of the rows is a page fault, and these run in
+ * parallel.  Rows are located a tensor's run at a time (one search). */
+static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
     gc_run *run = j->run;
     const gc_check_opts *o = &run->o;
     const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale, 0.0};
-    gc_row *row = &run->r->rows[k];
-    gc_fd_point p;
-    /* located here, not before: the first write to each page of the rows is
-     * a page fault, and these run in parallel */
-    const gc_verdict v = row_at_eps(j, tid, k, &c, &p);
-    /* a row undecided at ε is refined or escalated at steps the box of
-     * gc_verdict_stable does not cover: always by the reference */
-    if (!gc_verdict_stable(row->analytic, &p, v, o, j->bound))
-        j->recheck[k] = 1;
+    const size_t lo = ch * CHUNK, hi = run->r->nrows - lo < CHUNK ? run->r->nrows : lo + CHUNK;
+    if (j->page > 0)
+        ask_for_pages(&run->r->rows[lo], &run->r->rows[hi], j->page);
+    if (j->batch == NULL) {
+        for (size_t k = lo; k < hi; k++) {
+            gc_plan_locate(&run->r->rows[k], k, run->r, run->tg, run->elem);
+            one_row(j, &c, k);
+        }
+    } else {
+        for (size_t k = lo, end; k < hi; k = end) {
+            end = gc_plan_locate_run(run->r->rows, k, hi, run->r, run->tg, run->elem);
+            tensor_run(j, tid, &c, k, end);
+        }
+    }
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
         pthread_mutex_lock(&j->lock);
-        o->progress(o->progress_ctx, ++j->done, run->r->nrows);
+        for (size_t k = lo; k < hi; k++)
+            o->progress(o->progress_ctx, ++j->done, run->r->nrows);
         pthread_mutex_unlock(&j->lock);
     }
 }
@@ -217,7 +260,6 @@ static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
             free_batches(rb, n);
             return GC_ENOMEM;
         }
-        rb[t]->lo = rb[t]->hi = rb[t]->loc_lo = rb[t]->loc_hi = 0;
     }
     *b = rb;
     return rb == NULL ? GC_ENOMEM : GC_OK;
@@ -239,7 +281,8 @@ int gc_run_rows_parallel(gc_run *run)
         free(job.recheck);
         return GC_ENOMEM;
     }
-    gc_threads_for(nthreads, total, CHUNK, parallel_row, &job);
+    job.page = fresh_rows(run->r->rows, total);
+    gc_threads_for(nthreads, (total + CHUNK - 1) / CHUNK, 1, parallel_chunk, &job);
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
     free_batches(job.batch, nthreads);

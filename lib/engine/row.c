@@ -76,6 +76,24 @@ static gc_verdict refine(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     return GC_UNDECIDED;
 }
 
+/* Row's numbers from p (its analytic value set), judged v with band, why. */
+static inline void row_set(gc_row *row, const gc_fd_point *p, double band, gc_verdict v,
+                           gc_reason why)
+{
+    const double a = row->analytic;
+    row->numeric = p->numeric;
+    row->abs_err = fabs(a - p->numeric);
+    row->rel_err = gc_rel_error(a, p->numeric);
+    row->num_err = p->bound;
+    row->band = band;
+    row->slope_lo = p->slope_lo;
+    row->slope_hi = p->slope_hi;
+    row->hook = p->hook;
+    row->verdict = v;
+    row->reason = why;
+    row->escalated = p->escalated;
+}
+
 /* The verdict at ε alone from the element's numbers in p: forward's slopes
  * when its plain comparison did not pass, and float32's refutation
  * deferred.  *judged: gc_judge's verdict of p as left, *band its band. */
@@ -161,16 +179,39 @@ gc_verdict gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *r
     } else if (p->escalated) {
         band = gc_band(a, p->numeric, NAN, p->floor, c->o);
     }
-    row->numeric = p->numeric;
-    row->abs_err = fabs(a - p->numeric);
-    row->rel_err = gc_rel_error(a, p->numeric);
-    row->num_err = p->bound;
-    row->band = band;
-    row->slope_lo = p->slope_lo;
-    row->slope_hi = p->slope_hi;
-    row->hook = p->hook;
-    row->verdict = v;
-    row->reason = v == GC_UNDECIDED ? why : GC_REASON_NONE;
-    row->escalated = p->escalated;
+    row_set(row, p, band, v, v == GC_UNDECIDED ? why : GC_REASON_NONE);
     return judged;
+}
+
+/* A row of gc_rows_decide_given that is not a sure pass: its numbers
+ * again, for the whole rule.  Not inlined: the sure passes' loop then
+ * keeps its point in registers. */
+__attribute__((noinline)) static void decide_given(const gc_fd_ctx *c, const gc_target *tg,
+                                                   gc_row *row, size_t i, double lm, double lp,
+                                                   double b, unsigned char *recheck)
+{
+    gc_fd_point p;
+    gc_fd_central_given(c, &tg[row->tensor], i, lm, lp, 0, &p);
+    const gc_verdict v = gc_row_decide_from(c, tg, row, &p, 1);
+    if (!gc_verdict_stable(row->analytic, &p, v, c->o, b))
+        *recheck = 1;
+}
+
+void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
+                          const size_t *idx, const double *L, double b, unsigned char *recheck)
+{
+    const gc_target *t = &tg[rows[0].tensor];
+    /* local copies, which no store to a row can change: the loop reads the
+     * options once, not after every row */
+    const gc_check_opts o = *c->o;
+    const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
+    for (size_t q = 0; q < m; q++) {
+        gc_fd_point p;
+        double band;
+        gc_fd_central_given(&lc, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
+        if (gc_verdict_pass_final(rows[q].analytic, &p, &o, b, &band))
+            row_set(&rows[q], &p, band, GC_PASS, GC_REASON_NONE);
+        else
+            decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
+    }
 }

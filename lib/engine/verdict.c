@@ -7,12 +7,6 @@
 
 #include <math.h>
 
-/* The larger; NaN when b is NaN (callers test for NaN first where it matters). */
-static inline double max2(double a, double b)
-{
-    return a > b ? a : b;
-}
-
 static double max3(double a, double b, double c)
 {
     double m = a > b ? a : b;
@@ -24,24 +18,6 @@ int gc_within_tolerance(double a, double n, const gc_check_opts *o)
     if (!isfinite(a) || !isfinite(n))
         return 0;
     return fabs(a - n) <= o->atol || gc_rel_error(a, n) <= o->rtol;
-}
-
-/* gc_band's body, inline where the rule needs it at every row. */
-static inline double band_of(double a, double n, double est, double floor,
-                             const gc_check_opts *o)
-{
-    const double mag = max2(fabs(a), fabs(n));
-    double band = max2(max2(o->atol, floor), o->rtol * mag);
-    if (o->adaptive && !isnan(est)) {
-        double tight = max3(GC_ADAPTIVE_C * est, GC_ADAPTIVE_RTOL_FLOOR * mag, o->atol);
-        band = band < tight ? band : tight;
-    }
-    return band;
-}
-
-double gc_band(double a, double n, double est, double floor, const gc_check_opts *o)
-{
-    return band_of(a, n, est, floor, o);
 }
 
 /*
@@ -94,7 +70,7 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
                     double *band_out)
 {
     const double n = p->numeric;
-    const double band = band_of(a, n, p->trunc_est, p->floor, o);
+    const double band = gc_band(a, n, p->trunc_est, p->floor, o);
     *band_out = band;
     *why = GC_REASON_NONE;
     if (!p->finite || !isfinite(n)) {
@@ -126,9 +102,10 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
  * always run with the reference (lib/engine/parallel.c).
  */
 /* A fail or a kink: gc_judge at each of the box's 8 corners gives v.  Not
- * inlined: the pass below, every row's case, then needs no stack frame. */
-__attribute__((noinline)) static int corners_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
-                          double b)
+ * inlined: a pass, every row's case, then needs no stack frame (its worst
+ * corner in closed form: gc_verdict_pass_stable, verdict.h). */
+__attribute__((noinline)) static int corners_stable(double a, const gc_fd_point *p, gc_verdict v,
+                                                    const gc_check_opts *o, double b)
 {
     gc_reason why;
     double band;
@@ -157,11 +134,5 @@ int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_che
         return 0;
     if (v != GC_PASS)
         return corners_stable(a, p, v, o, b);
-    /* the worst corner in closed form: the farthest n, the narrowest band,
-     * the largest bound (a pass is decided before the kink test) */
-    const double n = p->numeric, d = fabs(a - n);
-    const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
-    const double band_min = band_of(a, n_in, p->trunc_est, p->floor, o);
-    const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
-    return d + b <= band_min && B_max <= band_min;
+    return gc_verdict_pass_stable(a, p, o, b);
 }

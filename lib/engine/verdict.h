@@ -22,9 +22,24 @@ static inline double gc_rel_error(double a, double n)
 int gc_within_tolerance(double a, double n, const gc_check_opts *o);
 
 /* The pass band max(atol, floor, rtol max(|a|, |n|)) (floor: gc_fd_floor);
- * adaptive (richardson's
- * tableau estimate est, not NaN): tightened as check.h says. */
-double gc_band(double a, double n, double est, double floor, const gc_check_opts *o);
+ * adaptive (richardson's tableau estimate est, not NaN): tightened as
+ * check.h says.  Each max is "x > y ? x : y" (y when either is NaN).
+ * Inline: every row's verdict takes one. */
+static inline double gc_band(double a, double n, double est, double floor,
+                             const gc_check_opts *o)
+{
+    const double fa = fabs(a), fn = fabs(n);
+    const double mag = fa > fn ? fa : fn;
+    const double abs_floor = o->atol > floor ? o->atol : floor;
+    double band = abs_floor > o->rtol * mag ? abs_floor : o->rtol * mag;
+    if (o->adaptive && !isnan(est)) {
+        const double c_est = GC_ADAPTIVE_C * est, r_min = GC_ADAPTIVE_RTOL_FLOOR * mag;
+        double tight = c_est > r_min ? c_est : r_min;
+        tight = tight > o->atol ? tight : o->atol;
+        band = band < tight ? band : tight;
+    }
+    return band;
+}
 
 /* The slope test at step h: returns "kinked" (the slopes differ by more than
  * a smooth loss explains, or hook); *fits: a lies between them, widened by
@@ -51,5 +66,32 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
  * ε (pass, kink, or a fail on smooth slopes). */
 int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_check_opts *o,
                       double b);
+
+/* gc_verdict_stable of a pass, p finite, a and b finite: the worst corner
+ * of the box in closed form, the farthest n, the narrowest band, the
+ * largest bound (a pass is decided before the kink test). */
+static inline int gc_verdict_pass_stable(double a, const gc_fd_point *p,
+                                         const gc_check_opts *o, double b)
+{
+    const double n = p->numeric, d = fabs(a - n);
+    const double n_in = fabs(n) > b ? (n > 0 ? n - b : n + b) : 0.0;
+    const double band_min = gc_band(a, n_in, p->trunc_est, p->floor, o);
+    const double B_max = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+    return d + b <= band_min && B_max <= band_min;
+}
+
+/* gc_judge(a, p, o, .., band) == GC_PASS && gc_verdict_stable(a, p,
+ * GC_PASS, o, b), the verdict of nearly every row, in one inline test of
+ * the same rule: gc_judge's steps 1 to 3 (a loss not finite, a not finite,
+ * the pass), then the closed form above.  *band: gc_judge's band. */
+static inline int gc_verdict_pass_final(double a, const gc_fd_point *p, const gc_check_opts *o,
+                                        double b, double *band)
+{
+    const double n = p->numeric;
+    *band = gc_band(a, n, p->trunc_est, p->floor, o);
+    if (!p->finite || !isfinite(n) || !isfinite(a) || !isfinite(b))
+        return 0;
+    return fabs(a - n) <= *band && p->bound <= *band && gc_verdict_pass_stable(a, p, o, b);
+}
 
 #endif

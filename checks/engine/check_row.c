@@ -1,0 +1,234 @@
+/*
+ * check_row.c -- the batched rows' shortcut (lib/engine/row.c,
+ * gc_rows_decide_given) is the full rule: gc_verdict_pass_final is
+ * gc_judge's pass together with gc_verdict_stable's, over a grid of edge
+ * cases (NaN, Inf, signed zeros, numbers exactly on the band's edges and
+ * one ulp either side, losses not finite), and the rows it fills are byte
+ * for byte those gc_row_decide_from fills one at a time, with the same
+ * rows marked for the reference.
+ */
+#include <check.h>
+#include <gradcheck.h>
+#include <engine/row.h>
+#include <engine/verdict.h>
+
+#include "engine_testutil.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NA 12
+#define NOPTS 5
+
+/* Option sets: the defaults, edges in powers of two (exact bands), atol
+ * alone, adaptive with an estimate, a float32-style floor. */
+static void opts_of(int k, gc_check_opts *o, double *est, double *floor)
+{
+    gc_check_opts_init(o);
+    o->eps = 1e-6;
+    *est = NAN;
+    *floor = 0.0;
+    switch (k) {
+    case 1:
+        o->rtol = 0x1p-16;
+        o->atol = 0.0;
+        break;
+    case 2:
+        o->rtol = 0.0;
+        o->atol = 0x1p-20;
+        break;
+    case 3:
+        o->adaptive = 1;
+        *est = 0x1p-24;
+        break;
+    case 4:
+        *floor = 0x1p-12;
+        break;
+    default:
+        break;
+    }
+}
+
+static int same_bits(double x, double y)
+{
+    return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* Every (a, n, bound, b, finite, step) of the grid: n near a and on the
+ * band's edge, the bound and b on the band's edges, each one ulp either
+ * side; the shortcut's answer and band against the rule's. */
+START_TEST(test_pass_final_is_judge_and_stable)
+{
+    const double as[NA] = {0.0, -0.0, 1.0, -1.0, 1e-3, 3.5, 1e300, 5e-324,
+                           -0x1p-8, NAN, INFINITY, -INFINITY};
+    size_t ncases = 0, npass = 0, nedge = 0;
+    for (int k = 0; k < NOPTS; k++) {
+        gc_check_opts o;
+        double est, floor;
+        opts_of(k, &o, &est, &floor);
+        for (int ia = 0; ia < NA; ia++) {
+            const double a = as[ia];
+            const double w = gc_band(a, a, est, floor, &o);
+            const double ns[] = {a, a + w, a - w, nextafter(a + w, INFINITY),
+                                 nextafter(a - w, -INFINITY), nextafter(a + w, 0.0),
+                                 a * (1.0 + 0x1p-20), 0.0, -a, NAN, INFINITY, a + 0.5 * w};
+            for (size_t in = 0; in < sizeof ns / sizeof ns[0]; in++) {
+                const double n = ns[in], d = fabs(a - n);
+                const double band = gc_band(a, n, est, floor, &o);
+                const double Bs[] = {0.0, band, nextafter(band, 0.0), nextafter(band, INFINITY),
+                                     0.5 * band, band - d, NAN, INFINITY};
+                const double bs[] = {0.0, 0x1p-40, 0x1p-30, band - d, nextafter(band - d, 0.0),
+                                     0.25 * (band - d), NAN, INFINITY};
+                for (size_t iB = 0; iB < sizeof Bs / sizeof Bs[0]; iB++)
+                    for (size_t ib = 0; ib < sizeof bs / sizeof bs[0]; ib++)
+                        for (int fin = 0; fin <= 1; fin++)
+                            for (int st = 0; st <= 1; st++) {
+                                gc_fd_point p = {.numeric = n, .bound = Bs[iB],
+                                                 .trunc_est = est, .slope_lo = NAN,
+                                                 .slope_hi = NAN, .step = st ? 1e-6 : 0x1p-20,
+                                                 .floor = floor, .finite = fin,
+                                                 .bad_side = fin ? 0 : 2};
+                                gc_reason why;
+                                double want_band, got_band = -1.0;
+                                const double b = bs[ib];
+                                const int want =
+                                    gc_judge(a, &p, &o, &why, &want_band) == GC_PASS &&
+                                    gc_verdict_stable(a, &p, GC_PASS, &o, b);
+                                const int got = gc_verdict_pass_final(a, &p, &o, b, &got_band);
+                                if (got != want || !same_bits(got_band, want_band))
+                                    ck_abort_msg("opts %d, a %.17g, n %.17g, bound %.17g, "
+                                                 "b %.17g, finite %d, step %g: shortcut %d "
+                                                 "band %.17g, rule %d band %.17g",
+                                                 k, a, n, Bs[iB], b, fin, p.step, got,
+                                                 got_band, want, want_band);
+                                ncases++;
+                                npass += want;
+                                nedge += want && (d == band || Bs[iB] == band ||
+                                                  d + b == band);
+                            }
+            }
+        }
+    }
+    /* the grid reaches both answers, and passes exactly on an edge */
+    ck_assert_msg(npass >= 1000 && ncases - npass >= 1000, "%zu sure passes of %zu", npass,
+                  ncases);
+    ck_assert_msg(nedge > 100, "only %zu sure passes on a band's edge", nedge);
+}
+END_TEST
+
+/* The losses of a row of element value x0, analytic a, under pattern k:
+ * exact, a refuting error, an error on the band's edge, a kink, a flat
+ * one, losses not finite. */
+static void losses_of(gc_pcg32 *rng, int k, double L0, double x0, double a, double eps,
+                      const gc_check_opts *o, double *lm, double *lp)
+{
+    const double xm = x0 - eps, xp = x0 + eps;
+    const double curv = 0.5 * (gc_pcg32_uniform(rng) - 0.5);
+    double n = a;
+    switch (k) {
+    case 1: /* refuted */
+        n = a * (1.0 + 1e-3) + 1e-6;
+        break;
+    case 2: /* on the band's edge, either side */
+        n = a + (gc_pcg32_bounded(rng, 2) ? 1.0 : -1.0) * o->rtol * fabs(a) *
+                    (1.0 + (gc_pcg32_uniform(rng) - 0.5) * 1e-6);
+        break;
+    case 3: /* a kink: the slopes differ by O(1) */
+        *lm = L0 - (a - 0.5) * (x0 - xm);
+        *lp = L0 + (a + 0.5) * (xp - x0);
+        return;
+    case 4:
+        *lm = L0;
+        *lp = L0;
+        return;
+    case 5:
+        *lm = gc_pcg32_bounded(rng, 2) ? NAN : INFINITY;
+        *lp = L0 + a * (xp - x0);
+        return;
+    default:
+        break;
+    }
+    *lm = L0 - n * (x0 - xm) + curv * (x0 - xm) * (x0 - xm);
+    *lp = L0 + n * (xp - x0) + curv * (xp - x0) * (xp - x0);
+}
+
+#define ROWS 7
+#define COLS 9
+#define M (ROWS * COLS)
+
+/* A tensor's rows from synthetic losses, the shortcut's block against
+ * gc_row_decide_from one row at a time (the batched rows' path before),
+ * over loop index = seed: every byte of every row, and the rows marked. */
+START_TEST(test_rows_given_match_one_at_a_time)
+{
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, gc_ck_base_seed() ^ 0x5a0e5u, (uint64_t)_i);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.eps = _i % 3 == 0 ? 1e-6 : 0x1p-20;
+    o.atol = _i % 4 == 1 ? 0.0 : o.atol;
+    o.rtol = _i % 5 == 2 ? 0x1p-16 : o.rtol;
+    double value[M], grad[M], L[2 * M];
+    size_t idx[2 * M];
+    gc_target tg[2];
+    memset(tg, 0, sizeof tg);
+    tg[1].rows = ROWS;
+    tg[1].cols = COLS;
+    tg[1].value = value;
+    tg[1].grad = grad;
+    const double L0 = 2.0 * gc_pcg32_uniform(&rng) + 0.1;
+    size_t nkind[6] = {0};
+    for (int e = 0; e < M; e++) {
+        value[e] = 4.0 * gc_pcg32_uniform(&rng) - 2.0;
+        grad[e] = e % 11 == 0 ? 0.0 : 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+        const int kind = gc_pcg32_bounded(&rng, 4) == 0 ? 1 + (int)gc_pcg32_bounded(&rng, 5) : 0;
+        nkind[kind]++;
+        losses_of(&rng, kind, L0, value[e], grad[e], o.eps, &o, &L[2 * e], &L[2 * e + 1]);
+        idx[2 * e] = idx[2 * e + 1] = (size_t)e;
+    }
+    tg[1].grad_scale = 1.0;
+    const gc_fd_ctx c = {NULL, &o, L0, fabs(L0) * 3.0, 0.0};
+    const double b = _i % 2 ? 1e-9 : 0.0;
+    gc_row block[M], one[M];
+    unsigned char rb[M], ro[M];
+    memset(rb, 0, sizeof rb);
+    memset(ro, 0, sizeof ro);
+    for (int e = 0; e < M; e++) {
+        memset(&block[e], 0, sizeof block[e]);
+        block[e].tensor = 1;
+        block[e].row = e / COLS;
+        block[e].col = e % COLS;
+        block[e].analytic = grad[e];
+    }
+    memcpy(one, block, sizeof one);
+    gc_rows_decide_given(&c, tg, block, M, idx, L, b, rb);
+    size_t nsure = 0;
+    for (int e = 0; e < M; e++) {
+        gc_fd_point p;
+        double band;
+        gc_fd_central_given(&c, &tg[1], (size_t)e, L[2 * e], L[2 * e + 1], 0, &p);
+        nsure += gc_verdict_pass_final(grad[e], &p, &o, b, &band);
+        const gc_verdict v = gc_row_decide_from(&c, tg, &one[e], &p, 1);
+        ro[e] = !gc_verdict_stable(grad[e], &p, v, &o, b);
+        if (memcmp(&block[e], &one[e], sizeof one[e]) != 0 || rb[e] != ro[e])
+            ck_abort_msg("element %d (%d, %d): block %s numeric %.17g band %.17g recheck %d, "
+                         "one at a time %s numeric %.17g band %.17g recheck %d",
+                         e, e / COLS, e % COLS, gc_verdict_name(block[e].verdict),
+                         block[e].numeric, block[e].band, rb[e],
+                         gc_verdict_name(one[e].verdict), one[e].numeric, one[e].band, ro[e]);
+    }
+    ck_assert_msg(nsure > 0 && nsure < M, "%zu sure passes of %d rows", nsure, M);
+}
+END_TEST
+
+Suite *make_row_suite(void)
+{
+    Suite *s = suite_create("row");
+    TCase *tc = tcase_create("shortcut");
+    tcase_add_test(tc, test_pass_final_is_judge_and_stable);
+    tcase_add_loop_test(tc, test_rows_given_match_one_at_a_time, 0, 200);
+    suite_add_tcase(s, tc);
+    return s;
+}
