@@ -362,11 +362,69 @@ END_TEST
 
 /* ---- many perturbations at once (gc_fast_losses) --------------------------- */
 
+/* Nonzero when gc_fast_losses takes tensor t's losses along lines
+ * (gc_loss.values_line, lib/engine/fast_batch.c): a loss with values_line
+ * and values_near, and after t's layer elementwise or identity layers, one
+ * affine layer, then identity layers only. */
+static int takes_lines(const gc_net *net, int t)
+{
+    const gc_loss *loss = net->loss;
+    if (loss->values_line == NULL || loss->values_near == NULL)
+        return 0;
+    int k = net->tensor_layer[t] + 1, affine = 0;
+    for (; k < net->nlayers; k++) {
+        const gc_layer_ops *ops = net->layers[k]->ops;
+        if (ops == gc_act_ops(GC_ACT_IDENTITY))
+            continue;
+        if (affine || !(ops->caps & (GC_CAP_ELEMENTWISE | GC_CAP_AFFINE)))
+            return 0;
+        affine = (ops->caps & GC_CAP_ELEMENTWISE) == 0;
+    }
+    return affine;
+}
+
+/* What the losses along lines may differ from gc_fast_loss's beyond
+ * GC_LOSS_VALUES_BOUND: values_line takes the output P~ = Z~ + w d exactly
+ * (column c: Z~_ic = Z_kc + fl(Z_ic - Z_kc), k its max row), gc_fast_loss
+ * rounds fl(Z_ic + fl(w_i d_c)).  Up to a shift of each column (which
+ * changes no loss), P~ and P differ by at most
+ * u (|Z_ic - Z_kc| + |P_ic| + |w_i d_c|) per element, and
+ * |w_i d_c| <= |P_ic| + |Z_ic| to first order; for targets summing to 1 a
+ * column's gradient entries sum to 0 and their magnitudes to at most 2,
+ * and the loss is the columns' mean.  So 2 u max (|Z_ic - Z_kc| + 2 |P_ic| +
+ * |Z_ic|), with 1% for the second order and the reference's P (taken here)
+ * against the evaluator's. */
+static double line_extra(gc_net *net, int t, size_t idx, double v)
+{
+    const gc_mat *A = net->act[net->nlayers];
+    const int rows = A->rows, B = A->cols;
+    gc_mat *Z = gc_mat_new(rows, B);
+    double *x = &net->tensors[t]->value[idx];
+    memcpy(Z->data, A->data, gc_mat_size(Z) * sizeof(double));
+    const double keep = *x;
+    *x = v;
+    gc_net_forward_from(net, net->tensor_layer[t]);
+    double m = 0.0;
+    for (int c = 0; c < B; c++) {
+        int k = 0;
+        for (int i = 1; i < rows; i++)
+            k = GC_AT(Z, i, c) > GC_AT(Z, k, c) ? i : k;
+        for (int i = 0; i < rows; i++)
+            m = fmax(m, fabs(GC_AT(Z, i, c) - GC_AT(Z, k, c)) + 2.0 * fabs(GC_AT(A, i, c)) +
+                            fabs(GC_AT(Z, i, c)));
+    }
+    *x = keep;
+    gc_net_forward_from(net, net->tensor_layer[t]);
+    gc_mat_free(Z);
+    return 1.01 * 2.0 * (DBL_EPSILON / 2) * m;
+}
+
 /* The batched losses of every element of every batchable tensor of net at
  * θ ± h for two steps, against gc_fast_loss one at a time: bit for bit
  * when the loss has no values op (every number before the loss is the same
  * arithmetic), within GC_LOSS_VALUES_BOUND(rows) u |L| when it has one
- * (lib/gradcheck/layer.h derives it).  Returns the tensors batched. */
+ * (lib/gradcheck/layer.h derives it), plus line_extra for the losses
+ * along lines.  Returns the tensors batched. */
 static int batch_matches_scalar(gc_net *net, const char *what)
 {
     gc_net_forward(net);
@@ -391,6 +449,8 @@ static int batch_matches_scalar(gc_net *net, const char *what)
         for (size_t s = 0; rc == GC_OK && s < m; s++) {
             double ls = gc_fast_loss(f, (int)(s % 2), t, idx[s], v[s]);
             double bound = GC_LOSS_VALUES_BOUND(rows) * u * fabs(ls);
+            if (takes_lines(net, t))
+                bound += line_extra(net, t, idx[s], v[s]);
             int ok = net->loss->values == NULL ? memcmp(&ls, &out[s], sizeof ls) == 0
                                                : fabs(out[s] - ls) <= bound ||
                                                      (isnan(ls) && isnan(out[s]));
@@ -457,6 +517,118 @@ START_TEST(test_fast_losses_wide)
 }
 END_TEST
 
+/* The losses of elements lo .. hi - 1 of tensor t at θ + h from f, and
+ * from a fresh evaluator of the same network: bit for bit the same. */
+static void range_as_fresh(gc_fast *f, gc_net *net, int t, size_t lo, size_t hi, double h,
+                           const char *what)
+{
+    const size_t n = hi - lo;
+    size_t *idx = malloc(n * sizeof *idx);
+    double *v = malloc(n * sizeof *v), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t e = 0; e < n; e++) {
+        idx[e] = lo + e;
+        v[e] = value_of(net, t, lo + e) + h;
+    }
+    gc_fast *g = gc_fast_new(net, 0);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(gc_fast_losses(f, t, idx, v, n, a), GC_OK);
+    ck_assert_int_eq(gc_fast_losses(g, t, idx, v, n, b), GC_OK);
+    for (size_t e = 0; e < n; e++)
+        ck_assert_msg(memcmp(&a[e], &b[e], sizeof a[e]) == 0,
+                      "%s: %s[%zu]: %.17g from the evaluator, %.17g from a fresh one", what,
+                      tensor_name(net, t), idx[e], a[e], b[e]);
+    gc_fast_free(g);
+    free(idx);
+    free(v);
+    free(a);
+    free(b);
+}
+
+static void losses_as_fresh(gc_fast *f, gc_net *net, int t, double h, const char *what)
+{
+    range_as_fresh(f, net, t, 0, tensor_size(net, t), h, what);
+}
+
+/* The loss's base state is kept between calls while the cached output and
+ * targets keep their bits: after a parameter changes (and the cache with
+ * it), or the targets do, or both come back, the losses are a fresh
+ * evaluator's. */
+START_TEST(test_fast_losses_follow_the_cache)
+{
+    static const int Bs[] = {1, 3};
+    for (size_t q = 0; q < sizeof Bs / sizeof Bs[0]; q++) {
+        gc_pcg32 rng;
+        gc_arch_seed_rng(&rng, base_seed() + q);
+        gc_error err = {0};
+        gc_net *net = gc_net_from_arch("12-9-5", "sigmoid,identity", "softmax_ce", Bs[q],
+                                       GC_INIT_XAVIER, &rng, &err);
+        ck_assert_msg(net != NULL, "%s", err.msg);
+        gc_net_forward(net);
+        gc_fast *f = gc_fast_new(net, 0);
+        ck_assert_ptr_nonnull(f);
+        char what[64];
+        snprintf(what, sizeof what, "12-9-5 B %d", Bs[q]);
+        double *w2 = &net->tensors[2]->value[3];
+        const double keep = *w2;
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        *w2 = keep + 0.25; /* the cached output moves */
+        gc_net_forward(net);
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        losses_as_fresh(f, net, 1, -1e-6, what);
+        double *T = net->T->data; /* the targets of example 0 move one unit down */
+        const int rows = net->T->rows, B = net->T->cols;
+        int hot = 0;
+        for (int i = 0; i < rows; i++)
+            hot = T[i * B] > T[hot * B] ? i : hot;
+        T[hot * B] = 0.0;
+        T[(hot + 1) % rows * B] = 1.0;
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        *w2 = keep;
+        gc_net_forward(net);
+        losses_as_fresh(f, net, 0, 1e-6, what);
+        gc_fast_free(f);
+        gc_net_free(net);
+    }
+}
+END_TEST
+
+/* A line's coefficients are kept between calls while its column of W and
+ * the base keep their bits: a hidden unit whose output is exactly 0 (tanh
+ * of a zero row) leaves the cached output's bits alone when its column of
+ * W2 changes, and its elements' losses then follow the new column. */
+START_TEST(test_fast_losses_follow_the_column)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, base_seed());
+    gc_error err = {0};
+    gc_net *net = gc_net_from_arch("12-9-5", "tanh,identity", "softmax_ce", 1, GC_INIT_XAVIER,
+                                   &rng, &err);
+    ck_assert_msg(net != NULL, "%s", err.msg);
+    gc_tensor *W1 = net->tensors[0], *b1 = net->tensors[1], *W2 = net->tensors[2];
+    const int j = 8, in = W1->cols;
+    for (int k = 0; k < in; k++)
+        W1->value[j * in + k] = 0.0;
+    b1->value[j] = 0.0;
+    gc_net_forward(net);
+    gc_fast *f = gc_fast_new(net, 0);
+    ck_assert_ptr_nonnull(f);
+    const size_t out = gc_mat_size(net->act[net->nlayers]);
+    double *z = malloc(out * sizeof *z);
+    memcpy(z, net->act[net->nlayers]->data, out * sizeof *z);
+    range_as_fresh(f, net, 0, (size_t)j * (size_t)in, (size_t)(j + 1) * (size_t)in, 1e-6,
+                   "unit 8");
+    for (int i = 0; i < W2->rows; i++) /* not by one amount: softmax ignores a shift */
+        W2->value[i * W2->cols + j] += 0.25 * (i + 1);
+    gc_net_forward(net);
+    ck_assert(memcmp(z, net->act[net->nlayers]->data, out * sizeof *z) == 0);
+    range_as_fresh(f, net, 0, (size_t)j * (size_t)in, (size_t)(j + 1) * (size_t)in, 1e-6,
+                   "unit 8, its column of W2 moved");
+    free(z);
+    gc_fast_free(f);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_fast_suite(void)
 {
     Suite *s = suite_create("fast");
@@ -471,6 +643,8 @@ Suite *make_fast_suite(void)
     tcase_set_timeout(tb, 60);
     tcase_add_loop_test(tb, test_fast_losses_match_one_at_a_time, 0, ncases(100));
     tcase_add_test(tb, test_fast_losses_wide);
+    tcase_add_test(tb, test_fast_losses_follow_the_cache);
+    tcase_add_test(tb, test_fast_losses_follow_the_column);
     suite_add_tcase(s, tb);
     return s;
 }

@@ -8,7 +8,7 @@
  * exact value (above SLEEF's stated 1.0 ulp and libm's measured < 1), so two of
  * them are within 8 ulp, at most 16 u relative (u = 2^-53); the values op
  * within GC_LOSS_VALUES_BOUND(rows) u |L| of value (lib/gradcheck/layer.h
- * derives it).
+ * derives it), values_near and values_line likewise.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -226,6 +226,174 @@ START_TEST(test_softmax_ce_values_near_match_value)
 }
 END_TEST
 
+/* A base z of rows x B logits whose differences are exact (multiples of
+ * 2^-6 within +-4), a column w of multiples of 2^-10 within +-1, and
+ * changes d (n x B) of multiples of 2^-40: every z_ic + w_i d_vc is exact
+ * (its bits span 2^2 to 2^-50), so value(z + w d_v) is the L~ values_line
+ * answers for.  Each d_vc is f tau / cmax_c (cmax_c = max_i |w_i - w_k|,
+ * k column c's max row) with f by kind v % 5: random in (-1e-3, 1e-3)
+ * (deep inside), in (-0.99, 0.99) (|x| up to tau: where a wrong
+ * coefficient shows), in 0.99 .. 0.999 of either sign (the edge); kinds 3
+ * and 4 as kind 1 but for column v mod B: beyond 1.01 (far), or NaN / Inf
+ * (far).  cmax gets the B cmax_c. */
+static void line_case(double *z, double *w, double *d, double *cmax, int rows, int B, int n,
+                      gc_pcg32 *rng)
+{
+    for (int i = 0; i < rows; i++)
+        w[i] = (double)((int)gc_pcg32_bounded(rng, 2049) - 1024) / 1024.0;
+    for (int c = 0; c < B; c++) {
+        int k = 0;
+        for (int i = 0; i < rows; i++) {
+            z[i * B + c] = (double)((int)gc_pcg32_bounded(rng, 513) - 256) / 64.0;
+            k = z[i * B + c] > z[k * B + c] ? i : k;
+        }
+        cmax[c] = 0.0;
+        for (int i = 0; i < rows; i++)
+            cmax[c] = fmax(cmax[c], fabs(w[i] - w[k]));
+    }
+    static const double bad[] = {NAN, INFINITY, -INFINITY};
+    for (int v = 0; v < n; v++)
+        for (int c = 0; c < B; c++) {
+            const double r = 2.0 * gc_pcg32_uniform(rng) - 1.0, sg = r < 0 ? -1.0 : 1.0;
+            const int kind = v % 5 >= 3 && c != v % B ? 1 : v % 5;
+            const double f[] = {1e-3 * r, 0.99 * r, sg * (0.99 + 0.009 * fabs(r)),
+                                sg * (1.01 + 16.0 * fabs(r)), 0.0};
+            const double x = f[kind] * TAU / (cmax[c] > 0.0 ? cmax[c] : 1.0);
+            d[v * B + c] = kind == 4 ? bad[v / 5 % 3] : nearbyint(x * 0x1p40) * 0x1p-40;
+        }
+}
+
+/* line, then values_line when line takes it: every variant far when it
+ * does not. */
+static size_t line_far(const gc_loss *loss, double *L, unsigned char *far, const double *w,
+                       const double *d, size_t n, const void *state, void *work)
+{
+    if (!loss->line(work, state, w)) {
+        memset(far, 1, n);
+        return n;
+    }
+    return loss->values_line(L, far, d, n, state, work);
+}
+
+/* values_line against value at the exact z + w d_v: within the bound where
+ * it answers, far exactly where some |d_vc| cmax_c > tau or d_vc is not
+ * finite (fewer than 3 rows: every variant far); rows 1 .. 12, B = 1, 3,
+ * 20 (a padded group of columns) and 70, one-hot and soft targets. */
+START_TEST(test_softmax_ce_values_line_match_value)
+{
+    const gc_loss *loss = &gc_loss_softmax_ce;
+    static const int Bs[] = {1, 3, 20, 70};
+    enum { NV = 300, MAXB = 70 };
+    gc_pcg32 rng;
+    gc_pcg32_seed(&rng, 14, 3);
+    static double z[12 * MAXB], w[12], t[12 * MAXB], d[NV * MAXB], L[NV], cmax[MAXB];
+    static unsigned char far[NV];
+    for (int trial = 0; trial < 48; trial++) {
+        const int rows = 1 + trial % 12, B = Bs[trial / 12];
+        line_case(z, w, d, cmax, rows, B, NV, &rng);
+        for (int c = 0; c < B; c++) {
+            const int hot = (int)gc_pcg32_bounded(&rng, (uint32_t)rows);
+            const double soft = (trial + c) % 2 ? 0.25 : 0.0;
+            for (int i = 0; i < rows; i++)
+                t[i * B + c] = rows == 1 ? 1.0 : i == hot ? 1.0 - soft : soft / (rows - 1);
+        }
+        gc_mat Z = {rows, B, z}, T = {rows, B, t};
+        void *state = malloc(loss->base_size(rows, B)), *work = malloc(loss->base_size(rows, B));
+        ck_assert(state != NULL && work != NULL);
+        loss->base(state, &Z, &T);
+        size_t nfar = line_far(loss, L, far, w, d, NV, state, work), count = 0;
+        gc_mat *P = gc_mat_new(rows, B);
+        for (int v = 0; v < NV; v++) {
+            int want_far = rows < 3;
+            for (int c = 0; c < B; c++)
+                want_far |= !(fabs(d[v * B + c]) * cmax[c] <= TAU);
+            count += far[v];
+            ck_assert_msg(far[v] == want_far, "rows %d B %d: variant %d (kind %d): far %d", rows,
+                          B, v, v % 5, far[v]);
+            if (far[v])
+                continue;
+            for (int i = 0; i < rows; i++)
+                for (int c = 0; c < B; c++)
+                    GC_AT(P, i, c) = z[i * B + c] + w[i] * d[v * B + c];
+            const double l1 = loss->value(P, &T), bound = GC_LOSS_VALUES_BOUND(rows) * U * fabs(l1);
+            ck_assert_msg(fabs(L[v] - l1) <= bound,
+                          "rows %d B %d: variant %d (kind %d): line %.17g, value %.17g, |diff| "
+                          "%.3g > %.3g",
+                          rows, B, v, v % 5, L[v], l1, fabs(L[v] - l1), bound);
+        }
+        ck_assert_uint_eq(nfar, count);
+        gc_mat_free(P);
+        free(state);
+        free(work);
+    }
+}
+END_TEST
+
+/* values_line calls every variant far where the line cannot be taken: a
+ * base with a NaN or a +Inf logit, or -Inf on the target's row, targets
+ * not summing to 1 (in one column of two), a non-finite weight. */
+START_TEST(test_softmax_ce_values_line_far)
+{
+    const gc_loss *loss = &gc_loss_softmax_ce;
+    const double d[3] = {0.0, 1e-9, -1e-9};
+    double L[3], z[4] = {0.5, -0.25, 1.0, 0.0}, t[4] = {0.0, 1.0, 0.0, 0.0};
+    double w[4] = {0.5, 0.25, -0.5, 1.0};
+    unsigned char far[3];
+    void *state = malloc(loss->base_size(4, 2)), *work = malloc(loss->base_size(4, 2));
+    ck_assert(state != NULL && work != NULL);
+    gc_mat Z = {4, 1, z}, T = {4, 1, t};
+    loss->base(state, &Z, &T);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 0);
+    static const double zbad[] = {NAN, INFINITY};
+    for (int q = 0; q < 2; q++) {
+        z[3] = zbad[q];
+        loss->base(state, &Z, &T);
+        ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 3);
+    }
+    /* a logit of -Inf without a target adds e^-Inf = 0: the line is taken,
+     * and is the line of the other three */
+    z[3] = -INFINITY;
+    loss->base(state, &Z, &T);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 0);
+    gc_mat Z3 = {3, 1, z}, T3 = {3, 1, t};
+    double L3[3];
+    void *s3 = malloc(loss->base_size(3, 1));
+    ck_assert_ptr_nonnull(s3);
+    loss->base(s3, &Z3, &T3);
+    ck_assert_uint_eq(line_far(loss, L3, far, w, d, 3, s3, work), 0);
+    ck_assert(memcmp(L, L3, sizeof L) == 0);
+    free(s3);
+    /* with the target on it, the loss is Inf: far */
+    t[1] = 0.0;
+    t[3] = 1.0;
+    loss->base(state, &Z, &T);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 3);
+    t[1] = 1.0;
+    t[3] = 0.0;
+    z[3] = 0.0;
+    t[1] = 0.5; /* targets summing to 0.5 */
+    loss->base(state, &Z, &T);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 3);
+    t[1] = 1.0;
+    w[2] = NAN;
+    loss->base(state, &Z, &T);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d, 3, state, work), 3);
+    w[2] = -0.5;
+    /* B = 2: both columns' lines taken, then one column's targets summing
+     * to 0.5 makes every variant far */
+    double z2[8] = {0.5, 0.5, -0.25, -0.25, 1.0, 1.0, 0.0, 0.0}, t2[8] = {0, 0, 1, 1, 0, 0, 0, 0};
+    const double d2[6] = {0.0, 1e-9, -1e-9, 0.0, 1e-9, 1e-9};
+    gc_mat Z2 = {4, 2, z2}, T2 = {4, 2, t2};
+    loss->base(state, &Z2, &T2);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d2, 3, state, work), 0);
+    t2[3] = 0.5;
+    loss->base(state, &Z2, &T2);
+    ck_assert_uint_eq(line_far(loss, L, far, w, d2, 3, state, work), 3);
+    free(state);
+    free(work);
+}
+END_TEST
+
 /* Logits of +-1e3, +-Inf and NaN: the same non-finite losses, the same
  * finite ones within the bound. */
 START_TEST(test_softmax_ce_values_special)
@@ -260,5 +428,9 @@ Suite *make_vmath_suite(void)
     tcase_add_test(tc, test_softmax_ce_values_near_match_value);
     tcase_add_test(tc, test_softmax_ce_values_special);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("line");
+    tcase_add_test(tl, test_softmax_ce_values_line_match_value);
+    tcase_add_test(tl, test_softmax_ce_values_line_far);
+    suite_add_tcase(s, tl);
     return s;
 }

@@ -49,7 +49,9 @@
  * as here; a loss with a values op (its batch capability) computes its
  * exps and log1p's with SLEEF's vector functions, not libm's (or, with
  * values_near, from the cached output's exps and a short polynomial of
- * the change), and is within GC_LOSS_VALUES_BOUND(rows) u |L| of value()
+ * the change, or along the line Z + W[:, j] d of the changed unit j, from
+ * a cubic in each column's d whose coefficients that unit's variants
+ * share: line, values_line), and is within GC_LOSS_VALUES_BOUND(rows) u |L| of value()
  * (derived in lib/gradcheck/layer.h: (2 rows + 38) u |L| to first order,
  * 60 u |L| for 10 logits).  A batched L is then within e + that bound of
  * the exact value, and the two engines' central differences within
@@ -122,14 +124,20 @@ void gc_fast_free(gc_fast *f)
  * sharing).
  */
 #define LINE 64
-void *gc_fast_line_calloc(size_t n, size_t size)
+void *gc_fast_line_alloc(size_t n, size_t size, size_t *bytes)
 {
     if (n == 0)
         n = 1;
     if (size != 0 && n > (SIZE_MAX - LINE) / size)
         return NULL;
-    size_t bytes = (n * size + LINE - 1) / LINE * LINE;
-    void *p = aligned_alloc(LINE, bytes);
+    *bytes = (n * size + LINE - 1) / LINE * LINE;
+    return aligned_alloc(LINE, *bytes);
+}
+
+void *gc_fast_line_calloc(size_t n, size_t size)
+{
+    size_t bytes;
+    void *p = gc_fast_line_alloc(n, size, &bytes);
     if (p != NULL)
         memset(p, 0, bytes);
     return p;

@@ -61,7 +61,13 @@ int gc_fast_batchable(const gc_fast *f, int t);
  * gc_fast_loss's bit for bit; the loss is too when it has no values op,
  * and within GC_LOSS_VALUES_BOUND(rows) u |L| of it when it has one (its
  * vector exps; through values_near, from a base state of the cached
- * output, when the loss declares it).  Identity layers are skipped (their
+ * output, when the loss declares it).  For a tensor whose changed unit j
+ * reaches the output through one affine layer and identity layers
+ * (Z + W[:, j] d, d a row of B), a loss with line and values_line gives
+ * the loss of that output taken exactly (of the base as its state holds
+ * it) within the same bound: no rounding of the output's update, which
+ * differs from gc_fast_loss's rounded output by a few u max|Z|
+ * (checks/engine/check_fast.c, line_extra).  Identity layers are skipped (their
  * forward is a copy).  Leaves the slots alone.  GC_OK, or GC_EINVAL when t is
  * not gc_fast_batchable. */
 int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t n, double *out);

@@ -10,15 +10,23 @@
  * layer's forward runs on the qB columns as one wide batch (an affine or
  * elementwise layer's columns are independent), and the loss takes the q
  * variants at once through its values op (its exps as vectors) or its
- * values_near op (from a state of the cached output, made once per call),
- * or one by one through value().  Identity layers are skipped: their
- * forward is a copy.  Each arithmetic operation is the one gc_fast_loss
- * performs, in the same order, so everything but the loss's elementary
- * functions is bit for bit the same.
+ * values_near op (from a state of the cached output, made again only when
+ * the cached output or the targets changed), or one by one through
+ * value().  Identity layers are skipped: their forward is a copy.  Each
+ * arithmetic operation is the one gc_fast_loss performs, in the same
+ * order, so everything but the loss's elementary functions is bit for bit
+ * the same; except when the rank-1 layer is the last that computes: there
+ * perturbation s's output is Z + W[:, j_s] d_s (d_s a row of B), a line
+ * through Z for each changed unit, and a loss with line and values_line
+ * takes the d_s of one unit at once from coefficients of that line, made
+ * once while the unit's column of W and the base keep their bits (no
+ * output matrix, no work per logit), the output taken exactly where
+ * gc_fast_loss rounds each update (fast.h).
  */
 #include "engine/fast_internal.h"
 #include "nn/vmath.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +48,18 @@ typedef struct fast_batch {
     unsigned char *ok;/* ntensors: gc_fast_batchable */
     unsigned char *skip; /* nlayers: 1 for an identity layer (its forward a copy) */
     void *lbase;      /* the loss's base state (gc_loss.base), or NULL: no values_near */
+    double *zkey;     /* rows_n x B: the output lbase was made from, bit for bit */
+    double *tkey;     /* rows_n x B: and the targets */
+    int keyed;        /* lbase holds the state of zkey and tkey */
+    int *line;        /* ntensors: the layer whose output change is a line (line_layer), or -1 */
+    double *wcol;     /* rows_n: a column of that layer's W */
+    double *wkey;     /* rows_n: the column lwork's line was made from, bit for bit */
+    int lined;        /* lwork holds the line of wkey through lbase's base (1), or
+                       * that line cannot be taken (-1), or nothing (0) */
+    double *dl;       /* cols: each perturbation's change of the unit, B each */
+    void *lwork;      /* values_line's scratch (base_size bytes) */
+    unsigned char *far; /* cap: values_line's far variants */
+    double *lt;       /* cap: their losses */
 } fast_batch;
 
 /* Layers p+1 .. n-1 all elementwise or affine, with no kink hook to ask
@@ -53,6 +73,25 @@ static int tail_batchable(const gc_fast *f, int p)
             return 0;
     }
     return 1;
+}
+
+/* With a loss that declares values_line beside values_near: the first
+ * affine layer after p (reached through elementwise or identity layers)
+ * when only identity layers follow it, else -1.  Its output then changes
+ * along one line for each changed unit j: Z + W[:, j] d, d a row of B. */
+static int line_layer(const gc_fast *f, int p, const unsigned char *skip)
+{
+    if (f->net->loss->line == NULL || f->net->loss->values_line == NULL)
+        return -1;
+    int k = p + 1;
+    while (k < f->n && (skip[k] || (f->layer_copy[k].ops->caps & GC_CAP_ELEMENTWISE)))
+        k++;
+    if (k == f->n)
+        return -1;
+    for (int i = k + 1; i < f->n; i++)
+        if (!skip[i])
+            return -1;
+    return k;
 }
 
 /* The loss declares values_near (with values, base_size and base). */
@@ -76,7 +115,57 @@ void gc_fast_batch_free(fast_batch *b)
     free(b->ok);
     free(b->skip);
     free(b->lbase);
+    free(b->zkey);
+    free(b->tkey);
+    free(b->line);
+    free(b->wcol);
+    free(b->wkey);
+    free(b->dl);
+    free(b->lwork);
+    free(b->far);
+    free(b->lt);
     free(b);
+}
+
+/* b's buffers for cap perturbations a pass; 0 when memory runs out.  Those
+ * a pass writes before it reads them are not zeroed, so that only the
+ * pages a pass uses are touched. */
+static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
+{
+    const gc_net *net = f->net;
+    const size_t out = gc_mat_size(net->act[f->n]);
+    size_t unused;
+    for (int i = 0; i < 2; i++) {
+        b->row[i] = gc_fast_line_alloc((size_t)b->cols, sizeof(double), &unused);
+        b->full[i] = gc_fast_line_alloc((size_t)maxrows * (size_t)b->cols, sizeof(double),
+                                        &unused);
+    }
+    b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
+    b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
+    b->pv = gc_fast_line_calloc(out, sizeof *b->pv);
+    b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
+    b->skip = gc_fast_line_calloc((size_t)f->n, 1);
+    b->line = gc_fast_line_calloc((size_t)net->ntensors, sizeof *b->line);
+    b->wcol = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wcol, &unused);
+    b->wkey = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wkey, &unused);
+    b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
+    b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
+    int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
+             b->full[1] != NULL && b->j != NULL && b->d != NULL && b->pv != NULL &&
+             b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
+             b->far != NULL && b->lt != NULL;
+    if (has_near(net->loss)) {
+        b->lbase = gc_fast_line_alloc(
+            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
+        b->lwork = gc_fast_line_alloc(
+            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
+        b->dl = gc_fast_line_alloc((size_t)b->cols, sizeof *b->dl, &unused);
+        b->zkey = gc_fast_line_alloc(out, sizeof *b->zkey, &unused);
+        b->tkey = gc_fast_line_alloc(out, sizeof *b->tkey, &unused);
+        ok = ok && b->lbase != NULL && b->lwork != NULL && b->dl != NULL && b->zkey != NULL &&
+             b->tkey != NULL;
+    }
+    return ok;
 }
 
 fast_batch *gc_fast_batch_new(const gc_fast *f)
@@ -93,30 +182,18 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     size_t cap = BATCH_BUDGET / per;
     b->cap = cap < 1 ? 1 : cap > BATCH_MAX ? BATCH_MAX : (int)cap;
     b->cols = b->cap * f->B;
-    for (int i = 0; i < 2; i++) {
-        b->row[i] = gc_fast_line_calloc((size_t)b->cols, sizeof(double));
-        b->full[i] = gc_fast_line_calloc((size_t)maxrows * (size_t)b->cols, sizeof(double));
-    }
-    b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
-    b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
-    b->pv = gc_fast_line_calloc(gc_mat_size(net->act[f->n]), sizeof *b->pv);
-    b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
-    b->skip = gc_fast_line_calloc((size_t)f->n, 1);
-    if (has_near(net->loss))
-        b->lbase = gc_fast_line_calloc(
-            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols));
-    if (b->row[0] == NULL || b->row[1] == NULL || b->full[0] == NULL || b->full[1] == NULL ||
-        b->j == NULL || b->d == NULL || b->pv == NULL || b->ok == NULL || b->skip == NULL ||
-        (has_near(net->loss) && b->lbase == NULL)) {
+    if (!batch_buffers(b, f, maxrows)) {
         gc_fast_batch_free(b);
         return NULL;
     }
-    for (int t = 0; t < net->ntensors; t++)
-        b->ok[t] = f->t_affine[t] && tail_batchable(f, f->t_layer[t]);
     /* identity's forward copies its input: skipping it is bit for bit the
      * same (known by its ops, never by a type name) */
     for (int k = 0; k < f->n; k++)
         b->skip[k] = f->layer_copy[k].ops == gc_act_ops(GC_ACT_IDENTITY);
+    for (int t = 0; t < net->ntensors; t++) {
+        b->ok[t] = f->t_affine[t] && tail_batchable(f, f->t_layer[t]);
+        b->line[t] = b->lbase != NULL ? line_layer(f, f->t_layer[t], b->skip) : -1;
+    }
     return b;
 }
 
@@ -158,6 +235,20 @@ GC_VCLONES static void changed_rows(const gc_fast *f, fast_batch *b, int t, cons
     const int p = f->t_layer[t], pi = f->t_param[t], B = f->B;
     const size_t in = (size_t)net->layers[p]->in;
     const double *theta = net->tensors[t]->value;
+    if (B == 1 && pi == 0) { /* one number a perturbation: no loop over columns */
+        const double *z = net->act[p + 1]->data, *x = net->act[p]->data;
+        size_t last = SIZE_MAX, j = 0, k = 0;
+        for (int s = 0; s < q; s++) {
+            if (idx[s] != last) { /* the two sides of a row share idx */
+                last = idx[s];
+                j = last / in;
+                k = last - j * in;
+            }
+            b->j[s] = (int)j;
+            b->row[0][s] = z[j] + (v[s] - theta[last]) * x[k];
+        }
+        return;
+    }
     for (int s = 0; s < q; s++) {
         /* δ = v - θ, exactly the perturbation the reference applies */
         const double delta = v[s] - theta[idx[s]];
@@ -258,6 +349,85 @@ static void batch_loss(const gc_fast *f, fast_batch *b, double *P, int q, double
     }
 }
 
+/* lwork made (gc_loss.line) from column j of layer l's W and the base:
+ * made again only when the column's bits or the base changed since.
+ * Returns 0 when that line cannot be taken. */
+static int line_current(const gc_fast *f, fast_batch *b, const gc_layer *l, int j)
+{
+    const double *W = l->param[0].value;
+    for (int i = 0; i < l->out; i++)
+        b->wcol[i] = W[(size_t)i * (size_t)l->in + (size_t)j];
+    const size_t bytes = (size_t)l->out * sizeof *b->wcol;
+    if (b->lined == 0 || memcmp(b->wcol, b->wkey, bytes) != 0) {
+        b->lined = f->net->loss->line(b->lwork, b->lbase, b->wcol) ? 1 : -1;
+        memcpy(b->wkey, b->wcol, bytes);
+    }
+    return b->lined == 1;
+}
+
+/* Layer k the last one that computes (line_layer): each changed unit's
+ * losses along its line, Z + W[:, j] d_s with rank1's change
+ * d_s = X'_s[j, :] - X[j, :], for each run of one j (gc_loss.values_line);
+ * the variants it calls far through rank1 and batch_loss. */
+static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr, int q,
+                        double *out)
+{
+    const gc_layer *l = &f->layer_copy[k];
+    const size_t B = (size_t)f->B;
+    size_t nfar = 0;
+    const gc_mat *X = f->net->act[k];
+    if (B == 1) { /* one number a perturbation */
+        for (int s = 0; s < q; s++)
+            b->dl[s] = xr[s] - X->data[b->j[s]];
+    } else {
+        for (int s = 0; s < q; s++) {
+            const double *xc = &GC_AT(X, b->j[s], 0), *x = xr + (size_t)s * B;
+            for (size_t c = 0; c < B; c++)
+                b->dl[(size_t)s * B + c] = x[c] - xc[c];
+        }
+    }
+    for (int s0 = 0, s1; s0 < q; s0 = s1) {
+        const int j = b->j[s0];
+        for (s1 = s0 + 1; s1 < q && b->j[s1] == j;)
+            s1++;
+        const size_t n = (size_t)(s1 - s0);
+        if (!line_current(f, b, l, j)) {
+            memset(b->far + s0, 1, n);
+            nfar += n;
+            continue;
+        }
+        nfar += f->net->loss->values_line(out + s0, b->far + s0, b->dl + (size_t)s0 * B, n,
+                                          b->lbase, b->lwork);
+    }
+    if (nfar == 0)
+        return;
+    if (f->B == 1)
+        rank1_column(f, b, k, xr, b->full[0], q);
+    else
+        rank1(f, b, k, xr, b->full[0], q);
+    batch_loss(f, b, b->full[0], q, b->lt);
+    for (int s = 0; s < q; s++)
+        if (b->far[s])
+            out[s] = b->lt[s];
+}
+
+/* lbase made from the output and targets now in the cache, bit for bit:
+ * made again only when one of them changed since. */
+static void base_current(const gc_fast *f, fast_batch *b)
+{
+    const gc_net *net = f->net;
+    const gc_mat *Z = net->act[f->n];
+    const size_t bytes = gc_mat_size(Z) * sizeof(double);
+    if (b->keyed && memcmp(b->zkey, Z->data, bytes) == 0 &&
+        memcmp(b->tkey, net->T->data, bytes) == 0)
+        return;
+    net->loss->base(b->lbase, Z, net->T);
+    b->lined = 0; /* a line's coefficients come from the base */
+    memcpy(b->zkey, Z->data, bytes);
+    memcpy(b->tkey, net->T->data, bytes);
+    b->keyed = 1;
+}
+
 /* One pass of q <= cap perturbations, layer by layer as propagate() walks. */
 static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v,
                        int q, double *out)
@@ -275,6 +445,10 @@ static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, cons
             l->ops->forward(l, &Y, &X);
             ri = 1 - ri;
         } else if (rows_changed) {
+            if (b->line[t] == k) { /* the rest is the loss along lines */
+                line_losses(f, b, k, b->row[ri], q, out);
+                return;
+            }
             if (f->B == 1)
                 rank1_column(f, b, k, b->row[ri], b->full[fi], q);
             else
@@ -297,7 +471,7 @@ int gc_fast_losses(gc_fast *f, int t, const size_t *idx, const double *v, size_t
         return GC_EINVAL;
     fast_batch *b = f->batch;
     if (b->lbase != NULL && n > 0) /* the variants lie near the cached output */
-        f->net->loss->base(b->lbase, f->net->act[f->n], f->net->T);
+        base_current(f, b);
     for (size_t s0 = 0; s0 < n; s0 += (size_t)b->cap) {
         int q = n - s0 < (size_t)b->cap ? (int)(n - s0) : b->cap;
         batch_pass(f, b, t, idx + s0, v + s0, q, out + s0);

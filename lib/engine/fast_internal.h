@@ -41,6 +41,11 @@ struct gc_fast {
     struct fast_batch *batch;      /* fast_batch.c's buffers, or NULL */
 };
 
+/* gc_fast_line_calloc's memory (its size in *bytes) without the zeroing:
+ * for buffers always written before they are read, whose pages are then
+ * first touched only where they are used. */
+void *gc_fast_line_alloc(size_t n, size_t size, size_t *bytes);
+
 /* The batch path's buffers for f (complete but for f->batch), or NULL when
  * memory runs out; freed by gc_fast_batch_free (NULL: a no-op). */
 struct fast_batch *gc_fast_batch_new(const gc_fast *f);

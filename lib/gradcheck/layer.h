@@ -310,6 +310,26 @@ typedef struct gc_loss {
     size_t (*base_size)(int rows, int B);
     void (*base)(void *state, const gc_mat *Z, const gc_mat *T);
     void (*values_near)(double *L, const gc_mat *P, const gc_mat *T, const void *state);
+    /* Optional, both or neither, only beside base (NULL: the engines use
+     * values_near): the losses of variants along one line through the
+     * base, P_v = Z + w d_v for a column w (rows numbers) and a row d_v (B
+     * numbers), as when one hidden unit changes and reaches the output
+     * through one affine layer.  line(work, state, w): from the state
+     * (filled by base(state, Z, T)) and w, what every variant of the line
+     * shares, into work (base_size(rows, B) bytes, aligned as malloc's);
+     * 0 when the line cannot be taken (every variant far).  values_line(L,
+     * far, d, n, state, work), after line gave 1 for that state and work:
+     * d holds n rows of B (d_v at v B); for each v < n either far[v] = 0
+     * and L[v] within GC_LOSS_VALUES_BOUND(rows) u |L~| of
+     * L~ = value(Z~ + w d_v, T), the output taken exactly and Z~ the base as
+     * the state holds it (softmax_ce: Z_k plus Z_i - Z_k rounded, k a
+     * column's max row), or far[v] = 1 and L[v] unspecified (the caller
+     * computes P_v and asks values_near); returns the number of far
+     * variants, and may write work past line's part of it.  Neither
+     * allocates; both only read the state. */
+    int (*line)(void *work, const void *state, const double *w);
+    size_t (*values_line)(double *L, unsigned char *far, const double *d, size_t n,
+                          const void *state, void *work);
 } gc_loss;
 
 /*
@@ -346,6 +366,26 @@ typedef struct gc_loss {
  * above: in all (rows (1 + 1/8000) + 41.2) u L <= (2 rows + 40) u L for
  * rows >= 2 (one row: both 0).  Any other column takes values'
  * arithmetic.
+ *
+ * softmax_ce's values_line keeps it too, for rows >= 3 and targets that sum
+ * to 1 (any other line is far), against L~ at P~ = Z~ + w d, column by
+ * column (d one column's change; the columns combined as values_near
+ * combines them): there P~_i - P~_k = b_i + x_i exactly, x_i = (w_i - w_k) d.  With c_i = w_i - w_k
+ * rounded (u |x_i| each) and |c_i d| <= tau for every row (tested as
+ * |d| max|c_i| <= tau: rounding is monotone), y is computed as
+ * d (A1 + d (A2 + d A3)), A_n = g S_n / n! and S_n = sum E_i c_i^n summed
+ * plainly once: c_i^n and E_i c_i^n (n + 1) u plus c_i's n u and E_i's 8u,
+ * the sum (rows - 2) u of sum E_i |c_i|^n, g's 12u and the scaling 2u,
+ * Horner's 6u, each relative to sum_n sum E_i |x_i|^n / n! <= tau' R': y
+ * within ((rows + 34) tau' u + tau^4/24 e^tau) L' of Y, (rows + 34) for
+ * values_near's (rows + 26), so the log-sum-exp is within
+ * (19.2 + rows / 5000) u of log1p(R).  The terms: T0 = sum t_i (-b_i) plainly
+ * ((rows - 2) u T0, every term >= 0), T1 = sum t_i (-c_i) and T0 + d T1
+ * (rows u of sum t_i |x_i|, and u of the result).  Every row i != k has
+ * P~_k - P~_i >= -tau, so -log p_i >= log(1 + e^-tau) > 0.69 and
+ * sum_{i != k} t_i <= 1.45 L; then sum t_i |x_i| <= 1.45 tau L and
+ * T0 <= L + 1.45 tau L (the terms are L - log1p(R) <= L).  In all
+ * (rows (1 + 1/2000) + 42.3) u L <= (2 rows + 40) u L for rows >= 3.
  */
 #define GC_LOSS_VALUES_BOUND(rows) (2.0 * (double)(rows) + 40.0)
 

@@ -208,7 +208,9 @@ const gc_loss gc_loss_softmax_ce = {.name = "softmax_ce",
                                     .values = gc_softmax_ce_values,
                                     .base_size = gc_softmax_ce_base_size,
                                     .base = gc_softmax_ce_base,
-                                    .values_near = gc_softmax_ce_values_near};
+                                    .values_near = gc_softmax_ce_values_near,
+                                    .line = gc_softmax_ce_line,
+                                    .values_line = gc_softmax_ce_values_line};
 
 const gc_loss *gc_loss_by_name(const char *name)
 {

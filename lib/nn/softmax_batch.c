@@ -13,8 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Columns per block of softmax_ce_values: its per-column state on the stack. */
-#define VBLOCK 64
 
 /* One step of ksum_add where `take` (else none), both sides computed and
  * then selected, so that the compiler can vectorise it: what ksum_add(k,
@@ -125,57 +123,6 @@ GC_VCLONES static void softmax_ce_block(double *ps, double *pc, const gc_mat *P,
     }
 }
 
-/* Lanes of the compensated sum over a variant's columns. */
-#define SUM_LANES 8
-
-/* A variant's sum over its B columns, column j in lane j mod SUM_LANES:
- * each lane s + c, s a running sum by Knuth's TwoSum (exact: every
- * rounding error goes into c) and c the errors and the columns'
- * compensations; the lanes combined by TwoSum too (lanes_total).  A
- * variant wider than a block carries its lanes here.  Its only
- * roundings are those of c (terms of size u |column|) and of the final
- * s + c: within 1.1 u of the exact sum of the columns' (sum +
- * compensation), for columns >= 0, independent lanes where one ksum
- * would be a chain of B dependent steps. */
-typedef struct var_sum {
-    double s[SUM_LANES], c[SUM_LANES];
-} var_sum;
-
-static inline void two_sum(double *s, double *c, double x)
-{
-    const double t = *s + x, bp = t - *s;
-    *c += (*s - (t - bp)) + (x - bp);
-    *s = t;
-}
-
-/* Columns j0 .. j0 + n - 1 of a variant (j0 a multiple of SUM_LANES) into
- * the lanes (s, c). */
-static inline void lanes_add(double *restrict s, double *restrict c, const double *restrict ps,
-                             const double *restrict pc, int n)
-{
-    int j = 0;
-    for (; j + SUM_LANES <= n; j += SUM_LANES)
-        for (int l = 0; l < SUM_LANES; l++) {
-            two_sum(&s[l], &c[l], ps[j + l]);
-            c[l] += pc[j + l];
-        }
-    for (int l = 0; j + l < n; l++) {
-        two_sum(&s[l], &c[l], ps[j + l]);
-        c[l] += pc[j + l];
-    }
-}
-
-/* The lanes' total: halves added by TwoSum, their c's plainly. */
-static inline double lanes_total(double *restrict s, double *restrict c)
-{
-    for (int h = SUM_LANES / 2; h >= 1; h /= 2)
-        for (int l = 0; l < h; l++) {
-            two_sum(&s[l], &c[l], s[l + h]);
-            c[l] += c[l + h];
-        }
-    return s[0] + c[0];
-}
-
 /* Columns per block and the block's first lane in its variant, for a
  * batch of B columns a variant: whole variants (B <= VBLOCK) or VBLOCK
  * columns of one (B > VBLOCK), so that a block's lanes line up with its
@@ -260,32 +207,6 @@ void gc_softmax_ce_values(double *L, const gc_mat *P, const gc_mat *T)
  * target the same bits as its compensated sum).  The bound this keeps is
  * derived in lib/gradcheck/layer.h.
  */
-#ifndef GC_LOSS_NEAR_TAU /* -DGC_LOSS_NEAR_TAU=0x1p-8 builds a mutant check_vmath.c catches */
-#define GC_LOSS_NEAR_TAU 0x1p-13
-#endif
-#ifndef GC_LOSS_NEAR_C3 /* -DGC_LOSS_NEAR_C3=0.2 builds another */
-#define GC_LOSS_NEAR_C3 (1.0 / 6.0)
-#endif
-
-/* The state's header; its arrays of doubles start NEAR_HEAD bytes in. */
-typedef struct near_head {
-    int rows, B, W;
-} near_head;
-#define NEAR_HEAD 64
-
-/* Lanes of each of the state's rows: a block's lane q is base column
- * q mod B (B <= VBLOCK: blocks of whole variants), or column off + q of
- * the block's variant (B > VBLOCK: blocks of VBLOCK columns of one). */
-static int near_lanes(int B)
-{
-    return B <= VBLOCK ? VBLOCK : (B + VBLOCK - 1) / VBLOCK * VBLOCK;
-}
-
-/* The arrays, each row W lanes: b, E and t (rows x W each), then l0 =
- * log1p(r), g = 1 / (1 + r), st = sum t, k (as a double), then tany (rows:
- * 1 where some target of the row is not 0). */
-enum { NEAR_L0 = 0, NEAR_G, NEAR_ST, NEAR_K, NEAR_LANE_ARRAYS };
-
 size_t gc_softmax_ce_base_size(int rows, int B)
 {
     const size_t W = (size_t)near_lanes(B < 1 ? 1 : B), R = rows < 1 ? 1 : (size_t)rows;
