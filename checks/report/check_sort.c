@@ -203,6 +203,21 @@ static int same_double(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b));
 }
 
+/* The oracle of a tensor's sensitivity median: every row's (band + B +
+ * |a - n|) / |a| (NaN as Inf) sorted in sens[] (room for its rows), and
+ * the middle one (or the mean of the two). */
+static double sens_median_sorted(const gc_report *r, const gc_tensor_report *tr, double *sens)
+{
+    size_t c = tr->count;
+    for (size_t k = 0; k < c; k++) {
+        const gc_row *w = &r->rows[tr->first + k];
+        double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
+        sens[k] = isnan(v) ? INFINITY : v;
+    }
+    qsort(sens, c, sizeof *sens, dbl_cmp);
+    return c % 2 ? sens[c / 2] : 0.5 * (sens[c / 2 - 1] + sens[c / 2]);
+}
+
 /* gc_report_worst, gc_rank_first (a range, bad rows only), gc_rank_listed
  * and gc_report_order give the oracle's order; the rebuilt summaries its worst
  * row, max and median rel_err and the median sensitivity. */
@@ -264,14 +279,8 @@ START_TEST(test_selection_matches_sorted_rows)
                               want[0].idx);
                 ck_assert_msg(same_double(tr->median_rel, med), "n=%zu %s: median %.17g, "
                               "sorted says %.17g", n, tr->name, tr->median_rel, med);
-                for (size_t k = 0; k < c; k++) {
-                    const gc_row *w = &r->rows[tr->first + k];
-                    double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
-                    sens[k] = isnan(v) ? INFINITY : v;
-                }
-                qsort(sens, c, sizeof *sens, dbl_cmp);
                 /* -0 and +0 compare equal: the oracle says nothing of the sign */
-                double sm = c % 2 ? sens[c / 2] : 0.5 * (sens[c / 2 - 1] + sens[c / 2]);
+                double sm = sens_median_sorted(r, tr, sens);
                 ck_assert_msg(same_double(tr->sens_median, sm) || (sm == 0.0 && tr->sens_median == 0.0),
                               "n=%zu %s: sensitivity median %.17g, sorted says %.17g", n,
                               tr->name, tr->sens_median, sm);
@@ -441,13 +450,7 @@ START_TEST(test_summaries_match_one_pass_at_any_thread_count)
             ck_assert_msg(same_double(g->max_rel, ranks[0].rel) && same_double(g->median_rel, med),
                           "threads %d, T%d: max %a median %a, sorted says %a %a", threads, t,
                           g->max_rel, g->median_rel, ranks[0].rel, med);
-            for (size_t k = 0; k < c; k++) {
-                const gc_row *w = &r->rows[g->first + k];
-                double v = (w->band + w->num_err + w->abs_err) / fabs(w->analytic);
-                sens[k] = isnan(v) ? INFINITY : v;
-            }
-            qsort(sens, c, sizeof *sens, dbl_cmp);
-            double sm = c % 2 ? sens[c / 2] : 0.5 * (sens[c / 2 - 1] + sens[c / 2]);
+            double sm = sens_median_sorted(r, g, sens);
             ck_assert_msg(same_double(g->sens_median, sm) || (sm == 0.0 && g->sens_median == 0.0),
                           "threads %d, T%d: sensitivity median %a, sorted says %a", threads, t,
                           g->sens_median, sm);
