@@ -45,7 +45,6 @@ static inline double column_max(const gc_mat *Z, int c, int *k)
     return GC_AT(Z, *k, c);
 }
 
-
 /* ---- what softmax_batch.c and softmax_line.c share ---------------------- */
 
 /* Columns per block of softmax_ce_values: its per-column state on the stack. */
@@ -108,6 +107,15 @@ static inline double lanes_total(double *restrict s, double *restrict c)
 #ifndef GC_LOSS_NEAR_C3 /* -DGC_LOSS_NEAR_C3=0.2 builds another */
 #define GC_LOSS_NEAR_C3 (1.0 / 6.0)
 #endif
+
+/* log1p(y) for |y| small (values_near's and values_line's y: within the
+ * reach that GC_LOSS_NEAR_TAU gives), as the quartic y - y^2/2 + y^3/3 -
+ * y^4/4 in Horner's form; its truncation is in the bound of
+ * lib/gradcheck/layer.h. */
+static inline double near_log1p(double y)
+{
+    return y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
+}
 
 /* The state's header; its arrays of doubles start NEAR_HEAD bytes in. */
 typedef struct near_head {

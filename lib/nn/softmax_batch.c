@@ -13,7 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-
 /* One step of ksum_add where `take` (else none), both sides computed and
  * then selected, so that the compiler can vectorise it: what ksum_add(k,
  * x) does, bit for bit, in the lanes where take is set. */
@@ -318,7 +317,7 @@ GC_VCLONES static void near_group(double *restrict ps, double *restrict pc, doub
     }
     for (int l = 0; l < NEAR_GROUP; l++) {
         const double y = acc[l] * lane[NEAR_G * W + l];
-        const double ly = y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
+        const double ly = near_log1p(y);
         double c = 0.0;
         ksum_lane(&sg[l], &c, lane[NEAR_ST * W + l] * (lane[NEAR_L0 * W + l] + ly), 1);
         ps[g0 + l] = sg[l];

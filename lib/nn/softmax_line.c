@@ -99,7 +99,7 @@ GC_VCLONES static int line_group(double *restrict L, unsigned char *restrict far
     double fd[LINE_GROUP];
     for (int v = 0; v < LINE_GROUP; v++) {
         const double dv = d[v], y = dv * (a1 + dv * (a2 + dv * a3));
-        const double ly = y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
+        const double ly = near_log1p(y);
         L[v] = (t0 + dv * t1) + st * (l0 + ly);
         fd[v] = fabs(dv) * cmax <= GC_LOSS_NEAR_TAU ? 0.0 : 1.0;
     }
@@ -143,7 +143,7 @@ GC_VCLONES static int line_cols(double *restrict ps, double *restrict pc,
     double fd = 0.0;
     for (int q = 0; q < LINE_GROUP; q++) {
         const double dv = d[q], y = dv * (a1[q] + dv * (a2[q] + dv * a3[q]));
-        const double ly = y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - 0.25 * y)));
+        const double ly = near_log1p(y);
         const double tt = t0[q] + dv * t1[q], x = st[q] * (l0[q] + ly);
         const double s = tt + x, bp = s - tt;
         ps[q] = s;
