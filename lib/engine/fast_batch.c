@@ -155,10 +155,10 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
              b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
-        b->lbase = gc_fast_line_alloc(
-            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
-        b->lwork = gc_fast_line_alloc(
-            1, net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols), &unused);
+        /* the base state, and values_line's scratch of the same size */
+        const size_t state = net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols);
+        b->lbase = gc_fast_line_alloc(1, state, &unused);
+        b->lwork = gc_fast_line_alloc(1, state, &unused);
         b->dl = gc_fast_line_alloc((size_t)b->cols, sizeof *b->dl, &unused);
         b->zkey = gc_fast_line_alloc(out, sizeof *b->zkey, &unused);
         b->tkey = gc_fast_line_alloc(out, sizeof *b->tkey, &unused);
@@ -314,6 +314,17 @@ GC_VCLONES static void rank1(const gc_fast *f, fast_batch *b, int k, const doubl
     }
 }
 
+/* Affine layer k's rank-1 change into Zn: rank1_column's form at B = 1,
+ * rank1's otherwise (the same arithmetic a perturbation). */
+static void rank1_any(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn,
+                      int q)
+{
+    if (f->B == 1)
+        rank1_column(f, b, k, xr, Zn, q);
+    else
+        rank1(f, b, k, xr, Zn, q);
+}
+
 /* The output when the change is still one row per perturbation: the cache
  * with row j_s replaced, side by side, into P (rows x qB). */
 static void widen_rows(const gc_fast *f, fast_batch *b, const double *xr, double *P, int q)
@@ -401,10 +412,7 @@ static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr
     }
     if (nfar == 0)
         return;
-    if (f->B == 1)
-        rank1_column(f, b, k, xr, b->full[0], q);
-    else
-        rank1(f, b, k, xr, b->full[0], q);
+    rank1_any(f, b, k, xr, b->full[0], q);
     batch_loss(f, b, b->full[0], q, b->lt);
     for (int s = 0; s < q; s++)
         if (b->far[s])
@@ -449,10 +457,7 @@ static void batch_pass(gc_fast *f, fast_batch *b, int t, const size_t *idx, cons
                 line_losses(f, b, k, b->row[ri], q, out);
                 return;
             }
-            if (f->B == 1)
-                rank1_column(f, b, k, b->row[ri], b->full[fi], q);
-            else
-                rank1(f, b, k, b->row[ri], b->full[fi], q);
+            rank1_any(f, b, k, b->row[ri], b->full[fi], q);
             rows_changed = 0;
         } else {
             gc_mat X = {l->in, qB, b->full[fi]}, Y = {l->out, qB, b->full[1 - fi]};

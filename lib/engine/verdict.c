@@ -81,7 +81,7 @@ gc_verdict gc_judge(double a, const gc_fd_point *p, const gc_check_opts *o, gc_r
     }
     if (!isfinite(a))
         return GC_FAIL;
-    if (fabs(a - n) <= band && p->bound <= band)
+    if (gc_passes(a, n, p->bound, band))
         return GC_PASS;
     int fits;
     if (gc_slopes_kinked(a, p->slope_lo, p->slope_hi, p->noise, p->step, p->hook, o, &fits)) {

@@ -41,6 +41,13 @@ static inline double gc_band(double a, double n, double est, double floor,
     return band;
 }
 
+/* The pass test of gc_judge (its step 3, on finite numbers): |a - n| <=
+ * band and the bound B <= band. */
+static inline int gc_passes(double a, double n, double bound, double band)
+{
+    return fabs(a - n) <= band && bound <= band;
+}
+
 /* The slope test at step h: returns "kinked" (the slopes differ by more than
  * a smooth loss explains, or hook); *fits: a lies between them, widened by
  * the tolerance and the smooth bound.  NaN slopes: neither. */
@@ -91,7 +98,7 @@ static inline int gc_verdict_pass_final(double a, const gc_fd_point *p, const gc
     *band = gc_band(a, n, p->trunc_est, p->floor, o);
     if (!p->finite || !isfinite(n) || !isfinite(a) || !isfinite(b))
         return 0;
-    return fabs(a - n) <= *band && p->bound <= *band && gc_verdict_pass_stable(a, p, o, b);
+    return gc_passes(a, n, p->bound, *band) && gc_verdict_pass_stable(a, p, o, b);
 }
 
 #endif
