@@ -52,12 +52,12 @@ static void shape_want(char *buf, size_t n, int ndim, const size_t want[2])
 }
 
 /* Where the elements of a may first be non-finite: 0, or past the leading
- * float64 elements that are finite.  A double is finite unless its 11
- * exponent bits are all ones, and then adding 1 to the exponent field
- * carries into the sign bit: 64 at a time, the carries or'ed together with
- * no branch (which the compiler vectorises), then one at a time from the
- * block that has one (the bytes read as they lie in the file: the
- * machine's byte order is the file's). */
+ * blocks of 64 float64 elements that are all finite (the caller looks at
+ * the rest one at a time).  A double is finite unless its 11 exponent bits
+ * are all ones, and then adding 1 to the exponent field carries into the
+ * sign bit: 64 at a time, the carries or'ed together with no branch (the
+ * bytes read as they lie in the file: the machine's byte order is the
+ * file's). */
 static size_t first_nonfinite(const gc_npy *a)
 {
     size_t i = 0;
@@ -73,12 +73,6 @@ static size_t first_nonfinite(const gc_npy *a)
                 carry |= (u & exponent) + one;
             }
             if (carry >> 63)
-                break;
-        }
-        for (; i < a->count; i++) {
-            double v;
-            memcpy(&v, a->data + 8 * i, sizeof v);
-            if (!isfinite(v))
                 break;
         }
     }
