@@ -23,6 +23,15 @@ int gc_threads_resolve(int threads)
     return n >= 1 ? (n > 1024 ? 1024 : (int)n) : 1;
 }
 
+int gc_threads_for_work(int threads, double work, double per_thread)
+{
+    int n = gc_threads_resolve(threads);
+    if (threads >= 1 || !(per_thread > 0.0) || !(work >= 0.0))
+        return n;
+    double most = work / per_thread;
+    return most >= (double)n ? n : most >= 2.0 ? (int)most : 1;
+}
+
 typedef struct pool {
     atomic_size_t next; /* first index not yet handed out */
     size_t n, chunk;

@@ -188,10 +188,15 @@ static double rounding_bound(const gc_check_opts *o, const gc_net *net, double L
     return bound;
 }
 
+/* Each thread of the default count (threads 0) takes at least this many
+ * row-examples (rows times B: each row is two losses of B examples); fewer
+ * and a second thread costs more than it saves (docs/measurements.md). */
+#define ROW_EXAMPLES_PER_THREAD 50000.0
+
 /* No more threads (each with its evaluator) than chunks of rows. */
-static int thread_count(const gc_check_opts *o, size_t rows)
+static int thread_count(const gc_check_opts *o, size_t rows, int batch)
 {
-    int nthreads = gc_threads_resolve(o->threads);
+    int nthreads = gc_threads_for_work(o->threads, (double)rows * batch, ROW_EXAMPLES_PER_THREAD);
     size_t nchunks = (rows + CHUNK - 1) / CHUNK;
     if ((size_t)nthreads > nchunks)
         nthreads = nchunks > 0 ? (int)nchunks : 1;
@@ -268,7 +273,7 @@ static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
 int gc_run_rows_parallel(gc_run *run)
 {
     size_t total = run->r->nrows;
-    int nthreads = thread_count(&run->o, total);
+    int nthreads = thread_count(&run->o, total, run->ch->net->batch);
     parallel_job job = {.run = run, .bound = rounding_bound(&run->o, run->ch->net, run->L0),
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);

@@ -176,7 +176,9 @@ typedef struct gc_check_opts {
     int threads;              /* fast engine: 0 = all cores, < 0 GC_EINVAL; the
                                * rows, then the summaries of a tensor of many
                                * rows; the report does not depend on it (the
-                               * reference runs on one) */
+                               * reference runs on one).  0 takes fewer for a
+                               * small check: one thread per 50,000 rows times
+                               * the batch, one per 50,000 rows summarised */
     int screen;               /* fast engine: one random-direction check per tensor
                                * first; element checks only where it fails */
     gc_precision precision;   /* default GC_PRECISION_FLOAT64 */

@@ -271,6 +271,11 @@ static void store_empty(gc_tensor_report *tr)
  * runs is summarised by the calling thread alone. */
 #define RUN_ROWS 8192
 
+/* Each thread of the default count (threads 0) reads at least this many
+ * rows of the report: fewer and a second thread costs more than the half it
+ * reads (docs/measurements.md). */
+#define SUMMARY_ROWS_PER_THREAD 50000.0
+
 /* One tensor summarised on threads: task 0 its sums (they need its rows in
  * order), task 1 + q its q-th run of RUN_ROWS rows; then its two medians. */
 typedef struct tensor_job {
@@ -364,9 +369,13 @@ int gc_report_summarize(gc_report *r)
     r->nundecided = r->nweak = r->nescalated = 0;
     memset(r->nreason, 0, sizeof r->nreason);
     int rc = GC_OK;
-    /* the threads the check ran its rows on: a reference check runs on one */
+    /* the threads the check ran its rows on (a reference check runs on
+     * one), the default count no more than one per SUMMARY_ROWS_PER_THREAD
+     * rows */
     const int nthreads =
-        r->opts.engine == GC_ENGINE_FAST ? gc_threads_resolve(r->opts.threads) : 1;
+        r->opts.engine == GC_ENGINE_FAST
+            ? gc_threads_for_work(r->opts.threads, (double)r->nrows, SUMMARY_ROWS_PER_THREAD)
+            : 1;
     for (int t = 0; t < r->ntensors && rc == GC_OK; t++) {
         gc_tensor_report *tr = &r->tensors[t];
         if (tr->screened) /* no rows; the screen filled its summary */
