@@ -151,11 +151,29 @@ $(SHLIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
 $(SHLINKS): $(SHLIB)
 	ln -sf $(if $(filter %/libgradcheck.so,$@),$(SONAME),$(notdir $(SHLIB))) $@
 
-# -rdynamic and --whole-archive: every gc_ function of the library is in the
-# command and exported, so a --layer plugin may call any of them.
-$(BIN): $(call obj,$(CLI_SRC)) $(LIB)
-	$(CC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
-	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
+# The command's link, for its start-up time (each library it loads is
+# mapped and relocated at every start): the library's objects but
+# vmath.o, which it takes compiled with SLEEF's vector-ABI names
+# (GC_SLEEF_GNUABI, lib/nn/vmath.c), from libsleefgnuabi, whose few
+# relocations cost less than libsleef's many; jansson and zlib from their
+# static archives when Debian's -dev packages have them, not exported
+# (--exclude-libs), so a plugin that uses them still has its own.
+CMD_VMATH  := $(BUILD)/cmd/lib/nn/vmath.o
+CMD_OBJ    := $(filter-out $(BUILD)/lib/nn/vmath.o,$(call obj,$(LIB_SRC))) $(CMD_VMATH)
+CMD_STATIC := $(foreach l,jansson z,$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),$(l)))
+CMD_STLIBS := -Wl,--exclude-libs,ALL -Wl,-Bstatic $(addprefix -l,$(CMD_STATIC)) -Wl,-Bdynamic
+CMD_LIBS   := $(if $(CMD_STATIC),$(CMD_STLIBS)) $(addprefix -l,$(filter-out $(CMD_STATIC),jansson z)) \
+              -lsleefgnuabi -lm -pthread -ldl
+
+$(CMD_VMATH): lib/nn/vmath.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -DGC_SLEEF_GNUABI -c $< -o $@
+
+# -rdynamic and every object of the library: every gc_ function of the
+# library is in the command and exported, so a --layer plugin may call any
+# of them.
+$(BIN): $(call obj,$(CLI_SRC)) $(CMD_OBJ)
+	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CMD_LIBS)
 
 # gradcheck-mpi: the command's objects but its main (cli/gradcheck.c), and
 # cli/mpi*.c compiled by mpicc; linked as the command is.
@@ -170,9 +188,8 @@ $(BUILD)/mpi/%.o: %.c
 	$(MPICC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(MPI_BIN): $(patsubst %.c,$(BUILD)/mpi/%.o,$(MPI_SRC)) \
-            $(call obj,$(filter-out cli/gradcheck.c,$(CLI_SRC))) $(LIB)
-	$(MPICC) $(ALL_CFLAGS) -rdynamic $(filter-out $(LIB),$^) -Wl,--whole-archive $(LIB) \
-	    -Wl,--no-whole-archive -o $@ $(LDLIBS) -ldl
+            $(call obj,$(filter-out cli/gradcheck.c,$(CLI_SRC))) $(CMD_OBJ)
+	$(MPICC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CMD_LIBS)
 
 # Position-independent objects for the plugins, apart from the others.
 $(BUILD)/pic/%.o: %.c
@@ -251,8 +268,10 @@ $(BUILD)/checks/cli/check_cli_heap.o: CPPFLAGS += -Icli
 
 # -rdynamic: the suites load plugins through the library (network files
 # with plugin layers), and a plugin calls gc_ functions of the program.
+# libsleefgnuabi before libm, whose link script brings libmvec's functions
+# of the same names: checks/nn/check_sleef_names.c compares SLEEF's.
 $(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC) cli/heap.c) $(LIB)
-	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ -lsleefgnuabi $(CHECK_LIBS) $(LDLIBS)
 
 check: test check-export
 	@$(MAKE) --no-print-directory installcheck

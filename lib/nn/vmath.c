@@ -15,17 +15,42 @@
 #define HAVE_VEC 1
 #include <immintrin.h>
 
-/* SLEEF's entry points for each instruction set (sleef.h declares them
- * without the target, which a vector argument's ABI needs). */
+/*
+ * SLEEF's entry points for each instruction set (sleef.h declares them
+ * without the target, which a vector argument's ABI needs).  The library
+ * calls libsleef's names, which only SLEEF defines.  The command is built
+ * with GC_SLEEF_GNUABI (Makefile): the same u10 functions, the same
+ * machine code, under the x86-64 vector ABI's names from libsleefgnuabi,
+ * a library of a few relocations where libsleef's hundreds are resolved at
+ * every start.  glibc's libmvec defines those names too, with other
+ * functions, and would take them in a program that loaded it first: the
+ * command loads no libmvec (checks/nn/check_vmath.c compares the two
+ * names' results bit for bit).
+ */
 #define SSE2_ATTR __attribute__((target("sse2")))
 #define AVX2_ATTR __attribute__((target("avx2,fma")))
 #define AVX512_ATTR __attribute__((target("avx512f")))
-SSE2_ATTR __m128d Sleef_expd2_u10sse2(__m128d x);
-AVX2_ATTR __m256d Sleef_expd4_u10avx2(__m256d x);
-AVX512_ATTR __m512d Sleef_expd8_u10avx512f(__m512d x);
-SSE2_ATTR __m128d Sleef_log1pd2_u10sse2(__m128d x);
-AVX2_ATTR __m256d Sleef_log1pd4_u10avx2(__m256d x);
-AVX512_ATTR __m512d Sleef_log1pd8_u10avx512f(__m512d x);
+#ifdef GC_SLEEF_GNUABI
+#define EXP2 _ZGVbN2v_exp
+#define EXP4 _ZGVdN4v_exp
+#define EXP8 _ZGVeN8v_exp
+#define LOG1P2 _ZGVbN2v_log1p
+#define LOG1P4 _ZGVdN4v_log1p
+#define LOG1P8 _ZGVeN8v_log1p
+#else
+#define EXP2 Sleef_expd2_u10sse2
+#define EXP4 Sleef_expd4_u10avx2
+#define EXP8 Sleef_expd8_u10avx512f
+#define LOG1P2 Sleef_log1pd2_u10sse2
+#define LOG1P4 Sleef_log1pd4_u10avx2
+#define LOG1P8 Sleef_log1pd8_u10avx512f
+#endif
+SSE2_ATTR __m128d EXP2(__m128d x);
+AVX2_ATTR __m256d EXP4(__m256d x);
+AVX512_ATTR __m512d EXP8(__m512d x);
+SSE2_ATTR __m128d LOG1P2(__m128d x);
+AVX2_ATTR __m256d LOG1P4(__m256d x);
+AVX512_ATTR __m512d LOG1P8(__m512d x);
 
 /* One function over n elements, W lanes at a time; the last partial vector
  * is padded with zeros in a local copy, so every element goes through the
@@ -44,13 +69,12 @@ AVX512_ATTR __m512d Sleef_log1pd8_u10avx512f(__m512d x);
         }                                                                                \
     }
 
-VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, Sleef_expd2_u10sse2)
-VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_expd4_u10avx2)
-VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, Sleef_expd8_u10avx512f)
-VLOOP(log1p_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, Sleef_log1pd2_u10sse2)
-VLOOP(log1p_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, Sleef_log1pd4_u10avx2)
-VLOOP(log1p_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd,
-      Sleef_log1pd8_u10avx512f)
+VLOOP(exp_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, EXP2)
+VLOOP(exp_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, EXP4)
+VLOOP(exp_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, EXP8)
+VLOOP(log1p_sse2, SSE2_ATTR, 2, __m128d, _mm_loadu_pd, _mm_storeu_pd, LOG1P2)
+VLOOP(log1p_avx2, AVX2_ATTR, 4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, LOG1P4)
+VLOOP(log1p_avx512, AVX512_ATTR, 8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, LOG1P8)
 #endif
 
 int gc_vmath_available(gc_vmath_level level)
