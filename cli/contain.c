@@ -179,11 +179,26 @@ int cli_contain(cli_job job, void *ctx, const char *where, int no_fork, int time
     return status;
 }
 
+/* Whether p[0, n) holds the word w (of length m >= 1) whole: memchr's
+ * vector scan for its first letter, which a file of numbers rarely has,
+ * then a compare at each. */
+static int holds(const char *p, size_t n, const char *w, size_t m)
+{
+    for (const char *end = p + n; (size_t)(end - p) >= m; p++) {
+        p = memchr(p, w[0], (size_t)(end - p) - (m - 1));
+        if (p == NULL)
+            return 0;
+        if (memcmp(p, w, m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Whether a window of text holds "plugin" or the start of a \u escape
  * (through which JSON can spell any letter of it). */
 static int may_name_plugin(const char *p, size_t n)
 {
-    return memmem(p, n, "plugin", 6) != NULL || memmem(p, n, "\\u", 2) != NULL;
+    return holds(p, n, "plugin", 6) || holds(p, n, "\\u", 2);
 }
 
 int cli_net_may_load_code(const char *path, long long max_bytes)

@@ -202,6 +202,40 @@ START_TEST(test_plugin_in_net_file_contained)
 }
 END_TEST
 
+/* The command reads a network file in windows of 65,541 bytes, then of
+ * 65,536 more with the last 5 kept (cli/contain.c), to find "plugin":
+ * here the type's ends the first window and the factory's the second, the
+ * only two, and the crash is still contained. */
+START_TEST(test_plugin_at_window_ends_contained)
+{
+    enum { END1 = 65541, END2 = 65541 + 65536 };
+    static char text[END2 + 256];
+    char dir[256], so[512], net[300];
+    net_dir(dir, sizeof dir, beside_bin(so, sizeof so, "checks/plugins/libbroken.so"), "libb.so",
+            net, sizeof net);
+    const char *head = "{\"layers\": [{\"type\": \"dense\", \"in\": 3, \"out\": 3}, {";
+    const char *factory = "\"factory\": \"broken_segv_backward_plugin";
+    size_t n = strlen(head);
+    memcpy(text, head, n);
+    /* "type": "plugin" ending at END1, "factory": "...plugin" at END2 */
+    memset(text + n, ' ', END1 - strlen("\"type\": \"plugin") - n);
+    n = END1 - strlen("\"type\": \"plugin");
+    n += (size_t)sprintf(text + n, "\"type\": \"plugin\", ");
+    memset(text + n, ' ', END2 - strlen(factory) - n);
+    n = END2 - strlen(factory);
+    sprintf(text + n, "%s\", \"lib\": \"libb.so\"}],\n \"loss\": \"mse\", "
+                      "\"x\": [[0.5, -0.3, 0.2]], \"y\": [[1, 0, 0.5]]}\n", factory);
+    ck_assert(memcmp(text + END1 - 6, "plugin", 6) == 0 && memcmp(text + END2 - 6, "plugin", 6) == 0);
+    spit(net, text);
+    const char *args[] = {"--net", net, "-q", NULL};
+    result r;
+    run_gc_crashing(dir, args, &r);
+    assert_rejected(&r, args, "/net.json: plugin crashed in the check: SIGSEGV", 0);
+    result_free(&r);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 /* --no-fork applies to a network file with a plugin layer: the same
  * report, byte for byte, as the contained run. */
 START_TEST(test_plugin_in_net_file_no_fork)
@@ -303,6 +337,7 @@ Suite *make_cli_plugin_suite(void)
     tcase_add_test(tc, test_plugin_in_net_file);
     tcase_add_loop_test(tc, test_plugin_in_net_file_contained, 0,
                         (int)(sizeof net_faults / sizeof net_faults[0]));
+    tcase_add_test(tc, test_plugin_at_window_ends_contained);
     tcase_add_test(tc, test_plugin_in_net_file_no_fork);
     tcase_add_test(tc, test_plugin_float32_never_refuted);
     tcase_add_test(tc, test_plugin_float32_verdicts);
