@@ -22,9 +22,21 @@
 #include <fenv.h>
 #include <gradcheck.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define EXACT_DX01 1.53635490845725726
+
+/* As conditioning.c's probe: valgrind rounds to nearest whatever the mode,
+ * and then the library measures nothing (every failure stands). */
+static int directed_rounding_works(void)
+{
+    volatile double one = 1.0, tiny = 0x1p-60;
+    fesetround(FE_UPWARD);
+    volatile double up = one + tiny; /* stored before the mode is restored */
+    fesetround(FE_TONEAREST);
+    return up > 1.0;
+}
 
 static gc_net *saturated_bce_net(void)
 {
@@ -59,11 +71,19 @@ START_TEST(test_conditioning_excuses_rounding_not_code)
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
     ck_assert_int_eq(fegetround(), FE_TONEAREST);
+    const gc_row *w = find_row(r, "x", 0, 1);
+    ck_assert_ptr_nonnull(w);
+    if (!directed_rounding_works()) { /* the old verdict, said so */
+        fprintf(stderr, "conditioning: the rounding mode does not reach the arithmetic here "
+                        "(valgrind?): x[0][1] stays %s\n", gc_verdict_name(w->verdict));
+        ck_assert_int_eq(w->verdict, GC_FAIL);
+        gc_report_free(r);
+        gc_net_free(net);
+        return;
+    }
     for (size_t k = 0; k < r->nrows; k++)
         ck_assert_msg(r->rows[k].verdict != GC_FAIL, "%s[%d][%d] fails",
                       r->tensors[r->rows[k].tensor].name, r->rows[k].row, r->rows[k].col);
-    const gc_row *w = find_row(r, "x", 0, 1);
-    ck_assert_ptr_nonnull(w);
     ck_assert_msg(w->verdict == GC_UNDECIDED && w->reason == GC_REASON_CONDITIONING,
                   "x[0][1]: %s (%s)", gc_verdict_name(w->verdict), gc_reason_name(w->reason));
     ck_assert(fabs(w->analytic - w->numeric) > w->band + w->num_err);

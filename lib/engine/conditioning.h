@@ -28,7 +28,9 @@
  * caller's mode, which leaves the cache and every gradient with the bits
  * the rows were judged with: the prepare is deterministic).  The rounding
  * mode is the caller's again on return (the prepare's code runs on the
- * calling thread).
+ * calling thread).  Where the rounding mode does not reach the arithmetic
+ * (under valgrind, which rounds to nearest whatever the mode), nothing is
+ * measured and every failure stands.
  * GC_OK or GC_ENOMEM.
  */
 int gc_run_conditioning(gc_run *run);
