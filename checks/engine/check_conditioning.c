@@ -8,9 +8,10 @@
  * --init uniform --inputs.  Example 1's largest softmax output is p = 1 -
  * 1.5e-14: 1 - p keeps only its absolute accuracy, about 0.7% of itself, so
  * bce's gradient (p - t) / (p (1 - p)) and the loss itself carry that error.
- * Evaluated in 60-digit decimal arithmetic from the same network file
- * (softplus, elu, relu, softmax and bce written out, central difference at
- * h = 1e-20), dL/dx[0][1] = 1.53635490845725726; backprop in double says
+ * Evaluated in 60-digit decimal arithmetic from the network's exact binary
+ * values (`bench/driver ... --save net.json`, then `scripts/exact-derivative
+ * net.json x 0 1`: central difference at h = 1e-20), dL/dx[0][1] =
+ * 1.53635490845725720; backprop in double says
  * 1.51993, 1.1% away; Ridders' escalation measures 1.53702 with bound B =
  * 0.0077, which holds (|n - exact| = 6.7e-4), so "fail" refutes the double
  * value but not the code.  The same backprop under upward and downward
@@ -25,7 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXACT_DX01 1.53635490845725726
+#define EXACT_DX01 1.53635490845725720
 
 /* As conditioning.c's probe: valgrind rounds to nearest whatever the mode,
  * and then the library measures nothing (every failure stands). */
