@@ -228,8 +228,9 @@ static inline void axpy1(double *restrict y, double z, double a, const double *r
 
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
  * of W (pi 0) or b to v[s], as gc_fast_loss computes its row. */
-GC_VCLONES static void changed_rows(const gc_fast *f, fast_batch *b, int t, const size_t *idx,
-                         const double *v, int q)
+GC_VVOID(changed_rows,
+         (const gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v, int q),
+         (f, b, t, idx, v, q))
 {
     const gc_net *net = f->net;
     const int p = f->t_layer[t], pi = f->t_param[t], B = f->B;
@@ -268,8 +269,9 @@ GC_VCLONES static void changed_rows(const gc_fast *f, fast_batch *b, int t, cons
 /* B = 1: every perturbation's change is one number d_s, and
  * Z'_s[i] = Z[i] + W[i][j_s] d_s, row by row over the perturbations (the
  * same multiply and add as gc_fast_loss's). */
-GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, const double *xr,
-                                     double *Zn, int q)
+GC_VVOID(rank1_column,
+         (const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q),
+         (f, b, k, xr, Zn, q))
 {
     const gc_layer *l = &f->layer_copy[k];
     const double *restrict W = l->param[0].value, *restrict xc = f->net->act[k]->data;
@@ -295,8 +297,8 @@ GC_VCLONES static void rank1_column(const gc_fast *f, fast_batch *b, int k, cons
 
 /* Affine layer k after changed rows xr (perturbation s's row j_s of its
  * input): Z'_s = Z + W[:, j_s] (X'_s[j_s, :] - X[j_s, :]) into Zn, out x qB. */
-GC_VCLONES static void rank1(const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn,
-                             int q)
+GC_VVOID(rank1, (const gc_fast *f, fast_batch *b, int k, const double *xr, double *Zn, int q),
+         (f, b, k, xr, Zn, q))
 {
     const gc_net *net = f->net;
     const gc_layer *l = &f->layer_copy[k];

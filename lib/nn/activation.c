@@ -103,7 +103,7 @@ static double gelu_d(double x, double y, double a)
 
 /* The forwards below run a span helper on each block, inlined: called with
  * the constant EXP_BLOCK its loops have a fixed length over local arrays,
- * which the compiler vectorises (GC_VCLONES: at the CPU's width); the last,
+ * which the compiler vectorises (GC_VVOID: at the CPU's width); the last,
  * shorter block runs the same operations one at a time.  Each element's
  * arithmetic is the same either way (IEEE operations, one SLEEF exp), so
  * its value does not depend on its place in the array. */
@@ -135,7 +135,7 @@ static inline void sigmoid_span(double *y, const double *x, size_t m)
     memcpy(y, e, m * sizeof *y);
 }
 
-GC_VCLONES static void sigmoid_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+GC_VVOID(sigmoid_forward, (const gc_layer *l, gc_mat *Y, const gc_mat *X), (l, Y, X))
 {
     (void)l;
     BLOCKWISE(sigmoid_span, Y, X);
@@ -156,7 +156,7 @@ static inline void softplus_span(double *y, const double *x, size_t m)
     memcpy(y, e, m * sizeof *y);
 }
 
-GC_VCLONES static void softplus_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+GC_VVOID(softplus_forward, (const gc_layer *l, gc_mat *Y, const gc_mat *X), (l, Y, X))
 {
     (void)l;
     BLOCKWISE(softplus_span, Y, X);

@@ -13,7 +13,7 @@
  * multiplies and adds (-std=c11 does not contract them into fused
  * multiply-adds), so an element's bits do not depend on which kernel, tile
  * or vector width computed it.  Their lane loops have a fixed length over
- * local arrays, which -O2 vectorises at the width GC_VCLONES chose.
+ * local arrays, which -O2 vectorises at the width GC_VVOID chose.
  */
 #include "gradcheck/layer.h"
 #include "nn/vmath.h"
@@ -51,7 +51,7 @@ static inline void lanes_sum(double *out, size_t ldo, const double *init, const 
 }
 
 /* Y[i][c] = b[i] + sum_j W[i][j] X[j][c], j ascending. */
-GC_VCLONES static void dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat *X)
+GC_VVOID(dense_forward, (const gc_layer *l, gc_mat *Y, const gc_mat *X), (l, Y, X))
 {
     const double *W = l->param[0].value;
     const double *b = l->param[1].value;
@@ -77,7 +77,8 @@ GC_VCLONES static void dense_forward(const gc_layer *l, gc_mat *Y, const gc_mat 
 }
 
 /* dX[j][c] = sum_i W[i][j] dY[i][c], i ascending from 0. */
-GC_VCLONES static void input_grad(gc_mat *dX, const double *W, const gc_mat *dY, int in, int out)
+GC_VVOID(input_grad, (gc_mat *dX, const double *W, const gc_mat *dY, int in, int out),
+         (dX, W, dY, in, out))
 {
     static const double zero[TILE] = {0.0};
     const int B = dY->cols;
@@ -128,8 +129,9 @@ static inline void rows_times_block(double (*acc)[LANES], const double *dy, size
 /* dW[i][j0 + l] += sum_c dY[i][c] X[j0 + l][c] (c ascending from 0) for
  * every row i: X's rows j0 .. j0 + LANES - 1 transposed CB columns at a
  * time, the sums of GROUP rows of dY carried across those blocks. */
-GC_VCLONES static void weight_grad_lanes(double *dW, const gc_mat *dY, const gc_mat *X, int in,
-                                                int out, int j0)
+GC_VVOID(weight_grad_lanes,
+         (double *dW, const gc_mat *dY, const gc_mat *X, int in, int out, int j0),
+         (dW, dY, X, in, out, j0))
 {
     enum { GROUP = 32 };
     const int B = X->cols;
@@ -186,8 +188,9 @@ static inline void param_grads(double *dW, double *db, const gc_mat *dY, const g
  *   dL/dW[i][j] = sum_c dY[i][c] X[j][c]   i.e. dW += dY X^T
  *   dL/db[i]    = sum_c dY[i][c]           (b is added to every column)
  *   dL/dX[j][c] = sum_i W[i][j] dY[i][c]   i.e. dX = W^T dY */
-GC_VCLONES static void dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
-                                      const gc_mat *dY)
+GC_VVOID(dense_backward,
+         (gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y, const gc_mat *dY),
+         (l, dX, X, Y, dY))
 {
     (void)Y;
     param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out);

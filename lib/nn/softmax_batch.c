@@ -73,8 +73,9 @@ static inline void block_targets(double *t, const gc_mat *T, int i, int c0)
  * losses no less accurate than the scalar ones although SLEEF's exp is
  * not correctly rounded.
  */
-GC_VCLONES static void softmax_ce_block(double *ps, double *pc, const gc_mat *P, const gc_mat *T,
-                                        int c0, int w)
+GC_VVOID(softmax_ce_block,
+         (double *ps, double *pc, const gc_mat *P, const gc_mat *T, int c0, int w),
+         (ps, pc, P, T, c0, w))
 {
     const int rows = P->rows;
     double zb[VBLOCK], m[VBLOCK], kd[VBLOCK], r[VBLOCK], e[VBLOCK], t[VBLOCK];
@@ -141,8 +142,9 @@ static int block_width(int B, int c0, int N, int *off)
  * var_sum over the B columns, divided by B (the scalar form runs one ksum
  * through all the terms: the same terms, each total within 2u of its
  * exact sum). */
-GC_VCLONES static void add_columns(double *L, var_sum *a, const double *ps, const double *pc,
-                                   int w, int B, int off, int v)
+GC_VVOID(add_columns,
+         (double *L, var_sum *a, const double *ps, const double *pc, int w, int B, int off, int v),
+         (L, a, ps, pc, w, B, off, v))
 {
     if (B == 1) {
         for (int q = 0; q < w; q++)
@@ -292,8 +294,10 @@ static inline void near_row(double *restrict acc, double *restrict om, double *r
  * (ps, pc) as softmax_ce_block's, and bad[q] = 1 where the lane must take
  * softmax_ce_block's arithmetic.  NaN in x (a non-finite logit, here or in
  * Z) makes the lane's sum acc NaN, which marks it too. */
-GC_VCLONES static void near_group(double *restrict ps, double *restrict pc, double *restrict bad,
-                                  const near_in *in, int c0, int w, int off, int g0)
+GC_VVOID(near_group,
+         (double *restrict ps, double *restrict pc, double *restrict bad, const near_in *in, int c0,
+          int w, int off, int g0),
+         (ps, pc, bad, in, c0, w, off, g0))
 {
     const int rows = in->rows;
     const size_t W = (size_t)in->W, RW = (size_t)rows * W, N = (size_t)in->P->cols;

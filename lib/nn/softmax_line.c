@@ -89,8 +89,10 @@ static int line_coefs(double *lc, const near_head *h, const double *d, const dou
 /* B = 1: the losses at d[0 .. LINE_GROUP), one variant a lane, and far[v]
  * = 1 where some |x_i| may exceed tau (or d is not finite); returns how
  * many.  A column's value is its two terms' sum, as values_near's. */
-GC_VCLONES static int line_group(double *restrict L, unsigned char *restrict far,
-                                 const double *restrict lc, const double *restrict d)
+GC_VFUNC(int, line_group,
+         (double *restrict L, unsigned char *restrict far, const double *restrict lc,
+          const double *restrict d),
+         (L, far, lc, d))
 {
     const double a1 = lc[LC_A1 * LINE_GROUP], a2 = lc[LC_A2 * LINE_GROUP];
     const double a3 = lc[LC_A3 * LINE_GROUP], t0 = lc[LC_T0 * LINE_GROUP];
@@ -134,8 +136,10 @@ static size_t line_one(double *L, unsigned char *far, const double *lc, const do
 /* B > 1: columns c0 .. c0 + LINE_GROUP - 1 of one variant (lc and d from
  * column c0 on): (ps, pc) as values_near's (the column's two terms by
  * TwoSum); nonzero when some column is far. */
-GC_VCLONES static int line_cols(double *restrict ps, double *restrict pc,
-                                const double *restrict lc, size_t Wc, const double *restrict d)
+GC_VFUNC(int, line_cols,
+         (double *restrict ps, double *restrict pc, const double *restrict lc, size_t Wc,
+          const double *restrict d),
+         (ps, pc, lc, Wc, d))
 {
     const double *a1 = lc + LC_A1 * Wc, *a2 = lc + LC_A2 * Wc, *a3 = lc + LC_A3 * Wc;
     const double *t0 = lc + LC_T0 * Wc, *t1 = lc + LC_T1 * Wc, *st = lc + LC_ST * Wc;
@@ -154,8 +158,10 @@ GC_VCLONES static int line_cols(double *restrict ps, double *restrict pc,
 }
 
 /* B > 1: variant v's columns, combined as values_near combines them. */
-GC_VCLONES static size_t line_many(double *L, unsigned char *far, const double *lc,
-                                   const double *d, size_t n, int B, double *ps)
+GC_VFUNC(size_t, line_many,
+         (double *L, unsigned char *far, const double *lc, const double *d, size_t n, int B,
+          double *ps),
+         (L, far, lc, d, n, B, ps))
 {
     const size_t Wc = line_width(B);
     double *pc = ps + Wc, *dp = pc + Wc;

@@ -85,10 +85,17 @@ int gc_vmath_available(gc_vmath_level level)
 #ifdef HAVE_VEC
     case GC_VMATH_SSE2:
         return 1;
+#ifdef GC_VDISPATCH /* what the loader found: no cpuid of libgcc's (nn/vmath.h) */
+    case GC_VMATH_AVX2:
+        return CPU_FEATURE_ACTIVE(AVX2) && CPU_FEATURE_ACTIVE(FMA);
+    case GC_VMATH_AVX512:
+        return CPU_FEATURE_ACTIVE(AVX512F);
+#else
     case GC_VMATH_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case GC_VMATH_AVX512:
         return __builtin_cpu_supports("avx512f");
+#endif
 #endif
     default:
         return 0;

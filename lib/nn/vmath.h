@@ -14,13 +14,67 @@
 
 #include <stddef.h>
 
-/* On a function whose fixed-length loops the compiler vectorises: a version
- * for each x86-64 vector width, the CPU's chosen when the program loads
- * (GCC's and Clang's target_clones); elsewhere the one version. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define GC_VCLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/*
+ * A function whose fixed-length loops the compiler vectorises, defined as
+ *
+ *     GC_VFUNC(int, name, (double *y, int n), (y, n)) { ...body... }
+ *     GC_VVOID(name, (double *y, int n), (y, n)) { ...body... }
+ *
+ * (return type, name, parameters, the same as arguments): on x86-64 a
+ * version of the body for each vector width (AVX-512F, AVX2, the
+ * baseline), the CPU's chosen when the program loads.  With glibc's
+ * <sys/platform/x86.h> the choice reads what the dynamic loader already
+ * found (CPU_FEATURE_ACTIVE, an IFUNC resolver of our own): GCC's
+ * target_clones asks libgcc, which runs cpuid again in every process,
+ * each a trap to the hypervisor on a VM.  Without that header (or GCC's
+ * noplt, which the resolver needs: Clang), target_clones; elsewhere the
+ * one version.  Every version computes the same IEEE operations, so the
+ * choice changes no value.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_include) && \
+    defined(__has_attribute)
+#if __has_include(<sys/platform/x86.h>) && __has_attribute(noplt)
+#define GC_VDISPATCH 1
+#include <sys/platform/x86.h>
+/* Called through the GOT, not the PLT: a resolver runs while the program
+ * is relocated, before its PLT entries are. */
+extern const struct cpuid_feature *__x86_get_cpuid_feature_leaf(unsigned int)
+    __attribute__((noplt));
+#endif
+#endif
+
+#ifdef GC_VDISPATCH
+#define GC_VVERSIONS_(ret, name, params, args, ret_kw)                                         \
+    static inline __attribute__((always_inline)) ret name##_body params;                      \
+    __attribute__((target("avx512f"))) static ret name##_avx512 params                         \
+    {                                                                                          \
+        ret_kw name##_body args;                                                               \
+    }                                                                                          \
+    __attribute__((target("avx2"))) static ret name##_avx2 params                              \
+    {                                                                                          \
+        ret_kw name##_body args;                                                               \
+    }                                                                                          \
+    static ret name##_base params                                                              \
+    {                                                                                          \
+        ret_kw name##_body args;                                                               \
+    }                                                                                          \
+    static ret (*name##_resolve(void)) params                                                  \
+    {                                                                                          \
+        return CPU_FEATURE_ACTIVE(AVX512F) ? name##_avx512                                     \
+               : CPU_FEATURE_ACTIVE(AVX2)  ? name##_avx2                                       \
+                                           : name##_base;                                      \
+    }                                                                                          \
+    static ret name params __attribute__((ifunc(#name "_resolve")));                           \
+    static inline __attribute__((always_inline)) ret name##_body params
+#define GC_VFUNC(ret, name, params, args) GC_VVERSIONS_(ret, name, params, args, return)
+#define GC_VVOID(name, params, args) GC_VVERSIONS_(void, name, params, args, )
+#elif defined(__x86_64__) && defined(__GNUC__)
+#define GC_VCLONES_ __attribute__((target_clones("avx512f", "avx2", "default")))
+#define GC_VFUNC(ret, name, params, args) GC_VCLONES_ static ret name params
+#define GC_VVOID(name, params, args) GC_VCLONES_ static void name params
 #else
-#define GC_VCLONES
+#define GC_VFUNC(ret, name, params, args) static ret name params
+#define GC_VVOID(name, params, args) static void name params
 #endif
 
 /* The implementations, widest first; the ones this machine's CPU lacks are
