@@ -27,13 +27,15 @@
  * found (CPU_FEATURE_ACTIVE, an IFUNC resolver of our own): GCC's
  * target_clones asks libgcc, which runs cpuid again in every process,
  * each a trap to the hypervisor on a VM.  Without that header (or GCC's
- * noplt, which the resolver needs: Clang), target_clones; elsewhere the
- * one version.  Every version computes the same IEEE operations, so the
+ * noplt, which the resolver needs: Clang), and under AddressSanitizer
+ * (whose checks in the resolver would run before its run time is set
+ * up), target_clones; elsewhere the one version.  Every version computes the same IEEE operations, so the
  * choice changes no value.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__has_include) && \
     defined(__has_attribute)
-#if __has_include(<sys/platform/x86.h>) && __has_attribute(noplt)
+#if __has_include(<sys/platform/x86.h>) && __has_attribute(noplt) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define GC_VDISPATCH 1
 #include <sys/platform/x86.h>
 /* Called through the GOT, not the PLT: a resolver runs while the program
