@@ -34,7 +34,40 @@ static inline int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
 
 /* Per-tensor statistics and totals from r's rows (a screened tensor keeps
  * the screen's); r->order, a cache of another set of rows, is dropped.
- * GC_OK or GC_ENOMEM. */
+ * GC_OK or GC_ENOMEM.  The same as gc_summary_new, gc_summary_read of every
+ * block, gc_summary_finish. */
 int gc_report_summarize(gc_report *r);
+
+/* ---- the summaries gathered while the rows are computed: each block of
+ * rows read once, while it is still in cache, instead of a pass over every
+ * row afterwards.  What the blocks gather does not depend on how the rows
+ * are split into blocks or on the order the blocks are read in (each
+ * first-found rule is kept by merging them in row order), but for the sums
+ * behind the norm ratio, which are taken in row order: while reading in
+ * order along the way, else from each row's analytic and numeric values
+ * kept (16 bytes a row) or, when an ordered reading was broken, from the
+ * rows again. */
+typedef struct gc_summary gc_summary;
+
+/* The summaries of r's rows (laid out: every tensor's first and count
+ * set) in blocks of `block` rows: block b is rows [b block, (b + 1) block).
+ * ordered: the blocks will be read one at a time in ascending order (a
+ * block read again, or out of order, costs the tensor's sums a pass over
+ * its rows in gc_summary_finish); else any order, on any threads, and each
+ * block at most once at a time.  NULL when out of memory. */
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered);
+
+/* Read block b's rows (every one computed); reading a block again replaces
+ * what it gathered (rows revised since). */
+void gc_summary_read(gc_summary *s, const gc_report *r, size_t b);
+
+/* r's summaries and totals from every block read once or more, as
+ * gc_report_summarize gives them from the same rows (the medians' selection
+ * and the sums on up to nthreads threads); the keys in s are reordered.
+ * GC_OK or GC_ENOMEM. */
+int gc_summary_finish(gc_summary *s, gc_report *r, int nthreads);
+
+/* NULL is a no-op. */
+void gc_summary_free(gc_summary *s);
 
 #endif
