@@ -101,10 +101,10 @@ int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opt
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
                     const size_t *elem);
 
-/* gc_plan_locate of rows[q] for q from k to the first of end and the end of
- * row k's tensor (k < end <= r->nrows): one search for all of them.
- * Returns the row after the last located. */
-size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
+/* gc_plan_locate of row q into out[q - k] for q from k to the first of end
+ * and the end of row k's tensor (k < end <= r->nrows): one search for all
+ * of them.  Returns the row after the last located. */
+size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem);
 
 /* The targets' indices, last-read layer first (ties in order): after

@@ -147,7 +147,7 @@ static int run_steps(gc_run *run)
     if (rc == GC_OK)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
-    if (rc == GC_OK)
+    if (rc == GC_OK && !sparse) /* the parallel rows summarise as they go */
         rc = gc_report_summarize(run->r);
     return rc;
 }

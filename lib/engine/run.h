@@ -26,7 +26,8 @@ typedef struct gc_run {
 
 /* Every row with the sparse-change evaluator on threads: rows whose verdict
  * a rounding difference could change are computed again by run->reference.
- * Fills the rows.  GC_OK or GC_ENOMEM. */
+ * Fills the rows and the summaries (gc_report_summarize's, gathered as the
+ * rows are made).  GC_OK or GC_ENOMEM. */
 int gc_run_rows_parallel(gc_run *run);
 
 /* Check the targets tg[0..nall) of ch (the selection of opts), from the

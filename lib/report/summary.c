@@ -7,6 +7,7 @@
 #include "core/threads.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,8 +160,8 @@ static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64
  * whose value depends on the order the rows are read in. */
 typedef struct sums {
     double d2, a2, n2; /* sum of (a - n)^2, a^2, n^2 */
-    size_t next;       /* ordered gathering: the tensor's rows summed so far */
-    int broken;        /* ordered gathering: a run came out of order */
+    size_t next;       /* ordered gathering: the tensor's rows summed so far;
+                        * SIZE_MAX once a run came out of order */
 } sums;
 
 /* What one pass over a run of a tensor's rows gathers besides the keys and
@@ -225,7 +226,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
         sens_and &= skey;
     }
     if (acc != NULL)
-        *acc = (sums){d2, a2, n2, acc->next + n, acc->broken};
+        *acc = (sums){d2, a2, n2, acc->next + n};
     *p = (run_stats){c, vacuous, rel_exact, sens_exact, k0 + w, best, rel_or, rel_and,
                      sens_or, sens_and, sworst};
 }
@@ -335,7 +336,7 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered)
     return s;
 }
 
-void gc_summary_read(gc_summary *s, const gc_report *r, size_t b)
+void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b)
 {
     const size_t lo = b * s->block, hi = s->nrows - lo < s->block ? s->nrows : lo + s->block;
     for (size_t k = lo, end; k < hi; k = end) {
@@ -343,13 +344,12 @@ void gc_summary_read(gc_summary *s, const gc_report *r, size_t b)
         const gc_tensor_report *tr = &r->tensors[t];
         end = tr->first + tr->count < hi ? tr->first + tr->count : hi;
         sums *acc = NULL;
-        if (s->ordered) {
-            if (s->sum[t].next != k - tr->first)
-                s->sum[t].broken = 1; /* summed again from the rows */
-            acc = s->sum[t].broken ? NULL : &s->sum[t];
-        }
+        if (s->ordered && s->sum[t].next == k - tr->first)
+            acc = &s->sum[t];
+        else if (s->ordered)
+            s->sum[t].next = SIZE_MAX; /* summed again from the rows */
         run_stats *p = &s->runs[s->base[t] + b - tr->first / s->block];
-        read_run(&r->rows[k], end - k, k - tr->first, r->opts.rtol, r->opts.atol, s->rel + k,
+        read_run(&rows[k - lo], end - k, k - tr->first, r->opts.rtol, r->opts.atol, s->rel + k,
                  s->sens + k, acc, s->an != NULL ? s->an + 2 * k : NULL, p);
     }
 }
@@ -360,7 +360,7 @@ static void norm_ratio(const gc_summary *s, const gc_report *r, int t)
 {
     gc_tensor_report *tr = &r->tensors[t];
     sums m = s->sum[t];
-    if (!s->ordered || m.broken || m.next != tr->count) {
+    if (!s->ordered || m.next != tr->count) {
         m.d2 = m.a2 = m.n2 = 0.0;
         for (size_t k = tr->first; k < tr->first + tr->count; k++) {
             const double a = s->an != NULL ? s->an[2 * k] : r->rows[k].analytic;
@@ -469,7 +469,7 @@ static void read_task(void *ctx, int tid, size_t b)
 {
     (void)tid;
     read_job *j = ctx;
-    gc_summary_read(j->s, j->r, b);
+    gc_summary_read(j->s, j->r, j->r->rows + b * RUN_ROWS, b);
 }
 
 int gc_report_summarize(gc_report *r)

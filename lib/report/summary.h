@@ -57,9 +57,10 @@ typedef struct gc_summary gc_summary;
  * block at most once at a time.  NULL when out of memory. */
 gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered);
 
-/* Read block b's rows (every one computed); reading a block again replaces
- * what it gathered (rows revised since). */
-void gc_summary_read(gc_summary *s, const gc_report *r, size_t b);
+/* Read block b's rows (every one computed) from rows[0 ..), row b block
+ * first: r's own rows or a copy of them on their way there; reading a
+ * block again replaces what it gathered (rows revised since). */
+void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b);
 
 /* r's summaries and totals from every block read once or more, as
  * gc_report_summarize gives them from the same rows (the medians' selection
