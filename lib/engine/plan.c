@@ -255,10 +255,13 @@ double gc_chain_loss_scale(const gc_chain *ch, double L0)
     return isnan(S) ? INFINITY : S;
 }
 
-void gc_targets_grad_scale(gc_target *tg, int n)
+void gc_targets_grad_scale(gc_target *tg, int n, const gc_check_opts *o)
 {
     for (int t = 0; t < n; t++) {
         double m = 0.0;
+        tg[t].grad_scale = 0.0;
+        if (o->precision != GC_PRECISION_FLOAT32)
+            continue; /* only float32's band floor reads it: no pass over the gradient */
         for (size_t i = 0; i < gc_target_size(&tg[t]); i++) {
             double g = fabs(tg[t].grad[i]);
             if (!(g <= m))

@@ -51,11 +51,13 @@ typedef struct gc_target {
     const double *grad;
     int layer;
     int net_index; /* its index in net->tensors, GC_FAST_INPUT for the input "x" */
-    double grad_scale; /* max |grad| (NaN first), set after the chain's prepare */
+    double grad_scale; /* float32: max |grad| (NaN first), set after the chain's
+                        * prepare (gc_fd_floor's); 0 for float64, which reads none */
 } gc_target;
 
-/* Every target's grad_scale from its current grad. */
-void gc_targets_grad_scale(gc_target *tg, int n);
+/* Every target's grad_scale from its current grad when o->precision is
+ * float32, else 0. */
+void gc_targets_grad_scale(gc_target *tg, int n, const gc_check_opts *o);
 
 static inline size_t gc_target_size(const gc_target *t)
 {

@@ -181,7 +181,7 @@ int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_defau
     gc_run run = {.ch = ch, .o = *o, .tg = tg, .nevals = 1};
     run.L0 = ch->prepare(ch->ctx);
     run.scale = gc_chain_loss_scale(ch, run.L0);
-    gc_targets_grad_scale(tg, nall);
+    gc_targets_grad_scale(tg, nall, o);
     run.n = gc_plan_select(tg, nall, o, want_x_default);
     run.reference = gc_eval_reference_new(ch);
     rc = run.reference == NULL ? GC_ENOMEM : run_steps(&run);
