@@ -280,8 +280,9 @@ int gc_run_rows_parallel(gc_run *run)
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
-    /* one thread takes the chunks in order */
-    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1);
+    /* one thread takes the chunks in order; more keep each row's a and n
+     * for the sums in row order, a pass over 16 bytes a row, not 96 */
+    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
     job.space = new_spaces(nthreads);
     job.batched = batched(&run->o);
     if (job.ev == NULL || job.recheck == NULL || job.sum == NULL || job.space == NULL ||

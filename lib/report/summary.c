@@ -290,7 +290,7 @@ struct gc_summary {
     size_t block, nrows;
     int ordered;
     uint64_t *rel, *sens; /* nrows each: row k's keys */
-    double *an;           /* unordered: 2 nrows, row k's analytic and numeric */
+    double *an;           /* kept: 2 nrows, row k's analytic and numeric, else NULL */
     size_t *base;         /* ntensors: tensor t's runs start at runs[base[t]] */
     run_stats *runs;      /* one per block a tensor's rows meet, in row order */
     sums *sum;            /* ntensors: ordered, the sums so far */
@@ -308,7 +308,7 @@ void gc_summary_free(gc_summary *s)
     free(s);
 }
 
-gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered)
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep)
 {
     gc_summary *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -316,7 +316,7 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered)
     const size_t n = r->nrows > 0 ? r->nrows : 1, nt = r->ntensors > 0 ? (size_t)r->ntensors : 1;
     *s = (gc_summary){.block = block > 0 ? block : 1, .nrows = r->nrows, .ordered = ordered};
     s->rel = malloc(2 * n * sizeof *s->rel);
-    s->an = ordered ? NULL : malloc(2 * n * sizeof *s->an);
+    s->an = keep ? malloc(2 * n * sizeof *s->an) : NULL;
     s->base = malloc(nt * sizeof *s->base);
     s->sum = calloc(nt, sizeof *s->sum);
     size_t nruns = 0;
@@ -327,7 +327,7 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered)
             nruns += (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
     }
     s->runs = malloc((nruns > 0 ? nruns : 1) * sizeof *s->runs);
-    if (s->rel == NULL || (!ordered && s->an == NULL) || s->base == NULL || s->sum == NULL ||
+    if (s->rel == NULL || (keep && s->an == NULL) || s->base == NULL || s->sum == NULL ||
         s->runs == NULL) {
         gc_summary_free(s);
         return NULL;
@@ -355,7 +355,7 @@ void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size
 }
 
 /* The norm ratio of a tensor (count >= 1) from its sums in row order: those
- * gathered in order, else from each row's a and n kept, else from the rows. */
+ * gathered in order, else from each row's a and n kept, else from its rows. */
 static void norm_ratio(const gc_summary *s, const gc_report *r, int t)
 {
     gc_tensor_report *tr = &r->tensors[t];
@@ -478,9 +478,11 @@ int gc_report_summarize(gc_report *r)
     const int nthreads =
         r->opts.engine == GC_ENGINE_FAST ? gc_threads_resolve(r->opts.threads) : 1;
     const size_t nblocks = (r->nrows + RUN_ROWS - 1) / RUN_ROWS;
-    /* one run, or one thread: read in order, the sums with the rest */
+    /* one run, or one thread: read in order, the sums with the rest; else
+     * the sums from the rows again (no 16 bytes a row more: a merged
+     * report's rows may be most of the memory) */
     const int ordered = nthreads == 1 || nblocks <= 1;
-    gc_summary *s = gc_summary_new(r, RUN_ROWS, ordered);
+    gc_summary *s = gc_summary_new(r, RUN_ROWS, ordered, 0);
     if (s == NULL)
         return GC_ENOMEM;
     read_job j = {s, r};

@@ -43,19 +43,21 @@ int gc_report_summarize(gc_report *r);
  * row afterwards.  What the blocks gather does not depend on how the rows
  * are split into blocks or on the order the blocks are read in (each
  * first-found rule is kept by merging them in row order), but for the sums
- * behind the norm ratio, which are taken in row order: while reading in
- * order along the way, else from each row's analytic and numeric values
- * kept (16 bytes a row) or, when an ordered reading was broken, from the
- * rows again. */
+ * behind the norm ratio, which are taken in row order: along the way when
+ * the blocks are read in order, else afterwards from each row's analytic
+ * and numeric values kept or from the rows again. */
 typedef struct gc_summary gc_summary;
 
 /* The summaries of r's rows (laid out: every tensor's first and count
  * set) in blocks of `block` rows: block b is rows [b block, (b + 1) block).
  * ordered: the blocks will be read one at a time in ascending order (a
- * block read again, or out of order, costs the tensor's sums a pass over
- * its rows in gc_summary_finish); else any order, on any threads, and each
- * block at most once at a time.  NULL when out of memory. */
-gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered);
+ * block read again, or out of order, costs its tensor's sums a pass over
+ * its rows in gc_summary_finish); else any order, on any threads, each
+ * block at most once at a time.  keep: each row's analytic and numeric
+ * values kept as its block is read (16 bytes a row), from which
+ * gc_summary_finish takes the sums an unordered reading could not; else
+ * from the rows.  NULL when out of memory. */
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep);
 
 /* Read block b's rows (every one computed) from rows[0 ..), row b block
  * first: r's own rows or a copy of them on their way there; reading a
