@@ -68,10 +68,13 @@ static void copy_rows_out(gc_row *to, const gc_row *from, size_t n)
 {
 #ifdef __SSE2__
     if (sizeof *to % 16 == 0 && (uintptr_t)to % 16 == 0 && (uintptr_t)from % 16 == 0) {
+        enum { PER_ROW = sizeof *to / 16 };
         const __m128i *s = (const __m128i *)(const void *)from;
         __m128i *d = (__m128i *)(void *)to;
-        for (size_t q = 0; q < n * sizeof *to / 16; q++)
-            _mm_stream_si128(d + q, _mm_load_si128(s + q));
+        for (size_t q = 0; q < n; q++)
+#pragma GCC unroll 8
+            for (size_t w = 0; w < PER_ROW; w++)
+                _mm_stream_si128(d + q * PER_ROW + w, _mm_load_si128(s + q * PER_ROW + w));
         _mm_sfence();
         return;
     }
