@@ -287,7 +287,7 @@ static void store_empty(gc_tensor_report *tr)
 }
 
 struct gc_summary {
-    size_t block, nrows;
+    size_t block, nrows, nruns;
     int ordered;
     uint64_t *rel, *sens; /* nrows each: row k's keys */
     double *an;           /* kept: 2 nrows, row k's analytic and numeric, else NULL */
@@ -326,6 +326,7 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int ke
         if (tr->count > 0)
             nruns += (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
     }
+    s->nruns = nruns;
     s->runs = malloc((nruns > 0 ? nruns : 1) * sizeof *s->runs);
     if (s->rel == NULL || (keep && s->an == NULL) || s->base == NULL || s->sum == NULL ||
         s->runs == NULL) {
@@ -352,6 +353,14 @@ void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size
         read_run(&rows[k - lo], end - k, k - tr->first, r->opts.rtol, r->opts.atol, s->rel + k,
                  s->sens + k, acc, s->an != NULL ? s->an + 2 * k : NULL, p);
     }
+}
+
+long long gc_summary_nfail(const gc_summary *s)
+{
+    long long n = 0;
+    for (size_t q = 0; q < s->nruns; q++)
+        n += s->runs[q].c.nfail;
+    return n;
 }
 
 /* The norm ratio of a tensor (count >= 1) from its sums in row order: those

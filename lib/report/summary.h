@@ -64,6 +64,9 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int ke
  * block again replaces what it gathered (rows revised since). */
 void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b);
 
+/* How many of the rows read are fails (what gc_summary_finish will count). */
+long long gc_summary_nfail(const gc_summary *s);
+
 /* r's summaries and totals from every block read once or more, as
  * gc_report_summarize gives them from the same rows (the medians' selection
  * and the sums on up to nthreads threads); the keys in s are reordered.
