@@ -28,9 +28,9 @@
  * few enough to balance rows of different cost. */
 #define CHUNK 256
 
-/* One thread's room for a chunk: its rows, made here and copied to the
- * report once finished (a row is then written to memory once, in whole
- * cache lines, not located there, rewritten and read back), and for a run
+/* One thread's room for a chunk: its rows, made, judged and summarised
+ * here and copied to the report once finished (each row is then written to
+ * memory once, in whole cache lines), and for a run
  * of rows of one tensor its perturbations and losses at ε: perturbation s
  * is element idx[s] set to v[s], its loss L[s]; row q of the run has
  * L(θ-ε), L(θ+ε) in L[2q], L[2q + 1]. */
@@ -59,8 +59,8 @@ typedef struct parallel_job {
  * report's rows are read again only by the writers and the rows revised
  * afterwards, so they are written around the caches (non-temporal stores,
  * SSE2): a store that misses first reads the line it writes into, which
- * doubles the traffic of 9.8 MB of rows at 784-128-10 and competes with
- * the other thread's (bench/README.md).  The fence makes them visible
+ * doubles the memory traffic of rows that no cache holds, and that of the
+ * other threads (bench/README.md).  The fence makes them visible
  * before the thread takes its next chunk; the threads' join orders them
  * for the caller.
  */
