@@ -24,6 +24,14 @@
 #include <emmintrin.h>
 #endif
 
+/* The fast path is one straight sequence in each entry point, its json
+ * flag a constant there: left to itself the compiler calls it. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* 5^s for s <= 340 (the largest 16 - floor(log10 v) of a normal double)
  * has 790 bits; times m (53) and one spare limb. */
 #define LIMBS 15
@@ -144,7 +152,7 @@ static const char pairs[201] =
  * 8389, 5243, 13108, 32768, then by 2^7, 2^11, 2^13, 2^15: one shift of
  * 23, 19, 17, 0 bits after the lanes' factor 4, exact below 10^4); a
  * digit is a quotient less ten times the one before it. */
-static inline int sixteen(char *p, uint32_t hi, uint32_t lo)
+static ALWAYS_INLINE int sixteen(char *p, uint32_t hi, uint32_t lo)
 {
     __m128i x = _mm_set_epi32(0, (int)lo, 0, (int)hi);
     __m128i q4 = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi32((int)0xd1b71759u)), 45);
@@ -213,7 +221,7 @@ static int floor_log10_pow2(int b)
  * formed and one chosen without a branch.  Round half to even of X / 2^d
  * is (X + 2^(d-1) - 1 + bit d of X) >> d.  Returns 0 (nothing set) where
  * it does not apply: no 128-bit integers, or v outside 1e-11 .. 4.5e15. */
-static inline int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+static ALWAYS_INLINE int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
 {
 #if defined(__SIZEOF_INT128__)
     __extension__ typedef unsigned __int128 u128;
@@ -293,7 +301,7 @@ static int digits17(double v, uint64_t *digits, int *exp10)
 /* The exponent's sign and digits after "e": at least two digits for %g,
  * one for jansson (whose exponent has no '+' and no leading zero); |x| <=
  * 324.  Returns the end. */
-static inline char *exponent(char *p, int x, int json)
+static ALWAYS_INLINE char *exponent(char *p, int x, int json)
 {
     unsigned ax = (unsigned)(x < 0 ? -x : x);
     *p = x < 0 ? '-' : '+';
@@ -316,7 +324,7 @@ static inline char *exponent(char *p, int x, int json)
  * trailing zeros of the fraction, and a bare point, dropped.  json:
  * jansson's edits of it instead -- ".0" after an integral fixed value,
  * the exponent without '+' and without leading zeros. */
-static inline int layout(char *out, uint64_t n, int x, int json)
+static ALWAYS_INLINE int layout(char *out, uint64_t n, int x, int json)
 {
     uint64_t top9 = n / 100000000u; /* the first digit and the next 8 */
     uint32_t first = (uint32_t)(top9 / 100000000u);
@@ -356,10 +364,7 @@ static inline int layout(char *out, uint64_t n, int x, int json)
 
 /* The sign, then the layout; 0 when neither digits17_fast nor digits17
  * covers v (zero, subnormals, infinities, NaN, |v| >= 1e17). */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline int format(char *buf, double v, int json)
+static ALWAYS_INLINE int format(char *buf, double v, int json)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
