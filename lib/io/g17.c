@@ -213,21 +213,27 @@ static int floor_log10_pow2(int b)
     return (int)(((int64_t)b * 78913 + ((int64_t)400 << 18)) >> 18) - 400;
 }
 
-/* The common case of digits17: v = m·2^q, k0 = floor(log10 2^(q+52)), so
- * 10^k0 <= v < 2·10^(k0+1).  With s = 16 - k0 in 1 .. 27 (5^s fits 64
- * bits) and the binary point inside the low limb, v·10^s = X / 2^down for
- * the 128-bit X = m·5^s: below 10^17 it is the scaled value; at or above
- * (v >= 10^(k0+1)) v·10^(s-1) = m·5^(s-1) / 2^(down+1) is, both products
- * formed and one chosen without a branch.  Round half to even of X / 2^d
- * is (X + 2^(d-1) - 1 + bit d of X) >> d.  Returns 0 (nothing set) where
- * it does not apply: no 128-bit integers, or v outside 1e-11 .. 4.5e15. */
-static ALWAYS_INLINE int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
-{
+/* The biased exponents e of the doubles digits17_fast covers, v in
+ * [2^-36, 2^51) = [1.46e-11, 2.25e15): with k0 = floor(log10 2^(e-1023)),
+ * s = 16 - k0 is in 1 .. 27 (5^s and 5^(s-1) fit 64 bits) from e = 987
+ * (k0 = -11) and down = 1059 - e + k0 (which never grows with e) is in
+ * 1 .. 62 up to e = 1073 (down 61 at 987, 1 at 1073, 0 at 1074).  One
+ * unsigned comparison of e then also turns away zeros, subnormals,
+ * infinities and NaN. */
+#define FAST_E_LO 987u
+#define FAST_E_HI 1073u
+
+/* The common case of digits17, for FAST_E_LO <= e <= FAST_E_HI: v = m·2^q
+ * (q = e - 1075), k0 = floor(log10 2^(q+52)), so 10^k0 <= v < 2·10^(k0+1).
+ * v·10^s = X / 2^down for the 128-bit X = m·5^s: below 10^17 it is the
+ * scaled value; at or above (v >= 10^(k0+1)) v·10^(s-1) = m·5^(s-1) /
+ * 2^(down+1) is.  Round half to even of X / 2^d is (X + 2^(d-1) - 1 + bit
+ * d of X) >> d.  Without 128-bit integers digits17 does all. */
 #if defined(__SIZEOF_INT128__)
+static ALWAYS_INLINE void digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+{
     __extension__ typedef unsigned __int128 u128;
     int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
-    if (s < 1 || s > 27 || down < 1 || down > 62)
-        return 0;
     u128 x = (u128)m * pow5[s], x1 = (u128)m * pow5[s - 1];
     uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
     int big = (hi << (64 - down) | lo >> down) >= E17; /* X / 2^down < 2·10^17 */
@@ -243,15 +249,8 @@ static ALWAYS_INLINE int digits17_fast(uint64_t m, int q, uint64_t *digits, int 
     }
     *digits = n;
     *exp10 = k;
-    return 1;
-#else
-    (void)m;
-    (void)q;
-    (void)digits;
-    (void)exp10;
-    return 0;
-#endif
 }
+#endif
 
 /* The 17 significant digits of positive normal v < 1e17 as the integer
  * *digits in [10^16, 10^17), rounded half-even, and its decimal exponent:
@@ -362,29 +361,51 @@ static ALWAYS_INLINE int layout(char *out, uint64_t n, int x, int json)
     return (int)(p - out);
 }
 
-/* The sign, then the layout; 0 when neither digits17_fast nor digits17
- * covers v (zero, subnormals, infinities, NaN, |v| >= 1e17). */
-static ALWAYS_INLINE int format(char *buf, double v, int json)
+/* The sign, then the layout, for the doubles digits17_fast covers; 0 for
+ * the others.  Nothing here is kept across a call: the fast path needs no
+ * saved registers. */
+static ALWAYS_INLINE int format_fast(char *buf, double v, int json)
 {
+#if defined(__SIZEOF_INT128__)
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    int neg = (int)(bits >> 63), e = (int)(bits >> 52 & 0x7ff);
+    unsigned e = (unsigned)(bits >> 52 & 0x7ff);
+    if (e - FAST_E_LO > FAST_E_HI - FAST_E_LO)
+        return 0;
+    int neg = (int)(bits >> 63), x;
     uint64_t n;
-    int x;
+    digits17_fast((bits & ((1ull << 52) - 1)) | (1ull << 52), (int)e - 1075, &n, &x);
     *buf = '-';
-    char *p = buf + neg;
-    if (e == 0 || e == 0x7ff)
+    return neg + layout(buf + neg, n, x, json);
+#else
+    (void)buf;
+    (void)v;
+    (void)json;
+    return 0;
+#endif
+}
+
+/* format_fast's text for the rest of what digits17 covers (the big-integer
+ * products); 0 for zero, subnormals, infinities, NaN and |v| >= 1e17. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int format_slow(char *buf, double v, int json)
+{
+    uint64_t n;
+    int x, neg = signbit(v) != 0;
+    if (!digits17(fabs(v), &n, &x))
         return 0;
-    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
-    if (!digits17_fast(m, e - 1075, &n, &x) && !digits17(neg ? -v : v, &n, &x))
-        return 0;
-    return neg + layout(p, n, x, json);
+    *buf = '-';
+    return neg + layout(buf + neg, n, x, json);
 }
 
 int gc_numfmt_g17(char buf[32], double v)
 {
-    int n = format(buf, v, 0);
+    int n = format_fast(buf, v, 0);
     if (n > 0)
+        return n;
+    if ((n = format_slow(buf, v, 0)) > 0)
         return n;
     n = snprintf(buf, 32, "%.17g", v);
     gc_numfmt_point(buf, NULL);
@@ -393,8 +414,10 @@ int gc_numfmt_g17(char buf[32], double v)
 
 int gc_numfmt_json17(char buf[32], double v)
 {
-    int n = format(buf, v, 1);
+    int n = format_fast(buf, v, 1);
     if (n > 0)
+        return n;
+    if ((n = format_slow(buf, v, 1)) > 0)
         return n;
     n = gc_numfmt_g17(buf, v);
     char *e = memchr(buf, 'e', (size_t)n);
