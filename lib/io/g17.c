@@ -208,10 +208,12 @@ static int sixteen(char *p, uint32_t hi, uint32_t lo)
  * floor(2^18 log10 2), exact on that range: Ryu's log10Pow2), the product
  * offset by 400·2^18 so that the shifted number is never negative (C
  * leaves the right shift of a negative number implementation-defined). */
+#if defined(__SIZEOF_INT128__)
 static int floor_log10_pow2(int b)
 {
     return (int)(((int64_t)b * 78913 + ((int64_t)400 << 18)) >> 18) - 400;
 }
+#endif
 
 /* The biased exponents e of the doubles digits17_fast covers, v in
  * [2^-36, 2^51) = [1.46e-11, 2.25e15): with k0 = floor(log10 2^(e-1023)),
@@ -242,6 +244,57 @@ static ALWAYS_INLINE void digits17_fast(uint64_t m, int q, uint64_t *digits, int
     lo = big ? (uint64_t)x1 : lo;
     uint64_t add = (1ull << (d - 1)) - 1 + (lo >> d & 1), sum = lo + add; /* bit d is in lo */
     uint64_t n = (hi + (sum < add)) << (64 - d) | sum >> d;
+    int k = k0 + big;
+    if (n == E17) { /* rounded up to the next power of ten (only when !big) */
+        n = E16;
+        k++;
+    }
+    *digits = n;
+    *exp10 = k;
+}
+#endif
+
+/* The biased exponents of the small doubles digits17_small covers, v in
+ * [2^-126, 2^-36) = [1.2e-38, 1.46e-11): s = 16 - k0 in 28 .. 54, so 5^s
+ * = 5^27·5^(s-27) is two 64-bit factors, and down = 1059 - e + k0 in 61
+ * .. 124. */
+#define SMALL_E_LO 897u
+#define SMALL_E_HI 986u
+
+#if defined(__SIZEOF_INT128__)
+/* floor(X / 2^d + 1/2) for the 192-bit X = x2:x1:x0 and 1 <= d <= 127,
+ * when it fits 64 bits. */
+static uint64_t round_shr192(uint64_t x2, uint64_t x1, uint64_t x0, int d)
+{
+    __extension__ typedef unsigned __int128 u128;
+    u128 h = (u128)x2 << 64 | x1;
+    if (d > 64)
+        return (uint64_t)((h + ((u128)1 << (d - 65))) >> (d - 64));
+    uint64_t lo = x0 + (1ull << (d - 1));
+    h += lo < x0;
+    return d == 64 ? (uint64_t)h : (uint64_t)(h << (64 - d)) | lo >> d;
+}
+
+/* digits17_fast's scaling for SMALL_E_LO <= e <= SMALL_E_HI: X = m·5^s
+ * exactly in 192 bits (m·5^27, then times 5^(s-27)), v·10^s = X / 2^down,
+ * at or above 10^17 v·10^(s-1) = m·5^27·5^(s-28) / 2^(down+1) instead.
+ * No tie to break: v·10^s is a half-integer only when q + s + 1 >= 0, and
+ * here q <= -89 while s <= 54; so rounding is adding one half. */
+static void digits17_small(uint64_t m, int q, uint64_t *digits, int *exp10)
+{
+    __extension__ typedef unsigned __int128 u128;
+    int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
+    u128 a = (u128)m * pow5[27];
+    int big = 0;
+    uint64_t n = 0;
+    for (int t = 0; t < 2; t++) { /* t = 1 only when v >= 10^(k0+1) */
+        u128 p0 = (u128)(uint64_t)a * pow5[s - 27 - t];
+        u128 p1 = (u128)(uint64_t)(a >> 64) * pow5[s - 27 - t] + (uint64_t)(p0 >> 64);
+        n = round_shr192((uint64_t)(p1 >> 64), (uint64_t)p1, (uint64_t)p0, down + t);
+        big = t;
+        if (t == 0 && n < E17)
+            break;
+    }
     int k = k0 + big;
     if (n == E17) { /* rounded up to the next power of ten (only when !big) */
         n = E16;
@@ -385,15 +438,23 @@ static ALWAYS_INLINE int format_fast(char *buf, double v, int json)
 #endif
 }
 
-/* format_fast's text for the rest of what digits17 covers (the big-integer
- * products); 0 for zero, subnormals, infinities, NaN and |v| >= 1e17. */
+/* format_fast's text for the rest of the normal doubles below 1e17: the
+ * small ones by digits17_small, the others by digits17's big integers; 0
+ * for zero, subnormals, infinities, NaN and |v| >= 1e17. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
 static int format_slow(char *buf, double v, int json)
 {
-    uint64_t n;
+    uint64_t n, bits;
     int x, neg = signbit(v) != 0;
+    memcpy(&bits, &v, sizeof bits);
+#if defined(__SIZEOF_INT128__)
+    unsigned e = (unsigned)(bits >> 52 & 0x7ff);
+    if (e - SMALL_E_LO <= SMALL_E_HI - SMALL_E_LO)
+        digits17_small((bits & ((1ull << 52) - 1)) | (1ull << 52), (int)e - 1075, &n, &x);
+    else
+#endif
     if (!digits17(fabs(v), &n, &x))
         return 0;
     *buf = '-';
