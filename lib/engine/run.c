@@ -11,6 +11,7 @@
  * activations act[0..k] are still those of the unperturbed pass, so an
  * earlier tensor can be perturbed next without any restoring pass.
  */
+#include "engine/conditioning.h"
 #include "engine/run.h"
 #include "engine/row.h"
 #include "engine/screen.h"
@@ -146,6 +147,8 @@ static int run_steps(gc_run *run)
     unsigned long long before = run->nevals + run->reference->nevals;
     if (rc == GC_OK)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
+    if (rc == GC_OK)
+        rc = gc_run_conditioning(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
     if (rc == GC_OK)
         rc = gc_report_summarize(run->r);

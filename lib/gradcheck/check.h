@@ -52,6 +52,9 @@ typedef enum gc_reason {
                                     * saturated, the gradient at roundoff level */
     GC_REASON_KINK_AT_THETA,       /* kinked at every scale tried, a fits no one-sided slope:
                                     * a kink at θ itself (relu'(0) convention?) */
+    GC_REASON_CONDITIONING,        /* refuted only by less than backprop's own rounding
+                                    * could move a: an ill-conditioned loss or layer
+                                    * (bce at p = 1 - 1e-14) */
     GC_NREASONS
 } gc_reason;
 
