@@ -9,7 +9,8 @@
  *   rounds them half to even), on the neighbours of powers of ten (where
  *   the exponent estimate is off by one), on integers and on short
  *   decimals (1 to 17 digits: every count of trailing zeros);
- * - gc_numfmt_json17 writes what jansson writes for a real at precision 17.
+ * - gc_numfmt_json17 writes what jansson writes for a real at precision 17,
+ *   and nothing (length 0) for NaN and the infinities.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -179,15 +180,22 @@ START_TEST(test_json17_matches_jansson)
     gc_pcg32_seed(&g, gc_ck_base_seed() + 18, 5);
     for (long i = 0; i < 60000; i++) {
         double v = candidate(&g, (int)(i % 6));
-        if (!isfinite(v))
-            continue; /* jansson has no real for them; the writer spells them */
         char got[32];
+        if (!isfinite(v)) { /* jansson has no real for them; the writer spells them */
+            ck_assert_msg(gc_numfmt_json17(got, v) == 0, "%a: a length for a non-number", v);
+            continue;
+        }
         gc_numfmt_json17(got, v);
         json_t *j = json_real(v);
         char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
         ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, jansson %s", v, got, want);
         free(want);
         json_decref(j);
+    }
+    const double none[] = {NAN, -NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        char got[32];
+        ck_assert_msg(gc_numfmt_json17(got, none[i]) == 0, "%a: a length for a non-number", none[i]);
     }
 }
 END_TEST

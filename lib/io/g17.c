@@ -480,6 +480,8 @@ int gc_numfmt_json17(char buf[32], double v)
         return n;
     if ((n = format_slow(buf, v, 1)) > 0)
         return n;
+    if (!isfinite(v))
+        return 0; /* JSON has no such number */
     n = gc_numfmt_g17(buf, v);
     char *e = memchr(buf, 'e', (size_t)n);
     if (e == NULL) {

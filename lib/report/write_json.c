@@ -75,8 +75,9 @@ static inline char *short_text(char *p, const char *t, size_t n)
  * ones as strings, as the schema says).  Returns the end. */
 static inline char *num(char *p, double v)
 {
-    if (isfinite(v))
-        return p + gc_numfmt_json17(p, v);
+    int n = gc_numfmt_json17(p, v);
+    if (n > 0)
+        return p + n;
     if (isnan(v))
         return p + sprintf(p, "\"nan\"");
     return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
