@@ -9,9 +9,11 @@
  * product and a look at the bits shifted out -- the same correctly rounded
  * digits printf gives in the default rounding mode.  The decimal exponent
  * comes from the binary one (one of two candidates, told apart by the
- * product itself); for v >= 1e-11 the product is one 64 x 64-bit multiply,
- * below that a big integer.  Values this path does not cover (zero,
- * subnormals, infinities, NaN, |v| >= 1e17) go to snprintf.
+ * product itself); from 1.46e-11 to 2.25e15 the product is one 64 x
+ * 64-bit multiply, from 1.2e-38 an exact 192-bit one, elsewhere a big
+ * integer.  The 16 digits after the first are made in SSE2 lanes.  Values
+ * no path covers (zero, subnormals, infinities, NaN, |v| >= 1e17) go to
+ * snprintf.
  */
 #include "io/numfmt.h"
 
