@@ -417,8 +417,7 @@ static ALWAYS_INLINE int layout(char *out, uint64_t n, int x, int json)
 }
 
 /* The sign, then the layout, for the doubles digits17_fast covers; 0 for
- * the others.  Nothing here is kept across a call: the fast path needs no
- * saved registers. */
+ * the others (format_slow's, out of line: this path makes no call). */
 static ALWAYS_INLINE int format_fast(char *buf, double v, int json)
 {
 #if defined(__SIZEOF_INT128__)
