@@ -26,18 +26,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXACT_DX01 1.53635490845725720
+#include "engine/conditioning.h"
 
-/* As conditioning.c's probe: valgrind rounds to nearest whatever the mode,
- * and then the library measures nothing (every failure stands). */
-static int directed_rounding_works(void)
-{
-    volatile double one = 1.0, tiny = 0x1p-60;
-    fesetround(FE_UPWARD);
-    volatile double up = one + tiny; /* stored before the mode is restored */
-    fesetround(FE_TONEAREST);
-    return up > 1.0;
-}
+#define EXACT_DX01 1.53635490845725720
 
 static gc_net *saturated_bce_net(void)
 {
@@ -74,7 +65,7 @@ START_TEST(test_conditioning_excuses_rounding_not_code)
     ck_assert_int_eq(fegetround(), FE_TONEAREST);
     const gc_row *w = find_row(r, "x", 0, 1);
     ck_assert_ptr_nonnull(w);
-    if (!directed_rounding_works()) { /* the old verdict, said so */
+    if (!gc_cond_rounding_works()) { /* the old verdict, said so */
         fprintf(stderr, "conditioning: the rounding mode does not reach the arithmetic here "
                         "(valgrind?): x[0][1] stays %s\n", gc_verdict_name(w->verdict));
         ck_assert_int_eq(w->verdict, GC_FAIL);

@@ -239,6 +239,80 @@ START_TEST(test_report_identical_across_threads)
 }
 END_TEST
 
+/* ---- the summaries gathered chunk by chunk are those of the rows -------- */
+
+/* The engine's summaries and totals of r against what gc_report_rebuild
+ * makes from the same rows afterwards (one plain pass, check_sort.c's
+ * oracle), bit for bit; `what` names the case. */
+static void assert_summaries_of_rows(gc_report *r, const char *what, int threads)
+{
+    const size_t nt = (size_t)r->ntensors;
+    gc_tensor_report *had = malloc(nt * sizeof *had);
+    ck_assert_ptr_nonnull(had);
+    memcpy(had, r->tensors, nt * sizeof *had);
+    const int npass = r->npass, nfail = r->nfail, nund = r->nundecided, nesc = r->nescalated;
+    const int nweak = r->nweak, nkink = r->nkink, nvac = r->nvacuous;
+    ck_assert_int_eq(gc_report_rebuild(r), GC_OK);
+    for (size_t t = 0; t < nt; t++) {
+        const gc_tensor_report *g = &had[t], *w = &r->tensors[t];
+        ck_assert_msg(memcmp(g, w, sizeof *g) == 0,
+                      "%s, %d threads, %s: the check's summary (pass %d undecided %d escalated "
+                      "%d, median %a, norm ratio %a, sensitivity %a) is not its rows' (%d %d %d, "
+                      "%a, %a, %a)", what, threads, g->name, g->npass, g->nundecided,
+                      g->nescalated, g->median_rel, g->norm_ratio, g->sens_median, w->npass,
+                      w->nundecided, w->nescalated, w->median_rel, w->norm_ratio,
+                      w->sens_median);
+    }
+    ck_assert_msg(npass == r->npass && nfail == r->nfail && nund == r->nundecided &&
+                      nesc == r->nescalated && nweak == r->nweak && nkink == r->nkink &&
+                      nvac == r->nvacuous, "%s, %d threads: the totals are not the rows'",
+                  what, threads);
+    free(had);
+}
+
+/* The fast check's summaries, gathered from each chunk of rows as it is
+ * finished (and from a chunk again when the reference revised one of its
+ * rows), are what its finished rows give, at 1 to 3 threads: with the
+ * defaults; with a tolerance below the rows' rounding (rtol 1e-9, atol 0:
+ * most rows undecided at ε, revised and escalated afterwards); and with
+ * rtol on one row's own rel_err (that row revised by the reference). */
+START_TEST(test_summaries_are_those_of_the_finished_rows)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, 23);
+    gc_error err = {0};
+    /* 468 rows: chunks of 256 rows cut W1 and hold b1, W2, b2 together */
+    gc_net *net = gc_net_from_arch("24-16-4", "tanh,identity", "softmax_ce", 3, GC_INIT_XAVIER,
+                                   &rng, &err);
+    ck_assert_msg(net != NULL, "%s", err.msg);
+    gc_report *ref = tu_check_with(net, GC_METHOD_CENTRAL, GC_ENGINE_REFERENCE, 1, 0);
+    const double rtols[3] = {0.0, 1e-9, ref->rows[300].rel_err};
+    const char *names[3] = {"defaults", "rtol 1e-9", "rtol on row 300"};
+    for (int c = 0; c < 3; c++) {
+        for (int th = 1; th <= 3; th++) {
+            gc_check_opts o;
+            gc_check_opts_init(&o);
+            if (c > 0) {
+                o.rtol = rtols[c];
+                o.atol = 0.0;
+            }
+            o.engine = GC_ENGINE_FAST;
+            o.threads = th;
+            gc_report *r = NULL;
+            ck_assert_int_eq(gc_check_net(net, &o, &r, &err), GC_OK);
+            size_t escalated = 0;
+            for (size_t k = 0; k < r->nrows; k++)
+                escalated += r->rows[k].escalated != 0;
+            ck_assert_msg(c != 1 || escalated > 100, "rtol 1e-9: %zu rows escalated", escalated);
+            assert_summaries_of_rows(r, names[c], th);
+            gc_report_free(r);
+        }
+    }
+    gc_report_free(ref);
+    gc_net_free(net);
+}
+END_TEST
+
 Suite *make_parallel_suite(void)
 {
     Suite *s = suite_create("parallel");
@@ -250,6 +324,7 @@ Suite *make_parallel_suite(void)
     TCase *tt = tcase_create("threads");
     tcase_set_timeout(tt, 60);
     tcase_add_test(tt, test_report_identical_across_threads);
+    tcase_add_test(tt, test_summaries_are_those_of_the_finished_rows);
     suite_add_tcase(s, tt);
     return s;
 }

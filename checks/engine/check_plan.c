@@ -57,7 +57,7 @@ START_TEST(test_plan_locate_run_matches_locate)
         gc_plan_locate(&one[k], k, &r, tg, elem);
     for (size_t k = 0; k < r.nrows;) {
         const size_t end = k + 1 + gc_pcg32_bounded(&rng, (uint32_t)(r.nrows - k));
-        const size_t got = gc_plan_locate_run(run, k, end, &r, tg, elem);
+        const size_t got = gc_plan_locate_run(run + k, k, end, &r, tg, elem);
         const gc_tensor_report *own = &tr[one[k].tensor];
         const size_t want = end < own->first + own->count ? end : own->first + own->count;
         ck_assert_msg(got == want, "run from row %zu to %zu: ended at %zu, expected %zu", k, end,

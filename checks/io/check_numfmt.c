@@ -7,8 +7,10 @@
  *   random values of every magnitude the reports carry, on exact ties
  *   (doubles whose 18th significant digit is the last and a 5: printf
  *   rounds them half to even), on the neighbours of powers of ten (where
- *   the exponent estimate is off by one) and on integers;
- * - gc_numfmt_json17 writes what jansson writes for a real at precision 17.
+ *   the exponent estimate is off by one), on integers and on short
+ *   decimals (1 to 17 digits: every count of trailing zeros);
+ * - gc_numfmt_json17 writes what jansson writes for a real at precision 17,
+ *   and nothing (length 0) for NaN and the infinities.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -121,8 +123,15 @@ static double candidate(gc_pcg32 *g, int kind)
             v = nextafter(v, INFINITY);
         return v;
     }
-    default: /* integers up to 2^53 */
+    case 4: /* integers up to 2^53 */
         return (double)(bits >> (11 + gc_pcg32_next(g) % 53));
+    default: { /* 1 to 17 random digits at 10^-30 .. 10^30: every count of trailing zeros */
+        char text[48];
+        int nd = 1 + (int)(gc_pcg32_next(g) % 17);
+        snprintf(text, sizeof text, "%llue%d", (unsigned long long)(bits % 100000000000000000ull) /
+                 (unsigned long long)pow(10, 17 - nd), (int)(gc_pcg32_next(g) % 61) - 30);
+        return strtod(text, NULL);
+    }
     }
 }
 
@@ -131,12 +140,12 @@ START_TEST(test_g17_matches_printf)
     gc_pcg32 g;
     gc_pcg32_seed(&g, gc_ck_base_seed() + 17, 5);
     long ties = 0;
-    for (long i = 0; i < 250000; i++) {
-        double v = candidate(&g, (int)(i % 5));
+    for (long i = 0; i < 300000; i++) {
+        double v = candidate(&g, (int)(i % 6));
         char got[32], want[32];
         int n = gc_numfmt_g17(got, v), m = snprintf(want, sizeof want, "%.17g", v);
         ck_assert_msg(n == m && strcmp(got, want) == 0, "%a: got %s, printf %s", v, got, want);
-        if (i % 5 == 2) {
+        if (i % 6 == 2) {
             char all[40]; /* the tie's 18 digits are exact: %.17e shows them */
             snprintf(all, sizeof all, "%.17e", v);
             ties += all[18] == '5';
@@ -169,17 +178,24 @@ START_TEST(test_json17_matches_jansson)
 {
     gc_pcg32 g;
     gc_pcg32_seed(&g, gc_ck_base_seed() + 18, 5);
-    for (long i = 0; i < 50000; i++) {
-        double v = candidate(&g, (int)(i % 5));
-        if (!isfinite(v))
-            continue; /* jansson has no real for them; the writer spells them */
+    for (long i = 0; i < 60000; i++) {
+        double v = candidate(&g, (int)(i % 6));
         char got[32];
+        if (!isfinite(v)) { /* jansson has no real for them; the writer spells them */
+            ck_assert_msg(gc_numfmt_json17(got, v) == 0, "%a: a length for a non-number", v);
+            continue;
+        }
         gc_numfmt_json17(got, v);
         json_t *j = json_real(v);
         char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
         ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, jansson %s", v, got, want);
         free(want);
         json_decref(j);
+    }
+    const double none[] = {NAN, -NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        char got[32];
+        ck_assert_msg(gc_numfmt_json17(got, none[i]) == 0, "%a: a length for a non-number", none[i]);
     }
 }
 END_TEST
@@ -191,7 +207,7 @@ Suite *make_numfmt_suite(void)
     tcase_add_test(tc, test_numbers_use_a_point_in_every_locale);
     suite_add_tcase(s, tc);
     TCase *g = tcase_create("g17");
-    /* 250,000 numbers against printf take seconds under ASan on a loaded
+    /* 300,000 numbers against printf take seconds under ASan on a loaded
      * machine: more than Check's default 4 s */
     tcase_set_timeout(g, 30);
     tcase_add_test(g, test_g17_matches_printf);

@@ -45,9 +45,7 @@ static void measure(gc_run *run, const size_t *which, size_t nc, double *A)
     run->nevals += 1 + sizeof modes / sizeof modes[0];
 }
 
-/* Whether the rounding mode reaches the arithmetic: valgrind, for one,
- * keeps rounding to nearest, and then nothing can be measured. */
-static int directed_rounding_works(void)
+int gc_cond_rounding_works(void)
 {
     volatile double one = 1.0, tiny = 0x1p-60;
     const int mode0 = fegetround();
@@ -61,7 +59,7 @@ static int directed_rounding_works(void)
 int gc_run_conditioning(gc_run *run)
 {
     gc_report *r = run->r;
-    if (!directed_rounding_works())
+    if (!gc_cond_rounding_works())
         return GC_OK;
     size_t nc = 0;
     for (size_t k = 0; k < r->nrows; k++)

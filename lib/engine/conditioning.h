@@ -35,4 +35,8 @@
  */
 int gc_run_conditioning(gc_run *run);
 
+/* Whether fesetround's directed modes reach the arithmetic here (valgrind
+ * keeps rounding to nearest whatever the mode). */
+int gc_cond_rounding_works(void);
+
 #endif

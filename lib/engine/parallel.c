@@ -11,11 +11,16 @@
 #include "engine/row.h"
 #include "engine/verdict.h"
 #include "core/threads.h"
+#include "report/summary.h"
 
 #include <math.h>
 #include <pthread.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -23,25 +28,59 @@
  * few enough to balance rows of different cost. */
 #define CHUNK 256
 
-/* One thread's perturbations and losses at ε for a run of rows of one
- * tensor: perturbation s is element idx[s] set to v[s], its loss L[s];
- * row q of the run has L(θ-ε), L(θ+ε) in L[2q], L[2q + 1]. */
-typedef struct row_batch {
+/* One thread's room for a chunk: its rows, made, judged and summarised
+ * here and copied to the report once finished (each row is then written to
+ * memory once, in whole cache lines), and for a run
+ * of rows of one tensor its perturbations and losses at ε: perturbation s
+ * is element idx[s] set to v[s], its loss L[s]; row q of the run has
+ * L(θ-ε), L(θ+ε) in L[2q], L[2q + 1]. */
+typedef struct chunk_space {
+    gc_row rows[CHUNK];
     size_t idx[2 * CHUNK];
     double v[2 * CHUNK];
     double L[2 * CHUNK];
-} row_batch;
+} chunk_space;
 
 typedef struct parallel_job {
     gc_run *run;
     gc_eval **ev;           /* nthreads: each thread's evaluator */
-    row_batch **batch;      /* nthreads, or NULL: no batch for this method/precision */
+    chunk_space **space;    /* nthreads: each thread's */
+    int batched;            /* batched(o): losses at ε from batches */
     unsigned char *recheck; /* nrows: 1 where a rounding difference could decide */
+    gc_summary *sum;        /* the summaries, each chunk read as it is finished */
     double bound;           /* that difference in the numbers behind a verdict */
     size_t page;            /* > 0: ask for each chunk's pages of rows first (fresh_rows) */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
+
+/*
+ * A finished chunk's rows from the thread's room into the report.  The
+ * report's rows are read again only by the writers and the rows revised
+ * afterwards, so they are written around the caches (non-temporal stores,
+ * SSE2): a store that misses first reads the line it writes into, which
+ * doubles the memory traffic of rows that no cache holds, and that of the
+ * other threads (bench/README.md).  The fence makes them visible
+ * before the thread takes its next chunk; the threads' join orders them
+ * for the caller.
+ */
+static void copy_rows_out(gc_row *to, const gc_row *from, size_t n)
+{
+#ifdef __SSE2__
+    if (sizeof *to % 16 == 0 && (uintptr_t)to % 16 == 0 && (uintptr_t)from % 16 == 0) {
+        enum { PER_ROW = sizeof *to / 16 };
+        const __m128i *s = (const __m128i *)(const void *)from;
+        __m128i *d = (__m128i *)(void *)to;
+        for (size_t q = 0; q < n; q++)
+#pragma GCC unroll 8
+            for (size_t w = 0; w < PER_ROW; w++)
+                _mm_stream_si128(d + q * PER_ROW + w, _mm_load_si128(s + q * PER_ROW + w));
+        _mm_sfence();
+        return;
+    }
+#endif
+    memcpy(to, from, n * sizeof *to);
+}
 
 /* Rows take their losses at ε from batches for central differences in
  * float64 (what gc_fd_central_given computes); float32's points and the
@@ -97,10 +136,9 @@ static void ask_for_pages(const gc_row *lo, const gc_row *hi, size_t page)
 }
 
 /* Row k (located) alone: its numbers at ε one loss at a time, its verdict. */
-static void one_row(parallel_job *j, const gc_fd_ctx *c, size_t k)
+static void one_row(parallel_job *j, const gc_fd_ctx *c, gc_row *row, size_t k)
 {
     gc_run *run = j->run;
-    gc_row *row = &run->r->rows[k];
     gc_fd_point p;
     const gc_verdict v = gc_row_decide(c, run->tg, row, &p, 1);
     /* a row undecided at ε is refined or escalated at steps the box of
@@ -109,37 +147,39 @@ static void one_row(parallel_job *j, const gc_fd_ctx *c, size_t k)
         j->recheck[k] = 1;
 }
 
-/* Rows [k, end) of one tensor, located, from one batch of the evaluator's
- * losses when it takes the tensor (a batchable tensor's layers have no
- * kink hook to ask), else one row at a time.  A batch holds only losses,
- * which do not depend on the batch they came in: the rows are the same at
- * any thread count. */
-static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, size_t k, size_t end)
+/* Rows [k, end) of one tensor, located in rows[0 .. end - k), from one
+ * batch of the evaluator's losses when it takes the tensor (a batchable
+ * tensor's layers have no kink hook to ask), else one row at a time.  A
+ * batch holds only losses, which do not depend on the batch they came in:
+ * the rows are the same at any thread count. */
+static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, gc_row *rows, size_t k,
+                       size_t end)
 {
     gc_run *run = j->run;
-    gc_row *rows = run->r->rows;
-    const gc_target *t = &run->tg[rows[k].tensor];
-    if (!gc_eval_batchable(c->ev, t)) {
-        for (size_t q = k; q < end; q++)
-            one_row(j, c, q);
+    const gc_target *t = &run->tg[rows[0].tensor];
+    const size_t m = end - k;
+    if (!j->batched || !gc_eval_batchable(c->ev, t)) {
+        for (size_t q = 0; q < m; q++)
+            one_row(j, c, &rows[q], k + q);
         return;
     }
-    row_batch *b = j->batch[tid];
-    const size_t m = end - k;
+    chunk_space *b = j->space[tid];
     for (size_t q = 0; q < m; q++) {
-        const size_t i = (size_t)rows[k + q].row * (size_t)t->cols + (size_t)rows[k + q].col;
+        const size_t i = (size_t)rows[q].row * (size_t)t->cols + (size_t)rows[q].col;
         const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
         b->idx[2 * q] = b->idx[2 * q + 1] = i;
         b->v[2 * q] = gc_fd_moved(&run->o, x0, -h);
         b->v[2 * q + 1] = gc_fd_moved(&run->o, x0, h);
     }
     gc_eval_losses(c->ev, t, b->idx, b->v, 2 * m, b->L);
-    gc_rows_decide_given(c, run->tg, rows + k, m, b->idx, b->L, j->bound, j->recheck + k);
+    gc_rows_decide_given(c, run->tg, rows, m, b->idx, b->L, j->bound, j->recheck + k);
 }
 
-/* Chunk `ch` of CHUNK rows on thread tid.  Located here, not before: the
- * first write to each page of the rows is a page fault, and these run in
- * parallel.  Rows are located a tensor's run at a time (one search). */
+/* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: located
+ * a tensor's run at a time (one search), computed, read into the summaries
+ * while in this core's cache, then copied to the report.  The first write
+ * to each page of the report's rows is a page fault, and these run in
+ * parallel. */
 static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
@@ -147,19 +187,15 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
     const gc_check_opts *o = &run->o;
     const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale, 0.0};
     const size_t lo = ch * CHUNK, hi = run->r->nrows - lo < CHUNK ? run->r->nrows : lo + CHUNK;
+    gc_row *rows = j->space[tid]->rows; /* rows[q] is row lo + q */
+    for (size_t k = lo, end; k < hi; k = end) {
+        end = gc_plan_locate_run(rows + (k - lo), k, hi, run->r, run->tg, run->elem);
+        tensor_run(j, tid, &c, rows + (k - lo), k, end);
+    }
+    gc_summary_read(j->sum, run->r, rows, ch);
     if (j->page > 0)
         ask_for_pages(&run->r->rows[lo], &run->r->rows[hi], j->page);
-    if (j->batch == NULL) {
-        for (size_t k = lo; k < hi; k++) {
-            gc_plan_locate(&run->r->rows[k], k, run->r, run->tg, run->elem);
-            one_row(j, &c, k);
-        }
-    } else {
-        for (size_t k = lo, end; k < hi; k = end) {
-            end = gc_plan_locate_run(run->r->rows, k, hi, run->r, run->tg, run->elem);
-            tensor_run(j, tid, &c, k, end);
-        }
-    }
+    copy_rows_out(&run->r->rows[lo], rows, hi - lo);
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
         pthread_mutex_lock(&j->lock);
@@ -230,19 +266,26 @@ static gc_eval **new_evaluators(const gc_net *net, int n)
 }
 
 /* The rows marked: computed again by the reference, in place from the
- * element's layer on, then the cache made clean for the next. */
-static void recheck_rows(gc_run *run, const unsigned char *recheck)
+ * element's layer on, then the cache made clean for the next; each chunk
+ * with such a row read again into the summaries. */
+static void recheck_rows(gc_run *run, const unsigned char *recheck, gc_summary *sum)
 {
     const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
+    size_t reread = SIZE_MAX; /* the chunk to read again, none yet */
     for (size_t k = 0; k < run->r->nrows; k++) {
         if (!recheck[k])
             continue;
+        if (reread != SIZE_MAX && k / CHUNK != reread)
+            gc_summary_read(sum, run->r, run->r->rows + reread * CHUNK, reread);
         gc_row_decide(&c, run->tg, &run->r->rows[k], NULL, 0);
         run->ch->loss_from(run->ch->ctx, run->tg[run->r->rows[k].tensor].layer);
+        reread = k / CHUNK;
     }
+    if (reread != SIZE_MAX)
+        gc_summary_read(sum, run->r, run->r->rows + reread * CHUNK, reread);
 }
 
-static void free_batches(row_batch **b, int n)
+static void free_spaces(chunk_space **b, int n)
 {
     if (b == NULL)
         return;
@@ -251,23 +294,18 @@ static void free_batches(row_batch **b, int n)
     free(b);
 }
 
-/* Each thread's batch (a cache line of its own), when batched(o).  *b
- * NULL: none. */
-static int new_batches(const gc_check_opts *o, int n, row_batch ***b)
+/* Each thread's room (cache lines of its own); NULL when out of memory. */
+static chunk_space **new_spaces(int n)
 {
-    *b = NULL;
-    if (!batched(o))
-        return GC_OK;
-    row_batch **rb = calloc((size_t)n, sizeof *rb);
-    for (int t = 0; rb != NULL && t < n; t++) {
-        rb[t] = aligned_alloc(64, (sizeof **rb + 63) / 64 * 64);
-        if (rb[t] == NULL) {
-            free_batches(rb, n);
-            return GC_ENOMEM;
+    chunk_space **sp = calloc((size_t)n, sizeof *sp);
+    for (int t = 0; sp != NULL && t < n; t++) {
+        sp[t] = aligned_alloc(64, (sizeof **sp + 63) / 64 * 64);
+        if (sp[t] == NULL) {
+            free_spaces(sp, n);
+            return NULL;
         }
     }
-    *b = rb;
-    return rb == NULL ? GC_ENOMEM : GC_OK;
+    return sp;
 }
 
 int gc_run_rows_parallel(gc_run *run)
@@ -278,20 +316,26 @@ int gc_run_rows_parallel(gc_run *run)
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
-    int rc = new_batches(&run->o, nthreads, &job.batch);
-    if (job.ev == NULL || job.recheck == NULL || rc != GC_OK ||
+    /* one thread takes the chunks in order; more keep each row's a and n
+     * for the sums in row order, a pass over 16 bytes a row, not 96 */
+    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
+    job.space = new_spaces(nthreads);
+    job.batched = batched(&run->o);
+    if (job.ev == NULL || job.recheck == NULL || job.sum == NULL || job.space == NULL ||
         pthread_mutex_init(&job.lock, NULL) != 0) {
         free_evaluators(job.ev, nthreads, &run->nevals);
-        free_batches(job.batch, nthreads);
+        free_spaces(job.space, nthreads);
         free(job.recheck);
+        gc_summary_free(job.sum);
         return GC_ENOMEM;
     }
     job.page = fresh_rows(run->r->rows, total);
     gc_threads_for(nthreads, (total + CHUNK - 1) / CHUNK, 1, parallel_chunk, &job);
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
-    free_batches(job.batch, nthreads);
-    recheck_rows(run, job.recheck);
+    free_spaces(job.space, nthreads);
+    recheck_rows(run, job.recheck, job.sum);
     free(job.recheck);
+    run->summary = job.sum;
     return GC_OK;
 }

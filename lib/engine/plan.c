@@ -157,7 +157,7 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
     fill_row(row, t, el / (size_t)tg[t].cols, el % (size_t)tg[t].cols, tg[t].grad[el]);
 }
 
-size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
+size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem)
 {
     const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
@@ -174,7 +174,7 @@ size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r
             rw = el / cols;
             cl = el % cols;
         }
-        fill_row(&rows[q], t, rw, cl, grad[el]);
+        fill_row(&out[q - k], t, rw, cl, grad[el]);
         if (elem == NULL) {
             el++;
             if (++cl == cols) {
@@ -255,10 +255,13 @@ double gc_chain_loss_scale(const gc_chain *ch, double L0)
     return isnan(S) ? INFINITY : S;
 }
 
-void gc_targets_grad_scale(gc_target *tg, int n)
+void gc_targets_grad_scale(gc_target *tg, int n, const gc_check_opts *o)
 {
     for (int t = 0; t < n; t++) {
         double m = 0.0;
+        tg[t].grad_scale = 0.0;
+        if (o->precision != GC_PRECISION_FLOAT32)
+            continue; /* only float32's band floor reads it: no pass over the gradient */
         for (size_t i = 0; i < gc_target_size(&tg[t]); i++) {
             double g = fabs(tg[t].grad[i]);
             if (!(g <= m))

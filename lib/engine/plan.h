@@ -51,11 +51,13 @@ typedef struct gc_target {
     const double *grad;
     int layer;
     int net_index; /* its index in net->tensors, GC_FAST_INPUT for the input "x" */
-    double grad_scale; /* max |grad| (NaN first), set after the chain's prepare */
+    double grad_scale; /* float32: max |grad| (NaN first), set after the chain's
+                        * prepare (gc_fd_floor's); 0 for float64, which reads none */
 } gc_target;
 
-/* Every target's grad_scale from its current grad. */
-void gc_targets_grad_scale(gc_target *tg, int n);
+/* Every target's grad_scale from its current grad when o->precision is
+ * float32, else 0. */
+void gc_targets_grad_scale(gc_target *tg, int n, const gc_check_opts *o);
 
 static inline size_t gc_target_size(const gc_target *t)
 {
@@ -101,10 +103,10 @@ int gc_plan_elements(const gc_report *r, const gc_target *tg, const gc_check_opt
 void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *tg,
                     const size_t *elem);
 
-/* gc_plan_locate of rows[q] for q from k to the first of end and the end of
- * row k's tensor (k < end <= r->nrows): one search for all of them.
- * Returns the row after the last located. */
-size_t gc_plan_locate_run(gc_row *rows, size_t k, size_t end, const gc_report *r,
+/* gc_plan_locate of row q into out[q - k] for q from k to the first of end
+ * and the end of row k's tensor (k < end <= r->nrows): one search for all
+ * of them.  Returns the row after the last located. */
+size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem);
 
 /* The targets' indices, last-read layer first (ties in order): after

@@ -205,6 +205,12 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
      * options once, not after every row */
     const gc_check_opts o = *c->o;
     const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
+    if (o.precision != GC_PRECISION_FLOAT64) { /* not this loop's case: the whole rule */
+        for (size_t q = 0; q < m; q++)
+            decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
+        return;
+    }
+    /* below, the steps and the band's floor are float64's, known to the compiler */
     for (size_t q = 0; q < m; q++) {
         gc_fd_point p;
         double band;

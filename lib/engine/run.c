@@ -16,6 +16,7 @@
 #include "engine/row.h"
 #include "engine/screen.h"
 #include "engine/shard.h"
+#include "core/threads.h"
 #include "report/summary.h"
 
 #include <math.h>
@@ -147,10 +148,17 @@ static int run_steps(gc_run *run)
     unsigned long long before = run->nevals + run->reference->nevals;
     if (rc == GC_OK)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
-    if (rc == GC_OK)
+    /* the fast rows' summaries count the fails: none, nothing to revise */
+    const int fails = run->summary == NULL || gc_summary_nfail(run->summary) > 0;
+    if (rc == GC_OK && fails)
         rc = gc_run_conditioning(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
-    if (rc == GC_OK)
+    /* the summaries gathered with the rows, unless a row may be revised since */
+    if (rc == GC_OK && !fails)
+        rc = gc_summary_finish(run->summary, run->r,
+                               gc_threads_for_work(run->o.threads, (double)run->r->nrows,
+                                                   GC_SUMMARY_ROWS_PER_THREAD));
+    else if (rc == GC_OK)
         rc = gc_report_summarize(run->r);
     return rc;
 }
@@ -160,6 +168,7 @@ static void run_free(gc_run *run)
     if (run->reference != NULL)
         run->nevals += run->reference->nevals;
     gc_eval_free(run->reference);
+    gc_summary_free(run->summary);
     free(run->screened);
     free(run->elem);
     free(run->skip);
@@ -184,7 +193,7 @@ int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_defau
     gc_run run = {.ch = ch, .o = *o, .tg = tg, .nevals = 1};
     run.L0 = ch->prepare(ch->ctx);
     run.scale = gc_chain_loss_scale(ch, run.L0);
-    gc_targets_grad_scale(tg, nall);
+    gc_targets_grad_scale(tg, nall, o);
     run.n = gc_plan_select(tg, nall, o, want_x_default);
     run.reference = gc_eval_reference_new(ch);
     rc = run.reference == NULL ? GC_ENOMEM : run_steps(&run);

@@ -6,6 +6,7 @@
 #define GC_ENGINE_RUN_H
 
 #include "engine/evaluator.h"
+#include "report/summary.h"
 
 /* The state of one run, shared by its steps. */
 typedef struct gc_run {
@@ -21,12 +22,16 @@ typedef struct gc_run {
     size_t *elem;            /* r->nrows, or NULL (see gc_plan_elements) */
     size_t *skip;            /* n, a part of a split check only: its first row
                               * of each tensor (engine/shard.h), else NULL */
+    gc_summary *summary;     /* the rows' summaries as gathered while they were
+                              * made (gc_run_rows_parallel), else NULL */
     unsigned long long nevals;
 } gc_run;
 
 /* Every row with the sparse-change evaluator on threads: rows whose verdict
  * a rounding difference could change are computed again by run->reference.
- * Fills the rows.  GC_OK or GC_ENOMEM. */
+ * Fills the rows, and run->summary with what each chunk of them gives the
+ * summaries (report/summary.h), read while the chunk was in cache; still to
+ * be finished.  GC_OK or GC_ENOMEM. */
 int gc_run_rows_parallel(gc_run *run);
 
 /* Check the targets tg[0..nall) of ch (the selection of opts), from the

@@ -9,9 +9,11 @@
  * product and a look at the bits shifted out -- the same correctly rounded
  * digits printf gives in the default rounding mode.  The decimal exponent
  * comes from the binary one (one of two candidates, told apart by the
- * product itself); for v >= 1e-11 the product is one 64 x 64-bit multiply,
- * below that a big integer.  Values this path does not cover (zero,
- * subnormals, infinities, NaN, |v| >= 1e17) go to snprintf.
+ * product itself); from 1.46e-11 to 2.25e15 the product is one 64 x
+ * 64-bit multiply, from 1.2e-38 an exact 192-bit one, elsewhere a big
+ * integer.  The 16 digits after the first are made in SSE2 lanes.  Values
+ * no path covers (zero, subnormals, infinities, NaN, |v| >= 1e17) go to
+ * snprintf.
  */
 #include "io/numfmt.h"
 
@@ -19,6 +21,18 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The fast path is one straight sequence in each entry point, its json
+ * flag a constant there: left to itself the compiler calls it. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 /* 5^s for s <= 340 (the largest 16 - floor(log10 v) of a normal double)
  * has 790 bits; times m (53) and one spare limb. */
@@ -124,12 +138,49 @@ static uint64_t scaled(uint64_t m, int q, int s, int *up)
     return r;
 }
 
+/* Every two-digit number 00 .. 99 in two bytes, for the exponent. */
+static const char pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+#if defined(__SSE2__)
+/* The 8 + 8 decimal digits of hi, lo < 10^8 as 16 ASCII bytes at p (one
+ * store), hi's first; returns how many of them are significant (the last
+ * digit that is not '0', counted from 1; 0 when all are).  Both numbers go
+ * through the same SSE2 lanes (the base of x86-64): v / 10^4 as v·0xd1b71759
+ * >> 45 for v < 10^8, then each 4-digit half broadcast to four 16-bit lanes
+ * that take its quotients by 1000, 100, 10 and 1 (multiply-high by
+ * 8389, 5243, 13108, 32768, then by 2^7, 2^11, 2^13, 2^15: one shift of
+ * 23, 19, 17, 0 bits after the lanes' factor 4, exact below 10^4); a
+ * digit is a quotient less ten times the one before it. */
+static ALWAYS_INLINE int sixteen(char *p, uint32_t hi, uint32_t lo)
+{
+    __m128i x = _mm_set_epi32(0, (int)lo, 0, (int)hi);
+    __m128i q4 = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi32((int)0xd1b71759u)), 45);
+    __m128i r4 = _mm_sub_epi32(x, _mm_mul_epu32(q4, _mm_set1_epi32(10000)));
+    __m128i half[2] = {_mm_unpacklo_epi16(q4, r4), _mm_unpackhi_epi16(q4, r4)};
+    const __m128i div = _mm_set_epi16(-32768, 13108, 5243, 8389, -32768, 13108, 5243, 8389);
+    const __m128i shift = _mm_set_epi16(-32768, 1 << 13, 1 << 11, 1 << 7,
+                                        -32768, 1 << 13, 1 << 11, 1 << 7);
+    for (int i = 0; i < 2; i++) {
+        __m128i v = _mm_slli_epi64(half[i], 2);
+        v = _mm_unpacklo_epi16(v, v);
+        v = _mm_unpacklo_epi32(v, v); /* abcd x4, efgh x4 */
+        v = _mm_mulhi_epu16(_mm_mulhi_epu16(v, div), shift); /* a ab abc abcd e ef efg efgh */
+        half[i] = _mm_sub_epi16(v, _mm_slli_epi64(_mm_mullo_epi16(v, _mm_set1_epi16(10)), 16));
+    }
+    __m128i d = _mm_add_epi8(_mm_packus_epi16(half[0], half[1]), _mm_set1_epi8('0'));
+    _mm_storeu_si128((__m128i *)(void *)p, d);
+    unsigned sig = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_set1_epi8('0'))) & 0xffffu;
+    return sig != 0 ? 32 - __builtin_clz(sig) : 0;
+}
+#else
 /* The 8 decimal digits of v < 10^8 as 8 ASCII bytes, the first digit in
  * the lowest: the digits split in halves, quarters and single digits in
  * parallel lanes of one 64-bit word (x 10486 >> 20 is x / 100 for x <
- * 10^4, x 103 >> 10 is x / 10 for x < 100), without a table or a store
- * per pair to read back. */
-static inline uint64_t eight(uint32_t v)
+ * 10^4, x 103 >> 10 is x / 10 for x < 100). */
+static uint64_t eight(uint32_t v)
 {
     uint64_t w = (uint64_t)(v / 10000u) | (uint64_t)(v % 10000u) << 32;
     uint64_t hundreds = (w * 10486u >> 20) & 0x0000007f0000007full;
@@ -139,38 +190,18 @@ static inline uint64_t eight(uint32_t v)
     return w + 0x3030303030303030ull;
 }
 
-/* The 8 bytes of w at p, the lowest first (one store where bytes are
- * little-endian). */
-static void put8(char *p, uint64_t w)
+/* sixteen's contract without SSE2: eight's two words, byte by byte. */
+static int sixteen(char *p, uint32_t hi, uint32_t lo)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &w, sizeof w);
-#else
-    for (int i = 0; i < 8; i++)
-        p[i] = (char)(w >> (8 * i));
-#endif
+    uint64_t w[2] = {eight(hi), eight(lo)};
+    int sig = 0;
+    for (int i = 0; i < 16; i++) {
+        p[i] = (char)(w[i / 8] >> (8 * (i % 8)));
+        sig = p[i] != '0' ? i + 1 : sig;
+    }
+    return sig;
 }
-
-/* How many of the 16 digits hi, lo (as eight writes them: hi the first
- * eight, each word's first digit in its lowest byte) are '0', counted from
- * the last: a '0' is a zero byte of the word xor "00000000", the last digit
- * its highest byte. */
-static int zeros16(uint64_t hi, uint64_t lo)
-{
-    const uint64_t z = 0x3030303030303030ull;
-    uint64_t w = (lo ^ z) != 0 ? lo ^ z : hi ^ z;
-    int base = (lo ^ z) != 0 ? 0 : 8;
-    if (w == 0)
-        return 16;
-#if defined(__GNUC__)
-    return base + __builtin_clzll(w) / 8;
-#else
-    int n = 0;
-    while ((w >> (56 - 8 * n) & 0xffu) == 0)
-        n++;
-    return base + n;
 #endif
-}
 
 #define E16 10000000000000000ull
 #define E17 100000000000000000ull
@@ -179,44 +210,102 @@ static int zeros16(uint64_t hi, uint64_t lo)
  * floor(2^18 log10 2), exact on that range: Ryu's log10Pow2), the product
  * offset by 400·2^18 so that the shifted number is never negative (C
  * leaves the right shift of a negative number implementation-defined). */
+#if defined(__SIZEOF_INT128__)
 static int floor_log10_pow2(int b)
 {
     return (int)(((int64_t)b * 78913 + ((int64_t)400 << 18)) >> 18) - 400;
 }
+#endif
 
-/* The common case of digits17: v = m·2^q, k0 = floor(log10 2^(q+52)), so
- * 10^k0 <= v < 2·10^(k0+1) and v·10^s (s = 16 - k0) is below 2·10^17.
- * When 5^s fits 64 bits and the product's binary point falls inside its
- * low limb, X = m·5^s is one 128-bit product and v·10^s = X / 2^down:
- * floor n0 = X >> down, the bits shifted out decide the rounding.  v >=
- * 10^(k0+1) shows as n0 >= 10^17; then the digits are those of n0 / 10,
- * rounded by the last digit and the bits below it.  Returns 0 (nothing
- * set) where it does not apply. */
-static inline int digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+/* The biased exponents e of the doubles digits17_fast covers, v in
+ * [2^-36, 2^51) = [1.46e-11, 2.25e15): with k0 = floor(log10 2^(e-1023)),
+ * s = 16 - k0 is in 1 .. 27 (5^s and 5^(s-1) fit 64 bits) from e = 987
+ * (k0 = -11) and down = 1059 - e + k0 (which never grows with e) is in
+ * 1 .. 62 up to e = 1073 (down 61 at 987, 1 at 1073, 0 at 1074).  One
+ * unsigned comparison of e then also turns away zeros, subnormals,
+ * infinities and NaN. */
+#define FAST_E_LO 987u
+#define FAST_E_HI 1073u
+
+/* The common case of digits17, for FAST_E_LO <= e <= FAST_E_HI: v = m·2^q
+ * (q = e - 1075), k0 = floor(log10 2^(q+52)), so 10^k0 <= v < 2·10^(k0+1).
+ * v·10^s = X / 2^down for the 128-bit X = m·5^s: below 10^17 it is the
+ * scaled value; at or above (v >= 10^(k0+1)) v·10^(s-1) = m·5^(s-1) /
+ * 2^(down+1) is.  Round half to even of X / 2^d is (X + 2^(d-1) - 1 + bit
+ * d of X) >> d.  Without 128-bit integers digits17 does all. */
+#if defined(__SIZEOF_INT128__)
+static ALWAYS_INLINE void digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
 {
+    __extension__ typedef unsigned __int128 u128;
     int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
-    if (s < 0 || s > 27 || down < 1 || down > 63)
-        return 0;
-    uint64_t hi, lo = mul_add(m, pow5[s], 0, &hi);
-    uint64_t n0 = hi << (64 - down) | lo >> down; /* < 2·10^17: hi >> down is 0 */
-    uint64_t rest = lo & ((1ull << down) - 1), half = 1ull << (down - 1);
-    if (n0 < E17) {
-        n0 += rest > half || (rest == half && (n0 & 1u));
-        if (n0 == E17) { /* rounded up to the next power of ten */
-            n0 = E16;
-            k0++;
-        }
-        *digits = n0;
-        *exp10 = k0;
-        return 1;
+    u128 x = (u128)m * pow5[s], x1 = (u128)m * pow5[s - 1];
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    int big = (hi << (64 - down) | lo >> down) >= E17; /* X / 2^down < 2·10^17 */
+    int d = down + big;
+    hi = big ? (uint64_t)(x1 >> 64) : hi;
+    lo = big ? (uint64_t)x1 : lo;
+    uint64_t add = (1ull << (d - 1)) - 1 + (lo >> d & 1), sum = lo + add; /* bit d is in lo */
+    uint64_t n = (hi + (sum < add)) << (64 - d) | sum >> d;
+    int k = k0 + big;
+    if (n == E17) { /* rounded up to the next power of ten (only when !big) */
+        n = E16;
+        k++;
     }
-    uint64_t n = n0 / 10;
-    unsigned r = (unsigned)(n0 - 10 * n);
-    n += r > 5 || (r == 5 && (rest != 0 || (n & 1u))); /* < 2·10^16: no carry out */
     *digits = n;
-    *exp10 = k0 + 1;
-    return 1;
+    *exp10 = k;
 }
+#endif
+
+/* The biased exponents of the small doubles digits17_small covers, v in
+ * [2^-126, 2^-36) = [1.2e-38, 1.46e-11): s = 16 - k0 in 28 .. 54, so 5^s
+ * = 5^27·5^(s-27) is two 64-bit factors, and down = 1059 - e + k0 in 61
+ * .. 124. */
+#define SMALL_E_LO 897u
+#define SMALL_E_HI 986u
+
+#if defined(__SIZEOF_INT128__)
+/* floor(X / 2^d + 1/2) for the 192-bit X = x2:x1:x0 and 1 <= d <= 127,
+ * when it fits 64 bits. */
+static uint64_t round_shr192(uint64_t x2, uint64_t x1, uint64_t x0, int d)
+{
+    __extension__ typedef unsigned __int128 u128;
+    u128 h = (u128)x2 << 64 | x1;
+    if (d > 64)
+        return (uint64_t)((h + ((u128)1 << (d - 65))) >> (d - 64));
+    uint64_t lo = x0 + (1ull << (d - 1));
+    h += lo < x0;
+    return d == 64 ? (uint64_t)h : (uint64_t)(h << (64 - d)) | lo >> d;
+}
+
+/* digits17_fast's scaling for SMALL_E_LO <= e <= SMALL_E_HI: X = m·5^s
+ * exactly in 192 bits (m·5^27, then times 5^(s-27)), v·10^s = X / 2^down,
+ * at or above 10^17 v·10^(s-1) = m·5^27·5^(s-28) / 2^(down+1) instead.
+ * No tie to break: v·10^s is a half-integer only when q + s + 1 >= 0, and
+ * here q <= -89 while s <= 54; so rounding is adding one half. */
+static void digits17_small(uint64_t m, int q, uint64_t *digits, int *exp10)
+{
+    __extension__ typedef unsigned __int128 u128;
+    int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
+    u128 a = (u128)m * pow5[27];
+    int big = 0;
+    uint64_t n = 0;
+    for (int t = 0; t < 2; t++) { /* t = 1 only when v >= 10^(k0+1) */
+        u128 p0 = (u128)(uint64_t)a * pow5[s - 27 - t];
+        u128 p1 = (u128)(uint64_t)(a >> 64) * pow5[s - 27 - t] + (uint64_t)(p0 >> 64);
+        n = round_shr192((uint64_t)(p1 >> 64), (uint64_t)p1, (uint64_t)p0, down + t);
+        big = t;
+        if (t == 0 && n < E17)
+            break;
+    }
+    int k = k0 + big;
+    if (n == E17) { /* rounded up to the next power of ten (only when !big) */
+        n = E16;
+        k++;
+    }
+    *digits = n;
+    *exp10 = k;
+}
+#endif
 
 /* The 17 significant digits of positive normal v < 1e17 as the integer
  * *digits in [10^16, 10^17), rounded half-even, and its decimal exponent:
@@ -263,58 +352,55 @@ static int digits17(double v, uint64_t *digits, int *exp10)
     return 1;
 }
 
-/* The exponent's digits after "e" and its sign: at least two for %g,
+/* The exponent's sign and digits after "e": at least two digits for %g,
  * one for jansson (whose exponent has no '+' and no leading zero); |x| <=
- * 324.  Stored as one 4-byte word (room past them: see layout). */
-static inline char *exponent(char *p, int x, int json)
+ * 324.  Returns the end. */
+static ALWAYS_INLINE char *exponent(char *p, int x, int json)
 {
     unsigned ax = (unsigned)(x < 0 ? -x : x);
     *p = x < 0 ? '-' : '+';
     p += x < 0 || !json;
-    int len = json ? 1 + (ax >= 10) + (ax >= 100) : 2 + (ax >= 100);
-    /* ax / 100 = ax·41 >> 12 for ax < 1000, r / 10 = r·103 >> 10 for r < 100 */
-    unsigned h = ax * 41 >> 12, r = ax - 100 * h, t = r * 103 >> 10;
-    uint32_t w = ('0' + h) | ('0' + t) << 8 | ('0' + r - 10 * t) << 16;
-    w >>= 8 * (3 - len);
-    for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
-        p[i] = (char)(w >> (8 * i));
-    return p + len;
+    if (ax >= 100) {
+        unsigned h = ax / 100;
+        *p++ = (char)('0' + h);
+        ax -= 100 * h;
+        memcpy(p, pairs + 2 * ax, 2);
+        return p + 2;
+    }
+    int skip = json && ax < 10; /* jansson's "e-5", %g's "e-05" */
+    memcpy(p, pairs + 2 * ax + skip, 2);
+    return p + 2 - skip;
 }
 
-/* %g's layout of the 17 digits n at exponent x into out (room for 28
- * bytes: the digits are stored 8 at a time, then the pointer moved by
- * what counts): fixed for -4 <= x < 17, else d.ddde±XX; trailing zeros of
- * the fraction, and a bare point, dropped.  json: jansson's edits of it
- * instead -- ".0" after an integral fixed value, the exponent without '+'
- * and without leading zeros. */
-static inline int layout(char *out, uint64_t n, int x, int json)
+/* %g's layout of the 17 digits n at exponent x into out (room for 32
+ * bytes: the 16 digits after the first are stored at once, then the
+ * pointer moved by what counts): fixed for -4 <= x < 17, else d.ddde±XX;
+ * trailing zeros of the fraction, and a bare point, dropped.  json:
+ * jansson's edits of it instead -- ".0" after an integral fixed value,
+ * the exponent without '+' and without leading zeros. */
+static ALWAYS_INLINE int layout(char *out, uint64_t n, int x, int json)
 {
     uint64_t top9 = n / 100000000u; /* the first digit and the next 8 */
     uint32_t first = (uint32_t)(top9 / 100000000u);
-    uint64_t hi = eight((uint32_t)(top9 - first * 100000000ull));
-    uint64_t lo = eight((uint32_t)(n - top9 * 100000000u));
-    int nd = 17 - zeros16(hi, lo); /* significant digits, 1 .. 17 */
+    uint32_t hi = (uint32_t)(top9 - first * 100000000ull);
+    uint32_t lo = (uint32_t)(n - top9 * 100000000u);
     char *p = out;
     if (x < -4 || x >= 17) {
         p[0] = (char)('0' + first);
         p[1] = '.';
-        put8(p + 2, hi);
-        put8(p + 10, lo);
-        p += nd > 1 ? nd + 1 : 1;
+        int nd = sixteen(p + 2, hi, lo);
+        p += nd > 0 ? nd + 2 : 1;
         *p++ = 'e';
         p = exponent(p, x, json);
     } else if (x < 0) {
-        memcpy(p, "0.000", 5);
+        memcpy(p, "0.000000", 8);
         p += 1 - x;
         *p = (char)('0' + first);
-        put8(p + 1, hi);
-        put8(p + 9, lo);
-        p += nd;
+        p += 1 + sixteen(p + 1, hi, lo);
     } else {
         char d[17];
         d[0] = (char)('0' + first);
-        put8(d + 1, hi);
-        put8(d + 9, lo);
+        int nd = 1 + sixteen(d + 1, hi, lo);
         memcpy(p, d, (size_t)x + 1);
         p += x + 1;
         if (nd > x + 1) {
@@ -330,29 +416,58 @@ static inline int layout(char *out, uint64_t n, int x, int json)
     return (int)(p - out);
 }
 
-/* The sign, then the layout; 0 when neither digits17_fast nor digits17
- * covers v (zero, subnormals, infinities, NaN, |v| >= 1e17). */
-static inline int format(char *buf, double v, int json)
+/* The sign, then the layout, for the doubles digits17_fast covers; 0 for
+ * the others (format_slow's, out of line: this path makes no call). */
+static ALWAYS_INLINE int format_fast(char *buf, double v, int json)
 {
+#if defined(__SIZEOF_INT128__)
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    int neg = (int)(bits >> 63), e = (int)(bits >> 52 & 0x7ff);
+    unsigned e = (unsigned)(bits >> 52 & 0x7ff);
+    if (e - FAST_E_LO > FAST_E_HI - FAST_E_LO)
+        return 0;
+    int neg = (int)(bits >> 63), x;
     uint64_t n;
-    int x;
+    digits17_fast((bits & ((1ull << 52) - 1)) | (1ull << 52), (int)e - 1075, &n, &x);
     *buf = '-';
-    char *p = buf + neg;
-    if (e == 0 || e == 0x7ff)
+    return neg + layout(buf + neg, n, x, json);
+#else
+    (void)buf;
+    (void)v;
+    (void)json;
+    return 0;
+#endif
+}
+
+/* format_fast's text for the rest of the normal doubles below 1e17: the
+ * small ones by digits17_small, the others by digits17's big integers; 0
+ * for zero, subnormals, infinities, NaN and |v| >= 1e17. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int format_slow(char *buf, double v, int json)
+{
+    uint64_t n, bits;
+    int x, neg = signbit(v) != 0;
+    memcpy(&bits, &v, sizeof bits);
+#if defined(__SIZEOF_INT128__)
+    unsigned e = (unsigned)(bits >> 52 & 0x7ff);
+    if (e - SMALL_E_LO <= SMALL_E_HI - SMALL_E_LO)
+        digits17_small((bits & ((1ull << 52) - 1)) | (1ull << 52), (int)e - 1075, &n, &x);
+    else
+#endif
+    if (!digits17(fabs(v), &n, &x))
         return 0;
-    uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
-    if (!digits17_fast(m, e - 1075, &n, &x) && !digits17(neg ? -v : v, &n, &x))
-        return 0;
-    return neg + layout(p, n, x, json);
+    *buf = '-';
+    return neg + layout(buf + neg, n, x, json);
 }
 
 int gc_numfmt_g17(char buf[32], double v)
 {
-    int n = format(buf, v, 0);
+    int n = format_fast(buf, v, 0);
     if (n > 0)
+        return n;
+    if ((n = format_slow(buf, v, 0)) > 0)
         return n;
     n = snprintf(buf, 32, "%.17g", v);
     gc_numfmt_point(buf, NULL);
@@ -361,9 +476,13 @@ int gc_numfmt_g17(char buf[32], double v)
 
 int gc_numfmt_json17(char buf[32], double v)
 {
-    int n = format(buf, v, 1);
+    int n = format_fast(buf, v, 1);
     if (n > 0)
         return n;
+    if ((n = format_slow(buf, v, 1)) > 0)
+        return n;
+    if (!isfinite(v))
+        return 0; /* JSON has no such number */
     n = gc_numfmt_g17(buf, v);
     char *e = memchr(buf, 'e', (size_t)n);
     if (e == NULL) {

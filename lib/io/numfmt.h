@@ -23,7 +23,9 @@ int gc_numfmt_g17(char buf[32], double v);
 
 /* v as jansson writes a finite json_real at JSON_REAL_PRECISION(17): the
  * "%.17g" text with ".0" after an integral value and the exponent without
- * '+' or leading zeros ("1e-5", "1e17", "3.0").  Returns the length. */
+ * '+' or leading zeros ("1e-5", "1e17", "3.0").  Returns the length; 0
+ * for NaN and ±Inf, which JSON has no number for (buf then holds nothing
+ * to read). */
 int gc_numfmt_json17(char buf[32], double v);
 
 #endif

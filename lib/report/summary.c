@@ -7,6 +7,7 @@
 #include "core/threads.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,10 +156,18 @@ static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64
     return GC_OK;
 }
 
-/* What one pass over a run of a tensor's rows gathers besides the keys:
- * nothing in it depends on how the tensor's rows are split into runs (the
- * runs are merged in order by merge_runs, which keeps each first-found
- * rule), except the three sums, which are only taken over a whole tensor. */
+/* The three sums behind the norm ratio, in row order: the only statistics
+ * whose value depends on the order the rows are read in. */
+typedef struct sums {
+    double d2, a2, n2; /* sum of (a - n)^2, a^2, n^2 */
+    size_t next;       /* ordered gathering: the tensor's rows summed so far;
+                        * SIZE_MAX once a run came out of order */
+} sums;
+
+/* What one pass over a run of a tensor's rows gathers besides the keys and
+ * the sums: nothing in it depends on how the tensor's rows are split into
+ * runs (the runs are merged in order by merge_runs, which keeps each
+ * first-found rule). */
 typedef struct run_stats {
     counts c;
     int vacuous, rel_exact, sens_exact;
@@ -166,49 +175,60 @@ typedef struct run_stats {
     uint64_t best, rel_or, rel_and; /* or ^ and: the bits in which keys differ */
     uint64_t sens_or, sens_and;
     double sworst;
-    double d2, a2, n2;              /* sum of (a - n)^2, a^2, n^2 in row order */
 } run_stats;
 
-/* Rows [lo, hi) of a tensor whose rows start at `rows`: their keys into
- * rel[k] and sens[k] (k within the tensor), the rest into *p. */
-static void read_run(const gc_row *rows, size_t lo, size_t hi, double rtol, double atol,
-                     uint64_t *rel, uint64_t *sens, run_stats *p)
+/* rows[0..n), rows k0 .. k0 + n of a tensor: their keys into rel[q] and
+ * sens[q], the rest into *p; *acc (NULL: none) gets the sums continued over
+ * them in row order, an (NULL: none) each row's analytic and numeric. */
+static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, double atol,
+                     uint64_t *rel, uint64_t *sens, sums *acc, double *an, run_stats *p)
 {
     double d2 = 0.0, a2 = 0.0, n2 = 0.0, sworst = 0.0;
+    if (acc != NULL) {
+        d2 = acc->d2;
+        a2 = acc->a2;
+        n2 = acc->n2;
+    }
     int vacuous = 1, rel_exact = 1, sens_exact = 1;
     uint64_t best = UINT64_MAX, rel_or = 0, rel_and = UINT64_MAX;
     uint64_t sens_or = 0, sens_and = UINT64_MAX;
-    size_t w = lo;
+    size_t w = 0;
     counts c = {0};
     c.grad_scale = 0.0;
-    for (size_t k = lo; k < hi; k++) {
-        const gc_row *row = &rows[k];
+    for (size_t q = 0; q < n; q++) {
+        const gc_row *row = &rows[q];
         count_row(&c, row, rtol);
         double d = row->analytic - row->numeric;
         d2 += d * d;
         a2 += row->analytic * row->analytic;
         n2 += row->numeric * row->numeric;
+        if (an != NULL) {
+            an[2 * q] = row->analytic;
+            an[2 * q + 1] = row->numeric;
+        }
         if (!(fabs(row->analytic) <= atol) || !(fabs(row->numeric) <= atol))
             vacuous = 0;
         double x = row->rel_err, s = sensitivity(row);
         uint64_t key = gc_rank_key(x);
         rel_exact &= !isnan(x) && !(x == 0.0 && signbit(x));
-        if (key < best || k == lo) { /* equal keys: the earlier row stays */
+        if (key < best || q == 0) { /* equal keys: the earlier row stays */
             best = key;
-            w = k;
+            w = q;
         }
-        rel[k] = key;
+        rel[q] = key;
         rel_or |= key;
         rel_and &= key;
         sworst = s > sworst ? s : sworst;
         sens_exact &= !(s == 0.0 && signbit(s));
         uint64_t skey = ~gc_rank_key(s); /* ascending in s */
-        sens[k] = skey;
+        sens[q] = skey;
         sens_or |= skey;
         sens_and &= skey;
     }
-    *p = (run_stats){c, vacuous, rel_exact, sens_exact, w, best, rel_or, rel_and,
-                     sens_or, sens_and, sworst, d2, a2, n2};
+    if (acc != NULL)
+        *acc = (sums){d2, a2, n2, acc->next + n};
+    *p = (run_stats){c, vacuous, rel_exact, sens_exact, k0 + w, best, rel_or, rel_and,
+                     sens_or, sens_and, sworst};
 }
 
 /* *into followed by the later run *p: the earlier row keeps the smallest
@@ -240,12 +260,11 @@ static void merge_runs(run_stats *into, const run_stats *p)
     into->sworst = p->sworst > into->sworst ? p->sworst : into->sworst;
 }
 
-/* The tensor's fields from its rows' statistics *p (count >= 1 rows). */
+/* The tensor's fields from its rows' statistics *p (count >= 1 rows), all
+ * but the norm ratio and the medians. */
 static void store_stats(const gc_report *r, gc_tensor_report *tr, const run_stats *p)
 {
     store_counts(tr, &p->c);
-    double na = sqrt(p->a2), nn = sqrt(p->n2);
-    tr->norm_ratio = (na + nn == 0.0 && p->d2 == 0.0) ? 0.0 : sqrt(p->d2) / (na + nn);
     tr->vacuous = p->vacuous;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
     tr->worst = tr->first + p->w;
@@ -267,123 +286,137 @@ static void store_empty(gc_tensor_report *tr)
     tr->max_rel = tr->median_rel = 0.0;
 }
 
-/* Rows of a tensor one thread reads at a time; a tensor of fewer than two
- * runs is summarised by the calling thread alone. */
-#define RUN_ROWS 8192
+struct gc_summary {
+    size_t block, nrows, nruns;
+    int ordered;
+    uint64_t *rel, *sens; /* nrows each: row k's keys */
+    double *an;           /* kept: 2 nrows, row k's analytic and numeric, else NULL */
+    size_t *base;         /* ntensors: tensor t's runs start at runs[base[t]] */
+    run_stats *runs;      /* one per block a tensor's rows meet, in row order */
+    sums *sum;            /* ntensors: ordered, the sums so far */
+};
 
-/* Each thread of the default count (threads 0) reads at least this many
- * rows of the report: fewer and a second thread costs more than the half it
- * reads (docs/measurements.md). */
-#define SUMMARY_ROWS_PER_THREAD 50000.0
-
-/* One tensor summarised on threads: task 0 its sums (they need its rows in
- * order), task 1 + q its q-th run of RUN_ROWS rows; then its two medians. */
-typedef struct tensor_job {
-    gc_report *r;
-    gc_tensor_report *tr;
-    uint64_t *rel, *sens; /* tr->count keys each */
-    run_stats *runs;      /* one per run; runs[0] also gets the sums */
-    double d2, a2, n2;
-    int rc;               /* the rel_err median's status */
-} tensor_job;
-
-static void read_task(void *ctx, int tid, size_t i)
+void gc_summary_free(gc_summary *s)
 {
-    (void)tid;
-    tensor_job *j = ctx;
-    const gc_row *rows = j->r->rows + j->tr->first;
-    const size_t n = j->tr->count;
-    if (i == 0) {
-        double d2 = 0.0, a2 = 0.0, n2 = 0.0;
-        for (size_t k = 0; k < n; k++) {
-            double d = rows[k].analytic - rows[k].numeric;
-            d2 += d * d;
-            a2 += rows[k].analytic * rows[k].analytic;
-            n2 += rows[k].numeric * rows[k].numeric;
-        }
-        j->d2 = d2;
-        j->a2 = a2;
-        j->n2 = n2;
+    if (s == NULL)
         return;
-    }
-    const size_t lo = (i - 1) * RUN_ROWS, hi = n - lo < RUN_ROWS ? n : lo + RUN_ROWS;
-    read_run(rows, lo, hi, j->r->opts.rtol, j->r->opts.atol, j->rel, j->sens, &j->runs[i - 1]);
+    free(s->rel);
+    free(s->an);
+    free(s->base);
+    free(s->runs);
+    free(s->sum);
+    free(s);
 }
 
-static void median_task(void *ctx, int tid, size_t i)
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep)
+{
+    gc_summary *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    const size_t n = r->nrows > 0 ? r->nrows : 1, nt = r->ntensors > 0 ? (size_t)r->ntensors : 1;
+    *s = (gc_summary){.block = block > 0 ? block : 1, .nrows = r->nrows, .ordered = ordered};
+    s->rel = malloc(2 * n * sizeof *s->rel);
+    s->an = keep ? malloc(2 * n * sizeof *s->an) : NULL;
+    s->base = malloc(nt * sizeof *s->base);
+    s->sum = calloc(nt, sizeof *s->sum);
+    size_t nruns = 0;
+    for (int t = 0; s->base != NULL && t < r->ntensors; t++) {
+        const gc_tensor_report *tr = &r->tensors[t];
+        s->base[t] = nruns;
+        if (tr->count > 0)
+            nruns += (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
+    }
+    s->nruns = nruns;
+    s->runs = malloc((nruns > 0 ? nruns : 1) * sizeof *s->runs);
+    if (s->rel == NULL || (keep && s->an == NULL) || s->base == NULL || s->sum == NULL ||
+        s->runs == NULL) {
+        gc_summary_free(s);
+        return NULL;
+    }
+    s->sens = s->rel + n;
+    return s;
+}
+
+void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b)
+{
+    const size_t lo = b * s->block, hi = s->nrows - lo < s->block ? s->nrows : lo + s->block;
+    for (size_t k = lo, end; k < hi; k = end) {
+        const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+        const gc_tensor_report *tr = &r->tensors[t];
+        end = tr->first + tr->count < hi ? tr->first + tr->count : hi;
+        sums *acc = NULL;
+        if (s->ordered && s->sum[t].next == k - tr->first)
+            acc = &s->sum[t];
+        else if (s->ordered)
+            s->sum[t].next = SIZE_MAX; /* summed again from the rows */
+        run_stats *p = &s->runs[s->base[t] + b - tr->first / s->block];
+        read_run(&rows[k - lo], end - k, k - tr->first, r->opts.rtol, r->opts.atol, s->rel + k,
+                 s->sens + k, acc, s->an != NULL ? s->an + 2 * k : NULL, p);
+    }
+}
+
+long long gc_summary_nfail(const gc_summary *s)
+{
+    long long n = 0;
+    for (size_t q = 0; q < s->nruns; q++)
+        n += s->runs[q].c.nfail;
+    return n;
+}
+
+/* The norm ratio of a tensor (count >= 1) from its sums in row order: those
+ * gathered in order, else from each row's a and n kept, else from its rows. */
+static void norm_ratio(const gc_summary *s, const gc_report *r, int t)
+{
+    gc_tensor_report *tr = &r->tensors[t];
+    sums m = s->sum[t];
+    if (!s->ordered || m.next != tr->count) {
+        m.d2 = m.a2 = m.n2 = 0.0;
+        for (size_t k = tr->first; k < tr->first + tr->count; k++) {
+            const double a = s->an != NULL ? s->an[2 * k] : r->rows[k].analytic;
+            const double n = s->an != NULL ? s->an[2 * k + 1] : r->rows[k].numeric;
+            const double d = a - n;
+            m.d2 += d * d;
+            m.a2 += a * a;
+            m.n2 += n * n;
+        }
+    }
+    double na = sqrt(m.a2), nn = sqrt(m.n2);
+    tr->norm_ratio = (na + nn == 0.0 && m.d2 == 0.0) ? 0.0 : sqrt(m.d2) / (na + nn);
+}
+
+/* What is left of the summaries once the runs are merged, three tasks per
+ * tensor (count >= 1; none for the others): the sums, each median. */
+typedef struct finish_job {
+    gc_summary *s;
+    gc_report *r;
+    const int *todo; /* the tensors to finish */
+    int *rc;         /* each one's rel_err median's status */
+} finish_job;
+
+static void finish_task(void *ctx, int tid, size_t i)
 {
     (void)tid;
-    tensor_job *j = ctx;
-    const run_stats *p = &j->runs[0];
-    if (i == 0)
-        j->rc = rel_median(j->r, j->tr, j->rel, p->rel_or ^ p->rel_and, p->rel_exact);
+    finish_job *j = ctx;
+    const int t = j->todo[i / 3];
+    gc_tensor_report *tr = &j->r->tensors[t];
+    const run_stats *p = &j->s->runs[j->s->base[t]];
+    uint64_t *rel = j->s->rel + tr->first, *sens = j->s->sens + tr->first;
+    if (i % 3 == 0)
+        norm_ratio(j->s, j->r, t);
+    else if (i % 3 == 1)
+        sens_median(j->r, tr, sens, p->sens_or ^ p->sens_and, p->sens_exact);
     else
-        sens_median(j->r, j->tr, j->sens, p->sens_or ^ p->sens_and, p->sens_exact);
+        j->rc[i / 3] = rel_median(j->r, tr, rel, p->rel_or ^ p->rel_and, p->rel_exact);
 }
 
-/* One tensor's counts, norm ratio, flags, rel_err statistics and
- * sensitivity (count >= 1): its rows read once by one thread, or in runs
- * on nthreads with the sums in one more pass; rel and sens have room for
- * its count of keys. */
-static int summarize_tensor(gc_report *r, gc_tensor_report *tr, uint64_t *rel, uint64_t *sens,
-                            int nthreads)
+/* The report's totals from its tensors'. */
+static void totals(gc_report *r)
 {
-    const size_t n = tr->count, nruns = (n + RUN_ROWS - 1) / RUN_ROWS;
-    run_stats one, *runs = nthreads > 1 && nruns >= 2 ? malloc(nruns * sizeof *runs) : NULL;
-    tensor_job j = {.r = r, .tr = tr, .rel = rel, .sens = sens, .runs = runs, .rc = GC_OK};
-    if (runs == NULL) { /* one thread, or out of memory: the same statistics */
-        read_run(r->rows + tr->first, 0, n, r->opts.rtol, r->opts.atol, rel, sens, &one);
-        j.runs = &one;
-    } else {
-        gc_threads_for(nthreads, 1 + nruns, 1, read_task, &j);
-        for (size_t q = 1; q < nruns; q++)
-            merge_runs(&runs[0], &runs[q]);
-        runs[0].d2 = j.d2;
-        runs[0].a2 = j.a2;
-        runs[0].n2 = j.n2;
-    }
-    store_stats(r, tr, j.runs);
-    tr->sens_median = NAN;
-    if (runs == NULL) {
-        median_task(&j, 0, 1);
-        median_task(&j, 0, 0);
-    } else {
-        gc_threads_for(nthreads, 2, 1, median_task, &j);
-    }
-    free(runs);
-    return j.rc;
-}
-
-int gc_report_summarize(gc_report *r)
-{
-    size_t room = 1;
-    for (int t = 0; t < r->ntensors; t++)
-        if (!r->tensors[t].screened && r->tensors[t].count > room)
-            room = r->tensors[t].count;
-    uint64_t *keys = malloc(2 * room * sizeof *keys);
-    if (keys == NULL)
-        return GC_ENOMEM;
-    free(r->order); /* the order, when asked for, is that of these rows */
-    r->order = NULL;
     r->npass = r->nkink = r->nfail = r->nvacuous = 0;
     r->nundecided = r->nweak = r->nescalated = 0;
     memset(r->nreason, 0, sizeof r->nreason);
-    int rc = GC_OK;
-    /* the threads the check ran its rows on (a reference check runs on
-     * one), the default count no more than one per SUMMARY_ROWS_PER_THREAD
-     * rows */
-    const int nthreads =
-        r->opts.engine == GC_ENGINE_FAST
-            ? gc_threads_for_work(r->opts.threads, (double)r->nrows, SUMMARY_ROWS_PER_THREAD)
-            : 1;
-    for (int t = 0; t < r->ntensors && rc == GC_OK; t++) {
-        gc_tensor_report *tr = &r->tensors[t];
-        if (tr->screened) /* no rows; the screen filled its summary */
-            continue;
-        if (tr->count == 0)
-            store_empty(tr);
-        else
-            rc = summarize_tensor(r, tr, keys, keys + room, nthreads);
+    for (int t = 0; t < r->ntensors; t++) {
+        const gc_tensor_report *tr = &r->tensors[t];
         r->npass += tr->npass;
         r->nkink += tr->nkink;
         r->nfail += tr->nfail;
@@ -394,6 +427,80 @@ int gc_report_summarize(gc_report *r)
             r->nreason[w] += tr->nreason[w];
         r->nvacuous += tr->vacuous;
     }
-    free(keys);
+}
+
+/* Rows of a tensor one thread reads at a time in gc_report_summarize; a
+ * report without a tensor of more rows is finished on one thread. */
+#define RUN_ROWS 8192
+
+int gc_summary_finish(gc_summary *s, gc_report *r, int nthreads)
+{
+    const size_t nt = r->ntensors > 0 ? (size_t)r->ntensors : 1;
+    int *todo = malloc(2 * nt * sizeof *todo);
+    if (todo == NULL)
+        return GC_ENOMEM;
+    free(r->order); /* the order, when asked for, is that of these rows */
+    r->order = NULL;
+    int ntodo = 0, big = 0;
+    for (int t = 0; t < r->ntensors; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        if (tr->screened) /* no rows; the screen filled its summary */
+            continue;
+        if (tr->count == 0) {
+            store_empty(tr);
+            continue;
+        }
+        run_stats *p = &s->runs[s->base[t]];
+        const size_t nruns = (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
+        for (size_t q = 1; q < nruns; q++)
+            merge_runs(p, &p[q]);
+        store_stats(r, tr, p);
+        tr->sens_median = NAN;
+        big |= tr->count > RUN_ROWS;
+        todo[ntodo++] = t;
+    }
+    finish_job j = {s, r, todo, todo + nt};
+    gc_threads_for(big ? nthreads : 1, 3 * (size_t)ntodo, 1, finish_task, &j);
+    int rc = GC_OK;
+    for (int q = 0; q < ntodo; q++)
+        rc = j.rc[q] != GC_OK ? j.rc[q] : rc;
+    free(todo);
+    totals(r);
+    return rc;
+}
+
+typedef struct read_job {
+    gc_summary *s;
+    const gc_report *r;
+} read_job;
+
+static void read_task(void *ctx, int tid, size_t b)
+{
+    (void)tid;
+    read_job *j = ctx;
+    gc_summary_read(j->s, j->r, j->r->rows + b * RUN_ROWS, b);
+}
+
+int gc_report_summarize(gc_report *r)
+{
+    /* the threads the check ran its rows on (a reference check runs on
+     * one), the default count no more than one per
+     * GC_SUMMARY_ROWS_PER_THREAD rows */
+    const int nthreads = r->opts.engine == GC_ENGINE_FAST
+                             ? gc_threads_for_work(r->opts.threads, (double)r->nrows,
+                                                   GC_SUMMARY_ROWS_PER_THREAD)
+                             : 1;
+    const size_t nblocks = (r->nrows + RUN_ROWS - 1) / RUN_ROWS;
+    /* one run, or one thread: read in order, the sums with the rest; else
+     * the sums from the rows again (no 16 bytes a row more: a merged
+     * report's rows may be most of the memory) */
+    const int ordered = nthreads == 1 || nblocks <= 1;
+    gc_summary *s = gc_summary_new(r, RUN_ROWS, ordered, 0);
+    if (s == NULL)
+        return GC_ENOMEM;
+    read_job j = {s, r};
+    gc_threads_for(ordered ? 1 : nthreads, nblocks, 1, read_task, &j);
+    int rc = gc_summary_finish(s, r, nthreads);
+    gc_summary_free(s);
     return rc;
 }

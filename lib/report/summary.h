@@ -34,7 +34,51 @@ static inline int gc_tensor_of_row(const gc_tensor_report *tr, int n, size_t k)
 
 /* Per-tensor statistics and totals from r's rows (a screened tensor keeps
  * the screen's); r->order, a cache of another set of rows, is dropped.
- * GC_OK or GC_ENOMEM. */
+ * GC_OK or GC_ENOMEM.  The same as gc_summary_new, gc_summary_read of every
+ * block, gc_summary_finish. */
 int gc_report_summarize(gc_report *r);
+
+/* Each thread of the default count (threads 0) summarises at least this
+ * many rows: fewer and a second thread costs more than the half it reads
+ * (docs/measurements.md); gc_threads_for_work's share. */
+#define GC_SUMMARY_ROWS_PER_THREAD 50000.0
+
+/* ---- the summaries gathered while the rows are computed: each block of
+ * rows read once, while it is still in cache, instead of a pass over every
+ * row afterwards.  What the blocks gather does not depend on how the rows
+ * are split into blocks or on the order the blocks are read in (each
+ * first-found rule is kept by merging them in row order), but for the sums
+ * behind the norm ratio, which are taken in row order: along the way when
+ * the blocks are read in order, else afterwards from each row's analytic
+ * and numeric values kept or from the rows again. */
+typedef struct gc_summary gc_summary;
+
+/* The summaries of r's rows (laid out: every tensor's first and count
+ * set) in blocks of `block` rows: block b is rows [b block, (b + 1) block).
+ * ordered: the blocks will be read one at a time in ascending order (a
+ * block read again, or out of order, costs its tensor's sums a pass over
+ * its rows in gc_summary_finish); else any order, on any threads, each
+ * block at most once at a time.  keep: each row's analytic and numeric
+ * values kept as its block is read (16 bytes a row), from which
+ * gc_summary_finish takes the sums an unordered reading could not; else
+ * from the rows.  NULL when out of memory. */
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep);
+
+/* Read block b's rows (every one computed) from rows[0 ..), row b block
+ * first: r's own rows or a copy of them on their way there; reading a
+ * block again replaces what it gathered (rows revised since). */
+void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b);
+
+/* How many of the rows read are fails (what gc_summary_finish will count). */
+long long gc_summary_nfail(const gc_summary *s);
+
+/* r's summaries and totals from every block read once or more, as
+ * gc_report_summarize gives them from the same rows (the medians' selection
+ * and the sums on up to nthreads threads); the keys in s are reordered.
+ * GC_OK or GC_ENOMEM. */
+int gc_summary_finish(gc_summary *s, gc_report *r, int nthreads);
+
+/* NULL is a no-op. */
+void gc_summary_free(gc_summary *s);
 
 #endif

@@ -64,7 +64,10 @@ static char *quoted(const char *s)
  * object's text).  Returns the end. */
 static inline char *short_text(char *p, const char *t, size_t n)
 {
-    memcpy(p, t, n <= PAD ? PAD : n);
+    if (n <= PAD)
+        memcpy(p, t, PAD); /* a constant size: inlined, no call */
+    else
+        memcpy(p, t, n);
     return p + n;
 }
 
@@ -72,11 +75,12 @@ static inline char *short_text(char *p, const char *t, size_t n)
  * ones as strings, as the schema says).  Returns the end. */
 static inline char *num(char *p, double v)
 {
+    int n = gc_numfmt_json17(p, v);
+    if (n > 0)
+        return p + n;
     if (isnan(v))
         return p + sprintf(p, "\"nan\"");
-    if (isinf(v))
-        return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
-    return p + gc_numfmt_json17(p, v);
+    return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
 }
 
 /* An object being built: its text so far, the indentation of its members,
@@ -141,9 +145,9 @@ static inline char *integer(char *p, long long v)
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
     *p = '-';
     p += v < 0;
-    if (u < 1000) {
-        unsigned x = (unsigned)u, t = x / 10 % 10;
-        uint32_t w = ('0' + x / 100) | ('0' + t) << 8 | ('0' + x % 10) << 16;
+    if (u < 1000) { /* x / 100 = x·41 >> 12 for x < 1000, r / 10 = r·103 >> 10 for r < 100 */
+        unsigned x = (unsigned)u, h = x * 41 >> 12, r = x - 100 * h, t = r * 103 >> 10;
+        uint32_t w = ('0' + h) | ('0' + t) << 8 | ('0' + r - 10 * t) << 16;
         int skip = x < 10 ? 2 : x < 100 ? 1 : 0; /* the leading zeros */
         w >>= 8 * skip;
         for (int i = 0; i < 4; i++) /* one store: the compiler merges the bytes */
@@ -489,8 +493,12 @@ static char *close_array(char *p, size_t n)
  * order, so the turn always moves on): one block is written while the
  * next ones are formatted.  The text of 600,000 numbers costs more than
  * the check that produced them; memory stays at one buffer per thread
- * whatever the number of rows, and the bytes are those of one thread. */
-#define BLOCK 2048
+ * whatever the number of rows, and the bytes are those of one thread.
+ * A buffer holds BLOCK rows at OBJ_MAX each (1 MiB; a row of a network's
+ * report takes ~330 bytes): small enough to come from memory the heap
+ * already holds, not fresh pages the kernel must zero, and large enough
+ * that a write and a turn cost little beside the text. */
+#define BLOCK 512
 
 typedef struct rows_job {
     const gc_report *r;
