@@ -155,17 +155,15 @@ $(SHLINKS): $(SHLIB)
 # mapped and relocated at every start): the library's objects but
 # vmath.o, which it takes compiled with SLEEF's vector-ABI names
 # (GC_SLEEF_GNUABI, lib/nn/vmath.c), from libsleefgnuabi, whose few
-# relocations cost less than libsleef's many; jansson and zlib from their
-# static archives when Debian's -dev packages have them, not exported
-# (--exclude-libs), so a plugin that uses them still has its own.  A
-# static copy misses the system's later fixes of jansson and zlib until
-# the command is built again: `make CMD_STATIC=` links both dynamically
-# (bench/README.md has what each costs).
+# relocations cost less than libsleef's many.  jansson and zlib stay
+# shared: the command reads untrusted network files through both, and a
+# static copy would miss the system's security fixes until it is built
+# again.  `make CMD_STATIC="jansson z"` links them from their static
+# archives instead, not exported (--exclude-libs), so a plugin that uses
+# them still has its own: ~0.15 ms less a process (bench/README.md).
 CMD_VMATH  := $(BUILD)/cmd/lib/nn/vmath.o
 CMD_OBJ    := $(filter-out $(BUILD)/lib/nn/vmath.o,$(call obj,$(LIB_SRC))) $(CMD_VMATH)
-ifeq ($(origin CMD_STATIC),undefined)
-CMD_STATIC := $(foreach l,jansson z,$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),$(l)))
-endif
+CMD_STATIC ?=
 CMD_STLIBS := -Wl,--exclude-libs,ALL -Wl,-Bstatic $(addprefix -l,$(CMD_STATIC)) -Wl,-Bdynamic
 CMD_LIBS   := $(if $(CMD_STATIC),$(CMD_STLIBS)) $(addprefix -l,$(filter-out $(CMD_STATIC),jansson z)) \
               -lsleefgnuabi -lm -pthread -ldl
