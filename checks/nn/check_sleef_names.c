@@ -83,6 +83,22 @@ static void from_sleef(const void *p, const char *name)
                   info.dli_fname);
 }
 
+/* x[0..N) through libsleef's fn and libsleefgnuabi's at every width this
+ * CPU runs, the results compared bit for bit (x, y, z: the test's arrays). */
+#define SAME_AT_EVERY_WIDTH(fn)                                                  \
+    do {                                                                         \
+        pair2(Sleef_##fn##d2_u10sse2, _ZGVbN2v_##fn, x, y, z, N);                \
+        same_bits(x, y, z, #fn ", 2 lanes");                                     \
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {   \
+            pair4(Sleef_##fn##d4_u10avx2, _ZGVdN4v_##fn, x, y, z, N);            \
+            same_bits(x, y, z, #fn ", 4 lanes");                                 \
+        }                                                                        \
+        if (__builtin_cpu_supports("avx512f")) {                                 \
+            pair8(Sleef_##fn##d8_u10avx512f, _ZGVeN8v_##fn, x, y, z, N);         \
+            same_bits(x, y, z, #fn ", 8 lanes");                                 \
+        }                                                                        \
+    } while (0)
+
 START_TEST(test_sleef_names_same_bits)
 {
     static double x[N], y[N], z[N];
@@ -92,27 +108,9 @@ START_TEST(test_sleef_names_same_bits)
     from_sleef((const void *)(uintptr_t)_ZGVbN2v_log1p, "_ZGVbN2v_log1p");
     for (size_t r = 0; r < 3; r++) {
         args(x, range[r][0], range[r][1]);
-        pair2(Sleef_expd2_u10sse2, _ZGVbN2v_exp, x, y, z, N);
-        same_bits(x, y, z, "exp, 2 lanes");
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            pair4(Sleef_expd4_u10avx2, _ZGVdN4v_exp, x, y, z, N);
-            same_bits(x, y, z, "exp, 4 lanes");
-        }
-        if (__builtin_cpu_supports("avx512f")) {
-            pair8(Sleef_expd8_u10avx512f, _ZGVeN8v_exp, x, y, z, N);
-            same_bits(x, y, z, "exp, 8 lanes");
-        }
+        SAME_AT_EVERY_WIDTH(exp);
         args(x, lrange[r][0], lrange[r][1]);
-        pair2(Sleef_log1pd2_u10sse2, _ZGVbN2v_log1p, x, y, z, N);
-        same_bits(x, y, z, "log1p, 2 lanes");
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            pair4(Sleef_log1pd4_u10avx2, _ZGVdN4v_log1p, x, y, z, N);
-            same_bits(x, y, z, "log1p, 4 lanes");
-        }
-        if (__builtin_cpu_supports("avx512f")) {
-            pair8(Sleef_log1pd8_u10avx512f, _ZGVeN8v_log1p, x, y, z, N);
-            same_bits(x, y, z, "log1p, 8 lanes");
-        }
+        SAME_AT_EVERY_WIDTH(log1p);
     }
 }
 END_TEST
