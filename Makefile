@@ -16,7 +16,8 @@
 #
 # Missing Debian packages are installed by scripts/install-deps, which runs
 # before anything is built when a quick probe (pkg-config for Check,
-# jansson, zlib and SLEEF, xmllint, valgrind, python3) finds something missing.
+# jansson, zlib and SLEEF, g++ and fast_float's header, xmllint, valgrind,
+# python3) finds something missing.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -26,8 +27,8 @@ WFLAGS   := -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Ilib
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-DEPS_PROBE = pkg-config --exists check jansson zlib sleef && command -v xmllint valgrind python3 >/dev/null \
-    && /usr/bin/python3 -c 'import numpy' 
+DEPS_PROBE = pkg-config --exists check jansson zlib sleef && command -v xmllint valgrind python3 g++ >/dev/null \
+    && test -f /usr/include/fast_float/fast_float.h && /usr/bin/python3 -c 'import numpy' 
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 DEPS_FAILED := $(shell $(DEPS_PROBE) 2>/dev/null || ./scripts/install-deps >&2 || echo failed)
 ifneq ($(DEPS_FAILED),)
@@ -45,6 +46,16 @@ CHECK_LIBS     := $(shell pkg-config --libs check)
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
+# The library's one C++ file, lib/io/numread.cc: the number reader of
+# fast_float (Debian's libfast-float-dev, header-only).  Without exceptions
+# and RTTI it needs nothing of the C++ runtime (`nm -u` on its object lists
+# only C symbols), so the library, the command and the programs that use
+# them still link as C; its templates stay hidden, only its C function is
+# exported.
+CXX          ?= g++
+ALL_CXXFLAGS := -std=c++11 -fno-exceptions -fno-rtti -fvisibility=hidden -Wall -Wextra -Werror \
+                $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+
 # The vector kernels (softmax_ce's values op, the sparse evaluator's batch):
 # the compiler vectorises their selects only when it may compute both sides,
 # which -fno-trapping-math allows.  It changes no value (IEEE results are
@@ -55,6 +66,7 @@ $(foreach f,$(VECTOR_SRC),$(patsubst %.c,$(BUILD)/%.o,$(f)) $(patsubst %.c,$(BUI
     ALL_CFLAGS += -fno-trapping-math
 
 LIB_SRC    := $(wildcard lib/*/*.c)
+LIBXX_SRC  := $(wildcard lib/*/*.cc)
 CLI_SRC    := $(filter-out cli/mpi%.c,$(wildcard cli/*.c))
 MPI_SRC    := $(wildcard cli/mpi*.c)
 CHECK_SRC  := $(wildcard checks/*.c checks/*/*.c)
@@ -79,6 +91,7 @@ TSTPLUG_SRC := $(wildcard checks/plugins/*.c)
 MUTPLUG_SRC := $(shell grep -L 'GC_MUTANT_LOSS' $(MUTANT_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB_OBJ = $(call obj,$(LIB_SRC)) $(patsubst %.cc,$(BUILD)/%.o,$(LIBXX_SRC))
 
 # Where the tests find the command and the fixtures when GC_BIN and
 # GC_FIXTURES are not set: this tree's, by absolute path, so a suite runs the
@@ -122,6 +135,10 @@ $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -c $< -o $@
 
+$(BUILD)/lib/%.o: lib/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -c $< -o $@
+
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
@@ -135,7 +152,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) $(CHECK_CFLAGS) -Ichecks -Ichecks/support -Iexamples -I$(BUILD)/gen \
 	    $(TEST_PATHS) -c $< -o $@
 
-$(LIB): $(call obj,$(LIB_SRC))
+$(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -145,7 +162,11 @@ $(BUILD)/pic/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LIBDEP_CFLAGS) -fPIC -c $< -o $@
 
-$(SHLIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
+$(BUILD)/pic/lib/%.o: lib/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC)) $(patsubst %.cc,$(BUILD)/pic/%.o,$(LIBXX_SRC))
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs $^ -o $@ $(LDLIBS)
 
 $(SHLINKS): $(SHLIB)
@@ -162,7 +183,7 @@ $(SHLINKS): $(SHLIB)
 # archives instead, not exported (--exclude-libs), so a plugin that uses
 # them still has its own: ~0.15 ms less a process (bench/README.md).
 CMD_VMATH  := $(BUILD)/cmd/lib/nn/vmath.o
-CMD_OBJ    := $(filter-out $(BUILD)/lib/nn/vmath.o,$(call obj,$(LIB_SRC))) $(CMD_VMATH)
+CMD_OBJ    := $(filter-out $(BUILD)/lib/nn/vmath.o,$(LIB_OBJ)) $(CMD_VMATH)
 CMD_STATIC ?=
 CMD_STLIBS := -Wl,--exclude-libs,ALL -Wl,-Bstatic $(addprefix -l,$(CMD_STATIC)) -Wl,-Bdynamic
 CMD_LIBS   := $(if $(CMD_STATIC),$(CMD_STLIBS)) $(addprefix -l,$(filter-out $(CMD_STATIC),jansson z)) \
@@ -273,7 +294,14 @@ $(BUILD)/checks/cli/check_cli_heap.o: CPPFLAGS += -Icli
 # with plugin layers), and a plugin calls gc_ functions of the program.
 # libsleefgnuabi before libm, whose link script brings libmvec's functions
 # of the same names: checks/nn/check_sleef_names.c compares SLEEF's.
-$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC) cli/heap.c) $(LIB)
+# The number reader with its planted bug (io/numread.h), which the tests
+# of checks/io/check_numread.c must catch.
+NUM_MUTANT := $(BUILD)/checks/io/numread_mutant.o
+$(NUM_MUTANT): lib/io/numread.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -DGC_NUM_MUTANT -c $< -o $@
+
+$(CHECKER): $(call obj,$(CHECK_SRC) $(MUTANT_SRC) $(LMUT_SRC) $(EXLIB_SRC) cli/heap.c) $(NUM_MUTANT) $(LIB)
 	$(CC) $(ALL_CFLAGS) -rdynamic $^ -o $@ -lsleefgnuabi $(CHECK_LIBS) $(LDLIBS)
 
 check: test check-export

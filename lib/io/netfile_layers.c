@@ -119,6 +119,10 @@ static int parse_activation(gc_nf_ctx *c, const char *path, const json_t *lj,
 static int parse_plugin(gc_nf_ctx *c, const char *path, const json_t *lj, int *width,
                         gc_layer **out)
 {
+    /* the fast path declines: a factory must run once, on its object as
+     * written (io/netfile_fast.h) */
+    if (c->tab != NULL)
+        return gc_nf_fail(c, GC_EPARSE, path, "a plugin layer: left to the slow path");
     int rc = gc_io_plugin_layer(c->label, c->anchor, path, lj, width, c->rng, out, c->err);
     if (rc != GC_OK)
         return rc;

@@ -13,6 +13,11 @@
  * Limits (gc_net_limits) are checked before the memory they guard is
  * allocated: the text's size before it is read in full, the number of
  * layers before any is built, each layer's elements before it is built.
+ *
+ * The text is read by the fast path first (io/netfile_fast.h: jansson
+ * parses a skeleton, the numbers come from a table), and by jansson alone
+ * when the fast path has any doubt; both build the document's network by
+ * the same code.
  */
 #include "io/netfile_parse.h"
 #include "io/plugin.h"
@@ -129,9 +134,9 @@ static int set_params(const gc_nf_ctx *c, gc_net *net, const gc_nf_given *gv,
         gc_layer *l = net->layers[k];
         const gc_nf_given *g = &gv[k];
         if (g->W != NULL && g->Wn == NULL)
-            gc_nf_copy_rows(l->param[0].value, g->W, (size_t)l->out, (size_t)l->in);
+            gc_nf_copy_rows(c, l->param[0].value, g->W, (size_t)l->out, (size_t)l->in);
         if (g->b != NULL && g->bn == NULL)
-            gc_nf_copy_numbers(l->param[1].value, g->b, (size_t)l->out);
+            gc_nf_copy_numbers(c, l->param[1].value, g->b, (size_t)l->out);
         const gc_npz_member *W = g->Wn != NULL ? g->Wn : g->Wa, *b = g->bn != NULL ? g->bn : g->ba;
         if (W != NULL)
             gc_weights_copy(W, l->param[0].value, 0);
@@ -248,17 +253,30 @@ static int find_nul(const gc_nf_ctx *c, const char *text, size_t len)
  * otherwise, so a typo'd second "W" would hide the first). */
 #define PARSE_FLAGS JSON_REJECT_DUPLICATES
 
-/* Parse len bytes of JSON text and build the network it describes. */
-static gc_net *load_text(gc_nf_ctx *c, const char *text, size_t len, gc_init init,
+/* The fast path (io/netfile_fast.h): the network, or NULL on any doubt,
+ * nothing said (c->err is NULL). */
+static gc_net *load_fast(gc_nf_ctx *c, const char *text, size_t len, gc_numread_fn rd,
+                         gc_init init, gc_pcg32 *rng)
+{
+    gc_nf_table t;
+    gc_net *net = NULL;
+    if (gc_nf_scan(text, len, rd, &t) == GC_OK) {
+        json_error_t je;
+        json_t *root = json_loadb(t.skel, t.nskel, PARSE_FLAGS, &je);
+        if (root != NULL) {
+            c->tab = &t;
+            net = load_doc(c, root, init, rng);
+            json_decref(root);
+        }
+    }
+    gc_nf_table_free(&t);
+    return net;
+}
+
+/* The slow path: jansson parses the whole text, and any error is said. */
+static gc_net *load_slow(gc_nf_ctx *c, const char *text, size_t len, gc_init init,
                          gc_pcg32 *rng)
 {
-    if ((unsigned long long)len > (unsigned long long)c->lim.max_bytes) {
-        gc_nf_fail(c, GC_ELIMIT, NULL, "more than the limit of %lld bytes (max_bytes)",
-                   c->lim.max_bytes);
-        return NULL;
-    }
-    if (find_nul(c, text, len) != GC_OK)
-        return NULL;
     /* cleared: when jansson's first allocation fails it returns before it
      * writes je, and an empty text is what says "out of memory" then */
     json_error_t je;
@@ -271,6 +289,37 @@ static gc_net *load_text(gc_nf_ctx *c, const char *text, size_t len, gc_init ini
     gc_net *net = load_doc(c, root, init, rng);
     json_decref(root);
     return net;
+}
+
+/* Parse len bytes of JSON text and build the network it describes: by the
+ * fast path when it is sure, else again by the slow path from the state
+ * the first attempt found (the generator as it was; limits counted anew,
+ * in a context of its own). */
+static gc_net *load_text(gc_nf_ctx *c, gc_nf_route route, gc_numread_fn rd, const char *text,
+                         size_t len, gc_init init, gc_pcg32 *rng)
+{
+    if ((unsigned long long)len > (unsigned long long)c->lim.max_bytes) {
+        gc_nf_fail(c, GC_ELIMIT, NULL, "more than the limit of %lld bytes (max_bytes)",
+                   c->lim.max_bytes);
+        return NULL;
+    }
+    if (find_nul(c, text, len) != GC_OK)
+        return NULL;
+    if (route != GC_NF_SLOW) {
+        gc_pcg32 before = rng != NULL ? *rng : (gc_pcg32){0};
+        gc_nf_ctx fc = *c;
+        fc.err = NULL;
+        gc_net *net = load_fast(&fc, text, len, rd != NULL ? rd : gc_numread_double, init, rng);
+        if (net != NULL)
+            return net;
+        if (route == GC_NF_FAST) {
+            gc_nf_fail(c, GC_EPARSE, NULL, "fast path declined");
+            return NULL;
+        }
+        if (rng != NULL)
+            *rng = before;
+    }
+    return load_slow(c, text, len, init, rng);
 }
 
 /* The context of one load: label, the file relative names are anchored
@@ -287,16 +336,23 @@ static gc_nf_ctx make_ctx(const char *label, const char *anchor, gc_pcg32 *rng,
     return c;
 }
 
-gc_net *gc_net_load_buffer(const char *text, size_t len, const char *label,
-                           const gc_net_limits *lim, gc_init init, gc_pcg32 *rng,
-                           gc_error *err)
+gc_net *gc_nf_load_buffer_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
+                             const char *label, const gc_net_limits *lim, gc_init init,
+                             gc_pcg32 *rng, gc_error *err)
 {
     gc_nf_ctx c = make_ctx(label != NULL ? label : "<string>", NULL, rng, lim, err);
     if (text == NULL) {
         gc_nf_fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
     }
-    return load_text(&c, text, len, init, rng);
+    return load_text(&c, route, rd, text, len, init, rng);
+}
+
+gc_net *gc_net_load_buffer(const char *text, size_t len, const char *label,
+                           const gc_net_limits *lim, gc_init init, gc_pcg32 *rng,
+                           gc_error *err)
+{
+    return gc_nf_load_buffer_by(GC_NF_EITHER, NULL, text, len, label, lim, init, rng, err);
 }
 
 gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
@@ -387,7 +443,7 @@ gc_net *gc_net_load_limited(const char *path, const gc_net_limits *lim, gc_init 
         gc_nf_fail(&c, GC_ENOMEM, NULL, "out of memory");
     if (rc != GC_OK)
         return NULL;
-    gc_net *net = load_text(&c, text, len, init, rng);
+    gc_net *net = load_text(&c, GC_NF_EITHER, NULL, text, len, init, rng);
     free(text);
     return net;
 }

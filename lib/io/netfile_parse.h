@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "gradcheck/netfile.h"
+#include "io/netfile_fast.h"
 #include "io/weights.h"
 
 /* Size limits of one tensor, whatever gc_net_limits says: 1e6 units per
@@ -35,6 +36,8 @@ typedef struct gc_nf_ctx {
     gc_net_limits lim;   /* the limits in force */
     int batch;           /* examples in x, once x is read; 0 before */
     long long elements;  /* elements the network will hold, counted so far */
+    const gc_nf_table *tab; /* the fast path's numbers (io/netfile_fast.h); NULL on the
+                             * slow path, where no string stands for an array */
 } gc_nf_ctx;
 
 /* ---- messages (netfile_msg.c) ------------------------------------------ */
@@ -61,6 +64,17 @@ const char *gc_nf_plural(long long n, const char *one, const char *many);
 
 /* ---- values (netfile_values.c) ----------------------------------------- */
 
+/* An array as the loader reads it: jansson's array a, or (the fast path)
+ * a run x of the scan's table, whose n numbers are all finite. */
+typedef struct gc_nf_array {
+    const json_t *a; /* NULL for a run */
+    const double *x; /* NULL for jansson's array */
+    size_t n;
+} gc_nf_array;
+
+/* v as an array of either kind into *out: 1, or 0 when v is none. */
+int gc_nf_array_of(const gc_nf_ctx *c, const json_t *v, gc_nf_array *out);
+
 /* *out = the finite number v, or an error at path. */
 int gc_nf_get_number(const gc_nf_ctx *c, const char *path, const json_t *v, double *out);
 
@@ -77,10 +91,11 @@ int gc_nf_check_rows(const gc_nf_ctx *c, const char *path, const json_t *v, size
                      size_t cols);
 
 /* Copy a validated array of arrays (rows x cols) into row-major dst. */
-void gc_nf_copy_rows(double *dst, const json_t *v, size_t rows, size_t cols);
+void gc_nf_copy_rows(const gc_nf_ctx *c, double *dst, const json_t *v, size_t rows,
+                     size_t cols);
 
 /* Copy a validated array of n numbers into dst. */
-void gc_nf_copy_numbers(double *dst, const json_t *v, size_t n);
+void gc_nf_copy_numbers(const gc_nf_ctx *c, double *dst, const json_t *v, size_t n);
 
 /* The first key of object o not in the NULL-terminated `allowed` is
  * "PATH.KEY: unknown key", with `note` appended when the key is `special`. */

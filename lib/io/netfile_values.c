@@ -42,19 +42,46 @@ int gc_nf_get_size(const gc_nf_ctx *c, const char *path, const json_t *v, int *o
     return GC_OK;
 }
 
+int gc_nf_array_of(const gc_nf_ctx *c, const json_t *v, gc_nf_array *out)
+{
+    if (json_is_array(v)) {
+        *out = (gc_nf_array){.a = v, .x = NULL, .n = json_array_size(v)};
+        return 1;
+    }
+    out->a = NULL;
+    return gc_nf_table_run(c->tab, v, &out->x, &out->n);
+}
+
+/* Element j of a validated array of numbers. */
+static double array_at(const gc_nf_array *a, size_t j)
+{
+    return a->x != NULL ? a->x[j] : json_number_value(json_array_get(a->a, j));
+}
+
+static void copy_array(double *dst, const gc_nf_array *a)
+{
+    if (a->x != NULL) {
+        memcpy(dst, a->x, a->n * sizeof *dst);
+        return;
+    }
+    for (size_t j = 0; j < a->n; j++)
+        dst[j] = json_number_value(json_array_get(a->a, j));
+}
+
 /* Check that v is an array of exactly n finite numbers.  `what` names the
  * expected length in the message ("values", "columns"). */
 int gc_nf_check_numbers(const gc_nf_ctx *c, const char *path, const json_t *v, size_t n,
                          const char *one, const char *many, const char *why)
 {
     char got[GC_NF_GOT_MAX], p[GC_NF_PATH_MAX];
-    if (!json_is_array(v))
+    gc_nf_array a;
+    if (!gc_nf_array_of(c, v, &a))
         return gc_nf_fail(c, GC_EPARSE, path, "expected an array of %zu numbers, got %s", n,
                     gc_nf_describe(got, sizeof got, v));
-    if (json_array_size(v) != n)
+    if (a.n != n)
         return gc_nf_fail(c, GC_EPARSE, path, "expected %zu %s%s, got %zu", n,
-                    gc_nf_plural((long long)n, one, many), why, json_array_size(v));
-    for (size_t j = 0; j < n; j++) {
+                    gc_nf_plural((long long)n, one, many), why, a.n);
+    for (size_t j = 0; a.a != NULL && j < n; j++) {
         const json_t *e = json_array_get(v, j);
         /* the path is built for an offender only: formatting it for each of
          * 100,000 weights took longer than parsing them */
@@ -90,20 +117,22 @@ int gc_nf_check_rows(const gc_nf_ctx *c, const char *path, const json_t *v, size
 }
 
 /* Copy a validated array of arrays (rows x cols) into row-major dst. */
-void gc_nf_copy_rows(double *dst, const json_t *v, size_t rows, size_t cols)
+void gc_nf_copy_rows(const gc_nf_ctx *c, double *dst, const json_t *v, size_t rows,
+                     size_t cols)
 {
     for (size_t i = 0; i < rows; i++) {
-        const json_t *r = json_array_get(v, i);
-        for (size_t j = 0; j < cols; j++)
-            dst[i * cols + j] = json_number_value(json_array_get(r, j));
+        gc_nf_array a;
+        if (gc_nf_array_of(c, json_array_get(v, i), &a))
+            copy_array(dst + i * cols, &a);
     }
 }
 
 /* Copy a validated array of n numbers into dst. */
-void gc_nf_copy_numbers(double *dst, const json_t *v, size_t n)
+void gc_nf_copy_numbers(const gc_nf_ctx *c, double *dst, const json_t *v, size_t n)
 {
-    for (size_t j = 0; j < n; j++)
-        dst[j] = json_number_value(json_array_get(v, j));
+    gc_nf_array a;
+    if (gc_nf_array_of(c, v, &a) && a.n == n)
+        copy_array(dst, &a);
 }
 
 /* Report the first key of object o not in the NULL-terminated list `allowed`
@@ -151,12 +180,13 @@ int gc_nf_parse_examples(gc_nf_ctx *c, const char *name, const json_t *v, int wi
                     GC_NF_MAX_WEIGHTS, B);
     for (size_t e = 0; e < B; e++) {
         const json_t *row = json_array_get(v, e);
+        gc_nf_array a;
         gc_nf_path_index(p, sizeof p, name, e);
-        if (!json_is_array(row))
+        if (!gc_nf_array_of(c, row, &a))
             return gc_nf_fail(c, GC_EPARSE, p, "expected an array of numbers, got %s",
                         gc_nf_describe(got, sizeof got, row));
         if (width == 0) {
-            size_t w = json_array_size(row);
+            size_t w = a.n;
             if (w == 0)
                 return gc_nf_fail(c, GC_EPARSE, p, "expected at least one value");
             if (w > GC_NF_MAX_WIDTH)
@@ -165,12 +195,11 @@ int gc_nf_parse_examples(gc_nf_ctx *c, const char *name, const json_t *v, int wi
             width = (int)w;
             width_why = " (as x[0])";
         }
-        int rc = json_array_size(row) == (size_t)width
+        int rc = a.n == (size_t)width
                      ? gc_nf_check_numbers(c, p, row, (size_t)width, "value", "values", "")
                      : gc_nf_fail(c, nexamples > 0 ? GC_ESHAPE : GC_EPARSE, p,
                             "expected %d %s%s, got %zu", width,
-                            gc_nf_plural(width, "value", "values"), width_why,
-                            json_array_size(row));
+                            gc_nf_plural(width, "value", "values"), width_why, a.n);
         if (rc != GC_OK)
             return rc;
     }
@@ -181,9 +210,10 @@ int gc_nf_parse_examples(gc_nf_ctx *c, const char *name, const json_t *v, int wi
     if (m == NULL)
         return gc_nf_fail(c, GC_ENOMEM, name, "out of memory");
     for (size_t e = 0; e < B; e++) {
-        const json_t *row = json_array_get(v, e);
+        gc_nf_array a;
+        gc_nf_array_of(c, json_array_get(v, e), &a);
         for (int i = 0; i < width; i++)
-            GC_AT(m, i, e) = json_number_value(json_array_get(row, (size_t)i));
+            GC_AT(m, i, e) = array_at(&a, (size_t)i);
     }
     *out = m;
     return GC_OK;

@@ -63,7 +63,11 @@ int gc_nf_open_weights(const gc_nf_ctx *c, const json_t *root, gc_npz **z)
     *z = NULL;
     if (wj == NULL)
         return GC_OK;
-    size_t n = json_is_string(wj) ? json_string_length(wj) : 0;
+    const double *x;
+    size_t nx;
+    /* a placeholder (the fast path's array of numbers) names no file */
+    size_t n = json_is_string(wj) && !gc_nf_table_run(c->tab, wj, &x, &nx)
+                   ? json_string_length(wj) : 0;
     if (n == 0 || (n >= 4 && strcmp(json_string_value(wj) + n - 4, ".npy") == 0))
         return gc_nf_fail(c, GC_EPARSE, "weights", "expected the name of a .npz file (a .npy "
                           "goes in place of one tensor: {\"npy\": FILE}), got %s",
