@@ -73,9 +73,11 @@ typedef enum gc_nf_route {
 } gc_nf_route;
 
 /* gc_net_load_buffer by `route`, the fast path reading numbers with rd
- * (NULL: gc_numread_double). */
+ * (NULL: gc_numread_double); file names in the text are relative to the
+ * folder of the file `anchor` (NULL: the current directory), as
+ * gc_net_load's are to its file's. */
 gc_net *gc_nf_load_buffer_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
-                             const char *label, const gc_net_limits *lim, gc_init init,
-                             gc_pcg32 *rng, gc_error *err);
+                             const char *label, const char *anchor, const gc_net_limits *lim,
+                             gc_init init, gc_pcg32 *rng, gc_error *err);
 
 #endif

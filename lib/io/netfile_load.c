@@ -337,10 +337,10 @@ static gc_nf_ctx make_ctx(const char *label, const char *anchor, gc_pcg32 *rng,
 }
 
 gc_net *gc_nf_load_buffer_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
-                             const char *label, const gc_net_limits *lim, gc_init init,
-                             gc_pcg32 *rng, gc_error *err)
+                             const char *label, const char *anchor, const gc_net_limits *lim,
+                             gc_init init, gc_pcg32 *rng, gc_error *err)
 {
-    gc_nf_ctx c = make_ctx(label != NULL ? label : "<string>", NULL, rng, lim, err);
+    gc_nf_ctx c = make_ctx(label != NULL ? label : "<string>", anchor, rng, lim, err);
     if (text == NULL) {
         gc_nf_fail(&c, GC_EINVAL, NULL, "no text given");
         return NULL;
@@ -352,7 +352,8 @@ gc_net *gc_net_load_buffer(const char *text, size_t len, const char *label,
                            const gc_net_limits *lim, gc_init init, gc_pcg32 *rng,
                            gc_error *err)
 {
-    return gc_nf_load_buffer_by(GC_NF_EITHER, NULL, text, len, label, lim, init, rng, err);
+    return gc_nf_load_buffer_by(GC_NF_EITHER, NULL, text, len, label, NULL, lim, init, rng,
+                                err);
 }
 
 gc_net *gc_net_load_string(const char *json, const char *label, gc_init init,
