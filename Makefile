@@ -428,6 +428,7 @@ installcheck:
 # FUZZ_SECONDS; `make check` runs each for FUZZ_SMOKE_SECONDS when clang
 # with libFuzzer is already there (and says so when it is not).
 FUZZ_CC      ?= clang
+FUZZ_CXX     ?= clang++
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -435,7 +436,9 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_COV_DIR := $(BUILD)/fuzz-cov
 FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZERS      := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c) \
+                $(patsubst %.cc,$(FUZZ_DIR)/obj/%.o,$(LIBXX_SRC))
+FUZZ_CXXFLAGS = -std=c++11 -fno-exceptions -fno-rtti -fvisibility=hidden -Wall -Wextra -Werror
 FUZZ_PROBE    = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
                 | $(FUZZ_CC) -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null
 
@@ -443,6 +446,10 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
 	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
+
+$(FUZZ_DIR)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(CPPFLAGS) $(FUZZ_CXXFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
@@ -466,7 +473,7 @@ fuzz:
 # Line coverage of what the corpora reach (llvm-cov, from clang's package):
 # every harness rebuilt with coverage mapping, run once over its corpora.
 FUZZ_COV_FLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping
-FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c
+FUZZ_COV_SRC_netfile := $(wildcard lib/io/netfile_*.c) lib/io/numfmt.c lib/io/numread.cc
 FUZZ_COV_SRC_opts := cli/opts.c
 FUZZ_COV_SRC_weights := lib/io/npy.c lib/io/npz.c lib/io/weights.c lib/io/netfile_weights.c
 
@@ -475,7 +482,12 @@ $(FUZZ_COV_DIR)/obj/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
 	    $(LIBDEP_CFLAGS) -Icli -c $< -o $@
 
-$(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c)
+$(FUZZ_COV_DIR)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(CPPFLAGS) $(FUZZ_CXXFLAGS) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_COV_DIR)/fuzz_%: $(FUZZ_COV_DIR)/obj/fuzz/%.o $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(LIB_SRC) cli/opts.c) \
+                        $(patsubst %.cc,$(FUZZ_COV_DIR)/obj/%.o,$(LIBXX_SRC))
 	$(FUZZ_CC) $(FUZZ_COV_FLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 fuzz-coverage: $(patsubst %,$(FUZZ_COV_DIR)/fuzz_%,$(FUZZ_NAMES))

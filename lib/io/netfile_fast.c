@@ -51,6 +51,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 static int put(gc_nf_table *t, const char *s, size_t n)
 {
+    if (n == 0) /* also before the first byte: skel may still be NULL */
+        return 0;
     if (grow((void **)&t->skel, &t->capskel, t->nskel + n, 1) != 0)
         return DOUBT;
     memcpy(t->skel + t->nskel, s, n);
