@@ -76,7 +76,7 @@ static int same_net(const gc_net *a, const gc_net *b)
 }
 
 /* One load by route, from a generator seeded (1, 1); *after its state. */
-static gc_net *load_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
+static gc_net *load_by(gc_nf_route route, const gc_numreader *rd, const char *text, size_t len,
                        const char *anchor, gc_pcg32 *after, gc_error *err)
 {
     gc_pcg32 rng;
@@ -367,7 +367,7 @@ START_TEST(test_fast_catches_the_reader_mutant)
         gc_error e1 = {0}, e2 = {0};
         gc_pcg32 r1, r2;
         gc_net *slow = load_by(GC_NF_SLOW, NULL, text, strlen(text), NULL, &r1, &e1);
-        gc_net *mut = load_by(GC_NF_FAST, gc_numread_double_mutant, text, strlen(text), NULL,
+        gc_net *mut = load_by(GC_NF_FAST, &gc_numread_mutant, text, strlen(text), NULL,
                               &r2, &e2);
         ck_assert_msg(slow != NULL && mut != NULL, "%s%s", e1.msg, e2.msg);
         differ += !same_net(slow, mut);
@@ -509,7 +509,7 @@ START_TEST(test_fast_scan_skeleton)
 {
     const char *text = "{\"a\\\\u0001\": [[1, -2.5e0], []], \"b\": [0], \"c\": \"[1]\"}";
     gc_nf_table t;
-    ck_assert_int_eq(gc_nf_scan(text, strlen(text), gc_numread_double, &t), GC_OK);
+    ck_assert_int_eq(gc_nf_scan(text, strlen(text), &gc_numread, &t), GC_OK);
     const char *want = "{\"a\\\\u0001\": [\"\\u00010\", []], \"b\": \"\\u00011\", \"c\": \"[1]\"}";
     ck_assert_msg(t.nskel == strlen(want) && memcmp(t.skel, want, t.nskel) == 0,
                   "skeleton %.*s, want %s", (int)t.nskel, t.skel, want);
@@ -517,7 +517,7 @@ START_TEST(test_fast_scan_skeleton)
     ck_assert(t.val[0] == 1.0 && t.val[1] == -2.5 && t.val[2] == 0.0);
     gc_nf_table_free(&t);
     const char *escaped = "{\"\\u0001\": 1}";
-    ck_assert_int_ne(gc_nf_scan(escaped, strlen(escaped), gc_numread_double, &t), GC_OK);
+    ck_assert_int_ne(gc_nf_scan(escaped, strlen(escaped), &gc_numread, &t), GC_OK);
     gc_nf_table_free(&t);
 }
 END_TEST

@@ -1,6 +1,10 @@
 /*
  * check_numread.c -- the network file's number reader (io/numread.h) gives
- * exactly strtod's bits.
+ * exactly strtod's bits, both ways in: the whole token, and the fast
+ * path's own reading of a number (gc_nf_read_number, io/netfile_fast.h),
+ * which takes the digits apart and hands them to the reader's decimal way
+ * (or its token way for more than 19 digits); integer tokens there read
+ * as jansson reads them, strtoll's value converted to double.
  *
  * Spellings, all in JSON's grammar (the only text the reader is given),
  * drawn from PCG32: random digit strings of 1 to 40 digits with the point
@@ -14,6 +18,7 @@
  */
 #include "testutil.h"
 
+#include "io/netfile_fast.h"
 #include "io/numread.h"
 
 #include <check.h>
@@ -36,20 +41,46 @@ static uint64_t bits_of(double d)
     return b;
 }
 
-/* rd's value of s against strtod's, bit for bit (both NaN-free: the
- * grammar has no NaN).  1 when they agree. */
-static int agrees(gc_numread_fn rd, const char *s, char *why, size_t size)
+/* What jansson makes of the number s: an integer token strtoll's value
+ * as a double (*ok 0 where strtoll overflows), a real strtod's (*ok 0 where
+ * it overflows). */
+static double jansson_value(const char *s, int *ok)
 {
-    double got = 0.0;
     errno = 0;
-    double want = strtod(s, NULL);
-    if (rd(s, s + strlen(s), &got) != 0) {
-        snprintf(why, size, "%s: not read", s);
+    if (strpbrk(s, ".eE") == NULL) {
+        long long x = strtoll(s, NULL, 10);
+        *ok = errno != ERANGE;
+        return (double)x;
+    }
+    double d = strtod(s, NULL);
+    *ok = isfinite(d);
+    return d;
+}
+
+/* s read both ways against the C library, bit for bit (all NaN-free: the
+ * grammar has no NaN): rd's token way against strtod (reals only: the
+ * loader gives it nothing else), the fast path's reading against jansson's
+ * value, or its refusal where jansson refuses.  1 when all agree. */
+static int agrees(const gc_numreader *rd, const char *s, char *why, size_t size)
+{
+    const char *end = s + strlen(s);
+    int ok, real = strpbrk(s, ".eE") != NULL;
+    double want = jansson_value(s, &ok), got = 0.0, fast = 0.0;
+    if (real && (rd->token(s, end, &got) != 0 || bits_of(got) != bits_of(strtod(s, NULL)))) {
+        snprintf(why, size, "%s: token read %a, strtod %a", s, got, strtod(s, NULL));
         return 0;
     }
-    if (bits_of(got) != bits_of(want)) {
-        snprintf(why, size, "%s: read %a (%016llx), strtod %a (%016llx)", s, got,
-                 (unsigned long long)bits_of(got), want, (unsigned long long)bits_of(want));
+    const char *past = gc_nf_read_number(s, end, rd, &fast);
+    if (!ok) {
+        if (past == NULL)
+            return 1;
+        snprintf(why, size, "%s: read as %a where jansson refuses it", s, fast);
+        return 0;
+    }
+    if (past != end || bits_of(fast) != bits_of(want)) {
+        snprintf(why, size, "%s: read %s%a (%016llx), jansson %a (%016llx)", s,
+                 past != end ? "short, " : "", fast, (unsigned long long)bits_of(fast), want,
+                 (unsigned long long)bits_of(want));
         return 0;
     }
     return 1;
@@ -92,6 +123,18 @@ static void spell_random(gc_pcg32 *r, char *buf)
         const char *plus = e >= 0 && gc_pcg32_bounded(r, 2) ? "+" : "";
         n += (size_t)sprintf(buf + n, "%s%s%d", mark, plus, e);
     }
+    buf[n] = '\0';
+}
+
+/* A random integer token: 1-21 digits (long long ends at 19), a sign. */
+static void spell_integer(gc_pcg32 *r, char *buf)
+{
+    size_t n = 0;
+    if (gc_pcg32_bounded(r, 2) == 0)
+        buf[n++] = '-';
+    int ndig = 1 + (int)gc_pcg32_bounded(r, 21);
+    for (int i = 0; i < ndig; i++)
+        buf[n++] = ndig == 1 ? digit(r, 0) : digit(r, i == 0);
     buf[n] = '\0';
 }
 
@@ -204,15 +247,21 @@ static const char *const known[] = {
     "2.47032822920623272088284396434110686182529901307162382212792841250337753635104375932649918180817996189898282347722858865463328355177969898199387398005390939063150356595155702263922908583924491051844359318028499365361525003193704576782492193656236698636584807570157712e-324",
     "1e-400", "-1e-400", "3.0e-324", "7.4109846876186982e-324", "123456789012345678901234567890e-10",
     "0.30000000000000004", "5e-324", "1.0000000000000002", "0.9999999999999999444888487687421729788184165954589843750",
+    "1e1000000000000", "1e-1000000000000", "0.00000000000000000000000000000000000000001e41",
+    "10000000000000000000000000000000000000000e-40", "1234567890123456789", "12345678901234567890e-1",
+    /* integers: -0 is +0.0, 2^53 + 1 is a tie, long long's ends */
+    "0", "-0", "9007199254740993", "-9007199254740993", "9223372036854775807",
+    "-9223372036854775808", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
 };
 
 #define NRANDOM 100000
+#define NINTEGERS 20000
 #define NTIES 5000
 
-/* Over the table, NRANDOM random spellings and NTIES ties (three
- * spellings each) from seed: how many rd reads differently from strtod;
+/* Over the table, NRANDOM random spellings, NINTEGERS integers and NTIES
+ * ties (three spellings each) from seed: how many rd reads differently from strtod;
  * the first such in why. */
-static int disagreements(gc_numread_fn rd, uint64_t seed, char *why, size_t size)
+static int disagreements(const gc_numreader *rd, uint64_t seed, char *why, size_t size)
 {
     char buf[SPELL_MAX], w[SPELL_MAX + 200];
     int bad = 0;
@@ -227,6 +276,11 @@ static int disagreements(gc_numread_fn rd, uint64_t seed, char *why, size_t size
         if (!agrees(rd, buf, w, sizeof w) && bad++ == 0)
             snprintf(why, size, "%s", w);
     }
+    for (int i = 0; i < NINTEGERS; i++) {
+        spell_integer(&r, buf);
+        if (!agrees(rd, buf, w, sizeof w) && bad++ == 0)
+            snprintf(why, size, "%s", w);
+    }
     for (int i = 0; i < 3 * NTIES; i++) {
         spell_tie_variant(&r, i % 3, buf);
         if (!agrees(rd, buf, w, sizeof w) && bad++ == 0)
@@ -238,7 +292,7 @@ static int disagreements(gc_numread_fn rd, uint64_t seed, char *why, size_t size
 START_TEST(test_numread_gives_strtods_bits)
 {
     char why[SPELL_MAX + 200];
-    int bad = disagreements(gc_numread_double, gc_ck_base_seed(), why, sizeof why);
+    int bad = disagreements(&gc_numread, gc_ck_base_seed(), why, sizeof why);
     ck_assert_msg(bad == 0, "%d spellings read differently from strtod; first: %s", bad, why);
 }
 END_TEST
@@ -248,8 +302,15 @@ END_TEST
 START_TEST(test_numread_catches_its_mutant)
 {
     char why[SPELL_MAX + 200];
-    int bad = disagreements(gc_numread_double_mutant, gc_ck_base_seed(), why, sizeof why);
+    int bad = disagreements(&gc_numread_mutant, gc_ck_base_seed(), why, sizeof why);
     ck_assert_msg(bad > 0, "the mutant reader agreed with strtod everywhere");
+    /* and each way in alone: the token way on a long spelling, the decimal
+     * way on a short one (0.3 is 0x3fd3333333333333: its last bit is 1) */
+    const char *lng = "0.299999999999999988897769753748434595763683319091796875", *shrt = "0.3";
+    double d;
+    ck_assert(gc_nf_read_number(lng, lng + strlen(lng), &gc_numread_mutant, &d) != NULL &&
+              d != 0.3);
+    ck_assert(gc_nf_read_number(shrt, shrt + 3, &gc_numread_mutant, &d) != NULL && d != 0.3);
 }
 END_TEST
 
@@ -272,14 +333,23 @@ START_TEST(test_numread_ties_are_ties)
 }
 END_TEST
 
-/* A spelling the reader does not take whole is refused, not cut short. */
+/* A spelling the token way does not take whole is refused, not cut
+ * short; the fast path refuses what is no JSON number. */
 START_TEST(test_numread_refuses_what_it_cannot_read_whole)
 {
     static const char *const bad[] = {"1.5x", "", "-", "1e5.5", "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double d = 42.0;
-        ck_assert_msg(gc_numread_double(bad[i], bad[i] + strlen(bad[i]), &d) == -1 && d == 42.0,
+        ck_assert_msg(gc_numread.token(bad[i], bad[i] + strlen(bad[i]), &d) == -1 && d == 42.0,
                       "\"%s\" read as %g", bad[i], d);
+    }
+    static const char *const nojson[] = {"01", "-01", "1.", ".5", "+1", "1e", "1e+", "-",
+                                         "1.e5", "00", "inf", "-nan", ""};
+    for (size_t i = 0; i < sizeof nojson / sizeof nojson[0]; i++) {
+        double d = 42.0;
+        const char *s = nojson[i];
+        ck_assert_msg(gc_nf_read_number(s, s + strlen(s), &gc_numread, &d) == NULL && d == 42.0,
+                      "\"%s\" read as %g", s, d);
     }
 }
 END_TEST

@@ -60,75 +60,146 @@ static int put(gc_nf_table *t, const char *s, size_t n)
     return 0;
 }
 
-/* The end of the number token at s, RFC 8259's grammar (as jansson's
- * lexer reads it), and whether it has a fraction or an exponent (*real);
- * NULL when s starts no number. */
-static const char *number_end(const char *s, const char *end, int *real)
+/* The integer -w or w (negative) as jansson reads it: strtoll's long long
+ * (DOUBT where strtoll overflows: jansson's "too big integer"), converted
+ * to double, so that "-0" is +0.0 and 2^53 + 1 rounds to even.  many: the
+ * token had more than 19 digits. */
+static int read_integer(uint64_t w, int negative, int many, double *out)
+{
+    if (many || w > (uint64_t)LLONG_MAX + (uint64_t)negative)
+        return DOUBT;
+    long long x = !negative ? (long long)w : w > (uint64_t)LLONG_MAX ? LLONG_MIN : -(long long)w;
+    *out = (double)x;
+    return 0;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The eight bytes v (little-endian) are all digits. */
+static int eight_digits(uint64_t v)
+{
+    return ((v & 0xF0F0F0F0F0F0F0F0u) |
+            (((v + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) == 0x3333333333333333u;
+}
+
+/* Their value: pairs, then fours, then the eight, combined in three
+ * multiplications (the digit-parsing trick fast_float uses, written for
+ * the scan so that the digits are read once). */
+static uint64_t eight_value(uint64_t v)
+{
+    v -= 0x3030303030303030u;
+    v = v * 10 + (v >> 8);
+    return (((v & 0x000000FF000000FFu) * 0x000F424000000064u) +
+            (((v >> 16) & 0x000000FF000000FFu) * 0x0000271000000001u)) >> 32;
+}
+#define SWAR 1
+#else
+#define SWAR 0
+#endif
+
+/* Digits from s: the first 19 significant ones (leading zeros aside) into
+ * *w, their count in *nd; *many set when there are more (then w and q
+ * mean nothing: the token is read whole).  In a fraction (frac) each
+ * digit, a leading zero too, lowers the exponent *q by one.  Past the last
+ * digit.  (The state is kept in locals: stores through the pointers could
+ * alias the text and would reload it at every digit.) */
+static const char *take_digits(const char *s, const char *end, int frac, uint64_t *wp, int *ndp,
+                               int64_t *qp, int *many)
+{
+    uint64_t w = *wp;
+    int nd = *ndp;
+    int64_t q = *qp;
+    const char *from;
+    if (nd == 0) { /* leading zeros: a fraction's only, the grammar allows no other */
+        for (from = s; s < end && *s == '0'; s++)
+            ;
+        q -= frac * (s - from);
+    }
+    from = s;
+    for (uint64_t v; SWAR && nd <= 11 && end - s >= 8; s += 8, nd += 8) {
+        memcpy(&v, s, 8);
+        if (!eight_digits(v))
+            break;
+        w = w * 100000000u + eight_value(v);
+    }
+    for (; s < end && is_digit(*s); s++) {
+        if (nd < 19) {
+            w = w * 10 + (unsigned)(*s - '0');
+            nd++;
+        } else {
+            *many = 1;
+        }
+    }
+    q -= frac * (s - from);
+    *wp = w;
+    *ndp = nd;
+    *qp = q;
+    return s;
+}
+
+const char *gc_nf_read_number(const char *s, const char *end, const gc_numreader *rd,
+                              double *out)
 {
     const char *p = s + (s < end && *s == '-');
-    *real = 0;
+    int negative = p > s, nd = 0, many = 0, real = 0;
+    uint64_t w = 0;
+    int64_t q = 0;
     if (p < end && *p == '0')
-        p++;
+        p++; /* then no digit: JSON has no leading zeros */
     else if (p < end && *p >= '1' && *p <= '9')
-        while (p < end && is_digit(*p))
-            p++;
+        p = take_digits(p, end, 0, &w, &nd, &q, &many);
     else
         return NULL;
     if (p < end && *p == '.') {
         if (++p == end || !is_digit(*p))
             return NULL;
-        while (p < end && is_digit(*p))
-            p++;
-        *real = 1;
+        p = take_digits(p, end, 1, &w, &nd, &q, &many);
+        real = 1;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
+        int eneg = ++p < end && *p == '-';
         p += p < end && (*p == '+' || *p == '-');
         if (p == end || !is_digit(*p))
             return NULL;
-        while (p < end && is_digit(*p))
-            p++;
-        *real = 1;
+        int64_t e = 0;
+        for (; p < end && is_digit(*p); p++) {
+            if (e > 99999999)
+                many = 1; /* left to the token reader, which saturates */
+            else
+                e = e * 10 + (*p - '0');
+        }
+        q += eneg ? -e : e;
+        real = 1;
     }
+    if (p < end && is_digit(*p))
+        return NULL; /* "01" */
+    if (!real)
+        return read_integer(w, negative, many, out) == 0 ? p : NULL;
+    double d;
+    if (many || rd->decimal(w, q, negative, &d) != 0) {
+        if (rd->token(s, p, &d) != 0)
+            return NULL;
+    }
+    /* a real that overflows is jansson's "real number overflow" */
+    if (!isfinite(d))
+        return NULL;
+    *out = d;
     return p;
-}
-
-/* The integer token s[0 .. end) as jansson reads it: strtoll's long long
- * (DOUBT where strtoll overflows: jansson's "too big integer"), converted
- * to double, so that "-0" is +0.0 and 2^53 + 1 rounds to even. */
-static int read_integer(const char *s, const char *end, double *out)
-{
-    int neg = *s == '-';
-    uint64_t lim = neg ? (uint64_t)LLONG_MAX + 1 : (uint64_t)LLONG_MAX, v = 0;
-    for (s += neg; s < end; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (lim - d) / 10)
-            return DOUBT;
-        v = v * 10 + d;
-    }
-    long long x = !neg ? (long long)v : v > (uint64_t)LLONG_MAX ? LLONG_MIN : -(long long)v;
-    *out = (double)x;
-    return 0;
 }
 
 /* The array at s ('[') when its elements are all numbers: read into a new
  * run of t, *next past its ']', and 1.  0 when its first element is no
  * number (an empty array, an array of arrays: copied as text); DOUBT when
  * it starts with a number but is no array of numbers jansson would take. */
-static int numbers_array(const char *s, const char *end, gc_numread_fn rd, gc_nf_table *t,
+static int numbers_array(const char *s, const char *end, const gc_numreader *rd, gc_nf_table *t,
                          const char **next)
 {
     const char *p = skip_ws(s + 1, end);
     if (p == end || !(*p == '-' || is_digit(*p)))
         return 0;
     for (;;) {
-        int real;
         double d;
-        const char *q = number_end(p, end, &real);
+        const char *q = gc_nf_read_number(p, end, rd, &d);
         if (q == NULL)
-            return DOUBT;
-        /* a real that overflows is jansson's "real number overflow" */
-        if (real ? rd(p, q, &d) != 0 || !isfinite(d) : read_integer(p, q, &d) != 0)
             return DOUBT;
         if (t->nval == t->capval && grow((void **)&t->val, &t->capval, t->nval + 1, sizeof d) != 0)
             return DOUBT;
@@ -180,7 +251,7 @@ static const char *plain_end(const char *s, const char *end)
     return s;
 }
 
-int gc_nf_scan(const char *text, size_t len, gc_numread_fn rd, gc_nf_table *t)
+int gc_nf_scan(const char *text, size_t len, const gc_numreader *rd, gc_nf_table *t)
 {
     const char *s = text, *end = text + len;
     int depth = 0;

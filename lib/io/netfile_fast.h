@@ -54,7 +54,15 @@ typedef struct gc_nf_table {
 /* Scan len bytes of text into *t (zeroed first) with the reader rd: GC_OK
  * when a skeleton is made, else nonzero (the text is left to the slow
  * path, nothing to say).  Free *t in both cases. */
-int gc_nf_scan(const char *text, size_t len, gc_numread_fn rd, gc_nf_table *t);
+int gc_nf_scan(const char *text, size_t len, const gc_numreader *rd, gc_nf_table *t);
+
+/* The number token at s (before end) as jansson reads it, into *out (by
+ * rd: its decimal way for up to 19 digits, else its token way): past it,
+ * or NULL when jansson would not take it -- no number by RFC 8259's
+ * grammar ("01", "1.", ".5", "+1"), an integer beyond long long, a real
+ * that overflows.  What follows the token is not looked at. */
+const char *gc_nf_read_number(const char *s, const char *end, const gc_numreader *rd,
+                              double *out);
 
 /* Free what *t holds (not t); a zeroed table is a no-op. */
 void gc_nf_table_free(gc_nf_table *t);
@@ -73,10 +81,10 @@ typedef enum gc_nf_route {
 } gc_nf_route;
 
 /* gc_net_load_buffer by `route`, the fast path reading numbers with rd
- * (NULL: gc_numread_double); file names in the text are relative to the
+ * (NULL: gc_numread); file names in the text are relative to the
  * folder of the file `anchor` (NULL: the current directory), as
  * gc_net_load's are to its file's. */
-gc_net *gc_nf_load_buffer_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
+gc_net *gc_nf_load_buffer_by(gc_nf_route route, const gc_numreader *rd, const char *text, size_t len,
                              const char *label, const char *anchor, const gc_net_limits *lim,
                              gc_init init, gc_pcg32 *rng, gc_error *err);
 

@@ -255,7 +255,7 @@ static int find_nul(const gc_nf_ctx *c, const char *text, size_t len)
 
 /* The fast path (io/netfile_fast.h): the network, or NULL on any doubt,
  * nothing said (c->err is NULL). */
-static gc_net *load_fast(gc_nf_ctx *c, const char *text, size_t len, gc_numread_fn rd,
+static gc_net *load_fast(gc_nf_ctx *c, const char *text, size_t len, const gc_numreader *rd,
                          gc_init init, gc_pcg32 *rng)
 {
     gc_nf_table t;
@@ -295,7 +295,7 @@ static gc_net *load_slow(gc_nf_ctx *c, const char *text, size_t len, gc_init ini
  * fast path when it is sure, else again by the slow path from the state
  * the first attempt found (the generator as it was; limits counted anew,
  * in a context of its own). */
-static gc_net *load_text(gc_nf_ctx *c, gc_nf_route route, gc_numread_fn rd, const char *text,
+static gc_net *load_text(gc_nf_ctx *c, gc_nf_route route, const gc_numreader *rd, const char *text,
                          size_t len, gc_init init, gc_pcg32 *rng)
 {
     if ((unsigned long long)len > (unsigned long long)c->lim.max_bytes) {
@@ -309,7 +309,7 @@ static gc_net *load_text(gc_nf_ctx *c, gc_nf_route route, gc_numread_fn rd, cons
         gc_pcg32 before = rng != NULL ? *rng : (gc_pcg32){0};
         gc_nf_ctx fc = *c;
         fc.err = NULL;
-        gc_net *net = load_fast(&fc, text, len, rd != NULL ? rd : gc_numread_double, init, rng);
+        gc_net *net = load_fast(&fc, text, len, rd != NULL ? rd : &gc_numread, init, rng);
         if (net != NULL)
             return net;
         if (route == GC_NF_FAST) {
@@ -336,7 +336,7 @@ static gc_nf_ctx make_ctx(const char *label, const char *anchor, gc_pcg32 *rng,
     return c;
 }
 
-gc_net *gc_nf_load_buffer_by(gc_nf_route route, gc_numread_fn rd, const char *text, size_t len,
+gc_net *gc_nf_load_buffer_by(gc_nf_route route, const gc_numreader *rd, const char *text, size_t len,
                              const char *label, const char *anchor, const gc_net_limits *lim,
                              gc_init init, gc_pcg32 *rng, gc_error *err)
 {

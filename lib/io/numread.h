@@ -13,24 +13,35 @@
 #ifndef GC_IO_NUMREAD_H
 #define GC_IO_NUMREAD_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The decimal s[0 .. end) (digits, an optional '-', '.' and exponent; the
- * caller has checked its grammar) into *out, correctly rounded; an
- * overflow is ±Inf and an underflow 0 or a subnormal, as strtod gives.
- * 0 when the whole of it was read, -1 (*out unset) when not. */
-int gc_numread_double(const char *s, const char *end, double *out);
+/* The two ways in: a whole token, or its digits already taken apart. */
+typedef struct gc_numreader {
+    /* The decimal s[0 .. end) (digits, an optional '-', '.' and exponent;
+     * the caller has checked its grammar) into *out, correctly rounded; an
+     * overflow is ±Inf and an underflow 0 or a subnormal, as strtod gives.
+     * 0 when the whole of it was read, -1 (*out unset) when not. */
+    int (*token)(const char *s, const char *end, double *out);
+    /* (negative ? -1 : 1) w 10^q into *out, correctly rounded, for the
+     * digits w < 10^19 of a decimal that had no more (leading zeros
+     * aside): its value as token gives it.  0, or -1 (*out unset) in the
+     * rare case the fast algorithm cannot round, where the caller reads
+     * the token. */
+    int (*decimal)(uint64_t w, int64_t q, int negative, double *out);
+} gc_numreader;
+
+/* The reader. */
+extern const gc_numreader gc_numread;
 
 /* The same reader with a planted bug, for the tests that must catch one:
  * every result with an odd last significand bit is one ulp towards zero
- * (it rounds the last bit away).  Built only into the test program
+ * (the last bit rounded away).  Built only into the test program
  * (io/numread.cc compiled with -DGC_NUM_MUTANT). */
-int gc_numread_double_mutant(const char *s, const char *end, double *out);
-
-/* A reader of the shape above, for code that may be handed the mutant. */
-typedef int (*gc_numread_fn)(const char *s, const char *end, double *out);
+extern const gc_numreader gc_numread_mutant;
 
 #ifdef __cplusplus
 }
