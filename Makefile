@@ -50,7 +50,7 @@ LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 # which -fno-trapping-math allows.  It changes no value (IEEE results are
 # the same), only whether a floating-point exception flag may be raised, and
 # the library never reads those flags.  Not -ffast-math.
-VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c
+VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c lib/engine/row.c
 $(foreach f,$(VECTOR_SRC),$(patsubst %.c,$(BUILD)/%.o,$(f)) $(patsubst %.c,$(BUILD)/pic/%.o,$(f))): \
     ALL_CFLAGS += -fno-trapping-math
 
