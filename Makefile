@@ -50,18 +50,19 @@ LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 # fast_float (Debian's libfast-float-dev, header-only).  Without exceptions
 # and RTTI it needs nothing of the C++ runtime (`nm -u` on its object lists
 # only C symbols), so the library, the command and the programs that use
-# them still link as C; its templates stay hidden, only its C function is
-# exported.
+# them still link as C; its templates stay hidden, only its reader
+# (gc_numread, io/numread.h) is exported.
 CXX          ?= g++
 ALL_CXXFLAGS := -std=c++11 -fno-exceptions -fno-rtti -fvisibility=hidden -Wall -Wextra -Werror \
                 $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 
-# The vector kernels (softmax_ce's values op, the sparse evaluator's batch):
+# The vector kernels (softmax_ce's values op, the sparse evaluator's batch,
+# the batched rows' sure passes):
 # the compiler vectorises their selects only when it may compute both sides,
 # which -fno-trapping-math allows.  It changes no value (IEEE results are
 # the same), only whether a floating-point exception flag may be raised, and
 # the library never reads those flags.  Not -ffast-math.
-VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c
+VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c lib/engine/row.c
 $(foreach f,$(VECTOR_SRC),$(patsubst %.c,$(BUILD)/%.o,$(f)) $(patsubst %.c,$(BUILD)/pic/%.o,$(f))): \
     ALL_CFLAGS += -fno-trapping-math
 
