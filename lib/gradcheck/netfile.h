@@ -43,6 +43,15 @@
  *   every example to be a distribution (values >= 0 summing to 1 within
  *   1e-9); mse takes any finite value.
  *
+ * Numbers are read as jansson reads them: one with '.', 'e' or 'E' is the
+ * double strtod gives (correctly rounded to nearest; an overflow is a
+ * syntax error, "real number overflow"; an underflow is 0 or a
+ * subnormal), one without an integer within long long converted to double
+ * ("-0" is +0.0; beyond, "too big integer").  Arrays of numbers are read
+ * by a fast path (fast_float) and the rest by jansson; a text the fast
+ * path has any doubt about is read by jansson alone, so the networks and
+ * the messages are jansson's reading's in both cases.
+ *
  * Validation is strict: unknown keys, missing keys, wrong types, sizes < 1,
  * ragged rows, non-finite numbers, an empty layer list or data set, shapes
  * that do not chain, an unknown type or loss are all rejected.  Every error
