@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { SLOTS_PER_THREAD = 2, SPINS = 1 << 12 };
+enum { SLOTS_PER_THREAD = 2, SPINS = 1 << 8 };
 
 typedef struct job {
     FILE *f;
