@@ -491,9 +491,9 @@ static char *close_array(char *p, size_t n)
  * more than the check that produced them; memory stays at two buffers per
  * thread whatever the number of rows, and the bytes are those of one
  * thread.  A buffer holds BLOCK rows at OBJ_MAX each (1 MiB; a row of a
- * network's report takes ~330 bytes): small enough to come from memory
- * the heap already holds, not fresh pages the kernel must zero, and large
- * enough that a write costs little beside the text. */
+ * network's report takes ~330 bytes, so a block's text is ~170 KB): large
+ * enough that a write costs little beside the text, small enough that the
+ * buffers' first touch costs little beside the check's. */
 #define BLOCK 512
 
 typedef struct rows_job {
