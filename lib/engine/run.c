@@ -17,6 +17,7 @@
 #include "engine/screen.h"
 #include "engine/shard.h"
 #include "core/threads.h"
+#include "report/partial.h"
 #include "report/summary.h"
 
 #include <math.h>
@@ -160,6 +161,8 @@ static int run_steps(gc_run *run)
                                                    GC_SUMMARY_ROWS_PER_THREAD));
     else if (rc == GC_OK)
         rc = gc_report_summarize(run->r);
+    if (rc == GC_OK && run->o.drop_passes)
+        gc_report_drop_passes(run->r);
     return rc;
 }
 

@@ -1,0 +1,34 @@
+/*
+ * partial.c -- a whole report made partial (report/partial.h).
+ */
+#include "report/partial.h"
+
+#include <stdlib.h>
+
+void gc_report_drop_passes(gc_report *r)
+{
+    size_t n = 0;
+    for (int t = 0; t < r->ntensors; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        const size_t first = n;
+        size_t worst = first;
+        for (size_t k = tr->first; k < tr->first + tr->count; k++) {
+            if (!gc_row_kept(&r->rows[k], k == tr->worst))
+                continue;
+            if (k == tr->worst)
+                worst = n;
+            r->rows[n++] = r->rows[k];
+        }
+        tr->first = first;
+        tr->count = n - first;
+        tr->worst = worst;
+    }
+    r->nrows = n;
+    /* a smaller block, or (when the allocator cannot) the same one */
+    gc_row *less = realloc(r->rows, (n > 0 ? n : 1) * sizeof *less);
+    if (less != NULL)
+        r->rows = less;
+    free(r->order);
+    r->order = NULL;
+    r->partial = 1;
+}

@@ -1,0 +1,31 @@
+/*
+ * report/partial.h -- a partial report: the rows it keeps (private).
+ *
+ * A check that nobody lists every row of (opts.drop_passes) keeps only the
+ * rows that say something beyond the summaries: those not passed, which
+ * the verdict, conditioning and a failure's message read, and each
+ * tensor's worst row, which its summary names.
+ */
+#ifndef GC_REPORT_PARTIAL_H
+#define GC_REPORT_PARTIAL_H
+
+#include "gradcheck/report.h"
+
+/* Row w is kept by a partial report: its verdict is not pass, or it is
+ * its tensor's worst row (worst nonzero). */
+static inline int gc_row_kept(const gc_row *w, int worst)
+{
+#ifndef GC_PARTIAL_MUTANT
+    return w->verdict != GC_PASS || worst;
+#else /* the mutant of checks/report/check_partial.c: undecided rows lost */
+    return w->verdict == GC_FAIL || w->verdict == GC_KINK || worst;
+#endif
+}
+
+/* Make the whole, summarised report r partial: its rows compacted in place
+ * to those gc_row_kept keeps, each tensor's first, count and worst moved
+ * to them (a tensor without rows: worst = first), the cached order
+ * dropped, r->partial set.  Every summary and total keeps its bits. */
+void gc_report_drop_passes(gc_report *r);
+
+#endif
