@@ -9,7 +9,8 @@
  * tolerance below the rounding (most rows undecided at ε, escalated and
  * revised by the reference), a tolerance on one row's own rel_err (that
  * row's chunk computed again), a gradient wrong by 1% in one element (a
- * fail, which asks for the conditioning estimate) and one NaN in an analytic
+ * fail, which asks for the conditioning estimate), a fail that estimate
+ * makes undecided (check_conditioning.c's network) and one NaN in an analytic
  * gradient (a NaN rel_err, whose tensor's median is taken by the comparator,
  * not by the keys).  The rule gc_row_kept built with -DGC_PARTIAL_MUTANT
  * (undecided rows dropped) fails test_partial_is_whole_less_passes.
@@ -51,6 +52,18 @@ static gc_net *net_24_16_4(double factor)
                 net->tensors[t]->value[i] = gc_pcg32_uniform(&rng) - 0.5;
     gc_mat_free(X);
     gc_mat_free(T);
+    return net;
+}
+
+/* check_conditioning.c's network: a fail at x[0][1] that backprop's own
+ * rounding explains, made undecided by the conditioning estimate. */
+static gc_net *saturated_bce_net(void)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, UINT64_C(4155247419598792060));
+    gc_net *net = gc_net_from_arch("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
+                                   GC_INIT_UNIFORM, &rng, NULL);
+    ck_assert_ptr_nonnull(net);
     return net;
 }
 
@@ -120,18 +133,21 @@ START_TEST(test_partial_is_whole_less_passes)
     static const struct {
         const char *name;
         double factor, rtol, atol; /* rtol < 0: row 300's own rel_err */
-        int want_fail, want_undecided;
+        int want_fail, want_undecided; /* 2: by the conditioning estimate */
     } cases[] = {
         {"defaults", 0.0, 1e-5, 1e-8, 0, 0},
         {"rtol 1e-9, atol 0", 0.0, 1e-9, 0.0, 0, 1},
         {"rtol on row 300", 0.0, -1.0, 0.0, 0, 0},
         {"dW1[1][0] wrong by 1%", 1.01, 1e-5, 1e-8, 1, 0},
         {"dW1[1][0] NaN", NAN, 1e-5, 1e-8, 1, 0},
+        {"saturated bce, inputs", 0.0, 1e-5, 1e-8, 0, 2},
     };
     const int c = _i;
-    gc_net *net = net_24_16_4(cases[c].factor);
+    const int saturated = cases[c].want_undecided == 2;
+    gc_net *net = saturated ? saturated_bce_net() : net_24_16_4(cases[c].factor);
     gc_check_opts o;
     gc_check_opts_init(&o);
+    o.inputs = saturated;
     o.rtol = cases[c].rtol;
     o.atol = cases[c].atol;
     if (o.rtol < 0.0) { /* the reference's rel_err of row 300 at the defaults */
@@ -156,6 +172,8 @@ START_TEST(test_partial_is_whole_less_passes)
             ck_assert_msg(!cases[c].want_fail || whole->nfail > 0, "%s: no fail", what);
             ck_assert_msg(!cases[c].want_undecided || whole->nundecided > 0, "%s: no undecided",
                           what);
+            ck_assert_msg(!saturated || whole->nreason[GC_REASON_CONDITIONING] > 0,
+                          "%s: nothing made undecided by the conditioning estimate", what);
             size_t dropped = assert_whole_less_passes(whole, part, what);
             ck_assert_msg(whole->npass == 0 || dropped > 0, "%s: no passing row dropped", what);
             gc_report_free(whole);
@@ -246,7 +264,7 @@ Suite *make_partial_suite(void)
     Suite *s = suite_create("partial");
     TCase *tc = tcase_create("partial");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_partial_is_whole_less_passes, 0, 5);
+    tcase_add_loop_test(tc, test_partial_is_whole_less_passes, 0, 6);
     tcase_add_loop_test(tc, test_what_needs_every_row_refuses_a_partial_report, 0, 2);
     tcase_add_test(tc, test_partial_status_is_the_whole_status);
     suite_add_tcase(s, tc);

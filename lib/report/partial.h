@@ -28,4 +28,11 @@ static inline int gc_row_kept(const gc_row *w, int worst)
  * dropped, r->partial set.  Every summary and total keeps its bits. */
 void gc_report_drop_passes(gc_report *r);
 
+/* The same for a report whose rows were never all kept: r->rows[0 ..
+ * r->nrows) are some of them, rows at[0 .. r->nrows) (ascending) of the
+ * layout its tensors still give, among them every row gc_row_kept keeps;
+ * r's summaries are finished.  The layout is moved onto them, then as
+ * gc_report_drop_passes. */
+void gc_report_drop_passes_held(gc_report *r, const size_t *at);
+
 #endif
