@@ -184,6 +184,46 @@ START_TEST(test_partial_is_whole_less_passes)
 }
 END_TEST
 
+static int ncases(int dflt)
+{
+    const char *s = getenv("GC_CASES");
+    int n = s != NULL && *s != '\0' ? atoi(s) : dflt;
+    return n > 0 ? n : dflt;
+}
+
+/* Loop index = case: a random network (tu_random_net: smooth and kinked
+ * alternate) with its input, fast engine at 1 to 3 threads and reference,
+ * at the default tolerances and (every other case) at rtol 1e-9, atol 0. */
+START_TEST(test_partial_on_random_networks)
+{
+    const uint64_t seed = gc_ck_base_seed() ^ 0x9a27u ^ (uint64_t)_i;
+    gc_net *net = tu_random_net(seed, _i % 2);
+    ck_assert_ptr_nonnull(net);
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.inputs = 1;
+    if (_i % 4 >= 2) {
+        o.rtol = 1e-9;
+        o.atol = 0.0;
+    }
+    for (int e = 0; e < 2; e++) {
+        char what[160];
+        o.engine = e == 0 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+        o.threads = e == 0 ? 1 + _i % 3 : 1;
+        snprintf(what, sizeof what, "tu_random_net(%llu, %d), %s engine, %d threads, rtol %g",
+                 (unsigned long long)seed, _i % 2, gc_engine_name(o.engine), o.threads, o.rtol);
+        o.drop_passes = 0;
+        gc_report *whole = check(net, &o);
+        o.drop_passes = 1;
+        gc_report *part = check(net, &o);
+        assert_whole_less_passes(whole, part, what);
+        gc_report_free(whole);
+        gc_report_free(part);
+    }
+    gc_net_free(net);
+}
+END_TEST
+
 /* The writer's status and the bytes it wrote. */
 static int written(int (*write)(const gc_report *, FILE *), const gc_report *r, size_t *len)
 {
@@ -265,6 +305,7 @@ Suite *make_partial_suite(void)
     TCase *tc = tcase_create("partial");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_partial_is_whole_less_passes, 0, 6);
+    tcase_add_loop_test(tc, test_partial_on_random_networks, 0, ncases(40));
     tcase_add_loop_test(tc, test_what_needs_every_row_refuses_a_partial_report, 0, 2);
     tcase_add_test(tc, test_partial_status_is_the_whole_status);
     suite_add_tcase(s, tc);
