@@ -66,6 +66,8 @@ typedef struct parallel_job {
     size_t page;            /* > 0: ask for each chunk's pages of rows first (fresh_rows) */
     held_chunk *held;       /* a partial check: one per chunk, rows held instead
                              * of copied to the report; else NULL */
+    int alone;              /* one thread: a chunk's rows are computed again as it
+                             * is finished, before it is read (recheck_chunk) */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
@@ -191,6 +193,28 @@ static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, gc_row *row
     gc_rows_decide_given(c, run->tg, rows, m, b->idx, b->L, j->bound, j->recheck + k);
 }
 
+/* A row computed again by the reference, in place from the element's
+ * layer on, then the cache made clean for the next. */
+static void recheck_row(gc_run *run, gc_row *row)
+{
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
+    gc_row_decide(&c, run->tg, row, NULL, 0);
+    run->ch->loss_from(run->ch->ctx, run->tg[row->tensor].layer);
+}
+
+/* One thread: the rows of chunk lo .. hi marked computed again now, the
+ * marks cleared.  Nothing else uses the network meanwhile, and every check
+ * leaves the values and the cache with their bits; the chunk is then read
+ * into the summaries once, in order, as every other. */
+static void recheck_chunk(parallel_job *j, gc_row *rows, size_t lo, size_t hi)
+{
+    for (size_t k = lo; k < hi; k++)
+        if (j->recheck[k]) {
+            recheck_row(j->run, &rows[k - lo]);
+            j->recheck[k] = 0;
+        }
+}
+
 /* A partial check's chunk ch, rows[0 .. hi - lo) (rows lo .. hi), read
  * into the summaries: what of it to hold, into j->held[ch]. */
 static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, size_t lo,
@@ -226,10 +250,11 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
 }
 
 /* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: located
- * a tensor's run at a time (one search), computed, read into the summaries
- * while in this core's cache, then copied to the report.  The first write
- * to each page of the report's rows is a page fault, and these run in
- * parallel. */
+ * a tensor's run at a time (one search), computed (on one thread, the rows
+ * marked computed again too), read into the summaries while in this core's
+ * cache, then copied to the report, or (a partial check) what it holds of
+ * them kept.  The first write to each page of the report's rows is a page
+ * fault, and these run in parallel. */
 static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
@@ -242,6 +267,8 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
         end = gc_plan_locate_run(rows + (k - lo), k, hi, run->r, run->tg, run->elem);
         tensor_run(j, tid, &c, rows + (k - lo), k, end);
     }
+    if (j->alone)
+        recheck_chunk(j, rows, lo, hi);
     gc_summary_read(j->sum, run->r, rows, ch);
     if (j->held != NULL) {
         hold_chunk(j, tid, ch, rows, lo, hi);
@@ -326,22 +353,18 @@ static gc_row *row_at(const parallel_job *j, size_t k)
     return j->held != NULL ? &j->held[k / CHUNK].rows[k % CHUNK] : &j->run->r->rows[k];
 }
 
-/* The rows marked: computed again by the reference, in place from the
- * element's layer on, then the cache made clean for the next; each chunk
- * with such a row read again into the summaries. */
+/* The rows still marked (more than one thread): computed again by the
+ * reference, each chunk with such a row read again into the summaries. */
 static void recheck_rows(const parallel_job *j, size_t total)
 {
     gc_run *run = j->run;
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
     size_t reread = SIZE_MAX; /* the chunk to read again, none yet */
     for (size_t k = 0; k < total; k++) {
         if (!j->recheck[k])
             continue;
         if (reread != SIZE_MAX && k / CHUNK != reread)
             gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
-        gc_row *row = row_at(j, k);
-        gc_row_decide(&c, run->tg, row, NULL, 0);
-        run->ch->loss_from(run->ch->ctx, run->tg[row->tensor].layer);
+        recheck_row(run, row_at(j, k));
         reread = k / CHUNK;
     }
     if (reread != SIZE_MAX)
@@ -411,10 +434,11 @@ int gc_run_rows_parallel(gc_run *run)
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
-    /* one thread takes the chunks in order; more keep each row's a and n
-     * for the sums in row order, a pass over 16 bytes a row, not 96 (as
-     * does a partial check, whose chunks read again are not all there) */
-    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1 || partial);
+    /* one thread takes the chunks in order and reads each once; more keep
+     * each row's a and n for the sums in row order, a pass over 16 bytes a
+     * row, not 96 (and a partial check has not every row to pass over) */
+    job.alone = nthreads == 1;
+    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
     job.space = new_spaces(nthreads);
     job.batched = batched(&run->o);
     job.held = partial ? calloc(nchunks > 0 ? nchunks : 1, sizeof *job.held) : NULL;

@@ -87,7 +87,8 @@ void gc_summary_revise(gc_summary *s, const gc_report *r, size_t k, const gc_row
 /* For gc_summary_finish: r holds only some of the rows read, r->rows[i]
  * being row at[i] (at ascending, r->nrows of them; r's tensors still lay
  * out every row): among them every block's best rows and every row of a
- * block not keyed (gc_summary_block_best), and s made with keep (the norm
+ * block not keyed (gc_summary_block_best); and s made with keep unless it
+ * was made ordered and read each block once, in order (else the norm
  * ratio's sums need every row's a and n).  at is not copied. */
 void gc_summary_hold(gc_summary *s, const size_t *at);
 
