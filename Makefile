@@ -45,12 +45,13 @@ CHECK_LIBS     := $(shell pkg-config --libs check)
 ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS     := $(LIBDEP_LIBS) -lm -pthread
 
-# The vector kernels (softmax_ce's values op, the sparse evaluator's batch):
+# The vector kernels (softmax_ce's values op, the sparse evaluator's batch,
+# the batched rows' sure passes):
 # the compiler vectorises their selects only when it may compute both sides,
 # which -fno-trapping-math allows.  It changes no value (IEEE results are
 # the same), only whether a floating-point exception flag may be raised, and
 # the library never reads those flags.  Not -ffast-math.
-VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c
+VECTOR_SRC := lib/nn/loss.c lib/nn/softmax_batch.c lib/engine/fast_batch.c lib/engine/row.c
 $(foreach f,$(VECTOR_SRC),$(patsubst %.c,$(BUILD)/%.o,$(f)) $(patsubst %.c,$(BUILD)/pic/%.o,$(f))): \
     ALL_CFLAGS += -fno-trapping-math
 

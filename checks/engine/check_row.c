@@ -5,7 +5,10 @@
  * cases (NaN, Inf, signed zeros, numbers exactly on the band's edges and
  * one ulp either side, losses not finite), and the rows it fills are byte
  * for byte those gc_row_decide_from fills one at a time, with the same
- * rows marked for the reference.
+ * rows marked for the reference.  The block's rows go 8 at a time through
+ * row.c's vector lanes, the last ones through its scalar loop: a build
+ * whose lanes round the bound once more (-DGC_ROWS_LANES_MUTANT) fails
+ * test_rows_given_match_one_at_a_time.
  */
 #include <check.h>
 #include <gradcheck.h>

@@ -8,7 +8,9 @@
 #include "engine/escalate.h"
 #include "engine/noise.h"
 #include "engine/verdict.h"
+#include "nn/vmath.h"
 
+#include <float.h>
 #include <math.h>
 
 #define REFINE_LEVELS 4
@@ -197,6 +199,120 @@ __attribute__((noinline)) static void decide_given(const gc_fd_ctx *c, const gc_
         *recheck = 1;
 }
 
+/* Rows judged together by pass_lanes: one vector of the widest width. */
+enum { LANES = 8 };
+
+/* What pass_lanes reads (the constants of one call, then the rows'
+ * numbers) and writes: every field row_set gives a pass, and pass[s] != 0
+ * where row s passes for sure. */
+typedef struct pass_lanes {
+    double h, L0, abs_L0, ku, scale, abs_floor, rtol, b, two_b_h;
+    double a[LANES], x0[LANES], lm[LANES], lp[LANES];
+    double n[LANES], d[LANES], rel[LANES], bound[LANES], band[LANES], slo[LANES], shi[LANES];
+    long long pass[LANES];
+} pass_lanes;
+
+/*
+ * gc_verdict_pass_final of gc_fd_central_given's point, float64 without a
+ * measured δ, for LANES rows at once: the same IEEE operations in the same
+ * order as gc_fd_central_from, gc_fd_delta, gc_band (no tableau estimate,
+ * floor 0), gc_passes, gc_verdict_pass_stable and gc_rel_error, so every
+ * number is theirs bit for bit.  A lane whose numbers are not all finite is
+ * never a pass here (the whole rule takes it), so what its selects pick
+ * for NaN does not matter; the selects compute both sides (the Makefile's
+ * -fno-trapping-math).
+ */
+GC_VVOID(pass_lanes_run, (pass_lanes *z), (z))
+{
+    for (int s = 0; s < LANES; s++) {
+        const double a = z->a[s], x0 = z->x0[s], lm = z->lm[s], lp = z->lp[s];
+        const double xm = x0 + -z->h, xp = x0 + z->h;
+        const double n = (lp - lm) / (xp - xm);
+        const double f1 = fabs(lm), f2 = fabs(lp);
+        const double far = (f1 > f2 ? f1 : f2) - z->abs_L0;
+        const double delta = z->ku * (z->scale + (far > 0.0 ? far : 0.0));
+        const double slo = (z->L0 - lm) / (x0 - xm), shi = (lp - z->L0) / (xp - x0);
+        const double step = xp - xm;
+#ifndef GC_ROWS_LANES_MUTANT
+        const double bound = 2.0 * delta / step + 0.5 * step * fabs(shi - slo);
+#else /* checks/engine/check_row.c's mutant: one rounding more */
+        const double bound = (2.0 * delta / step + 0.5 * step * fabs(shi - slo)) * (1 + 0x1p-52);
+#endif
+        const double fa = fabs(a), fn = fabs(n), d = fabs(a - n);
+        const double mag = fa > fn ? fa : fn;
+        const double band = z->abs_floor > z->rtol * mag ? z->abs_floor : z->rtol * mag;
+        const double n_in = fn > z->b ? (n > 0 ? n - z->b : n + z->b) : 0.0;
+        const double fi = fabs(n_in), mag_in = fa > fi ? fa : fi;
+        const double band_min =
+            z->abs_floor > z->rtol * mag_in ? z->abs_floor : z->rtol * mag_in;
+        const double B_max = bound * (1.0 + 1e-9) + z->two_b_h;
+        const int finite = f1 <= DBL_MAX && f2 <= DBL_MAX && fa <= DBL_MAX && fn <= DBL_MAX;
+        z->pass[s] = finite & (d <= band) & (bound <= band) & (d + z->b <= band_min) &
+                     (B_max <= band_min);
+        z->n[s] = n;
+        z->d[s] = d;
+        z->rel[s] = mag == 0.0 && d == 0.0 ? 0.0 : d / mag;
+        z->bound[s] = bound;
+        z->band[s] = band;
+        z->slo[s] = slo;
+        z->shi[s] = shi;
+    }
+}
+
+/* Rows [0, LANES) of rows through pass_lanes_run: the sure passes set from
+ * its lanes, the others by the whole rule. */
+static void decide_lanes(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
+                         const size_t *idx, const double *L, double b, unsigned char *recheck,
+                         pass_lanes *z)
+{
+    const double *value = tg[rows[0].tensor].value;
+    for (int s = 0; s < LANES; s++) {
+        z->a[s] = rows[s].analytic;
+        z->x0[s] = value[idx[2 * s]];
+        z->lm[s] = L[2 * s];
+        z->lp[s] = L[2 * s + 1];
+    }
+    pass_lanes_run(z);
+    for (int s = 0; s < LANES; s++) {
+        gc_row *row = &rows[s];
+        if (!z->pass[s]) {
+            decide_given(c, tg, row, idx[2 * s], L[2 * s], L[2 * s + 1], b, &recheck[s]);
+            continue;
+        }
+        row->numeric = z->n[s];
+        row->abs_err = z->d[s];
+        row->rel_err = z->rel[s];
+        row->num_err = z->bound[s];
+        row->band = z->band[s];
+        row->slope_lo = z->slo[s];
+        row->slope_hi = z->shi[s];
+        row->hook = 0;
+        row->verdict = GC_PASS;
+        row->reason = GC_REASON_NONE;
+        row->escalated = 0;
+    }
+}
+
+/* The constants of pass_lanes_run for one call, or 0 when its shortcut
+ * does not apply (the loop below then takes every row). */
+static int pass_lanes_init(const gc_fd_ctx *c, double b, pass_lanes *z)
+{
+    const gc_check_opts *o = c->o;
+    if (o->precision != GC_PRECISION_FLOAT64 || c->delta > 0.0 || !isfinite(c->L0) ||
+        !isfinite(b) || !isfinite(c->scale))
+        return 0;
+    z->h = gc_fd_step(o, 0.0);
+    z->L0 = c->L0;
+    z->abs_L0 = fabs(c->L0);
+    z->ku = GC_ROUNDOFF_KAPPA * gc_fd_unit(o);
+    z->scale = c->scale;
+    z->abs_floor = o->atol > 0.0 ? o->atol : 0.0;
+    z->rtol = o->rtol;
+    z->b = b;
+    z->two_b_h = 2.0 * b * z->h;
+    return 1;
+}
+
 void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
                           const size_t *idx, const double *L, double b, unsigned char *recheck)
 {
@@ -210,8 +326,15 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
             decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
         return;
     }
+    size_t q = 0;
+    pass_lanes z;
+#ifndef GC_ROWS_NO_LANES
+    if (pass_lanes_init(&lc, b, &z))
+        for (; q + LANES <= m; q += LANES)
+            decide_lanes(c, tg, rows + q, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
+#endif
     /* below, the steps and the band's floor are float64's, known to the compiler */
-    for (size_t q = 0; q < m; q++) {
+    for (; q < m; q++) {
         gc_fd_point p;
         double band;
         gc_fd_central_given(&lc, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
