@@ -42,18 +42,21 @@ typedef struct chunk_space {
     double v[2 * CHUNK];
     double L[2 * CHUNK];
     size_t best[CHUNK];
-    unsigned char hold[CHUNK];
+    unsigned short hold[CHUNK]; /* positions in the chunk */
 } chunk_space;
+_Static_assert(CHUNK <= 65536, "a chunk's positions fit an unsigned short");
 
 /* The rows of one chunk a partial check holds until its summaries are
  * finished: those gc_row_kept may keep (not passed, or a best row) and,
  * when the summaries may read them again (a row to be computed again, a
  * key that does not give its numbers back), every row of the chunk. */
 typedef struct held_chunk {
-    gc_row *rows; /* n; NULL with n > 0: out of memory */
+    gc_row *rows; /* n, then at in the same block (free rows); NULL with
+                   * n > 0: out of memory */
     size_t *at;   /* n: their indices among all rows, ascending */
     size_t n;
 } held_chunk;
+_Static_assert(sizeof(gc_row) % sizeof(size_t) == 0, "at aligned after the rows");
 
 typedef struct parallel_job {
     gc_run *run;
@@ -208,11 +211,14 @@ static void recheck_row(gc_run *run, gc_row *row)
  * into the summaries once, in order, as every other. */
 static void recheck_chunk(parallel_job *j, gc_row *rows, size_t lo, size_t hi)
 {
-    for (size_t k = lo; k < hi; k++)
-        if (j->recheck[k]) {
-            recheck_row(j->run, &rows[k - lo]);
-            j->recheck[k] = 0;
-        }
+    for (size_t k = lo; k < hi; k++) {
+        unsigned char *m = memchr(j->recheck + k, 1, hi - k);
+        if (m == NULL)
+            break;
+        k = (size_t)(m - j->recheck);
+        recheck_row(j->run, &rows[k - lo]);
+        *m = 0;
+    }
 }
 
 /* A partial check's chunk ch, rows[0 .. hi - lo) (rows lo .. hi), read
@@ -224,29 +230,23 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
     int keyed;
     const size_t nbest = gc_summary_block_best(j->sum, j->run->r, ch, sp->best, &keyed);
     const int all = !keyed || memchr(j->recheck + lo, 1, hi - lo) != NULL;
-    size_t n = 0;
+    size_t n = 0; /* hold[0 .. n): the rows held, in order */
     for (size_t q = 0, b = 0; q < hi - lo; q++) {
         const int best = b < nbest && sp->best[b] == lo + q;
         b += best;
-        sp->hold[q] = all || gc_row_kept(&rows[q], best);
-        n += sp->hold[q];
+        sp->hold[n] = (unsigned short)q;
+        n += all || gc_row_kept(&rows[q], best);
     }
     held_chunk *h = &j->held[ch];
     h->n = n;
-    h->rows = malloc(n * sizeof *h->rows);
-    h->at = malloc(n * sizeof *h->at);
-    if (n > 0 && (h->rows == NULL || h->at == NULL)) {
-        free(h->rows);
-        free(h->at);
-        h->rows = NULL;
-        h->at = NULL;
+    h->rows = malloc(n * (sizeof *h->rows + sizeof *h->at));
+    if (h->rows == NULL)
         return;
+    h->at = (size_t *)(void *)(h->rows + n);
+    for (size_t i = 0; i < n; i++) {
+        h->rows[i] = rows[sp->hold[i]];
+        h->at[i] = lo + sp->hold[i];
     }
-    for (size_t q = 0, i = 0; q < hi - lo; q++)
-        if (sp->hold[q]) {
-            h->rows[i] = rows[q];
-            h->at[i++] = lo + q;
-        }
 }
 
 /* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: located
@@ -395,7 +395,6 @@ static int gather_held(gc_run *run, held_chunk *held, size_t nchunks)
             i += held[ch].n;
         }
         free(held[ch].rows);
-        free(held[ch].at);
     }
     free(held);
     r->nrows = i;
