@@ -299,6 +299,35 @@ START_TEST(test_partial_status_is_the_whole_status)
 }
 END_TEST
 
+/* A layer check's hygiene (whose second point and batch steps are checks of
+ * their own) says the same with a partial report as with a whole one:
+ * its messages count every row. */
+START_TEST(test_partial_layer_check_hygiene_is_the_whole_ones)
+{
+    gc_report *r[2];
+    for (int drop = 0; drop <= 1; drop++) {
+        gc_layer *l = gc_dense_new(4, 3);
+        ck_assert_ptr_nonnull(l);
+        gc_check_opts o;
+        gc_check_opts_init(&o);
+        o.drop_passes = drop;
+        gc_error err = {0};
+        ck_assert_msg(gc_check_layer(l, 2, &o, &r[drop], &err) == GC_OK, "%s", err.msg);
+        ck_assert_ptr_nonnull(r[drop]->hygiene);
+        gc_layer_free(l);
+    }
+    ck_assert_int_eq(r[1]->partial, 1);
+    for (int h = 0; h < GC_HYGIENE_COUNT; h++) {
+        const gc_hygiene_result *a = &r[0]->hygiene->check[h], *b = &r[1]->hygiene->check[h];
+        ck_assert_msg(a->status == b->status && strcmp(a->detail, b->detail) == 0,
+                      "%s: whole \"%s\", partial \"%s\"", gc_hygiene_name(h), a->detail,
+                      b->detail);
+    }
+    gc_report_free(r[0]);
+    gc_report_free(r[1]);
+}
+END_TEST
+
 Suite *make_partial_suite(void)
 {
     Suite *s = suite_create("partial");
@@ -308,6 +337,7 @@ Suite *make_partial_suite(void)
     tcase_add_loop_test(tc, test_partial_on_random_networks, 0, ncases(40));
     tcase_add_loop_test(tc, test_what_needs_every_row_refuses_a_partial_report, 0, 2);
     tcase_add_test(tc, test_partial_status_is_the_whole_status);
+    tcase_add_test(tc, test_partial_layer_check_hygiene_is_the_whole_ones);
     suite_add_tcase(s, tc);
     return s;
 }
