@@ -193,7 +193,9 @@ static int ncases(int dflt)
 
 /* Loop index = case: a random network (tu_random_net: smooth and kinked
  * alternate) with its input, fast engine at 1 to 3 threads and reference,
- * at the default tolerances and (every other case) at rtol 1e-9, atol 0. */
+ * at the default tolerances and (every other pair of cases) at rtol 1e-9,
+ * atol 0; every third case with the screen, every fifth sampling 3
+ * elements a tensor. */
 START_TEST(test_partial_on_random_networks)
 {
     const uint64_t seed = gc_ck_base_seed() ^ 0x9a27u ^ (uint64_t)_i;
@@ -206,12 +208,15 @@ START_TEST(test_partial_on_random_networks)
         o.rtol = 1e-9;
         o.atol = 0.0;
     }
+    o.screen = _i % 3 == 0;
+    o.sample = _i % 5 == 0 ? 3 : 0;
     for (int e = 0; e < 2; e++) {
         char what[160];
         o.engine = e == 0 ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
         o.threads = e == 0 ? 1 + _i % 3 : 1;
-        snprintf(what, sizeof what, "tu_random_net(%llu, %d), %s engine, %d threads, rtol %g",
-                 (unsigned long long)seed, _i % 2, gc_engine_name(o.engine), o.threads, o.rtol);
+        snprintf(what, sizeof what, "tu_random_net(%llu, %d), %s engine, %d threads, rtol %g, "
+                 "screen %d, sample %d", (unsigned long long)seed, _i % 2,
+                 gc_engine_name(o.engine), o.threads, o.rtol, o.screen, o.sample);
         o.drop_passes = 0;
         gc_report *whole = check(net, &o);
         o.drop_passes = 1;
