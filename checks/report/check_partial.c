@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/conditioning.h"
 #include "engine_testutil.h"
 
 /* 24-16-4, tanh then softmax cross-entropy, batch 3: 468 rows, so that the
@@ -133,17 +134,17 @@ START_TEST(test_partial_is_whole_less_passes)
     static const struct {
         const char *name;
         double factor, rtol, atol; /* rtol < 0: row 300's own rel_err */
-        int want_fail, want_undecided; /* 2: by the conditioning estimate */
+        int want_fail, want_undecided; /* case 5: see below */
     } cases[] = {
         {"defaults", 0.0, 1e-5, 1e-8, 0, 0},
         {"rtol 1e-9, atol 0", 0.0, 1e-9, 0.0, 0, 1},
         {"rtol on row 300", 0.0, -1.0, 0.0, 0, 0},
         {"dW1[1][0] wrong by 1%", 1.01, 1e-5, 1e-8, 1, 0},
         {"dW1[1][0] NaN", NAN, 1e-5, 1e-8, 1, 0},
-        {"saturated bce, inputs", 0.0, 1e-5, 1e-8, 0, 2},
+        {"saturated bce, inputs", 0.0, 1e-5, 1e-8, 0, 0},
     };
     const int c = _i;
-    const int saturated = cases[c].want_undecided == 2;
+    const int saturated = c == 5;
     gc_net *net = saturated ? saturated_bce_net() : net_24_16_4(cases[c].factor);
     gc_check_opts o;
     gc_check_opts_init(&o);
@@ -172,7 +173,11 @@ START_TEST(test_partial_is_whole_less_passes)
             ck_assert_msg(!cases[c].want_fail || whole->nfail > 0, "%s: no fail", what);
             ck_assert_msg(!cases[c].want_undecided || whole->nundecided > 0, "%s: no undecided",
                           what);
-            ck_assert_msg(!saturated || whole->nreason[GC_REASON_CONDITIONING] > 0,
+            /* where the rounding mode does not reach the arithmetic
+             * (valgrind) the estimate is not made: the fail stays */
+            ck_assert_msg(!saturated || (gc_cond_rounding_works()
+                                             ? whole->nreason[GC_REASON_CONDITIONING] > 0
+                                             : whole->nfail > 0),
                           "%s: nothing made undecided by the conditioning estimate", what);
             size_t dropped = assert_whole_less_passes(whole, part, what);
             ck_assert_msg(whole->npass == 0 || dropped > 0, "%s: no passing row dropped", what);
