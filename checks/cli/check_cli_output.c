@@ -8,7 +8,9 @@
  * the suite runs as root), a FIFO and "-" are written in place; a symbolic
  * link is followed and its target replaced; a hard-linked file and, for an
  * unprivileged user, a read-only one are refused with exit 2 and one line;
- * a full device says why.  SIGINT, SIGTERM and SIGHUP during a check end
+ * a full device, and a file that may grow no further, say why (the old
+ * report intact); a JSON report has the same bytes in a file and on
+ * stdout at any thread count.  SIGINT, SIGTERM and SIGHUP during a check end
  * it with status 128 + the signal, the old report intact and no temporary
  * file left.
  */
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -361,6 +364,71 @@ START_TEST(test_output_signal_removes_temporary)
 }
 END_TEST
 
+/* A JSON report of several of the writer's blocks (2,410 rows) has the
+ * same bytes on stdout and in an -o file at any thread count. */
+START_TEST(test_output_json_same_bytes_at_any_thread_count)
+{
+    char dir[256], path[300], threads[4];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const char *one[] = {"--arch", "64-32-10", "--format", "json", "--threads", "1", NULL};
+    size_t len = 0;
+    char *want = report_of(dir, one, &len);
+    for (int t = 1; t <= 4; t++) {
+        snprintf(threads, sizeof threads, "%d", t);
+        const char *to_file[] = {"--arch", "64-32-10", "--format", "json", "--threads", threads,
+                                 "-o", path, NULL};
+        run_ok(dir, to_file, 0, &r);
+        result_free(&r);
+        assert_file_is(path, want, len);
+        const char *to_stdout[] = {"--arch", "64-32-10", "--format", "json", "--threads",
+                                   threads, NULL};
+        run_ok(dir, to_stdout, 0, &r);
+        ck_assert_msg(r.out_len == len && memcmp(r.out, want, len) == 0,
+                      "%d threads: stdout differs from 1 thread's", t);
+        result_free(&r);
+    }
+    free(want);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* A file that may not grow past 64 KiB (RLIMIT_FSIZE, inherited by the
+ * command; SIGXFSZ ignored, so a write fails with EFBIG): the JSON
+ * report's rows fail part way on one of the writer's threads; exit 2, one
+ * line with the reason, the old report intact, no temporary file. */
+START_TEST(test_output_write_failure_keeps_old_report)
+{
+    char dir[256], path[300];
+    result r;
+    tmpdir_make(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    spit(path, "old report\n");
+    struct rlimit old, small;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 64 * 1024;
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+    static const char *const threads[] = {"1", "2"};
+    for (int t = 0; t < 2; t++) {
+        const char *args[] = {"--arch", "64-32-10", "--format", "json", "--threads", threads[t],
+                              "-o", path, NULL};
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+        run_gc(dir, args, &r);
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+        char want[400];
+        snprintf(want, sizeof want, "--output: %s: writing the report failed: %s", path,
+                 strerror(EFBIG));
+        assert_rejected(&r, args, want, t);
+        assert_output_kept(dir, path, "old report\n", t);
+        result_free(&r);
+    }
+    signal(SIGXFSZ, was);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 Suite *make_cli_output_suite(void)
 {
     Suite *s = suite_create("cli_output");
@@ -369,6 +437,8 @@ Suite *make_cli_output_suite(void)
     tcase_add_test(tc, test_output_symlink_to_device);
     tcase_add_test(tc, test_output_device_node);
     tcase_add_test(tc, test_output_full_device_says_why);
+    tcase_add_test(tc, test_output_json_same_bytes_at_any_thread_count);
+    tcase_add_test(tc, test_output_write_failure_keeps_old_report);
     tcase_add_test(tc, test_output_fifo);
     tcase_add_test(tc, test_output_dash_is_stdout);
     tcase_add_test(tc, test_output_symlink_followed);

@@ -4,7 +4,10 @@
  * - a report (GC_ATOMIC_REPORT) replaces its file with no fsync at all;
  * - a durable file (GC_ATOMIC_DURABLE, gc_net_save's) is flushed twice:
  *   the file before the rename, its directory after it;
- * - either way the new bytes are in place and no temporary file is left.
+ * - either way the new bytes are in place and no temporary file is left;
+ * - what the path names when the replacement is committed decides, not
+ *   what it named when it was opened: a file removed meanwhile is created,
+ *   a directory put there meanwhile is refused and left as it is.
  * fsync is counted by this file's own definition, which the linker takes
  * for the library's calls in this test program instead of libc's (it only
  * counts: the tests need no data on the disk).
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/atomic.h"
@@ -108,12 +112,73 @@ START_TEST(test_atomic_net_save_is_durable)
 }
 END_TEST
 
+/* A report opened over an old file: the old file is removed (dropped,
+ * with the committing exchange then finding nothing to exchange with)
+ * or replaced by a directory (the exchange would bring a directory back)
+ * before the commit.  Returns the commit's code; *dir_kept says whether
+ * dest is then a directory. */
+static int commit_after(const char *dir, int make_dir_there, const char *text, int *dir_kept)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/out", dir);
+    FILE *old = fopen(path, "w");
+    ck_assert_ptr_nonnull(old);
+    fputs("old report", old);
+    fclose(old);
+    gc_atomic a;
+    gc_error err = {0};
+    ck_assert_int_eq(gc_atomic_open(&a, path, GC_ATOMIC_REPORT, &err), GC_OK);
+    fputs(text, a.f);
+    ck_assert_int_eq(unlink(path), 0);
+    if (make_dir_there)
+        ck_assert_int_eq(mkdir(path, 0700), 0);
+    int rc = gc_atomic_commit(&a, &err);
+    struct stat st;
+    *dir_kept = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    return rc;
+}
+
+START_TEST(test_atomic_report_old_file_removed_meanwhile)
+{
+    char dir[64], path[128];
+    make_dir(dir, sizeof dir);
+    int is_dir;
+    ck_assert_int_eq(commit_after(dir, 0, "a report", &is_dir), GC_OK);
+    ck_assert_int_eq(entries(dir), 1);
+    snprintf(path, sizeof path, "%s/out", dir);
+    char got[64] = {0};
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_gt(fread(got, 1, sizeof got - 1, f), 0);
+    fclose(f);
+    ck_assert_str_eq(got, "a report");
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_atomic_report_directory_put_there_meanwhile_refused)
+{
+    char dir[64], path[128];
+    make_dir(dir, sizeof dir);
+    int is_dir;
+    ck_assert_int_eq(commit_after(dir, 1, "a report", &is_dir), GC_EIO);
+    ck_assert_msg(is_dir, "the directory put at the path is gone");
+    ck_assert_int_eq(entries(dir), 1); /* the directory; no temporary file */
+    snprintf(path, sizeof path, "%s/out", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+END_TEST
+
 Suite *make_atomic_suite(void)
 {
     Suite *s = suite_create("atomic");
     TCase *tc = tcase_create("durability");
     tcase_add_test(tc, test_atomic_report_not_synced_durable_synced);
     tcase_add_test(tc, test_atomic_net_save_is_durable);
+    tcase_add_test(tc, test_atomic_report_old_file_removed_meanwhile);
+    tcase_add_test(tc, test_atomic_report_directory_put_there_meanwhile_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -440,7 +440,7 @@ END_TEST
 
 /* A report of many rows (several of the writer's blocks, and a partial
  * last one) is written in order at any thread count: the rows' blocks are
- * formatted on the threads and written by turns, and the bytes are
+ * formatted on the threads and written in order, and the bytes are
  * jansson's at every count.  A failed write is still GC_EIO when another
  * thread holds the next block. */
 START_TEST(test_json_rows_in_order_at_any_thread_count)

@@ -7,6 +7,7 @@
  * would race with other threads) and an existing name, a planted symbolic
  * link included, is never opened: N is tried upwards instead.
  */
+#define _GNU_SOURCE /* renameat2's RENAME_EXCHANGE */
 #include "io/atomic.h"
 
 #include <errno.h>
@@ -212,6 +213,31 @@ static void sync_dir(const char *dest)
     free(dir);
 }
 
+/* Put tmp in dest's place.  A report over an existing regular file: the
+ * two names exchanged, then the old file's bytes (now under tmp) removed.
+ * ext4 flushes a file renamed over another before the rename returns
+ * (auto_da_alloc), which makes the caller wait for the disk; a report need
+ * not survive a crash of the system (see io/atomic.h), and an exchange
+ * replaces just as atomically without that wait.  Otherwise, or where the
+ * file system cannot exchange, or when what the exchange brought back is
+ * no regular file (swapped back: rename then refuses it as it would), a
+ * rename.  0, or -1 with errno set. */
+static int replace(const gc_atomic *a)
+{
+#if defined(RENAME_EXCHANGE)
+    if (!a->durable && renameat2(AT_FDCWD, a->tmp, AT_FDCWD, a->dest, RENAME_EXCHANGE) == 0) {
+        struct stat st;
+        if (lstat(a->tmp, &st) == 0 && S_ISREG(st.st_mode)) {
+            (void)unlink(a->tmp);
+            return 0;
+        }
+        if (renameat2(AT_FDCWD, a->tmp, AT_FDCWD, a->dest, RENAME_EXCHANGE) != 0)
+            return -1;
+    }
+#endif
+    return rename(a->tmp, a->dest);
+}
+
 int gc_atomic_commit(gc_atomic *a, gc_error *err)
 {
     FILE *f = a->f;
@@ -234,7 +260,7 @@ int gc_atomic_commit(gc_atomic *a, gc_error *err)
     if (fclose(f) != 0 && e == 0)
         e = errno;
     if (e == 0 && a->tmp != NULL) {
-        if (rename(a->tmp, a->dest) != 0)
+        if (replace(a) != 0)
             e = errno;
         else if (sync)
             sync_dir(a->dest);

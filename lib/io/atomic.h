@@ -4,8 +4,8 @@
  *
  * What the path names decides how it is written:
  * - a regular file, or nothing yet: a temporary file in the same directory
- *   (rename stays on one file system, so it is atomic), then renamed over
- *   the path.  A reader sees the old file or the whole new one, never part;
+ *   (rename stays on one file system, so it is atomic), then put in the
+ *   path's place (a rename, or an exchange: see below).  A reader sees the old file or the whole new one, never part;
  *   a failed or interrupted run leaves the old file as it was.  Durable
  *   (GC_ATOMIC_DURABLE): the file is also flushed to disk (fsync) before
  *   the rename and the directory after it, so that the new file survives a
@@ -13,8 +13,12 @@
  *   again, and its fsync costs more than the check at 100,000 rows (it waits
  *   for the disk); a network file is, since it may hold the only copy of its
  *   weights.  Without fsync a crash of the system (not of the process) can
- *   leave an empty file at a path that had none; ext4, xfs and btrfs write a
- *   file renamed over an existing one before the rename is committed.  An existing file keeps
+ *   leave an empty file at the path, an old report replaced included: a
+ *   report takes an existing file's place by exchanging the two names
+ *   (renameat2's RENAME_EXCHANGE; a rename where the file system has no
+ *   exchange), which ext4 does not make wait for the disk as it does a
+ *   rename over an existing file (it writes that file out first, so that
+ *   a crash leaves the old or the new one).  An existing file keeps
  *   its mode and owner; a new one gets 0666 less the umask, as open(2)
  *   gives.  A file the process may not write (access(2)) is refused, not
  *   replaced; so is a file with more than one hard link, since renaming

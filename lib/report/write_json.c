@@ -18,13 +18,12 @@
  * writes jansson's text of a real.
  */
 #include "gradcheck/report.h"
-#include "core/threads.h"
 #include "io/numfmt.h"
+#include "report/blocks.h"
 #include "report/json.h"
 
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,70 +486,35 @@ static char *close_array(char *p, size_t n)
     return p;
 }
 
-/* Rows are formatted in blocks of BLOCK on the report's threads, each
- * into its own buffer, and each block is written by the thread that
- * formatted it when its turn comes (blocks are handed out in ascending
- * order, so the turn always moves on): one block is written while the
- * next ones are formatted.  The text of 600,000 numbers costs more than
- * the check that produced them; memory stays at one buffer per thread
- * whatever the number of rows, and the bytes are those of one thread.
- * A buffer holds BLOCK rows at OBJ_MAX each (1 MiB; a row of a network's
- * report takes ~330 bytes): small enough to come from memory the heap
- * already holds, not fresh pages the kernel must zero, and large enough
- * that a write and a turn cost little beside the text. */
+/* Rows are formatted in blocks of BLOCK on the report's threads and
+ * written in order (report/blocks.h): the text of 600,000 numbers costs
+ * more than the check that produced them; memory stays at two buffers per
+ * thread whatever the number of rows, and the bytes are those of one
+ * thread.  A buffer holds BLOCK rows at OBJ_MAX each (1 MiB; a row of a
+ * network's report takes ~330 bytes, so a block's text is ~170 KB): large
+ * enough that a write costs little beside the text, small enough that the
+ * buffers' first touch costs little beside the check's. */
 #define BLOCK 512
 
 typedef struct rows_job {
     const gc_report *r;
     const names *s;
-    FILE *f;
-    char **buf;          /* one buffer of BLOCK * OBJ_MAX bytes per thread */
-    pthread_mutex_t lock;
-    pthread_cond_t turn; /* signalled when next moves on */
-    size_t next;         /* the block whose text is written next */
-    int rc;              /* the first write's failure, under lock's turns */
 } rows_job;
 
-static void format_block(void *ctx, int tid, size_t b)
+static char *format_block(void *ctx, size_t b, char *p)
 {
-    rows_job *j = ctx;
+    const rows_job *j = ctx;
     size_t lo = b * BLOCK, hi = lo + BLOCK < j->r->nrows ? lo + BLOCK : j->r->nrows;
-    char *p = j->buf[tid];
     for (size_t k = lo; k < hi; k++)
         p = row(element(p, k), &j->r->rows[k], j->s);
-    pthread_mutex_lock(&j->lock);
-    while (j->next != b)
-        pthread_cond_wait(&j->turn, &j->lock);
-    pthread_mutex_unlock(&j->lock);
-    emit(j->f, j->buf[tid], p, &j->rc); /* only the turn's holder writes */
-    pthread_mutex_lock(&j->lock);
-    j->next++;
-    pthread_cond_broadcast(&j->turn);
-    pthread_mutex_unlock(&j->lock);
+    return p;
 }
 
 static int write_rows(const gc_report *r, const names *s, FILE *f)
 {
-    size_t nblocks = (r->nrows + BLOCK - 1) / BLOCK;
-    int nt = gc_threads_resolve(r->opts.threads);
-    if ((size_t)nt > nblocks)
-        nt = nblocks > 0 ? (int)nblocks : 1;
-    rows_job j = {r, s, f, calloc((size_t)nt, sizeof(char *)), PTHREAD_MUTEX_INITIALIZER,
-                  PTHREAD_COND_INITIALIZER, 0, GC_OK};
-    int rc = j.buf != NULL ? GC_OK : GC_ENOMEM;
-    for (int t = 0; t < nt && rc == GC_OK; t++)
-        if ((j.buf[t] = malloc((size_t)BLOCK * OBJ_MAX)) == NULL)
-            rc = GC_ENOMEM;
-    if (rc == GC_OK) {
-        gc_threads_for(nt, nblocks, 1, format_block, &j); /* complete even if a thread failed */
-        rc = j.rc;
-    }
-    for (int t = 0; j.buf != NULL && t < nt; t++)
-        free(j.buf[t]);
-    free(j.buf);
-    pthread_mutex_destroy(&j.lock);
-    pthread_cond_destroy(&j.turn);
-    return rc;
+    rows_job j = {r, s};
+    return gc_blocks_write(f, r->opts.threads, (r->nrows + BLOCK - 1) / BLOCK,
+                           (size_t)BLOCK * OBJ_MAX, format_block, &j);
 }
 
 int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const json_t *extra)
