@@ -56,18 +56,6 @@ static gc_net *net_24_16_4(double factor)
     return net;
 }
 
-/* check_conditioning.c's network: a fail at x[0][1] that backprop's own
- * rounding explains, made undecided by the conditioning estimate. */
-static gc_net *saturated_bce_net(void)
-{
-    gc_pcg32 rng;
-    gc_arch_seed_rng(&rng, UINT64_C(4155247419598792060));
-    gc_net *net = gc_net_from_arch("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
-                                   GC_INIT_UNIFORM, &rng, NULL);
-    ck_assert_ptr_nonnull(net);
-    return net;
-}
-
 static gc_report *check(gc_net *net, const gc_check_opts *o)
 {
     gc_report *r = NULL;
@@ -145,7 +133,7 @@ START_TEST(test_partial_is_whole_less_passes)
     };
     const int c = _i;
     const int saturated = c == 5;
-    gc_net *net = saturated ? saturated_bce_net() : net_24_16_4(cases[c].factor);
+    gc_net *net = saturated ? tu_saturated_bce_net() : net_24_16_4(cases[c].factor);
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.inputs = saturated;
