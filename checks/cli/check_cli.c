@@ -510,6 +510,55 @@ START_TEST(test_cli_flags_accepted)
 }
 END_TEST
 
+/* -q, which keeps no passing row, exits with the status of the same check
+ * written out in full (--format json -o FILE keeps every row), and prints
+ * nothing: confirmed, undecided (a tolerance below the rounding), refuted
+ * (kinks under --strict-kinks at a wide step), on one and two threads, and
+ * a plugin layer with a planted bug. */
+START_TEST(test_cli_quiet_status_is_the_whole_checks)
+{
+    char dir[256], out[300], plugin[512];
+    tmpdir_make(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    beside_bin(plugin, sizeof plugin, "fixtures/liblayermutants.so:grad_assign_plugin");
+    static const struct {
+        int want;
+        const char *args[16];
+    } cases[] = {
+        {0, {"--arch", "5-4-3", "--act", "tanh,identity", "--loss", "softmax_ce", "--batch", "2",
+             "--seed", "5"}},
+        {3, {"--arch", "5-4-3", "--act", "tanh,identity", "--loss", "softmax_ce", "--batch", "2",
+             "--seed", "5", "--rtol", "1e-13", "--atol", "0"}},
+        {3, {"--arch", "5-4-3", "--act", "tanh,identity", "--loss", "softmax_ce", "--threads",
+             "2", "--inputs", "--rtol", "1e-13", "--atol", "0"}},
+        {1, {"--arch", "6-5-2", "--act", "relu,identity", "--loss", "mse", "--batch", "3",
+             "--seed", "2", "--strict-kinks", "--eps", "0.3"}},
+        {1, {"--layer", "@plugin", "--in", "3", "--out", "2"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *args[CLI_RUN_MAX_ARGS];
+        int n = 0;
+        for (; cases[c].args[n] != NULL; n++)
+            args[n] = strcmp(cases[c].args[n], "@plugin") == 0 ? plugin : cases[c].args[n];
+        args[n] = "-q";
+        args[n + 1] = NULL;
+        result q, w;
+        run_ok(dir, args, cases[c].want, &q);
+        ck_assert_msg(q.out_len == 0, "case %zu: -q but stdout has: %s", c, q.out);
+        args[n] = "--format";
+        args[n + 1] = "json";
+        args[n + 2] = "-o";
+        args[n + 3] = out;
+        args[n + 4] = NULL;
+        run_ok(dir, args, cases[c].want, &w);
+        result_free(&q);
+        result_free(&w);
+        unlink(out);
+    }
+    tmpdir_remove(dir);
+}
+END_TEST
+
 /* A network file: the docs/DESIGN.md §6 example, with the second layer's W
  * and b drawn from the seed. */
 START_TEST(test_cli_net_file)
@@ -628,6 +677,7 @@ Suite *make_cli_suite(void)
     tcase_add_loop_test(tc, test_cli_flags_accepted, 0,
                         (int)(sizeof accepted / sizeof accepted[0]));
     tcase_add_test(tc, test_cli_net_file);
+    tcase_add_test(tc, test_cli_quiet_status_is_the_whole_checks);
     tcase_add_test(tc, test_cli_progress_callback_counts_every_element);
     tcase_add_test(tc, test_cli_help_and_version_fail_on_a_failed_write);
     suite_add_tcase(s, tc);

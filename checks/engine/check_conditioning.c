@@ -27,18 +27,9 @@
 #include <string.h>
 
 #include "engine/conditioning.h"
+#include "engine_testutil.h"
 
 #define EXACT_DX01 1.53635490845725720
-
-static gc_net *saturated_bce_net(void)
-{
-    gc_pcg32 rng;
-    gc_arch_seed_rng(&rng, UINT64_C(4155247419598792060));
-    gc_net *net = gc_net_from_arch("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
-                                   GC_INIT_UNIFORM, &rng, NULL);
-    ck_assert_ptr_nonnull(net);
-    return net;
-}
 
 static const gc_row *find_row(const gc_report *r, const char *tensor, int row, int col)
 {
@@ -55,7 +46,7 @@ static const gc_row *find_row(const gc_report *r, const char *tensor, int row, i
  * undecided for conditioning; the report is undecided (exit status 3). */
 START_TEST(test_conditioning_excuses_rounding_not_code)
 {
-    gc_net *net = saturated_bce_net();
+    gc_net *net = tu_saturated_bce_net();
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.inputs = 1;
@@ -92,7 +83,7 @@ END_TEST
  * fresh forward and backward pass at θ. */
 START_TEST(test_conditioning_leaves_the_bits)
 {
-    gc_net *net = saturated_bce_net(), *twin = saturated_bce_net();
+    gc_net *net = tu_saturated_bce_net(), *twin = tu_saturated_bce_net();
     gc_check_opts o;
     gc_check_opts_init(&o);
     o.inputs = 1;

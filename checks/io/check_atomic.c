@@ -52,20 +52,29 @@ static int entries(const char *dir)
     return n;
 }
 
+/* dir/out made an old file holding "old report", then opened through
+ * gc_atomic (durable or not) with text written: path is dir/out. */
+static void open_over_old(const char *dir, int durable, const char *text, char *path, size_t n,
+                          gc_atomic *a)
+{
+    snprintf(path, n, "%s/out", dir);
+    FILE *old = fopen(path, "w");
+    ck_assert_ptr_nonnull(old);
+    fputs("old report", old);
+    fclose(old);
+    gc_error err = {0};
+    ck_assert_int_eq(gc_atomic_open(a, path, durable, &err), GC_OK);
+    fputs(text, a->f);
+}
+
 /* Replace dir/out with text through gc_atomic (durable or not) over an
  * old file; returns the fsyncs it made, after checking the bytes. */
 static int replace(const char *dir, int durable, const char *text)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/out", dir);
-    FILE *old = fopen(path, "w");
-    ck_assert_ptr_nonnull(old);
-    fputs("old report", old);
-    fclose(old);
     gc_atomic a;
     gc_error err = {0};
-    ck_assert_int_eq(gc_atomic_open(&a, path, durable, &err), GC_OK);
-    fputs(text, a.f);
+    open_over_old(dir, durable, text, path, sizeof path, &a);
     fsyncs = 0;
     ck_assert_int_eq(gc_atomic_commit(&a, &err), GC_OK);
     int made = fsyncs;
@@ -120,15 +129,9 @@ END_TEST
 static int commit_after(const char *dir, int make_dir_there, const char *text, int *dir_kept)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/out", dir);
-    FILE *old = fopen(path, "w");
-    ck_assert_ptr_nonnull(old);
-    fputs("old report", old);
-    fclose(old);
     gc_atomic a;
     gc_error err = {0};
-    ck_assert_int_eq(gc_atomic_open(&a, path, GC_ATOMIC_REPORT, &err), GC_OK);
-    fputs(text, a.f);
+    open_over_old(dir, GC_ATOMIC_REPORT, text, path, sizeof path, &a);
     ck_assert_int_eq(unlink(path), 0);
     if (make_dir_there)
         ck_assert_int_eq(mkdir(path, 0700), 0);

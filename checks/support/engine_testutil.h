@@ -217,4 +217,18 @@ static inline gc_net *tu_small_net(void)
     return net;
 }
 
+/* check_conditioning.c's network (its header derives the case): a fail at
+ * x[0][1] that backprop's own rounding explains, which the conditioning
+ * estimate makes undecided.  Aborts the test when it cannot be built. */
+static inline gc_net *tu_saturated_bce_net(void)
+{
+    gc_pcg32 rng;
+    gc_arch_seed_rng(&rng, UINT64_C(4155247419598792060));
+    gc_net *net = gc_net_from_arch("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
+                                   GC_INIT_UNIFORM, &rng, NULL);
+    if (net == NULL)
+        abort();
+    return net;
+}
+
 #endif

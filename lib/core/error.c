@@ -17,6 +17,7 @@ const char *gc_strerror(int code)
     case GC_EPARSE: return "malformed network file";
     case GC_ERANGE: return "value out of range";
     case GC_ELIMIT: return "beyond a configured limit";
+    case GC_EPARTIAL: return "the report keeps only the rows that did not pass";
     default: return "unknown error";
     }
 }

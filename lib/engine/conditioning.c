@@ -78,8 +78,12 @@ int gc_run_conditioning(gc_run *run)
         for (size_t q = 0; q < nc; q++) {
             gc_row *w = &r->rows[which[q]];
             if (isnan(A[q]) || w->abs_err <= w->band + w->num_err + A[q]) {
+                const gc_row was = *w;
                 w->verdict = GC_UNDECIDED;
                 w->reason = GC_REASON_CONDITIONING;
+                /* rows held, their summaries read: counted again here */
+                if (run->held != NULL)
+                    gc_summary_revise(run->summary, r, run->held[which[q]], &was, w);
             }
         }
     }

@@ -58,6 +58,7 @@ gc_check_opts gc_hygiene_plain_opts(const gc_check_opts *o)
     gc_check_opts p = *o;
     p.no_hygiene = GC_HYGIENE_ALL;
     p.mutate = 0;
+    p.drop_passes = 0; /* the steps' messages count every row */
     p.progress = NULL;
     p.progress_ctx = NULL;
     return p;

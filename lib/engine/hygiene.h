@@ -20,7 +20,8 @@
 void gc_replay_reseed(const gc_layer *l, uint64_t seed);
 
 /* The options of a plain check inside a step (no hygiene, no mutation, no
- * progress): the same method, step, tolerances and selection as o. */
+ * progress, every row kept): the same method, step, tolerances and
+ * selection as o. */
 gc_check_opts gc_hygiene_plain_opts(const gc_check_opts *o);
 
 /* ---- the layer's calls, shared by the steps -------------------------------- */

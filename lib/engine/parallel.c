@@ -11,6 +11,7 @@
 #include "engine/row.h"
 #include "engine/verdict.h"
 #include "core/threads.h"
+#include "report/partial.h"
 #include "report/summary.h"
 
 #include <math.h>
@@ -33,13 +34,29 @@
  * memory once, in whole cache lines), and for a run
  * of rows of one tensor its perturbations and losses at ε: perturbation s
  * is element idx[s] set to v[s], its loss L[s]; row q of the run has
- * L(θ-ε), L(θ+ε) in L[2q], L[2q + 1]. */
+ * L(θ-ε), L(θ+ε) in L[2q], L[2q + 1].  A partial check's: the chunk's
+ * best rows (gc_summary_block_best) and which of its rows it holds. */
 typedef struct chunk_space {
     gc_row rows[CHUNK];
     size_t idx[2 * CHUNK];
     double v[2 * CHUNK];
     double L[2 * CHUNK];
+    size_t best[CHUNK];
+    unsigned short hold[CHUNK]; /* positions in the chunk */
 } chunk_space;
+_Static_assert(CHUNK <= 65536, "a chunk's positions fit an unsigned short");
+
+/* The rows of one chunk a partial check holds until its summaries are
+ * finished: those gc_row_kept may keep (not passed, or a best row) and,
+ * when the summaries may read them again (a row to be computed again, a
+ * key that does not give its numbers back), every row of the chunk. */
+typedef struct held_chunk {
+    gc_row *rows; /* n, then at in the same block (free rows); NULL with
+                   * n > 0: out of memory */
+    size_t *at;   /* n: their indices among all rows, ascending */
+    size_t n;
+} held_chunk;
+_Static_assert(sizeof(gc_row) % sizeof(size_t) == 0, "at aligned after the rows");
 
 typedef struct parallel_job {
     gc_run *run;
@@ -50,6 +67,10 @@ typedef struct parallel_job {
     gc_summary *sum;        /* the summaries, each chunk read as it is finished */
     double bound;           /* that difference in the numbers behind a verdict */
     size_t page;            /* > 0: ask for each chunk's pages of rows first (fresh_rows) */
+    held_chunk *held;       /* a partial check: one per chunk, rows held instead
+                             * of copied to the report; else NULL */
+    int alone;              /* one thread: a chunk's rows are computed again as it
+                             * is finished, before it is read (recheck_chunk) */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
@@ -175,11 +196,65 @@ static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, gc_row *row
     gc_rows_decide_given(c, run->tg, rows, m, b->idx, b->L, j->bound, j->recheck + k);
 }
 
+/* A row computed again by the reference, in place from the element's
+ * layer on, then the cache made clean for the next. */
+static void recheck_row(gc_run *run, gc_row *row)
+{
+    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
+    gc_row_decide(&c, run->tg, row, NULL, 0);
+    run->ch->loss_from(run->ch->ctx, run->tg[row->tensor].layer);
+}
+
+/* One thread: the rows of chunk lo .. hi marked computed again now, the
+ * marks cleared.  Nothing else uses the network meanwhile, and every check
+ * leaves the values and the cache with their bits; the chunk is then read
+ * into the summaries once, in order, as every other. */
+static void recheck_chunk(parallel_job *j, gc_row *rows, size_t lo, size_t hi)
+{
+    for (size_t k = lo; k < hi; k++) {
+        unsigned char *m = memchr(j->recheck + k, 1, hi - k);
+        if (m == NULL)
+            break;
+        k = (size_t)(m - j->recheck);
+        recheck_row(j->run, &rows[k - lo]);
+        *m = 0;
+    }
+}
+
+/* A partial check's chunk ch, rows[0 .. hi - lo) (rows lo .. hi), read
+ * into the summaries: what of it to hold, into j->held[ch]. */
+static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, size_t lo,
+                       size_t hi)
+{
+    chunk_space *sp = j->space[tid];
+    int keyed;
+    const size_t nbest = gc_summary_block_best(j->sum, j->run->r, ch, sp->best, &keyed);
+    const int all = !keyed || memchr(j->recheck + lo, 1, hi - lo) != NULL;
+    size_t n = 0; /* hold[0 .. n): the rows held, in order */
+    for (size_t q = 0, b = 0; q < hi - lo; q++) {
+        const int best = b < nbest && sp->best[b] == lo + q;
+        b += best;
+        sp->hold[n] = (unsigned short)q;
+        n += all || gc_row_kept(&rows[q], best);
+    }
+    held_chunk *h = &j->held[ch];
+    h->n = n;
+    h->rows = malloc(n * (sizeof *h->rows + sizeof *h->at));
+    if (h->rows == NULL)
+        return;
+    h->at = (size_t *)(void *)(h->rows + n);
+    for (size_t i = 0; i < n; i++) {
+        h->rows[i] = rows[sp->hold[i]];
+        h->at[i] = lo + sp->hold[i];
+    }
+}
+
 /* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: located
- * a tensor's run at a time (one search), computed, read into the summaries
- * while in this core's cache, then copied to the report.  The first write
- * to each page of the report's rows is a page fault, and these run in
- * parallel. */
+ * a tensor's run at a time (one search), computed (on one thread, the rows
+ * marked computed again too), read into the summaries while in this core's
+ * cache, then copied to the report, or (a partial check) what it holds of
+ * them kept.  The first write to each page of the report's rows is a page
+ * fault, and these run in parallel. */
 static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
@@ -192,10 +267,16 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
         end = gc_plan_locate_run(rows + (k - lo), k, hi, run->r, run->tg, run->elem);
         tensor_run(j, tid, &c, rows + (k - lo), k, end);
     }
+    if (j->alone)
+        recheck_chunk(j, rows, lo, hi);
     gc_summary_read(j->sum, run->r, rows, ch);
-    if (j->page > 0)
-        ask_for_pages(&run->r->rows[lo], &run->r->rows[hi], j->page);
-    copy_rows_out(&run->r->rows[lo], rows, hi - lo);
+    if (j->held != NULL) {
+        hold_chunk(j, tid, ch, rows, lo, hi);
+    } else {
+        if (j->page > 0)
+            ask_for_pages(&run->r->rows[lo], &run->r->rows[hi], j->page);
+        copy_rows_out(&run->r->rows[lo], rows, hi - lo);
+    }
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
         pthread_mutex_lock(&j->lock);
@@ -265,24 +346,59 @@ static gc_eval **new_evaluators(const gc_net *net, int n)
     return ev;
 }
 
-/* The rows marked: computed again by the reference, in place from the
- * element's layer on, then the cache made clean for the next; each chunk
- * with such a row read again into the summaries. */
-static void recheck_rows(gc_run *run, const unsigned char *recheck, gc_summary *sum)
+/* Row k, in the report or (a partial check) held with the whole of its
+ * chunk. */
+static gc_row *row_at(const parallel_job *j, size_t k)
 {
-    const gc_fd_ctx c = {run->reference, &run->o, run->L0, run->scale, 0.0};
+    return j->held != NULL ? &j->held[k / CHUNK].rows[k % CHUNK] : &j->run->r->rows[k];
+}
+
+/* The rows still marked (more than one thread): computed again by the
+ * reference, each chunk with such a row read again into the summaries. */
+static void recheck_rows(const parallel_job *j, size_t total)
+{
+    gc_run *run = j->run;
     size_t reread = SIZE_MAX; /* the chunk to read again, none yet */
-    for (size_t k = 0; k < run->r->nrows; k++) {
-        if (!recheck[k])
+    for (size_t k = 0; k < total; k++) {
+        if (!j->recheck[k])
             continue;
         if (reread != SIZE_MAX && k / CHUNK != reread)
-            gc_summary_read(sum, run->r, run->r->rows + reread * CHUNK, reread);
-        gc_row_decide(&c, run->tg, &run->r->rows[k], NULL, 0);
-        run->ch->loss_from(run->ch->ctx, run->tg[run->r->rows[k].tensor].layer);
+            gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
+        recheck_row(run, row_at(j, k));
         reread = k / CHUNK;
     }
     if (reread != SIZE_MAX)
-        gc_summary_read(sum, run->r, run->r->rows + reread * CHUNK, reread);
+        gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
+}
+
+/* A partial check's held rows, chunk after chunk, into r->rows and
+ * run->held (r->nrows of them); the chunks' own freed.  GC_OK or
+ * GC_ENOMEM. */
+static int gather_held(gc_run *run, held_chunk *held, size_t nchunks)
+{
+    size_t n = 0;
+    int rc = GC_OK;
+    for (size_t ch = 0; ch < nchunks; ch++) {
+        n += held[ch].n;
+        rc = held[ch].n > 0 && held[ch].rows == NULL ? GC_ENOMEM : rc;
+    }
+    gc_report *r = run->r;
+    r->rows = rc == GC_OK ? malloc((n > 0 ? n : 1) * sizeof *r->rows) : NULL;
+    run->held = rc == GC_OK ? malloc((n > 0 ? n : 1) * sizeof *run->held) : NULL;
+    if (r->rows == NULL || run->held == NULL)
+        rc = GC_ENOMEM;
+    size_t i = 0;
+    for (size_t ch = 0; ch < nchunks; ch++) {
+        if (rc == GC_OK && held[ch].n > 0) {
+            memcpy(r->rows + i, held[ch].rows, held[ch].n * sizeof *r->rows);
+            memcpy(run->held + i, held[ch].at, held[ch].n * sizeof *run->held);
+            i += held[ch].n;
+        }
+        free(held[ch].rows);
+    }
+    free(held);
+    r->nrows = i;
+    return rc;
 }
 
 static void free_spaces(chunk_space **b, int n)
@@ -310,32 +426,45 @@ static chunk_space **new_spaces(int n)
 
 int gc_run_rows_parallel(gc_run *run)
 {
-    size_t total = run->r->nrows;
+    const size_t total = run->r->nrows, nchunks = (total + CHUNK - 1) / CHUNK;
+    const int partial = run->o.drop_passes;
     int nthreads = thread_count(&run->o, total, run->ch->net->batch);
     parallel_job job = {.run = run, .bound = rounding_bound(&run->o, run->ch->net, run->L0),
                         .done = 0};
     job.ev = new_evaluators(run->ch->net, nthreads);
     job.recheck = calloc(total > 0 ? total : 1, 1);
-    /* one thread takes the chunks in order; more keep each row's a and n
-     * for the sums in row order, a pass over 16 bytes a row, not 96 */
+    /* one thread takes the chunks in order and reads each once; more keep
+     * each row's a and n for the sums in row order, a pass over 16 bytes a
+     * row, not 96 (and a partial check has not every row to pass over) */
+    job.alone = nthreads == 1;
     job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
     job.space = new_spaces(nthreads);
     job.batched = batched(&run->o);
+    job.held = partial ? calloc(nchunks > 0 ? nchunks : 1, sizeof *job.held) : NULL;
     if (job.ev == NULL || job.recheck == NULL || job.sum == NULL || job.space == NULL ||
-        pthread_mutex_init(&job.lock, NULL) != 0) {
+        (partial && job.held == NULL) || pthread_mutex_init(&job.lock, NULL) != 0) {
         free_evaluators(job.ev, nthreads, &run->nevals);
         free_spaces(job.space, nthreads);
         free(job.recheck);
+        free(job.held);
         gc_summary_free(job.sum);
         return GC_ENOMEM;
     }
-    job.page = fresh_rows(run->r->rows, total);
-    gc_threads_for(nthreads, (total + CHUNK - 1) / CHUNK, 1, parallel_chunk, &job);
+    job.page = partial ? 0 : fresh_rows(run->r->rows, total);
+    gc_threads_for(nthreads, nchunks, 1, parallel_chunk, &job);
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
     free_spaces(job.space, nthreads);
-    recheck_rows(run, job.recheck, job.sum);
+    int rc = GC_OK;
+    for (size_t ch = 0; partial && ch < nchunks; ch++)
+        rc = job.held[ch].n > 0 && job.held[ch].rows == NULL ? GC_ENOMEM : rc;
+    if (rc == GC_OK)
+        recheck_rows(&job, total);
     free(job.recheck);
     run->summary = job.sum;
-    return GC_OK;
+    if (partial) {
+        rc = gather_held(run, job.held, nchunks) != GC_OK ? GC_ENOMEM : rc;
+        gc_summary_hold(job.sum, run->held);
+    }
+    return rc;
 }

@@ -17,6 +17,7 @@
 #include "engine/screen.h"
 #include "engine/shard.h"
 #include "core/threads.h"
+#include "report/partial.h"
 #include "report/summary.h"
 
 #include <math.h>
@@ -97,11 +98,15 @@ static int layout_step(gc_run *run, int sparse)
             gc_shard_narrow(r, run->tg, run->ch, sparse, &run->o, run->skip) != GC_OK)
             return GC_ENOMEM;
     }
+    run->nall = r->nrows;
     /* not zeroed here: gc_plan_locate writes every byte of a row, in the
-     * pass that computes it, not in a pass of its own over all of them */
-    r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
-    if (r->rows == NULL)
-        return GC_ENOMEM;
+     * pass that computes it, not in a pass of its own over all of them;
+     * not at all for a partial check on threads, which holds only some */
+    if (!(sparse && run->o.drop_passes)) {
+        r->rows = malloc((r->nrows > 0 ? r->nrows : 1) * sizeof *r->rows);
+        if (r->rows == NULL)
+            return GC_ENOMEM;
+    }
     return gc_plan_elements(r, run->tg, &run->o, run->skip, &run->elem);
 }
 
@@ -153,13 +158,18 @@ static int run_steps(gc_run *run)
     if (rc == GC_OK && fails)
         rc = gc_run_conditioning(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
-    /* the summaries gathered with the rows, unless a row may be revised since */
-    if (rc == GC_OK && !fails)
+    /* the summaries gathered with the rows, unless a row may be revised since
+     * (a partial check's revisions are counted as they are made) */
+    if (rc == GC_OK && (!fails || run->held != NULL))
         rc = gc_summary_finish(run->summary, run->r,
-                               gc_threads_for_work(run->o.threads, (double)run->r->nrows,
+                               gc_threads_for_work(run->o.threads, (double)run->nall,
                                                    GC_SUMMARY_ROWS_PER_THREAD));
     else if (rc == GC_OK)
         rc = gc_report_summarize(run->r);
+    if (rc == GC_OK && run->held != NULL)
+        gc_report_drop_passes_held(run->r, run->held);
+    else if (rc == GC_OK && run->o.drop_passes)
+        gc_report_drop_passes(run->r);
     return rc;
 }
 
@@ -172,6 +182,7 @@ static void run_free(gc_run *run)
     free(run->screened);
     free(run->elem);
     free(run->skip);
+    free(run->held);
 }
 
 int gc_check_chain(const gc_chain *ch, gc_target *tg, int nall, int want_x_default,

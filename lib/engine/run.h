@@ -24,6 +24,10 @@ typedef struct gc_run {
                               * of each tensor (engine/shard.h), else NULL */
     gc_summary *summary;     /* the rows' summaries as gathered while they were
                               * made (gc_run_rows_parallel), else NULL */
+    size_t *held;            /* a partial check's rows on threads (drop_passes):
+                              * r->rows[i] is row held[i] of r's layout, and
+                              * r->nrows counts those held; else NULL */
+    size_t nall;             /* the rows of r's layout */
     unsigned long long nevals;
 } gc_run;
 
@@ -31,7 +35,9 @@ typedef struct gc_run {
  * a rounding difference could change are computed again by run->reference.
  * Fills the rows, and run->summary with what each chunk of them gives the
  * summaries (report/summary.h), read while the chunk was in cache; still to
- * be finished.  GC_OK or GC_ENOMEM. */
+ * be finished.  With opts.drop_passes (r->rows NULL on entry) only the rows
+ * the summaries and a partial report need are kept: r->rows and run->held
+ * (gc_summary_hold).  GC_OK or GC_ENOMEM. */
 int gc_run_rows_parallel(gc_run *run);
 
 /* Check the targets tg[0..nall) of ch (the selection of opts), from the

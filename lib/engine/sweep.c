@@ -332,7 +332,7 @@ static void element_of(const gc_report *r, size_t k, gc_element *e)
 
 int gc_sweep_pick(const gc_report *r, int worst, gc_element *out, int max)
 {
-    if (r == NULL || out == NULL)
+    if (r == NULL || out == NULL || r->partial)
         return 0;
     int n = 0;
     size_t want = worst < max ? (size_t)(worst > 0 ? worst : 0) : (size_t)(max > 0 ? max : 0);

@@ -26,7 +26,9 @@ enum {
     GC_EIO = -4,     /* file could not be read or written */
     GC_EPARSE = -5,  /* malformed network file */
     GC_ERANGE = -6,  /* NaN, Inf or out-of-range value */
-    GC_ELIMIT = -7   /* input beyond a configured limit (see gc_net_limits) */
+    GC_ELIMIT = -7,  /* input beyond a configured limit (see gc_net_limits) */
+    GC_EPARTIAL = -8 /* a report that keeps only the rows not passed (opts.drop_passes)
+                      * given to what needs every row */
 };
 
 #define GC_ERROR_MAX 512

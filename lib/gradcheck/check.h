@@ -193,6 +193,15 @@ typedef struct gc_check_opts {
      * row.  The parts' rows, in part order, are the whole check's rows,
      * bit for bit; gc_report_merge puts them together. */
     int shard, nshards;
+    /* Nonzero: the report keeps only the rows that did not pass (fail, kink,
+     * undecided) and each tensor's worst row (report->partial), for a caller
+     * that reads the verdict and the summaries but no list of every row:
+     * the rows of a large check are most of its memory and of the memory it
+     * touches.  The summaries and totals are still over every row checked,
+     * the same bits as a whole report's; the writers, gc_report_rebuild,
+     * gc_report_merge, gc_expect_compare and gc_sweep_pick refuse such a
+     * report (GC_EPARTIAL, or 0 picked).  0 (the default): every row. */
+    int drop_passes;
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
      * after each checked element, done = 1 .. total.  It must return quickly
@@ -218,7 +227,8 @@ void gc_check_opts_init(gc_check_opts *opts);
 
 /* The name of the first option ("eps", "seed", ...) in which a and b
  * differ as far as a report depends on them, or NULL when none does:
- * threads, params, progress and the shard are not compared.  Parts of a
+ * threads, params, progress, drop_passes and the shard are not compared
+ * (the parts that are put together are whole reports).  Parts of a
  * split check must agree (gc_report_merge, gradcheck-mpi). */
 const char *gc_check_opts_diff(const gc_check_opts *a, const gc_check_opts *b);
 

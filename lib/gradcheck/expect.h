@@ -157,7 +157,7 @@ typedef struct gc_expect_report {
  * "grad has no W2 (the file has W1 b1)"; a tensor of e that r did not check
  * is listed in unchecked, not compared.  *out gets a new report (free with
  * gc_expect_report_free); it points into e's names and notes, so e must
- * outlive it. */
+ * outlive it.  GC_EPARTIAL when r is partial (opts.drop_passes). */
 int gc_expect_compare(const gc_expect *e, const gc_report *r, gc_expect_report **out,
                       gc_error *err);
 

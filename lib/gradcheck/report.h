@@ -44,7 +44,8 @@ typedef struct gc_row {
 typedef struct gc_tensor_report {
     char name[GC_NAME_MAX]; /* "W1", "b1", ..., "x" for the input */
     int rows, cols;
-    size_t first, count;    /* its rows are report->rows[first .. first+count) */
+    size_t first, count;    /* its rows are report->rows[first .. first+count)
+                             * (a partial report: those it kept) */
     int npass, nkink, nfail;
     int nundecided;         /* by reason: nreason[] */
     int nreason[GC_NREASONS];
@@ -73,7 +74,14 @@ struct gc_report {
     int ntensors;
     gc_tensor_report *tensors;
     size_t nrows;
-    gc_row *rows;
+    gc_row *rows;             /* nrows, tensor by tensor; a partial report's
+                               * are only those kept (below) */
+    /* 1: a partial report (opts.drop_passes): rows holds only the rows whose
+     * verdict is not pass and each tensor's worst row, in the order a whole
+     * report holds them; a tensor's first, count and worst index these, its
+     * checked rows number npass + nkink + nfail + nundecided; every other
+     * field is the whole report's.  0: every row checked. */
+    int partial;
     int npass, nkink, nfail;  /* over all rows */
     int nundecided;           /* over all rows, by reason in nreason[] */
     int nreason[GC_NREASONS];
@@ -131,13 +139,14 @@ void gc_report_free(gc_report *r);
  * owned by the report: do not free; later calls return it at once.  A
  * check leaves r->order NULL: only a caller that wants the whole order
  * pays for it.  Not safe to call on one report from two threads at once
- * before it is cached.  NULL when r is NULL or memory runs out. */
+ * before it is cached.  NULL when r is NULL or memory runs out.  A
+ * partial report's is the order of the rows it holds. */
 const size_t *gc_report_order(gc_report *r);
 
 /* The first n entries of that order (fewer when the report has fewer
  * rows) into out[0 .. n), without sorting every row and without
  * allocating: O(nrows log n).  Returns how many.  0 when r or out is
- * NULL. */
+ * NULL.  A partial report's: of the rows it holds. */
 size_t gc_report_worst(const gc_report *r, size_t *out, size_t n);
 
 /* ---- a report from rows: split checks put back together ----------------- */
@@ -149,7 +158,8 @@ size_t gc_report_worst(const gc_report *r, size_t *out, size_t n);
  * tensor keeps its summary and must have no rows.  The engine's own
  * summaries, so the same rows give the same report (on r->opts.threads
  * threads when r->opts.engine is fast, with the same result at any count).
- * GC_OK, GC_ENOMEM, or GC_EINVAL (NULL, rows out of tensor order). */
+ * GC_OK, GC_ENOMEM, GC_EINVAL (NULL, rows out of tensor order), or
+ * GC_EPARTIAL (r->partial: the rows dropped are not there to read). */
 int gc_report_rebuild(gc_report *r);
 
 /* A report read back from the JSON gc_report_write_json wrote at path:
@@ -167,7 +177,7 @@ int gc_report_read_json(const char *path, gc_report **out, gc_error *err);
  * every part repeats.  GC_EINVAL (err says which, *bad the part's index, or
  * -1) when the parts differ in network (hash, loss, tensors), options or
  * seed, a part is missing, given twice, or its rows do not tile the whole;
- * GC_ENOMEM. */
+ * GC_EPARTIAL when a part is partial; GC_ENOMEM. */
 int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *bad,
                     gc_error *err);
 
@@ -175,19 +185,21 @@ int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *
 
 /* Aligned table: summaries per tensor first, then the worst elements (the
  * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
- * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO, or
- * GC_EINVAL when r or f is NULL. */
+ * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO,
+ * GC_EINVAL when r or f is NULL, or GC_EPARTIAL (nothing written) when r
+ * is partial: this writer and the two below list rows a partial report
+ * dropped. */
 int gc_report_write_text(const gc_report *r, FILE *f);
 
 /* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
  * are written as the strings "nan", "inf", "-inf".  The seed is a JSON (jansson)
  * int64: one above 2^63 - 1 would print negative (the CLI refuses those).
- * GC_OK, GC_ENOMEM, GC_EIO, or GC_EINVAL when r or f is NULL. */
+ * GC_OK, GC_ENOMEM, GC_EIO, GC_EINVAL when r or f is NULL, or GC_EPARTIAL. */
 int gc_report_write_json(const gc_report *r, FILE *f);
 
 /* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
- * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO, or
- * GC_EINVAL when r or f is NULL. */
+ * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO,
+ * GC_EINVAL when r or f is NULL, or GC_EPARTIAL. */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
 const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail", "undecided"; else "?" */

@@ -165,7 +165,7 @@ void gc_sweep_free(gc_sweep *s);
 /* The elements a sweep should look at after a check: the `worst` rows of
  * the report with the largest rel_err, then the worst element of each
  * tensor not already among them, in tensor order.  Writes at most max into
- * out and returns how many (0 for a NULL or empty report). */
+ * out and returns how many (0 for a NULL, empty or partial report). */
 int gc_sweep_pick(const gc_report *r, int worst, gc_element *out, int max);
 
 /* Parse "W1[0,1]" (also "W1(0,1)", "x[2,0]") into *e.  GC_OK, or GC_EINVAL

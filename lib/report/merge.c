@@ -159,6 +159,12 @@ int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *
         return gc_error_set(err, GC_EINVAL, "gc_report_merge: %s",
                             n < 1 ? "no parts" : "NULL argument");
     *out = NULL;
+    for (int k = 0; k < n; k++)
+        if (parts[k] != NULL && parts[k]->partial) {
+            *bad = k;
+            return gc_error_set(err, GC_EPARTIAL, "gc_report_merge: part %d keeps only the "
+                                "rows that did not pass", k + 1);
+        }
     const gc_report **by = calloc((size_t)n, sizeof *by);
     if (by == NULL)
         return gc_error_set(err, GC_ENOMEM, "gc_report_merge: out of memory");

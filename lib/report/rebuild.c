@@ -13,6 +13,8 @@ int gc_report_rebuild(gc_report *r)
 {
     if (r == NULL || (r->nrows > 0 && r->rows == NULL) || (r->ntensors > 0 && r->tensors == NULL))
         return GC_EINVAL;
+    if (r->partial)
+        return GC_EPARTIAL;
     /* tensor by tensor, in tensor order, as the engine lays them out */
     size_t k = 0;
     for (int t = 0; t < r->ntensors; t++) {

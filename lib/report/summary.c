@@ -19,6 +19,36 @@ static double sensitivity(const gc_row *row)
     return isnan(s) ? INFINITY : s;
 }
 
+/* A rel_err, a sensitivity, whose key (gc_rank_key) gives it back bit for
+ * bit: neither NaN (every NaN has one key) nor -0 (keyed as +0). */
+static inline int rel_keyed(double x)
+{
+    return !isnan(x) && !(x == 0.0 && signbit(x));
+}
+
+static inline int sens_keyed(double s)
+{
+    return !(s == 0.0 && signbit(s)); /* never NaN */
+}
+
+/* Row k of those summarised: r's own (at NULL), or, when r holds only some
+ * of them (gc_summary_hold: r->rows[i] is row at[i], ascending), the one
+ * held; NULL when it is not. */
+static const gc_row *row_of(const gc_report *r, const size_t *at, size_t k)
+{
+    if (at == NULL)
+        return &r->rows[k];
+    size_t lo = 0, hi = r->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->nrows && at[lo] == k ? &r->rows[lo] : NULL;
+}
+
 /* The k-th smallest of v[0..n) (Hoare's selection; v is reordered). */
 static double select_kth(double *v, size_t n, size_t k)
 {
@@ -64,8 +94,8 @@ static void middle_keys(uint64_t *keys, size_t c, uint64_t differ, uint64_t *lo,
  * rows (reordered); when one is -0 (exact 0: a key does not tell -0 from
  * +0, the printed median would), by select_kth on the values (none when
  * out of memory). */
-static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys,
-                        uint64_t differ, int exact)
+static void sens_median(const gc_report *r, const size_t *at, gc_tensor_report *tr,
+                        uint64_t *keys, uint64_t differ, int exact)
 {
     size_t c = tr->count;
     if (exact) {
@@ -78,8 +108,10 @@ static void sens_median(const gc_report *r, gc_tensor_report *tr, uint64_t *keys
     double *v = malloc(c * sizeof *v);
     if (v == NULL)
         return;
-    for (size_t k = 0; k < c; k++)
-        v[k] = sensitivity(&r->rows[tr->first + k]);
+    for (size_t k = 0; k < c; k++) { /* a row not held is keyed exactly */
+        const gc_row *row = row_of(r, at, tr->first + k);
+        v[k] = row != NULL ? sensitivity(row) : gc_rank_rel(~keys[k]);
+    }
     double m = select_kth(v, c, (c - 1) / 2);
     if (c % 2 == 0)
         m = 0.5 * (m + select_kth(v, c, c / 2));
@@ -133,8 +165,8 @@ static void store_counts(gc_tensor_report *tr, const counts *c)
  * which of several equal-keyed values sits at a position (the printed
  * median would differ in sign or payload); then gc_rank_summary, by the
  * comparator, which also finds the worst row again. */
-static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64_t differ,
-                      int exact)
+static int rel_median(gc_report *r, const size_t *at, gc_tensor_report *tr, uint64_t *keys,
+                      uint64_t differ, int exact)
 {
     size_t c = tr->count;
     if (exact) {
@@ -147,8 +179,9 @@ static int rel_median(gc_report *r, gc_tensor_report *tr, uint64_t *keys, uint64
     gc_rank *ranks = malloc(c * sizeof *ranks);
     if (ranks == NULL)
         return GC_ENOMEM;
-    for (size_t k = 0; k < c; k++) {
-        ranks[k].rel = r->rows[tr->first + k].rel_err;
+    for (size_t k = 0; k < c; k++) { /* a row not held is keyed exactly */
+        const gc_row *row = row_of(r, at, tr->first + k);
+        ranks[k].rel = row != NULL ? row->rel_err : gc_rank_rel(keys[k]);
         ranks[k].idx = tr->first + k;
     }
     gc_rank_summary(ranks, c, &tr->worst, &tr->max_rel, &tr->median_rel);
@@ -210,7 +243,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
             vacuous = 0;
         double x = row->rel_err, s = sensitivity(row);
         uint64_t key = gc_rank_key(x);
-        rel_exact &= !isnan(x) && !(x == 0.0 && signbit(x));
+        rel_exact &= rel_keyed(x);
         if (key < best || q == 0) { /* equal keys: the earlier row stays */
             best = key;
             w = q;
@@ -219,7 +252,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
         rel_or |= key;
         rel_and &= key;
         sworst = s > sworst ? s : sworst;
-        sens_exact &= !(s == 0.0 && signbit(s));
+        sens_exact &= sens_keyed(s);
         uint64_t skey = ~gc_rank_key(s); /* ascending in s */
         sens[q] = skey;
         sens_or |= skey;
@@ -262,13 +295,14 @@ static void merge_runs(run_stats *into, const run_stats *p)
 
 /* The tensor's fields from its rows' statistics *p (count >= 1 rows), all
  * but the norm ratio and the medians. */
-static void store_stats(const gc_report *r, gc_tensor_report *tr, const run_stats *p)
+static void store_stats(const gc_report *r, const size_t *at, gc_tensor_report *tr,
+                        const run_stats *p)
 {
     store_counts(tr, &p->c);
     tr->vacuous = p->vacuous;
     tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
     tr->worst = tr->first + p->w;
-    tr->max_rel = r->rows[tr->worst].rel_err;
+    tr->max_rel = row_of(r, at, tr->worst)->rel_err; /* held: gc_summary_block_best */
     tr->sens_worst = p->sworst;
 }
 
@@ -294,6 +328,7 @@ struct gc_summary {
     size_t *base;         /* ntensors: tensor t's runs start at runs[base[t]] */
     run_stats *runs;      /* one per block a tensor's rows meet, in row order */
     sums *sum;            /* ntensors: ordered, the sums so far */
+    const size_t *at;     /* NULL, or the rows r holds (gc_summary_hold) */
 };
 
 void gc_summary_free(gc_summary *s)
@@ -355,6 +390,47 @@ void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size
     }
 }
 
+size_t gc_summary_block_best(const gc_summary *s, const gc_report *r, size_t b, size_t *out,
+                             int *keyed)
+{
+    const size_t lo = b * s->block, hi = s->nrows - lo < s->block ? s->nrows : lo + s->block;
+    size_t n = 0;
+    *keyed = 1;
+    for (size_t k = lo, end; k < hi; k = end) {
+        const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+        const gc_tensor_report *tr = &r->tensors[t];
+        end = tr->first + tr->count < hi ? tr->first + tr->count : hi;
+        const run_stats *p = &s->runs[s->base[t] + b - tr->first / s->block];
+        out[n++] = tr->first + p->w;
+        *keyed &= p->rel_exact & p->sens_exact;
+    }
+    return n;
+}
+
+void gc_summary_revise(gc_summary *s, const gc_report *r, size_t k, const gc_row *was,
+                       const gc_row *now)
+{
+    const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+    const gc_tensor_report *tr = &r->tensors[t];
+    counts *c = &s->runs[s->base[t] + k / s->block - tr->first / s->block].c;
+    counts a = {0}, b = {0};
+    count_row(&a, was, r->opts.rtol);
+    count_row(&b, now, r->opts.rtol);
+    c->npass += b.npass - a.npass;
+    c->nkink += b.nkink - a.nkink;
+    c->nfail += b.nfail - a.nfail;
+    c->nundecided += b.nundecided - a.nundecided;
+    c->nweak += b.nweak - a.nweak;
+    c->nescalated += b.nescalated - a.nescalated;
+    for (int w = 0; w < GC_NREASONS; w++)
+        c->nreason[w] += b.nreason[w] - a.nreason[w];
+}
+
+void gc_summary_hold(gc_summary *s, const size_t *at)
+{
+    s->at = at;
+}
+
 long long gc_summary_nfail(const gc_summary *s)
 {
     long long n = 0;
@@ -372,8 +448,8 @@ static void norm_ratio(const gc_summary *s, const gc_report *r, int t)
     if (!s->ordered || m.next != tr->count) {
         m.d2 = m.a2 = m.n2 = 0.0;
         for (size_t k = tr->first; k < tr->first + tr->count; k++) {
-            const double a = s->an != NULL ? s->an[2 * k] : r->rows[k].analytic;
-            const double n = s->an != NULL ? s->an[2 * k + 1] : r->rows[k].numeric;
+            const double a = s->an != NULL ? s->an[2 * k] : row_of(r, s->at, k)->analytic;
+            const double n = s->an != NULL ? s->an[2 * k + 1] : row_of(r, s->at, k)->numeric;
             const double d = a - n;
             m.d2 += d * d;
             m.a2 += a * a;
@@ -404,9 +480,9 @@ static void finish_task(void *ctx, int tid, size_t i)
     if (i % 3 == 0)
         norm_ratio(j->s, j->r, t);
     else if (i % 3 == 1)
-        sens_median(j->r, tr, sens, p->sens_or ^ p->sens_and, p->sens_exact);
+        sens_median(j->r, j->s->at, tr, sens, p->sens_or ^ p->sens_and, p->sens_exact);
     else
-        j->rc[i / 3] = rel_median(j->r, tr, rel, p->rel_or ^ p->rel_and, p->rel_exact);
+        j->rc[i / 3] = rel_median(j->r, j->s->at, tr, rel, p->rel_or ^ p->rel_and, p->rel_exact);
 }
 
 /* The report's totals from its tensors'. */
@@ -454,7 +530,7 @@ int gc_summary_finish(gc_summary *s, gc_report *r, int nthreads)
         const size_t nruns = (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
         for (size_t q = 1; q < nruns; q++)
             merge_runs(p, &p[q]);
-        store_stats(r, tr, p);
+        store_stats(r, s->at, tr, p);
         tr->sens_median = NAN;
         big |= tr->count > RUN_ROWS;
         todo[ntodo++] = t;

@@ -69,6 +69,29 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int ke
  * block again replaces what it gathered (rows revised since). */
 void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b);
 
+/* The rows of block b (read) that hold each of its runs' smallest key (one
+ * run per tensor the block meets), the earlier among equals: their indices
+ * into out[0 ..), ascending (room for one per row of the block); returns
+ * how many.  A tensor's worst row is among those of its blocks.  *keyed
+ * gets 1 when the keys of each of the block's rows give its rel_err and
+ * sensitivity back bit for bit (neither is NaN or -0), else 0: only then
+ * does gc_summary_finish need no row of the block but those. */
+size_t gc_summary_block_best(const gc_summary *s, const gc_report *r, size_t b, size_t *out,
+                             int *keyed);
+
+/* Row k, read, changed from *was to *now in its verdict and reason only
+ * (the conditioning estimate): the counts follow, as if read again. */
+void gc_summary_revise(gc_summary *s, const gc_report *r, size_t k, const gc_row *was,
+                       const gc_row *now);
+
+/* For gc_summary_finish: r holds only some of the rows read, r->rows[i]
+ * being row at[i] (at ascending, r->nrows of them; r's tensors still lay
+ * out every row): among them every block's best rows and every row of a
+ * block not keyed (gc_summary_block_best); and s made with keep unless it
+ * was made ordered and read each block once, in order (else the norm
+ * ratio's sums need every row's a and n).  at is not copied. */
+void gc_summary_hold(gc_summary *s, const size_t *at);
+
 /* How many of the rows read are fails (what gc_summary_finish will count). */
 long long gc_summary_nfail(const gc_summary *s);
 

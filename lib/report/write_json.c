@@ -521,6 +521,8 @@ int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
+    if (r->partial)
+        return GC_EPARTIAL;
     names s;
     int rc = names_init(&s, r);
     if (rc == GC_OK && verdict != NULL) {

@@ -250,6 +250,8 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
+    if (r->partial)
+        return GC_EPARTIAL;
     int tests, failures, skipped;
     gc_junit_counts(r, &tests, &failures, &skipped);
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

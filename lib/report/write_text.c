@@ -295,6 +295,8 @@ int gc_report_write_text(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
+    if (r->partial)
+        return GC_EPARTIAL;
     const gc_check_opts *o = &r->opts;
     int nw = name_width(r);
     fprintf(f, "gradcheck %s: %s differences, eps %g, rtol %g, atol %g%s%s, seed %llu, "

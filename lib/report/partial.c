@@ -1,0 +1,61 @@
+/*
+ * partial.c -- a whole report made partial (report/partial.h).
+ */
+#include "report/partial.h"
+
+#include <stdlib.h>
+
+/* The first of at[0 .. n) (ascending) not below k, or n. */
+static size_t lower_bound(const size_t *at, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void gc_report_drop_passes_held(gc_report *r, const size_t *at)
+{
+    for (int t = 0; t < r->ntensors; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        const size_t a = lower_bound(at, r->nrows, tr->first);
+        const size_t b = lower_bound(at, r->nrows, tr->first + tr->count);
+        tr->worst = b > a ? lower_bound(at, r->nrows, tr->worst) : a;
+        tr->first = a;
+        tr->count = b - a;
+    }
+    gc_report_drop_passes(r);
+}
+
+void gc_report_drop_passes(gc_report *r)
+{
+    size_t n = 0;
+    for (int t = 0; t < r->ntensors; t++) {
+        gc_tensor_report *tr = &r->tensors[t];
+        const size_t first = n;
+        size_t worst = first;
+        for (size_t k = tr->first; k < tr->first + tr->count; k++) {
+            if (!gc_row_kept(&r->rows[k], k == tr->worst))
+                continue;
+            if (k == tr->worst)
+                worst = n;
+            r->rows[n++] = r->rows[k];
+        }
+        tr->first = first;
+        tr->count = n - first;
+        tr->worst = worst;
+    }
+    r->nrows = n;
+    /* a smaller block, or (when the allocator cannot) the same one */
+    gc_row *less = realloc(r->rows, (n > 0 ? n : 1) * sizeof *less);
+    if (less != NULL)
+        r->rows = less;
+    free(r->order);
+    r->order = NULL;
+    r->partial = 1;
+}

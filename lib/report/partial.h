@@ -1,0 +1,38 @@
+/*
+ * report/partial.h -- a partial report: the rows it keeps (private).
+ *
+ * A check that nobody lists every row of (opts.drop_passes) keeps only the
+ * rows that say something beyond the summaries: those not passed, which
+ * the verdict, conditioning and a failure's message read, and each
+ * tensor's worst row, which its summary names.
+ */
+#ifndef GC_REPORT_PARTIAL_H
+#define GC_REPORT_PARTIAL_H
+
+#include "gradcheck/report.h"
+
+/* Row w is kept by a partial report: its verdict is not pass, or it is
+ * its tensor's worst row (worst nonzero). */
+static inline int gc_row_kept(const gc_row *w, int worst)
+{
+#ifndef GC_PARTIAL_MUTANT
+    return w->verdict != GC_PASS || worst;
+#else /* the mutant of checks/report/check_partial.c: undecided rows lost */
+    return w->verdict == GC_FAIL || w->verdict == GC_KINK || worst;
+#endif
+}
+
+/* Make the whole, summarised report r partial: its rows compacted in place
+ * to those gc_row_kept keeps, each tensor's first, count and worst moved
+ * to them (a tensor without rows: worst = first), the cached order
+ * dropped, r->partial set.  Every summary and total keeps its bits. */
+void gc_report_drop_passes(gc_report *r);
+
+/* The same for a report whose rows were never all kept: r->rows[0 ..
+ * r->nrows) are some of them, rows at[0 .. r->nrows) (ascending) of the
+ * layout its tensors still give, among them every row gc_row_kept keeps;
+ * r's summaries are finished.  The layout is moved onto them, then as
+ * gc_report_drop_passes. */
+void gc_report_drop_passes_held(gc_report *r, const size_t *at);
+
+#endif
