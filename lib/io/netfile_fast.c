@@ -139,8 +139,12 @@ static inline const char *take_digits(const char *s, const char *end, int frac, 
     return s;
 }
 
-const char *gc_nf_read_number(const char *s, const char *end, const gc_numreader *rd,
-                              double *out)
+/* gc_nf_read_number's work, inlined into the scan's loop. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const char *read_number(const char *s, const char *end, const gc_numreader *rd,
+                                      double *out)
 {
     const char *p = s + (s < end && *s == '-');
     int negative = p > s, nd = 0, many = 0, real = 0;
@@ -189,6 +193,12 @@ const char *gc_nf_read_number(const char *s, const char *end, const gc_numreader
     return p;
 }
 
+const char *gc_nf_read_number(const char *s, const char *end, const gc_numreader *rd,
+                              double *out)
+{
+    return read_number(s, end, rd, out);
+}
+
 /* The array at s ('[') when its elements are all numbers: read into a new
  * run of t, *next past its ']', and 1.  0 when its first element is no
  * number (an empty array, an array of arrays: copied as text); DOUBT when
@@ -201,7 +211,7 @@ static int numbers_array(const char *s, const char *end, const gc_numreader *rd,
         return 0;
     for (;;) {
         double d;
-        const char *q = gc_nf_read_number(p, end, rd, &d);
+        const char *q = read_number(p, end, rd, &d);
         if (q == NULL)
             return DOUBT;
         if (t->nval == t->capval && grow((void **)&t->val, &t->capval, t->nval + 1, sizeof d) != 0)
