@@ -2,9 +2,8 @@
  * io/netfile_fast.h -- the network file's fast path (private).
  *
  * jansson builds a value of every number it parses (an allocation, its
- * lexer's byte-by-byte copy and glibc's strtod for each), which made a
- * 2 MB file of weights cost eight times the check of its network.  The
- * fast path reads the text once: every array made only of numbers is read
+ * lexer's byte-by-byte copy and glibc's strtod for each): most of a big
+ * file's load (bench/README.md).  The fast path reads the text once: every array made only of numbers is read
  * into a table of doubles (io/numread.h's reader) and replaced by a
  * placeholder string, "\u0001K" for the table's run K, in a skeleton text a
  * few kilobytes long, which jansson parses with the flags it parses any
