@@ -199,93 +199,102 @@ __attribute__((noinline)) static void decide_given(const gc_fd_ctx *c, const gc_
         *recheck = 1;
 }
 
-/* Rows judged together by pass_lanes: one vector of the widest width. */
-enum { LANES = 8 };
+/* Rows judged together: LANES in one vector of the widest width, up to
+ * BLOCK rows a call of pass_lanes_run. */
+enum { LANES = 8, BLOCK = 32 * LANES };
 
-/* What pass_lanes reads (the constants of one call, then the rows'
- * numbers) and writes: every field row_set gives a pass, and pass[s] != 0
- * where row s passes for sure. */
-typedef struct pass_lanes {
+/* The constants of one call of pass_lanes_run, the numbers of its rows
+ * (their analytic value, the element's value and the two losses), and
+ * what it writes: every field row_set gives a pass, and pass[q] != 0 where
+ * row q passes for sure.  The numbers are gathered into the block for all
+ * its rows before the vector loop reads them: a vector load of four or
+ * eight values just stored one by one would wait for the stores. */
+typedef struct pass_block {
     double h, L0, abs_L0, ku, scale, abs_floor, rtol, b, two_b_h;
-    double a[LANES], x0[LANES], lm[LANES], lp[LANES];
-    double n[LANES], d[LANES], rel[LANES], bound[LANES], band[LANES], slo[LANES], shi[LANES];
-    long long pass[LANES];
-} pass_lanes;
+    double a[BLOCK], x0[BLOCK], lm[BLOCK], lp[BLOCK];
+    double n[BLOCK], d[BLOCK], rel[BLOCK], bound[BLOCK], band[BLOCK], slo[BLOCK], shi[BLOCK];
+    long long pass[BLOCK];
+} pass_block;
 
 /*
  * gc_verdict_pass_final of gc_fd_central_given's point, float64 without a
- * measured δ, for LANES rows at once: the same IEEE operations in the same
- * order as gc_fd_central_from, gc_fd_delta, gc_band (no tableau estimate,
- * floor 0), gc_passes, gc_verdict_pass_stable and gc_rel_error, so every
- * number is theirs bit for bit.  A lane whose numbers are not all finite is
- * never a pass here (the whole rule takes it), so what its selects pick
- * for NaN does not matter; the selects compute both sides (the Makefile's
- * -fno-trapping-math).
+ * measured δ, for rows [0, ng LANES) of z: the same IEEE operations in the
+ * same order as gc_fd_central_from, gc_fd_delta, gc_band (no tableau
+ * estimate, floor 0), gc_passes, gc_verdict_pass_stable and gc_rel_error,
+ * so every number is theirs bit for bit.  A row whose numbers are not all
+ * finite is never a pass here (the whole rule takes it), so what its
+ * selects pick for NaN does not matter; the selects compute both sides
+ * (the Makefile's -fno-trapping-math).
  */
-GC_VVOID(pass_lanes_run, (pass_lanes *z), (z))
+GC_VVOID(pass_lanes_run, (pass_block *z, int ng), (z, ng))
 {
-    for (int s = 0; s < LANES; s++) {
-        const double a = z->a[s], x0 = z->x0[s], lm = z->lm[s], lp = z->lp[s];
-        const double xm = x0 + -z->h, xp = x0 + z->h;
-        const double n = (lp - lm) / (xp - xm);
-        const double f1 = fabs(lm), f2 = fabs(lp);
-        const double far = (f1 > f2 ? f1 : f2) - z->abs_L0;
-        const double delta = z->ku * (z->scale + (far > 0.0 ? far : 0.0));
-        const double slo = (z->L0 - lm) / (x0 - xm), shi = (lp - z->L0) / (xp - x0);
-        const double step = xp - xm;
+    for (int g = 0; g < ng; g++)
+        for (int s = 0; s < LANES; s++) {
+            const int q = g * LANES + s;
+            const double a = z->a[q], x0 = z->x0[q], lm = z->lm[q], lp = z->lp[q];
+            const double xm = x0 + -z->h, xp = x0 + z->h;
+            const double n = (lp - lm) / (xp - xm);
+            const double f1 = fabs(lm), f2 = fabs(lp);
+            const double far = (f1 > f2 ? f1 : f2) - z->abs_L0;
+            const double delta = z->ku * (z->scale + (far > 0.0 ? far : 0.0));
+            const double slo = (z->L0 - lm) / (x0 - xm), shi = (lp - z->L0) / (xp - x0);
+            const double step = xp - xm;
 #ifndef GC_ROWS_LANES_MUTANT
-        const double bound = 2.0 * delta / step + 0.5 * step * fabs(shi - slo);
+            const double bound = 2.0 * delta / step + 0.5 * step * fabs(shi - slo);
 #else /* checks/engine/check_row.c's mutant: one rounding more */
-        const double bound = (2.0 * delta / step + 0.5 * step * fabs(shi - slo)) * (1 + 0x1p-52);
+            const double bound =
+                (2.0 * delta / step + 0.5 * step * fabs(shi - slo)) * (1 + 0x1p-52);
 #endif
-        const double fa = fabs(a), fn = fabs(n), d = fabs(a - n);
-        const double mag = fa > fn ? fa : fn;
-        const double band = z->abs_floor > z->rtol * mag ? z->abs_floor : z->rtol * mag;
-        const double n_in = fn > z->b ? (n > 0 ? n - z->b : n + z->b) : 0.0;
-        const double fi = fabs(n_in), mag_in = fa > fi ? fa : fi;
-        const double band_min =
-            z->abs_floor > z->rtol * mag_in ? z->abs_floor : z->rtol * mag_in;
-        const double B_max = bound * (1.0 + 1e-9) + z->two_b_h;
-        const int finite = f1 <= DBL_MAX && f2 <= DBL_MAX && fa <= DBL_MAX && fn <= DBL_MAX;
-        z->pass[s] = finite & (d <= band) & (bound <= band) & (d + z->b <= band_min) &
-                     (B_max <= band_min);
-        z->n[s] = n;
-        z->d[s] = d;
-        z->rel[s] = mag == 0.0 && d == 0.0 ? 0.0 : d / mag;
-        z->bound[s] = bound;
-        z->band[s] = band;
-        z->slo[s] = slo;
-        z->shi[s] = shi;
-    }
+            const double fa = fabs(a), fn = fabs(n), d = fabs(a - n);
+            const double mag = fa > fn ? fa : fn;
+            const double band = z->abs_floor > z->rtol * mag ? z->abs_floor : z->rtol * mag;
+            const double n_in = fn > z->b ? (n > 0 ? n - z->b : n + z->b) : 0.0;
+            const double fi = fabs(n_in), mag_in = fa > fi ? fa : fi;
+            const double band_min =
+                z->abs_floor > z->rtol * mag_in ? z->abs_floor : z->rtol * mag_in;
+            const double B_max = bound * (1.0 + 1e-9) + z->two_b_h;
+            const int finite =
+                f1 <= DBL_MAX && f2 <= DBL_MAX && fa <= DBL_MAX && fn <= DBL_MAX;
+            z->pass[q] = finite & (d <= band) & (bound <= band) & (d + z->b <= band_min) &
+                         (B_max <= band_min);
+            z->n[q] = n;
+            z->d[q] = d;
+            z->rel[q] = mag == 0.0 && d == 0.0 ? 0.0 : d / mag;
+            z->bound[q] = bound;
+            z->band[q] = band;
+            z->slo[q] = slo;
+            z->shi[q] = shi;
+        }
 }
 
-/* Rows [0, LANES) of rows through pass_lanes_run: the sure passes set from
- * its lanes, the others by the whole rule. */
-static void decide_lanes(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
+/* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, through
+ * pass_lanes_run: the sure passes set from z, the others by the whole
+ * rule. */
+static void decide_block(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
                          const size_t *idx, const double *L, double b, unsigned char *recheck,
-                         pass_lanes *z)
+                         pass_block *z)
 {
     const double *value = tg[rows[0].tensor].value;
-    for (int s = 0; s < LANES; s++) {
-        z->a[s] = rows[s].analytic;
-        z->x0[s] = value[idx[2 * s]];
-        z->lm[s] = L[2 * s];
-        z->lp[s] = L[2 * s + 1];
+    for (size_t q = 0; q < m; q++) {
+        z->a[q] = rows[q].analytic;
+        z->x0[q] = value[idx[2 * q]];
+        z->lm[q] = L[2 * q];
+        z->lp[q] = L[2 * q + 1];
     }
-    pass_lanes_run(z);
-    for (int s = 0; s < LANES; s++) {
-        gc_row *row = &rows[s];
-        if (!z->pass[s]) {
-            decide_given(c, tg, row, idx[2 * s], L[2 * s], L[2 * s + 1], b, &recheck[s]);
+    pass_lanes_run(z, (int)(m / LANES));
+    for (size_t q = 0; q < m; q++) {
+        gc_row *row = &rows[q];
+        if (!z->pass[q]) {
+            decide_given(c, tg, row, idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
             continue;
         }
-        row->numeric = z->n[s];
-        row->abs_err = z->d[s];
-        row->rel_err = z->rel[s];
-        row->num_err = z->bound[s];
-        row->band = z->band[s];
-        row->slope_lo = z->slo[s];
-        row->slope_hi = z->shi[s];
+        row->numeric = z->n[q];
+        row->abs_err = z->d[q];
+        row->rel_err = z->rel[q];
+        row->num_err = z->bound[q];
+        row->band = z->band[q];
+        row->slope_lo = z->slo[q];
+        row->slope_hi = z->shi[q];
         row->hook = 0;
         row->verdict = GC_PASS;
         row->reason = GC_REASON_NONE;
@@ -295,7 +304,7 @@ static void decide_lanes(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
 
 /* The constants of pass_lanes_run for one call, or 0 when its shortcut
  * does not apply (the loop below then takes every row). */
-static int pass_lanes_init(const gc_fd_ctx *c, double b, pass_lanes *z)
+static int pass_block_init(const gc_fd_ctx *c, double b, pass_block *z)
 {
     const gc_check_opts *o = c->o;
     if (o->precision != GC_PRECISION_FLOAT64 || c->delta > 0.0 || !isfinite(c->L0) ||
@@ -327,12 +336,10 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows,
         return;
     }
     size_t q = 0;
-    pass_lanes z;
-#ifndef GC_ROWS_NO_LANES
-    if (pass_lanes_init(&lc, b, &z))
-        for (; q + LANES <= m; q += LANES)
-            decide_lanes(c, tg, rows + q, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
-#endif
+    pass_block z;
+    if (pass_block_init(&lc, b, &z))
+        for (size_t k; (k = m - q < BLOCK ? (m - q) / LANES * LANES : BLOCK) > 0; q += k)
+            decide_block(c, tg, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
     /* below, the steps and the band's floor are float64's, known to the compiler */
     for (; q < m; q++) {
         gc_fd_point p;
