@@ -5,27 +5,13 @@
 
 #include <stdlib.h>
 
-/* The first of at[0 .. n) (ascending) not below k, or n. */
-static size_t lower_bound(const size_t *at, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (at[mid] < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 void gc_report_drop_passes_held(gc_report *r, const size_t *at)
 {
     for (int t = 0; t < r->ntensors; t++) {
         gc_tensor_report *tr = &r->tensors[t];
-        const size_t a = lower_bound(at, r->nrows, tr->first);
-        const size_t b = lower_bound(at, r->nrows, tr->first + tr->count);
-        tr->worst = b > a ? lower_bound(at, r->nrows, tr->worst) : a;
+        const size_t a = gc_held_index(at, r->nrows, tr->first);
+        const size_t b = gc_held_index(at, r->nrows, tr->first + tr->count);
+        tr->worst = b > a ? gc_held_index(at, r->nrows, tr->worst) : a;
         tr->first = a;
         tr->count = b - a;
     }

@@ -22,6 +22,21 @@ static inline int gc_row_kept(const gc_row *w, int worst)
 #endif
 }
 
+/* The first of at[0 .. n) (ascending) not below k, or n: where a partial
+ * report holds row k, if it holds it. */
+static inline size_t gc_held_index(const size_t *at, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Make the whole, summarised report r partial: its rows compacted in place
  * to those gc_row_kept keeps, each tensor's first, count and worst moved
  * to them (a tensor without rows: worst = first), the cached order

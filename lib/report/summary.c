@@ -4,6 +4,7 @@
  * the totals.  Medians by selection (report/rank.h), never a sort.
  */
 #include "report/summary.h"
+#include "report/partial.h"
 #include "core/threads.h"
 
 #include <math.h>
@@ -38,14 +39,7 @@ static const gc_row *row_of(const gc_report *r, const size_t *at, size_t k)
 {
     if (at == NULL)
         return &r->rows[k];
-    size_t lo = 0, hi = r->nrows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (at[mid] < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    const size_t lo = gc_held_index(at, r->nrows, k);
     return lo < r->nrows && at[lo] == k ? &r->rows[lo] : NULL;
 }
 
