@@ -371,17 +371,24 @@ static void recheck_rows(const parallel_job *j, size_t total)
         gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
 }
 
+/* GC_OK when every chunk's held rows were allocated, else GC_ENOMEM. */
+static int held_complete(const held_chunk *held, size_t nchunks)
+{
+    for (size_t ch = 0; ch < nchunks; ch++)
+        if (held[ch].n > 0 && held[ch].rows == NULL)
+            return GC_ENOMEM;
+    return GC_OK;
+}
+
 /* A partial check's held rows, chunk after chunk, into r->rows and
  * run->held (r->nrows of them); the chunks' own freed.  GC_OK or
  * GC_ENOMEM. */
 static int gather_held(gc_run *run, held_chunk *held, size_t nchunks)
 {
     size_t n = 0;
-    int rc = GC_OK;
-    for (size_t ch = 0; ch < nchunks; ch++) {
+    int rc = held_complete(held, nchunks);
+    for (size_t ch = 0; ch < nchunks; ch++)
         n += held[ch].n;
-        rc = held[ch].n > 0 && held[ch].rows == NULL ? GC_ENOMEM : rc;
-    }
     gc_report *r = run->r;
     r->rows = rc == GC_OK ? malloc((n > 0 ? n : 1) * sizeof *r->rows) : NULL;
     run->held = rc == GC_OK ? malloc((n > 0 ? n : 1) * sizeof *run->held) : NULL;
@@ -455,9 +462,7 @@ int gc_run_rows_parallel(gc_run *run)
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
     free_spaces(job.space, nthreads);
-    int rc = GC_OK;
-    for (size_t ch = 0; partial && ch < nchunks; ch++)
-        rc = job.held[ch].n > 0 && job.held[ch].rows == NULL ? GC_ENOMEM : rc;
+    int rc = partial ? held_complete(job.held, nchunks) : GC_OK;
     if (rc == GC_OK)
         recheck_rows(&job, total);
     free(job.recheck);

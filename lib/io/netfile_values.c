@@ -65,7 +65,7 @@ static void copy_array(double *dst, const gc_nf_array *a)
         return;
     }
     for (size_t j = 0; j < a->n; j++)
-        dst[j] = json_number_value(json_array_get(a->a, j));
+        dst[j] = array_at(a, j);
 }
 
 /* Check that v is an array of exactly n finite numbers.  `what` names the

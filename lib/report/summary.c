@@ -258,19 +258,25 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
                      sens_or, sens_and, sworst};
 }
 
+/* sign times every count of *p (not grad_scale) into *c. */
+static void add_counts(counts *c, const counts *p, int sign)
+{
+    c->npass += sign * p->npass;
+    c->nkink += sign * p->nkink;
+    c->nfail += sign * p->nfail;
+    c->nundecided += sign * p->nundecided;
+    c->nweak += sign * p->nweak;
+    c->nescalated += sign * p->nescalated;
+    for (int w = 0; w < GC_NREASONS; w++)
+        c->nreason[w] += sign * p->nreason[w];
+}
+
 /* *into followed by the later run *p: the earlier row keeps the smallest
  * key and the largest sensitivity among equals, a NaN scale its place. */
 static void merge_runs(run_stats *into, const run_stats *p)
 {
     counts *c = &into->c;
-    c->npass += p->c.npass;
-    c->nkink += p->c.nkink;
-    c->nfail += p->c.nfail;
-    c->nundecided += p->c.nundecided;
-    c->nweak += p->c.nweak;
-    c->nescalated += p->c.nescalated;
-    for (int w = 0; w < GC_NREASONS; w++)
-        c->nreason[w] += p->c.nreason[w];
+    add_counts(c, &p->c, 1);
     if (!(p->c.grad_scale <= c->grad_scale)) /* NaN sticks */
         c->grad_scale = isnan(c->grad_scale) ? c->grad_scale : p->c.grad_scale;
     into->vacuous &= p->vacuous;
@@ -410,14 +416,8 @@ void gc_summary_revise(gc_summary *s, const gc_report *r, size_t k, const gc_row
     counts a = {0}, b = {0};
     count_row(&a, was, r->opts.rtol);
     count_row(&b, now, r->opts.rtol);
-    c->npass += b.npass - a.npass;
-    c->nkink += b.nkink - a.nkink;
-    c->nfail += b.nfail - a.nfail;
-    c->nundecided += b.nundecided - a.nundecided;
-    c->nweak += b.nweak - a.nweak;
-    c->nescalated += b.nescalated - a.nescalated;
-    for (int w = 0; w < GC_NREASONS; w++)
-        c->nreason[w] += b.nreason[w] - a.nreason[w];
+    add_counts(c, &a, -1);
+    add_counts(c, &b, 1);
 }
 
 void gc_summary_hold(gc_summary *s, const size_t *at)
