@@ -46,11 +46,7 @@ static gc_net *net_24_16_4(double factor)
     for (int c = 0; c < 3; c++)
         GC_AT(T, c % 4, c) = 1.0;
     ck_assert_int_eq(gc_net_set_data(net, X, T, NULL), GC_OK);
-    ck_assert_int_eq(gc_net_init_params(net, GC_INIT_XAVIER, &rng), GC_OK);
-    for (int t = 0; t < net->ntensors; t++)
-        if (net->tensors[t]->cols == 1) /* Xavier leaves biases at 0 */
-            for (int i = 0; i < net->tensors[t]->rows; i++)
-                net->tensors[t]->value[i] = gc_pcg32_uniform(&rng) - 0.5;
+    ck_assert_int_eq(tu_init_params(net, &rng), GC_OK);
     gc_mat_free(X);
     gc_mat_free(T);
     return net;

@@ -14,6 +14,18 @@
 
 /* The randomized tests' base seed: gc_ck_base_seed (GC_SEED, else its default). */
 
+/* Weights Xavier, then biases U[-0.5, 0.5) (Xavier leaves them at 0), all
+ * from rng: GC_OK, or gc_net_init_params' error. */
+static inline int tu_init_params(gc_net *net, gc_pcg32 *rng)
+{
+    int rc = gc_net_init_params(net, GC_INIT_XAVIER, rng);
+    for (int t = 0; rc == GC_OK && t < net->ntensors; t++)
+        if (net->tensors[t]->cols == 1)
+            for (int i = 0; i < net->tensors[t]->rows; i++)
+                net->tensors[t]->value[i] = gc_pcg32_uniform(rng) - 0.5;
+    return rc;
+}
+
 /*
  * A random network from seed: 1 to 3 dense layers, widths 1 to 4, an
  * activation between them, batch 1 to 3, loss mse, bce_logits, softmax_ce
@@ -66,12 +78,8 @@ static inline gc_net *tu_random_net(uint64_t seed, int smooth)
     }
     if (gc_net_set_data(net, X, T, NULL) != GC_OK)
         goto fail;
-    if (gc_net_init_params(net, GC_INIT_XAVIER, &rng) != GC_OK)
+    if (tu_init_params(net, &rng) != GC_OK)
         goto fail;
-    for (int t = 0; t < net->ntensors; t++)
-        if (net->tensors[t]->cols == 1) /* Xavier leaves biases at 0 */
-            for (int i = 0; i < net->tensors[t]->rows; i++)
-                net->tensors[t]->value[i] = gc_pcg32_uniform(&rng) - 0.5;
     gc_mat_free(X);
     gc_mat_free(T);
     return net;
