@@ -159,6 +159,10 @@ int cli_explain(FILE *f, gc_net *net, const gc_report *r, char *msg, size_t size
 int cli_sweep_elements(const cli_opts *o, const gc_net *net, const gc_report *r,
                        gc_element **out, int *n, char *msg, size_t size);
 
+/* 0 when the directory that would hold the picture at path exists, else -1
+ * with msg naming --plot, path and why. */
+int cli_plot_dir_exists(const char *path, char *msg, size_t size);
+
 /* 0 when gnuplot is on PATH, else -1 with msg saying how to get it. */
 int cli_plot_available(char *msg, size_t size);
 

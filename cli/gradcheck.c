@@ -230,7 +230,8 @@ int main(int argc, char **argv)
         goto done;
     }
     cli_signal_install();
-    if (o.plot != NULL && cli_plot_available(msg, sizeof msg) != 0)
+    if (o.plot != NULL && (cli_plot_dir_exists(o.plot, msg, sizeof msg) != 0 ||
+                           cli_plot_available(msg, sizeof msg) != 0))
         goto fail;
     if (o.output != NULL && cli_out_open(&out, o.output, msg, sizeof msg) != 0)
         goto fail;

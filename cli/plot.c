@@ -8,9 +8,10 @@
  * temporary file beside FILE that is renamed onto it only when gnuplot
  * succeeded (as --output does), so a failed plot leaves FILE as it was.
  * gnuplot's own messages are kept in a temporary file and the first one is
- * quoted when it fails.  The command checks that gnuplot is on PATH before
- * the check runs, so its absence is one line and exit status 2, found
- * before any work.
+ * quoted when it fails.  The command checks that FILE's directory exists
+ * and then that gnuplot is on PATH before the check runs, so either is one
+ * line and exit status 2, found before any work (the directory first: what
+ * the user typed is judged the same on every machine).
  */
 #include "cli.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,29 @@ extern char **environ;
  * zeros at FLOOR_REL, NaN and Inf at TOP_REL. */
 #define FLOOR_REL 1e-17
 #define TOP_REL 10.0
+
+int cli_plot_dir_exists(const char *path, char *msg, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    size_t len = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (len >= sizeof dir) {
+        snprintf(msg, size, "--plot: %s: the directory's name is too long", path);
+        return -1;
+    }
+    memcpy(dir, slash == NULL ? "." : path, len);
+    dir[len] = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        snprintf(msg, size, "--plot: %s: directory %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(msg, size, "--plot: %s: %s is not a directory", path, dir);
+        return -1;
+    }
+    return 0;
+}
 
 int cli_plot_available(char *msg, size_t size)
 {
