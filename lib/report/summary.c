@@ -6,6 +6,7 @@
 #include "report/summary.h"
 #include "report/partial.h"
 #include "core/threads.h"
+#include "nn/vmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -204,6 +205,120 @@ typedef struct run_stats {
     double sworst;
 } run_stats;
 
+/* The vector part of read_run, up to 4 rows at a time (GNU C's vector
+ * types; where they or __builtin_shufflevector are missing, none): returns
+ * how many of rows[0 .. n) it read, a multiple of 4.  Every value is what
+ * the scalar rows give (the same IEEE operations; the sums added lane by
+ * lane in row order), but for what needs a rare row's place in the order:
+ * the first NaN |a| of grad_scale, the reasons of the undecided and the
+ * first row of the smallest key, which read_run finds from these. */
+#if defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 12)
+#define GC_SUMMARY_LANES 1
+
+typedef double gc_v4d __attribute__((vector_size(32)));
+typedef int64_t gc_v4i __attribute__((vector_size(32)));
+typedef uint64_t gc_v4u __attribute__((vector_size(32)));
+
+/* What the vector part gathers (its lanes reduced). */
+typedef struct lanes_out {
+    double d2, a2, n2, rmax, sworst, gscale;
+    uint64_t rel_or, rel_and, sens_or, sens_and;
+    int npass, nkink, nundecided, nweak, nescalated;
+    int novac, relnan, relneg0, sensneg0, anan, nonfinite;
+} lanes_out;
+
+#define LANE4(f) ((gc_v4d){rows[q].f, rows[q + 1].f, rows[q + 2].f, rows[q + 3].f})
+#define LANE4I(f)                                                                              \
+    ((gc_v4i){(int64_t)rows[q].f, (int64_t)rows[q + 1].f, (int64_t)rows[q + 2].f,             \
+              (int64_t)rows[q + 3].f})
+/* m ? x : y lane by lane, m all ones or zero (a comparison) */
+#define SEL4(m, x, y) ((gc_v4d)(((gc_v4i)(x) & (m)) | ((gc_v4i)(y) & ~(m))))
+/* gc_rank_key of x + 0.0 (-0 keyed as +0), a NaN keyed 0 */
+#define KEY4(x, x0)                                                                            \
+    (((gc_v4i)(x0) ^ (gc_v4i)((gc_v4u) ~((gc_v4i)(x0) >> 63) >> 1)) & (gc_v4i)((x) == (x)))
+
+GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, uint64_t *rel,
+                      uint64_t *sens, const double *acc, lanes_out *o),
+         (rows, n, rtol, atol, rel, sens, acc, o))
+{
+    const gc_v4i zero = {0, 0, 0, 0}, ones = ~zero, neg0 = zero + INT64_MIN;
+    const gc_v4i sign_off = (gc_v4i)((gc_v4u)ones >> 1);
+    const gc_v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+    gc_v4i ror = zero, rand = ones, sor = zero, sand = ones;
+    gc_v4i npass = zero, nkink = zero, nund = zero, nweak = zero, nesc = zero;
+    gc_v4i novac = zero, relnan = zero, relneg0 = zero, sensneg0 = zero, anan = zero;
+    gc_v4i nonfinite = zero;
+    gc_v4d rmax = -inf, sw = (gc_v4d)zero, gs = (gc_v4d)zero; /* +0: the scalar starts */
+    double d2 = acc[0], a2 = acc[1], n2 = acc[2];
+    for (size_t q = 0; q + 4 <= n; q += 4) {
+        const gc_v4d a = LANE4(analytic), nu = LANE4(numeric), ab = LANE4(abs_err);
+        const gc_v4d x = LANE4(rel_err), ne = LANE4(num_err), band = LANE4(band);
+        const gc_v4i v = LANE4I(verdict), esc = LANE4I(escalated);
+        const gc_v4d fa = (gc_v4d)((gc_v4i)a & sign_off), fn = (gc_v4d)((gc_v4i)nu & sign_off);
+        gc_v4d s = (band + ne + ab) / fa;
+        s = SEL4((gc_v4i)(s == s), s, inf);
+        const gc_v4d x0 = x + 0.0, s0 = s + 0.0;
+        const gc_v4i key = KEY4(x, x0), skey = ~KEY4(s, s0);
+        memcpy(rel + q, &key, sizeof key);
+        memcpy(sens + q, &skey, sizeof skey);
+        ror |= key;
+        rand &= key;
+        sor |= skey;
+        sand &= skey;
+        rmax = SEL4((gc_v4i)(x0 > rmax), x0, rmax);
+        sw = SEL4((gc_v4i)(s > sw), s, sw);
+        gs = SEL4((gc_v4i)(fa > gs), fa, gs);
+        relnan |= (gc_v4i)(x != x);
+        relneg0 |= (gc_v4i)x == neg0;
+        sensneg0 |= (gc_v4i)s == neg0;
+        anan |= (gc_v4i)(a != a);
+        novac |= ~((gc_v4i)(fa <= atol) & (gc_v4i)(fn <= atol));
+        nonfinite |= ~((gc_v4i)(fa < INFINITY) & (gc_v4i)(fn < INFINITY));
+        const gc_v4i pass = (gc_v4i)(v == GC_PASS);
+        npass -= pass;
+        nkink -= (gc_v4i)(v == GC_KINK);
+        nund -= (gc_v4i)(v == GC_UNDECIDED);
+        nweak -= pass & ~(gc_v4i)(x <= rtol);
+        nesc -= (gc_v4i)(esc != 0);
+        const gc_v4d d = a - nu, dd = d * d, aa = a * a, nn = nu * nu;
+        for (int l = 0; l < 4; l++) { /* in row order */
+            d2 += dd[l];
+            a2 += aa[l];
+            n2 += nn[l];
+        }
+    }
+    o->d2 = d2;
+    o->a2 = a2;
+    o->n2 = n2;
+    o->rmax = -INFINITY;
+    o->sworst = o->gscale = 0.0;
+    o->rel_or = o->sens_or = 0;
+    o->rel_and = o->sens_and = UINT64_MAX;
+    o->npass = o->nkink = o->nundecided = o->nweak = o->nescalated = 0;
+    o->novac = o->relnan = o->relneg0 = o->sensneg0 = o->anan = o->nonfinite = 0;
+    for (int l = 0; l < 4; l++) { /* none NaN: any order gives the same */
+        o->rmax = rmax[l] > o->rmax ? rmax[l] : o->rmax;
+        o->sworst = sw[l] > o->sworst ? sw[l] : o->sworst;
+        o->gscale = gs[l] > o->gscale ? gs[l] : o->gscale;
+        o->rel_or |= (uint64_t)ror[l];
+        o->rel_and &= (uint64_t)rand[l];
+        o->sens_or |= (uint64_t)sor[l];
+        o->sens_and &= (uint64_t)sand[l];
+        o->npass += (int)npass[l];
+        o->nkink += (int)nkink[l];
+        o->nundecided += (int)nund[l];
+        o->nweak += (int)nweak[l];
+        o->nescalated += (int)nesc[l];
+        o->novac |= novac[l] != 0;
+        o->relnan |= relnan[l] != 0;
+        o->relneg0 |= relneg0[l] != 0;
+        o->sensneg0 |= sensneg0[l] != 0;
+        o->anan |= anan[l] != 0;
+        o->nonfinite |= nonfinite[l] != 0;
+    }
+}
+#endif
+
 /* rows[0..n), rows k0 .. k0 + n of a tensor: their keys into rel[q] and
  * sens[q], the rest into *p; *acc (NULL: none) gets the sums continued over
  * them in row order, an (NULL: none) each row's analytic and numeric. */
@@ -222,7 +337,64 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
     size_t w = 0;
     counts c = {0};
     c.grad_scale = 0.0;
-    for (size_t q = 0; q < n; q++) {
+    size_t q = 0;
+#ifdef GC_SUMMARY_LANES
+    const size_t nv = n / 4 * 4;
+    if (nv > 0) {
+        const double in[3] = {d2, a2, n2};
+        lanes_out o;
+        read_lanes(rows, nv, rtol, atol, rel, sens, in, &o);
+        if (!o.nonfinite) {
+            d2 = o.d2;
+            a2 = o.a2;
+            n2 = o.n2;
+        } else { /* a NaN's bits: those of the scalar operations */
+            for (size_t k = 0; k < nv; k++) {
+                const gc_row *row = &rows[k];
+                double d = row->analytic - row->numeric;
+                d2 += d * d;
+                a2 += row->analytic * row->analytic;
+                n2 += row->numeric * row->numeric;
+            }
+        }
+        sworst = o.sworst;
+        vacuous = !o.novac;
+        rel_exact = !o.relnan && !o.relneg0;
+        sens_exact = !o.sensneg0;
+        rel_or = o.rel_or;
+        rel_and = o.rel_and;
+        sens_or = o.sens_or;
+        sens_and = o.sens_and;
+        c.npass = o.npass;
+        c.nkink = o.nkink;
+        c.nundecided = o.nundecided;
+        c.nweak = o.nweak;
+        c.nescalated = o.nescalated;
+        c.nfail = (int)nv - o.npass - o.nkink - o.nundecided;
+        c.grad_scale = o.gscale;
+        for (size_t k = 0; o.anan && k < nv; k++) /* the first NaN sticks */
+            if (isnan(rows[k].analytic)) {
+                c.grad_scale = fabs(rows[k].analytic);
+                break;
+            }
+        for (size_t k = 0; c.nundecided > 0 && k < nv; k++)
+            if (rows[k].verdict == GC_UNDECIDED) {
+                const gc_reason why = rows[k].reason;
+                c.nreason[(int)why >= 0 && why < GC_NREASONS ? why : 0]++;
+            }
+        /* the smallest key: a NaN's, else that of the largest value */
+        best = o.relnan ? 0 : gc_rank_key(o.rmax);
+        while (rel[w] != best)
+            w++;
+        if (an != NULL)
+            for (size_t k = 0; k < nv; k++) {
+                an[2 * k] = rows[k].analytic;
+                an[2 * k + 1] = rows[k].numeric;
+            }
+        q = nv;
+    }
+#endif
+    for (; q < n; q++) {
         const gc_row *row = &rows[q];
         count_row(&c, row, rtol);
         double d = row->analytic - row->numeric;
