@@ -222,14 +222,14 @@ typedef double gc_v4d __attribute__((vector_size(32)));
 typedef int64_t gc_v4i __attribute__((vector_size(32)));
 typedef uint64_t gc_v4u __attribute__((vector_size(32)));
 
-/* The flags of read_lanes, one bit each: a rel_err NaN, a rel_err -0, a
- * sensitivity -0, an |a| or |n| above atol (or NaN), one not finite. */
-enum { FLAG_RELNAN = 1, FLAG_RELNEG0 = 2, FLAG_SENSNEG0 = 4, FLAG_NOVAC = 8, FLAG_NONFINITE = 16 };
+/* The flags of read_lanes, one bit each: a rel_err -0, a sensitivity -0,
+ * an a or n NaN. */
+enum { FLAG_RELNEG0 = 1, FLAG_SENSNEG0 = 2, FLAG_NAN = 4 };
 
 /* What the vector part gathers (its lanes reduced). */
 typedef struct lanes_out {
-    double d2, a2, n2, rmax, sworst, gscale;
-    uint64_t rel_or, rel_and, sens_or, sens_and;
+    double d2, a2, n2, sworst, gscale; /* gscale: NaN ignored */
+    uint64_t best, rel_or, rel_and, sens_or, sens_and;
     int npass, nkink, nundecided, nweak, nescalated;
     int novac, relnan, relneg0, sensneg0, nonfinite;
 } lanes_out;
@@ -259,14 +259,15 @@ GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, ui
                       uint64_t *sens, const double *acc, lanes_out *o),
          (rows, n, rtol, atol, rel, sens, acc, o))
 {
-    const gc_v4i zero = {0, 0, 0, 0}, ones = ~zero, neg0 = zero + INT64_MIN;
-    /* n <= GC_LANES_MAX: a lane's count fits in 16 bits */
+    const gc_v4i zero = {0, 0, 0, 0}, ones = ~zero, sign = zero + INT64_MIN;
     const gc_v4i sign_off = (gc_v4i)((gc_v4u)ones >> 1);
     const gc_v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
     gc_v4i ror = zero, rand = ones, sor = zero, sand = ones, flags = zero; /* FLAG_* bits */
-    gc_v4d rmax = -inf, sw = (gc_v4d)zero, gs = (gc_v4d)zero; /* +0: the scalar starts */
-    /* the counts of each lane, 16 bits each: passed, kinks, undecided, weak */
-    gc_v4i cnt = zero, nesc = zero;
+    gc_v4i kmin = sign_off; /* the smallest key, its top bit flipped: signed order */
+    gc_v4d sw = (gc_v4d)zero, ga = (gc_v4d)zero, gn = (gc_v4d)zero; /* +0: the scalar starts */
+    /* n <= GC_LANES_MAX: a lane's count fits in 16 bits; passed, kinks,
+     * undecided, weak; then the rows not escalated */
+    gc_v4i cnt = zero, nlow = zero;
     double d2 = acc[0], a2 = acc[1], n2 = acc[2];
     for (size_t q = 0; q + 4 <= n; q += 4) {
         gc_v4d a, nu, ab, x, ne, band, hv, re;
@@ -277,22 +278,21 @@ GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, ui
         const gc_v4d fa = (gc_v4d)((gc_v4i)a & sign_off), fn = (gc_v4d)((gc_v4i)nu & sign_off);
         gc_v4d s = (band + ne + ab) / fa;
         s = SEL4((gc_v4i)(s == s), s, inf);
-        const gc_v4d x0 = x + 0.0, s0 = s + 0.0;
-        const gc_v4i key = KEY4(x, x0), skey = ~KEY4(s, s0);
+        const gc_v4d x0 = x + 0.0, s0 = s + 0.0, t = fa + fn; /* t NaN: a or n is */
+        const gc_v4i key = KEY4(x, x0), skey = ~KEY4(s, s0), ks = key ^ sign;
         memcpy(rel + q, &key, sizeof key);
         memcpy(sens + q, &skey, sizeof skey);
         ror |= key;
         rand &= key;
         sor |= skey;
         sand &= skey;
-        rmax = SEL4((gc_v4i)(x0 > rmax), x0, rmax);
+        kmin = (gc_v4i)SEL4(ks < kmin, ks, kmin);
         sw = SEL4((gc_v4i)(s > sw), s, sw);
-        gs = SEL4((gc_v4i)(fa > gs), fa, gs);
-        flags |= ((gc_v4i)(x != x) & FLAG_RELNAN) | (((gc_v4i)x == neg0) & FLAG_RELNEG0) |
-                 (((gc_v4i)s == neg0) & FLAG_SENSNEG0) |
-                 (~((gc_v4i)(fa <= atol) & (gc_v4i)(fn <= atol)) & FLAG_NOVAC) |
-                 (~((gc_v4i)(fa < INFINITY) & (gc_v4i)(fn < INFINITY)) & FLAG_NONFINITE);
-        const gc_v4i v = (gc_v4i)hv >> 32, esc = (gc_v4i)re >> 32;
+        ga = SEL4((gc_v4i)(fa > ga), fa, ga);
+        gn = SEL4((gc_v4i)(fn > gn), fn, gn);
+        flags |= (((gc_v4i)x == sign) & FLAG_RELNEG0) | (((gc_v4i)s == sign) & FLAG_SENSNEG0) |
+                 ((gc_v4i)(t != t) & FLAG_NAN);
+        const gc_v4u v = (gc_v4u)hv >> 32;
         const gc_v4i pass = (gc_v4i)(v == GC_PASS);
         cnt += (pass & 1) | ((gc_v4i)(v == GC_KINK) & (INT64_C(1) << 16)) |
                ((gc_v4i)(v == GC_UNDECIDED) & (INT64_C(1) << 32)) |
@@ -301,7 +301,7 @@ GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, ui
 #else /* checks/report/check_sort.c's mutant: weak rows counted as undecided */
                (pass & ~(gc_v4i)(x <= rtol) & (INT64_C(1) << 32));
 #endif
-        nesc -= (gc_v4i)(esc != 0);
+        nlow -= (gc_v4i)((gc_v4u)re >> 32 == 0);
         const gc_v4d d = a - nu, dd = d * d, aa = a * a, nn = nu * nu;
         for (int l = 0; l < 4; l++) { /* in row order */
             d2 += dd[l];
@@ -312,16 +312,20 @@ GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, ui
     o->d2 = d2;
     o->a2 = a2;
     o->n2 = n2;
-    o->rmax = -INFINITY;
     o->sworst = o->gscale = 0.0;
     o->rel_or = o->sens_or = 0;
-    o->rel_and = o->sens_and = UINT64_MAX;
-    o->npass = o->nkink = o->nundecided = o->nweak = o->nescalated = 0;
+    o->rel_and = o->sens_and = o->best = UINT64_MAX;
+    o->npass = o->nkink = o->nundecided = o->nweak = 0;
+    o->nescalated = (int)n;
     int64_t fl = 0;
+    double gmax = 0.0;
     for (int l = 0; l < 4; l++) { /* none NaN: any order gives the same */
-        o->rmax = rmax[l] > o->rmax ? rmax[l] : o->rmax;
+        const uint64_t k = (uint64_t)(kmin[l] ^ INT64_MIN);
+        o->best = k < o->best ? k : o->best;
         o->sworst = sw[l] > o->sworst ? sw[l] : o->sworst;
-        o->gscale = gs[l] > o->gscale ? gs[l] : o->gscale;
+        o->gscale = ga[l] > o->gscale ? ga[l] : o->gscale;
+        gmax = ga[l] > gmax ? ga[l] : gmax;
+        gmax = gn[l] > gmax ? gn[l] : gmax;
         o->rel_or |= (uint64_t)ror[l];
         o->rel_and &= (uint64_t)rand[l];
         o->sens_or |= (uint64_t)sor[l];
@@ -330,14 +334,14 @@ GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, ui
         o->nkink += (int)(cnt[l] >> 16 & 0xffff);
         o->nundecided += (int)(cnt[l] >> 32 & 0xffff);
         o->nweak += (int)(cnt[l] >> 48 & 0xffff);
-        o->nescalated += (int)nesc[l];
+        o->nescalated -= (int)nlow[l];
         fl |= flags[l];
     }
-    o->relnan = (fl & FLAG_RELNAN) != 0;
+    o->relnan = o->best == 0; /* a NaN's key, and only its */
     o->relneg0 = (fl & FLAG_RELNEG0) != 0;
     o->sensneg0 = (fl & FLAG_SENSNEG0) != 0;
-    o->novac = (fl & FLAG_NOVAC) != 0;
-    o->nonfinite = (fl & FLAG_NONFINITE) != 0;
+    o->nonfinite = (fl & FLAG_NAN) != 0 || gmax == INFINITY;
+    o->novac = (fl & FLAG_NAN) != 0 || !(gmax <= atol);
 }
 #endif
 
@@ -409,8 +413,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
                 const gc_reason why = rows[k].reason;
                 c.nreason[(int)why >= 0 && why < GC_NREASONS ? why : 0]++;
             }
-        /* the smallest key: a NaN's, else that of the largest value */
-        best = o.relnan ? 0 : gc_rank_key(o.rmax);
+        best = o.best;
         while (rel[w] != best)
             w++;
         if (an != NULL)
