@@ -206,13 +206,17 @@ typedef struct run_stats {
     double sworst;
 } run_stats;
 
-/* The vector part of read_run, up to 4 rows at a time (GNU C's vector
- * types; where they or __builtin_shufflevector are missing, none): returns
- * how many of rows[0 .. n) it read, a multiple of 4.  Every value is what
- * the scalar rows give (the same IEEE operations; the sums added lane by
- * lane in row order), but for what needs a rare row's place in the order:
- * the first NaN |a| of grad_scale, the reasons of the undecided and the
- * first row of the smallest key, which read_run finds from these. */
+/* The vector part of read_run: rows[0 .. n) (n a multiple of 4, at most
+ * GC_LANES_MAX) four at a time, in GNU C's vector types (none where they
+ * or __builtin_shufflevector are missing, or on a big-endian machine).
+ * Each lane computes what the scalar loop computes of its row, by the same
+ * IEEE operations; the maxima, the smallest key and the bit masks do not
+ * depend on the order they are taken in, and the sums are added lane by
+ * lane in row order -- but for a NaN's bits, which depend on which operand
+ * the compiler put first, so read_run sums again when an a or n is not
+ * finite.  What needs a rare row's place (the first NaN |a| of
+ * grad_scale, the undecided's reasons, the first row of the smallest key)
+ * read_run finds from these. */
 #if defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 12) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define GC_SUMMARY_LANES 1
@@ -236,10 +240,23 @@ typedef struct lanes_out {
 
 typedef double gc_v2d __attribute__((vector_size(16)));
 
-/* Fields f and f + 1 (adjacent 8 bytes each) of rows q .. q + 3 as two
- * vectors, lo and hi: two 16-byte loads of rows q, q + 1 with those of
- * q + 2, q + 3 in the upper halves, interleaved. */
-#define PAIR4(f, lo, hi)                                                                           do {                                                                                               gc_v2d p0_, p1_, p2_, p3_;                                                                     memcpy(&p0_, &rows[q].f, 16);                                                                  memcpy(&p1_, &rows[q + 1].f, 16);                                                              memcpy(&p2_, &rows[q + 2].f, 16);                                                              memcpy(&p3_, &rows[q + 3].f, 16);                                                              const gc_v4d e_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3);                               const gc_v4d o_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3);                               lo = __builtin_shufflevector(e_, o_, 0, 4, 2, 6);                                              hi = __builtin_shufflevector(e_, o_, 1, 5, 3, 7);                                          } while (0)
+/* The 16 bytes at field f of rows q .. q + 3 (two doubles, or four ints
+ * read as two 8-byte lanes) as two vectors, lo and hi: four 16-byte loads,
+ * those of rows q + 2, q + 3 in the upper halves, interleaved. */
+#define PAIR4(f, lo, hi)                                                                       \
+    do {                                                                                       \
+        const char *r_ = (const char *)&rows[q] + offsetof(gc_row, f);                         \
+        gc_v2d p0_, p1_, p2_, p3_;                                                             \
+        memcpy(&p0_, r_, 16);                                                                  \
+        memcpy(&p1_, r_ + sizeof *rows, 16);                                                   \
+        memcpy(&p2_, r_ + 2 * sizeof *rows, 16);                                               \
+        memcpy(&p3_, r_ + 3 * sizeof *rows, 16);                                               \
+        const gc_v4d e_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3);                       \
+        const gc_v4d o_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3);                       \
+        lo = __builtin_shufflevector(e_, o_, 0, 4, 2, 6);                                      \
+        hi = __builtin_shufflevector(e_, o_, 1, 5, 3, 7);                                      \
+    } while (0)
+
 _Static_assert(offsetof(gc_row, numeric) == offsetof(gc_row, analytic) + 8 &&
                    offsetof(gc_row, rel_err) == offsetof(gc_row, abs_err) + 8 &&
                    offsetof(gc_row, band) == offsetof(gc_row, num_err) + 8 &&
