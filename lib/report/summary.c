@@ -6,8 +6,10 @@
 #include "report/summary.h"
 #include "report/partial.h"
 #include "core/threads.h"
+#include "nn/vmath.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +206,162 @@ typedef struct run_stats {
     double sworst;
 } run_stats;
 
+/* The vector part of read_run: rows[0 .. n) (n a multiple of 4, at most
+ * GC_LANES_MAX) four at a time, in GNU C's vector types (none where they
+ * or __builtin_shufflevector are missing, or on a big-endian machine).
+ * Each lane computes what the scalar loop computes of its row, by the same
+ * IEEE operations; the maxima, the smallest key and the bit masks do not
+ * depend on the order they are taken in, and the sums are added lane by
+ * lane in row order -- but for a NaN's bits, which depend on which operand
+ * the compiler put first, so read_run sums again when an a or n is not
+ * finite.  What needs a rare row's place (the first NaN |a| of
+ * grad_scale, the undecided's reasons, the first row of the smallest key)
+ * read_run finds from these. */
+#if defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 12) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define GC_SUMMARY_LANES 1
+#define GC_LANES_MAX 65536 /* rows of one call of read_lanes */
+
+typedef double gc_v4d __attribute__((vector_size(32)));
+typedef int64_t gc_v4i __attribute__((vector_size(32)));
+typedef uint64_t gc_v4u __attribute__((vector_size(32)));
+
+/* The flags of read_lanes, one bit each: a rel_err -0, a sensitivity -0,
+ * an a or n NaN. */
+enum { FLAG_RELNEG0 = 1, FLAG_SENSNEG0 = 2, FLAG_NAN = 4 };
+
+/* What the vector part gathers (its lanes reduced). */
+typedef struct lanes_out {
+    double d2, a2, n2, sworst, gscale; /* gscale: NaN ignored */
+    uint64_t best, rel_or, rel_and, sens_or, sens_and;
+    int npass, nkink, nundecided, nweak, nescalated;
+    int novac, relnan, relneg0, sensneg0, nonfinite;
+} lanes_out;
+
+typedef double gc_v2d __attribute__((vector_size(16)));
+
+/* The 16 bytes at field f of rows q .. q + 3 (two doubles, or four ints
+ * read as two 8-byte lanes) as two vectors, lo and hi: four 16-byte loads,
+ * those of rows q + 2, q + 3 in the upper halves, interleaved. */
+#define PAIR4(f, lo, hi)                                                                       \
+    do {                                                                                       \
+        const char *r_ = (const char *)&rows[q] + offsetof(gc_row, f);                         \
+        gc_v2d p0_, p1_, p2_, p3_;                                                             \
+        memcpy(&p0_, r_, 16);                                                                  \
+        memcpy(&p1_, r_ + sizeof *rows, 16);                                                   \
+        memcpy(&p2_, r_ + 2 * sizeof *rows, 16);                                               \
+        memcpy(&p3_, r_ + 3 * sizeof *rows, 16);                                               \
+        const gc_v4d e_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3);                       \
+        const gc_v4d o_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3);                       \
+        lo = __builtin_shufflevector(e_, o_, 0, 4, 2, 6);                                      \
+        hi = __builtin_shufflevector(e_, o_, 1, 5, 3, 7);                                      \
+    } while (0)
+
+_Static_assert(offsetof(gc_row, numeric) == offsetof(gc_row, analytic) + 8 &&
+                   offsetof(gc_row, rel_err) == offsetof(gc_row, abs_err) + 8 &&
+                   offsetof(gc_row, band) == offsetof(gc_row, num_err) + 8 &&
+                   offsetof(gc_row, verdict) == offsetof(gc_row, hook) + 4 &&
+                   offsetof(gc_row, reason) == offsetof(gc_row, hook) + 8 &&
+                   offsetof(gc_row, escalated) == offsetof(gc_row, hook) + 12 &&
+                   sizeof(gc_verdict) == 4 && sizeof(gc_reason) == 4,
+               "read_lanes loads these fields in pairs");
+
+/* m ? x : y lane by lane, m all ones or zero (a comparison) */
+#define SEL4(m, x, y) ((gc_v4d)(((gc_v4i)(x) & (m)) | ((gc_v4i)(y) & ~(m))))
+/* gc_rank_key of x + 0.0 (-0 keyed as +0), a NaN keyed 0 */
+#define KEY4(x, x0)                                                                            \
+    (((gc_v4i)(x0) ^ (gc_v4i)((gc_v4u) ~((gc_v4i)(x0) >> 63) >> 1)) & (gc_v4i)((x) == (x)))
+
+GC_VVOID(read_lanes, (const gc_row *rows, size_t n, double rtol, double atol, uint64_t *rel,
+                      uint64_t *sens, const double *acc, lanes_out *o),
+         (rows, n, rtol, atol, rel, sens, acc, o))
+{
+    const gc_v4i zero = {0, 0, 0, 0}, ones = ~zero, sign = zero + INT64_MIN;
+    const gc_v4i sign_off = (gc_v4i)((gc_v4u)ones >> 1);
+    const gc_v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+    gc_v4i ror = zero, rand = ones, sor = zero, sand = ones, flags = zero; /* FLAG_* bits */
+    gc_v4i kmin = sign_off; /* the smallest key, its top bit flipped: signed order */
+    gc_v4d sw = (gc_v4d)zero, ga = (gc_v4d)zero, gn = (gc_v4d)zero; /* +0: the scalar starts */
+    /* n <= GC_LANES_MAX: a lane's count fits in 16 bits; passed, kinks,
+     * undecided, weak; then the rows not escalated */
+    gc_v4i cnt = zero, nlow = zero;
+    double d2 = acc[0], a2 = acc[1], n2 = acc[2];
+    for (size_t q = 0; q + 4 <= n; q += 4) {
+        gc_v4d a, nu, ab, x, ne, band, hv, re;
+        PAIR4(analytic, a, nu);
+        PAIR4(abs_err, ab, x);
+        PAIR4(num_err, ne, band);
+        PAIR4(hook, hv, re); /* hook | verdict << 32, reason | escalated << 32 */
+        const gc_v4d fa = (gc_v4d)((gc_v4i)a & sign_off), fn = (gc_v4d)((gc_v4i)nu & sign_off);
+        gc_v4d s = (band + ne + ab) / fa;
+        s = SEL4((gc_v4i)(s == s), s, inf);
+        const gc_v4d x0 = x + 0.0, s0 = s + 0.0, t = fa + fn; /* t NaN: a or n is */
+        const gc_v4i key = KEY4(x, x0), skey = ~KEY4(s, s0), ks = key ^ sign;
+        memcpy(rel + q, &key, sizeof key);
+        memcpy(sens + q, &skey, sizeof skey);
+        ror |= key;
+        rand &= key;
+        sor |= skey;
+        sand &= skey;
+        kmin = (gc_v4i)SEL4(ks < kmin, ks, kmin);
+        sw = SEL4((gc_v4i)(s > sw), s, sw);
+        ga = SEL4((gc_v4i)(fa > ga), fa, ga);
+        gn = SEL4((gc_v4i)(fn > gn), fn, gn);
+        flags |= (((gc_v4i)x == sign) & FLAG_RELNEG0) | (((gc_v4i)s == sign) & FLAG_SENSNEG0) |
+                 ((gc_v4i)(t != t) & FLAG_NAN);
+        const gc_v4u v = (gc_v4u)hv >> 32;
+        const gc_v4i pass = (gc_v4i)(v == GC_PASS);
+        cnt += (pass & 1) | ((gc_v4i)(v == GC_KINK) & (INT64_C(1) << 16)) |
+               ((gc_v4i)(v == GC_UNDECIDED) & (INT64_C(1) << 32)) |
+#ifndef GC_SUMMARY_COUNTS_MUTANT
+               (pass & ~(gc_v4i)(x <= rtol) & (INT64_C(1) << 48));
+#else /* checks/report/check_sort.c's mutant: weak rows counted as undecided */
+               (pass & ~(gc_v4i)(x <= rtol) & (INT64_C(1) << 32));
+#endif
+        nlow -= (gc_v4i)((gc_v4u)re >> 32 == 0);
+        const gc_v4d d = a - nu, dd = d * d, aa = a * a, nn = nu * nu;
+        for (int l = 0; l < 4; l++) { /* in row order */
+            d2 += dd[l];
+            a2 += aa[l];
+            n2 += nn[l];
+        }
+    }
+    o->d2 = d2;
+    o->a2 = a2;
+    o->n2 = n2;
+    o->sworst = o->gscale = 0.0;
+    o->rel_or = o->sens_or = 0;
+    o->rel_and = o->sens_and = o->best = UINT64_MAX;
+    o->npass = o->nkink = o->nundecided = o->nweak = 0;
+    o->nescalated = (int)n;
+    int64_t fl = 0;
+    double gmax = 0.0;
+    for (int l = 0; l < 4; l++) { /* none NaN: any order gives the same */
+        const uint64_t k = (uint64_t)(kmin[l] ^ INT64_MIN);
+        o->best = k < o->best ? k : o->best;
+        o->sworst = sw[l] > o->sworst ? sw[l] : o->sworst;
+        o->gscale = ga[l] > o->gscale ? ga[l] : o->gscale;
+        gmax = ga[l] > gmax ? ga[l] : gmax;
+        gmax = gn[l] > gmax ? gn[l] : gmax;
+        o->rel_or |= (uint64_t)ror[l];
+        o->rel_and &= (uint64_t)rand[l];
+        o->sens_or |= (uint64_t)sor[l];
+        o->sens_and &= (uint64_t)sand[l];
+        o->npass += (int)(cnt[l] & 0xffff);
+        o->nkink += (int)(cnt[l] >> 16 & 0xffff);
+        o->nundecided += (int)(cnt[l] >> 32 & 0xffff);
+        o->nweak += (int)(cnt[l] >> 48 & 0xffff);
+        o->nescalated -= (int)nlow[l];
+        fl |= flags[l];
+    }
+    o->relnan = o->best == 0; /* a NaN's key, and only its */
+    o->relneg0 = (fl & FLAG_RELNEG0) != 0;
+    o->sensneg0 = (fl & FLAG_SENSNEG0) != 0;
+    o->nonfinite = (fl & FLAG_NAN) != 0 || gmax == INFINITY;
+    o->novac = (fl & FLAG_NAN) != 0 || !(gmax <= atol);
+}
+#endif
+
 /* rows[0..n), rows k0 .. k0 + n of a tensor: their keys into rel[q] and
  * sens[q], the rest into *p; *acc (NULL: none) gets the sums continued over
  * them in row order, an (NULL: none) each row's analytic and numeric. */
@@ -222,7 +380,68 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
     size_t w = 0;
     counts c = {0};
     c.grad_scale = 0.0;
-    for (size_t q = 0; q < n; q++) {
+    size_t q = 0;
+#ifdef GC_SUMMARY_LANES
+    /* the first rows, up to GC_LANES_MAX, in lanes (blocks have fewer) */
+    const size_t nv = (n < GC_LANES_MAX ? n : GC_LANES_MAX) / 4 * 4;
+    if (nv > 0) {
+        const double in[3] = {d2, a2, n2};
+        lanes_out o;
+        read_lanes(rows, nv, rtol, atol, rel, sens, in, &o);
+#ifndef GC_SUMMARY_LANES_MUTANT
+        if (!o.nonfinite) {
+#else /* checks/report/check_sort.c's mutant: the lanes' sums, NaN or not */
+        if (1) {
+#endif
+            d2 = o.d2;
+            a2 = o.a2;
+            n2 = o.n2;
+        } else { /* a NaN's bits: those of the scalar operations */
+            for (size_t k = 0; k < nv; k++) {
+                const gc_row *row = &rows[k];
+                double d = row->analytic - row->numeric;
+                d2 += d * d;
+                a2 += row->analytic * row->analytic;
+                n2 += row->numeric * row->numeric;
+            }
+        }
+        sworst = o.sworst;
+        vacuous = !o.novac;
+        rel_exact = !o.relnan && !o.relneg0;
+        sens_exact = !o.sensneg0;
+        rel_or = o.rel_or;
+        rel_and = o.rel_and;
+        sens_or = o.sens_or;
+        sens_and = o.sens_and;
+        c.npass = o.npass;
+        c.nkink = o.nkink;
+        c.nundecided = o.nundecided;
+        c.nweak = o.nweak;
+        c.nescalated = o.nescalated;
+        c.nfail = (int)nv - o.npass - o.nkink - o.nundecided;
+        c.grad_scale = o.gscale;
+        for (size_t k = 0; o.nonfinite && k < nv; k++) /* the first NaN sticks */
+            if (isnan(rows[k].analytic)) {
+                c.grad_scale = fabs(rows[k].analytic);
+                break;
+            }
+        for (size_t k = 0; c.nundecided > 0 && k < nv; k++)
+            if (rows[k].verdict == GC_UNDECIDED) {
+                const gc_reason why = rows[k].reason;
+                c.nreason[(int)why >= 0 && why < GC_NREASONS ? why : 0]++;
+            }
+        best = o.best;
+        while (rel[w] != best)
+            w++;
+        if (an != NULL)
+            for (size_t k = 0; k < nv; k++) {
+                an[2 * k] = rows[k].analytic;
+                an[2 * k + 1] = rows[k].numeric;
+            }
+        q = nv;
+    }
+#endif
+    for (; q < n; q++) {
         const gc_row *row = &rows[q];
         count_row(&c, row, rtol);
         double d = row->analytic - row->numeric;
