@@ -43,6 +43,9 @@ typedef struct fast_batch {
     double *row[2];   /* 1 x cols: the changed rows, before and after a layer */
     double *full[2];  /* maxrows x cols: a dense change, input and output of a layer */
     int *j;           /* cap: perturbation s's changed row */
+    int *run;         /* cap + 1: the perturbations [run[r], run[r + 1]) share one j,
+                       * r < nruns, run[nruns] = q (changed_rows) */
+    int nruns;
     double *d;        /* max(B, cap): a row's change (B = 1: each perturbation's) */
     double *pv;       /* rows_n x B: one variant, for a loss without values */
     unsigned char *ok;/* ntensors: gc_fast_batchable */
@@ -110,6 +113,7 @@ void gc_fast_batch_free(fast_batch *b)
         free(b->full[i]);
     }
     free(b->j);
+    free(b->run);
     free(b->d);
     free(b->pv);
     free(b->ok);
@@ -141,6 +145,7 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
                                         &unused);
     }
     b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
+    b->run = gc_fast_line_calloc((size_t)b->cap + 1, sizeof *b->run);
     b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
     b->pv = gc_fast_line_calloc(out, sizeof *b->pv);
     b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
@@ -151,7 +156,7 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
     int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
-             b->full[1] != NULL && b->j != NULL && b->d != NULL && b->pv != NULL &&
+             b->full[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL && b->pv != NULL &&
              b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
@@ -227,7 +232,9 @@ static inline void axpy1(double *restrict y, double z, double a, const double *r
 }
 
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
- * of W (pi 0) or b to v[s], as gc_fast_loss computes its row. */
+ * of W (pi 0) or b to v[s], as gc_fast_loss computes its row; b->j and the
+ * runs of one j.  At B = 1 an element after the one before it (a run of a
+ * tensor's rows) is one column further, not divided out again. */
 GC_VVOID(changed_rows,
          (const gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v, int q),
          (f, b, t, idx, v, q))
@@ -239,23 +246,40 @@ GC_VVOID(changed_rows,
     if (B == 1 && pi == 0) { /* one number a perturbation: no loop over columns */
         const double *z = net->act[p + 1]->data, *x = net->act[p]->data;
         size_t last = SIZE_MAX, j = 0, k = 0;
+        b->nruns = 0;
         for (int s = 0; s < q; s++) {
             if (idx[s] != last) { /* the two sides of a row share idx */
+                const size_t j0 = j;
+                if (last != SIZE_MAX && idx[s] == last + 1) { /* the next element: no divide */
+                    if (++k == in) {
+                        k = 0;
+#ifndef GC_CHANGED_ROWS_MUTANT
+                        j++;
+#endif /* else checks/engine/check_fast.c's mutant: the next row's first element in this row */
+                    }
+                } else {
+                    j = idx[s] / in;
+                    k = idx[s] - j * in;
+                }
                 last = idx[s];
-                j = last / in;
-                k = last - j * in;
+                if (s == 0 || j != j0)
+                    b->run[b->nruns++] = s;
             }
             b->j[s] = (int)j;
             b->row[0][s] = z[j] + (v[s] - theta[last]) * x[k];
         }
+        b->run[b->nruns] = q;
         return;
     }
+    b->nruns = 0;
     for (int s = 0; s < q; s++) {
         /* δ = v - θ, exactly the perturbation the reference applies */
         const double delta = v[s] - theta[idx[s]];
         const int j = pi == 0 ? (int)(idx[s] / in) : (int)idx[s];
         const double *z = &GC_AT(net->act[p + 1], j, 0);
         double *r = b->row[0] + (size_t)s * (size_t)B;
+        if (s == 0 || j != b->j[s - 1])
+            b->run[b->nruns++] = s;
         b->j[s] = j;
         if (pi == 0) {
             axpy(r, z, delta, &GC_AT(net->act[p], (int)(idx[s] % in), 0), B);
@@ -264,6 +288,7 @@ GC_VVOID(changed_rows,
                 r[c] = z[c] + delta;
         }
     }
+    b->run[b->nruns] = q;
 }
 
 /* B = 1: every perturbation's change is one number d_s, and
@@ -389,21 +414,20 @@ static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr
     const size_t B = (size_t)f->B;
     size_t nfar = 0;
     const gc_mat *X = f->net->act[k];
-    if (B == 1) { /* one number a perturbation */
-        for (int s = 0; s < q; s++)
-            b->dl[s] = xr[s] - X->data[b->j[s]];
-    } else {
-        for (int s = 0; s < q; s++) {
-            const double *xc = &GC_AT(X, b->j[s], 0), *x = xr + (size_t)s * B;
-            for (size_t c = 0; c < B; c++)
-                b->dl[(size_t)s * B + c] = x[c] - xc[c];
-        }
-    }
-    for (int s0 = 0, s1; s0 < q; s0 = s1) {
-        const int j = b->j[s0];
-        for (s1 = s0 + 1; s1 < q && b->j[s1] == j;)
-            s1++;
+    for (int r = 0; r < b->nruns; r++) {
+        const int s0 = b->run[r], s1 = b->run[r + 1], j = b->j[s0];
         const size_t n = (size_t)(s1 - s0);
+        const double *xc = &GC_AT(X, j, 0);
+        if (B == 1) { /* one number a perturbation */
+            for (int s = s0; s < s1; s++)
+                b->dl[s] = xr[s] - xc[0];
+        } else {
+            for (int s = s0; s < s1; s++) {
+                const double *x = xr + (size_t)s * B;
+                for (size_t c = 0; c < B; c++)
+                    b->dl[(size_t)s * B + c] = x[c] - xc[c];
+            }
+        }
         if (!line_current(f, b, l, j)) {
             memset(b->far + s0, 1, n);
             nfar += n;

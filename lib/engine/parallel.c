@@ -360,8 +360,10 @@ static void recheck_rows(const parallel_job *j, size_t total)
     gc_run *run = j->run;
     size_t reread = SIZE_MAX; /* the chunk to read again, none yet */
     for (size_t k = 0; k < total; k++) {
-        if (!j->recheck[k])
-            continue;
+        const unsigned char *m = memchr(j->recheck + k, 1, total - k);
+        if (m == NULL)
+            break;
+        k = (size_t)(m - j->recheck);
         if (reread != SIZE_MAX && k / CHUNK != reread)
             gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
         recheck_row(run, row_at(j, k));
