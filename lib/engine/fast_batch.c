@@ -24,6 +24,7 @@
  * gc_fast_loss rounds each update (fast.h).
  */
 #include "engine/fast_internal.h"
+#include "engine/plan.h"
 #include "nn/vmath.h"
 
 #include <stdint.h>
@@ -233,8 +234,8 @@ static inline void axpy1(double *restrict y, double z, double a, const double *r
 
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
  * of W (pi 0) or b to v[s], as gc_fast_loss computes its row; b->j and the
- * runs of one j.  At B = 1 an element after the one before it (a run of a
- * tensor's rows) is one column further, not divided out again. */
+ * runs of one j.  At B = 1 each element's row and column from the one
+ * before (gc_plan_place: a run of a tensor's rows divides none out). */
 GC_VVOID(changed_rows,
          (const gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v, int q),
          (f, b, t, idx, v, q))
@@ -245,30 +246,21 @@ GC_VVOID(changed_rows,
     const double *theta = net->tensors[t]->value;
     if (B == 1 && pi == 0) { /* one number a perturbation: no loop over columns */
         const double *z = net->act[p + 1]->data, *x = net->act[p]->data;
-        size_t last = SIZE_MAX, j = 0, k = 0;
-        b->nruns = 0;
+        double *restrict row = b->row[0];
+        int *restrict js = b->j, *restrict run = b->run, nruns = 0;
+        gc_place at = GC_PLACE_START; /* element, its row j and column k */
         for (int s = 0; s < q; s++) {
-            if (idx[s] != last) { /* the two sides of a row share idx */
-                const size_t j0 = j;
-                if (last != SIZE_MAX && idx[s] == last + 1) { /* the next element: no divide */
-                    if (++k == in) {
-                        k = 0;
-#ifndef GC_CHANGED_ROWS_MUTANT
-                        j++;
-#endif /* else checks/engine/check_fast.c's mutant: the next row's first element in this row */
-                    }
-                } else {
-                    j = idx[s] / in;
-                    k = idx[s] - j * in;
-                }
-                last = idx[s];
-                if (s == 0 || j != j0)
-                    b->run[b->nruns++] = s;
+            if (s == 0 || idx[s] != at.el) { /* the two sides of a row share idx */
+                const size_t j0 = at.rw;
+                gc_plan_place(&at, idx[s], in);
+                if (s == 0 || at.rw != j0)
+                    run[nruns++] = s;
             }
-            b->j[s] = (int)j;
-            b->row[0][s] = z[j] + (v[s] - theta[last]) * x[k];
+            js[s] = (int)at.rw;
+            row[s] = z[at.rw] + (v[s] - theta[at.el]) * x[at.cl];
         }
-        b->run[b->nruns] = q;
+        run[nruns] = q;
+        b->nruns = nruns;
         return;
     }
     b->nruns = 0;

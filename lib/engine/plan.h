@@ -6,6 +6,8 @@
 #define GC_ENGINE_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "gradcheck/check.h"
 #include "gradcheck/pcg32.h"
@@ -108,6 +110,58 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
  * of them.  Returns the row after the last located. */
 size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem);
+
+/* The run gc_plan_locate_run takes from row k, nothing located: *t gets
+ * row k's tensor; returns the row after the run's last. */
+size_t gc_plan_run_end(int *t, size_t k, size_t end, const gc_report *r);
+
+/* Row k's element in its tensor, whose rows start at row `first` (elem as
+ * gc_plan_elements). */
+static inline size_t gc_plan_element(const size_t *elem, size_t first, size_t k)
+{
+    return elem != NULL ? elem[k] : k - first;
+}
+
+/* Element el of a matrix at row rw, column cl (gc_plan_place). */
+typedef struct gc_place {
+    size_t el, rw, cl;
+} gc_place;
+
+/* The place before element 0, where gc_plan_place starts: element SIZE_MAX
+ * (-1), row 0, column SIZE_MAX (-1: one column on is column 0). */
+#define GC_PLACE_START ((gc_place){SIZE_MAX, 0, SIZE_MAX})
+
+/* *p moved to element el of a matrix of `cols` columns: one column on when
+ * el follows p->el (no divide), left for el itself, else divided out. */
+static inline void gc_plan_place(gc_place *p, size_t el, size_t cols)
+{
+    if (el == p->el + 1) {
+        if (++p->cl == cols) {
+            p->cl = 0;
+#ifndef GC_PLAN_PLACE_MUTANT
+            p->rw++;
+#endif /* else the mutant of checks/engine/check_plan.c, check_row.c and
+        * check_fast.c: a row's first element placed in the row before */
+        }
+    } else if (el != p->el) {
+        p->rw = el / cols;
+        p->cl = el - p->rw * cols;
+    }
+    p->el = el;
+}
+
+/* Every byte of row's place written: its tensor, row and column, the
+ * padding after them (rows are compared and sent as bytes) and its analytic
+ * value; the rest is the caller's to write. */
+static inline void gc_plan_place_row(gc_row *row, int t, size_t rw, size_t cl, double analytic)
+{
+    enum { PAD = offsetof(gc_row, analytic) - offsetof(gc_row, col) - sizeof row->col };
+    row->tensor = t;
+    row->row = (int)rw;
+    row->col = (int)cl;
+    memset((char *)row + offsetof(gc_row, col) + sizeof row->col, 0, PAD);
+    row->analytic = analytic;
+}
 
 /* The targets' indices, last-read layer first (ties in order): after
  * perturbing layer k the cache before k is clean, so an earlier tensor needs

@@ -7,6 +7,7 @@
 #include "engine/row.h"
 #include "engine/escalate.h"
 #include "engine/noise.h"
+#include "engine/plan.h"
 #include "engine/verdict.h"
 #include "nn/vmath.h"
 
@@ -267,16 +268,32 @@ GC_VVOID(pass_lanes_run, (pass_block *z, int ng), (z, ng))
         }
 }
 
-/* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, through
- * pass_lanes_run: the sure passes set from z, the others by the whole
- * rule. */
-static void decide_block(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
-                         const size_t *idx, const double *L, double b, unsigned char *recheck,
-                         pass_block *z)
+/* Where the next rows go: tensor t (cols columns), at the place of the
+ * last row placed. */
+typedef struct row_place {
+    int t;
+    size_t cols;
+    gc_place at;
+} row_place;
+
+/* Row's place, element el of the tensor with analytic value a, from the
+ * one before it (gc_plan_place): every byte but its numbers written. */
+static inline void place_next(row_place *pl, gc_row *row, size_t el, double a)
 {
-    const double *value = tg[rows[0].tensor].value;
+    gc_plan_place(&pl->at, el, pl->cols);
+    gc_plan_place_row(row, pl->t, pl->at.rw, pl->at.cl, a);
+}
+
+/* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, placed and
+ * through pass_lanes_run: the sure passes set from z, the others by the
+ * whole rule. */
+static void decide_block(const gc_fd_ctx *c, const gc_target *tg, row_place *pl, gc_row *rows,
+                         size_t m, const size_t *idx, const double *L, double b,
+                         unsigned char *recheck, pass_block *z)
+{
+    const double *value = tg[pl->t].value, *grad = tg[pl->t].grad;
     for (size_t q = 0; q < m; q++) {
-        z->a[q] = rows[q].analytic;
+        z->a[q] = grad[idx[2 * q]];
         z->x0[q] = value[idx[2 * q]];
         z->lm[q] = L[2 * q];
         z->lp[q] = L[2 * q + 1];
@@ -284,6 +301,7 @@ static void decide_block(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, 
     pass_lanes_run(z, (int)(m / LANES));
     for (size_t q = 0; q < m; q++) {
         gc_row *row = &rows[q];
+        place_next(pl, row, idx[2 * q], z->a[q]);
         if (!z->pass[q]) {
             decide_given(c, tg, row, idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
             continue;
@@ -322,29 +340,39 @@ static int pass_block_init(const gc_fd_ctx *c, double b, pass_block *z)
     return 1;
 }
 
-void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
-                          const size_t *idx, const double *L, double b, unsigned char *recheck)
+/* A row's fields after its place are all written by row_set or by
+ * decide_block: no padding after the last. */
+_Static_assert(sizeof(gc_row) == offsetof(gc_row, escalated) + sizeof(int),
+               "a row's last field ends it");
+
+void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
+                          size_t m, const size_t *idx, const double *L, double b,
+                          unsigned char *recheck)
 {
-    const gc_target *t = &tg[rows[0].tensor];
+    const gc_target *tt = &tg[t];
+    row_place pl = {t, (size_t)tt->cols, GC_PLACE_START};
     /* local copies, which no store to a row can change: the loop reads the
      * options once, not after every row */
     const gc_check_opts o = *c->o;
     const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
     if (o.precision != GC_PRECISION_FLOAT64) { /* not this loop's case: the whole rule */
-        for (size_t q = 0; q < m; q++)
+        for (size_t q = 0; q < m; q++) {
+            place_next(&pl, &rows[q], idx[2 * q], tt->grad[idx[2 * q]]);
             decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
+        }
         return;
     }
     size_t q = 0;
     pass_block z;
     if (pass_block_init(&lc, b, &z))
         for (size_t k; (k = m - q < BLOCK ? (m - q) / LANES * LANES : BLOCK) > 0; q += k)
-            decide_block(c, tg, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
+            decide_block(c, tg, &pl, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
     /* below, the steps and the band's floor are float64's, known to the compiler */
     for (; q < m; q++) {
         gc_fd_point p;
         double band;
-        gc_fd_central_given(&lc, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
+        place_next(&pl, &rows[q], idx[2 * q], tt->grad[idx[2 * q]]);
+        gc_fd_central_given(&lc, tt, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
         if (gc_verdict_pass_final(rows[q].analytic, &p, &o, b, &band))
             row_set(&rows[q], &p, band, GC_PASS, GC_REASON_NONE);
         else
