@@ -205,21 +205,23 @@ __attribute__((noinline)) static void decide_given(const gc_fd_ctx *c, const gc_
 enum { LANES = 8, BLOCK = 32 * LANES };
 
 /* The constants of one call of pass_lanes_run, the numbers of its rows
- * (their analytic value, the element's value and the two losses), and
+ * gathered by element (their analytic value, the element's value), and
  * what it writes: every field row_set gives a pass, and pass[q] != 0 where
- * row q passes for sure.  The numbers are gathered into the block for all
- * its rows before the vector loop reads them: a vector load of four or
- * eight values just stored one by one would wait for the stores. */
+ * row q passes for sure.  The numbers are gathered for all the rows before
+ * the vector loop reads them: a vector load of four or eight values just
+ * stored one by one would wait for the stores. */
 typedef struct pass_block {
     double h, L0, abs_L0, ku, scale, abs_floor, rtol, b, two_b_h;
-    double a[BLOCK], x0[BLOCK], lm[BLOCK], lp[BLOCK];
+    double a[BLOCK], x0[BLOCK];
     double n[BLOCK], d[BLOCK], rel[BLOCK], bound[BLOCK], band[BLOCK], slo[BLOCK], shi[BLOCK];
     long long pass[BLOCK];
 } pass_block;
 
 /*
  * gc_verdict_pass_final of gc_fd_central_given's point, float64 without a
- * measured δ, for rows [0, ng LANES) of z: the same IEEE operations in the
+ * measured δ, for rows [0, ng LANES) of z, row q's losses L[2q] = L(θ-ε)
+ * and L[2q + 1] = L(θ+ε) (read in place: stored long before, and as one
+ * block of pairs): the same IEEE operations in the
  * same order as gc_fd_central_from, gc_fd_delta, gc_band (no tableau
  * estimate, floor 0), gc_passes, gc_verdict_pass_stable and gc_rel_error,
  * so every number is theirs bit for bit.  A row whose numbers are not all
@@ -227,12 +229,12 @@ typedef struct pass_block {
  * selects pick for NaN does not matter; the selects compute both sides
  * (the Makefile's -fno-trapping-math).
  */
-GC_VVOID(pass_lanes_run, (pass_block *z, int ng), (z, ng))
+GC_VVOID(pass_lanes_run, (pass_block *restrict z, const double *restrict L, int ng), (z, L, ng))
 {
     for (int g = 0; g < ng; g++)
         for (int s = 0; s < LANES; s++) {
             const int q = g * LANES + s;
-            const double a = z->a[q], x0 = z->x0[q], lm = z->lm[q], lp = z->lp[q];
+            const double a = z->a[q], x0 = z->x0[q], lm = L[2 * q], lp = L[2 * q + 1];
             const double xm = x0 + -z->h, xp = x0 + z->h;
             const double n = (lp - lm) / (xp - xm);
             const double f1 = fabs(lm), f2 = fabs(lp);
@@ -295,10 +297,8 @@ static void decide_block(const gc_fd_ctx *c, const gc_target *tg, row_place *pl,
     for (size_t q = 0; q < m; q++) {
         z->a[q] = grad[idx[2 * q]];
         z->x0[q] = value[idx[2 * q]];
-        z->lm[q] = L[2 * q];
-        z->lp[q] = L[2 * q + 1];
     }
-    pass_lanes_run(z, (int)(m / LANES));
+    pass_lanes_run(z, L, (int)(m / LANES));
     for (size_t q = 0; q < m; q++) {
         gc_row *row = &rows[q];
         place_next(pl, row, idx[2 * q], z->a[q]);
