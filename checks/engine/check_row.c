@@ -8,9 +8,9 @@
  * rows marked for the reference.  The block's rows go 8 at a time through
  * row.c's vector lanes, the last ones through its scalar loop: a build
  * whose lanes round the bound once more (-DGC_ROWS_LANES_MUTANT) fails
- * test_rows_given_match_one_at_a_time, and so does one that places a row's
- * first element in the row before (-DGC_PLAN_PLACE_MUTANT): the block
- * locates its rows, in element order or not, and every byte is its own.
+ * test_rows_given_match_one_at_a_time, and so does one that leaves a
+ * row's padding as it was (-DGC_PLAN_PAD_MUTANT): the block locates its
+ * rows, in element order or not, and every byte is its own.
  */
 #include <check.h>
 #include <gradcheck.h>

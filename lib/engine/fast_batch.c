@@ -24,7 +24,6 @@
  * gc_fast_loss rounds each update (fast.h).
  */
 #include "engine/fast_internal.h"
-#include "engine/plan.h"
 #include "nn/vmath.h"
 
 #include <stdint.h>
@@ -234,8 +233,7 @@ static inline void axpy1(double *restrict y, double z, double a, const double *r
 
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
  * of W (pi 0) or b to v[s], as gc_fast_loss computes its row; b->j and the
- * runs of one j.  At B = 1 each element's row and column from the one
- * before (gc_plan_place: a run of a tensor's rows divides none out). */
+ * runs of one j (line_losses takes each run's unit at once). */
 GC_VVOID(changed_rows,
          (const gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v, int q),
          (f, b, t, idx, v, q))
@@ -248,16 +246,21 @@ GC_VVOID(changed_rows,
         const double *z = net->act[p + 1]->data, *x = net->act[p]->data;
         double *restrict row = b->row[0];
         int *restrict js = b->j, *restrict run = b->run, nruns = 0;
-        gc_place at = GC_PLACE_START; /* element, its row j and column k */
+        size_t last = SIZE_MAX, j = 0, k = 0;
         for (int s = 0; s < q; s++) {
-            if (s == 0 || idx[s] != at.el) { /* the two sides of a row share idx */
-                const size_t j0 = at.rw;
-                gc_plan_place(&at, idx[s], in);
-                if (s == 0 || at.rw != j0)
+            if (idx[s] != last) { /* the two sides of a row share idx */
+                const size_t j0 = j;
+                last = idx[s];
+                j = last / in;
+                k = last - j * in;
+                if (s == 0 || j != j0)
                     run[nruns++] = s;
+#ifdef GC_BATCH_RUNS_MUTANT /* checks/engine/check_fast.c's mutant: one run */
+                nruns = 1;
+#endif
             }
-            js[s] = (int)at.rw;
-            row[s] = z[at.rw] + (v[s] - theta[at.el]) * x[at.cl];
+            js[s] = (int)j;
+            row[s] = z[j] + (v[s] - theta[last]) * x[k];
         }
         run[nruns] = q;
         b->nruns = nruns;

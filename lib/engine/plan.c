@@ -169,12 +169,24 @@ size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
 {
     int t;
     end = gc_plan_run_end(&t, k, end, r);
-    const size_t cols = (size_t)tg[t].cols, first = r->tensors[t].first;
+    const size_t cols = (size_t)tg[t].cols;
     const double *grad = tg[t].grad;
-    gc_place at = GC_PLACE_START;
+    /* every element: row and column advance by one column at a time */
+    size_t el = k - r->tensors[t].first, rw = el / cols, cl = el % cols;
     for (size_t q = k; q < end; q++) {
-        gc_plan_place(&at, gc_plan_element(elem, first, q), cols);
-        fill_row(&out[q - k], t, at.rw, at.cl, grad[at.el]);
+        if (elem != NULL) {
+            el = elem[q];
+            rw = el / cols;
+            cl = el % cols;
+        }
+        fill_row(&out[q - k], t, rw, cl, grad[el]);
+        if (elem == NULL) {
+            el++;
+            if (++cl == cols) {
+                cl = 0;
+                rw++;
+            }
+        }
     }
     return end;
 }

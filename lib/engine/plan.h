@@ -6,7 +6,6 @@
 #define GC_ENGINE_PLAN_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "gradcheck/check.h"
@@ -122,34 +121,6 @@ static inline size_t gc_plan_element(const size_t *elem, size_t first, size_t k)
     return elem != NULL ? elem[k] : k - first;
 }
 
-/* Element el of a matrix at row rw, column cl (gc_plan_place). */
-typedef struct gc_place {
-    size_t el, rw, cl;
-} gc_place;
-
-/* The place before element 0, where gc_plan_place starts: element SIZE_MAX
- * (-1), row 0, column SIZE_MAX (-1: one column on is column 0). */
-#define GC_PLACE_START ((gc_place){SIZE_MAX, 0, SIZE_MAX})
-
-/* *p moved to element el of a matrix of `cols` columns: one column on when
- * el follows p->el (no divide), left for el itself, else divided out. */
-static inline void gc_plan_place(gc_place *p, size_t el, size_t cols)
-{
-    if (el == p->el + 1) {
-        if (++p->cl == cols) {
-            p->cl = 0;
-#ifndef GC_PLAN_PLACE_MUTANT
-            p->rw++;
-#endif /* else the mutant of checks/engine/check_plan.c, check_row.c and
-        * check_fast.c: a row's first element placed in the row before */
-        }
-    } else if (el != p->el) {
-        p->rw = el / cols;
-        p->cl = el - p->rw * cols;
-    }
-    p->el = el;
-}
-
 /* Every byte of row's place written: its tensor, row and column, the
  * padding after them (rows are compared and sent as bytes) and its analytic
  * value; the rest is the caller's to write. */
@@ -159,7 +130,9 @@ static inline void gc_plan_place_row(gc_row *row, int t, size_t rw, size_t cl, d
     row->tensor = t;
     row->row = (int)rw;
     row->col = (int)cl;
+#ifndef GC_PLAN_PAD_MUTANT
     memset((char *)row + offsetof(gc_row, col) + sizeof row->col, 0, PAD);
+#endif /* else checks/engine/check_row.c's mutant: the padding left as it was */
     row->analytic = analytic;
 }
 

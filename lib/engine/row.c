@@ -270,30 +270,22 @@ GC_VVOID(pass_lanes_run, (pass_block *restrict z, const double *restrict L, int 
         }
 }
 
-/* Where the next rows go: tensor t (cols columns), at the place of the
- * last row placed. */
-typedef struct row_place {
-    int t;
-    size_t cols;
-    gc_place at;
-} row_place;
-
-/* Row's place, element el of the tensor with analytic value a, from the
- * one before it (gc_plan_place): every byte but its numbers written. */
-static inline void place_next(row_place *pl, gc_row *row, size_t el, double a)
+/* Row's place, element el of tensor t (cols columns) with analytic value
+ * a: every byte but its numbers written. */
+static inline void place(gc_row *row, int t, size_t cols, size_t el, double a)
 {
-    gc_plan_place(&pl->at, el, pl->cols);
-    gc_plan_place_row(row, pl->t, pl->at.rw, pl->at.cl, a);
+    gc_plan_place_row(row, t, el / cols, el % cols, a);
 }
 
 /* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, placed and
  * through pass_lanes_run: the sure passes set from z, the others by the
  * whole rule. */
-static void decide_block(const gc_fd_ctx *c, const gc_target *tg, row_place *pl, gc_row *rows,
+static void decide_block(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
                          size_t m, const size_t *idx, const double *L, double b,
                          unsigned char *recheck, pass_block *z)
 {
-    const double *value = tg[pl->t].value, *grad = tg[pl->t].grad;
+    const double *value = tg[t].value, *grad = tg[t].grad;
+    const size_t cols = (size_t)tg[t].cols;
     for (size_t q = 0; q < m; q++) {
         z->a[q] = grad[idx[2 * q]];
         z->x0[q] = value[idx[2 * q]];
@@ -301,7 +293,7 @@ static void decide_block(const gc_fd_ctx *c, const gc_target *tg, row_place *pl,
     pass_lanes_run(z, L, (int)(m / LANES));
     for (size_t q = 0; q < m; q++) {
         gc_row *row = &rows[q];
-        place_next(pl, row, idx[2 * q], z->a[q]);
+        place(row, t, cols, idx[2 * q], z->a[q]);
         if (!z->pass[q]) {
             decide_given(c, tg, row, idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
             continue;
@@ -350,14 +342,14 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row
                           unsigned char *recheck)
 {
     const gc_target *tt = &tg[t];
-    row_place pl = {t, (size_t)tt->cols, GC_PLACE_START};
+    const size_t cols = (size_t)tt->cols;
     /* local copies, which no store to a row can change: the loop reads the
      * options once, not after every row */
     const gc_check_opts o = *c->o;
     const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
     if (o.precision != GC_PRECISION_FLOAT64) { /* not this loop's case: the whole rule */
         for (size_t q = 0; q < m; q++) {
-            place_next(&pl, &rows[q], idx[2 * q], tt->grad[idx[2 * q]]);
+            place(&rows[q], t, cols, idx[2 * q], tt->grad[idx[2 * q]]);
             decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
         }
         return;
@@ -366,12 +358,12 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row
     pass_block z;
     if (pass_block_init(&lc, b, &z))
         for (size_t k; (k = m - q < BLOCK ? (m - q) / LANES * LANES : BLOCK) > 0; q += k)
-            decide_block(c, tg, &pl, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
+            decide_block(c, tg, t, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
     /* below, the steps and the band's floor are float64's, known to the compiler */
     for (; q < m; q++) {
         gc_fd_point p;
         double band;
-        place_next(&pl, &rows[q], idx[2 * q], tt->grad[idx[2 * q]]);
+        place(&rows[q], t, cols, idx[2 * q], tt->grad[idx[2 * q]]);
         gc_fd_central_given(&lc, tt, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
         if (gc_verdict_pass_final(rows[q].analytic, &p, &o, b, &band))
             row_set(&rows[q], &p, band, GC_PASS, GC_REASON_NONE);
