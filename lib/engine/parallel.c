@@ -187,16 +187,17 @@ static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, int t, gc_r
         return;
     }
     chunk_space *b = j->space[tid];
-    /* local copies, which no store to the batch can change */
-    const gc_check_opts o = run->o;
+    /* float64 (batched): every element's step is ε, and θ ± ε is not
+     * rounded further (gc_fd_step, gc_fd_moved) */
+    const double h = gc_fd_step(&run->o, 0.0);
     const size_t *elem = run->elem, first = run->r->tensors[t].first;
     const double *value = tt->value;
     for (size_t q = 0; q < m; q++) {
         const size_t i = gc_plan_element(elem, first, k + q);
-        const double x0 = value[i], h = gc_fd_step(&o, x0);
+        const double x0 = value[i];
         b->idx[2 * q] = b->idx[2 * q + 1] = i;
-        b->v[2 * q] = gc_fd_moved(&o, x0, -h);
-        b->v[2 * q + 1] = gc_fd_moved(&o, x0, h);
+        b->v[2 * q] = x0 + -h;
+        b->v[2 * q + 1] = x0 + h;
     }
     gc_eval_losses(c->ev, tt, b->idx, b->v, 2 * m, b->L);
     gc_rows_decide_given(c, run->tg, t, rows, m, b->idx, b->L, j->bound, j->recheck + k);
