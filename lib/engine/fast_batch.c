@@ -220,6 +220,18 @@ static inline void axpy(double *restrict y, const double *restrict z, double a,
         y[c] = z[c] + a * x[c];
 }
 
+/* y[c] = x[c] - z[c] for c < n, likewise. */
+static inline void sub(double *restrict y, const double *restrict x, const double *restrict z,
+                       size_t n)
+{
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (size_t l = 0; l < 8; l++)
+            y[c + l] = x[c + l] - z[c + l];
+    for (; c < n; c++)
+        y[c] = x[c] - z[c];
+}
+
 /* y[c] = z + a x[c] for c < n, likewise. */
 static inline void axpy1(double *restrict y, double z, double a, const double *restrict x, int n)
 {
@@ -327,9 +339,7 @@ GC_VVOID(rank1, (const gc_fast *f, fast_batch *b, int k, const double *xr, doubl
     const int B = f->B;
     for (int s = 0; s < q; s++) {
         const int j = b->j[s];
-        const double *xc = &GC_AT(net->act[k], j, 0), *x = xr + (size_t)s * (size_t)B;
-        for (int c = 0; c < B; c++)
-            b->d[c] = x[c] - xc[c];
+        sub(b->d, xr + (size_t)s * (size_t)B, &GC_AT(net->act[k], j, 0), (size_t)B);
         for (int i = 0; i < l->out; i++)
             axpy(Zn + (size_t)i * qB + (size_t)s * (size_t)B, &GC_AT(net->act[k + 1], i, 0),
                  W[(size_t)i * in + (size_t)j], b->d, B);
@@ -417,11 +427,8 @@ static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr
             for (int s = s0; s < s1; s++)
                 b->dl[s] = xr[s] - xc[0];
         } else {
-            for (int s = s0; s < s1; s++) {
-                const double *x = xr + (size_t)s * B;
-                for (size_t c = 0; c < B; c++)
-                    b->dl[(size_t)s * B + c] = x[c] - xc[c];
-            }
+            for (int s = s0; s < s1; s++)
+                sub(b->dl + (size_t)s * B, xr + (size_t)s * B, xc, B);
         }
         if (!line_current(f, b, l, j)) {
             memset(b->far + s0, 1, n);
