@@ -156,8 +156,8 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
     int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
-             b->full[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL && b->pv != NULL &&
-             b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
+             b->full[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL &&
+             b->pv != NULL && b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
         /* the base state, and values_line's scratch of the same size */
