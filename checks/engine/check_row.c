@@ -8,7 +8,9 @@
  * rows marked for the reference.  The block's rows go 8 at a time through
  * row.c's vector lanes, the last ones through its scalar loop: a build
  * whose lanes round the bound once more (-DGC_ROWS_LANES_MUTANT) fails
- * test_rows_given_match_one_at_a_time.
+ * test_rows_given_match_one_at_a_time, and so does one that leaves a
+ * row's padding as it was (-DGC_PLAN_PAD_MUTANT): the block locates its
+ * rows, in element order or not, and every byte is its own.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -186,10 +188,13 @@ START_TEST(test_rows_given_match_one_at_a_time)
     for (int e = 0; e < M; e++) {
         value[e] = 4.0 * gc_pcg32_uniform(&rng) - 2.0;
         grad[e] = e % 11 == 0 ? 0.0 : 2.0 * gc_pcg32_uniform(&rng) - 1.0;
+    }
+    for (int e = 0; e < M; e++) { /* row e: element el, in order or 4 on (mod M) */
+        const int el = _i / 2 % 2 ? e : e * 4 % M;
         const int kind = gc_pcg32_bounded(&rng, 4) == 0 ? 1 + (int)gc_pcg32_bounded(&rng, 5) : 0;
         nkind[kind]++;
-        losses_of(&rng, kind, L0, value[e], grad[e], o.eps, &o, &L[2 * e], &L[2 * e + 1]);
-        idx[2 * e] = idx[2 * e + 1] = (size_t)e;
+        losses_of(&rng, kind, L0, value[el], grad[el], o.eps, &o, &L[2 * e], &L[2 * e + 1]);
+        idx[2 * e] = idx[2 * e + 1] = (size_t)el;
     }
     tg[1].grad_scale = 1.0;
     const gc_fd_ctx c = {NULL, &o, L0, fabs(L0) * 3.0, 0.0};
@@ -199,26 +204,29 @@ START_TEST(test_rows_given_match_one_at_a_time)
     memset(rb, 0, sizeof rb);
     memset(ro, 0, sizeof ro);
     for (int e = 0; e < M; e++) {
-        memset(&block[e], 0, sizeof block[e]);
-        block[e].tensor = 1;
-        block[e].row = e / COLS;
-        block[e].col = e % COLS;
-        block[e].analytic = grad[e];
+        const int el = (int)idx[2 * e];
+        memset(&one[e], 0, sizeof one[e]);
+        one[e].tensor = 1;
+        one[e].row = el / COLS;
+        one[e].col = el % COLS;
+        one[e].analytic = grad[el];
     }
-    memcpy(one, block, sizeof one);
-    gc_rows_decide_given(&c, tg, block, M, idx, L, b, rb);
+    memset(block, 0xcd, sizeof block); /* every byte is the block's to write */
+    gc_rows_decide_given(&c, tg, 1, block, M, idx, L, b, rb);
     size_t nsure = 0;
     for (int e = 0; e < M; e++) {
+        const int el = (int)idx[2 * e];
         gc_fd_point p;
         double band;
-        gc_fd_central_given(&c, &tg[1], (size_t)e, L[2 * e], L[2 * e + 1], 0, &p);
-        nsure += gc_verdict_pass_final(grad[e], &p, &o, b, &band);
+        gc_fd_central_given(&c, &tg[1], (size_t)el, L[2 * e], L[2 * e + 1], 0, &p);
+        nsure += gc_verdict_pass_final(grad[el], &p, &o, b, &band);
         const gc_verdict v = gc_row_decide_from(&c, tg, &one[e], &p, 1);
-        ro[e] = !gc_verdict_stable(grad[e], &p, v, &o, b);
+        ro[e] = !gc_verdict_stable(grad[el], &p, v, &o, b);
         if (memcmp(&block[e], &one[e], sizeof one[e]) != 0 || rb[e] != ro[e])
-            ck_abort_msg("element %d (%d, %d): block %s numeric %.17g band %.17g recheck %d, "
-                         "one at a time %s numeric %.17g band %.17g recheck %d",
-                         e, e / COLS, e % COLS, gc_verdict_name(block[e].verdict),
+            ck_abort_msg("row %d, element %d (%d, %d): block (%d, %d) %s numeric %.17g band "
+                         "%.17g recheck %d, one at a time %s numeric %.17g band %.17g recheck %d",
+                         e, el, el / COLS, el % COLS, block[e].row, block[e].col,
+                         gc_verdict_name(block[e].verdict),
                          block[e].numeric, block[e].band, rb[e],
                          gc_verdict_name(one[e].verdict), one[e].numeric, one[e].band, ro[e]);
     }

@@ -43,6 +43,9 @@ typedef struct fast_batch {
     double *row[2];   /* 1 x cols: the changed rows, before and after a layer */
     double *full[2];  /* maxrows x cols: a dense change, input and output of a layer */
     int *j;           /* cap: perturbation s's changed row */
+    int *run;         /* cap + 1: the perturbations [run[r], run[r + 1]) share one j,
+                       * r < nruns, run[nruns] = q (changed_rows) */
+    int nruns;
     double *d;        /* max(B, cap): a row's change (B = 1: each perturbation's) */
     double *pv;       /* rows_n x B: one variant, for a loss without values */
     unsigned char *ok;/* ntensors: gc_fast_batchable */
@@ -110,6 +113,7 @@ void gc_fast_batch_free(fast_batch *b)
         free(b->full[i]);
     }
     free(b->j);
+    free(b->run);
     free(b->d);
     free(b->pv);
     free(b->ok);
@@ -141,6 +145,7 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
                                         &unused);
     }
     b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
+    b->run = gc_fast_line_calloc((size_t)b->cap + 1, sizeof *b->run);
     b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
     b->pv = gc_fast_line_calloc(out, sizeof *b->pv);
     b->ok = gc_fast_line_calloc((size_t)net->ntensors, 1);
@@ -151,8 +156,8 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
     int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
-             b->full[1] != NULL && b->j != NULL && b->d != NULL && b->pv != NULL &&
-             b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
+             b->full[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL &&
+             b->pv != NULL && b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
         /* the base state, and values_line's scratch of the same size */
@@ -215,6 +220,18 @@ static inline void axpy(double *restrict y, const double *restrict z, double a,
         y[c] = z[c] + a * x[c];
 }
 
+/* y[c] = x[c] - z[c] for c < n, likewise. */
+static inline void sub(double *restrict y, const double *restrict x, const double *restrict z,
+                       size_t n)
+{
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (size_t l = 0; l < 8; l++)
+            y[c + l] = x[c + l] - z[c + l];
+    for (; c < n; c++)
+        y[c] = x[c] - z[c];
+}
+
 /* y[c] = z + a x[c] for c < n, likewise. */
 static inline void axpy1(double *restrict y, double z, double a, const double *restrict x, int n)
 {
@@ -227,7 +244,8 @@ static inline void axpy1(double *restrict y, double z, double a, const double *r
 }
 
 /* The changed rows of layer p's output: perturbation s sets element idx[s]
- * of W (pi 0) or b to v[s], as gc_fast_loss computes its row. */
+ * of W (pi 0) or b to v[s], as gc_fast_loss computes its row; b->j and the
+ * runs of one j (line_losses takes each run's unit at once). */
 GC_VVOID(changed_rows,
          (const gc_fast *f, fast_batch *b, int t, const size_t *idx, const double *v, int q),
          (f, b, t, idx, v, q))
@@ -238,24 +256,37 @@ GC_VVOID(changed_rows,
     const double *theta = net->tensors[t]->value;
     if (B == 1 && pi == 0) { /* one number a perturbation: no loop over columns */
         const double *z = net->act[p + 1]->data, *x = net->act[p]->data;
+        double *restrict row = b->row[0];
+        int *restrict js = b->j, *restrict run = b->run, nruns = 0;
         size_t last = SIZE_MAX, j = 0, k = 0;
         for (int s = 0; s < q; s++) {
             if (idx[s] != last) { /* the two sides of a row share idx */
+                const size_t j0 = j;
                 last = idx[s];
                 j = last / in;
                 k = last - j * in;
+                if (s == 0 || j != j0)
+                    run[nruns++] = s;
             }
-            b->j[s] = (int)j;
-            b->row[0][s] = z[j] + (v[s] - theta[last]) * x[k];
+            js[s] = (int)j;
+            row[s] = z[j] + (v[s] - theta[last]) * x[k];
         }
+        run[nruns] = q;
+#ifdef GC_BATCH_RUNS_MUTANT /* checks/engine/check_fast.c's mutant: the last run lost */
+        nruns -= nruns > 1;
+#endif
+        b->nruns = nruns;
         return;
     }
+    b->nruns = 0;
     for (int s = 0; s < q; s++) {
         /* δ = v - θ, exactly the perturbation the reference applies */
         const double delta = v[s] - theta[idx[s]];
         const int j = pi == 0 ? (int)(idx[s] / in) : (int)idx[s];
         const double *z = &GC_AT(net->act[p + 1], j, 0);
         double *r = b->row[0] + (size_t)s * (size_t)B;
+        if (s == 0 || j != b->j[s - 1])
+            b->run[b->nruns++] = s;
         b->j[s] = j;
         if (pi == 0) {
             axpy(r, z, delta, &GC_AT(net->act[p], (int)(idx[s] % in), 0), B);
@@ -264,6 +295,7 @@ GC_VVOID(changed_rows,
                 r[c] = z[c] + delta;
         }
     }
+    b->run[b->nruns] = q;
 }
 
 /* B = 1: every perturbation's change is one number d_s, and
@@ -307,9 +339,7 @@ GC_VVOID(rank1, (const gc_fast *f, fast_batch *b, int k, const double *xr, doubl
     const int B = f->B;
     for (int s = 0; s < q; s++) {
         const int j = b->j[s];
-        const double *xc = &GC_AT(net->act[k], j, 0), *x = xr + (size_t)s * (size_t)B;
-        for (int c = 0; c < B; c++)
-            b->d[c] = x[c] - xc[c];
+        sub(b->d, xr + (size_t)s * (size_t)B, &GC_AT(net->act[k], j, 0), (size_t)B);
         for (int i = 0; i < l->out; i++)
             axpy(Zn + (size_t)i * qB + (size_t)s * (size_t)B, &GC_AT(net->act[k + 1], i, 0),
                  W[(size_t)i * in + (size_t)j], b->d, B);
@@ -389,21 +419,17 @@ static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr
     const size_t B = (size_t)f->B;
     size_t nfar = 0;
     const gc_mat *X = f->net->act[k];
-    if (B == 1) { /* one number a perturbation */
-        for (int s = 0; s < q; s++)
-            b->dl[s] = xr[s] - X->data[b->j[s]];
-    } else {
-        for (int s = 0; s < q; s++) {
-            const double *xc = &GC_AT(X, b->j[s], 0), *x = xr + (size_t)s * B;
-            for (size_t c = 0; c < B; c++)
-                b->dl[(size_t)s * B + c] = x[c] - xc[c];
-        }
-    }
-    for (int s0 = 0, s1; s0 < q; s0 = s1) {
-        const int j = b->j[s0];
-        for (s1 = s0 + 1; s1 < q && b->j[s1] == j;)
-            s1++;
+    for (int r = 0; r < b->nruns; r++) {
+        const int s0 = b->run[r], s1 = b->run[r + 1], j = b->j[s0];
         const size_t n = (size_t)(s1 - s0);
+        const double *xc = &GC_AT(X, j, 0);
+        if (B == 1) { /* one number a perturbation */
+            for (int s = s0; s < s1; s++)
+                b->dl[s] = xr[s] - xc[0];
+        } else {
+            for (int s = s0; s < s1; s++)
+                sub(b->dl + (size_t)s * B, xr + (size_t)s * B, xc, B);
+        }
         if (!line_current(f, b, l, j)) {
             memset(b->far + s0, 1, n);
             nfar += n;

@@ -168,32 +168,39 @@ static void one_row(parallel_job *j, const gc_fd_ctx *c, gc_row *row, size_t k)
         j->recheck[k] = 1;
 }
 
-/* Rows [k, end) of one tensor, located in rows[0 .. end - k), from one
- * batch of the evaluator's losses when it takes the tensor (a batchable
- * tensor's layers have no kink hook to ask), else one row at a time.  A
- * batch holds only losses, which do not depend on the batch they came in:
- * the rows are the same at any thread count. */
-static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, gc_row *rows, size_t k,
-                       size_t end)
+/* Rows [k, end) of tensor t into rows[0 .. end - k), located and computed:
+ * from one batch of the evaluator's losses when it takes the tensor (a
+ * batchable tensor's layers have no kink hook to ask; the rows are located
+ * as they are judged), else one row at a time.  A batch holds only losses,
+ * which do not depend on the batch they came in: the rows are the same at
+ * any thread count. */
+static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, int t, gc_row *rows,
+                       size_t k, size_t end)
 {
     gc_run *run = j->run;
-    const gc_target *t = &run->tg[rows[0].tensor];
+    const gc_target *tt = &run->tg[t];
     const size_t m = end - k;
-    if (!j->batched || !gc_eval_batchable(c->ev, t)) {
+    if (!j->batched || !gc_eval_batchable(c->ev, tt)) {
+        gc_plan_locate_run(rows, k, end, run->r, run->tg, run->elem);
         for (size_t q = 0; q < m; q++)
             one_row(j, c, &rows[q], k + q);
         return;
     }
     chunk_space *b = j->space[tid];
+    /* float64 (batched): every element's step is ε, and θ ± ε is not
+     * rounded further (gc_fd_step, gc_fd_moved) */
+    const double h = gc_fd_step(&run->o, 0.0);
+    const size_t *elem = run->elem, first = run->r->tensors[t].first;
+    const double *value = tt->value;
     for (size_t q = 0; q < m; q++) {
-        const size_t i = (size_t)rows[q].row * (size_t)t->cols + (size_t)rows[q].col;
-        const double x0 = t->value[i], h = gc_fd_step(&run->o, x0);
+        const size_t i = gc_plan_element(elem, first, k + q);
+        const double x0 = value[i];
         b->idx[2 * q] = b->idx[2 * q + 1] = i;
-        b->v[2 * q] = gc_fd_moved(&run->o, x0, -h);
-        b->v[2 * q + 1] = gc_fd_moved(&run->o, x0, h);
+        b->v[2 * q] = x0 + -h;
+        b->v[2 * q + 1] = x0 + h;
     }
-    gc_eval_losses(c->ev, t, b->idx, b->v, 2 * m, b->L);
-    gc_rows_decide_given(c, run->tg, rows, m, b->idx, b->L, j->bound, j->recheck + k);
+    gc_eval_losses(c->ev, tt, b->idx, b->v, 2 * m, b->L);
+    gc_rows_decide_given(c, run->tg, t, rows, m, b->idx, b->L, j->bound, j->recheck + k);
 }
 
 /* A row computed again by the reference, in place from the element's
@@ -249,8 +256,8 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
     }
 }
 
-/* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: located
- * a tensor's run at a time (one search), computed (on one thread, the rows
+/* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: a
+ * tensor's run at a time (one search), located and computed (on one thread, the rows
  * marked computed again too), read into the summaries while in this core's
  * cache, then copied to the report, or (a partial check) what it holds of
  * them kept.  The first write to each page of the report's rows is a page
@@ -264,8 +271,9 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
     const size_t lo = ch * CHUNK, hi = run->r->nrows - lo < CHUNK ? run->r->nrows : lo + CHUNK;
     gc_row *rows = j->space[tid]->rows; /* rows[q] is row lo + q */
     for (size_t k = lo, end; k < hi; k = end) {
-        end = gc_plan_locate_run(rows + (k - lo), k, hi, run->r, run->tg, run->elem);
-        tensor_run(j, tid, &c, rows + (k - lo), k, end);
+        int t;
+        end = gc_plan_run_end(&t, k, hi, run->r);
+        tensor_run(j, tid, &c, t, rows + (k - lo), k, end);
     }
     if (j->alone)
         recheck_chunk(j, rows, lo, hi);
@@ -360,8 +368,10 @@ static void recheck_rows(const parallel_job *j, size_t total)
     gc_run *run = j->run;
     size_t reread = SIZE_MAX; /* the chunk to read again, none yet */
     for (size_t k = 0; k < total; k++) {
-        if (!j->recheck[k])
-            continue;
+        const unsigned char *m = memchr(j->recheck + k, 1, total - k);
+        if (m == NULL)
+            break;
+        k = (size_t)(m - j->recheck);
         if (reread != SIZE_MAX && k / CHUNK != reread)
             gc_summary_read(j->sum, run->r, row_at(j, reread * CHUNK), reread);
         recheck_row(run, row_at(j, k));

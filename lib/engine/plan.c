@@ -153,21 +153,26 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
                     const size_t *elem)
 {
     int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
-    size_t el = elem != NULL ? elem[k] : k - r->tensors[t].first;
+    size_t el = gc_plan_element(elem, r->tensors[t].first, k);
     fill_row(row, t, el / (size_t)tg[t].cols, el % (size_t)tg[t].cols, tg[t].grad[el]);
+}
+
+size_t gc_plan_run_end(int *t, size_t k, size_t end, const gc_report *r)
+{
+    *t = gc_tensor_of_row(r->tensors, r->ntensors, k);
+    const gc_tensor_report *tr = &r->tensors[*t];
+    return end < tr->first + tr->count ? end : tr->first + tr->count;
 }
 
 size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem)
 {
-    const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
-    const gc_tensor_report *tr = &r->tensors[t];
+    int t;
+    end = gc_plan_run_end(&t, k, end, r);
     const size_t cols = (size_t)tg[t].cols;
     const double *grad = tg[t].grad;
-    if (end > tr->first + tr->count)
-        end = tr->first + tr->count;
     /* every element: row and column advance by one column at a time */
-    size_t el = k - tr->first, rw = el / cols, cl = el % cols;
+    size_t el = k - r->tensors[t].first, rw = el / cols, cl = el % cols;
     for (size_t q = k; q < end; q++) {
         if (elem != NULL) {
             el = elem[q];

@@ -6,6 +6,7 @@
 #define GC_ENGINE_PLAN_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "gradcheck/check.h"
 #include "gradcheck/pcg32.h"
@@ -108,6 +109,32 @@ void gc_plan_locate(gc_row *row, size_t k, const gc_report *r, const gc_target *
  * of them.  Returns the row after the last located. */
 size_t gc_plan_locate_run(gc_row *out, size_t k, size_t end, const gc_report *r,
                           const gc_target *tg, const size_t *elem);
+
+/* The run gc_plan_locate_run takes from row k, nothing located: *t gets
+ * row k's tensor; returns the row after the run's last. */
+size_t gc_plan_run_end(int *t, size_t k, size_t end, const gc_report *r);
+
+/* Row k's element in its tensor, whose rows start at row `first` (elem as
+ * gc_plan_elements). */
+static inline size_t gc_plan_element(const size_t *elem, size_t first, size_t k)
+{
+    return elem != NULL ? elem[k] : k - first;
+}
+
+/* Every byte of row's place written: its tensor, row and column, the
+ * padding after them (rows are compared and sent as bytes) and its analytic
+ * value; the rest is the caller's to write. */
+static inline void gc_plan_place_row(gc_row *row, int t, size_t rw, size_t cl, double analytic)
+{
+    enum { PAD = offsetof(gc_row, analytic) - offsetof(gc_row, col) - sizeof row->col };
+    row->tensor = t;
+    row->row = (int)rw;
+    row->col = (int)cl;
+#ifndef GC_PLAN_PAD_MUTANT
+    memset((char *)row + offsetof(gc_row, col) + sizeof row->col, 0, PAD);
+#endif /* else checks/engine/check_row.c's mutant: the padding left as it was */
+    row->analytic = analytic;
+}
 
 /* The targets' indices, last-read layer first (ties in order): after
  * perturbing layer k the cache before k is clean, so an earlier tensor needs

@@ -7,6 +7,7 @@
 #include "engine/row.h"
 #include "engine/escalate.h"
 #include "engine/noise.h"
+#include "engine/plan.h"
 #include "engine/verdict.h"
 #include "nn/vmath.h"
 
@@ -204,21 +205,23 @@ __attribute__((noinline)) static void decide_given(const gc_fd_ctx *c, const gc_
 enum { LANES = 8, BLOCK = 32 * LANES };
 
 /* The constants of one call of pass_lanes_run, the numbers of its rows
- * (their analytic value, the element's value and the two losses), and
+ * gathered by element (their analytic value, the element's value), and
  * what it writes: every field row_set gives a pass, and pass[q] != 0 where
- * row q passes for sure.  The numbers are gathered into the block for all
- * its rows before the vector loop reads them: a vector load of four or
- * eight values just stored one by one would wait for the stores. */
+ * row q passes for sure.  The numbers are gathered for all the rows before
+ * the vector loop reads them: a vector load of four or eight values just
+ * stored one by one would wait for the stores. */
 typedef struct pass_block {
     double h, L0, abs_L0, ku, scale, abs_floor, rtol, b, two_b_h;
-    double a[BLOCK], x0[BLOCK], lm[BLOCK], lp[BLOCK];
+    double a[BLOCK], x0[BLOCK];
     double n[BLOCK], d[BLOCK], rel[BLOCK], bound[BLOCK], band[BLOCK], slo[BLOCK], shi[BLOCK];
     long long pass[BLOCK];
 } pass_block;
 
 /*
  * gc_verdict_pass_final of gc_fd_central_given's point, float64 without a
- * measured δ, for rows [0, ng LANES) of z: the same IEEE operations in the
+ * measured δ, for rows [0, ng LANES) of z, row q's losses L[2q] = L(θ-ε)
+ * and L[2q + 1] = L(θ+ε) (read in place: stored long before, and as one
+ * block of pairs): the same IEEE operations in the
  * same order as gc_fd_central_from, gc_fd_delta, gc_band (no tableau
  * estimate, floor 0), gc_passes, gc_verdict_pass_stable and gc_rel_error,
  * so every number is theirs bit for bit.  A row whose numbers are not all
@@ -226,12 +229,12 @@ typedef struct pass_block {
  * selects pick for NaN does not matter; the selects compute both sides
  * (the Makefile's -fno-trapping-math).
  */
-GC_VVOID(pass_lanes_run, (pass_block *z, int ng), (z, ng))
+GC_VVOID(pass_lanes_run, (pass_block *restrict z, const double *restrict L, int ng), (z, L, ng))
 {
     for (int g = 0; g < ng; g++)
         for (int s = 0; s < LANES; s++) {
             const int q = g * LANES + s;
-            const double a = z->a[q], x0 = z->x0[q], lm = z->lm[q], lp = z->lp[q];
+            const double a = z->a[q], x0 = z->x0[q], lm = L[2 * q], lp = L[2 * q + 1];
             const double xm = x0 + -z->h, xp = x0 + z->h;
             const double n = (lp - lm) / (xp - xm);
             const double f1 = fabs(lm), f2 = fabs(lp);
@@ -267,23 +270,30 @@ GC_VVOID(pass_lanes_run, (pass_block *z, int ng), (z, ng))
         }
 }
 
-/* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, through
- * pass_lanes_run: the sure passes set from z, the others by the whole
- * rule. */
-static void decide_block(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
-                         const size_t *idx, const double *L, double b, unsigned char *recheck,
-                         pass_block *z)
+/* Row's place, element el of tensor t (cols columns) with analytic value
+ * a: every byte but its numbers written. */
+static inline void place(gc_row *row, int t, size_t cols, size_t el, double a)
 {
-    const double *value = tg[rows[0].tensor].value;
+    gc_plan_place_row(row, t, el / cols, el % cols, a);
+}
+
+/* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, placed and
+ * through pass_lanes_run: the sure passes set from z, the others by the
+ * whole rule. */
+static void decide_block(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
+                         size_t m, const size_t *idx, const double *L, double b,
+                         unsigned char *recheck, pass_block *z)
+{
+    const double *value = tg[t].value, *grad = tg[t].grad;
+    const size_t cols = (size_t)tg[t].cols;
     for (size_t q = 0; q < m; q++) {
-        z->a[q] = rows[q].analytic;
+        z->a[q] = grad[idx[2 * q]];
         z->x0[q] = value[idx[2 * q]];
-        z->lm[q] = L[2 * q];
-        z->lp[q] = L[2 * q + 1];
     }
-    pass_lanes_run(z, (int)(m / LANES));
+    pass_lanes_run(z, L, (int)(m / LANES));
     for (size_t q = 0; q < m; q++) {
         gc_row *row = &rows[q];
+        place(row, t, cols, idx[2 * q], z->a[q]);
         if (!z->pass[q]) {
             decide_given(c, tg, row, idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
             continue;
@@ -322,29 +332,39 @@ static int pass_block_init(const gc_fd_ctx *c, double b, pass_block *z)
     return 1;
 }
 
-void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
-                          const size_t *idx, const double *L, double b, unsigned char *recheck)
+/* A row's fields after its place are all written by row_set or by
+ * decide_block: no padding after the last. */
+_Static_assert(sizeof(gc_row) == offsetof(gc_row, escalated) + sizeof(int),
+               "a row's last field ends it");
+
+void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
+                          size_t m, const size_t *idx, const double *L, double b,
+                          unsigned char *recheck)
 {
-    const gc_target *t = &tg[rows[0].tensor];
+    const gc_target *tt = &tg[t];
+    const size_t cols = (size_t)tt->cols;
     /* local copies, which no store to a row can change: the loop reads the
      * options once, not after every row */
     const gc_check_opts o = *c->o;
     const gc_fd_ctx lc = {c->ev, &o, c->L0, c->scale, c->delta};
     if (o.precision != GC_PRECISION_FLOAT64) { /* not this loop's case: the whole rule */
-        for (size_t q = 0; q < m; q++)
+        for (size_t q = 0; q < m; q++) {
+            place(&rows[q], t, cols, idx[2 * q], tt->grad[idx[2 * q]]);
             decide_given(c, tg, &rows[q], idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
+        }
         return;
     }
     size_t q = 0;
     pass_block z;
     if (pass_block_init(&lc, b, &z))
         for (size_t k; (k = m - q < BLOCK ? (m - q) / LANES * LANES : BLOCK) > 0; q += k)
-            decide_block(c, tg, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
+            decide_block(c, tg, t, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
     /* below, the steps and the band's floor are float64's, known to the compiler */
     for (; q < m; q++) {
         gc_fd_point p;
         double band;
-        gc_fd_central_given(&lc, t, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
+        place(&rows[q], t, cols, idx[2 * q], tt->grad[idx[2 * q]]);
+        gc_fd_central_given(&lc, tt, idx[2 * q], L[2 * q], L[2 * q + 1], 0, &p);
         if (gc_verdict_pass_final(rows[q].analytic, &p, &o, b, &band))
             row_set(&rows[q], &p, band, GC_PASS, GC_REASON_NONE);
         else

@@ -22,14 +22,17 @@ gc_verdict gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
 gc_verdict gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
                               gc_fd_point *p, int at_eps_only);
 
-/* The rows[0..m) of one tensor (located), central in float64, from the
- * losses of one batch: L[2q] = L(θ-ε) and L[2q + 1] = L(θ+ε) of element
- * idx[2q] (= idx[2q + 1]), no kink hook; each row as gc_row_decide_from(c,
- * tg, rows + q, .., 1) fills it from gc_fd_central_given's numbers, and
- * recheck[q] = 1 where gc_verdict_stable(.., b) says a rounding of b could
- * change its verdict (recheck[q] is left alone elsewhere).  The rows that
- * pass for sure (gc_verdict_pass_final) take no other step. */
-void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, gc_row *rows, size_t m,
-                          const size_t *idx, const double *L, double b, unsigned char *recheck);
+/* The rows[0..m) of tensor tg[t], central in float64, from the losses of
+ * one batch: L[2q] = L(θ-ε) and L[2q + 1] = L(θ+ε) of element idx[2q]
+ * (= idx[2q + 1]), row q's, no kink hook; each row located here (every
+ * byte written, the place gc_plan_locate gives it) and filled as
+ * gc_row_decide_from(c, tg, rows + q, .., 1) fills it from
+ * gc_fd_central_given's numbers, and recheck[q] = 1 where
+ * gc_verdict_stable(.., b) says a rounding of b could change its verdict
+ * (recheck[q] is left alone elsewhere).  The rows that pass for sure
+ * (gc_verdict_pass_final) take no other step. */
+void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
+                          size_t m, const size_t *idx, const double *L, double b,
+                          unsigned char *recheck);
 
 #endif
