@@ -15,9 +15,9 @@
  * equal, and the first extrapolation 0.00486998 gets the estimate 1.03e-7
  * (the second search, by √2 from h0/1.19, alike); h0/4 gives -2.9e-7, a
  * ratio of differences of 0.1 where the expansion says 4.  Evaluated in
- * 60-digit arithmetic from the network's exact binary values (the
- * network's file, then a central difference at h = 1e-25: the script of
- * scripts/exact-derivative with gelu = x (1 + erf(x / √2)) / 2 added),
+ * 60-digit decimal arithmetic from the network's exact binary values
+ * (`bench/driver ... --save net.json`, then `scripts/exact-derivative
+ * net.json x 4 1`; mpmath at 60 digits, h = 1e-25, agrees),
  * dL/dx[4][1] = 0.0048704543424978155; backprop says 0.00487045434249,
  * right to 11 digits.  A build with the order test off
  * (-DGC_ESC_ORDER_MUTANT) refutes x[4][1], and fails this test.

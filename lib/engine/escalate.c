@@ -83,13 +83,15 @@ static int consistent(const ridders *rd, double n, double B)
 
 /* Entry A[r][j] extrapolates column j-1 from rows r-1 and r, whose
  * leading error term is c h^p, p = 2j central (f = q²), j one-sided (f = q):
- * their successive differences shrink by f^j per row.  Converged when
- * rows r-2, r-1, r of column j-1 show that rate: the ratio of their two
- * differences, each known to within its entries' roundoff R, can lie
- * within [f^j / q, f^j q] (observed order within 1 of p); a last
- * difference within its roundoff, which truncation no longer dominates,
- * cannot deny it.  Entries of the first two rows of their column cannot
- * be tested: never converged. */
+ * their successive differences keep their sign and shrink by f^j per row.
+ * Rows r-2, r-1, r of column j-1 deny that rate when the ratio of their two
+ * differences, each known to within its entries' roundoff R, is positive
+ * whatever the roundoff and outside [f^j / q, f^j q] (observed order off
+ * by more than 1): a systematic error of another order.  A ratio that can
+ * be negative or can fit is no evidence against the expansion (roundoff
+ * alternates the differences' signs, and its bound R covers it).  Entries
+ * of the first two rows of their column cannot be tested: never
+ * converged. */
 static int converged(const ridders *rd, int r, int j, double fj, double q)
 {
 #ifdef GC_ESC_ORDER_MUTANT /* checks/engine/check_escalate.c: no test of the order */
@@ -102,16 +104,11 @@ static int converged(const ridders *rd, int r, int j, double fj, double q)
     const double rp = rd->R[r - 2][j - 1] + rd->R[r - 1][j - 1];
     const double dn = rd->A[r - 1][j - 1] - rd->A[r][j - 1];
     const double rn = rd->R[r - 1][j - 1] + rd->R[r][j - 1];
-    if (!(fabs(dn) > rn))
-        return fabs(dn) <= rn; /* NaN: not converged */
-    /* dp / dn over the two intervals; dn's keeps its sign */
-    const double x0 = dp - rp, x1 = dp + rp, y0 = dn - rn, y1 = dn + rn;
-    const double c[4] = {x0 / y0, x0 / y1, x1 / y0, x1 / y1};
-    double lo = c[0], hi = c[0];
-    for (int k = 1; k < 4; k++) {
-        lo = fmin(lo, c[k]);
-        hi = fmax(hi, c[k]);
-    }
+    if (!(fabs(dp) > rp) || !(fabs(dn) > rn) || (dp > 0) != (dn > 0))
+        return isfinite(dp) && isfinite(dn); /* either sign possible: no evidence */
+    /* both differences of one sign: the ratio within [(|dp| - rp) / (|dn| + rn),
+     * (|dp| + rp) / (|dn| - rn)] */
+    const double lo = (fabs(dp) - rp) / (fabs(dn) + rn), hi = (fabs(dp) + rp) / (fabs(dn) - rn);
     return hi >= fj / q && lo <= fj * q;
 #endif
 }
@@ -213,12 +210,16 @@ gc_verdict gc_escalate(const gc_fd_ctx *c, const gc_target *t, size_t i, double 
         /* a refutation must be reproduced, consistently, by a second search
          * over other steps (from h0 / GC_ESCALATE_REPEAT by factors √2):
          * two tableaus fooled alike by steps too coarse for the loss are far
-         * less likely than one, and the roundoff stays that of the first */
+         * less likely than one, and the roundoff stays that of the first;
+         * consistently: the two best entries, or the two best converged
+         * ones (each search's fail rests on both), overlap */
         gc_reason w2;
         gc_verdict v2 = search(c, t, i, a, dir, h0 / GC_ESCALATE_REPEAT, sqrt(2.0), &again, &w2);
-        if (v2 != GC_FAIL || !(fabs(rd.best_n - again.best_n) <= rd.best_B + again.best_B)) {
+        if (v2 != GC_FAIL || !(fabs(rd.best_n - again.best_n) <= rd.best_B + again.best_B ||
+                               fabs(rd.conv_n - again.conv_n) <= rd.conv_B + again.conv_B)) {
             v = GC_UNDECIDED;
-            *why = GC_REASON_NOISE;
+            *why = v2 == GC_UNDECIDED && w2 == GC_REASON_UNCONVERGED ? GC_REASON_UNCONVERGED
+                                                                    : GC_REASON_NOISE;
             if (again.best_B < rd.best_B)
                 rd = again;
         }
