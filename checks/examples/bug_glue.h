@@ -29,7 +29,8 @@ static void FN(re_bwd_1e3)(gc_func_call *c) { FN(re_bwd)(c); plant(c, 2, DT); }
 static void FN(en_bwd_1e3)(gc_func_call *c) { FN(en_bwd)(c); plant(c, 3, DT); }
 static void FN(ce_bwd_1e3)(gc_func_call *c) { FN(ce_bwd)(c); plant(c, 2, DT); }
 
-/* Each layer's factory with its correct backward, its mutant, its 1e-3 bug. */
+/* Each layer's factory with its correct backward, its mutant, its 1e-3 bug;
+ * the table gives the gradient plant() changes, as the _1e3 backward says. */
 #define GLUE_CASES_(l) \
     static int FN(l##_ok)(gc_func *f, gc_pcg32 *r) { return FN(l##_spec)(f, r, FN(l##_bwd), 1); } \
     static int FN(l##_mut)(gc_func *f, gc_pcg32 *r) { return FN(l##_spec)(f, r, FN(l##_bwd_mut), 2); } \
@@ -38,8 +39,8 @@ GLUE_CASES_(ln) GLUE_CASES_(mm) GLUE_CASES_(at) GLUE_CASES_(ge) GLUE_CASES_(re) 
 #undef GLUE_CASES_
 
 static const layer_case FN(layer_cases)[] = {
-    {"layernorm", FN(ln_ok), FN(ln_mut), FN(ln_1e3)}, {"matmul", FN(mm_ok), FN(mm_mut), FN(mm_1e3)},
-    {"attention", FN(at_ok), FN(at_mut), FN(at_1e3)}, {"gelu", FN(ge_ok), FN(ge_mut), FN(ge_1e3)},
-    {"residual", FN(re_ok), FN(re_mut), FN(re_1e3)}, {"encoder", FN(en_ok), FN(en_mut), FN(en_1e3)},
-    {"crossentropy", FN(ce_ok), FN(ce_mut), FN(ce_1e3)},
+    {"layernorm", FN(ln_ok), FN(ln_mut), FN(ln_1e3), 4}, {"matmul", FN(mm_ok), FN(mm_mut), FN(mm_1e3), 1},
+    {"attention", FN(at_ok), FN(at_mut), FN(at_1e3), 3}, {"gelu", FN(ge_ok), FN(ge_mut), FN(ge_1e3), 1},
+    {"residual", FN(re_ok), FN(re_mut), FN(re_1e3), 2}, {"encoder", FN(en_ok), FN(en_mut), FN(en_1e3), 3},
+    {"crossentropy", FN(ce_ok), FN(ce_mut), FN(ce_1e3), 2},
 };

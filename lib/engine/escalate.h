@@ -22,12 +22,14 @@
  * with reason *why): central differences at h0, h0/2, ... extrapolated
  * (one-sided ones away from a side whose loss was not finite), stopping as
  * soon as the best entry decides a, or when the extrapolation stops
- * improving; a refutation must be reproduced by a second search from a
- * step GC_ESCALATE_REPEAT times smaller.  At most 2 GC_ESCALATE_STEPS
- * losses per search (central; one-sided: half).  On return p holds the
- * best entry's value and bound (escalated set) when one was found; the
- * verdict is gc_decide's on it, *why updated.  A loss not finite at θ is
- * not escalated. */
+ * improving; a refutation must rest on an entry whose column converges
+ * at the expansion's rate (else the search goes on; undecided
+ * GC_REASON_UNCONVERGED when nothing decides) and be reproduced by a
+ * second search from a step GC_ESCALATE_REPEAT times smaller.  At most
+ * 2 GC_ESCALATE_STEPS losses per search (central; one-sided: half).  On
+ * return p holds the best entry's value and bound (escalated set) when one
+ * was found; the verdict is gc_decide's on it, *why updated.  A loss not
+ * finite at θ is not escalated. */
 gc_verdict gc_escalate(const gc_fd_ctx *c, const gc_target *t, size_t i, double a,
                        gc_fd_point *p, gc_reason *why);
 

@@ -55,6 +55,11 @@ typedef enum gc_reason {
     GC_REASON_CONDITIONING,        /* refuted only by less than backprop's own rounding
                                     * could move a: an ill-conditioned loss or layer
                                     * (bce at p = 1 - 1e-14) */
+    GC_REASON_UNCONVERGED,         /* only extrapolations not shown to converge at the
+                                    * expansion's rate would refute a: the loss not smooth
+                                    * enough at the escalation's steps (elu's second
+                                    * derivative jumps at 0), or the steps that could
+                                    * show it too coarse or too noisy */
     GC_NREASONS
 } gc_reason;
 

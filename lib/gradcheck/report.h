@@ -126,7 +126,8 @@ gc_status gc_report_status(const gc_report *r);
 const char *gc_reason_text(gc_reason why);
 
 /* Its short name for the machine formats: "none", "loss_nonfinite",
- * "loss_nonfinite_near", "noise", "flat", "kink_at_theta", "conditioning";
+ * "loss_nonfinite_near", "noise", "flat", "kink_at_theta", "conditioning",
+ * "unconverged";
  * else "?". */
 const char *gc_reason_name(gc_reason why);
 

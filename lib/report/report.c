@@ -59,10 +59,11 @@ static const char *const reason_texts[GC_NREASONS] = {
     "loss flat: the difference is at roundoff level (saturated?)",
     "kink at θ: a is no one-sided derivative (relu'(0) convention?)",
     "ill-conditioned: backprop's own rounding could explain the difference",
+    "unconverged: no extrapolation that refutes a is shown to converge at its order (loss not smooth there?)",
 };
 static const char *const reason_names[GC_NREASONS] = {
     "none", "loss_nonfinite", "loss_nonfinite_near", "noise", "flat", "kink_at_theta",
-    "conditioning",
+    "conditioning", "unconverged",
 };
 
 const char *gc_reason_text(gc_reason why)
