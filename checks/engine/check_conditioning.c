@@ -31,15 +31,6 @@
 
 #define EXACT_DX01 1.53635490845725720
 
-static const gc_row *find_row(const gc_report *r, const char *tensor, int row, int col)
-{
-    for (size_t k = 0; k < r->nrows; k++) {
-        const gc_row *w = &r->rows[k];
-        if (strcmp(r->tensors[w->tensor].name, tensor) == 0 && w->row == row && w->col == col)
-            return w;
-    }
-    return NULL;
-}
 
 /* Both engines: nothing refuted; x[0][1], whose |a - n| is beyond band + B
  * and whose a is off the exact derivative by more than the band, is
@@ -54,7 +45,7 @@ START_TEST(test_conditioning_excuses_rounding_not_code)
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
     ck_assert_int_eq(fegetround(), FE_TONEAREST);
-    const gc_row *w = find_row(r, "x", 0, 1);
+    const gc_row *w = tu_find_row(r, "x", 0, 1);
     ck_assert_ptr_nonnull(w);
     if (!gc_cond_rounding_works()) { /* the old verdict, said so */
         fprintf(stderr, "conditioning: the rounding mode does not reach the arithmetic here "

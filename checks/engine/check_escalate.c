@@ -34,13 +34,8 @@
 
 static gc_net *elu_c1_net(void)
 {
-    gc_pcg32 rng;
-    gc_arch_seed_rng(&rng, UINT64_C(752919304940693659));
-    gc_net *net = gc_net_from_arch("7-11-16-6-12", "elu,tanh,softplus,gelu", "mse", 3,
-                                   GC_INIT_UNIFORM, &rng, NULL);
-    if (net == NULL)
-        abort();
-    return net;
+    return tu_arch_net("7-11-16-6-12", "elu,tanh,softplus,gelu", "mse", 3,
+                       UINT64_C(752919304940693659));
 }
 
 /* Both engines: nothing refuted; x[4][1], whose a is the exact derivative
@@ -55,15 +50,12 @@ START_TEST(test_escalate_unconverged_not_refuted)
     o.engine = _i ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
     gc_report *r = NULL;
     ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
-    const gc_row *w = NULL;
     for (size_t k = 0; k < r->nrows; k++) {
         const gc_row *q = &r->rows[k];
         ck_assert_msg(q->verdict != GC_FAIL, "%s[%d][%d] fails", r->tensors[q->tensor].name,
                       q->row, q->col);
-        if (strcmp(r->tensors[q->tensor].name, "x") == 0 && q->row == 4 && q->col == 1)
-            w = q;
     }
-    ck_assert_ptr_nonnull(w);
+    const gc_row *w = tu_find_row(r, "x", 4, 1);
     ck_assert(fabs(w->analytic - EXACT_DX41) <= w->band);
     ck_assert_msg(w->verdict == GC_UNDECIDED && w->reason == GC_REASON_UNCONVERGED,
                   "x[4][1]: %s (%s)", gc_verdict_name(w->verdict), gc_reason_name(w->reason));

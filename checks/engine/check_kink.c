@@ -23,6 +23,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine_testutil.h"
+
 /* dense in->2, `act` (taken), dense 2->1, mse against T = -1, batch 1:
  * X = x (in values), W1 = w1 (2 x in, row-major), b1, W2 = w2, b2 = 0.2.
  * The two constructed networks of this file (above, and two_kinks_net). */
@@ -65,17 +67,6 @@ static gc_net *near_kink_net(gc_layer *act)
     return near_kink_net_at(act, 3e-7);
 }
 
-static const gc_row *find_row(const gc_report *r, const char *name, int row, int col)
-{
-    for (size_t k = 0; k < r->nrows; k++) {
-        const gc_row *w = &r->rows[k];
-        if (strcmp(r->tensors[w->tensor].name, name) == 0 && w->row == row && w->col == col)
-            return w;
-    }
-    ck_abort_msg("no row %s[%d][%d]", name, row, col);
-    return NULL;
-}
-
 /* check() with the engine gc_check_opts_init chooses */
 #define DEFAULT_ENGINE (-1)
 
@@ -115,7 +106,7 @@ START_TEST(test_relu_near_zero_is_kink)
             gc_net *net = near_kink_net_at(gc_activation_new(acts[a], 2, 0.1), offs[c]);
             gc_report *r = check(net, m, 0, DEFAULT_ENGINE);
             for (int k = 0; k < 3; k++) {
-                const gc_row *w = find_row(r, names[k], 0, 0);
+                const gc_row *w = tu_find_row(r, names[k], 0, 0);
                 ck_assert_msg(w->verdict == GC_KINK && w->hook,
                               "%s %s %s[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] "
                               "%s hook %d (z1 = %g)", gc_act_name(acts[a]), gc_method_name(m),
@@ -138,7 +129,7 @@ START_TEST(test_kink_slopes_recorded)
 {
     gc_net *net = near_kink_net(gc_activation_new(GC_ACT_RELU, 2, 0.0));
     gc_report *r = check(net, GC_METHOD_CENTRAL, 0, DEFAULT_ENGINE);
-    const gc_row *w = find_row(r, "b1", 0, 0);
+    const gc_row *w = tu_find_row(r, "b1", 0, 0);
     double g = w->analytic;
     ck_assert_msg(fabs(w->slope_lo - 0.3 * g) <= 1e-3 * fabs(g), "s- %.17g, g %.17g",
                   w->slope_lo, g);
@@ -169,12 +160,12 @@ START_TEST(test_wrong_relu_near_zero_is_fail)
     for (int m = 0; m < 3; m++) {
         gc_net *net = near_kink_net(gc_layer_new(&wrong, 2, 2));
         gc_report *r = check(net, (gc_method)m, 0, DEFAULT_ENGINE);
-        const gc_row *w = find_row(r, "b1", 0, 0);
+        const gc_row *w = tu_find_row(r, "b1", 0, 0);
         ck_assert_msg(w->verdict == GC_FAIL && w->hook,
                       "%s b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
                       gc_method_name((gc_method)m), w->analytic, w->numeric, w->slope_lo,
                       w->slope_hi, gc_verdict_name(w->verdict), w->hook);
-        ck_assert_int_eq(find_row(r, "b1", 1, 0)->verdict, GC_FAIL);
+        ck_assert_int_eq(tu_find_row(r, "b1", 1, 0)->verdict, GC_FAIL);
         ck_assert(gc_report_failed(r));
         gc_report_free(r);
         gc_net_free(net);
@@ -225,7 +216,7 @@ START_TEST(test_kink_without_hook_found_by_slopes)
     net->tensors[0]->value[1] = 0.0;
     net->tensors[1]->value[0] = -0.5 + 3e-7;
     gc_report *r = check(net, GC_METHOD_CENTRAL, 0, DEFAULT_ENGINE);
-    const gc_row *w = find_row(r, "b1", 0, 0);
+    const gc_row *w = tu_find_row(r, "b1", 0, 0);
     ck_assert_msg(w->verdict == GC_KINK && !w->hook,
                   "b1[0][0]: analytic=%.17g numeric=%.17g slopes [%g, %g] %s hook %d",
                   w->analytic, w->numeric, w->slope_lo, w->slope_hi, gc_verdict_name(w->verdict),
@@ -251,7 +242,7 @@ START_TEST(test_strict_kinks_fail_the_report)
     ck_assert_int_eq(strict->nfail, 0);
     ck_assert_int_eq(gc_report_failed(lax), 0);
     ck_assert_int_eq(gc_report_failed(strict), 1);
-    ck_assert_int_eq(find_row(strict, "b1", 0, 0)->verdict, GC_KINK);
+    ck_assert_int_eq(tu_find_row(strict, "b1", 0, 0)->verdict, GC_KINK);
     gc_report_free(lax);
     gc_report_free(strict);
     gc_net_free(net);
@@ -298,7 +289,7 @@ START_TEST(test_two_kinks_around_theta_is_kink)
             for (int eng = 0; eng < 2; eng++) {
                 gc_net *net = two_kinks_net(gc_activation_new(acts[ai], 2, 0.1), 4e-7, -3e-7, 1.5);
                 gc_report *r = check(net, (gc_method)m, 0, eng);
-                const gc_row *w = find_row(r, "x", 0, 0);
+                const gc_row *w = tu_find_row(r, "x", 0, 0);
                 ck_assert_msg(w->verdict == GC_KINK,
                               "%s %s %s x[0][0]: analytic=%.17g numeric=%.17g slopes [%.17g, "
                               "%.17g] %s", gc_act_name(acts[ai]), gc_method_name((gc_method)m),
@@ -314,7 +305,7 @@ START_TEST(test_two_kinks_around_theta_is_kink)
      * offsets' rounding) */
     gc_net *net = two_kinks_net(gc_activation_new(GC_ACT_RELU, 2, 0.0), 4e-7, -3e-7, 1.5);
     gc_report *r = check(net, GC_METHOD_CENTRAL, 0, GC_ENGINE_REFERENCE);
-    const gc_row *w = find_row(r, "x", 0, 0);
+    const gc_row *w = tu_find_row(r, "x", 0, 0);
     double a = w->analytic;
     ck_assert_msg(fabs(w->slope_lo - 0.4 * a) <= 1e-3 * fabs(a) &&
                       fabs(w->slope_hi - 0.3 * a) <= 1e-3 * fabs(a),
@@ -343,7 +334,7 @@ START_TEST(test_two_kinks_wrong_backward_is_fail)
         for (int eng = 0; eng < 2; eng++) {
             gc_net *net = two_kinks_net(gc_layer_new(&wrong, 2, 2), 4e-7, -3e-7, 1.5);
             gc_report *r = check(net, (gc_method)m, 0, eng);
-            const gc_row *w = find_row(r, "x", 0, 0);
+            const gc_row *w = tu_find_row(r, "x", 0, 0);
             ck_assert_msg(w->verdict == GC_FAIL,
                           "%s %s x[0][0]: analytic=%.17g numeric=%.17g slopes [%.17g, %.17g] %s",
                           gc_method_name((gc_method)m), gc_engine_name((gc_engine)eng),
@@ -394,7 +385,7 @@ START_TEST(test_exact_kinks_autodiff_convention_is_undecided)
         b1->value[0] = -1.0;
         b1->value[1] = 1.0;
         gc_report *r = check(net, GC_METHOD_CENTRAL, 0, eng);
-        const gc_row *w = find_row(r, "x", 0, 0);
+        const gc_row *w = tu_find_row(r, "x", 0, 0);
         ck_assert_int_eq(gc_report_failed(r), 0);
         ck_assert_int_eq(gc_report_status(r), GC_STATUS_UNDECIDED);
         ck_assert_int_eq(w->reason, GC_REASON_KINK_AT_THETA);
@@ -405,7 +396,7 @@ START_TEST(test_exact_kinks_autodiff_convention_is_undecided)
         ck_assert_msg(fabs(w->slope_lo - 3.6) <= 1e-5 && fabs(w->slope_hi - 3.6) <= 1e-5,
                       "x[0][0]: slopes [%.17g, %.17g], expected 3.6", w->slope_lo, w->slope_hi);
         for (int u = 0; u < 2; u++) {
-            const gc_row *b = find_row(r, "b1", u, 0);
+            const gc_row *b = tu_find_row(r, "b1", u, 0);
             ck_assert_msg(b->verdict == GC_KINK && b->analytic == 0.0,
                           "b1[%d][0]: analytic=%.17g slopes [%.17g, %.17g] %s", u, b->analytic,
                           b->slope_lo, b->slope_hi, gc_verdict_name(b->verdict));

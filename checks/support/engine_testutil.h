@@ -11,6 +11,7 @@
 #include <gradcheck/ck.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The randomized tests' base seed: gc_ck_base_seed (GC_SEED, else its default). */
 
@@ -225,18 +226,40 @@ static inline gc_net *tu_small_net(void)
     return net;
 }
 
-/* check_conditioning.c's network (its header derives the case): a fail at
- * x[0][1] that backprop's own rounding explains, which the conditioning
- * estimate makes undecided.  Aborts the test when it cannot be built. */
-static inline gc_net *tu_saturated_bce_net(void)
+/* The network `gradcheck --arch ARCH --act ACT --loss LOSS --batch B --seed
+ * SEED --init uniform` checks: how a case found by a sweep or a property
+ * test is pinned.  Aborts the test when it cannot be built. */
+static inline gc_net *tu_arch_net(const char *arch, const char *act, const char *loss, int batch,
+                                  uint64_t seed)
 {
     gc_pcg32 rng;
-    gc_arch_seed_rng(&rng, UINT64_C(4155247419598792060));
-    gc_net *net = gc_net_from_arch("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
-                                   GC_INIT_UNIFORM, &rng, NULL);
+    gc_arch_seed_rng(&rng, seed);
+    gc_net *net = gc_net_from_arch(arch, act, loss, batch, GC_INIT_UNIFORM, &rng, NULL);
     if (net == NULL)
         abort();
     return net;
+}
+
+/* check_conditioning.c's network (its header derives the case): a fail at
+ * x[0][1] that backprop's own rounding explains, which the conditioning
+ * estimate makes undecided. */
+static inline gc_net *tu_saturated_bce_net(void)
+{
+    return tu_arch_net("7-12-12-2-16", "softplus,elu,relu,softmax", "bce", 6,
+                       UINT64_C(4155247419598792060));
+}
+
+/* The row of r for element (row, col) of the tensor named name; the test
+ * aborts when r has none. */
+static inline const gc_row *tu_find_row(const gc_report *r, const char *name, int row, int col)
+{
+    for (size_t k = 0; k < r->nrows; k++) {
+        const gc_row *w = &r->rows[k];
+        if (strcmp(r->tensors[w->tensor].name, name) == 0 && w->row == row && w->col == col)
+            return w;
+    }
+    ck_abort_msg("no row %s[%d][%d]", name, row, col);
+    return NULL;
 }
 
 #endif
