@@ -31,22 +31,15 @@
 
 #define EXACT_DX01 1.53635490845725720
 
-
 /* Both engines: nothing refuted; x[0][1], whose |a - n| is beyond band + B
  * and whose a is off the exact derivative by more than the band, is
  * undecided for conditioning; the report is undecided (exit status 3). */
 START_TEST(test_conditioning_excuses_rounding_not_code)
 {
     gc_net *net = tu_saturated_bce_net();
-    gc_check_opts o;
-    gc_check_opts_init(&o);
-    o.inputs = 1;
-    o.engine = _i ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
-    gc_report *r = NULL;
-    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+    gc_report *r = tu_check_with_inputs(net, _i);
     ck_assert_int_eq(fegetround(), FE_TONEAREST);
     const gc_row *w = tu_find_row(r, "x", 0, 1);
-    ck_assert_ptr_nonnull(w);
     if (!gc_cond_rounding_works()) { /* the old verdict, said so */
         fprintf(stderr, "conditioning: the rounding mode does not reach the arithmetic here "
                         "(valgrind?): x[0][1] stays %s\n", gc_verdict_name(w->verdict));
@@ -55,9 +48,7 @@ START_TEST(test_conditioning_excuses_rounding_not_code)
         gc_net_free(net);
         return;
     }
-    for (size_t k = 0; k < r->nrows; k++)
-        ck_assert_msg(r->rows[k].verdict != GC_FAIL, "%s[%d][%d] fails",
-                      r->tensors[r->rows[k].tensor].name, r->rows[k].row, r->rows[k].col);
+    tu_assert_no_fail(r);
     ck_assert_msg(w->verdict == GC_UNDECIDED && w->reason == GC_REASON_CONDITIONING,
                   "x[0][1]: %s (%s)", gc_verdict_name(w->verdict), gc_reason_name(w->reason));
     ck_assert(fabs(w->analytic - w->numeric) > w->band + w->num_err);

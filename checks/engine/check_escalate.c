@@ -44,17 +44,8 @@ static gc_net *elu_c1_net(void)
 START_TEST(test_escalate_unconverged_not_refuted)
 {
     gc_net *net = elu_c1_net();
-    gc_check_opts o;
-    gc_check_opts_init(&o);
-    o.inputs = 1;
-    o.engine = _i ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
-    gc_report *r = NULL;
-    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
-    for (size_t k = 0; k < r->nrows; k++) {
-        const gc_row *q = &r->rows[k];
-        ck_assert_msg(q->verdict != GC_FAIL, "%s[%d][%d] fails", r->tensors[q->tensor].name,
-                      q->row, q->col);
-    }
+    gc_report *r = tu_check_with_inputs(net, _i);
+    tu_assert_no_fail(r);
     const gc_row *w = tu_find_row(r, "x", 4, 1);
     ck_assert(fabs(w->analytic - EXACT_DX41) <= w->band);
     ck_assert_msg(w->verdict == GC_UNDECIDED && w->reason == GC_REASON_UNCONVERGED,

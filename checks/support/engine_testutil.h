@@ -249,6 +249,27 @@ static inline gc_net *tu_saturated_bce_net(void)
                        UINT64_C(4155247419598792060));
 }
 
+/* net checked with its inputs by the reference engine (fast 0) or the fast
+ * one (fast 1), default options otherwise: the report (GC_OK asserted). */
+static inline gc_report *tu_check_with_inputs(gc_net *net, int fast)
+{
+    gc_check_opts o;
+    gc_check_opts_init(&o);
+    o.inputs = 1;
+    o.engine = fast ? GC_ENGINE_FAST : GC_ENGINE_REFERENCE;
+    gc_report *r = NULL;
+    ck_assert_int_eq(gc_check_net(net, &o, &r, NULL), GC_OK);
+    return r;
+}
+
+/* No row of r is a fail (the first one named). */
+static inline void tu_assert_no_fail(const gc_report *r)
+{
+    for (size_t k = 0; k < r->nrows; k++)
+        ck_assert_msg(r->rows[k].verdict != GC_FAIL, "%s[%d][%d] fails",
+                      r->tensors[r->rows[k].tensor].name, r->rows[k].row, r->rows[k].col);
+}
+
 /* The row of r for element (row, col) of the tensor named name; the test
  * aborts when r has none. */
 static inline const gc_row *tu_find_row(const gc_report *r, const char *name, int row, int col)
