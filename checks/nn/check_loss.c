@@ -162,7 +162,7 @@ static gc_net *softmax_bce_net(int cols, const double *z, const double *t)
  * -33.5; t = 0 there): 1 - p taken from that p rounded is good to only u /
  * 1.55e-14 = 0.7%, and the two-step backward (bce's dL/dp, then softmax's)
  * cancels dL/dp_k ~ 1 / (N (1 - p)) against sum_i p_i dL/dp_i, whose
- * difference is of order 1 / N: dL/dz off by 0.5% (the loss's own
+ * difference is of order 1 / N: dL/dz off by 0.4% (the loss's own
  * conditioning is fine, every dL/dz is of order 1 / N).  The one-step
  * backward (loss.c) is within a few ulps of the exact values, and on a
  * second, well-conditioned column (p 0.41 at most) as well.  The exact
