@@ -5,7 +5,12 @@
  * The network (drawn by the property suite's test_inadmissible_never_fail,
  * GC_SEED=123457 case 5): gradcheck --arch 7-12-12-2-16 --act
  * softplus,elu,relu,softmax --loss bce --batch 6 --seed 4155247419598792060
- * --init uniform --inputs.  Example 1's largest softmax output is p = 1 -
+ * --init uniform --inputs, with an identity layer appended after the
+ * softmax (engine_testutil.h): the backward then takes bce's dL/dp and
+ * softmax's backward in two steps, as for a softmax that is not the
+ * built-in one (the built-in softmax before bce takes lib/nn/loss.c's
+ * one-step backward, which is accurate here: the CLI's own network of
+ * these options no longer fails).  Example 1's largest softmax output is p = 1 -
  * 1.5e-14: 1 - p keeps only its absolute accuracy, about 0.7% of itself, so
  * bce's gradient (p - t) / (p (1 - p)) and the loss itself carry that error.
  * Evaluated in 60-digit decimal arithmetic from the network's exact binary

@@ -139,6 +139,73 @@ START_TEST(test_bce_saturated_is_not_finite)
 }
 END_TEST
 
+/* A network of one softmax layer (3 units) and bce on columns Z, targets T
+ * (3 x cols each, row-major): dact[0] after a forward and backward is
+ * dL/dZ through both. */
+static gc_net *softmax_bce_net(int cols, const double *z, const double *t)
+{
+    gc_net *net = gc_net_new(&gc_loss_bce);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_int_eq(gc_net_add(net, gc_activation_new(GC_ACT_SOFTMAX, 3, 0.0), NULL), GC_OK);
+    gc_mat *Z = gc_mat_new(3, cols), *T = gc_mat_new(3, cols);
+    memcpy(Z->data, z, 3 * (size_t)cols * sizeof *z);
+    memcpy(T->data, t, 3 * (size_t)cols * sizeof *t);
+    ck_assert_int_eq(gc_net_set_data(net, Z, T, NULL), GC_OK);
+    gc_mat_free(Z);
+    gc_mat_free(T);
+    gc_net_forward(net);
+    gc_net_backward(net);
+    return net;
+}
+
+/* bce after softmax, a column whose largest p is 1 - 1.55e-14 (z = 0, -32,
+ * -33.5; t = 0 there): 1 - p taken from that p rounded is good to only u /
+ * 1.55e-14 = 0.7%, and the two-step backward (bce's dL/dp, then softmax's)
+ * cancels dL/dp_k ~ 1 / (N (1 - p)) against sum_i p_i dL/dp_i, whose
+ * difference is of order 1 / N: dL/dz off by 0.4% (the loss's own
+ * conditioning is fine, every dL/dz is of order 1 / N).  The one-step
+ * backward (loss.c) is within a few ulps of the exact values, and on a
+ * second, well-conditioned column (p 0.41 at most) as well.  The exact
+ * values: 50-digit decimal arithmetic on the binary values of z and t.  A
+ * build with -DGC_SOFTMAX_BCE_TWO_STEP_MUTANT (the two-step arithmetic
+ * always) fails here: its dL/dz_0 of column 0 is 0.33203. */
+START_TEST(test_softmax_bce_backward_near_one)
+{
+    /* row-major 3 x 2: column 0 (0, -32, -33.5), column 1 (0.25, -0.5, 1) */
+    static const double z[6] = {0.0, 0.25, -32.0, -0.5, -33.5, 1.0};
+    static const double t[6] = {0.0, 1.0, 1.0, 0.0, 0.0, 0.5};
+    static const double exact[6] = {3.33333333333327708203e-01, -1.37434763803914061775e-01,
+                                    -3.02929079365603037832e-01, 3.90657151714065911663e-02,
+                                    -3.04042539677246426155e-02, 9.83690486325074775475e-02};
+    gc_net *net = softmax_bce_net(2, z, t);
+    for (int i = 0; i < 6; i++) {
+        double a = net->dact[0]->data[i], rel = fabs(a - exact[i]) / fabs(exact[i]);
+        ck_assert_msg(rel <= 16 * DBL_EPSILON, "dL/dz[%d][%d] = %.17g, exact %.17g (rel %.2g)",
+                      i / 2, i % 2, a, exact[i], rel);
+    }
+    /* dact[1] is still bce's own dL/dP */
+    gc_mat *G = gc_mat_new(3, 2);
+    gc_loss_bce.grad(G, net->act[1], net->T);
+    ck_assert(memcmp(G->data, net->dact[1]->data, 6 * sizeof *G->data) == 0);
+    gc_mat_free(G);
+    gc_net_free(net);
+}
+END_TEST
+
+/* Where softmax rounds p to exactly 1 (and the others to 0) the one-step
+ * backward keeps the two-step arithmetic: bce's loss is not finite there,
+ * and neither is any dL/dz. */
+START_TEST(test_softmax_bce_backward_saturated)
+{
+    static const double z[3] = {0.0, -800.0, -800.0}, t[3] = {0.0, 1.0, 0.0};
+    gc_net *net = softmax_bce_net(1, z, t);
+    ck_assert(!isfinite(net->loss_value));
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(!isfinite(net->dact[0]->data[i]), "dL/dz[%d] = %g", i, net->dact[0]->data[i]);
+    gc_net_free(net);
+}
+END_TEST
+
 typedef struct target_case {
     const gc_loss *loss;
     int rows, cols;
@@ -247,6 +314,8 @@ Suite *make_loss_suite(void)
     tcase_add_loop_test(tc, test_loss_table, 0, NLOSS_CASES);
     tcase_add_loop_test(tc, test_loss_grad_vs_central_difference, 0, 4);
     tcase_add_test(tc, test_bce_saturated_is_not_finite);
+    tcase_add_test(tc, test_softmax_bce_backward_near_one);
+    tcase_add_test(tc, test_softmax_bce_backward_saturated);
     tcase_add_loop_test(tc, test_check_target, 0, (int)(sizeof target_cases / sizeof target_cases[0]));
     tcase_add_test(tc, test_loss_by_name);
     tcase_add_test(tc, test_losses_accurate_at_large_logits);

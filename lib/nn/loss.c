@@ -223,3 +223,78 @@ const gc_loss *gc_loss_by_name(const char *name)
             return all[i];
     return NULL;
 }
+
+/* ---- bce on a softmax's output, backward through both ------------------- */
+
+/* dL/dz for L = bce(softmax(Z), T), column by column, without forming 1 - p
+ * from p.  With e_i = e^(z_i - m) (m = z_k the column's max), r = sum_{i != k}
+ * e_i and s = 1 + r: p_i = e_i / s and q_i = 1 - p_i = r / s for i = k,
+ * (s - e_i) / s otherwise (e_i <= 1 <= s - e_i: no cancellation).  With
+ * p_i g_i = p_i dL/dp_i N = (p_i - t_i) / q_i =: w_i, where p_i - t_i =
+ * p_i (1 - t_i) - t_i q_i =: d_i (two terms >= 0), softmax's backward
+ * p_j (g_j - sum_i p_i g_i) is w_j q_j - p_j sum_{i != j} w_i, i.e.
+ *   dz_j = (d_j - p_j S_j) / N,  S_j = sum_{i != j} w_i,
+ * S_k summed directly and S_j = (S_k - w_j) + w_k for j != k.  Every w_i
+ * but w_k is in [-1, 1] (p_i <= 1/2 <= q_i).  The two-step form
+ * (bce_grad, then softmax_backward) takes q_k = 1 - p_k from a p_k rounded
+ * near 1, good only to u / q_k relative (3% at q_k = 3.4e-15), and then
+ * cancels p_k g_k ~ 1 / q_k against sum_i p_i g_i, losing u / q_k absolute:
+ * dz_k's error grows as 1 / q_k while dz_k stays of order 1.  Here every
+ * term is of the size of the result's own terms.
+ *
+ * A column where some p_i (softmax's cached output) is not in (0, 1), or
+ * whose q_k is 0, takes the two-step arithmetic: there the loss or the
+ * gradient is not finite and stays so.  dZ's column serves as scratch for
+ * the exps; no allocation. */
+void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const gc_mat *T)
+{
+    const double n = (double)gc_mat_size(P);
+    for (int c = 0; c < Z->cols; c++) {
+        int k;
+        const double m = column_max(Z, c, &k);
+        double r = 0.0;
+        int open = 1; /* every p in (0, 1) */
+        for (int i = 0; i < Z->rows; i++) {
+            const double e = i == k ? 1.0 : exp(GC_AT(Z, i, c) - m);
+            GC_AT(dZ, i, c) = e;
+            if (i != k)
+                r += e;
+            const double p = GC_AT(P, i, c);
+            open &= p > 0.0 && p < 1.0;
+        }
+        const double s = 1.0 + r, qk = r / s;
+#ifdef GC_SOFTMAX_BCE_TWO_STEP_MUTANT /* the two-step arithmetic always: check_loss.c catches it */
+        open = 0;
+#endif
+        if (open && qk > 0.0) {
+            double sk = 0.0, wk = 0.0;
+            for (int i = 0; i < Z->rows; i++) {
+                const double e = GC_AT(dZ, i, c), t = GC_AT(T, i, c), p = e / s;
+                const double q = i == k ? qk : (s - e) / s;
+                const double w = (p * (1.0 - t) - t * q) / q;
+                if (i == k)
+                    wk = w;
+                else
+                    sk += w;
+            }
+            for (int j = 0; j < Z->rows; j++) {
+                const double e = GC_AT(dZ, j, c), t = GC_AT(T, j, c), p = e / s;
+                const double q = j == k ? qk : (s - e) / s;
+                const double d = p * (1.0 - t) - t * q;
+                const double sj = j == k ? sk : (sk - d / q) + wk;
+                GC_AT(dZ, j, c) = (d - p * sj) / n;
+            }
+            continue;
+        }
+        /* bce_grad, then softmax_backward, for this column */
+        double sum = 0.0;
+        for (int i = 0; i < Z->rows; i++) {
+            const double p = GC_AT(P, i, c), t = GC_AT(T, i, c);
+            sum += (p - t) / (p * (1.0 - p)) / n * p;
+        }
+        for (int i = 0; i < Z->rows; i++) {
+            const double p = GC_AT(P, i, c), t = GC_AT(T, i, c);
+            GC_AT(dZ, i, c) = p * ((p - t) / (p * (1.0 - p)) / n - sum);
+        }
+    }
+}

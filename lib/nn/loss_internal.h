@@ -2,7 +2,8 @@
  * nn/loss_internal.h -- what loss.c and softmax_batch.c share (private):
  * the compensated sum, softmax_ce's column max, and softmax_ce's batch
  * forms (gc_loss.values, base_size, base, values_near: softmax_batch.c;
- * line, values_line: softmax_line.c) and the base state's layout they share.
+ * line, values_line: softmax_line.c) and the base state's layout they share;
+ * and bce's backward through a softmax (loss.c), which net.c calls.
  */
 #ifndef GC_NN_LOSS_INTERNAL_H
 #define GC_NN_LOSS_INTERNAL_H
@@ -155,5 +156,11 @@ void gc_softmax_ce_values_near(double *L, const gc_mat *P, const gc_mat *T, cons
 int gc_softmax_ce_line(void *work, const void *state, const double *w);
 size_t gc_softmax_ce_values_line(double *L, unsigned char *far, const double *d, size_t n,
                                  const void *state, void *work);
+
+/* dZ = dL/dZ of bce on softmax(Z) in one step (loss.c derives it): P =
+ * softmax(Z) as softmax's forward cached it, T the targets; every matrix
+ * out x B.  gc_net_backward takes it for a network ending in the built-in
+ * softmax with the loss bce. */
+void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const gc_mat *T);
 
 #endif

@@ -9,6 +9,7 @@
  * k-th layer of a type appends k to its parameter names (W1 b1 W2 b2 ...).
  */
 #include "gradcheck/net.h"
+#include "nn/loss_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -360,7 +361,15 @@ void gc_net_backward(gc_net *net)
     }
     int n = net->nlayers;
     net->loss->grad(net->dact[n], net->act[n], net->T);
-    for (int k = n - 1; k >= 0; k--) {
+    int k = n - 1;
+    /* bce after the built-in softmax: both backwards in one step, which
+     * never forms 1 - p from a p rounded near 1 (loss.c); dact[n] is still
+     * dL/dP as the loss gives it. */
+    if (n >= 1 && net->loss == &gc_loss_bce && net->layers[k]->ops == gc_act_ops(GC_ACT_SOFTMAX)) {
+        gc_softmax_bce_backward(net->dact[k], net->act[k], net->act[n], net->T);
+        k--;
+    }
+    for (; k >= 0; k--) {
         gc_layer *l = net->layers[k];
         l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
     }
