@@ -227,23 +227,62 @@ static int floor_log10_pow2(int b)
 #define FAST_E_LO 987u
 #define FAST_E_HI 1073u
 
+/* big_from[e - FAST_E_LO]: the least 53-bit mantissa m (2^52 <= m <
+ * 2^53) with m·2^(e-1075) >= 10^(k0+1), k0 = floor(log10 2^(e-1023)),
+ * 2^53 when there is none in the binade: ceil(10^(k0+1) / 2^(e-1075)),
+ * computed exactly in rationals.  A binade holds one power of ten at
+ * most, so v >= 10^(k0+1) is m >= big_from[e - FAST_E_LO]. */
+static const uint64_t big_from[FAST_E_HI - FAST_E_LO + 1] = {
+    9007199254740992ull, 9007199254740992ull, 7737125245533627ull,
+    9007199254740992ull, 9007199254740992ull, 9007199254740992ull,
+    4835703278458517ull, 9007199254740992ull, 9007199254740992ull,
+    6044629098073146ull, 9007199254740992ull, 9007199254740992ull,
+    7555786372591433ull, 9007199254740992ull, 9007199254740992ull,
+    9007199254740992ull, 4722366482869646ull, 9007199254740992ull,
+    9007199254740992ull, 5902958103587057ull, 9007199254740992ull,
+    9007199254740992ull, 7378697629483821ull, 9007199254740992ull,
+    9007199254740992ull, 9007199254740992ull, 4611686018427388ull,
+    9007199254740992ull, 9007199254740992ull, 5764607523034235ull,
+    9007199254740992ull, 9007199254740992ull, 7205759403792794ull,
+    9007199254740992ull, 9007199254740992ull, 9007199254740992ull,
+    9007199254740992ull, 9007199254740992ull, 9007199254740992ull,
+    5629499534213120ull, 9007199254740992ull, 9007199254740992ull,
+    7036874417766400ull, 9007199254740992ull, 9007199254740992ull,
+    8796093022208000ull, 9007199254740992ull, 9007199254740992ull,
+    9007199254740992ull, 5497558138880000ull, 9007199254740992ull,
+    9007199254740992ull, 6871947673600000ull, 9007199254740992ull,
+    9007199254740992ull, 8589934592000000ull, 9007199254740992ull,
+    9007199254740992ull, 9007199254740992ull, 5368709120000000ull,
+    9007199254740992ull, 9007199254740992ull, 6710886400000000ull,
+    9007199254740992ull, 9007199254740992ull, 8388608000000000ull,
+    9007199254740992ull, 9007199254740992ull, 9007199254740992ull,
+    5242880000000000ull, 9007199254740992ull, 9007199254740992ull,
+    6553600000000000ull, 9007199254740992ull, 9007199254740992ull,
+    8192000000000000ull, 9007199254740992ull, 9007199254740992ull,
+    9007199254740992ull, 5120000000000000ull, 9007199254740992ull,
+    9007199254740992ull, 6400000000000000ull, 9007199254740992ull,
+    9007199254740992ull, 8000000000000000ull, 9007199254740992ull,
+};
+
 /* The common case of digits17, for FAST_E_LO <= e <= FAST_E_HI: v = m·2^q
  * (q = e - 1075), k0 = floor(log10 2^(q+52)), so 10^k0 <= v < 2·10^(k0+1).
- * v·10^s = X / 2^down for the 128-bit X = m·5^s: below 10^17 it is the
- * scaled value; at or above (v >= 10^(k0+1)) v·10^(s-1) = m·5^(s-1) /
- * 2^(down+1) is.  Round half to even of X / 2^d is (X + 2^(d-1) - 1 + bit
- * d of X) >> d.  Without 128-bit integers digits17 does all. */
+ * big (v >= 10^(k0+1), from big_from) picks the scale: v·10^(s-big) =
+ * X / 2^(down+big) for the 128-bit X = m·5^(s-big), 10^16 <= it < 10^17.
+ * Round half to even of X / 2^d is (X + 2^(d-1) - 1 + bit d of X) >> d.
+ * Without 128-bit integers digits17 does all. */
 #if defined(__SIZEOF_INT128__)
-static ALWAYS_INLINE void digits17_fast(uint64_t m, int q, uint64_t *digits, int *exp10)
+static ALWAYS_INLINE void digits17_fast(uint64_t m, unsigned e, uint64_t *digits, int *exp10)
 {
     __extension__ typedef unsigned __int128 u128;
-    int k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
-    u128 x = (u128)m * pow5[s], x1 = (u128)m * pow5[s - 1];
+    int q = (int)e - 1075, k0 = floor_log10_pow2(q + 52), s = 16 - k0, down = -(q + s);
+#if defined(GC_G17_BIG_MUTANT)
+    int big = m > big_from[e - FAST_E_LO]; /* the binade's power of ten itself taken as small */
+#else
+    int big = m >= big_from[e - FAST_E_LO];
+#endif
+    u128 x = (u128)m * pow5[s - big];
     uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-    int big = (hi << (64 - down) | lo >> down) >= E17; /* X / 2^down < 2·10^17 */
     int d = down + big;
-    hi = big ? (uint64_t)(x1 >> 64) : hi;
-    lo = big ? (uint64_t)x1 : lo;
     uint64_t add = (1ull << (d - 1)) - 1 + (lo >> d & 1), sum = lo + add; /* bit d is in lo */
     uint64_t n = (hi + (sum < add)) << (64 - d) | sum >> d;
     int k = k0 + big;
@@ -352,6 +391,46 @@ static int digits17(double v, uint64_t *digits, int *exp10)
     return 1;
 }
 
+/* jansson's exponent text, "e" included, for -99 <= x <= 99: json_exp[x +
+ * 99] is its bytes, zeros after them, the count of them in the last byte
+ * (one 8-byte copy writes it). */
+static const char json_exp[199][8] = {
+    "e-99\0\0\0\4", "e-98\0\0\0\4", "e-97\0\0\0\4", "e-96\0\0\0\4", "e-95\0\0\0\4", "e-94\0\0\0\4",
+    "e-93\0\0\0\4", "e-92\0\0\0\4", "e-91\0\0\0\4", "e-90\0\0\0\4", "e-89\0\0\0\4", "e-88\0\0\0\4",
+    "e-87\0\0\0\4", "e-86\0\0\0\4", "e-85\0\0\0\4", "e-84\0\0\0\4", "e-83\0\0\0\4", "e-82\0\0\0\4",
+    "e-81\0\0\0\4", "e-80\0\0\0\4", "e-79\0\0\0\4", "e-78\0\0\0\4", "e-77\0\0\0\4", "e-76\0\0\0\4",
+    "e-75\0\0\0\4", "e-74\0\0\0\4", "e-73\0\0\0\4", "e-72\0\0\0\4", "e-71\0\0\0\4", "e-70\0\0\0\4",
+    "e-69\0\0\0\4", "e-68\0\0\0\4", "e-67\0\0\0\4", "e-66\0\0\0\4", "e-65\0\0\0\4", "e-64\0\0\0\4",
+    "e-63\0\0\0\4", "e-62\0\0\0\4", "e-61\0\0\0\4", "e-60\0\0\0\4", "e-59\0\0\0\4", "e-58\0\0\0\4",
+    "e-57\0\0\0\4", "e-56\0\0\0\4", "e-55\0\0\0\4", "e-54\0\0\0\4", "e-53\0\0\0\4", "e-52\0\0\0\4",
+    "e-51\0\0\0\4", "e-50\0\0\0\4", "e-49\0\0\0\4", "e-48\0\0\0\4", "e-47\0\0\0\4", "e-46\0\0\0\4",
+    "e-45\0\0\0\4", "e-44\0\0\0\4", "e-43\0\0\0\4", "e-42\0\0\0\4", "e-41\0\0\0\4", "e-40\0\0\0\4",
+    "e-39\0\0\0\4", "e-38\0\0\0\4", "e-37\0\0\0\4", "e-36\0\0\0\4", "e-35\0\0\0\4", "e-34\0\0\0\4",
+    "e-33\0\0\0\4", "e-32\0\0\0\4", "e-31\0\0\0\4", "e-30\0\0\0\4", "e-29\0\0\0\4", "e-28\0\0\0\4",
+    "e-27\0\0\0\4", "e-26\0\0\0\4", "e-25\0\0\0\4", "e-24\0\0\0\4", "e-23\0\0\0\4", "e-22\0\0\0\4",
+    "e-21\0\0\0\4", "e-20\0\0\0\4", "e-19\0\0\0\4", "e-18\0\0\0\4", "e-17\0\0\0\4", "e-16\0\0\0\4",
+    "e-15\0\0\0\4", "e-14\0\0\0\4", "e-13\0\0\0\4", "e-12\0\0\0\4", "e-11\0\0\0\4", "e-10\0\0\0\4",
+    "e-9\0\0\0\0\3", "e-8\0\0\0\0\3", "e-7\0\0\0\0\3", "e-6\0\0\0\0\3", "e-5\0\0\0\0\3", "e-4\0\0\0\0\3",
+    "e-3\0\0\0\0\3", "e-2\0\0\0\0\3", "e-1\0\0\0\0\3", "e0\0\0\0\0\0\2", "e1\0\0\0\0\0\2", "e2\0\0\0\0\0\2",
+    "e3\0\0\0\0\0\2", "e4\0\0\0\0\0\2", "e5\0\0\0\0\0\2", "e6\0\0\0\0\0\2", "e7\0\0\0\0\0\2", "e8\0\0\0\0\0\2",
+    "e9\0\0\0\0\0\2", "e10\0\0\0\0\3", "e11\0\0\0\0\3", "e12\0\0\0\0\3", "e13\0\0\0\0\3", "e14\0\0\0\0\3",
+    "e15\0\0\0\0\3", "e16\0\0\0\0\3", "e17\0\0\0\0\3", "e18\0\0\0\0\3", "e19\0\0\0\0\3", "e20\0\0\0\0\3",
+    "e21\0\0\0\0\3", "e22\0\0\0\0\3", "e23\0\0\0\0\3", "e24\0\0\0\0\3", "e25\0\0\0\0\3", "e26\0\0\0\0\3",
+    "e27\0\0\0\0\3", "e28\0\0\0\0\3", "e29\0\0\0\0\3", "e30\0\0\0\0\3", "e31\0\0\0\0\3", "e32\0\0\0\0\3",
+    "e33\0\0\0\0\3", "e34\0\0\0\0\3", "e35\0\0\0\0\3", "e36\0\0\0\0\3", "e37\0\0\0\0\3", "e38\0\0\0\0\3",
+    "e39\0\0\0\0\3", "e40\0\0\0\0\3", "e41\0\0\0\0\3", "e42\0\0\0\0\3", "e43\0\0\0\0\3", "e44\0\0\0\0\3",
+    "e45\0\0\0\0\3", "e46\0\0\0\0\3", "e47\0\0\0\0\3", "e48\0\0\0\0\3", "e49\0\0\0\0\3", "e50\0\0\0\0\3",
+    "e51\0\0\0\0\3", "e52\0\0\0\0\3", "e53\0\0\0\0\3", "e54\0\0\0\0\3", "e55\0\0\0\0\3", "e56\0\0\0\0\3",
+    "e57\0\0\0\0\3", "e58\0\0\0\0\3", "e59\0\0\0\0\3", "e60\0\0\0\0\3", "e61\0\0\0\0\3", "e62\0\0\0\0\3",
+    "e63\0\0\0\0\3", "e64\0\0\0\0\3", "e65\0\0\0\0\3", "e66\0\0\0\0\3", "e67\0\0\0\0\3", "e68\0\0\0\0\3",
+    "e69\0\0\0\0\3", "e70\0\0\0\0\3", "e71\0\0\0\0\3", "e72\0\0\0\0\3", "e73\0\0\0\0\3", "e74\0\0\0\0\3",
+    "e75\0\0\0\0\3", "e76\0\0\0\0\3", "e77\0\0\0\0\3", "e78\0\0\0\0\3", "e79\0\0\0\0\3", "e80\0\0\0\0\3",
+    "e81\0\0\0\0\3", "e82\0\0\0\0\3", "e83\0\0\0\0\3", "e84\0\0\0\0\3", "e85\0\0\0\0\3", "e86\0\0\0\0\3",
+    "e87\0\0\0\0\3", "e88\0\0\0\0\3", "e89\0\0\0\0\3", "e90\0\0\0\0\3", "e91\0\0\0\0\3", "e92\0\0\0\0\3",
+    "e93\0\0\0\0\3", "e94\0\0\0\0\3", "e95\0\0\0\0\3", "e96\0\0\0\0\3", "e97\0\0\0\0\3", "e98\0\0\0\0\3",
+    "e99\0\0\0\0\3",
+};
+
 /* The exponent's sign and digits after "e": at least two digits for %g,
  * one for jansson (whose exponent has no '+' and no leading zero); |x| <=
  * 324.  Returns the end. */
@@ -390,6 +469,15 @@ static ALWAYS_INLINE int layout(char *out, uint64_t n, int x, int json)
         p[1] = '.';
         int nd = sixteen(p + 2, hi, lo);
         p += nd > 0 ? nd + 2 : 1;
+        if (json && (unsigned)(x + 99) <= 198u) { /* the zeros after the text end it */
+#if defined(GC_G17_EXP_MUTANT)
+            const char *t = json_exp[x + 99 - (x > 16)]; /* the positive ones one too small */
+#else
+            const char *t = json_exp[x + 99];
+#endif
+            memcpy(p, t, 8);
+            return (int)(p - out) + t[7];
+        }
         *p++ = 'e';
         p = exponent(p, x, json);
     } else if (x < 0) {
@@ -428,7 +516,7 @@ static ALWAYS_INLINE int format_fast(char *buf, double v, int json)
         return 0;
     int neg = (int)(bits >> 63), x;
     uint64_t n;
-    digits17_fast((bits & ((1ull << 52) - 1)) | (1ull << 52), (int)e - 1075, &n, &x);
+    digits17_fast((bits & ((1ull << 52) - 1)) | (1ull << 52), e, &n, &x);
     *buf = '-';
     return neg + layout(buf + neg, n, x, json);
 #else
@@ -474,12 +562,15 @@ int gc_numfmt_g17(char buf[32], double v)
     return n;
 }
 
-int gc_numfmt_json17(char buf[32], double v)
+/* gc_numfmt_json17 for what format_fast leaves (out of line: the callers'
+ * fast path makes no call). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int json17_slow(char buf[32], double v)
 {
-    int n = format_fast(buf, v, 1);
+    int n = format_slow(buf, v, 1);
     if (n > 0)
-        return n;
-    if ((n = format_slow(buf, v, 1)) > 0)
         return n;
     if (!isfinite(v))
         return 0; /* JSON has no such number */
@@ -502,4 +593,27 @@ int gc_numfmt_json17(char buf[32], double v)
     size_t rest = (size_t)(buf + n - from) + 1;
     memmove(to, from, rest);
     return (int)(to - buf) + (int)rest - 1;
+}
+
+int gc_numfmt_json17(char buf[32], double v)
+{
+    int n = format_fast(buf, v, 1);
+    return n > 0 ? n : json17_slow(buf, v);
+}
+
+char *gc_numfmt_json17_fields(char *p, int n, const double *v, const char (*pre)[32],
+                              const unsigned char *len)
+{
+    for (int i = 0; i < n; i++) {
+        memcpy(p, pre[i], 32); /* a constant size: two 16-byte moves */
+        p += len[i];
+        int k = format_fast(p, v[i], 1);
+        if (k == 0 && (k = json17_slow(p, v[i])) == 0) {
+            const char *s = isnan(v[i]) ? "\"nan\"" : v[i] > 0 ? "\"inf\"" : "\"-inf\"";
+            k = (int)strlen(s);
+            memcpy(p, s, (size_t)k);
+        }
+        p += k;
+    }
+    return p;
 }
