@@ -220,7 +220,7 @@ static void json17_is_jansson(double v)
 /* The boundaries of json17's paths: the decimal exponent's change inside a
  * binade (every power of ten from 1e-99 to 1e99 as strtod reads it, and
  * its four neighbours each side: the table of where the next power of ten
- * starts, and jansson's exponent text from a table for |x| <= 99), each
+ * starts, and jansson's exponent text from a table from e-99 to e-5), each
  * binade's ends (every exponent of the double range, subnormals
  * included), both signs; halfway cases at 17 digits; integers written as
  * reals ("3.0"); zero, -0, the least subnormal, DBL_MAX. */
