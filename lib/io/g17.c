@@ -228,6 +228,7 @@ static int floor_log10_pow2(int b)
 #define FAST_E_LO 987u
 #define FAST_E_HI 1073u
 
+#if defined(__SIZEOF_INT128__)
 /* big_from[e - FAST_E_LO]: the least 53-bit mantissa m (2^52 <= m <
  * 2^53) with m·2^(e-1075) >= 10^(k0+1), k0 = floor(log10 2^(e-1023)),
  * 2^53 when there is none in the binade: ceil(10^(k0+1) / 2^(e-1075)),
@@ -447,13 +448,14 @@ static const uint64_t scale[FAST_E_HI - FAST_E_LO + 1][2][2] = {
     {{0x0280000000000000ull, 0x0000000000000000ull},
      {0x0040000000000000ull, 0x0000000000000000ull}},
 };
+#endif
 
 /* The common case of digits17, for FAST_E_LO <= e <= FAST_E_HI: v = m·2^q
  * (q = e - 1075), k0 = floor(log10 2^(q+52)), so 10^k0 <= v < 2·10^(k0+1).
  * big (v >= 10^(k0+1), from big_from) picks the scale: v·10^(s-big) =
  * X / 2^(down+big) for X = m·5^(s-big), 10^16 <= it < 10^17.  The 192-bit
  * product Z = m·scale (two 64 x 64-bit multiplies) holds it as floor
- * Z / 2^120 and the fraction's 64 bits r below that (Z's low 56 bits are
+ * Z / 2^120 and the fraction's 64 bits r below that (Z's low 57 bits are
  * zero): round half to even adds 1 when r is above 2^63, or is 2^63 and
  * the floor odd (r | 1 stays below 2^63 when r is).  Without 128-bit
  * integers digits17 does all. */
