@@ -71,15 +71,13 @@ static inline char *short_text(char *p, const char *t, size_t n)
 }
 
 /* A number as jansson writes json_real at precision 17 (the non-finite
- * ones as strings, as the schema says).  Returns the end. */
+ * ones as strings, as the schema says): gc_numfmt_json17_fields with no
+ * key.  Returns the end. */
 static inline char *num(char *p, double v)
 {
-    int n = gc_numfmt_json17(p, v);
-    if (n > 0)
-        return p + n;
-    if (isnan(v))
-        return p + sprintf(p, "\"nan\"");
-    return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
+    static const char no_key[1][32] = {""};
+    static const unsigned char no_key_len[1] = {0};
+    return gc_numfmt_json17_fields(p, 1, &v, no_key, no_key_len);
 }
 
 /* An object being built: its text so far, the indentation of its members,
