@@ -10,7 +10,11 @@
  *   the exponent estimate is off by one), on integers and on short
  *   decimals (1 to 17 digits: every count of trailing zeros);
  * - gc_numfmt_json17 writes what jansson writes for a real at precision 17,
- *   and nothing (length 0) for NaN and the infinities.
+ *   and nothing (length 0) for NaN and the infinities: on the same random
+ *   values, and on the boundaries of its paths (powers of ten and their
+ *   neighbours, every binade's ends, ties, integers as reals, -0, DBL_MAX);
+ * - gc_numfmt_json17_fields writes each prefix and then that text, NaN and
+ *   the infinities as the report's strings.
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -200,6 +204,95 @@ START_TEST(test_json17_matches_jansson)
 }
 END_TEST
 
+/* jansson's text of a finite v at precision 17 against gc_numfmt_json17's. */
+static void json17_is_jansson(double v)
+{
+    char got[32];
+    int n = gc_numfmt_json17(got, v);
+    json_t *j = json_real(v);
+    char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    ck_assert_msg(n == (int)strlen(want) && strcmp(got, want) == 0, "%a: got %s (%d), jansson %s",
+                  v, got, n, want);
+    free(want);
+    json_decref(j);
+}
+
+/* The boundaries of json17's paths: the decimal exponent's change inside a
+ * binade (every power of ten from 1e-99 to 1e99 as strtod reads it, and
+ * its four neighbours each side: the table of where the next power of ten
+ * starts, and jansson's exponent text from a table from e-99 to e-5), each
+ * binade's ends (every exponent of the double range, subnormals
+ * included), both signs; halfway cases at 17 digits; integers written as
+ * reals ("3.0"); zero, -0, the least subnormal, DBL_MAX. */
+START_TEST(test_json17_boundaries)
+{
+    for (int k = -99; k <= 99; k++) {
+        char text[16];
+        snprintf(text, sizeof text, "1e%d", k);
+        double p = strtod(text, NULL), lo = p, hi = p;
+        for (int step = 0; step <= 4; step++) {
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                json17_is_jansson(sign * lo);
+                json17_is_jansson(sign * hi);
+            }
+            lo = nextafter(lo, 0);
+            hi = nextafter(hi, INFINITY);
+        }
+    }
+    for (int b = -1074; b <= 1023; b++) {
+        double ends[2] = {ldexp(1.0, b), b < 1023 ? nextafter(ldexp(1.0, b + 1), 0) : DBL_MAX};
+        for (int i = 0; i < 2; i++) {
+            json17_is_jansson(ends[i]);
+            json17_is_jansson(-ends[i]);
+        }
+    }
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, gc_ck_base_seed() + 19, 5);
+    for (int i = 0; i < 20000; i++) /* exact ties at the 17th digit */
+        json17_is_jansson(tie(&g));
+    const double fixed[] = {0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, DBL_MAX,
+                            -DBL_MAX, 1.0, 3.0, -3.0, 123456.0, 4503599627370496.0,
+                            9007199254740992.0, 1e15, 1e16, 1e17, 99999999999999984.0,
+                            0.5, 1e-5, 1e-4, 9.9999999999999991e-6};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        json17_is_jansson(fixed[i]);
+}
+END_TEST
+
+/* gc_numfmt_json17_fields: each field's prefix then its number as
+ * gc_numfmt_json17 writes it (NaN and the infinities as the strings the
+ * report's schema spells them), fields of every path in a row. */
+START_TEST(test_json17_fields)
+{
+    static const char pre[4][32] = {",\n      \"a\": ", "", "x", ",\n      \"a_long_key_at_27\": "};
+    const unsigned char len[4] = {(unsigned char)strlen(pre[0]), 0, 1, (unsigned char)strlen(pre[3])};
+    gc_pcg32 g;
+    gc_pcg32_seed(&g, gc_ck_base_seed() + 20, 5);
+    for (int i = 0; i < 20000; i++) {
+        double v[4];
+        for (int f = 0; f < 4; f++)
+            v[f] = candidate(&g, (i + f) % 6);
+        if (i % 7 == 0)
+            v[i % 4] = (i / 7) % 3 == 0 ? NAN : (i / 7) % 3 == 1 ? INFINITY : -INFINITY;
+        char got[4 * 64 + 1], want[4 * 64 + 1];
+        char *end = gc_numfmt_json17_fields(got, 4, v, pre, len), *w = want;
+        for (int f = 0; f < 4; f++) {
+            memcpy(w, pre[f], len[f]);
+            w += len[f];
+            int n = gc_numfmt_json17(w, v[f]);
+            if (n == 0)
+                n = sprintf(w, "%s", isnan(v[f]) ? "\"nan\"" : v[f] > 0 ? "\"inf\"" : "\"-inf\"");
+            w += n;
+        }
+        *w = '\0';
+        ck_assert_int_eq((int)(end - got), (int)(w - want));
+        *end = '\0';
+        ck_assert_msg(strcmp(got, want) == 0, "%a %a %a %a: got %s, want %s", v[0], v[1], v[2],
+                      v[3], got, want);
+    }
+}
+END_TEST
+
 Suite *make_numfmt_suite(void)
 {
     Suite *s = suite_create("numfmt");
@@ -212,6 +305,8 @@ Suite *make_numfmt_suite(void)
     tcase_set_timeout(g, 30);
     tcase_add_test(g, test_g17_matches_printf);
     tcase_add_test(g, test_json17_matches_jansson);
+    tcase_add_test(g, test_json17_boundaries);
+    tcase_add_test(g, test_json17_fields);
     suite_add_tcase(s, g);
     return s;
 }

@@ -28,4 +28,12 @@ int gc_numfmt_g17(char buf[32], double v);
  * to read). */
 int gc_numfmt_json17(char buf[32], double v);
 
+/* For i < n: the len[i] <= 32 bytes of pre[i] (all 32 are read), then
+ * v[i] as gc_numfmt_json17 writes it, NaN and ±Inf as the JSON strings
+ * "nan", "inf" and "-inf" (quoted).  p needs room for 64 bytes a field.
+ * Returns the end (no NUL after it).  A JSON object's numeric members in
+ * one call: the keys as pre, the values as v. */
+char *gc_numfmt_json17_fields(char *p, int n, const double *v, const char (*pre)[32],
+                              const unsigned char *len);
+
 #endif

@@ -71,15 +71,13 @@ static inline char *short_text(char *p, const char *t, size_t n)
 }
 
 /* A number as jansson writes json_real at precision 17 (the non-finite
- * ones as strings, as the schema says).  Returns the end. */
+ * ones as strings, as the schema says): gc_numfmt_json17_fields with no
+ * key.  Returns the end. */
 static inline char *num(char *p, double v)
 {
-    int n = gc_numfmt_json17(p, v);
-    if (n > 0)
-        return p + n;
-    if (isnan(v))
-        return p + sprintf(p, "\"nan\"");
-    return p + sprintf(p, v > 0 ? "\"inf\"" : "\"-inf\"");
+    static const char no_key[1][32] = {""};
+    static const unsigned char no_key_len[1] = {0};
+    return gc_numfmt_json17_fields(p, 1, &v, no_key, no_key_len);
 }
 
 /* An object being built: its text so far, the indentation of its members,
@@ -389,21 +387,30 @@ static char *tensor(char *p, const gc_report *r, int t, const names *s)
 /* The literal l at p (its length known at compile time); the end. */
 #define LIT(p, l) (memcpy(p, l, sizeof l - 1), (p) + sizeof l - 1)
 
+/* A row's member key at indentation 6 with the comma and line break
+ * before it. */
+#define ROW_KEY(k) ",\n      \"" k "\": "
+
+/* The keys of a row's six numbers, in order, for gc_numfmt_json17_fields. */
+static const char row_num_key[6][32] = {ROW_KEY("analytic"), ROW_KEY("numeric"),
+                                        ROW_KEY("abs_err"),  ROW_KEY("rel_err"),
+                                        ROW_KEY("num_err"),  ROW_KEY("band")};
+static const unsigned char row_num_key_len[6] = {
+    sizeof ROW_KEY("analytic") - 1, sizeof ROW_KEY("numeric") - 1, sizeof ROW_KEY("abs_err") - 1,
+    sizeof ROW_KEY("rel_err") - 1,  sizeof ROW_KEY("num_err") - 1, sizeof ROW_KEY("band") - 1};
+
 /* One row's object, its "{" at indentation 4: every member at indentation
  * 6, each key with the comma and line break before it one literal (the
- * layout of open_obj and key with the members known in advance). */
+ * layout of open_obj and key with the members known in advance); the six
+ * numbers in one call. */
 static char *row(char *p, const gc_row *w, const names *s)
 {
     p = LIT(p, "{\n      \"tensor\": ");
     p = short_text(p, s->tensor[w->tensor], s->tensor_len[w->tensor]);
-    p = integer(LIT(p, ",\n      \"row\": "), w->row);
-    p = integer(LIT(p, ",\n      \"col\": "), w->col);
-    p = num(LIT(p, ",\n      \"analytic\": "), w->analytic);
-    p = num(LIT(p, ",\n      \"numeric\": "), w->numeric);
-    p = num(LIT(p, ",\n      \"abs_err\": "), w->abs_err);
-    p = num(LIT(p, ",\n      \"rel_err\": "), w->rel_err);
-    p = num(LIT(p, ",\n      \"num_err\": "), w->num_err);
-    p = num(LIT(p, ",\n      \"band\": "), w->band);
+    p = integer(LIT(p, ROW_KEY("row")), w->row);
+    p = integer(LIT(p, ROW_KEY("col")), w->col);
+    const double nums[6] = {w->analytic, w->numeric, w->abs_err, w->rel_err, w->num_err, w->band};
+    p = gc_numfmt_json17_fields(p, 6, nums, row_num_key, row_num_key_len);
     if (w->verdict == GC_UNDECIDED)
         p += sprintf(p, ",\n      \"reason\": \"%s\"", gc_reason_name(w->reason));
     if (w->escalated)
