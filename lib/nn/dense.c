@@ -16,6 +16,7 @@
  * local arrays, which -O2 vectorises at the width GC_VVOID chose.
  */
 #include "gradcheck/layer.h"
+#include "nn/dense_internal.h"
 #include "nn/vmath.h"
 
 #include <stddef.h>
@@ -185,8 +186,8 @@ static inline void rows_times_block(double (*acc)[LANES], const double *dy, size
  * every row i: X's rows j0 .. j0 + LANES - 1 transposed CB columns at a
  * time, the sums of GROUP rows of dY carried across those blocks. */
 GC_VVOID(weight_grad_lanes,
-         (double *dW, const gc_mat *dY, const gc_mat *X, int in, int out, int j0),
-         (dW, dY, X, in, out, j0))
+         (double *dW, const gc_mat *dY, const gc_mat *X, int in, int out, int j0, int set),
+         (dW, dY, X, in, out, j0, set))
 {
     enum { GROUP = 32 };
     const int B = X->cols;
@@ -210,8 +211,10 @@ GC_VVOID(weight_grad_lanes,
                                  (const double (*)[LANES])xt, nc, 1);
         }
         for (int r = 0; r < ng; r++)
-            for (int l = 0; l < LANES; l++)
-                dW[(size_t)(g + r) * in + j0 + l] += acc[r][l];
+            for (int l = 0; l < LANES; l++) {
+                double *w = &dW[(size_t)(g + r) * in + j0 + l];
+                *w = (set ? 0.0 : *w) + acc[r][l];
+            }
     }
 }
 
@@ -221,48 +224,59 @@ GC_VVOID(weight_grad_lanes,
  * vectorises (restrict: a row of dW is not X).  The general path pays a
  * transpose and a call per row of dY and run of X for one product each. */
 static inline void weight_grad_one(double *restrict dW, const double *restrict dy,
-                                   const double *restrict x, int in, int out)
+                                   const double *restrict x, int in, int out, int set)
 {
     for (int i = 0; i < out; i++) {
         double *restrict w = dW + (size_t)i * (size_t)in;
         const double d = dy[i];
         int j = 0;
-        for (; j + LANES <= in; j += LANES)
-            for (int l = 0; l < LANES; l++)
-                w[j + l] += 0.0 + d * x[j + l];
+        if (set) { /* dW was zero: 0.0 + (0.0 + d x), which is 0.0 + d x */
+            for (; j + LANES <= in; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                    w[j + l] = 0.0 + d * x[j + l];
+        } else {
+            for (; j + LANES <= in; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                    w[j + l] += 0.0 + d * x[j + l];
+        }
 #ifndef GC_DENSE_ONE_MUTANT /* checks/nn/check_layers.c: the tail's weights lost */
         for (; j < in; j++)
-            w[j] += 0.0 + d * x[j];
+            w[j] = (set ? 0.0 : w[j]) + (0.0 + d * x[j]);
 #endif
     }
 }
 
-/* dW += dY X^T and db += the rows' sums of dY, each sum over c ascending. */
+/* dW += dY X^T and db += the rows' sums of dY, each sum over c ascending;
+ * with set, dW and db are taken as zero (not read): each element is then
+ * 0.0 + its sum, the bits a zeroed gradient's += gives. */
 static inline void param_grads(double *dW, double *db, const gc_mat *dY, const gc_mat *X,
-                               int in, int out)
+                               int in, int out, int set)
 {
+#ifdef GC_DENSE_SET_MUTANT /* checks/nn/check_net.c: set adds to the stale gradient */
+    set = 0;
+#endif
     const int B = X->cols;
     if (B == 1) {
         for (int i = 0; i < out; i++)
-            db[i] += 0.0 + dY->data[i];
-        weight_grad_one(dW, dY->data, X->data, in, out);
+            db[i] = (set ? 0.0 : db[i]) + (0.0 + dY->data[i]);
+        weight_grad_one(dW, dY->data, X->data, in, out, set);
         return;
     }
     for (int i = 0; i < out; i++) {
         double sb = 0.0;
         for (int c = 0; c < B; c++)
             sb += GC_AT(dY, i, c);
-        db[i] += sb;
+        db[i] = (set ? 0.0 : db[i]) + sb;
     }
     int j0 = 0;
     for (; j0 + LANES <= in; j0 += LANES)
-        weight_grad_lanes(dW, dY, X, in, out, j0);
+        weight_grad_lanes(dW, dY, X, in, out, j0, set);
     for (int i = 0; i < out; i++) {
         for (int j = j0; j < in; j++) {
             double s = 0.0;
             for (int c = 0; c < B; c++)
                 s += GC_AT(dY, i, c) * GC_AT(X, j, c);
-            dW[(size_t)i * in + j] += s;
+            dW[(size_t)i * in + j] = (set ? 0.0 : dW[(size_t)i * in + j]) + s;
         }
     }
 }
@@ -271,14 +285,25 @@ static inline void param_grads(double *dW, double *db, const gc_mat *dY, const g
  *   dL/dW[i][j] = sum_c dY[i][c] X[j][c]   i.e. dW += dY X^T
  *   dL/db[i]    = sum_c dY[i][c]           (b is added to every column)
  *   dL/dX[j][c] = sum_i W[i][j] dY[i][c]   i.e. dX = W^T dY */
-GC_VVOID(dense_backward,
-         (gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y, const gc_mat *dY),
-         (l, dX, X, Y, dY))
+GC_VVOID(dense_backward_as,
+         (gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *dY, int set),
+         (l, dX, X, dY, set))
 {
-    (void)Y;
-    param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out);
+    param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out, set);
     if (dX != NULL)
         input_grad(dX, l->param[0].value, dY, l->in, l->out);
+}
+
+static void dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                           const gc_mat *dY)
+{
+    (void)Y;
+    dense_backward_as(l, dX, X, dY, 0);
+}
+
+void gc_dense_backward_set(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *dY)
+{
+    dense_backward_as(l, dX, X, dY, 1);
 }
 
 const gc_layer_ops gc_dense_ops = {

@@ -9,6 +9,7 @@
  * k-th layer of a type appends k to its parameter names (W1 b1 W2 b2 ...).
  */
 #include "gradcheck/net.h"
+#include "nn/dense_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -354,15 +355,22 @@ void gc_net_backward(gc_net *net)
 {
     if (net == NULL || net->batch == 0)
         return;
+    /* A dense layer's gradients are set by gc_dense_backward_set, the bits
+     * zeroing them and adding would give; every other layer's are zeroed
+     * here and added to by its backward. */
     for (int t = 0; t < net->ntensors; t++) {
         gc_tensor *tn = net->tensors[t];
-        memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
+        if (net->layers[net->tensor_layer[t]]->ops != &gc_dense_ops)
+            memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
     }
     int n = net->nlayers;
     net->loss->grad(net->dact[n], net->act[n], net->T);
     for (int k = n - 1; k >= 0; k--) {
         gc_layer *l = net->layers[k];
-        l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
+        if (l->ops == &gc_dense_ops)
+            gc_dense_backward_set(l, net->dact[k], net->act[k], net->dact[k + 1]);
+        else
+            l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
     }
 }
 
