@@ -355,12 +355,13 @@ void gc_net_backward(gc_net *net)
 {
     if (net == NULL || net->batch == 0)
         return;
-    /* A dense layer's gradients are set by gc_dense_backward_set, the bits
-     * zeroing them and adding would give; every other layer's are zeroed
-     * here and added to by its backward. */
+    /* A dense layer's W and b gradients are set by gc_dense_backward_set,
+     * the bits zeroing them and adding would give; every other gradient is
+     * zeroed here and added to by its layer's backward. */
     for (int t = 0; t < net->ntensors; t++) {
         gc_tensor *tn = net->tensors[t];
-        if (net->layers[net->tensor_layer[t]]->ops != &gc_dense_ops)
+        const gc_layer *l = net->layers[net->tensor_layer[t]];
+        if (l->ops != &gc_dense_ops || (tn != &l->param[0] && tn != &l->param[1]))
             memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
     }
     int n = net->nlayers;
