@@ -322,6 +322,48 @@ START_TEST(test_net_backward_vs_central_difference)
 }
 END_TEST
 
+/* gc_net_backward sets a dense layer's gradients (it does not zero and
+ * add): the bits must be those of zeroing them and calling each layer's
+ * own backward (which adds), whatever the gradients held before, at B = 1
+ * (the dense layer's one-column kernels) and at B = 3. */
+START_TEST(test_net_backward_sets_what_zero_and_add_give)
+{
+    const int B = _i == 0 ? 1 : 3;
+    gc_net *net = small_net(&gc_loss_mse, GC_ACT_SIGMOID, GC_ACT_IDENTITY, B, 40u + (uint64_t)_i);
+    gc_net_forward(net);
+    double want[64], got[64];
+    int m = 0;
+    for (int t = 0; t < net->ntensors; t++) { /* stale gradients, and -0.0 */
+        gc_tensor *tn = net->tensors[t];
+        for (int i = 0; i < tn->rows * tn->cols; i++)
+            tn->grad[i] = i % 2 ? -0.0 : 7.0;
+    }
+    gc_net_backward(net);
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *tn = net->tensors[t];
+        memcpy(got + m, tn->grad, (size_t)(tn->rows * tn->cols) * sizeof(double));
+        memset(tn->grad, 0, (size_t)(tn->rows * tn->cols) * sizeof(double));
+        m += tn->rows * tn->cols;
+    }
+    ck_assert_int_le(m, 64);
+    for (int k = net->nlayers - 1; k >= 0; k--) { /* dact[nlayers]: the loss's, as left */
+        gc_layer *l = net->layers[k];
+        l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
+    }
+    m = 0;
+    for (int t = 0; t < net->ntensors; t++) {
+        gc_tensor *tn = net->tensors[t];
+        memcpy(want + m, tn->grad, (size_t)(tn->rows * tn->cols) * sizeof(double));
+        m += tn->rows * tn->cols;
+    }
+    for (int i = 0; i < m; i++)
+        ck_assert_msg(memcmp(&got[i], &want[i], sizeof got[i]) == 0,
+                      "B %d: gradient %d = %a after stale values, zero and add give %a", B, i,
+                      got[i], want[i]);
+    gc_net_free(net);
+}
+END_TEST
+
 /* An init that is none of gc_init's values, or a NULL net or generator, is
  * GC_EINVAL and changes nothing: neither a parameter nor the generator
  * (gc_net_init_params returned void and left the values as they were for an
@@ -466,6 +508,7 @@ Suite *make_net_suite(void)
     tcase_add_test(tc, test_net_forward_from_and_count);
     tcase_add_test(tc, test_net_init_params);
     tcase_add_loop_test(tc, test_net_backward_vs_central_difference, 0, (int)(sizeof fd_cases / sizeof fd_cases[0]));
+    tcase_add_loop_test(tc, test_net_backward_sets_what_zero_and_add_give, 0, 2);
     tcase_add_test(tc, test_net_init_params_refuses_unknown_init);
     tcase_add_test(tc, test_net_add_to_hand_built);
     tcase_add_test(tc, test_set_data_from_the_networks_own_buffers);

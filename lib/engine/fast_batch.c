@@ -232,6 +232,19 @@ static inline void sub(double *restrict y, const double *restrict x, const doubl
         y[c] = x[c] - z[c];
 }
 
+/* y[c] = x[c] - z for c < n, likewise (B = 1: a run's changes of its unit). */
+static inline void sub1(double *restrict y, const double *restrict x, double z, size_t n)
+{
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (size_t l = 0; l < 8; l++)
+            y[c + l] = x[c + l] - z;
+#ifndef GC_BATCH_SUB1_MUTANT /* checks/engine/check_fast.c: the tail's changes lost */
+    for (; c < n; c++)
+        y[c] = x[c] - z;
+#endif
+}
+
 /* y[c] = z + a x[c] for c < n, likewise. */
 static inline void axpy1(double *restrict y, double z, double a, const double *restrict x, int n)
 {
@@ -424,8 +437,7 @@ static void line_losses(const gc_fast *f, fast_batch *b, int k, const double *xr
         const size_t n = (size_t)(s1 - s0);
         const double *xc = &GC_AT(X, j, 0);
         if (B == 1) { /* one number a perturbation */
-            for (int s = s0; s < s1; s++)
-                b->dl[s] = xr[s] - xc[0];
+            sub1(b->dl + s0, xr + s0, xc[0], n);
         } else {
             for (int s = s0; s < s1; s++)
                 sub(b->dl + (size_t)s * B, xr + (size_t)s * B, xc, B);

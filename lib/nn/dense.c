@@ -16,6 +16,7 @@
  * local arrays, which -O2 vectorises at the width GC_VVOID chose.
  */
 #include "gradcheck/layer.h"
+#include "nn/dense_internal.h"
 #include "nn/vmath.h"
 
 #include <stddef.h>
@@ -50,12 +51,42 @@ static inline void lanes_sum(double *out, size_t ldo, const double *init, const 
             out[(size_t)r * ldo + l] = acc[r][l];
 }
 
+/* B = 1: y[r] = b[r] + sum_j W[r][j] x[j], j ascending, for r < nr (ROWS
+ * or 1): the plain loop's sums, ROWS of them side by side so that their
+ * adds do not wait on one another. */
+enum { ROWS = 8 };
+static inline void rows_dot(double *y, const double *b, const double *W, const double *x,
+                            int in, int nr)
+{
+    double s[ROWS];
+    for (int r = 0; r < nr; r++)
+        s[r] = b[r];
+    for (int j = 0; j < in; j++) {
+        const double v = x[j];
+#pragma GCC unroll 8
+        for (int r = 0; r < nr; r++)
+            s[r] += W[(size_t)r * (size_t)in + (size_t)j] * v;
+    }
+    for (int r = 0; r < nr; r++)
+        y[r] = s[r];
+}
+
 /* Y[i][c] = b[i] + sum_j W[i][j] X[j][c], j ascending. */
 GC_VVOID(dense_forward, (const gc_layer *l, gc_mat *Y, const gc_mat *X), (l, Y, X))
 {
     const double *W = l->param[0].value;
     const double *b = l->param[1].value;
     const int in = l->in, out = l->out, B = X->cols;
+    if (B == 1) {
+        int i = 0;
+        for (; i + ROWS <= out; i += ROWS)
+            rows_dot(Y->data + i, b + i, W + (size_t)i * (size_t)in, X->data, in, ROWS);
+#ifndef GC_DENSE_DOT_MUTANT /* checks/nn/check_layers.c: the rows past the last ROWS lost */
+        for (; i < out; i++)
+            rows_dot(Y->data + i, b + i, W + (size_t)i * (size_t)in, X->data, in, 1);
+#endif
+        return;
+    }
     int c0 = 0;
     for (; c0 + LANES <= B; c0 += LANES) {
         int i = 0;
@@ -76,12 +107,37 @@ GC_VVOID(dense_forward, (const gc_layer *l, gc_mat *Y, const gc_mat *X), (l, Y, 
     }
 }
 
+/* B = 1: dx[j] = sum_i W[i][j] dy[i], i ascending from 0.0, each row of W
+ * added to all of dx in runs of LANES adjacent columns (vectorised). */
+static inline void input_grad_one(double *restrict dx, const double *restrict W,
+                                  const double *restrict dy, int in, int out)
+{
+    for (int j = 0; j < in; j++)
+        dx[j] = 0.0;
+    for (int i = 0; i < out; i++) {
+        const double *restrict w = W + (size_t)i * (size_t)in;
+        const double d = dy[i];
+        int j = 0;
+        for (; j + LANES <= in; j += LANES)
+            for (int l = 0; l < LANES; l++)
+                dx[j + l] += w[j + l] * d;
+#ifndef GC_DENSE_DX_MUTANT /* checks/nn/check_layers.c: the tail's columns lost */
+        for (; j < in; j++)
+            dx[j] += w[j] * d;
+#endif
+    }
+}
+
 /* dX[j][c] = sum_i W[i][j] dY[i][c], i ascending from 0. */
 GC_VVOID(input_grad, (gc_mat *dX, const double *W, const gc_mat *dY, int in, int out),
          (dX, W, dY, in, out))
 {
     static const double zero[TILE] = {0.0};
     const int B = dY->cols;
+    if (B == 1) {
+        input_grad_one(dX->data, W, dY->data, in, out);
+        return;
+    }
     int c0 = 0;
     for (; c0 + LANES <= B; c0 += LANES) {
         int j = 0;
@@ -130,8 +186,8 @@ static inline void rows_times_block(double (*acc)[LANES], const double *dy, size
  * every row i: X's rows j0 .. j0 + LANES - 1 transposed CB columns at a
  * time, the sums of GROUP rows of dY carried across those blocks. */
 GC_VVOID(weight_grad_lanes,
-         (double *dW, const gc_mat *dY, const gc_mat *X, int in, int out, int j0),
-         (dW, dY, X, in, out, j0))
+         (double *dW, const gc_mat *dY, const gc_mat *X, int in, int out, int j0, int set),
+         (dW, dY, X, in, out, j0, set))
 {
     enum { GROUP = 32 };
     const int B = X->cols;
@@ -155,31 +211,72 @@ GC_VVOID(weight_grad_lanes,
                                  (const double (*)[LANES])xt, nc, 1);
         }
         for (int r = 0; r < ng; r++)
-            for (int l = 0; l < LANES; l++)
-                dW[(size_t)(g + r) * in + j0 + l] += acc[r][l];
+            for (int l = 0; l < LANES; l++) {
+                double *w = &dW[(size_t)(g + r) * in + j0 + l];
+                *w = (set ? 0.0 : *w) + acc[r][l];
+            }
     }
 }
 
-/* dW += dY X^T and db += the rows' sums of dY, each sum over c ascending. */
-static inline void param_grads(double *dW, double *db, const gc_mat *dY, const gc_mat *X,
-                               int in, int out)
+/* B = 1: dW[i][j] += 0.0 + dY[i] X[j] for every i, j, the one column's
+ * sum exactly as the loops below form it (it starts from 0.0, so a -0.0
+ * product adds +0.0), in runs of LANES adjacent weights that -O2
+ * vectorises (restrict: a row of dW is not X).  The general path pays a
+ * transpose and a call per row of dY and run of X for one product each. */
+static inline void weight_grad_one(double *restrict dW, const double *restrict dy,
+                                   const double *restrict x, int in, int out, int set)
 {
+    for (int i = 0; i < out; i++) {
+        double *restrict w = dW + (size_t)i * (size_t)in;
+        const double d = dy[i];
+        int j = 0;
+        if (set) { /* dW was zero: 0.0 + (0.0 + d x), which is 0.0 + d x */
+            for (; j + LANES <= in; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                    w[j + l] = 0.0 + d * x[j + l];
+        } else {
+            for (; j + LANES <= in; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                    w[j + l] += 0.0 + d * x[j + l];
+        }
+#ifndef GC_DENSE_ONE_MUTANT /* checks/nn/check_layers.c: the tail's weights lost */
+        for (; j < in; j++)
+            w[j] = (set ? 0.0 : w[j]) + (0.0 + d * x[j]);
+#endif
+    }
+}
+
+/* dW += dY X^T and db += the rows' sums of dY, each sum over c ascending;
+ * with set, dW and db are taken as zero (not read): each element is then
+ * 0.0 + its sum, the bits a zeroed gradient's += gives. */
+static inline void param_grads(double *dW, double *db, const gc_mat *dY, const gc_mat *X,
+                               int in, int out, int set)
+{
+#ifdef GC_DENSE_SET_MUTANT /* checks/nn/check_net.c: set adds to the stale gradient */
+    set = 0;
+#endif
     const int B = X->cols;
+    if (B == 1) {
+        for (int i = 0; i < out; i++)
+            db[i] = (set ? 0.0 : db[i]) + (0.0 + dY->data[i]);
+        weight_grad_one(dW, dY->data, X->data, in, out, set);
+        return;
+    }
     for (int i = 0; i < out; i++) {
         double sb = 0.0;
         for (int c = 0; c < B; c++)
             sb += GC_AT(dY, i, c);
-        db[i] += sb;
+        db[i] = (set ? 0.0 : db[i]) + sb;
     }
     int j0 = 0;
     for (; j0 + LANES <= in; j0 += LANES)
-        weight_grad_lanes(dW, dY, X, in, out, j0);
+        weight_grad_lanes(dW, dY, X, in, out, j0, set);
     for (int i = 0; i < out; i++) {
         for (int j = j0; j < in; j++) {
             double s = 0.0;
             for (int c = 0; c < B; c++)
                 s += GC_AT(dY, i, c) * GC_AT(X, j, c);
-            dW[(size_t)i * in + j] += s;
+            dW[(size_t)i * in + j] = (set ? 0.0 : dW[(size_t)i * in + j]) + s;
         }
     }
 }
@@ -188,14 +285,25 @@ static inline void param_grads(double *dW, double *db, const gc_mat *dY, const g
  *   dL/dW[i][j] = sum_c dY[i][c] X[j][c]   i.e. dW += dY X^T
  *   dL/db[i]    = sum_c dY[i][c]           (b is added to every column)
  *   dL/dX[j][c] = sum_i W[i][j] dY[i][c]   i.e. dX = W^T dY */
-GC_VVOID(dense_backward,
-         (gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y, const gc_mat *dY),
-         (l, dX, X, Y, dY))
+GC_VVOID(dense_backward_as,
+         (gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *dY, int set),
+         (l, dX, X, dY, set))
 {
-    (void)Y;
-    param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out);
+    param_grads(l->param[0].grad, l->param[1].grad, dY, X, l->in, l->out, set);
     if (dX != NULL)
         input_grad(dX, l->param[0].value, dY, l->in, l->out);
+}
+
+static void dense_backward(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *Y,
+                           const gc_mat *dY)
+{
+    (void)Y;
+    dense_backward_as(l, dX, X, dY, 0);
+}
+
+void gc_dense_backward_set(gc_layer *l, gc_mat *dX, const gc_mat *X, const gc_mat *dY)
+{
+    dense_backward_as(l, dX, X, dY, 1);
 }
 
 const gc_layer_ops gc_dense_ops = {

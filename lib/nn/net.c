@@ -9,6 +9,7 @@
  * k-th layer of a type appends k to its parameter names (W1 b1 W2 b2 ...).
  */
 #include "gradcheck/net.h"
+#include "nn/dense_internal.h"
 #include "nn/loss_internal.h"
 
 #include <math.h>
@@ -355,9 +356,14 @@ void gc_net_backward(gc_net *net)
 {
     if (net == NULL || net->batch == 0)
         return;
+    /* A dense layer's W and b gradients are set by gc_dense_backward_set,
+     * the bits zeroing them and adding would give; every other gradient is
+     * zeroed here and added to by its layer's backward. */
     for (int t = 0; t < net->ntensors; t++) {
         gc_tensor *tn = net->tensors[t];
-        memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
+        const gc_layer *l = net->layers[net->tensor_layer[t]];
+        if (l->ops != &gc_dense_ops || (tn != &l->param[0] && tn != &l->param[1]))
+            memset(tn->grad, 0, (size_t)tn->rows * (size_t)tn->cols * sizeof(double));
     }
     int n = net->nlayers;
     net->loss->grad(net->dact[n], net->act[n], net->T);
@@ -371,7 +377,10 @@ void gc_net_backward(gc_net *net)
     }
     for (; k >= 0; k--) {
         gc_layer *l = net->layers[k];
-        l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
+        if (l->ops == &gc_dense_ops)
+            gc_dense_backward_set(l, net->dact[k], net->act[k], net->dact[k + 1]);
+        else
+            l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
     }
 }
 
