@@ -243,9 +243,10 @@ const gc_loss *gc_loss_by_name(const char *name)
  * term is of the size of the result's own terms.
  *
  * A column where some p_i (softmax's cached output) is not in (0, 1), or
- * whose q_k is 0, takes the two-step arithmetic: there the loss or the
- * gradient is not finite and stays so.  dZ's column serves as scratch for
- * the exps; no allocation. */
+ * whose q_k is 0, is left as it is: the caller's two-step values (bce_grad,
+ * then softmax's backward), where the loss or the gradient is not finite
+ * and stays so.  A column taken has its exps formed twice (once for q_k,
+ * once kept in dZ's column, the scratch); no allocation. */
 void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const gc_mat *T)
 {
     const double n = (double)gc_mat_size(P);
@@ -255,10 +256,8 @@ void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const
         double r = 0.0;
         int open = 1; /* every p in (0, 1) */
         for (int i = 0; i < Z->rows; i++) {
-            const double e = i == k ? 1.0 : exp(GC_AT(Z, i, c) - m);
-            GC_AT(dZ, i, c) = e;
             if (i != k)
-                r += e;
+                r += exp(GC_AT(Z, i, c) - m);
             const double p = GC_AT(P, i, c);
             open &= p > 0.0 && p < 1.0;
         }
@@ -266,35 +265,26 @@ void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const
 #ifdef GC_SOFTMAX_BCE_TWO_STEP_MUTANT /* the two-step arithmetic always: check_loss.c catches it */
         open = 0;
 #endif
-        if (open && qk > 0.0) {
-            double sk = 0.0, wk = 0.0;
-            for (int i = 0; i < Z->rows; i++) {
-                const double e = GC_AT(dZ, i, c), t = GC_AT(T, i, c), p = e / s;
-                const double q = i == k ? qk : (s - e) / s;
-                const double w = (p * (1.0 - t) - t * q) / q;
-                if (i == k)
-                    wk = w;
-                else
-                    sk += w;
-            }
-            for (int j = 0; j < Z->rows; j++) {
-                const double e = GC_AT(dZ, j, c), t = GC_AT(T, j, c), p = e / s;
-                const double q = j == k ? qk : (s - e) / s;
-                const double d = p * (1.0 - t) - t * q;
-                const double sj = j == k ? sk : (sk - d / q) + wk;
-                GC_AT(dZ, j, c) = (d - p * sj) / n;
-            }
+        if (!(open && qk > 0.0))
             continue;
-        }
-        /* bce_grad, then softmax_backward, for this column */
-        double sum = 0.0;
+        double sk = 0.0, wk = 0.0;
         for (int i = 0; i < Z->rows; i++) {
-            const double p = GC_AT(P, i, c), t = GC_AT(T, i, c);
-            sum += (p - t) / (p * (1.0 - p)) / n * p;
+            const double e = i == k ? 1.0 : exp(GC_AT(Z, i, c) - m);
+            const double t = GC_AT(T, i, c), p = e / s;
+            const double q = i == k ? qk : (s - e) / s;
+            const double w = (p * (1.0 - t) - t * q) / q;
+            GC_AT(dZ, i, c) = e;
+            if (i == k)
+                wk = w;
+            else
+                sk += w;
         }
-        for (int i = 0; i < Z->rows; i++) {
-            const double p = GC_AT(P, i, c), t = GC_AT(T, i, c);
-            GC_AT(dZ, i, c) = p * ((p - t) / (p * (1.0 - p)) / n - sum);
+        for (int j = 0; j < Z->rows; j++) {
+            const double e = GC_AT(dZ, j, c), t = GC_AT(T, j, c), p = e / s;
+            const double q = j == k ? qk : (s - e) / s;
+            const double d = p * (1.0 - t) - t * q;
+            const double sj = j == k ? sk : (sk - d / q) + wk;
+            GC_AT(dZ, j, c) = (d - p * sj) / n;
         }
     }
 }

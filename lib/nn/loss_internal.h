@@ -157,10 +157,12 @@ int gc_softmax_ce_line(void *work, const void *state, const double *w);
 size_t gc_softmax_ce_values_line(double *L, unsigned char *far, const double *d, size_t n,
                                  const void *state, void *work);
 
-/* dZ = dL/dZ of bce on softmax(Z) in one step (loss.c derives it): P =
- * softmax(Z) as softmax's forward cached it, T the targets; every matrix
- * out x B.  gc_net_backward takes it for a network ending in the built-in
- * softmax with the loss bce. */
+/* dZ = dL/dZ of bce on softmax(Z) in one step (loss.c derives it), over
+ * the two-step values dZ holds (bce's grad, then softmax's backward): each
+ * column it can take is replaced, the others left.  P = softmax(Z) as
+ * softmax's forward cached it, T the targets; every matrix out x B.
+ * gc_net_backward takes it for a network ending in the built-in softmax
+ * with the loss bce. */
 void gc_softmax_bce_backward(gc_mat *dZ, const gc_mat *Z, const gc_mat *P, const gc_mat *T);
 
 #endif

@@ -367,20 +367,19 @@ void gc_net_backward(gc_net *net)
     }
     int n = net->nlayers;
     net->loss->grad(net->dact[n], net->act[n], net->T);
-    int k = n - 1;
-    /* bce after the built-in softmax: both backwards in one step, which
-     * never forms 1 - p from a p rounded near 1 (loss.c); dact[n] is still
-     * dL/dP as the loss gives it. */
-    if (n >= 1 && net->loss == &gc_loss_bce && net->layers[k]->ops == gc_act_ops(GC_ACT_SOFTMAX)) {
-        gc_softmax_bce_backward(net->dact[k], net->act[k], net->act[n], net->T);
-        k--;
-    }
-    for (; k >= 0; k--) {
+    /* bce after the built-in softmax: the columns it can take redone in one
+     * step, which never forms 1 - p from a p rounded near 1 (loss.c); dact[n]
+     * is still dL/dP as the loss gives it. */
+    const int one_step = n >= 1 && net->loss == &gc_loss_bce &&
+                         net->layers[n - 1]->ops == gc_act_ops(GC_ACT_SOFTMAX);
+    for (int k = n - 1; k >= 0; k--) {
         gc_layer *l = net->layers[k];
         if (l->ops == &gc_dense_ops)
             gc_dense_backward_set(l, net->dact[k], net->act[k], net->dact[k + 1]);
         else
             l->ops->backward(l, net->dact[k], net->act[k], net->act[k + 1], net->dact[k + 1]);
+        if (one_step && k == n - 1)
+            gc_softmax_bce_backward(net->dact[k], net->act[k], net->act[n], net->T);
     }
 }
 
