@@ -187,8 +187,7 @@ static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, int t, gc_r
         return;
     }
     chunk_space *b = j->space[tid];
-    /* float64 (batched): every element's step is ε, and θ ± ε is not
-     * rounded further (gc_fd_step, gc_fd_moved) */
+    /* float64 (batched): every element's step is ε (gc_fd_step), taken once */
     const double h = gc_fd_step(&run->o, 0.0);
     const size_t *elem = run->elem, first = run->r->tensors[t].first;
     const double *value = tt->value;
@@ -196,8 +195,8 @@ static void tensor_run(parallel_job *j, int tid, const gc_fd_ctx *c, int t, gc_r
         const size_t i = gc_plan_element(elem, first, k + q);
         const double x0 = value[i];
         b->idx[2 * q] = b->idx[2 * q + 1] = i;
-        b->v[2 * q] = x0 + -h;
-        b->v[2 * q + 1] = x0 + h;
+        b->v[2 * q] = gc_fd_moved(&run->o, x0, -h);
+        b->v[2 * q + 1] = gc_fd_moved(&run->o, x0, h);
     }
     gc_eval_losses(c->ev, tt, b->idx, b->v, 2 * m, b->L);
     gc_rows_decide_given(c, run->tg, t, rows, m, b->idx, b->L, j->bound, j->recheck + k);
