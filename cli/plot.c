@@ -37,25 +37,21 @@ extern char **environ;
 
 int cli_plot_dir_exists(const char *path, char *msg, size_t size)
 {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    size_t len = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
-    if (len >= sizeof dir) {
-        snprintf(msg, size, "--plot: %s: the directory's name is too long", path);
+    char *dir = gc_path_dir(path);
+    if (dir == NULL) {
+        snprintf(msg, size, "--plot: %s: out of memory", path);
         return -1;
     }
-    memcpy(dir, slash == NULL ? "." : path, len);
-    dir[len] = '\0';
     struct stat st;
-    if (stat(dir, &st) != 0) {
+    int rc = -1;
+    if (stat(dir, &st) != 0)
         snprintf(msg, size, "--plot: %s: directory %s: %s", path, dir, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
+    else if (!S_ISDIR(st.st_mode))
         snprintf(msg, size, "--plot: %s: %s is not a directory", path, dir);
-        return -1;
-    }
-    return 0;
+    else
+        rc = 0;
+    free(dir);
+    return rc;
 }
 
 int cli_plot_available(char *msg, size_t size)

@@ -31,8 +31,7 @@ static char *dup_str(const char *s)
     return d;
 }
 
-/* The directory part of path ("." when it has none), in a new string. */
-static char *dir_of(const char *path)
+char *gc_path_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
@@ -74,7 +73,7 @@ static char *follow_links(const char *path)
         if (target[0] == '/' || strchr(cur, '/') == NULL) {
             next = dup_str(target);
         } else { /* relative to the link's own directory */
-            char *dir = dir_of(cur);
+            char *dir = gc_path_dir(cur);
             next = dir == NULL ? NULL : malloc(strlen(dir) + strlen(target) + 2);
             if (next != NULL)
                 sprintf(next, "%s/%s", dir, target);
@@ -202,7 +201,7 @@ int gc_atomic_open(gc_atomic *a, const char *path, int durable, gc_error *err)
  * Best effort: some file systems refuse fsync on a directory. */
 static void sync_dir(const char *dest)
 {
-    char *dir = dir_of(dest);
+    char *dir = gc_path_dir(dest);
     if (dir == NULL)
         return;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

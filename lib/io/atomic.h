@@ -48,6 +48,10 @@ typedef struct gc_atomic {
     int durable; /* GC_ATOMIC_DURABLE: fsync before the rename (see above) */
 } gc_atomic;
 
+/* The directory part of path ("." when it has none, "/" for a file at the
+ * root), in a new string (free); NULL when out of memory. */
+char *gc_path_dir(const char *path);
+
 /* Prepare to write `path` (see above), durable or not (GC_ATOMIC_DURABLE,
  * GC_ATOMIC_REPORT): on success a->f is open for writing.
  * GC_EIO (err: "PATH: reason") when path cannot be written or is refused;
