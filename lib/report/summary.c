@@ -193,6 +193,15 @@ typedef struct sums {
                         * SIZE_MAX once a run came out of order */
 } sums;
 
+/* One row's terms added to the three sums behind the norm ratio. */
+static inline void sums_add(double *d2, double *a2, double *n2, double a, double n)
+{
+    const double d = a - n;
+    *d2 += d * d;
+    *a2 += a * a;
+    *n2 += n * n;
+}
+
 /* What one pass over a run of a tensor's rows gathers besides the keys and
  * the sums: nothing in it depends on how the tensor's rows are split into
  * runs (the runs are merged in order by merge_runs, which keeps each
@@ -399,10 +408,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
         } else { /* a NaN's bits: those of the scalar operations */
             for (size_t k = 0; k < nv; k++) {
                 const gc_row *row = &rows[k];
-                double d = row->analytic - row->numeric;
-                d2 += d * d;
-                a2 += row->analytic * row->analytic;
-                n2 += row->numeric * row->numeric;
+                sums_add(&d2, &a2, &n2, row->analytic, row->numeric);
             }
         }
         sworst = o.sworst;
@@ -444,10 +450,7 @@ static void read_run(const gc_row *rows, size_t n, size_t k0, double rtol, doubl
     for (; q < n; q++) {
         const gc_row *row = &rows[q];
         count_row(&c, row, rtol);
-        double d = row->analytic - row->numeric;
-        d2 += d * d;
-        a2 += row->analytic * row->analytic;
-        n2 += row->numeric * row->numeric;
+        sums_add(&d2, &a2, &n2, row->analytic, row->numeric);
         if (an != NULL) {
             an[2 * q] = row->analytic;
             an[2 * q + 1] = row->numeric;
@@ -663,10 +666,7 @@ static void norm_ratio(const gc_summary *s, const gc_report *r, int t)
         for (size_t k = tr->first; k < tr->first + tr->count; k++) {
             const double a = s->an != NULL ? s->an[2 * k] : row_of(r, s->at, k)->analytic;
             const double n = s->an != NULL ? s->an[2 * k + 1] : row_of(r, s->at, k)->numeric;
-            const double d = a - n;
-            m.d2 += d * d;
-            m.a2 += a * a;
-            m.n2 += n * n;
+            sums_add(&m.d2, &m.a2, &m.n2, a, n);
         }
     }
     double na = sqrt(m.a2), nn = sqrt(m.n2);
