@@ -2,12 +2,15 @@
  * pair.c -- two commands timed in turn as whole processes, and their ratio
  * pair by pair: the figure to quote when the machine's speed drifts.
  *
- *   pair [-n PAIRS] [-w WARMUP] A ARG... -- B ARG...
+ *   pair [-n PAIRS] [-w WARMUP] [-j COPIES] A ARG... -- B ARG...
  *
  * Runs A and B alternately, PAIRS times after WARMUP unrecorded pairs,
  * swapping which goes first in every other pair (so neither always runs
  * on the caches and clock the other left), output to /dev/null.  A
- * command's time is its wall time from fork to reaped exit.  Prints
+ * command's time is its wall time from fork to reaped exit.  -j starts
+ * COPIES processes of B at once (default 1), its time from the first fork
+ * to the last exit: with A the same one-thread command, 2 A / B is what
+ * the machine gives two independent jobs, the ceiling of 2 threads.  Prints
  *
  *   a_s=MEDIAN b_s=MEDIAN ratio=MEDIAN ratio_min=MIN ratio_max=MAX pairs=N
  *
@@ -33,27 +36,37 @@ static double seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The wall time of argv as a process, or -1 when it failed or exited non-zero. */
-static double run(char **argv)
+enum { COPIES_MAX = 64 };
+
+/* The wall time of `copies` processes of argv started at once, from the
+ * first fork to the last exit, or -1 when one failed or exited non-zero. */
+static double run(char **argv, int copies)
 {
     double t0 = seconds();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1.0;
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
+    int ok = 1, started = 0;
+    for (; started < copies; started++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            ok = 0;
+            break;
         }
-        execvp(argv[0], argv);
-        _exit(127);
+        if (pid == 0) {
+            int fd = open("/dev/null", O_WRONLY);
+            if (fd >= 0) {
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+            }
+            execvp(argv[0], argv);
+            _exit(127);
+        }
     }
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1.0;
+    for (int k = 0; k < started; k++) {
+        int status;
+        if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            ok = 0;
+    }
     double t = seconds() - t0;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1.0;
+    return ok ? t : -1.0;
 }
 
 static int by_value(const void *a, const void *b)
@@ -70,19 +83,21 @@ static double median(double *v, int n)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: pair [-n PAIRS] [-w WARMUP] A ARG... -- B ARG...\n");
+    fprintf(stderr, "usage: pair [-n PAIRS] [-w WARMUP] [-j COPIES] A ARG... -- B ARG...\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    int pairs = 21, warmup = 2, i = 1;
+    int pairs = 21, warmup = 2, copies = 1, i = 1;
     for (; i + 1 < argc && argv[i][0] == '-' && argv[i][1] != '-'; i += 2) {
         int v = atoi(argv[i + 1]);
         if (strcmp(argv[i], "-n") == 0 && v >= 1 && v <= 10000)
             pairs = v;
         else if (strcmp(argv[i], "-w") == 0 && v >= 0 && v <= 100)
             warmup = v;
+        else if (strcmp(argv[i], "-j") == 0 && v >= 1 && v <= COPIES_MAX)
+            copies = v;
         else
             return usage();
     }
@@ -104,11 +119,11 @@ int main(int argc, char **argv)
     for (int k = -warmup; k < pairs; k++) {
         double x, y;
         if (k % 2 == 0) {
-            x = run(a);
-            y = run(b);
+            x = run(a, 1);
+            y = run(b, copies);
         } else {
-            y = run(b);
-            x = run(a);
+            y = run(b, copies);
+            x = run(a, 1);
         }
         if (x < 0.0 || y < 0.0) {
             fprintf(stderr, "pair: %s failed or exited non-zero\n", x < 0.0 ? a[0] : b[0]);
