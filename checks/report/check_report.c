@@ -438,14 +438,15 @@ START_TEST(test_json_layout_is_janssons)
 }
 END_TEST
 
-/* A report of many rows (several of the writer's blocks, and a partial
- * last one) is written in order at any thread count: the rows' blocks are
- * formatted on the threads and written in order, and the bytes are
- * jansson's at every count.  A failed write is still GC_EIO when another
- * thread holds the next block. */
+/* A report of many rows (several of the writer's blocks, of more than
+ * its least 512 rows, and a partial last one: 49 blocks of 1000 rows, as
+ * write_json.c sizes them) is written in order at any thread count: the
+ * rows' blocks are formatted on the threads and written in order, and the
+ * bytes are jansson's at every count.  A failed write is still GC_EIO
+ * when another thread holds the next block. */
 START_TEST(test_json_rows_in_order_at_any_thread_count)
 {
-    enum { N = 5 * 2048 + 17 };
+    enum { N = 48 * 1000 + 17 };
     gc_report r;
     gc_tensor_report t;
     gc_row three[3];
