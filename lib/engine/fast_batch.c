@@ -131,19 +131,17 @@ void gc_fast_batch_free(fast_batch *b)
     free(b);
 }
 
-/* b's buffers for cap perturbations a pass; 0 when memory runs out.  Those
- * a pass writes before it reads them are not zeroed, so that only the
- * pages a pass uses are touched. */
-static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
+/* b's buffers for cap perturbations a pass but the full ones
+ * (full_buffers); 0 when memory runs out.  Those a pass writes before it
+ * reads them are not zeroed, so that only the pages a pass uses are
+ * touched. */
+static int batch_buffers(fast_batch *b, const gc_fast *f)
 {
     const gc_net *net = f->net;
     const size_t out = gc_mat_size(net->act[f->n]);
     size_t unused;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++)
         b->row[i] = gc_fast_line_alloc((size_t)b->cols, sizeof(double), &unused);
-        b->full[i] = gc_fast_line_alloc((size_t)maxrows * (size_t)b->cols, sizeof(double),
-                                        &unused);
-    }
     b->j = gc_fast_line_calloc((size_t)b->cap, sizeof *b->j);
     b->run = gc_fast_line_calloc((size_t)b->cap + 1, sizeof *b->run);
     b->d = gc_fast_line_calloc((size_t)(f->B > b->cap ? f->B : b->cap), sizeof *b->d);
@@ -155,8 +153,7 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     b->wkey = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wkey, &unused);
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
-    int ok = b->row[0] != NULL && b->row[1] != NULL && b->full[0] != NULL &&
-             b->full[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL &&
+    int ok = b->row[0] != NULL && b->row[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL &&
              b->pv != NULL && b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
              b->far != NULL && b->lt != NULL;
     if (has_near(net->loss)) {
@@ -173,6 +170,42 @@ static int batch_buffers(fast_batch *b, const gc_fast *f, int maxrows)
     return ok;
 }
 
+/* The most rows a pass of tensor t leaves in the full buffers, walking the
+ * layers as batch_pass does (and line_losses, whose variants far from the
+ * line take full[0] through layer k): layer k's output there once the
+ * change is no longer one row, or, still one row at the end, the output
+ * widen_rows makes.  A layer's output is gc_fast_rows_of(net, k + 1). */
+static int full_rows(const gc_fast *f, const fast_batch *b, int t)
+{
+    int rows = 0, rows_changed = 1;
+    for (int k = f->t_layer[t] + 1; k < f->n; k++) {
+        if (b->skip[k] || (rows_changed && (f->layer_copy[k].ops->caps & GC_CAP_ELEMENTWISE)))
+            continue; /* skipped, or the changed rows still in row[] */
+        const int out = gc_fast_rows_of(f->net, k + 1);
+        rows = out > rows ? out : rows;
+        if (rows_changed && b->line[t] == k) /* the rest is the loss along lines */
+            return rows;
+        rows_changed = 0;
+    }
+    return rows_changed ? gc_fast_rows_of(f->net, f->n) : rows;
+}
+
+/* full[0], full[1]: as many rows of cols as a pass of a tensor b takes
+ * leaves in them (full_rows), not the widest layer's: on a line only the
+ * output's rows are (784-128-10's 10 logits, not its 128 hidden units). */
+static int full_buffers(fast_batch *b, const gc_fast *f)
+{
+    int rows = 1;
+    for (int t = 0; t < f->net->ntensors; t++) {
+        const int r = b->ok[t] ? full_rows(f, b, t) : 0;
+        rows = r > rows ? r : rows;
+    }
+    size_t unused;
+    for (int i = 0; i < 2; i++)
+        b->full[i] = gc_fast_line_alloc((size_t)rows * (size_t)b->cols, sizeof(double), &unused);
+    return b->full[0] != NULL && b->full[1] != NULL;
+}
+
 fast_batch *gc_fast_batch_new(const gc_fast *f)
 {
     const gc_net *net = f->net;
@@ -187,7 +220,7 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     size_t cap = BATCH_BUDGET / per;
     b->cap = cap < 1 ? 1 : cap > BATCH_MAX ? BATCH_MAX : (int)cap;
     b->cols = b->cap * f->B;
-    if (!batch_buffers(b, f, maxrows)) {
+    if (!batch_buffers(b, f)) {
         gc_fast_batch_free(b);
         return NULL;
     }
@@ -198,6 +231,10 @@ fast_batch *gc_fast_batch_new(const gc_fast *f)
     for (int t = 0; t < net->ntensors; t++) {
         b->ok[t] = f->t_affine[t] && tail_batchable(f, f->t_layer[t]);
         b->line[t] = b->lbase != NULL ? line_layer(f, f->t_layer[t], b->skip) : -1;
+    }
+    if (!full_buffers(b, f)) {
+        gc_fast_batch_free(b);
+        return NULL;
     }
     return b;
 }

@@ -60,8 +60,9 @@ _Static_assert(sizeof(gc_row) % sizeof(size_t) == 0, "at aligned after the rows"
 
 typedef struct parallel_job {
     gc_run *run;
-    gc_eval **ev;           /* nthreads: each thread's evaluator */
-    chunk_space **space;    /* nthreads: each thread's */
+    gc_eval **ev;           /* nthreads: each thread's evaluator and room, made */
+    chunk_space **space;    /* on that thread at its first chunk (own_tools) */
+    unsigned char *lacking; /* nthreads: 1 where they could not be made */
     int batched;            /* batched(o): losses at ε from batches */
     unsigned char *recheck; /* nrows: 1 where a rounding difference could decide */
     gc_summary *sum;        /* the summaries, each chunk read as it is finished */
@@ -255,6 +256,27 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
     }
 }
 
+/* Thread tid's evaluator and room, made on the thread itself at its first
+ * chunk: the other threads' are made meanwhile, not one after another
+ * before any row, and each comes from memory its own thread takes (the
+ * main thread's after the summaries' arrays, not between them).  0 when
+ * they could not be made (the check is then out of memory). */
+static int own_tools(parallel_job *j, int tid)
+{
+    if (j->ev[tid] != NULL && j->space[tid] != NULL)
+        return 1;
+    if (j->lacking[tid])
+        return 0;
+    /* the room first: the evaluator's largest buffers, last, are touched
+     * only as far as its passes reach */
+    if (j->space[tid] == NULL) /* cache lines of its own */
+        j->space[tid] = aligned_alloc(64, (sizeof **j->space + 63) / 64 * 64);
+    if (j->ev[tid] == NULL)
+        j->ev[tid] = gc_eval_sparse_new(j->run->ch->net, 0);
+    j->lacking[tid] = j->ev[tid] == NULL || j->space[tid] == NULL;
+    return !j->lacking[tid];
+}
+
 /* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: a
  * tensor's run at a time (one search), located and computed (on one thread, the rows
  * marked computed again too), read into the summaries while in this core's
@@ -264,6 +286,8 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
 static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
+    if (!own_tools(j, tid))
+        return; /* out of memory: gc_run_rows_parallel says so */
     gc_run *run = j->run;
     const gc_check_opts *o = &run->o;
     const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale, 0.0};
@@ -339,20 +363,6 @@ static void free_evaluators(gc_eval **ev, int n, unsigned long long *nevals)
     free(ev);
 }
 
-static gc_eval **new_evaluators(const gc_net *net, int n)
-{
-    gc_eval **ev = calloc((size_t)n, sizeof *ev);
-    for (int t = 0; ev != NULL && t < n; t++) {
-        ev[t] = gc_eval_sparse_new(net, 0);
-        if (ev[t] == NULL) {
-            unsigned long long unused = 0;
-            free_evaluators(ev, n, &unused);
-            return NULL;
-        }
-    }
-    return ev;
-}
-
 /* Row k, in the report or (a partial check) held with the whole of its
  * chunk. */
 static gc_row *row_at(const parallel_job *j, size_t k)
@@ -426,20 +436,6 @@ static void free_spaces(chunk_space **b, int n)
     free(b);
 }
 
-/* Each thread's room (cache lines of its own); NULL when out of memory. */
-static chunk_space **new_spaces(int n)
-{
-    chunk_space **sp = calloc((size_t)n, sizeof *sp);
-    for (int t = 0; sp != NULL && t < n; t++) {
-        sp[t] = aligned_alloc(64, (sizeof **sp + 63) / 64 * 64);
-        if (sp[t] == NULL) {
-            free_spaces(sp, n);
-            return NULL;
-        }
-    }
-    return sp;
-}
-
 int gc_run_rows_parallel(gc_run *run)
 {
     const size_t total = run->r->nrows, nchunks = (total + CHUNK - 1) / CHUNK;
@@ -447,20 +443,23 @@ int gc_run_rows_parallel(gc_run *run)
     int nthreads = thread_count(&run->o, total, run->ch->net->batch);
     parallel_job job = {.run = run, .bound = rounding_bound(&run->o, run->ch->net, run->L0),
                         .done = 0};
-    job.ev = new_evaluators(run->ch->net, nthreads);
+    job.ev = calloc((size_t)nthreads, sizeof *job.ev);
+    job.space = calloc((size_t)nthreads, sizeof *job.space);
+    job.lacking = calloc((size_t)nthreads, 1);
     job.recheck = calloc(total > 0 ? total : 1, 1);
     /* one thread takes the chunks in order and reads each once; more keep
      * each row's a and n for the sums in row order, a pass over 16 bytes a
      * row, not 96 (and a partial check has not every row to pass over) */
     job.alone = nthreads == 1;
     job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
-    job.space = new_spaces(nthreads);
     job.batched = batched(&run->o);
     job.held = partial ? calloc(nchunks > 0 ? nchunks : 1, sizeof *job.held) : NULL;
-    if (job.ev == NULL || job.recheck == NULL || job.sum == NULL || job.space == NULL ||
-        (partial && job.held == NULL) || pthread_mutex_init(&job.lock, NULL) != 0) {
+    if (job.ev == NULL || job.space == NULL || job.lacking == NULL || job.recheck == NULL ||
+        job.sum == NULL || (partial && job.held == NULL) ||
+        pthread_mutex_init(&job.lock, NULL) != 0) {
         free_evaluators(job.ev, nthreads, &run->nevals);
         free_spaces(job.space, nthreads);
+        free(job.lacking);
         free(job.recheck);
         free(job.held);
         gc_summary_free(job.sum);
@@ -471,7 +470,10 @@ int gc_run_rows_parallel(gc_run *run)
     pthread_mutex_destroy(&job.lock);
     free_evaluators(job.ev, nthreads, &run->nevals);
     free_spaces(job.space, nthreads);
-    int rc = partial ? held_complete(job.held, nchunks) : GC_OK;
+    int rc = memchr(job.lacking, 1, (size_t)nthreads) != NULL ? GC_ENOMEM
+             : partial                                        ? held_complete(job.held, nchunks)
+                                                              : GC_OK;
+    free(job.lacking);
     if (rc == GC_OK)
         recheck_rows(&job, total);
     free(job.recheck);
