@@ -153,9 +153,10 @@ static int batch_buffers(fast_batch *b, const gc_fast *f)
     b->wkey = gc_fast_line_alloc((size_t)net->act[f->n]->rows, sizeof *b->wkey, &unused);
     b->far = gc_fast_line_alloc((size_t)b->cap, 1, &unused);
     b->lt = gc_fast_line_alloc((size_t)b->cap, sizeof *b->lt, &unused);
-    int ok = b->row[0] != NULL && b->row[1] != NULL && b->j != NULL && b->run != NULL && b->d != NULL &&
-             b->pv != NULL && b->ok != NULL && b->skip != NULL && b->line != NULL && b->wcol != NULL && b->wkey != NULL &&
-             b->far != NULL && b->lt != NULL;
+    int ok = b->row[0] != NULL && b->row[1] != NULL && b->j != NULL && b->run != NULL &&
+             b->d != NULL && b->pv != NULL && b->ok != NULL && b->skip != NULL &&
+             b->line != NULL && b->wcol != NULL && b->wkey != NULL && b->far != NULL &&
+             b->lt != NULL;
     if (has_near(net->loss)) {
         /* the base state, and values_line's scratch of the same size */
         const size_t state = net->loss->base_size(net->act[f->n]->rows, net->act[f->n]->cols);
@@ -190,9 +191,11 @@ static int full_rows(const gc_fast *f, const fast_batch *b, int t)
     return rows_changed ? gc_fast_rows_of(f->net, f->n) : rows;
 }
 
-/* full[0], full[1]: as many rows of cols as a pass of a tensor b takes
- * leaves in them (full_rows), not the widest layer's: on a line only the
- * output's rows are (784-128-10's 10 logits, not its 128 hidden units). */
+/* full[0], full[1]: cols columns of as many rows as a pass of any tensor
+ * b takes leaves in them (full_rows), not the widest layer's: on a line
+ * only the output's rows go there (784-128-10's 10 logits, not its 128
+ * hidden units).  The batch's cap still counts the widest layer, so the
+ * passes, and their numbers, are the same. */
 static int full_buffers(fast_batch *b, const gc_fast *f)
 {
     int rows = 1;
