@@ -141,10 +141,12 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
         goto done;
     /* No report written (--quiet, no --output) and nothing else that reads
      * rows (--expect, --sweep, --plot, a part of a split check): the exit
-     * status is all, and it comes from the summaries and the rows not
-     * passed, so the check keeps only those. */
+     * status is all, and it comes from the counts, so the check keeps only
+     * the rows not passed and computes no statistic. */
     o->check.drop_passes = out == NULL && expect == NULL && !o->sweep && o->plot == NULL &&
-                           o->check.nshards == 0;
+                                   o->check.nshards == 0
+                               ? GC_DROP_STATS
+                               : 0;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o->check, !o->quiet);
     int rc = net != NULL ? gc_check_net(net, &o->check, &rep, &err)

@@ -14,10 +14,18 @@
  * gradient (a NaN rel_err, whose tensor's median is taken by the comparator,
  * not by the keys).  The rule gc_row_kept built with -DGC_PARTIAL_MUTANT
  * (undecided rows dropped) fails test_partial_is_whole_less_passes.
+ *
+ * A report without statistics (GC_DROP_STATS, what gradcheck --quiet asks
+ * for) is the same less the worst rows kept and each tensor's statistics,
+ * which are NaN (worst SIZE_MAX); its counts are the whole report's.  The
+ * counts-only read built with -DGC_COUNTS_ONLY_MUTANT (every tensor
+ * vacuous) fails test_partial_is_whole_less_passes and
+ * test_partial_on_random_networks.
  */
 #include <check.h>
 #include <gradcheck.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,12 +72,14 @@ static gc_report *check(gc_net *net, const gc_check_opts *o)
 
 /* part against whole: every total and summary the same bits, its rows
  * those of whole that gc_row_kept keeps, in order, each tensor's first,
- * count and worst on them.  Returns how many rows were dropped. */
+ * count and worst on them.  stats 0 (GC_DROP_STATS): no worst row kept,
+ * and each tensor's statistics NaN, its worst SIZE_MAX.  Returns how many
+ * rows were dropped. */
 static size_t assert_whole_less_passes(const gc_report *whole, const gc_report *part,
-                                       const char *what)
+                                       const char *what, int stats)
 {
-    ck_assert_msg(part->partial == 1 && whole->partial == 0, "%s: partial %d, whole %d", what,
-                  part->partial, whole->partial);
+    ck_assert_msg(part->partial == (stats ? 1 : 2) && whole->partial == 0,
+                  "%s: partial %d, whole %d", what, part->partial, whole->partial);
     ck_assert_msg(SAME(whole->loss, part->loss) && whole->ntensors == part->ntensors &&
                       whole->npass == part->npass && whole->nkink == part->nkink &&
                       whole->nfail == part->nfail && whole->nundecided == part->nundecided &&
@@ -87,7 +97,7 @@ static size_t assert_whole_less_passes(const gc_report *whole, const gc_report *
         size_t worst = b.first;
         for (size_t k = a.first; k < a.first + a.count; k++) {
             const gc_row *w = &whole->rows[k];
-            if (!(w->verdict != GC_PASS || k == a.worst))
+            if (!(w->verdict != GC_PASS || (stats && k == a.worst)))
                 continue;
             ck_assert_msg(n < part->nrows && memcmp(w, &part->rows[n], sizeof *w) == 0,
                           "%s, %s(%d,%d) (%s): kept row %zu is not the whole report's", what,
@@ -95,6 +105,10 @@ static size_t assert_whole_less_passes(const gc_report *whole, const gc_report *
             if (k == a.worst)
                 worst = n;
             n++;
+        }
+        if (!stats) { /* the statistics, not computed */
+            worst = SIZE_MAX;
+            a.sens_median = a.sens_worst = a.max_rel = a.median_rel = a.norm_ratio = NAN;
         }
         ck_assert_msg(b.count == n - b.first && b.worst == worst, "%s, %s: count %zu worst %zu, "
                       "expected %zu and %zu", what, a.name, b.count, b.worst, n - b.first, worst);
@@ -154,6 +168,8 @@ START_TEST(test_partial_is_whole_less_passes)
             gc_report *whole = check(net, &o);
             o.drop_passes = 1;
             gc_report *part = check(net, &o);
+            o.drop_passes = GC_DROP_STATS;
+            gc_report *counts = check(net, &o);
             ck_assert_msg(!cases[c].want_fail || whole->nfail > 0, "%s: no fail", what);
             ck_assert_msg(!cases[c].want_undecided || whole->nundecided > 0, "%s: no undecided",
                           what);
@@ -163,10 +179,12 @@ START_TEST(test_partial_is_whole_less_passes)
                                              ? whole->nreason[GC_REASON_CONDITIONING] > 0
                                              : whole->nfail > 0),
                           "%s: nothing made undecided by the conditioning estimate", what);
-            size_t dropped = assert_whole_less_passes(whole, part, what);
+            size_t dropped = assert_whole_less_passes(whole, part, what, 1);
             ck_assert_msg(whole->npass == 0 || dropped > 0, "%s: no passing row dropped", what);
+            assert_whole_less_passes(whole, counts, what, 0);
             gc_report_free(whole);
             gc_report_free(part);
+            gc_report_free(counts);
         }
     }
     gc_net_free(net);
@@ -210,7 +228,11 @@ START_TEST(test_partial_on_random_networks)
         gc_report *whole = check(net, &o);
         o.drop_passes = 1;
         gc_report *part = check(net, &o);
-        assert_whole_less_passes(whole, part, what);
+        assert_whole_less_passes(whole, part, what, 1);
+        gc_report_free(part);
+        o.drop_passes = GC_DROP_STATS;
+        part = check(net, &o);
+        assert_whole_less_passes(whole, part, what, 0);
         gc_report_free(whole);
         gc_report_free(part);
     }
@@ -231,7 +253,8 @@ static int written(int (*write)(const gc_report *, FILE *), const gc_report *r, 
 }
 
 /* Every writer, the rebuild, the merge and the sweep's pick refuse a
- * partial report (GC_EPARTIAL, nothing written), and take the whole one. */
+ * partial report (GC_EPARTIAL, nothing written), with or without its
+ * statistics (loop index: drop_passes), and take the whole one. */
 START_TEST(test_what_needs_every_row_refuses_a_partial_report)
 {
     gc_net *net = net_24_16_4(1.01);
@@ -277,17 +300,22 @@ START_TEST(test_partial_status_is_the_whole_status)
         gc_check_opts o;
         gc_check_opts_init(&o);
         gc_report *whole = check(net, &o);
-        o.drop_passes = 1;
-        gc_report *part = check(net, &o);
-        ck_assert_int_eq(gc_report_status(part), gc_report_status(whole));
-        ck_assert_int_eq(gc_report_failed(part), gc_report_failed(whole));
-        size_t passes = 0;
-        for (size_t k = 0; k < part->nrows; k++)
-            passes += part->rows[k].verdict == GC_PASS;
-        ck_assert_msg(passes <= (size_t)part->ntensors && part->nrows < whole->nrows,
-                      "factor %g: %zu of %zu kept rows pass", factors[c], passes, part->nrows);
+        for (int drop = GC_DROP_PASSES; drop <= GC_DROP_STATS; drop++) {
+            o.drop_passes = drop;
+            gc_report *part = check(net, &o);
+            ck_assert_int_eq(gc_report_status(part), gc_report_status(whole));
+            ck_assert_int_eq(gc_report_failed(part), gc_report_failed(whole));
+            size_t passes = 0;
+            for (size_t k = 0; k < part->nrows; k++)
+                passes += part->rows[k].verdict == GC_PASS;
+            /* without statistics no worst row is kept: none passes */
+            const size_t most = drop == GC_DROP_STATS ? 0 : (size_t)part->ntensors;
+            ck_assert_msg(passes <= most && part->nrows < whole->nrows,
+                          "factor %g, drop_passes %d: %zu of %zu kept rows pass", factors[c],
+                          drop, passes, part->nrows);
+            gc_report_free(part);
+        }
         gc_report_free(whole);
-        gc_report_free(part);
         gc_net_free(net);
     }
 }
@@ -329,7 +357,7 @@ Suite *make_partial_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_partial_is_whole_less_passes, 0, 6);
     tcase_add_loop_test(tc, test_partial_on_random_networks, 0, ncases(40));
-    tcase_add_loop_test(tc, test_what_needs_every_row_refuses_a_partial_report, 0, 2);
+    tcase_add_loop_test(tc, test_what_needs_every_row_refuses_a_partial_report, 0, 3);
     tcase_add_test(tc, test_partial_status_is_the_whole_status);
     tcase_add_test(tc, test_partial_layer_check_hygiene_is_the_whole_ones);
     suite_add_tcase(s, tc);

@@ -451,7 +451,8 @@ int gc_run_rows_parallel(gc_run *run)
      * each row's a and n for the sums in row order, a pass over 16 bytes a
      * row, not 96 (and a partial check has not every row to pass over) */
     job.alone = nthreads == 1;
-    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1);
+    const int stats = run->o.drop_passes != GC_DROP_STATS;
+    job.sum = gc_summary_new(run->r, CHUNK, nthreads == 1, nthreads > 1, stats);
     job.batched = batched(&run->o);
     job.held = partial ? calloc(nchunks > 0 ? nchunks : 1, sizeof *job.held) : NULL;
     if (job.ev == NULL || job.space == NULL || job.lacking == NULL || job.recheck == NULL ||

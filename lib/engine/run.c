@@ -166,10 +166,11 @@ static int run_steps(gc_run *run)
                                                    GC_SUMMARY_ROWS_PER_THREAD));
     else if (rc == GC_OK)
         rc = gc_report_summarize(run->r);
+    const int stats = run->o.drop_passes != GC_DROP_STATS;
     if (rc == GC_OK && run->held != NULL)
-        gc_report_drop_passes_held(run->r, run->held);
+        gc_report_drop_passes_held(run->r, run->held, stats);
     else if (rc == GC_OK && run->o.drop_passes)
-        gc_report_drop_passes(run->r);
+        gc_report_drop_passes(run->r, stats);
     return rc;
 }
 

@@ -205,7 +205,10 @@ typedef struct gc_check_opts {
      * touches.  The summaries and totals are still over every row checked,
      * the same bits as a whole report's; the writers, gc_report_rebuild,
      * gc_report_merge, gc_expect_compare and gc_sweep_pick refuse such a
-     * report (GC_EPARTIAL, or 0 picked).  0 (the default): every row. */
+     * report (GC_EPARTIAL, or 0 picked).  0 (the default): every row.
+     * GC_DROP_STATS (2): the same for a caller that reads the status and the
+     * counts alone (gradcheck --quiet): no worst row is kept, and the
+     * statistics of each tensor are not computed (report.h: partial). */
     int drop_passes;
     /* Optional, for a caller that draws progress (the library never prints):
      * when not NULL the engine calls progress(progress_ctx, done, total)
@@ -224,6 +227,9 @@ typedef struct gc_check_opts {
     int mutate;               /* N > 0: inject N synthetic faults into backward's
                                * results and count those the check refutes; 0 off */
 } gc_check_opts;
+
+/* opts.drop_passes: the passing rows dropped; the statistics as well. */
+enum { GC_DROP_PASSES = 1, GC_DROP_STATS = 2 };
 
 /* Defaults: central, eps 0 (method default), rtol 1e-5, atol 1e-8, all
  * parameters, no inputs, no sampling, seed 1, fast engine, all cores, no

@@ -80,7 +80,12 @@ struct gc_report {
      * verdict is not pass and each tensor's worst row, in the order a whole
      * report holds them; a tensor's first, count and worst index these, its
      * checked rows number npass + nkink + nfail + nundecided; every other
-     * field is the whole report's.  0: every row checked. */
+     * field is the whole report's.  2 (opts.drop_passes GC_DROP_STATS): the
+     * same but no row is kept for being the worst, and each tensor's
+     * statistics, never computed, are NaN (sens_median, sens_worst,
+     * max_rel, median_rel, norm_ratio) and its worst SIZE_MAX; its counts,
+     * grad_scale, vacuous, sampled and screened flags and every total are
+     * the whole report's.  0: every row checked. */
     int partial;
     int npass, nkink, nfail;  /* over all rows */
     int nundecided;           /* over all rows, by reason in nreason[] */

@@ -40,14 +40,17 @@ static inline size_t gc_held_index(const size_t *at, size_t n, size_t k)
 /* Make the whole, summarised report r partial: its rows compacted in place
  * to those gc_row_kept keeps, each tensor's first, count and worst moved
  * to them (a tensor without rows: worst = first), the cached order
- * dropped, r->partial set.  Every summary and total keeps its bits. */
-void gc_report_drop_passes(gc_report *r);
+ * dropped, r->partial set to 1.  Every summary and total keeps its bits.
+ * stats 0 (opts.drop_passes GC_DROP_STATS): no row kept for being the
+ * worst, and each tensor's statistics set as report.h says of partial 2
+ * (whatever they held: gc_summary_new's counts alone leave them unset). */
+void gc_report_drop_passes(gc_report *r, int stats);
 
 /* The same for a report whose rows were never all kept: r->rows[0 ..
  * r->nrows) are some of them, rows at[0 .. r->nrows) (ascending) of the
- * layout its tensors still give, among them every row gc_row_kept keeps;
- * r's summaries are finished.  The layout is moved onto them, then as
- * gc_report_drop_passes. */
-void gc_report_drop_passes_held(gc_report *r, const size_t *at);
+ * layout its tensors still give, among them every row gc_row_kept keeps
+ * (with stats, the worst too); r's summaries are finished.  The layout is
+ * moved onto them, then as gc_report_drop_passes. */
+void gc_report_drop_passes_held(gc_report *r, const size_t *at, int stats);
 
 #endif

@@ -544,7 +544,7 @@ static void store_empty(gc_tensor_report *tr)
 
 struct gc_summary {
     size_t block, nrows, nruns;
-    int ordered;
+    int ordered, stats;
     uint64_t *rel, *sens; /* nrows each: row k's keys */
     double *an;           /* kept: 2 nrows, row k's analytic and numeric, else NULL */
     size_t *base;         /* ntensors: tensor t's runs start at runs[base[t]] */
@@ -565,14 +565,16 @@ void gc_summary_free(gc_summary *s)
     free(s);
 }
 
-gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep)
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep, int stats)
 {
     gc_summary *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     const size_t n = r->nrows > 0 ? r->nrows : 1, nt = r->ntensors > 0 ? (size_t)r->ntensors : 1;
-    *s = (gc_summary){.block = block > 0 ? block : 1, .nrows = r->nrows, .ordered = ordered};
-    s->rel = malloc(2 * n * sizeof *s->rel);
+    *s = (gc_summary){
+        .block = block > 0 ? block : 1, .nrows = r->nrows, .ordered = ordered, .stats = stats};
+    keep &= stats;
+    s->rel = malloc((stats ? 2 * n : 1) * sizeof *s->rel);
     s->an = keep ? malloc(2 * n * sizeof *s->an) : NULL;
     s->base = malloc(nt * sizeof *s->base);
     s->sum = calloc(nt, sizeof *s->sum);
@@ -590,8 +592,26 @@ gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int ke
         gc_summary_free(s);
         return NULL;
     }
-    s->sens = s->rel + n;
+    s->sens = stats ? s->rel + n : s->rel;
     return s;
+}
+
+/* gc_summary_read without the statistics: rows[0..n)'s counts and vacuous
+ * flag alone, as read_run gathers them. */
+static void read_counts(const gc_row *rows, size_t n, double rtol, double atol, run_stats *p)
+{
+    counts c = {0};
+    c.grad_scale = 0.0;
+    int vacuous = 1;
+    for (size_t q = 0; q < n; q++) {
+        count_row(&c, &rows[q], rtol);
+#ifndef GC_COUNTS_ONLY_MUTANT
+        vacuous &= fabs(rows[q].analytic) <= atol && fabs(rows[q].numeric) <= atol;
+#else /* checks/report/check_partial.c's mutant: every tensor vacuous */
+        (void)atol;
+#endif
+    }
+    *p = (run_stats){.c = c, .vacuous = vacuous};
 }
 
 void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size_t b)
@@ -601,12 +621,16 @@ void gc_summary_read(gc_summary *s, const gc_report *r, const gc_row *rows, size
         const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
         const gc_tensor_report *tr = &r->tensors[t];
         end = tr->first + tr->count < hi ? tr->first + tr->count : hi;
+        run_stats *p = &s->runs[s->base[t] + b - tr->first / s->block];
+        if (!s->stats) {
+            read_counts(&rows[k - lo], end - k, r->opts.rtol, r->opts.atol, p);
+            continue;
+        }
         sums *acc = NULL;
         if (s->ordered && s->sum[t].next == k - tr->first)
             acc = &s->sum[t];
         else if (s->ordered)
             s->sum[t].next = SIZE_MAX; /* summed again from the rows */
-        run_stats *p = &s->runs[s->base[t] + b - tr->first / s->block];
         read_run(&rows[k - lo], end - k, k - tr->first, r->opts.rtol, r->opts.atol, s->rel + k,
                  s->sens + k, acc, s->an != NULL ? s->an + 2 * k : NULL, p);
     }
@@ -618,7 +642,7 @@ size_t gc_summary_block_best(const gc_summary *s, const gc_report *r, size_t b, 
     const size_t lo = b * s->block, hi = s->nrows - lo < s->block ? s->nrows : lo + s->block;
     size_t n = 0;
     *keyed = 1;
-    for (size_t k = lo, end; k < hi; k = end) {
+    for (size_t k = lo, end; s->stats && k < hi; k = end) {
         const int t = gc_tensor_of_row(r->tensors, r->ntensors, k);
         const gc_tensor_report *tr = &r->tensors[t];
         end = tr->first + tr->count < hi ? tr->first + tr->count : hi;
@@ -743,6 +767,12 @@ int gc_summary_finish(gc_summary *s, gc_report *r, int nthreads)
         const size_t nruns = (tr->first + tr->count - 1) / s->block - tr->first / s->block + 1;
         for (size_t q = 1; q < nruns; q++)
             merge_runs(p, &p[q]);
+        if (!s->stats) { /* the counts alone */
+            store_counts(tr, &p->c);
+            tr->vacuous = p->vacuous;
+            tr->sampled = tr->count < (size_t)tr->rows * (size_t)tr->cols;
+            continue;
+        }
         store_stats(r, s->at, tr, p);
         tr->sens_median = NAN;
         big |= tr->count > RUN_ROWS;
@@ -784,7 +814,7 @@ int gc_report_summarize(gc_report *r)
      * the sums from the rows again (no 16 bytes a row more: a merged
      * report's rows may be most of the memory) */
     const int ordered = nthreads == 1 || nblocks <= 1;
-    gc_summary *s = gc_summary_new(r, RUN_ROWS, ordered, 0);
+    gc_summary *s = gc_summary_new(r, RUN_ROWS, ordered, 0, 1);
     if (s == NULL)
         return GC_ENOMEM;
     read_job j = {s, r};

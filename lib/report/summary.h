@@ -61,8 +61,12 @@ typedef struct gc_summary gc_summary;
  * block at most once at a time.  keep: each row's analytic and numeric
  * values kept as its block is read (16 bytes a row), from which
  * gc_summary_finish takes the sums an unordered reading could not; else
- * from the rows.  NULL when out of memory. */
-gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep);
+ * from the rows.  stats 0: the counts alone (each tensor's counts,
+ * grad_scale and vacuous flag, and the totals: opts.drop_passes
+ * GC_DROP_STATS), no key kept, no block has a best row, and
+ * gc_summary_finish leaves the statistics (and worst) as they were.  NULL
+ * when out of memory. */
+gc_summary *gc_summary_new(const gc_report *r, size_t block, int ordered, int keep, int stats);
 
 /* Read block b's rows (every one computed) from rows[0 ..), row b block
  * first: r's own rows or a copy of them on their way there; reading a
