@@ -279,10 +279,14 @@ static inline void place(gc_row *row, int t, size_t cols, size_t el, double a)
 
 /* Rows [0, m) of rows, m a multiple of LANES up to BLOCK, placed and
  * through pass_lanes_run: the sure passes set from z, the others by the
- * whole rule. */
+ * whole rule.  counts: a check without statistics (opts.drop_passes
+ * GC_DROP_STATS), which drops every passing row once the counts have read
+ * it: a sure pass gets only what they read (report/summary.c,
+ * read_counts: the verdict, reason, escalated, analytic, numeric and
+ * rel_err), and no place. */
 static void decide_block(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
                          size_t m, const size_t *idx, const double *L, double b,
-                         unsigned char *recheck, pass_block *z)
+                         unsigned char *recheck, pass_block *z, int counts)
 {
     const double *value = tg[t].value, *grad = tg[t].grad;
     const size_t cols = (size_t)tg[t].cols;
@@ -293,6 +297,15 @@ static void decide_block(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row 
     pass_lanes_run(z, L, (int)(m / LANES));
     for (size_t q = 0; q < m; q++) {
         gc_row *row = &rows[q];
+        if (counts && z->pass[q]) {
+            row->analytic = z->a[q];
+            row->numeric = z->n[q];
+            row->rel_err = z->rel[q];
+            row->verdict = GC_PASS;
+            row->reason = GC_REASON_NONE;
+            row->escalated = 0;
+            continue;
+        }
         place(row, t, cols, idx[2 * q], z->a[q]);
         if (!z->pass[q]) {
             decide_given(c, tg, row, idx[2 * q], L[2 * q], L[2 * q + 1], b, &recheck[q]);
@@ -356,9 +369,11 @@ void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row
     }
     size_t q = 0;
     pass_block z;
+    const int counts = o.drop_passes == GC_DROP_STATS;
     if (pass_block_init(&lc, b, &z))
         for (size_t k; (k = m - q < BLOCK ? (m - q) / LANES * LANES : BLOCK) > 0; q += k)
-            decide_block(c, tg, t, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z);
+            decide_block(c, tg, t, rows + q, k, idx + 2 * q, L + 2 * q, b, recheck + q, &z,
+                         counts);
     /* below, the steps and the band's floor are float64's, known to the compiler */
     for (; q < m; q++) {
         gc_fd_point p;

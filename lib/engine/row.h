@@ -30,7 +30,9 @@ gc_verdict gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *r
  * gc_fd_central_given's numbers, and recheck[q] = 1 where
  * gc_verdict_stable(.., b) says a rounding of b could change its verdict
  * (recheck[q] is left alone elsewhere).  The rows that pass for sure
- * (gc_verdict_pass_final) take no other step. */
+ * (gc_verdict_pass_final) take no other step; with c->o->drop_passes
+ * GC_DROP_STATS, whose counts alone read them before they are dropped,
+ * they get only the fields the counts read (row.c, decide_block). */
 void gc_rows_decide_given(const gc_fd_ctx *c, const gc_target *tg, int t, gc_row *rows,
                           size_t m, const size_t *idx, const double *L, double b,
                           unsigned char *recheck);
