@@ -19,8 +19,9 @@
  * for) is the same less the worst rows kept and each tensor's statistics,
  * which are NaN (worst SIZE_MAX); its counts are the whole report's.  The
  * counts-only read built with -DGC_COUNTS_ONLY_MUTANT (every tensor
- * vacuous) fails test_partial_is_whole_less_passes and
- * test_partial_on_random_networks.
+ * vacuous) fails test_partial_is_whole_less_passes,
+ * test_partial_on_random_networks and test_partial_status_is_the_whole_status
+ * (34 of the suite's 51 checks).
  */
 #include <check.h>
 #include <gradcheck.h>
