@@ -323,12 +323,12 @@ START_TEST(test_partial_status_is_the_whole_status)
 END_TEST
 
 /* A layer check's hygiene (whose second point and batch steps are checks of
- * their own) says the same with a partial report as with a whole one:
- * its messages count every row. */
+ * their own) says the same with a partial report, with or without its
+ * statistics, as with a whole one: its messages count every row. */
 START_TEST(test_partial_layer_check_hygiene_is_the_whole_ones)
 {
-    gc_report *r[2];
-    for (int drop = 0; drop <= 1; drop++) {
+    gc_report *r[3];
+    for (int drop = 0; drop <= GC_DROP_STATS; drop++) {
         gc_layer *l = gc_dense_new(4, 3);
         ck_assert_ptr_nonnull(l);
         gc_check_opts o;
@@ -339,15 +339,18 @@ START_TEST(test_partial_layer_check_hygiene_is_the_whole_ones)
         ck_assert_ptr_nonnull(r[drop]->hygiene);
         gc_layer_free(l);
     }
-    ck_assert_int_eq(r[1]->partial, 1);
-    for (int h = 0; h < GC_HYGIENE_COUNT; h++) {
-        const gc_hygiene_result *a = &r[0]->hygiene->check[h], *b = &r[1]->hygiene->check[h];
-        ck_assert_msg(a->status == b->status && strcmp(a->detail, b->detail) == 0,
-                      "%s: whole \"%s\", partial \"%s\"", gc_hygiene_name(h), a->detail,
-                      b->detail);
+    for (int drop = GC_DROP_PASSES; drop <= GC_DROP_STATS; drop++) {
+        ck_assert_int_eq(r[drop]->partial, drop);
+        for (int h = 0; h < GC_HYGIENE_COUNT; h++) {
+            const gc_hygiene_result *a = &r[0]->hygiene->check[h];
+            const gc_hygiene_result *b = &r[drop]->hygiene->check[h];
+            ck_assert_msg(a->status == b->status && strcmp(a->detail, b->detail) == 0,
+                          "%s, drop_passes %d: whole \"%s\", partial \"%s\"",
+                          gc_hygiene_name(h), drop, a->detail, b->detail);
+        }
     }
-    gc_report_free(r[0]);
-    gc_report_free(r[1]);
+    for (int drop = 0; drop <= GC_DROP_STATS; drop++)
+        gc_report_free(r[drop]);
 }
 END_TEST
 
