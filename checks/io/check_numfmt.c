@@ -213,6 +213,7 @@ static void json17_is_jansson(double v)
     char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
     ck_assert_msg(n == (int)strlen(want) && strcmp(got, want) == 0, "%a: got %s (%d), jansson %s",
                   v, got, n, want);
+    ck_assert_msg(n <= GC_NUMFMT_JSON17_MAX, "%a: %d characters, more than the most", v, n);
     free(want);
     json_decref(j);
 }

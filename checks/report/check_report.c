@@ -11,6 +11,7 @@
 #include <check.h>
 #include <gradcheck.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,6 +500,57 @@ START_TEST(test_json_rows_in_order_at_any_thread_count)
 }
 END_TEST
 
+/* The JSON writer formats its blocks of rows in buffers sized by the
+ * longest text a row of the report can take (write_json.c, row_max): rows
+ * that each take the most (a name of GC_NAME_MAX - 1 control characters,
+ * each escaped in 6 bytes, the row and column INT_MIN, every number of the
+ * most digits, every member a row can have, the longest reason) fill four
+ * blocks, at 1 to 3 threads, with jansson's bytes.  Built with
+ * -DGC_JSON_ROW_MAX_MUTANT (no room counted for a reason), the text
+ * outgrows its buffer and the writer aborts (blocks.c). */
+START_TEST(test_json_longest_rows_fit_their_blocks)
+{
+    enum { N = 3 * 512 + 5 };
+    gc_report r;
+    gc_tensor_report t;
+    gc_row three[3];
+    size_t order[3];
+    nonfinite_report(&r, &t, three, order);
+    memset(t.name, '\x01', sizeof t.name - 1);
+    t.name[sizeof t.name - 1] = '\0';
+    gc_reason longest = GC_REASON_NONE;
+    for (int w = 1; w < GC_NREASONS; w++)
+        if (strlen(gc_reason_name((gc_reason)w)) > strlen(gc_reason_name(longest)))
+            longest = (gc_reason)w;
+    gc_row *rows = calloc(N, sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    for (int k = 0; k < N; k++) {
+        gc_row *w = &rows[k];
+        w->row = w->col = INT_MIN;
+        w->analytic = w->numeric = w->abs_err = w->rel_err = -1.2345678901234567e-300;
+        w->num_err = w->band = w->slope_lo = w->slope_hi = -1.2345678901234567e-300;
+        w->hook = w->escalated = 1;
+        w->verdict = GC_UNDECIDED;
+        w->reason = longest;
+    }
+    t.count = N;
+    r.rows = rows;
+    r.nrows = N;
+    r.order = NULL;
+    for (int threads = 1; threads <= 3; threads++) {
+        r.opts.threads = threads;
+        same_as_jansson(&r, "the longest rows");
+    }
+    char want[64], *js = render(gc_report_write_json, &r);
+    snprintf(want, sizeof want, "\"numeric\": %.17g,", rows[0].numeric);
+    ck_assert_msg(strlen(want) == strlen("\"numeric\": ,") + 24 && strstr(js, want) != NULL &&
+                      strstr(js, "\"row\": -2147483648") != NULL,
+                  "the rows are not the longest (%s): %.400s", want, js);
+    free(js);
+    free(rows);
+}
+END_TEST
+
 /* Two checks of the same network give byte-identical outputs in all three
  * formats: no timestamps, no addresses, deterministic sampling. */
 START_TEST(test_same_report_same_bytes)
@@ -674,6 +726,7 @@ Suite *make_report_suite(void)
     tcase_add_test(tc, test_json_layout_is_janssons);
     tcase_add_test(tc, test_same_report_same_bytes);
     tcase_add_test(tc, test_json_rows_in_order_at_any_thread_count);
+    tcase_add_test(tc, test_json_longest_rows_fit_their_blocks);
     tcase_add_test(tc, test_vacuous_flagged_everywhere);
     tcase_add_test(tc, test_text_layout);
     tcase_add_test(tc, test_formats_name_the_engine);

@@ -28,6 +28,12 @@ int gc_numfmt_g17(char buf[32], double v);
  * to read). */
 int gc_numfmt_json17(char buf[32], double v);
 
+/* The longest text gc_numfmt_json17 writes: %.17g's "-d.dddddddddddddddde-XXX"
+ * (a sign, 17 digits, the point, "e-" and three exponent digits); every
+ * other layout is shorter (checks/io/check_numfmt.c asserts it at every
+ * binade's ends and every power of ten's neighbours). */
+#define GC_NUMFMT_JSON17_MAX 24
+
 /* For i < n: the len[i] <= 32 bytes of pre[i] (all 32 are read), then
  * v[i] as gc_numfmt_json17 writes it, NaN and ±Inf as the JSON strings
  * "nan", "inf" and "-inf" (quoted).  p needs room for 64 bytes a field.

@@ -123,6 +123,8 @@ static void make_block(void *ctx, int tid, size_t b)
     wait_for_slot(j, b);
     char *start = j->buf + k * j->block_max;
     j->len[k] = (size_t)(j->fn(j->ctx, b, start) - start);
+    if (j->len[k] > j->block_max) /* the caller's bound was wrong: memory is already */
+        abort();                  /* overwritten, no byte of it is written out */
     atomic_store(&j->made[k], b + 1);
     drain(j);
 }

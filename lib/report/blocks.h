@@ -10,7 +10,9 @@
 
 /* Writes block b's text at buf (room for the block_max bytes given to
  * gc_blocks_write) and returns its end.  Called on any of the threads, for
- * each b once; it must only read what it shares. */
+ * each b once; it must only read what it shares.  A text longer than
+ * block_max (the caller's bound wrong, memory past it overwritten) aborts
+ * the process. */
 typedef char *(*gc_block_fn)(void *ctx, size_t b, char *buf);
 
 /* The texts of blocks 0 .. nblocks-1, made by fn on up to nthreads

@@ -28,11 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One object's text is built in a buffer, then written: a row's in
- * OBJ_MAX (its ~16 short fields), the head's and a tensor's in TENSOR_MAX
- * (a tensor's 23 short fields, its reasons' object and a name of
- * GC_NAME_MAX bytes escaped as \u00XX at worst). */
-#define OBJ_MAX 2048
+/* One object's text is built in a buffer, then written: the head's and a
+ * tensor's in TENSOR_MAX (a tensor's 23 short fields, its reasons' object
+ * and a name of GC_NAME_MAX bytes escaped as \u00XX at worst); a block of
+ * rows in row_max(report) bytes a row (below). */
 #define TENSOR_MAX 4096
 _Static_assert(6 * GC_NAME_MAX + 2400 < TENSOR_MAX, "a tensor's object fits TENSOR_MAX");
 
@@ -399,31 +398,83 @@ static const unsigned char row_num_key_len[6] = {
     sizeof ROW_KEY("analytic") - 1, sizeof ROW_KEY("numeric") - 1, sizeof ROW_KEY("abs_err") - 1,
     sizeof ROW_KEY("rel_err") - 1,  sizeof ROW_KEY("num_err") - 1, sizeof ROW_KEY("band") - 1};
 
+/* A row's literals, shared by row() and row_max(). */
+#define ROW_OPEN "{\n      \"tensor\": "
+#define ROW_REASON ",\n      \"reason\": \"%s\""
+#define ROW_ESCALATED ",\n      \"escalated\": true"
+#define ROW_SLOPE_LO ",\n      \"slope_lo\": "
+#define ROW_SLOPE_HI ",\n      \"slope_hi\": "
+#define ROW_HOOK ",\n      \"hook\": true"
+#define ROW_VERDICT ",\n      \"verdict\": "
+#define ROW_CLOSE "\n    }"
+#define ROW_ELEMENT ",\n    " /* element()'s, before the row */
+
 /* One row's object, its "{" at indentation 4: every member at indentation
  * 6, each key with the comma and line break before it one literal (the
  * layout of open_obj and key with the members known in advance); the six
  * numbers in one call. */
 static char *row(char *p, const gc_row *w, const names *s)
 {
-    p = LIT(p, "{\n      \"tensor\": ");
+    p = LIT(p, ROW_OPEN);
     p = short_text(p, s->tensor[w->tensor], s->tensor_len[w->tensor]);
     p = integer(LIT(p, ROW_KEY("row")), w->row);
     p = integer(LIT(p, ROW_KEY("col")), w->col);
     const double nums[6] = {w->analytic, w->numeric, w->abs_err, w->rel_err, w->num_err, w->band};
     p = gc_numfmt_json17_fields(p, 6, nums, row_num_key, row_num_key_len);
     if (w->verdict == GC_UNDECIDED)
-        p += sprintf(p, ",\n      \"reason\": \"%s\"", gc_reason_name(w->reason));
+        p += sprintf(p, ROW_REASON, gc_reason_name(w->reason));
     if (w->escalated)
-        p = LIT(p, ",\n      \"escalated\": true");
+        p = LIT(p, ROW_ESCALATED);
     if (w->verdict != GC_PASS && !isnan(w->slope_lo)) {
-        p = num(LIT(p, ",\n      \"slope_lo\": "), w->slope_lo);
-        p = num(LIT(p, ",\n      \"slope_hi\": "), w->slope_hi);
+        p = num(LIT(p, ROW_SLOPE_LO), w->slope_lo);
+        p = num(LIT(p, ROW_SLOPE_HI), w->slope_hi);
     }
     if (w->hook)
-        p = LIT(p, ",\n      \"hook\": true");
+        p = LIT(p, ROW_HOOK);
     int v = verdict_at(w->verdict);
-    p = short_text(LIT(p, ",\n      \"verdict\": "), s->verdict[v], s->verdict_len[v]);
-    return LIT(p, "\n    }");
+    p = short_text(LIT(p, ROW_VERDICT), s->verdict[v], s->verdict_len[v]);
+    return LIT(p, ROW_CLOSE);
+}
+
+/* A number's text at most (GC_NUMFMT_JSON17_MAX; the strings "nan",
+ * "inf", "-inf" quoted are shorter), an int's ("-2147483648"); and how far
+ * past the text's end a write may reach: the fixed-size copies (a number
+ * field's 64 bytes from its start, gc_numfmt_json17_fields; a short string
+ * as PAD; spaces' 8). */
+enum { NUM_MAX = GC_NUMFMT_JSON17_MAX, INT_CHARS = 11, ROW_SLACK = 64 };
+
+/* The most bytes element() and row() write for one row of a report with
+ * names s: every member a row can have, its two integers and eight numbers
+ * at their longest, the longest reason with sprintf's NUL, the longest
+ * quoted tensor name and verdict.  A block's buffer holds its rows at this
+ * much each and ROW_SLACK more: no row's text is longer, and no write
+ * reaches further than ROW_SLACK past the text so far, so a block fits
+ * whatever its rows hold, and touches only as many of the buffer's pages
+ * as its text fills (~330 bytes a row of a network's report, where 2,048 a
+ * row were reserved before). */
+static size_t row_max(const names *s)
+{
+    size_t tensor = 0, verdict = 0, reason = 0, keys = 0;
+    for (int t = 0; t < s->ntensors; t++)
+        tensor = s->tensor_len[t] > tensor ? s->tensor_len[t] : tensor;
+    for (int v = 0; v < 5; v++)
+        verdict = s->verdict_len[v] > verdict ? s->verdict_len[v] : verdict;
+    for (int w = 0; w < GC_NREASONS; w++) {
+        size_t n = strlen(gc_reason_name((gc_reason)w));
+        reason = n > reason ? n : reason;
+    }
+    for (int i = 0; i < 6; i++)
+        keys += row_num_key_len[i];
+#define L(lit) (sizeof lit - 1)
+    size_t n = L(ROW_ELEMENT) + L(ROW_OPEN) + tensor + L(ROW_KEY("row")) + L(ROW_KEY("col")) +
+               2 * INT_CHARS + keys + 6 * NUM_MAX + L(ROW_REASON) + reason + 1 +
+               L(ROW_ESCALATED) + L(ROW_SLOPE_LO) + L(ROW_SLOPE_HI) + 2 * NUM_MAX + L(ROW_HOOK) +
+               L(ROW_VERDICT) + verdict + L(ROW_CLOSE);
+#ifdef GC_JSON_ROW_MAX_MUTANT /* checks/report/check_report.c's mutant: no room for a reason */
+    n -= L(ROW_REASON) + reason + 1;
+#endif
+#undef L
+    return n;
 }
 
 /* The tail of the top object from "totals" to "verdict" (not closed). */
@@ -481,6 +532,7 @@ static char *element(char *p, size_t k)
     *p++ = '\n';
     return spaces(p, 4);
 }
+_Static_assert(sizeof ROW_ELEMENT - 1 == 6, "element() writes ROW_ELEMENT");
 
 /* The end of an array of n elements at indentation 2. */
 static char *close_array(char *p, size_t n)
@@ -503,7 +555,7 @@ static char *close_array(char *p, size_t n)
  * that allows (2048 rows a block wrote 784-128-10's 33.6 MB report 6%
  * faster than 512 here, bench/README.md), and enough blocks that the last
  * one, made alone, is a small part of the text.  A buffer holds a block's
- * rows at OBJ_MAX each; only what a block's text takes of it is touched. */
+ * rows at row_max each; only what a block's text takes of it is touched. */
 enum { BLOCK_MIN = 512, BLOCK_MAX = 2048, BLOCKS_MIN = 48 };
 
 typedef struct rows_job {
@@ -526,8 +578,8 @@ static int write_rows(const gc_report *r, const names *s, FILE *f)
     size_t block = r->nrows / BLOCKS_MIN;
     block = block < BLOCK_MIN ? BLOCK_MIN : block > BLOCK_MAX ? BLOCK_MAX : block;
     rows_job j = {r, s, block};
-    return gc_blocks_write(f, r->opts.threads, (r->nrows + block - 1) / block, block * OBJ_MAX,
-                           format_block, &j);
+    return gc_blocks_write(f, r->opts.threads, (r->nrows + block - 1) / block,
+                           block * row_max(s) + ROW_SLACK, format_block, &j);
 }
 
 int gc_report_json_write(const gc_report *r, FILE *f, const char *verdict, const json_t *extra)
