@@ -16,9 +16,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +26,9 @@
  * few enough to balance rows of different cost. */
 #define CHUNK 256
 
-/* One thread's room for a chunk: its rows, made, judged and summarised
- * here and copied to the report once finished (each row is then written to
- * memory once, in whole cache lines), and for a run
+/* One thread's room for a chunk: a partial check's rows, made, judged and
+ * summarised here before it keeps what it holds of them (a whole check's
+ * are made in the report itself), and for a run
  * of rows of one tensor its perturbations and losses at ε: perturbation s
  * is element idx[s] set to v[s], its loss L[s]; row q of the run has
  * L(θ-ε), L(θ+ε) in L[2q], L[2q + 1].  A partial check's: the chunk's
@@ -68,41 +65,13 @@ typedef struct parallel_job {
     gc_summary *sum;        /* the summaries, each chunk read as it is finished */
     double bound;           /* that difference in the numbers behind a verdict */
     size_t page;            /* > 0: ask for each chunk's pages of rows first (fresh_rows) */
-    held_chunk *held;       /* a partial check: one per chunk, rows held instead
-                             * of copied to the report; else NULL */
+    held_chunk *held;       /* a partial check: one per chunk, the rows it holds
+                             * until the report's are gathered; else NULL */
     int alone;              /* one thread: a chunk's rows are computed again as it
                              * is finished, before it is read (recheck_chunk) */
     size_t done;            /* rows finished, under `lock` */
     pthread_mutex_t lock;   /* serialises the progress callback */
 } parallel_job;
-
-/*
- * A finished chunk's rows from the thread's room into the report.  The
- * report's rows are read again only by the writers and the rows revised
- * afterwards, so they are written around the caches (non-temporal stores,
- * SSE2): a store that misses first reads the line it writes into, which
- * doubles the memory traffic of rows that no cache holds, and that of the
- * other threads (bench/README.md).  The fence makes them visible
- * before the thread takes its next chunk; the threads' join orders them
- * for the caller.
- */
-static void copy_rows_out(gc_row *to, const gc_row *from, size_t n)
-{
-#ifdef __SSE2__
-    if (sizeof *to % 16 == 0 && (uintptr_t)to % 16 == 0 && (uintptr_t)from % 16 == 0) {
-        enum { PER_ROW = sizeof *to / 16 };
-        const __m128i *s = (const __m128i *)(const void *)from;
-        __m128i *d = (__m128i *)(void *)to;
-        for (size_t q = 0; q < n; q++)
-#pragma GCC unroll 8
-            for (size_t w = 0; w < PER_ROW; w++)
-                _mm_stream_si128(d + q * PER_ROW + w, _mm_load_si128(s + q * PER_ROW + w));
-        _mm_sfence();
-        return;
-    }
-#endif
-    memcpy(to, from, n * sizeof *to);
-}
 
 /* Rows take their losses at ε from batches for central differences in
  * float64 (what gc_fd_central_given computes); float32's points and the
@@ -277,12 +246,12 @@ static int own_tools(parallel_job *j, int tid)
     return !j->lacking[tid];
 }
 
-/* Chunk `ch` of CHUNK rows on thread tid, made in the thread's room: a
- * tensor's run at a time (one search), located and computed (on one thread, the rows
- * marked computed again too), read into the summaries while in this core's
- * cache, then copied to the report, or (a partial check) what it holds of
- * them kept.  The first write to each page of the report's rows is a page
- * fault, and these run in parallel. */
+/* Chunk `ch` of CHUNK rows on thread tid, made in the report (a partial
+ * check: in the thread's room): a tensor's run at a time (one search),
+ * located and computed (on one thread, the rows marked computed again
+ * too), then read into the summaries while in this core's cache, and (a
+ * partial check) what it holds of them kept.  The chunks' pages of the
+ * report are asked for on the threads that write them, in parallel. */
 static void parallel_chunk(void *ctx, int tid, size_t ch)
 {
     parallel_job *j = ctx;
@@ -292,7 +261,15 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
     const gc_check_opts *o = &run->o;
     const gc_fd_ctx c = {j->ev[tid], o, run->L0, run->scale, 0.0};
     const size_t lo = ch * CHUNK, hi = run->r->nrows - lo < CHUNK ? run->r->nrows : lo + CHUNK;
-    gc_row *rows = j->space[tid]->rows; /* rows[q] is row lo + q */
+    /* rows[q] is row lo + q: made where the report keeps it, whose pages
+     * are asked for first; a partial check's in the room until it has
+     * read them */
+    gc_row *rows = j->space[tid]->rows;
+    if (j->held == NULL) {
+        rows = &run->r->rows[lo];
+        if (j->page > 0)
+            ask_for_pages(rows, &run->r->rows[hi], j->page);
+    }
     for (size_t k = lo, end; k < hi; k = end) {
         int t;
         end = gc_plan_run_end(&t, k, hi, run->r);
@@ -301,13 +278,8 @@ static void parallel_chunk(void *ctx, int tid, size_t ch)
     if (j->alone)
         recheck_chunk(j, rows, lo, hi);
     gc_summary_read(j->sum, run->r, rows, ch);
-    if (j->held != NULL) {
+    if (j->held != NULL)
         hold_chunk(j, tid, ch, rows, lo, hi);
-    } else {
-        if (j->page > 0)
-            ask_for_pages(&run->r->rows[lo], &run->r->rows[hi], j->page);
-        copy_rows_out(&run->r->rows[lo], rows, hi - lo);
-    }
     /* done = 1, 2, ... total, one call at a time: the caller needs no lock */
     if (o->progress != NULL) {
         pthread_mutex_lock(&j->lock);
