@@ -14,7 +14,7 @@ typedef struct rank_status {
     int status;              /* 0 ok, 2 error (msg), 3 done (--help, --version) */
     char msg[MPI_MSG_MAX];   /* one line, no "gradcheck-mpi: " prefix */
     /* after the check: the part's report in numbers */
-    unsigned long long nrows, first, total, nevals, nevals_rows, hash;
+    unsigned long long nrows, first, total, nevals, nevals_rows, nevals_once, hash;
     double loss;
     int restored;
     gc_check_opts opts;      /* as the report has them (pointers NULL) */

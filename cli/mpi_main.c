@@ -131,7 +131,8 @@ static int check_parts(const rank_status *all, int size, char *msg, size_t n)
             return 2;
         }
         if (s->first != next || s->total != all[ROOT].total ||
-            s->nevals - s->nevals_rows != all[ROOT].nevals - all[ROOT].nevals_rows) {
+            s->nevals - s->nevals_rows - s->nevals_once !=
+                all[ROOT].nevals - all[ROOT].nevals_rows - all[ROOT].nevals_once) {
             snprintf(msg, n, "rank %d: its rows [%llu, %llu) do not follow rank %d's (a different "
                      "build or flags?)", k, s->first, s->first + s->nrows, k - 1);
             return 2;
@@ -194,13 +195,16 @@ static int whole_report(gc_report *rep, gc_row *rows, const rank_status *all, in
     rep->nrows = (size_t)all[ROOT].total;
     rep->shard_first = 0;
     rep->opts.shard = rep->opts.nshards = 0;
-    rep->nevals = all[ROOT].nevals - all[ROOT].nevals_rows;
-    rep->nevals_rows = 0;
+    rep->nevals_rows = rep->nevals_once = 0;
     for (int k = 0; k < size; k++) {
         rep->restored &= all[k].restored != 0;
         rep->nevals_rows += all[k].nevals_rows;
+        /* the conditioning estimate: once in the whole check (report.h) */
+        if (all[k].nevals_once > rep->nevals_once)
+            rep->nevals_once = all[k].nevals_once;
     }
-    rep->nevals += rep->nevals_rows;
+    rep->nevals = all[ROOT].nevals - all[ROOT].nevals_rows - all[ROOT].nevals_once +
+                  rep->nevals_rows + rep->nevals_once;
     return gc_report_rebuild(rep);
 }
 

@@ -155,9 +155,12 @@ static int run_steps(gc_run *run)
         rc = sparse ? gc_run_rows_parallel(run) : rows_in_layer_order(run);
     /* the fast rows' summaries count the fails: none, nothing to revise */
     const int fails = run->summary == NULL || gc_summary_nfail(run->summary) > 0;
-    if (rc == GC_OK && fails)
-        rc = gc_run_conditioning(run);
     run->r->nevals_rows = run->nevals + run->reference->nevals - before;
+    if (rc == GC_OK && fails) {
+        before = run->nevals;
+        rc = gc_run_conditioning(run);
+        run->r->nevals_once = run->nevals - before;
+    }
     /* the summaries gathered with the rows, unless a row may be revised since
      * (a partial check's revisions are counted as they are made) */
     if (rc == GC_OK && (!fails || run->held != NULL))

@@ -103,8 +103,12 @@ struct gc_report {
      * its rows are rows [shard_first, shard_first + nrows) of shard_total. */
     size_t shard_first, shard_total;
     unsigned long long nevals_rows; /* of nevals, those the rows took; the
-                               * rest (unperturbed pass, screen, final pass)
-                               * every part of a split check repeats */
+                               * rest but nevals_once (unperturbed pass,
+                               * screen, final pass) every part of a split
+                               * check repeats */
+    unsigned long long nevals_once; /* of nevals, the conditioning estimate's,
+                               * which a check takes once when some row fails
+                               * (engine/conditioning.h), whichever part holds it */
     uint64_t hash;            /* a part of a split check (opts.nshards >
                                * 0): a 64-bit hash of the unperturbed loss
                                * and every checked tensor's name, shape,

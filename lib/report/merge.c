@@ -42,7 +42,8 @@ static int same_check(const gc_report *p, const gc_report *q, gc_error *err)
             return gc_error_set(err, GC_EINVAL, "tensor %s differs from shard %d/%d's", a->name,
                                 q->opts.shard, q->opts.nshards);
     }
-    if (p->shard_total != q->shard_total || p->nevals - p->nevals_rows != q->nevals - q->nevals_rows)
+    if (p->shard_total != q->shard_total ||
+        p->nevals - p->nevals_rows - p->nevals_once != q->nevals - q->nevals_rows - q->nevals_once)
         return gc_error_set(err, GC_EINVAL, "a different check than shard %d/%d's (%zu rows)",
                             q->opts.shard, q->opts.nshards, q->shard_total);
     return GC_OK;
@@ -137,14 +138,17 @@ static gc_report *put_together(const gc_report **by, int n)
         }
     }
     r->restored = 1;
-    r->nevals = p0->nevals - p0->nevals_rows;
     for (int k = 0; k < n; k++) {
         if (by[k]->nrows > 0)
             memcpy(r->rows + by[k]->shard_first, by[k]->rows, by[k]->nrows * sizeof *r->rows);
         r->restored &= by[k]->restored != 0;
         r->nevals_rows += by[k]->nevals_rows;
+        /* the whole check would take the estimate once (its cost is the
+         * same in every part that takes it) */
+        if (by[k]->nevals_once > r->nevals_once)
+            r->nevals_once = by[k]->nevals_once;
     }
-    r->nevals += r->nevals_rows;
+    r->nevals = p0->nevals - p0->nevals_rows - p0->nevals_once + r->nevals_rows + r->nevals_once;
     return r;
 }
 

@@ -116,7 +116,7 @@ static int read_options(const src *s, const json_t *o, gc_check_opts *opts)
 
 static int read_shard(const src *s, const json_t *sh, gc_report *r)
 {
-    long long index, count, first, rows, total, evals;
+    long long index, count, first, rows, total, evals, once;
     const char *hash = json_string_value(member(sh, "hash"));
     int rc;
     if ((rc = get_int(s, sh, "index", "shard.index", 1, INT32_MAX, &index)) != GC_OK ||
@@ -125,7 +125,9 @@ static int read_shard(const src *s, const json_t *sh, gc_report *r)
         (rc = get_int(s, sh, "rows", "shard.rows", 0, INT64_MAX, &rows)) != GC_OK ||
         (rc = get_int(s, sh, "total", "shard.total", first + rows, INT64_MAX, &total)) != GC_OK ||
         (rc = get_int(s, sh, "evaluations_rows", "shard.evaluations_rows", 0, INT64_MAX,
-                      &evals)) != GC_OK)
+                      &evals)) != GC_OK ||
+        (rc = get_int(s, sh, "evaluations_once", "shard.evaluations_once", 0, INT64_MAX,
+                      &once)) != GC_OK)
         return rc;
     char *end = NULL;
     errno = 0;
@@ -139,6 +141,7 @@ static int read_shard(const src *s, const json_t *sh, gc_report *r)
     r->shard_first = (size_t)first;
     r->shard_total = (size_t)total;
     r->nevals_rows = (unsigned long long)evals;
+    r->nevals_once = (unsigned long long)once;
     r->hash = h;
     return GC_OK;
 }

@@ -345,6 +345,7 @@ static char *head(char *p, const gc_report *r, const names *s)
         m_int(&sh, "total", (long long)r->shard_total);
         m_raw(&sh, "hash", hash);
         m_int(&sh, "evaluations_rows", (long long)r->nevals_rows);
+        m_int(&sh, "evaluations_once", (long long)r->nevals_once);
         top.p = close_obj(&sh);
     }
     m_num(&top, "loss", r->loss);
