@@ -389,10 +389,6 @@ START_TEST(test_cli_same_seed_same_bytes)
 }
 END_TEST
 
-/* rtol = atol = 0 passes an element only when numeric == analytic exactly;
- * central differences carry O(eps^2) truncation and O(u/eps) rounding error
- * (about 1e-10 relative here), so some of the 9 elements must fail: exit 1.
- * --quiet keeps stdout empty and the status the same. */
 /* A band of 0 (rtol 0, atol 0) is narrower than any finite difference's
  * error bound: no element can be confirmed, and a correct gradient is never
  * refuted: exit 3, every element undecided.  (Exit 1 for a refuted

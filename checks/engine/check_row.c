@@ -10,7 +10,9 @@
  * whose lanes round the bound once more (-DGC_ROWS_LANES_MUTANT) fails
  * test_rows_given_match_one_at_a_time, and so does one that leaves a
  * row's padding as it was (-DGC_PLAN_PAD_MUTANT): the block locates its
- * rows, in element order or not, and every byte is its own.
+ * rows, in element order or not, and every byte is its own.  The losses
+ * come from a model of each element (model_of), which also answers the
+ * confirming step of the rows refuted at ε (lib/engine/row.c, confirm).
  */
 #include <check.h>
 #include <gradcheck.h>
@@ -123,14 +125,27 @@ START_TEST(test_pass_final_is_judge_and_stable)
 }
 END_TEST
 
-/* The losses of a row of element value x0, analytic a, under pattern k:
- * exact, a refuting error, an error on the band's edge, a kink, a flat
- * one, losses not finite. */
-static void losses_of(gc_pcg32 *rng, int k, double L0, double x0, double a, double eps,
-                      const gc_check_opts *o, double *lm, double *lp)
+/* The loss along one element of the synthetic tensor: L0 + s (v - x0) +
+ * curv (v - x0)^2, s = lo below x0 and hi above, not finite below x0 when
+ * bad_low is (its value). */
+typedef struct row_model {
+    double x0, lo, hi, curv, bad_low;
+} row_model;
+
+static double model_loss(const row_model *m, double L0, double v)
 {
-    const double xm = x0 - eps, xp = x0 + eps;
-    const double curv = 0.5 * (gc_pcg32_uniform(rng) - 0.5);
+    const double d = v - m->x0;
+    if (d < 0.0 && m->bad_low != 0.0)
+        return m->bad_low;
+    return L0 + (d < 0.0 ? m->lo : m->hi) * d + m->curv * d * d;
+}
+
+/* The model of a row of element value x0, analytic a, under pattern k:
+ * exact, a refuting error, an error on the band's edge, a kink, a flat
+ * one, losses not finite below. */
+static row_model model_of(gc_pcg32 *rng, int k, double x0, double a, const gc_check_opts *o)
+{
+    row_model m = {x0, a, a, 0.5 * (gc_pcg32_uniform(rng) - 0.5), 0.0};
     double n = a;
     switch (k) {
     case 1: /* refuted */
@@ -141,23 +156,56 @@ static void losses_of(gc_pcg32 *rng, int k, double L0, double x0, double a, doub
                     (1.0 + (gc_pcg32_uniform(rng) - 0.5) * 1e-6);
         break;
     case 3: /* a kink: the slopes differ by O(1) */
-        *lm = L0 - (a - 0.5) * (x0 - xm);
-        *lp = L0 + (a + 0.5) * (xp - x0);
-        return;
+        m.lo = a - 0.5;
+        m.hi = a + 0.5;
+        m.curv = 0.0;
+        return m;
     case 4:
-        *lm = L0;
-        *lp = L0;
-        return;
+        m.lo = m.hi = m.curv = 0.0;
+        return m;
     case 5:
-        *lm = gc_pcg32_bounded(rng, 2) ? NAN : INFINITY;
-        *lp = L0 + a * (xp - x0);
-        return;
+        m.bad_low = gc_pcg32_bounded(rng, 2) ? NAN : INFINITY;
+        m.curv = 0.0;
+        return m;
     default:
         break;
     }
-    *lm = L0 - n * (x0 - xm) + curv * (x0 - xm) * (x0 - xm);
-    *lp = L0 + n * (xp - x0) + curv * (xp - x0) * (xp - x0);
+    m.lo = m.hi = n;
+    return m;
 }
+
+/* An evaluator of the models: what a refutation's confirming step asks. */
+typedef struct model_eval {
+    gc_eval head;
+    const row_model *m;
+    double L0;
+} model_eval;
+
+static double model_loss_at(gc_eval *ev, const gc_target *t, size_t i, double v)
+{
+    (void)t;
+    const model_eval *me = (const model_eval *)ev;
+    return model_loss(&me->m[i], me->L0, v);
+}
+
+static void model_restore(gc_eval *ev, const gc_target *t, size_t i, double x0)
+{
+    (void)ev, (void)t, (void)i, (void)x0;
+}
+
+static void model_mark_low(gc_eval *ev, int layer)
+{
+    (void)ev, (void)layer;
+}
+
+static int model_kink_hook(gc_eval *ev, int layer)
+{
+    (void)ev, (void)layer;
+    return 0;
+}
+
+static const gc_eval_ops model_ops = {model_loss_at, model_restore, model_mark_low,
+                                      model_kink_hook, NULL, NULL, NULL, NULL};
 
 #define ROWS 7
 #define COLS 9
@@ -185,6 +233,7 @@ START_TEST(test_rows_given_match_one_at_a_time)
     tg[1].grad = grad;
     const double L0 = 2.0 * gc_pcg32_uniform(&rng) + 0.1;
     size_t nkind[6] = {0};
+    row_model model[M];
     for (int e = 0; e < M; e++) {
         value[e] = 4.0 * gc_pcg32_uniform(&rng) - 2.0;
         grad[e] = e % 11 == 0 ? 0.0 : 2.0 * gc_pcg32_uniform(&rng) - 1.0;
@@ -193,11 +242,14 @@ START_TEST(test_rows_given_match_one_at_a_time)
         const int el = _i / 2 % 2 ? e : e * 4 % M;
         const int kind = gc_pcg32_bounded(&rng, 4) == 0 ? 1 + (int)gc_pcg32_bounded(&rng, 5) : 0;
         nkind[kind]++;
-        losses_of(&rng, kind, L0, value[el], grad[el], o.eps, &o, &L[2 * e], &L[2 * e + 1]);
+        model[el] = model_of(&rng, kind, value[el], grad[el], &o);
+        L[2 * e] = model_loss(&model[el], L0, value[el] - o.eps);
+        L[2 * e + 1] = model_loss(&model[el], L0, value[el] + o.eps);
         idx[2 * e] = idx[2 * e + 1] = (size_t)el;
     }
     tg[1].grad_scale = 1.0;
-    const gc_fd_ctx c = {NULL, &o, L0, fabs(L0) * 3.0, 0.0};
+    model_eval me = {{&model_ops, 0}, model, L0};
+    const gc_fd_ctx c = {&me.head, &o, L0, fabs(L0) * 3.0, 0.0};
     const double b = _i % 2 ? 1e-9 : 0.0;
     gc_row block[M], one[M];
     unsigned char rb[M], ro[M];

@@ -50,6 +50,9 @@ typedef struct gc_fd_point {
     int bad_side;    /* bit 1: L(θ-ε) not finite, bit 2: L(θ+ε) not finite */
     int refined;     /* the verdict came from finer one-sided steps */
     int escalated;   /* the numbers came from the escalation's steps */
+    double conf_n;    /* a fail at ε measured again at ε / GC_CONFIRM_FACTOR: the method's
+                       * difference there (NaN: not measured) */
+    double conf_noise;/* its roundoff bound as a one-sided slope's: 2δ / (ε / factor) */
 } gc_fd_point;
 
 /* The unit roundoff of opts->precision. */
@@ -115,6 +118,8 @@ static inline void gc_fd_point_start(const gc_fd_ctx *c, const gc_target *t, dou
     p->hook = 0;
     p->refined = p->escalated = 0;
     p->bad_side = 0;
+    p->conf_n = NAN;
+    p->conf_noise = 0.0;
     p->step = gc_fd_step(c->o, x0);
     p->floor = gc_fd_floor(c->o, t->grad_scale);
 }

@@ -130,6 +130,39 @@ static gc_verdict at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     return judge_at_eps(c, t, i, a, p, why, &judged, &band);
 }
 
+/* A float64 refutation at ε by central or forward differences, measured
+ * again at ε / GC_CONFIRM_FACTOR by the same method (p->conf_n,
+ * p->conf_noise): a fail only when gc_fail_confirmed, else undecided for
+ * the escalation.  Not inlined: only a fail takes it. */
+__attribute__((noinline)) static gc_verdict confirm(const gc_fd_ctx *c, const gc_target *t,
+                                                    size_t i, double a, gc_fd_point *p,
+                                                    gc_reason *why)
+{
+    const gc_check_opts *o = c->o;
+#ifdef GC_CONFIRM_MUTANT /* checks/engine/check_confirm.c: no confirming step */
+    return GC_FAIL;
+#endif
+    if (!isfinite(a) || o->method == GC_METHOD_RICHARDSON ||
+        o->precision != GC_PRECISION_FLOAT64)
+        return GC_FAIL; /* a not finite: refuted by any finite loss; richardson: the
+                         * tableau's own estimate; float32 defers every fail */
+    const double x0 = t->value[i], h = p->step / GC_CONFIRM_FACTOR;
+    const double xp = gc_fd_moved(o, x0, h);
+    double xm = x0, lm = c->L0;
+    if (o->method == GC_METHOD_CENTRAL) {
+        xm = gc_fd_moved(o, x0, -h);
+        lm = gc_eval_loss(c->ev, t, i, xm);
+    }
+    const double lp = gc_eval_loss(c->ev, t, i, xp);
+    gc_eval_restore(c->ev, t, i, x0);
+    p->conf_n = (lp - lm) / (xp - xm);
+    p->conf_noise = 2.0 * gc_fd_delta(c, lm, lp) / (xp - x0);
+    if (gc_fail_confirmed(a, p, o, 0.0))
+        return GC_FAIL;
+    *why = GC_REASON_UNCONVERGED;
+    return GC_UNDECIDED;
+}
+
 gc_verdict gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
                          gc_fd_point *out, int at_eps_only)
 {
@@ -175,6 +208,8 @@ gc_verdict gc_row_decide_from(const gc_fd_ctx *c, const gc_target *tg, gc_row *r
     gc_verdict judged;
     double band;
     gc_verdict v = judge_at_eps(c, t, i, a, p, &why, &judged, &band);
+    if (v == GC_FAIL)
+        judged = v = confirm(c, t, i, a, p, &why);
     /* the band judged with is the row's unless *p is measured again */
     if (v == GC_UNDECIDED && !at_eps_only) {
         v = revise(c, t, i, a, p, &why);

@@ -11,8 +11,9 @@
  * *out (may be NULL) gets the numbers the verdict came from.  `at_eps_only`:
  * stop after step ε (a row left undecided there is refined or escalated by
  * the caller's own gc_row_decide later).  Returns gc_judge's verdict of the
- * numbers at ε (before float32 defers a refutation): with at_eps_only,
- * those left in *out. */
+ * numbers at ε (before float32 defers a refutation), undecided where a
+ * refutation at ε is not confirmed at a finer step (row.c, confirm): with
+ * at_eps_only, those left in *out. */
 gc_verdict gc_row_decide(const gc_fd_ctx *c, const gc_target *tg, gc_row *row,
                          gc_fd_point *out, int at_eps_only);
 

@@ -56,6 +56,24 @@ gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why)
 }
 
 /*
+ * n(h) = f' + k h + ... at worst (a jump of L'' at θ; smooth: k = 0), so
+ * n(ε) - n(ε/f) = k ε (1 - 1/f) and the truncation at ε, k ε, is at most
+ * f/(f-1) (|n(ε) - n(ε/f)| + r(ε) + r(ε/f)), r each difference's roundoff
+ * (at most a one-sided slope's, p->noise and p->conf_noise).  Every term
+ * grows with b, so its worst corner is the test at b.
+ */
+int gc_fail_confirmed(double a, const gc_fd_point *p, const gc_check_opts *o, double b)
+{
+    const double f = GC_CONFIRM_FACTOR, n = p->numeric;
+    const double d = fabs(a - n) - b;
+    const double band = gc_band(a, fabs(n) + b, p->trunc_est, p->floor, o);
+    const double B = p->bound * (1.0 + 1e-9) + 2.0 * b * p->step;
+    const double T = f / (f - 1.0) *
+                     (fabs(n - p->conf_n) + (1.0 + f) * b + (p->noise + p->conf_noise) * (1.0 + 1e-9));
+    return d > band + B + T;
+}
+
+/*
  * 1. A loss not finite: undecided (at θ: nothing can be measured; at θ±ε:
  *    the escalation tries one-sided steps away from it).
  * 2. a NaN or Inf with finite losses: fail.
@@ -131,6 +149,8 @@ int gc_verdict_stable(double a, const gc_fd_point *p, gc_verdict v, const gc_che
                       double b)
 {
     if (v == GC_UNDECIDED || !p->finite || !isfinite(a) || !isfinite(b))
+        return 0;
+    if (v == GC_FAIL && !isnan(p->conf_n) && !gc_fail_confirmed(a, p, o, b))
         return 0;
     if (v != GC_PASS)
         return corners_stable(a, p, v, o, b);

@@ -60,6 +60,13 @@ int gc_slopes_kinked(double a, double slo, double shi, double noise, double h, i
  * rounding) or GC_REASON_NOISE.  NaN anywhere: undecided (noise). */
 gc_verdict gc_decide(double a, double n, double B, double band, gc_reason *why);
 
+/* A fail of gc_judge at ε, p->conf_n measured (GC_CONFIRM_FACTOR): 1 when
+ * |a - n| exceeds the band, the bound and the truncation the two steps
+ * show, at every number within b of p's (n, conf_n within b and
+ * GC_CONFIRM_FACTOR b, the bound as gc_verdict_stable moves it); b = 0: the
+ * test itself.  NaN anywhere: 0. */
+int gc_fail_confirmed(double a, const gc_fd_point *p, const gc_check_opts *o, double b);
+
 /* The verdict of one element from a (analytic) and p at step ε, *why its
  * reason when undecided, *band the band it was judged with
  * (gc_band(a, p->numeric, p->trunc_est, p->floor, o), whatever the

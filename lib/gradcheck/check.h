@@ -117,6 +117,17 @@ typedef enum gc_precision {
  * at ε, the finer ones see θ's own.  It is a kink when some step brackets
  * the analytic value, else a fail (lib/engine/row.c, refine). */
 #define GC_KINK_CURVATURE 100.0
+/* A refutation at step ε (central or forward, float64) is measured again at
+ * ε / GC_CONFIRM_FACTOR before it stands.  The bound of the difference at ε
+ * presumes a loss smooth to third order; where its second derivative jumps
+ * inside [θ-ε, θ+ε] (elu at 0, a Huber loss at its threshold) the
+ * difference is off by O(ε) while the one-sided slopes still look smooth,
+ * and a correct a would be refuted.  An error that converges at least
+ * linearly in the step is at most f/(f-1) |n(ε) - n(ε/f)| (plus both
+ * differences' roundoff) at ε: the refutation stands when |a - n(ε)| exceeds
+ * the band, the bound and that; else the element is undecided and goes on
+ * to the escalation (lib/engine/verdict.c, gc_fail_confirmed). */
+#define GC_CONFIRM_FACTOR 4.0
 
 /*
  * float32 defaults (opts.precision GC_PRECISION_FLOAT32; gc_check_opts_float32
