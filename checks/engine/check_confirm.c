@@ -34,19 +34,13 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #define EXACT_DB3_8 0.000202790206724267452809742
 
 static gc_net *c1_point_net(void)
 {
-    gc_pcg32 rng;
-    gc_arch_seed_rng(&rng, UINT64_C(3972916580032665213));
-    gc_net *net = gc_net_from_arch("15-2-8-9", "relu,leaky_relu,elu", "softmax_ce", 8,
-                                   GC_INIT_XAVIER, &rng, NULL);
-    if (net == NULL)
-        abort();
-    return net;
+    return tu_arch_net_init("15-2-8-9", "relu,leaky_relu,elu", "softmax_ce", 8, GC_INIT_XAVIER,
+                            UINT64_C(3972916580032665213));
 }
 
 /* Both engines: nothing refuted, b3[8][0] (a within the band of the exact

@@ -227,17 +227,24 @@ static inline gc_net *tu_small_net(void)
 }
 
 /* The network `gradcheck --arch ARCH --act ACT --loss LOSS --batch B --seed
- * SEED --init uniform` checks: how a case found by a sweep or a property
- * test is pinned.  Aborts the test when it cannot be built. */
-static inline gc_net *tu_arch_net(const char *arch, const char *act, const char *loss, int batch,
-                                  uint64_t seed)
+ * SEED --init INIT` checks: how a case found by a sweep or a property test
+ * is pinned.  Aborts the test when it cannot be built. */
+static inline gc_net *tu_arch_net_init(const char *arch, const char *act, const char *loss,
+                                       int batch, gc_init init, uint64_t seed)
 {
     gc_pcg32 rng;
     gc_arch_seed_rng(&rng, seed);
-    gc_net *net = gc_net_from_arch(arch, act, loss, batch, GC_INIT_UNIFORM, &rng, NULL);
+    gc_net *net = gc_net_from_arch(arch, act, loss, batch, init, &rng, NULL);
     if (net == NULL)
         abort();
     return net;
+}
+
+/* The same with --init uniform. */
+static inline gc_net *tu_arch_net(const char *arch, const char *act, const char *loss, int batch,
+                                  uint64_t seed)
+{
+    return tu_arch_net_init(arch, act, loss, batch, GC_INIT_UNIFORM, seed);
 }
 
 /* check_conditioning.c's network (its header derives the case): a fail at

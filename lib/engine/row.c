@@ -130,7 +130,7 @@ static gc_verdict at_eps(const gc_fd_ctx *c, const gc_target *t, size_t i, doubl
     return judge_at_eps(c, t, i, a, p, why, &judged, &band);
 }
 
-/* A float64 refutation at ε by central or forward differences, measured
+/* A refutation at ε by central or forward differences, measured
  * again at ε / GC_CONFIRM_FACTOR by the same method (p->conf_n,
  * p->conf_noise): a fail only when gc_fail_confirmed, else undecided for
  * the escalation.  Not inlined: only a fail takes it. */
@@ -142,10 +142,11 @@ __attribute__((noinline)) static gc_verdict confirm(const gc_fd_ctx *c, const gc
 #ifdef GC_CONFIRM_MUTANT /* checks/engine/check_confirm.c: no confirming step */
     return GC_FAIL;
 #endif
-    if (!isfinite(a) || o->method == GC_METHOD_RICHARDSON ||
-        o->precision != GC_PRECISION_FLOAT64)
-        return GC_FAIL; /* a not finite: refuted by any finite loss; richardson: the
-                         * tableau's own estimate; float32 defers every fail */
+    /* a not finite: refuted by any finite loss; richardson: the tableau's
+     * own estimate (float32 never comes here: judge_at_eps defers its
+     * refutations of a finite a) */
+    if (!isfinite(a) || o->method == GC_METHOD_RICHARDSON)
+        return GC_FAIL;
     const double x0 = t->value[i], h = p->step / GC_CONFIRM_FACTOR;
     const double xp = gc_fd_moved(o, x0, h);
     double xm = x0, lm = c->L0;
