@@ -10,9 +10,12 @@
  * usage: driver --arch 784-128-10 --act sigmoid,identity --loss softmax_ce
  *               [--batch B] [--seed S] [--init xavier] [--engine fast|reference]
  *               [--threads N] [--screen] [--inputs] [--json FILE] [--save FILE]
- *               [--time N] [--quiet]
+ *               [--time N] [--verdict] [--quiet]
  * --time N: run the check N times and print "check_s=S", the median time of
  * gc_check_net alone (no process start, no network build, no report).
+ * --verdict: the check `gradcheck -q` asks for (opts.drop_passes =
+ * GC_DROP_STATS: the counts over every row, no passing row kept, no
+ * statistic computed); without it, the whole report a writer needs.
  * exit: 0 every element passed, 1 a gradient failed, 2 usage or input error.
  */
 #include <gradcheck.h>
@@ -30,7 +33,7 @@ static int usage(const char *msg)
     fprintf(stderr, "driver: %s\n", msg);
     fprintf(stderr, "usage: driver --arch A --act ACTS --loss L [--batch B] [--seed S] "
                     "[--init I] [--engine fast|reference] [--threads N] [--screen] [--inputs] "
-                    "[--json FILE] [--save FILE] [--time N] [--quiet]\n");
+                    "[--json FILE] [--save FILE] [--time N] [--verdict] [--quiet]\n");
     return 2;
 }
 
@@ -77,6 +80,8 @@ int main(int argc, char **argv)
                 o.inputs = 1;
             else if (strcmp(a, "--quiet") == 0)
                 quiet = 1;
+            else if (strcmp(a, "--verdict") == 0)
+                o.drop_passes = GC_DROP_STATS;
             else
                 return usage(a);
         }
@@ -84,6 +89,8 @@ int main(int argc, char **argv)
     }
     if (arch == NULL)
         return usage("--arch is required");
+    if (o.drop_passes != 0 && (json != NULL || !quiet))
+        return usage("--verdict keeps no passing row: it takes --quiet and no --json");
 
     gc_error err = {0};
     gc_pcg32 rng;
