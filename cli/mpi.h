@@ -6,6 +6,7 @@
 #define GRADCHECK_CLI_MPI_H
 
 #include "cli.h"
+#include "report/evals.h"
 
 #define MPI_MSG_MAX (GC_ERROR_MAX + 128)
 
@@ -14,7 +15,8 @@ typedef struct rank_status {
     int status;              /* 0 ok, 2 error (msg), 3 done (--help, --version) */
     char msg[MPI_MSG_MAX];   /* one line, no "gradcheck-mpi: " prefix */
     /* after the check: the part's report in numbers */
-    unsigned long long nrows, first, total, nevals, nevals_rows, nevals_once, hash;
+    unsigned long long nrows, first, total, hash;
+    gc_evals evals;          /* its loss evaluations (report/evals.h) */
     double loss;
     int restored;
     gc_check_opts opts;      /* as the report has them (pointers NULL) */

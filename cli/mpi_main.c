@@ -131,8 +131,7 @@ static int check_parts(const rank_status *all, int size, char *msg, size_t n)
             return 2;
         }
         if (s->first != next || s->total != all[ROOT].total ||
-            s->nevals - s->nevals_rows - s->nevals_once !=
-                all[ROOT].nevals - all[ROOT].nevals_rows - all[ROOT].nevals_once) {
+            gc_evals_shared(s->evals) != gc_evals_shared(all[ROOT].evals)) {
             snprintf(msg, n, "rank %d: its rows [%llu, %llu) do not follow rank %d's (a different "
                      "build or flags?)", k, s->first, s->first + s->nrows, k - 1);
             return 2;
@@ -195,16 +194,14 @@ static int whole_report(gc_report *rep, gc_row *rows, const rank_status *all, in
     rep->nrows = (size_t)all[ROOT].total;
     rep->shard_first = 0;
     rep->opts.shard = rep->opts.nshards = 0;
-    rep->nevals_rows = rep->nevals_once = 0;
+    gc_evals whole = {0, 0, 0};
     for (int k = 0; k < size; k++) {
         rep->restored &= all[k].restored != 0;
-        rep->nevals_rows += all[k].nevals_rows;
-        /* the conditioning estimate: once in the whole check (report.h) */
-        if (all[k].nevals_once > rep->nevals_once)
-            rep->nevals_once = all[k].nevals_once;
+        gc_evals_add(&whole, all[k].evals);
     }
-    rep->nevals = all[ROOT].nevals - all[ROOT].nevals_rows - all[ROOT].nevals_once +
-                  rep->nevals_rows + rep->nevals_once;
+    rep->nevals = gc_evals_whole(&whole, all[ROOT].evals);
+    rep->nevals_rows = whole.rows;
+    rep->nevals_once = whole.once;
     return gc_report_rebuild(rep);
 }
 

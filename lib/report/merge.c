@@ -12,6 +12,7 @@
  * that do not tile the whole.
  */
 #include "gradcheck/report.h"
+#include "report/evals.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@
 static int same_bits(double a, double b)
 {
     return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static gc_evals evals_of(const gc_report *r)
+{
+    return (gc_evals){r->nevals, r->nevals_rows, r->nevals_once};
 }
 
 /* What a part shares with the first: GC_OK or GC_EINVAL with err set. */
@@ -42,8 +48,7 @@ static int same_check(const gc_report *p, const gc_report *q, gc_error *err)
             return gc_error_set(err, GC_EINVAL, "tensor %s differs from shard %d/%d's", a->name,
                                 q->opts.shard, q->opts.nshards);
     }
-    if (p->shard_total != q->shard_total ||
-        p->nevals - p->nevals_rows - p->nevals_once != q->nevals - q->nevals_rows - q->nevals_once)
+    if (p->shard_total != q->shard_total || gc_evals_shared(evals_of(p)) != gc_evals_shared(evals_of(q)))
         return gc_error_set(err, GC_EINVAL, "a different check than shard %d/%d's (%zu rows)",
                             q->opts.shard, q->opts.nshards, q->shard_total);
     return GC_OK;
@@ -138,17 +143,16 @@ static gc_report *put_together(const gc_report **by, int n)
         }
     }
     r->restored = 1;
+    gc_evals whole = {0, 0, 0};
     for (int k = 0; k < n; k++) {
         if (by[k]->nrows > 0)
             memcpy(r->rows + by[k]->shard_first, by[k]->rows, by[k]->nrows * sizeof *r->rows);
         r->restored &= by[k]->restored != 0;
-        r->nevals_rows += by[k]->nevals_rows;
-        /* the whole check would take the estimate once (its cost is the
-         * same in every part that takes it) */
-        if (by[k]->nevals_once > r->nevals_once)
-            r->nevals_once = by[k]->nevals_once;
+        gc_evals_add(&whole, evals_of(by[k]));
     }
-    r->nevals = p0->nevals - p0->nevals_rows - p0->nevals_once + r->nevals_rows + r->nevals_once;
+    r->nevals = gc_evals_whole(&whole, evals_of(p0));
+    r->nevals_rows = whole.rows;
+    r->nevals_once = whole.once;
     return r;
 }
 
