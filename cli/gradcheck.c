@@ -139,14 +139,19 @@ static int check_job(void *ctx, volatile char *phase, FILE *out, char *msg, size
     }
     if (o->expect != NULL && cli_expect_prepare(net, o, &expect, msg, size) != 0)
         goto done;
-    /* No report written (--quiet, no --output) and nothing else that reads
-     * rows (--expect, --sweep, --plot, a part of a split check): the exit
+    /* Nothing that reads every row (--expect, --sweep, --plot, a part of a
+     * split check): with no report written (--quiet, no --output) the exit
      * status is all, and it comes from the counts, so the check keeps only
-     * the rows not passed and computes no statistic. */
-    o->check.drop_passes = out == NULL && expect == NULL && !o->sweep && o->plot == NULL &&
-                                   o->check.nshards == 0
-                               ? GC_DROP_STATS
-                               : 0;
+     * the rows not passed and computes no statistic; a text or JUnit
+     * report lists only rows a partial report keeps (the same bytes:
+     * report.h), so the passing rows beyond those are dropped as they are
+     * read.  A JSON report and --explain's walkthrough read every row. */
+    const int rows_read =
+        expect != NULL || o->sweep || o->plot != NULL || o->check.nshards != 0;
+    o->check.drop_passes = rows_read                               ? 0
+                           : out == NULL                           ? GC_DROP_STATS
+                           : o->format != CLI_JSON && !o->explain  ? GC_DROP_PASSES
+                                                                   : 0;
     /* --quiet means nothing but errors on stderr: no bar either. */
     cli_progress_start(&bar, &o->check, !o->quiet);
     int rc = net != NULL ? gc_check_net(net, &o->check, &rep, &err)

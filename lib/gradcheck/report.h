@@ -40,6 +40,11 @@ typedef struct gc_row {
     int escalated;         /* not decided at ε: measured again (Ridders' steps) */
 } gc_row;
 
+/* The rows of the report order a partial report (opts.drop_passes
+ * GC_DROP_PASSES) keeps besides those not passed and each tensor's worst:
+ * the text writer's list of the largest rel_err. */
+#define GC_PARTIAL_TOP 10
+
 /* Summary of one tensor. */
 typedef struct gc_tensor_report {
     char name[GC_NAME_MAX]; /* "W1", "b1", ..., "x" for the input */
@@ -77,11 +82,13 @@ struct gc_report {
     gc_row *rows;             /* nrows, tensor by tensor; a partial report's
                                * are only those kept (below) */
     /* 1: a partial report (opts.drop_passes): rows holds only the rows whose
-     * verdict is not pass and each tensor's worst row, in the order a whole
-     * report holds them; a tensor's first, count and worst index these, its
-     * checked rows number npass + nkink + nfail + nundecided; every other
-     * field is the whole report's.  2 (opts.drop_passes GC_DROP_STATS): the
-     * same but no row is kept for being the worst, and each tensor's
+     * verdict is not pass, each tensor's worst row and the first
+     * GC_PARTIAL_TOP rows of the report order (gc_report_worst: what the
+     * text writer lists), in the order a whole report holds them; a
+     * tensor's first, count and worst index these, its checked rows number
+     * npass + nkink + nfail + nundecided; every other field is the whole
+     * report's.  2 (opts.drop_passes GC_DROP_STATS): the same but no row is
+     * kept for being the worst or among the first, and each tensor's
      * statistics, never computed, are NaN (sens_median, sens_worst,
      * max_rel, median_rel, norm_ratio) and its worst SIZE_MAX; its counts,
      * grad_scale, vacuous, sampled and screened flags and every total are
@@ -197,8 +204,8 @@ int gc_report_merge(const gc_report *const *parts, int n, gc_report **out, int *
  * 10 largest rel_err and every fail or kink, up to 50 rows), totals, the
  * classic bands as a hint and a one-line verdict.  GC_OK, GC_EIO,
  * GC_EINVAL when r or f is NULL, or GC_EPARTIAL (nothing written) when r
- * is partial: this writer and the two below list rows a partial report
- * dropped. */
+ * is partial 2 (no statistics).  A partial report (1) holds every row this
+ * writer and the JUnit one list, and gives the same bytes as the whole. */
 int gc_report_write_text(const gc_report *r, FILE *f);
 
 /* One JSON object (schema in README.md); NaN and ±Inf, which JSON lacks,
@@ -209,7 +216,8 @@ int gc_report_write_json(const gc_report *r, FILE *f);
 
 /* JUnit XML: one testcase per tensor; a failing tensor carries a <failure>
  * listing its worst elements, a vacuous one a <skipped>.  GC_OK, GC_EIO,
- * GC_EINVAL when r or f is NULL, or GC_EPARTIAL. */
+ * GC_EINVAL when r or f is NULL, or GC_EPARTIAL when r is partial 2 (as
+ * the text writer: a partial report 1 gives the whole one's bytes). */
 int gc_report_write_junit(const gc_report *r, FILE *f);
 
 const char *gc_verdict_name(gc_verdict v);  /* "pass", "kink", "fail", "undecided"; else "?" */

@@ -11,6 +11,7 @@
 #include "gradcheck/report.h"
 #include "io/numfmt.h"
 #include "report/junit.h"
+#include "report/partial.h"
 #include "report/rank.h"
 
 #include <stdlib.h>
@@ -61,7 +62,8 @@ static int tensor_failed(const gc_report *r, const gc_tensor_report *tr)
  * screened ones), so that all shards' testcases cover each element once. */
 static int listed_here(const gc_report *r, const gc_tensor_report *tr)
 {
-    return r->opts.nshards == 0 || tr->count > 0 || (tr->screened && r->opts.shard == 1);
+    return r->opts.nshards == 0 || gc_tensor_checked(tr) > 0 ||
+           (tr->screened && r->opts.shard == 1);
 }
 
 /* ---- beyond one call: hygiene and mutation (<gradcheck/hygiene.h>) ----
@@ -140,7 +142,8 @@ static void beyond_cases(const gc_report *r, FILE *f)
 static void skipped_undecided(FILE *f, const gc_tensor_report *tr)
 {
     char msg[512];
-    int n = snprintf(msg, sizeof msg, "undecided: %d of %zu elements", tr->nundecided, tr->count);
+    int n = snprintf(msg, sizeof msg, "undecided: %d of %zu elements", tr->nundecided,
+                     gc_tensor_checked(tr));
     const char *sep = ": ";
     for (int w = 1; w < GC_NREASONS && n > 0 && (size_t)n < sizeof msg; w++)
         if (tr->nreason[w] > 0) {
@@ -177,7 +180,7 @@ static void tensor_failure(const gc_report *r, int t, FILE *f)
     const gc_tensor_report *tr = &r->tensors[t];
     char msg[256], bm[32];
     snprintf(msg, sizeof msg, "%s: %d fail, %d kink of %zu elements; max rel_err %s at (%d,%d)",
-             tr->name, tr->nfail, tr->nkink, tr->count, gc_junit_e3(bm, tr->max_rel),
+             tr->name, tr->nfail, tr->nkink, gc_tensor_checked(tr), gc_junit_e3(bm, tr->max_rel),
              r->rows[tr->worst].row, r->rows[tr->worst].col);
     fprintf(f, "\">\n      <failure type=\"gradient\" message=\"");
     gc_junit_esc(f, msg);
@@ -219,8 +222,8 @@ void gc_junit_suite(const gc_report *r, FILE *f)
     fprintf(f, "      <property name=\"screen\" value=\"%s\"/>\n", r->opts.screen ? "true" : "false");
     if (r->opts.nshards > 0)
         fprintf(f, "      <property name=\"shard\" value=\"%d/%d rows [%zu, %zu) of %zu\"/>\n",
-                r->opts.shard, r->opts.nshards, r->shard_first, r->shard_first + r->nrows,
-                r->shard_total);
+                r->opts.shard, r->opts.nshards, r->shard_first,
+                r->shard_first + gc_report_checked(r), r->shard_total);
     fprintf(f, "    </properties>\n");
     for (int t = 0; t < r->ntensors; t++) {
         const gc_tensor_report *tr = &r->tensors[t];
@@ -250,7 +253,7 @@ int gc_report_write_junit(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
-    if (r->partial)
+    if (r->partial == 2) /* partial 1 holds every row listed (report.h) */
         return GC_EPARTIAL;
     int tests, failures, skipped;
     gc_junit_counts(r, &tests, &failures, &skipped);

@@ -6,6 +6,7 @@
  * digits here; the machine formats (JSON, JUnit) carry all 17.
  */
 #include "gradcheck/report.h"
+#include "report/partial.h"
 #include "report/rank.h"
 
 #include <math.h>
@@ -67,7 +68,7 @@ static void summaries(const gc_report *r, FILE *f, int nw)
         char line[512], bx[40], bm[40], bq[40];
         snprintf(line, sizeof line,
                  "%-*s  %9s  %7zu  %7d  %5d  %5d  %s  %s  %s  %-11s  %s%s%s", nw,
-                 tr->name, shape, tr->count, tr->npass, tr->nkink, tr->nfail,
+                 tr->name, shape, gc_tensor_checked(tr), tr->npass, tr->nkink, tr->nfail,
                  fmt_e(bx, 11, 3, tr->max_rel), fmt_e(bm, 11, 3, tr->median_rel),
                  fmt_e(bq, 10, 3, tr->norm_ratio), worst,
                  tr->vacuous ? "VACUOUS (all |a|,|n| <= atol: not verified) " : "",
@@ -233,7 +234,8 @@ static void totals(const gc_report *r, FILE *f)
 {
     fprintf(f, "totals: %zu checked: %d pass (%d weak), %d kink, %d fail, %d undecided; "
                "%d escalated; %d vacuous tensor%s; parameters %s\n",
-            r->nrows, r->npass, r->nweak, r->nkink, r->nfail, r->nundecided, r->nescalated,
+            gc_report_checked(r), r->npass, r->nweak, r->nkink, r->nfail, r->nundecided,
+            r->nescalated,
             r->nvacuous, r->nvacuous == 1 ? "" : "s",
             r->restored ? "restored bit-identically" : "NOT RESTORED (engine or layer bug)");
     for (int w = 1; w < GC_NREASONS; w++)
@@ -295,7 +297,7 @@ int gc_report_write_text(const gc_report *r, FILE *f)
 {
     if (r == NULL || f == NULL)
         return GC_EINVAL;
-    if (r->partial)
+    if (r->partial == 2) /* partial 1 holds every row listed (report.h) */
         return GC_EPARTIAL;
     const gc_check_opts *o = &r->opts;
     int nw = name_width(r);
@@ -313,7 +315,7 @@ int gc_report_write_text(const gc_report *r, FILE *f)
     if (o->nshards > 0)
         fprintf(f, "shard %d/%d: rows [%zu, %zu) of %zu, network hash %016llx (the whole "
                    "report: gradcheck merge of every shard's JSON)\n", o->shard, o->nshards,
-                r->shard_first, r->shard_first + r->nrows, r->shard_total,
+                r->shard_first, r->shard_first + gc_report_checked(r), r->shard_total,
                 (unsigned long long)r->hash);
     fputc('\n', f);
     summaries(r, f, nw);
