@@ -35,7 +35,7 @@ static int check_here(gc_net *net, gc_layer *layer, const cli_opts *o, gc_report
     me->nrows = r->nrows;
     me->first = r->shard_first;
     me->total = r->shard_total;
-    me->evals = (gc_evals){r->nevals, r->nevals_rows, r->nevals_once};
+    me->evals = gc_evals_of(r);
     me->hash = r->hash;
     me->loss = r->loss;
     me->restored = r->restored;

@@ -593,12 +593,8 @@ START_TEST(test_layer_check_reports_the_engine_that_ran)
                   "layer check report says engine '%s', the reference ran",
                   gc_engine_name(r->opts.engine));
     ck_assert_msg(!r->opts.screen, "layer check report says screen, none ran");
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(gc_report_write_json(r, f), GC_OK);
-    fclose(f);
+    char *buf = tu_render(gc_report_write_json, r, NULL);
+    ck_assert_ptr_nonnull(buf);
     ck_assert_msg(strstr(buf, "\"engine\": \"reference\"") != NULL, "JSON: %s", buf);
     free(buf);
     gc_report_free(r);

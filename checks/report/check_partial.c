@@ -144,18 +144,6 @@ static size_t assert_whole_less_passes(const gc_report *whole, const gc_report *
     return whole->nrows - n;
 }
 
-/* The bytes a writer gives r (its status GC_OK), NUL-terminated; free. */
-static char *text_of(int (*write)(const gc_report *, FILE *), const gc_report *r)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(write(r, f), GC_OK);
-    fclose(f);
-    return buf;
-}
-
 /* The text and JUnit writers give a partial report (with statistics) the
  * whole one's bytes: it holds every row they list. */
 static void assert_same_listing(const gc_report *whole, const gc_report *part, const char *what)
@@ -163,7 +151,8 @@ static void assert_same_listing(const gc_report *whole, const gc_report *part, c
     int (*writers[2])(const gc_report *, FILE *) = {gc_report_write_text,
                                                     gc_report_write_junit};
     for (int w = 0; w < 2; w++) {
-        char *a = text_of(writers[w], whole), *b = text_of(writers[w], part);
+        char *a = tu_render(writers[w], whole, NULL), *b = tu_render(writers[w], part, NULL);
+        ck_assert_msg(a != NULL && b != NULL, "%s: writer %d failed", what, w);
         size_t at = 0;
         while (a[at] != '\0' && a[at] == b[at])
             at++;

@@ -198,40 +198,6 @@ static void recheck_chunk(parallel_job *j, gc_row *rows, size_t lo, size_t hi)
     }
 }
 
-/* The positions of rows[0 .. n)'s first GC_PARTIAL_TOP rows in the
- * report order (gc_rank_key of rel_err ascending, ties by position),
- * ascending, into top; returns how many.  The report's first rows are
- * among its chunks' first. */
-static size_t chunk_first(const gc_row *rows, size_t n, unsigned short top[GC_PARTIAL_TOP])
-{
-#ifndef GC_CHUNK_FIRST_MUTANT
-    enum { CAP = GC_PARTIAL_TOP };
-#else /* checks/report/check_partial.c's mutant: one row fewer held */
-    enum { CAP = GC_PARTIAL_TOP - 1 };
-#endif
-    uint64_t key[CAP];
-    size_t m = 0;
-    for (size_t q = 0; q < n; q++) {
-        const uint64_t k = gc_rank_key(rows[q].rel_err);
-        if (m == CAP && k >= key[m - 1])
-            continue; /* a later row of an equal key comes after */
-        size_t i = m < CAP ? m++ : m - 1;
-        for (; i > 0 && key[i - 1] > k; i--) {
-            key[i] = key[i - 1];
-            top[i] = top[i - 1];
-        }
-        key[i] = k;
-        top[i] = (unsigned short)q;
-    }
-    for (size_t i = 1; i < m; i++) /* by position */
-        for (size_t k = i; k > 0 && top[k - 1] > top[k]; k--) {
-            const unsigned short x = top[k];
-            top[k] = top[k - 1];
-            top[k - 1] = x;
-        }
-    return m;
-}
-
 /* A partial check's chunk ch, rows[0 .. hi - lo) (rows lo .. hi), read
  * into the summaries: what of it to hold, into j->held[ch]: the rows
  * gc_row_kept keeps, its best rows (a tensor's worst is among them) and,
@@ -243,9 +209,16 @@ static void hold_chunk(parallel_job *j, int tid, size_t ch, const gc_row *rows, 
     int keyed;
     const size_t nbest = gc_summary_block_best(j->sum, j->run->r, ch, sp->best, &keyed);
     const int all = !keyed || memchr(j->recheck + lo, 1, hi - lo) != NULL;
-    unsigned short top[GC_PARTIAL_TOP];
-    const size_t ntop =
-        !all && j->run->o.drop_passes != GC_DROP_STATS ? chunk_first(rows, hi - lo, top) : 0;
+    /* the report's first rows of the order are among its chunks' first */
+#ifndef GC_CHUNK_FIRST_MUTANT
+    enum { FIRST = GC_PARTIAL_TOP };
+#else /* checks/report/check_partial.c's mutant: one row fewer held */
+    enum { FIRST = GC_PARTIAL_TOP - 1 };
+#endif
+    size_t top[FIRST];
+    const size_t ntop = !all && j->run->o.drop_passes != GC_DROP_STATS
+                            ? gc_rank_first_by_index(rows, hi - lo, top, FIRST)
+                            : 0;
     size_t n = 0; /* hold[0 .. n): the rows held, in order */
     for (size_t q = 0, b = 0, i = 0; q < hi - lo; q++) {
         const int best = b < nbest && sp->best[b] == lo + q;

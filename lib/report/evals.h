@@ -11,9 +11,17 @@
 #ifndef GC_REPORT_EVALS_H
 #define GC_REPORT_EVALS_H
 
+#include "gradcheck/report.h"
+
 typedef struct gc_evals {
     unsigned long long total, rows, once; /* nevals, nevals_rows, nevals_once */
 } gc_evals;
+
+/* A part's three counts, from its report. */
+static inline gc_evals gc_evals_of(const gc_report *r)
+{
+    return (gc_evals){r->nevals, r->nevals_rows, r->nevals_once};
+}
 
 /* What every part of one check repeats: the same in all of them. */
 static inline unsigned long long gc_evals_shared(gc_evals e)

@@ -22,11 +22,6 @@ static int same_bits(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-static gc_evals evals_of(const gc_report *r)
-{
-    return (gc_evals){r->nevals, r->nevals_rows, r->nevals_once};
-}
-
 /* What a part shares with the first: GC_OK or GC_EINVAL with err set. */
 static int same_check(const gc_report *p, const gc_report *q, gc_error *err)
 {
@@ -48,7 +43,8 @@ static int same_check(const gc_report *p, const gc_report *q, gc_error *err)
             return gc_error_set(err, GC_EINVAL, "tensor %s differs from shard %d/%d's", a->name,
                                 q->opts.shard, q->opts.nshards);
     }
-    if (p->shard_total != q->shard_total || gc_evals_shared(evals_of(p)) != gc_evals_shared(evals_of(q)))
+    if (p->shard_total != q->shard_total ||
+        gc_evals_shared(gc_evals_of(p)) != gc_evals_shared(gc_evals_of(q)))
         return gc_error_set(err, GC_EINVAL, "a different check than shard %d/%d's (%zu rows)",
                             q->opts.shard, q->opts.nshards, q->shard_total);
     return GC_OK;
@@ -148,9 +144,9 @@ static gc_report *put_together(const gc_report **by, int n)
         if (by[k]->nrows > 0)
             memcpy(r->rows + by[k]->shard_first, by[k]->rows, by[k]->nrows * sizeof *r->rows);
         r->restored &= by[k]->restored != 0;
-        gc_evals_add(&whole, evals_of(by[k]));
+        gc_evals_add(&whole, gc_evals_of(by[k]));
     }
-    r->nevals = gc_evals_whole(&whole, evals_of(p0));
+    r->nevals = gc_evals_whole(&whole, gc_evals_of(p0));
     r->nevals_rows = whole.rows;
     r->nevals_once = whole.once;
     return r;

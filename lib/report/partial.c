@@ -35,17 +35,10 @@ static void no_stats(gc_tensor_report *tr)
 static size_t first_rows(const gc_report *r, size_t top[GC_PARTIAL_TOP])
 {
 #ifndef GC_PARTIAL_TOP_MUTANT
-    size_t n = gc_rank_first(r, 0, r->nrows, 0, top, GC_PARTIAL_TOP, NULL);
+    return gc_rank_first_by_index(r->rows, r->nrows, top, GC_PARTIAL_TOP);
 #else /* the mutant of checks/report/check_partial.c: the last of them lost */
-    size_t n = gc_rank_first(r, 0, r->nrows, 0, top, GC_PARTIAL_TOP - 1, NULL);
+    return gc_rank_first_by_index(r->rows, r->nrows, top, GC_PARTIAL_TOP - 1);
 #endif
-    for (size_t i = 1; i < n; i++) /* insertion: a few entries */
-        for (size_t k = i; k > 0 && top[k - 1] > top[k]; k--) {
-            const size_t x = top[k];
-            top[k] = top[k - 1];
-            top[k - 1] = x;
-        }
-    return n;
 }
 
 void gc_report_drop_passes(gc_report *r, int stats)

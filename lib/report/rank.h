@@ -83,6 +83,25 @@ void gc_key_select(uint64_t *a, size_t n, size_t k, uint64_t differ, uint64_t *l
 size_t gc_rank_first(const gc_report *r, size_t lo, size_t hi, int bad_only, size_t *out,
                      size_t cap, size_t *matched);
 
+/* The same over rows that are not (yet) a report's, indexed from rows. */
+size_t gc_rank_first_rows(const gc_row *rows, size_t lo, size_t hi, int bad_only, size_t *out,
+                          size_t cap, size_t *matched);
+
+/* The first cap rows of rows[0 .. n) in the report order, their indices
+ * into out ascending (by index, not in the order): the rows a partial
+ * report keeps as the order's first; returns how many. */
+static inline size_t gc_rank_first_by_index(const gc_row *rows, size_t n, size_t *out, size_t cap)
+{
+    const size_t m = gc_rank_first_rows(rows, 0, n, 0, out, cap, NULL);
+    for (size_t i = 1; i < m; i++) /* insertion: a few entries */
+        for (size_t k = i; k > 0 && out[k - 1] > out[k]; k--) {
+            const size_t x = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = x;
+        }
+    return m;
+}
+
 /* Both lists of the text report in one pass over r's rows: the first *ntop
  * rows of the order into top, the first *nbad rows not passed into bad;
  * *ntop and *nbad get how many were found, *matched how many rows are not

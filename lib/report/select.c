@@ -176,21 +176,21 @@ static int before(uint64_t ki, size_t i, uint64_t kj, size_t j)
     return ki < kj || (ki == kj && i < j);
 }
 
-static uint64_t key_at(const gc_report *r, size_t i)
+static uint64_t key_at(const gc_row *rows, size_t i)
 {
-    return gc_rank_key(r->rows[i].rel_err);
+    return gc_rank_key(rows[i].rel_err);
 }
 
 /* Restore the max-heap (the row latest in the order on top) below h[p]. */
-static void sift_down(const gc_report *r, size_t *h, size_t n, size_t p)
+static void sift_down(const gc_row *rows, size_t *h, size_t n, size_t p)
 {
     for (;;) {
         size_t c = 2 * p + 1;
         if (c >= n)
             return;
-        if (c + 1 < n && gc_rank_before(r, h[c], h[c + 1]))
+        if (c + 1 < n && before(key_at(rows, h[c]), h[c], key_at(rows, h[c + 1]), h[c + 1]))
             c++;
-        if (!gc_rank_before(r, h[p], h[c]))
+        if (!before(key_at(rows, h[p]), h[p], key_at(rows, h[c]), h[c]))
             return;
         size_t t = h[p];
         h[p] = h[c];
@@ -208,58 +208,64 @@ typedef struct heap {
 
 /* Rows must be offered in ascending index: a later row with the top's key
  * comes after it in the order and is not kept. */
-static void offer_slow(const gc_report *r, heap *hp, size_t i, uint64_t k)
+static void offer_slow(const gc_row *rows, heap *hp, size_t i, uint64_t k)
 {
     size_t *h = hp->h;
     if (hp->n < hp->cap) {
         size_t c = hp->n++;
-        while (c > 0 && before(key_at(r, h[(c - 1) / 2]), h[(c - 1) / 2], k, i)) {
+        while (c > 0 && before(key_at(rows, h[(c - 1) / 2]), h[(c - 1) / 2], k, i)) {
             h[c] = h[(c - 1) / 2];
             c = (c - 1) / 2;
         }
         h[c] = i;
-        hp->top = key_at(r, h[0]);
+        hp->top = key_at(rows, h[0]);
     } else if (hp->cap > 0 && k < hp->top) {
         h[0] = i;
-        sift_down(r, h, hp->n, 0);
-        hp->top = key_at(r, h[0]);
+        sift_down(rows, h, hp->n, 0);
+        hp->top = key_at(rows, h[0]);
     }
 }
 
 /* Most rows come after the heap's top once it is full: one comparison. */
-static inline void offer(const gc_report *r, heap *hp, size_t i, uint64_t k)
+static inline void offer(const gc_row *rows, heap *hp, size_t i, uint64_t k)
 {
     if (hp->n < hp->cap || k < hp->top)
-        offer_slow(r, hp, i, k);
+        offer_slow(rows, hp, i, k);
 }
 
 /* The heap's rows in the order (heap sort: the latest to the end, one at a
  * time); returns how many. */
-static size_t sorted(const gc_report *r, heap *hp)
+static size_t sorted(const gc_row *rows, heap *hp)
 {
     for (size_t m = hp->n; m > 1; m--) {
         size_t t = hp->h[0];
         hp->h[0] = hp->h[m - 1];
         hp->h[m - 1] = t;
-        sift_down(r, hp->h, m - 1, 0);
+        sift_down(rows, hp->h, m - 1, 0);
     }
     return hp->n;
+}
+
+size_t gc_rank_first_rows(const gc_row *rows, size_t lo, size_t hi, int bad_only, size_t *out,
+                          size_t cap, size_t *matched)
+{
+    heap hp = {out, 0, cap, 0};
+    size_t seen = 0;
+    for (size_t i = lo; i < hi; i++) {
+        if (bad_only && rows[i].verdict == GC_PASS)
+            continue;
+        seen++;
+        offer(rows, &hp, i, key_at(rows, i));
+    }
+    if (matched != NULL)
+        *matched = seen;
+    return sorted(rows, &hp);
 }
 
 size_t gc_rank_first(const gc_report *r, size_t lo, size_t hi, int bad_only, size_t *out,
                      size_t cap, size_t *matched)
 {
-    heap hp = {out, 0, cap, 0};
-    size_t seen = 0;
-    for (size_t i = lo; i < hi; i++) {
-        if (bad_only && r->rows[i].verdict == GC_PASS)
-            continue;
-        seen++;
-        offer(r, &hp, i, key_at(r, i));
-    }
-    if (matched != NULL)
-        *matched = seen;
-    return sorted(r, &hp);
+    return gc_rank_first_rows(r->rows, lo, hi, bad_only, out, cap, matched);
 }
 
 void gc_rank_listed(const gc_report *r, size_t *top, size_t *ntop, size_t *bad, size_t *nbad,
@@ -268,14 +274,14 @@ void gc_rank_listed(const gc_report *r, size_t *top, size_t *ntop, size_t *bad, 
     heap ht = {top, 0, *ntop, 0}, hb = {bad, 0, *nbad, 0};
     size_t seen = 0;
     for (size_t i = 0; i < r->nrows; i++) {
-        uint64_t k = key_at(r, i);
-        offer(r, &ht, i, k);
+        uint64_t k = key_at(r->rows, i);
+        offer(r->rows, &ht, i, k);
         if (r->rows[i].verdict != GC_PASS) {
             seen++;
-            offer(r, &hb, i, k);
+            offer(r->rows, &hb, i, k);
         }
     }
-    *ntop = sorted(r, &ht);
-    *nbad = sorted(r, &hb);
+    *ntop = sorted(r->rows, &ht);
+    *nbad = sorted(r->rows, &hb);
     *matched = seen;
 }
